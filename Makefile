@@ -1,0 +1,49 @@
+# peakmap — every set-up step lives here, so a fresh clone needs only `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PROJECT ?= data/heping
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run build report serve sample test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peakmap needs Python 3.11, found " + sys.version' \
+		|| { echo "error: Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+build: install
+	$(BIN)/peakmap build $(PROJECT)
+
+report: build
+	$(BIN)/peakmap report $(PROJECT)
+
+run: report
+	$(BIN)/peakmap serve $(PROJECT) --host $(HOST) --port $(PORT)
+
+sample: install
+	$(BIN)/peakmap sample --out $(PROJECT)
+
+test: install
+	bash scripts/ensure_system_deps.sh
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: install
+	$(BIN)/ruff check gis layers web peakmap scripts tests
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python scripts/bench_all.py
+
+clean:
+	rm -rf $(VENV) $(PROJECT)/build test-output bench-output

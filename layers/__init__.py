@@ -1,0 +1,1 @@
+"""peakmap's domain: canonical layers, the project manifest and store, themes, indicators."""

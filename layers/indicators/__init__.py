@@ -1,0 +1,1 @@
+"""The indicator engine and the plan catalogs."""

@@ -1,0 +1,153 @@
+"""The project manifest ``project.toml``: its shape is a public contract (architecture.md).
+
+Example
+-------
+.. code-block:: toml
+
+    [project]
+    name = "和平区碳达峰空间评估"
+    metric_crs = "EPSG:4548"        # optional: chosen from the data when absent
+    targets = "targets.toml"
+    reported = "reported.csv"       # optional
+
+    [layers.recycling_points]       # table name = canonical layer name
+    path = "raw/recycling_points.csv"
+    crs = "gcj02"
+    x = "lng"
+    y = "lat"
+
+    [layers.recycling_points.fields] # canonical name = source column name
+    kind = "类型"
+
+    [rasters.dsm]
+    path = "raw/dsm.tif"
+
+    [params.heating]                # adjustable parameters, by theme
+    old_loss_w_per_m = 60.0
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gis._errors import InputFileError, ManifestError
+from layers.schema import CANONICAL
+
+__all__ = ["LayerSource", "Manifest", "ProjectSection", "RasterSource", "load_manifest"]
+
+MANIFEST_NAME = "project.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LayerSource(_Strict):
+    """Where one canonical layer comes from."""
+
+    path: str
+    layer: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+    x: str | None = None
+    y: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+class RasterSource(_Strict):
+    """Where one raster (e.g. the DSM) comes from."""
+
+    path: str
+    crs: str | None = None
+    band: int = 1
+
+
+class ProjectSection(_Strict):
+    """The ``[project]`` table."""
+
+    name: str
+    metric_crs: str | None = None
+    targets: str = "targets.toml"
+    reported: str | None = None
+    year: int | None = None
+
+
+class Manifest(_Strict):
+    """A whole ``project.toml``."""
+
+    project: ProjectSection
+    layers: dict[str, LayerSource] = Field(default_factory=dict)
+    rasters: dict[str, RasterSource] = Field(default_factory=dict)
+    params: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+_TWICE = re.compile(r"Cannot (?:declare|overwrite a value) \(?'?(?P<key>[^)]*?)'?\)? twice|"
+                    r"\((?P<loc>at line \d+, column \d+)\)")
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
+    text = str(exc)
+    dup = re.search(r"Cannot (?:declare|overwrite a value) (.+?) twice", text)
+    loc = re.search(r"at line (\d+)", text)
+    line = f" (line {loc.group(1)})" if loc else ""
+    if dup:
+        key = re.sub(r"[()' ]", "", dup.group(1)).replace(",", ".")
+        if key.startswith("layers."):
+            return f"layer {key.split('.', 1)[1]} is declared twice{line}"
+        return f"{key} is declared twice{line}"
+    return f"not valid TOML: {text}"
+
+
+def load_manifest(project_dir: Path) -> Manifest:
+    """Read and check ``PROJECT/project.toml``.
+
+    Parameters
+    ----------
+    project_dir : pathlib.Path
+        The project directory.
+
+    Returns
+    -------
+    Manifest
+
+    Raises
+    ------
+    InputFileError
+        The manifest is missing.
+    ManifestError
+        It is not valid TOML, declares a layer twice, names a layer or field that is not
+        canonical, or lacks a required key. The message names the file and the entry.
+    """
+    path = project_dir / MANIFEST_NAME
+    if not path.is_file():
+        raise InputFileError(f"{path}: no project manifest here (expected {MANIFEST_NAME})")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise ManifestError(f"{path}: not UTF-8 text ({e.reason})") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{path}: {_toml_message(e)}") from e
+    try:
+        manifest = Manifest.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ManifestError(f"{path}: {loc}: {err['msg']}") from e
+    for name, src in manifest.layers.items():
+        spec = CANONICAL.get(name)
+        if spec is None:
+            known = ", ".join(CANONICAL)
+            raise ManifestError(f"{path}: [layers.{name}] is not a canonical layer (known: {known})")
+        for canon in src.fields:
+            if spec.field(canon) is None:
+                known = ", ".join(f.name for f in spec.fields)
+                raise ManifestError(
+                    f"{path}: [layers.{name}.fields] names unknown field {canon!r} "
+                    f"(fields of {name}: {known})"
+                )
+    return manifest

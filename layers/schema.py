@@ -1,0 +1,179 @@
+"""Canonical layers: their names, geometry types and fields (architecture.md).
+
+This table is a public contract: manifests name these layers and fields, the store holds
+them under these names, and every theme module reads them by these names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["CANONICAL", "FieldSpec", "LayerSpec", "layer_spec"]
+
+FieldType = Literal["str", "int", "float", "bool"]
+GeomKind = Literal["polygon", "line", "point"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One canonical field: its name, type and whether it must be present."""
+
+    name: str
+    type: FieldType
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One canonical layer: its name, geometry kind and fields."""
+
+    name: str
+    geometry: GeomKind
+    fields: tuple[FieldSpec, ...]
+    title_zh: str
+    title_en: str
+    zone_level: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Names of the required fields."""
+        return tuple(f.name for f in self.fields if f.required)
+
+    def field(self, name: str) -> FieldSpec | None:
+        """Return the spec of field ``name``, or None when the layer has no such field."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+
+def _f(
+    name: str, type_: FieldType, required: bool = False, choices: tuple[str, ...] | None = None
+) -> FieldSpec:
+    return FieldSpec(name, type_, required, choices)
+
+
+RECYCLING_KINDS = ("community_point", "transfer_station", "sorting_center", "two_network_point")
+LAMP_TYPES = ("LED", "HPS", "MH", "other")
+GREEN_CLASSES = ("G11", "G12", "G13", "G14", "G2", "G3", "XG", "EG")
+
+CANONICAL: dict[str, LayerSpec] = {
+    s.name: s
+    for s in (
+        LayerSpec(
+            "districts", "polygon", (_f("code", "str", True), _f("name", "str", True)),
+            "区", "Districts", zone_level="district",
+        ),
+        LayerSpec(
+            "streets", "polygon",
+            (_f("code", "str", True), _f("name", "str", True), _f("district_code", "str", True)),
+            "街道", "Streets", zone_level="street",
+        ),
+        LayerSpec(
+            "communities", "polygon",
+            (
+                _f("code", "str", True), _f("name", "str", True), _f("street_code", "str", True),
+                _f("households", "int"), _f("population", "int"),
+                _f("green_community", "bool"), _f("waste_sorting", "bool"),
+            ),
+            "社区", "Communities", zone_level="community",
+        ),
+        LayerSpec(
+            "landuse", "polygon",
+            (_f("code", "str", True), _f("subcode", "str"), _f("built_up", "bool")),
+            "用地", "Land use",
+        ),
+        LayerSpec(
+            "buildings", "polygon",
+            (
+                _f("id", "str", True), _f("use", "str", True), _f("floors", "int", True),
+                _f("height_m", "float"), _f("built_year", "int"), _f("floor_area_m2", "float"),
+                _f("retrofit_year", "int"), _f("public_institution", "bool"),
+                _f("green_building", "str"), _f("prefab", "bool"), _f("five_step", "bool"),
+                _f("large_mall", "bool"), _f("green_mall", "bool"),
+                _f("thrifty_agency", "bool"), _f("pv_area_m2", "float"),
+                _f("households", "int"),
+            ),
+            "建筑", "Buildings",
+        ),
+        LayerSpec(
+            "green_spaces", "polygon",
+            (
+                _f("id", "str", True), _f("class", "str", True, GREEN_CLASSES),
+                _f("name", "str"), _f("built_year", "int"), _f("renovated_year", "int"),
+                _f("public_access", "bool"),
+            ),
+            "绿地", "Green spaces",
+        ),
+        LayerSpec(
+            "pocket_parks", "polygon",
+            (
+                _f("id", "str", True), _f("name", "str"), _f("built_year", "int"),
+                _f("status", "str", False, ("existing", "planned")),
+            ),
+            "口袋公园", "Pocket parks",
+        ),
+        LayerSpec(
+            "sponge_zones", "polygon",
+            (
+                _f("id", "str", True), _f("compliant", "bool", True), _f("name", "str"),
+                _f("runoff_control_rate", "float"), _f("target_rate", "float"),
+                _f("completed_year", "int"),
+            ),
+            "海绵城市分区", "Sponge-city drainage zones",
+        ),
+        LayerSpec(
+            "recycling_points", "point",
+            (
+                _f("id", "str", True), _f("kind", "str", True, RECYCLING_KINDS),
+                _f("name", "str"), _f("community_code", "str"), _f("opened_year", "int"),
+                _f("status", "str"),
+            ),
+            "再生资源回收点", "Recycling points",
+        ),
+        LayerSpec(
+            "heating_pipes", "line",
+            (
+                _f("id", "str", True), _f("install_year", "int", True),
+                _f("network", "str", False, ("primary", "secondary")),
+                _f("diameter_mm", "float"), _f("renovated_year", "int"),
+                _f("loss_w_per_m", "float"),
+            ),
+            "供热管网", "Heating pipes",
+        ),
+        LayerSpec(
+            "streetlights", "point",
+            (
+                _f("id", "str", True), _f("lamp_type", "str", True, LAMP_TYPES),
+                _f("power_w", "float"), _f("street_code", "str"),
+            ),
+            "路灯", "Street lights",
+        ),
+        LayerSpec(
+            "facilities", "point",
+            (_f("id", "str", True), _f("type", "str", True), _f("name", "str")),
+            "社区服务设施", "Community facilities",
+        ),
+        LayerSpec(
+            "roads", "line",
+            (_f("id", "str", True), _f("class", "str"), _f("walkable", "bool"), _f("name", "str")),
+            "道路", "Roads",
+        ),
+    )
+}
+
+
+def layer_spec(name: str) -> LayerSpec | None:
+    """Return the canonical spec of layer ``name``, or None when it is not canonical.
+
+    Examples
+    --------
+    >>> layer_spec("streets").required
+    ('code', 'name', 'district_code')
+    >>> layer_spec("rivers") is None
+    True
+    """
+    return CANONICAL.get(name)

@@ -1,0 +1,1 @@
+"""The ``peakmap`` command: a thin module that wires gis, layers and web."""

@@ -1,0 +1,3 @@
+from peakmap.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""Command-line entry: ``peakmap sample | build | report | site | serve``.
+
+Each command lives in its own ``peakmap/cmd_<name>.py`` with a ``register(app)`` function,
+so the commands stay thin and independent. Errors of peakmap (``PeakmapError``) are printed
+as one line and end the process with exit code 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import typer
+from rich.console import Console
+
+from gis._errors import PeakmapError
+
+__all__ = ["app", "main"]
+
+COMMAND_MODULES = (
+    "peakmap.cmd_sample",
+    "peakmap.cmd_build",
+    "peakmap.cmd_report",
+    "peakmap.cmd_site",
+    "peakmap.cmd_serve",
+)
+
+app = typer.Typer(
+    name="peakmap",
+    help="碳达峰实施方案空间评估 — spatial indicators of carbon-peak plans, per district, "
+    "street and community.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+err_console = Console(stderr=True)
+
+for _name in COMMAND_MODULES:
+    if importlib.util.find_spec(_name) is not None:
+        importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    """Run the command line; report peakmap errors as one line and exit 1."""
+    try:
+        app(standalone_mode=False)
+    except PeakmapError as e:
+        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except (typer.BadParameter, typer.Exit) as e:  # pragma: no cover - typer prints these
+        code = getattr(e, "exit_code", 2)
+        sys.exit(code)
+    except Exception as e:  # click usage errors
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
