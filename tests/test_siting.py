@@ -196,3 +196,36 @@ def test_p_median_mip_equals_spopt_and_brute_force() -> None:
     assert ours.objective == pytest.approx(best, rel=1e-6)
     assert ours.objective == pytest.approx(pulp.value(ref.problem.objective), rel=1e-6)
     assert ours.selected.sum() == 2
+
+
+def test_walking_pairs_agree_with_multi_source_dijkstra() -> None:
+    # A 3×3 block grid of roads (100 m blocks); random homes and candidates off the roads.
+    import shapely
+
+    from gis.network import graph_from_lines, snap_to_graph, walk_distances
+    from gis.siting import pairs_by_walking
+
+    lines = [shapely.LineString([(0, y), (300, y)]) for y in (0, 100, 200, 300)]
+    lines += [shapely.LineString([(x, 0), (x, 300)]) for x in (0, 100, 200, 300)]
+    graph = graph_from_lines(lines)
+    rng = np.random.default_rng(11)
+    homes = shapely.points(rng.uniform(0, 300, (40, 2)))
+    cands = shapely.points(rng.uniform(0, 300, (12, 2)))
+    radius = 180.0
+    pairs = pairs_by_walking(graph, homes, cands, radius=radius, max_snap=60, batch=5)
+    # Independent check: nearest candidate by one multi-source Dijkstra.
+    ref = walk_distances(
+        graph, snap_to_graph(graph, cands, max_distance=60),
+        snap_to_graph(graph, homes, max_distance=60),
+    ).distance
+    nearest = np.full(40, np.inf)
+    np.minimum.at(nearest, pairs.demand, pairs.cost)
+    in_range = ref <= radius
+    np.testing.assert_allclose(nearest[in_range], ref[in_range])
+    assert np.isinf(nearest[~in_range]).all()
+    # Walking is never shorter than the straight line.
+    straight = shapely.distance(homes[pairs.demand], cands[pairs.candidate])
+    assert (pairs.cost >= straight - 1e-9).all()
+    # Radius inf keeps only finite pairs, and every pair is present.
+    full = pairs_by_walking(graph, homes, cands, radius=np.inf, max_snap=60)
+    assert full.demand.size == 40 * 12 and np.isfinite(full.cost).all()
