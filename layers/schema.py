@@ -177,3 +177,22 @@ def layer_spec(name: str) -> LayerSpec | None:
     True
     """
     return CANONICAL.get(name)
+
+
+# Other spellings found in real deliveries, mapped to canonical values on ingest.
+VALUE_ALIASES: dict[tuple[str, str], dict[str, str]] = {
+    ("recycling_points", "kind"): {
+        "社区回收点": "community_point", "回收服务点": "community_point",
+        "再生资源回收服务点": "community_point", "回收点": "community_point",
+        "中转站": "transfer_station", "回收中转站": "transfer_station",
+        "分拣中心": "sorting_center", "两网衔接网点": "two_network_point",
+        "两网融合点": "two_network_point",
+    },
+    ("streetlights", "lamp_type"): {
+        "led": "LED", "高压钠灯": "HPS", "钠灯": "HPS", "金卤灯": "MH", "金属卤化物灯": "MH",
+        "其他": "other",
+    },
+    ("pocket_parks", "status"): {"现状": "existing", "已建": "existing", "规划": "planned"},
+    ("heating_pipes", "network"): {"一级": "primary", "一次网": "primary",
+                                   "二级": "secondary", "二次网": "secondary"},
+}

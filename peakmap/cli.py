@@ -13,6 +13,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from gis._errors import PeakmapError
 
@@ -37,6 +38,11 @@ app = typer.Typer(
 
 err_console = Console(stderr=True)
 
+
+@app.callback()
+def _root() -> None:
+    """碳达峰实施方案空间评估 — spatial indicators of carbon-peak plans."""
+
 for _name in COMMAND_MODULES:
     if importlib.util.find_spec(_name) is not None:
         importlib.import_module(_name).register(app)
@@ -45,20 +51,19 @@ for _name in COMMAND_MODULES:
 def main() -> None:
     """Run the command line; report peakmap errors as one line and exit 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except PeakmapError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True
+        )
         sys.exit(1)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
-    except (typer.BadParameter, typer.Exit) as e:  # pragma: no cover - typer prints these
-        code = getattr(e, "exit_code", 2)
+    except typer.TyperException as e:  # usage errors: typer prints them as click does
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        sys.exit(int(getattr(e, "exit_code", 2)))
+    if isinstance(code, int) and code != 0:
         sys.exit(code)
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        raise

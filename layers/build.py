@@ -1,0 +1,482 @@
+"""``peakmap build``: raw files → one consistent store in the project's metric CRS.
+
+For every ``[layers.<name>]`` of the manifest: read the source, map its fields to the
+canonical schema, check types and values, check geometry types, drop empty and repair invalid
+geometries, settle the CRS (including GCJ-02 / BD-09 sources), then reproject everything to
+one metric CRS and write ``build/peakmap.gpkg`` through a temporary file. Rasters are
+reprojected (or copied) to ``build/<name>.tif``. Nothing in ``build/`` changes unless every
+layer passed: errors of all layers are collected and reported together, one line each.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+from pyproj import CRS
+from rasterio.errors import RasterioIOError
+from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+from gis import crs as gcrs
+from gis._errors import CRSError, InputFileError, LayerValidationError, PeakmapError
+from gis.io import read_vector, write_gpkg_atomic
+from gis.validate import coerce_column, repair_geometries
+from layers.manifest import LayerSource, RasterSource
+from layers.project import Project
+from layers.schema import CANONICAL, VALUE_ALIASES, LayerSpec
+
+__all__ = [
+    "POST_BUILD_STEPS",
+    "BuildError",
+    "BuildReport",
+    "LayerReport",
+    "build_project",
+    "ingest_layer",
+    "ingest_upload",
+    "run_post_build_steps",
+]
+
+# Analyses run after ingest, as "module:function"; each takes the Project and returns a
+# one-line summary. Modules that are not installed are skipped.
+POST_BUILD_STEPS: tuple[str, ...] = (
+    "layers.coverage:build_step",
+    "layers.rooftop_pv:build_step",
+)
+
+BUILD_REPORT_TABLE = "_build_report"
+
+
+class BuildError(PeakmapError, ValueError):
+    """Several layers failed; ``errors`` holds one message per failure."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass
+class LayerReport:
+    """What happened to one layer (or raster) during the build."""
+
+    name: str
+    source: str
+    features_read: int = 0
+    repaired: int = 0
+    dropped: int = 0
+    features_stored: int = 0
+    crs_in: str = ""
+    crs_out: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    """The result of a build."""
+
+    metric_crs: str
+    store: Path
+    layers: list[LayerReport]
+    steps: list[str] = field(default_factory=list)
+
+
+def _crs_name(crs: CRS | None) -> str:
+    if crs is None:
+        return "none"
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _feature_ids(gdf: pd.DataFrame, spec: LayerSpec) -> pd.Series:
+    for key in ("id", "code"):
+        if key in gdf.columns and spec.field(key) is not None:
+            return gdf[key].astype("string").fillna("?").reset_index(drop=True)
+    return pd.Series([f"#{i + 1}" for i in range(len(gdf))], dtype="string")
+
+
+def _map_fields(
+    gdf: gpd.GeoDataFrame, spec: LayerSpec, src: LayerSource, label: str
+) -> gpd.GeoDataFrame:
+    """Rename source columns to canonical names; keep only canonical fields."""
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    for canon, source_col in src.fields.items():
+        if source_col not in columns:
+            raise LayerValidationError(
+                f"{label}, field {source_col}: no such column for canonical field {canon} "
+                f"(columns: {', '.join(map(str, columns)) or 'none'})"
+            )
+    renamed = {s: c for c, s in src.fields.items()}
+    out = gdf.drop(columns=[c for c in src.fields if c in columns and c not in renamed])
+    out = out.rename(columns=renamed)
+    missing = [f for f in spec.required if f not in out.columns]
+    if missing:
+        have = ", ".join(str(c) for c in columns) or "none"
+        raise LayerValidationError(
+            f"{label}, field {missing[0]}: required field missing (columns: {have}); "
+            f"map it with [layers.{spec.name}.fields] {missing[0]} = \"<column>\""
+        )
+    keep = [f.name for f in spec.fields if f.name in out.columns]
+    return out[[*keep, out.geometry.name]]
+
+
+def _coerce_fields(gdf: gpd.GeoDataFrame, spec: LayerSpec, label: str) -> gpd.GeoDataFrame:
+    ids = _feature_ids(gdf, spec)
+    out = gdf.copy()
+    for f in spec.fields:
+        if f.name not in out.columns:
+            continue
+        col = coerce_column(
+            out[f.name].reset_index(drop=True), f.type, ids=ids, label=label, field_name=f.name,
+            choices=f.choices, aliases=VALUE_ALIASES.get((spec.name, f.name)),
+        )
+        col.index = out.index
+        out[f.name] = col
+        if f.required and col.isna().any():
+            pos = int(np.flatnonzero(col.isna().to_numpy())[0])
+            raise LayerValidationError(
+                f"{label}, field {f.name}, feature {ids.iloc[pos]}: required value is empty "
+                f"({int(col.isna().sum())} empty)"
+            )
+    if "id" in out.columns and spec.field("id") is not None:
+        dup = out["id"].duplicated(keep=False) & out["id"].notna()
+        if dup.any():
+            raise LayerValidationError(
+                f"{label}, field id, feature {out['id'][dup].iloc[0]}: id is not unique "
+                f"({int(dup.sum())} features share ids)"
+            )
+    return out
+
+
+def _settle_crs(
+    gdf: gpd.GeoDataFrame, src: LayerSource, label: str, name: str
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Return the layer in a real CRS (GCJ-02/BD-09 converted to WGS84) and the CRS-in text."""
+    declared = (src.crs or "").strip()
+    if declared.lower() in gcrs.PSEUDO_DATUMS:
+        datum = declared.lower()
+        gdf = gdf.set_crs("EPSG:4326", allow_override=True)
+        gcrs.check_coordinates(tuple(gdf.total_bounds), gdf.crs, where=label)
+        geoms = gcrs.pseudo_to_wgs84(np.asarray(gdf.geometry.array, dtype=object), datum)
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs="EPSG:4326"))
+        return gdf, datum.upper().replace("GCJ02", "GCJ-02").replace("BD09", "BD-09")
+    if declared:
+        crs = gcrs.parse_crs(declared, where=f"{label}: crs")
+        gdf = gdf.set_crs(crs, allow_override=True)
+    elif gdf.crs is None:
+        raise CRSError(
+            f"{label}: the file declares no CRS; set crs = \"EPSG:...\" (or \"gcj02\"/\"bd09\") "
+            f"for [layers.{name}]"
+        )
+    if len(gdf):
+        gcrs.check_coordinates(tuple(gdf.total_bounds), gdf.crs, where=label)
+    return gdf, _crs_name(gdf.crs)
+
+
+def ingest_layer(
+    name: str,
+    src: LayerSource,
+    path: Path,
+    *,
+    strict: bool = False,
+    label: str | None = None,
+) -> tuple[gpd.GeoDataFrame, LayerReport]:
+    """Read, map, validate and repair one canonical layer (not yet reprojected).
+
+    Parameters
+    ----------
+    name : str
+        Canonical layer name.
+    src : LayerSource
+        The manifest entry (fields, encoding, crs, x/y, layer).
+    path : pathlib.Path
+        The resolved source file.
+    strict : bool, default False
+        Refuse invalid geometries instead of repairing them.
+    label : str, optional
+        How the source is named in messages.
+
+    Returns
+    -------
+    (GeoDataFrame, LayerReport)
+        The layer in its source CRS (GCJ-02/BD-09 already converted to WGS84).
+
+    Raises
+    ------
+    PeakmapError
+        Any problem, with a one-line message naming file, layer, field and feature.
+    """
+    spec = CANONICAL[name]
+    label = label or f"{path.name}, layer {name}"
+    gdf = read_vector(path, layer=src.layer, encoding=src.encoding, x=src.x, y=src.y, label=label)
+    report = LayerReport(name=name, source=str(src.path), features_read=len(gdf))
+    if len(gdf) == 0:
+        raise InputFileError(f"{label}: the layer has no features")
+    gdf = _map_fields(gdf, spec, src, label)
+    gdf = _coerce_fields(gdf, spec, label)
+    gdf, geo = repair_geometries(
+        gdf, spec.geometry, ids=_feature_ids(gdf, spec), label=label, strict=strict
+    )
+    report.repaired, report.dropped = geo.repaired, geo.dropped
+    if geo.repaired:
+        report.notes.append(f"repaired invalid geometry: {', '.join(geo.repaired_ids[:5])}")
+    if geo.dropped:
+        report.notes.append(f"dropped empty geometry: {', '.join(geo.dropped_ids[:5])}")
+    if len(gdf) == 0:
+        raise InputFileError(f"{label}: no feature has a usable geometry")
+    gdf, report.crs_in = _settle_crs(gdf, src, label, name)
+    return gdf, report
+
+
+def _metric_crs(project: Project, frames: dict[str, gpd.GeoDataFrame]) -> CRS:
+    declared = project.manifest.project.metric_crs
+    if declared:
+        crs = gcrs.parse_crs(declared, where="project.toml: [project] metric_crs")
+        if crs.is_geographic:
+            raise CRSError(
+                f"project.toml: [project] metric_crs {declared} is geographic; "
+                "measurements need a projected CRS in metres"
+            )
+        return crs
+    boxes = [f.to_crs("EPSG:4326").total_bounds for f in frames.values() if len(f)]
+    if not boxes:
+        raise CRSError("project.toml: no layer to choose a metric CRS from")
+    b = np.array(boxes)
+    lon = float((b[:, 0].min() + b[:, 2].max()) / 2)
+    lat = float((b[:, 1].min() + b[:, 3].max()) / 2)
+    return gcrs.auto_metric_crs(lon, lat)
+
+
+def _stage_raster(
+    project: Project, name: str, src: RasterSource, metric: CRS, dest: Path
+) -> LayerReport:
+    path = project.path(src.path, what=f"[rasters.{name}] path")
+    label = f"{src.path}, raster {name}"
+    if not path.is_file():
+        raise InputFileError(f"{label}: file not found")
+    try:
+        with rasterio.open(path) as ds:
+            crs_in = CRS.from_user_input(src.crs) if src.crs else (
+                CRS.from_wkt(ds.crs.to_wkt()) if ds.crs else None
+            )
+            if crs_in is None:
+                raise CRSError(f"{label}: the raster declares no CRS; set crs = \"EPSG:...\"")
+            report = LayerReport(
+                name=name, source=str(src.path), features_read=ds.width * ds.height,
+                crs_in=_crs_name(crs_in), crs_out=_crs_name(metric),
+            )
+            if crs_in == metric and src.band == 1 and ds.count == 1:
+                shutil.copyfile(path, dest)
+                report.notes.append(f"{ds.width}×{ds.height} px, {abs(ds.res[0]):g} m, copied")
+                return report
+            transform, width, height = calculate_default_transform(
+                ds.crs or crs_in.to_wkt(), metric.to_wkt(), ds.width, ds.height, *ds.bounds
+            )
+            profile = ds.profile.copy()
+            profile.update(
+                crs=metric.to_wkt(), transform=transform, width=width, height=height, count=1,
+                driver="GTiff", compress="deflate", tiled=True, blockxsize=256, blockysize=256,
+            )
+            with rasterio.open(dest, "w", **profile) as out:
+                reproject(
+                    source=rasterio.band(ds, src.band), destination=rasterio.band(out, 1),
+                    src_crs=crs_in.to_wkt(), dst_crs=metric.to_wkt(),
+                    resampling=Resampling.bilinear,
+                )
+            report.notes.append(f"{width}×{height} px, reprojected")
+            return report
+    except RasterioIOError as e:
+        raise InputFileError(f"{label}: cannot be read as a raster ({e})") from e
+
+
+@contextmanager
+def _staging(build_dir: Path) -> Iterator[Path]:
+    build_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_project(
+    project_dir: Path,
+    *,
+    strict: bool = False,
+    run_steps: bool = True,
+    on_layer: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Build ``PROJECT/build/`` from the manifest.
+
+    Parameters
+    ----------
+    project_dir : pathlib.Path
+        The project directory.
+    strict : bool, default False
+        Refuse invalid geometries instead of repairing them.
+    run_steps : bool, default True
+        Run the post-build analyses of :data:`POST_BUILD_STEPS`.
+    on_layer : callable, optional
+        Called with each layer's name as it starts (for a progress display).
+
+    Returns
+    -------
+    BuildReport
+
+    Raises
+    ------
+    BuildError
+        One or more layers failed; the store is left exactly as it was.
+    PeakmapError
+        The manifest or the metric CRS is wrong.
+    """
+    project = Project(project_dir)
+    manifest = project.manifest
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    reports: dict[str, LayerReport] = {}
+    errors: list[str] = []
+    for name, src in manifest.layers.items():
+        if on_layer:
+            on_layer(name)
+        try:
+            path = project.path(src.path, what=f"project.toml: [layers.{name}] path")
+            frames[name], reports[name] = ingest_layer(
+                name, src, path, strict=strict, label=f"{src.path}, layer {name}"
+            )
+        except PeakmapError as e:
+            errors.append(str(e))
+    if errors:
+        raise BuildError(errors)
+
+    metric = _metric_crs(project, frames)
+    stored: dict[str, gpd.GeoDataFrame] = {}
+    for name, gdf in frames.items():
+        stored[name] = gdf.to_crs(metric)
+        rep = reports[name]
+        rep.crs_out = _crs_name(metric)
+        rep.features_stored = len(stored[name])
+
+    store_path = project.store.path
+    with _staging(project.build_dir) as stage:
+        raster_reports = []
+        for name, rsrc in manifest.rasters.items():
+            if on_layer:
+                on_layer(name)
+            try:
+                raster_reports.append(
+                    _stage_raster(project, name, rsrc, metric, stage / f"{name}.tif")
+                )
+            except PeakmapError as e:
+                errors.append(str(e))
+        if errors:
+            raise BuildError(errors)
+        all_reports = [*reports.values(), *raster_reports]
+        table = pd.DataFrame(
+            [{**asdict(r), "notes": "; ".join(r.notes)} for r in all_reports]
+        )
+        write_gpkg_atomic(stage / store_path.name, {**stored, BUILD_REPORT_TABLE: table})
+        # every part is ready: move it into place (each replace is atomic)
+        for r in raster_reports:
+            os.replace(stage / f"{r.name}.tif", project.build_dir / f"{r.name}.tif")
+        os.replace(stage / store_path.name, store_path)
+
+    result = BuildReport(metric_crs=_crs_name(metric), store=store_path, layers=all_reports)
+    if run_steps:
+        result.steps = run_post_build_steps(project, on_step=on_layer)
+    return result
+
+
+def run_post_build_steps(
+    project: Project, *, on_step: Callable[[str], None] | None = None
+) -> list[str]:
+    """Run the analyses of :data:`POST_BUILD_STEPS` that are installed.
+
+    Returns
+    -------
+    list of str
+        One summary line per step.
+    """
+    lines = []
+    for entry in POST_BUILD_STEPS:
+        module_name, func_name = entry.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name == module_name:
+                continue
+            raise
+        step: Callable[[Project], Any] = getattr(module, func_name)
+        if on_step:
+            on_step(module_name.rsplit(".", 1)[-1])
+        fresh = Project(project.root)  # a fresh store cache per step
+        lines.append(f"{module_name.rsplit('.', 1)[-1]}: {step(fresh)}")
+    return lines
+
+
+def ingest_upload(
+    project: Project,
+    name: str,
+    file_path: Path,
+    *,
+    strict: bool = False,
+    **overrides: Any,
+) -> LayerReport:
+    """Validate an uploaded file exactly as ``peakmap build`` does and replace one layer.
+
+    The manifest's entry for ``name`` (field mapping, encoding, CRS) applies, updated by
+    ``overrides`` (e.g. ``crs="gcj02"``, ``encoding="gbk"``). The store is replaced
+    atomically only when the upload passed every check.
+
+    Parameters
+    ----------
+    project : Project
+        The built project.
+    name : str
+        Canonical layer name.
+    file_path : pathlib.Path
+        The uploaded file (any location).
+    strict : bool, default False
+        Refuse invalid geometries instead of repairing them.
+    **overrides
+        Keys of a manifest layer entry: ``layer``, ``crs``, ``encoding``, ``x``, ``y``,
+        ``fields``.
+
+    Returns
+    -------
+    LayerReport
+
+    Raises
+    ------
+    PeakmapError
+        Unknown layer, or any validation failure; nothing is stored then.
+    """
+    if name not in CANONICAL:
+        raise PeakmapError(
+            f"layer {name}: not a canonical layer (known: {', '.join(CANONICAL)})"
+        )
+    store = project.store
+    crs_out = store.crs  # raises StoreError when the project is not built
+    base = project.manifest.layers.get(name)
+    entry: dict[str, Any] = base.model_dump() if base is not None else {}
+    entry.update({k: v for k, v in overrides.items() if v is not None})
+    entry["path"] = str(file_path.name)
+    src = LayerSource.model_validate(entry)
+    gdf, report = ingest_layer(
+        name, src, Path(file_path), strict=strict, label=f"{file_path.name}, layer {name}"
+    )
+    gdf = gdf.to_crs(crs_out)
+    report.crs_out = _crs_name(crs_out)
+    report.features_stored = len(gdf)
+    store.write_layers({name: gdf})
+    return report
+
+

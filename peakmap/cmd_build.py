@@ -1,0 +1,73 @@
+"""``peakmap build PROJECT``: raw files → ``PROJECT/build/peakmap.gpkg``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from layers.build import BuildError, BuildReport, build_project
+
+
+def summary_table(report: BuildReport) -> Table:
+    """The per-layer summary a planner reads after a build."""
+    table = Table(title=f"构建结果 Build summary — store {report.store} ({report.metric_crs})")
+    for col, justify in (
+        ("图层 layer", "left"), ("来源 source", "left"), ("读取 read", "right"),
+        ("修复 repaired", "right"), ("丢弃 dropped", "right"), ("入库 stored", "right"),
+        ("坐标系 CRS in → out", "left"), ("说明 notes", "left"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in report.layers:
+        table.add_row(
+            r.name, r.source, f"{r.features_read:,}", str(r.repaired), str(r.dropped),
+            f"{r.features_stored:,}" if r.features_stored else "-",
+            f"{r.crs_in} → {r.crs_out}", "; ".join(r.notes),
+        )
+    return table
+
+
+def build(
+    project: Annotated[Path, typer.Argument(help="项目目录 project directory")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="refuse invalid geometries instead of repairing them")
+    ] = False,
+    steps: Annotated[
+        bool,
+        typer.Option("--steps/--no-steps", help="run the analyses after ingest (PV, coverage)"),
+    ] = True,
+) -> None:
+    """读取原始数据、校验、统一坐标系并写入项目库 — build the project store."""
+    console = Console()
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("building", total=None)
+
+        def on_layer(name: str) -> None:
+            progress.update(task, description=f"构建 building: {name}")
+
+        try:
+            report = build_project(project, strict=strict, run_steps=steps, on_layer=on_layer)
+        except BuildError as e:
+            progress.stop()
+            for line in e.errors:
+                console.print(
+                    f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True
+                )
+            console.print(f"[red]build failed: {len(e.errors)} problem(s); the store is unchanged")
+            raise typer.Exit(1) from e
+    console.print(summary_table(report))
+    for line in report.steps:
+        console.print(f"  {line}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``build`` command to ``app``."""
+    app.command("build")(build)
