@@ -142,7 +142,9 @@ def load_manifest(project_dir: Path) -> Manifest:
         spec = CANONICAL.get(name)
         if spec is None:
             known = ", ".join(CANONICAL)
-            raise ManifestError(f"{path}: [layers.{name}] is not a canonical layer (known: {known})")
+            raise ManifestError(
+                f"{path}: [layers.{name}] is not a canonical layer (known: {known})"
+            )
         for canon in src.fields:
             if spec.field(canon) is None:
                 known = ", ".join(f.name for f in spec.fields)
