@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 
 __all__ = [
     "DEFAULT_SNAP_TOLERANCE_M",
+    "LIMIT_SLACK",
     "REACHED",
     "REASONS",
     "Snapped",
@@ -48,6 +49,9 @@ IntArray = NDArray[np.int64]
 DEFAULT_SNAP_TOLERANCE_M = 1.0
 #: Smallest edge weight: scipy's sparse graphs treat stored zeros as absent edges.
 _MIN_WEIGHT = 1e-9
+#: Slack on distance limits (metres), so that the tiny edge weights above never push a
+#: point lying exactly at the limit out of reach.
+LIMIT_SLACK = 1e-6
 
 #: Reason codes of :attr:`WalkResult.reason`.
 REACHED = 0
@@ -362,9 +366,9 @@ def walk_distances(
     u, v, w = _dedupe_edges(u, v, w)
     n = super_node + 1
     mat = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
-    dist = dijkstra(mat, directed=False, indices=super_node, limit=limit)
+    dist = dijkstra(mat, directed=False, indices=super_node, limit=limit + LIMIT_SLACK)
     d_t = dist[tgt_node] + targets.offset[tgt_ok]
-    d_t[d_t > limit] = np.inf
+    d_t[d_t > limit + LIMIT_SLACK] = np.inf
     # why a point is not reached: its network part holds no source, or it is too far
     comp = graph.component
     src_comp = np.unique(comp[graph.u[sources.edge[src_ok]]])
