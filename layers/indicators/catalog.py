@@ -1,0 +1,209 @@
+"""Indicator catalogs: the declarative TOML format and its loader.
+
+A catalog file holds ``[[indicator]]`` rows, parameter defaults and other files to include:
+
+.. code-block:: toml
+
+    include = ["tianjin.toml", "standards.toml"]   # relative to this file; must exist
+
+    [params.heating]                 # defaults of adjustable parameters ([U] = unconfirmed);
+    renewal_age_years = 30           # the manifest's [params.heating] overrides them
+
+    [[indicator]]
+    id = "HP-04"
+    plan = "和平区碳达峰实施方案"
+    group = "“十四五”期间主要目标"   # the annex's 目标类型 (optional)
+    seq = 4                          # the annex's 序号 (optional)
+    title = "城市绿地面积"
+    title_en = "Urban green area"
+    text = "到2025年，城市绿地面积达到162万平方米以上。"   # the plan's wording
+    definition = "园林绿地（G1x、G2、XG、EG）与已建口袋公园的并集面积，重叠只计一次"
+    level = "district"               # the level the target is set for
+    kind = "area_sum"
+    op = ">="
+    target = 1620000
+    unit = "m²"
+    deadline = 2025
+    responsible = ["区城市管理委"]
+
+    [indicator.params]               # the metric kind's parameters
+    layers = [{ layer = "green_spaces", where = { class = ["G11", "G2"] } }]
+
+Optional keys: ``target_levels`` (levels where the target applies; default: every level for
+``%`` rows, else ``level`` only), ``levels`` (levels reported; default all three),
+``definition_en``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gis._errors import ManifestError
+
+__all__ = ["LEVELS", "OPS", "Catalog", "IndicatorSpec", "load_catalog", "read_catalog"]
+
+Level = Literal["district", "street", "community"]
+LEVELS: tuple[Level, ...] = ("district", "street", "community")
+OPS = (">=", ">", "<=", "<", "==")
+
+
+class IndicatorSpec(BaseModel):
+    """One catalog row (see the module docstring for the format)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    plan: str = ""
+    group: str = ""
+    seq: int | None = None
+    title: str
+    title_en: str = ""
+    text: str = ""
+    definition: str = ""
+    definition_en: str = ""
+    level: Level = "district"
+    kind: str
+    op: Literal[">=", ">", "<=", "<", "=="] | None = None
+    target: float | None = None
+    unit: str = ""
+    deadline: int | None = None
+    responsible: list[str] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+    target_levels: list[Level] | None = None
+    levels: list[Level] | None = None
+    source_file: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("id must not be empty")
+        return value.strip()
+
+    def applies_at(self, level: str) -> bool:
+        """Return True when the target is set for zones of ``level``."""
+        if self.target is None or self.op is None:
+            return False
+        if self.target_levels is not None:
+            return level in self.target_levels
+        return self.unit == "%" or level == self.level
+
+    def reported_levels(self) -> tuple[str, ...]:
+        """Levels this row is reported at."""
+        return tuple(self.levels) if self.levels is not None else LEVELS
+
+
+@dataclass
+class Catalog:
+    """A loaded catalog: its rows in file order and merged parameter defaults."""
+
+    indicators: list[IndicatorSpec]
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _read_toml(path: Path, *, included_from: Path | None) -> dict[str, Any]:
+    if not path.is_file():
+        origin = f" (included from {included_from})" if included_from else ""
+        raise ManifestError(f"{path}: indicator catalog not found{origin}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise ManifestError(f"{path}: not UTF-8 text ({e.reason})") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ManifestError(f"{path}: not valid TOML: {e}") from e
+
+
+def _row(raw: Any, *, path: Path, index: int) -> IndicatorSpec:
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{path}: indicator #{index} is not a table")
+    ident = str(raw.get("id", f"#{index}"))
+    try:
+        return IndicatorSpec.model_validate({**raw, "source_file": str(path)})
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ManifestError(f"{path}: indicator {ident}: {loc}: {err['msg']}") from e
+
+
+def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path, ...]) -> None:
+    path = path.resolve()
+    if path in stack:
+        chain = " → ".join(p.name for p in (*stack, path))
+        raise ManifestError(f"{path}: catalog includes itself ({chain})")
+    data = _read_toml(path, included_from=stack[-1] if stack else None)
+    unknown = set(data) - {"include", "indicator", "params"}
+    if unknown:
+        raise ManifestError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+    catalog.files.append(path)
+    for theme, table in (data.get("params") or {}).items():
+        if not isinstance(table, dict):
+            raise ManifestError(f"{path}: [params.{theme}] must be a table")
+        catalog.params.setdefault(theme, {}).update(table)
+    includes = data.get("include", [])
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        raise ManifestError(f"{path}: include must be a list of file names")
+    rows = data.get("indicator", [])
+    if not isinstance(rows, list):
+        raise ManifestError(f"{path}: indicator must be an array of tables ([[indicator]])")
+    for i, raw in enumerate(rows, start=1):
+        spec = _row(raw, path=path, index=i)
+        if spec.id in seen:
+            raise ManifestError(
+                f"{path}: indicator {spec.id} is defined twice (also in {seen[spec.id]})"
+            )
+        seen[spec.id] = path
+        catalog.indicators.append(spec)
+    for name in includes:
+        target = (path.parent / name).resolve()
+        if not target.is_file():
+            raise ManifestError(f"{path}: included catalog {name!r} not found ({target})")
+        _load(target, catalog, seen, (*stack, path))
+
+
+def read_catalog(path: Path | str) -> Catalog:
+    """Read a catalog with its includes and parameter defaults.
+
+    Parameters
+    ----------
+    path : pathlib.Path or str
+        The catalog file (a project's ``targets.toml``).
+
+    Returns
+    -------
+    Catalog
+
+    Raises
+    ------
+    ManifestError
+        The file or an included file is missing or malformed, a row is invalid or an id is
+        defined twice; the message names the catalog file and the indicator id.
+    """
+    catalog = Catalog(indicators=[])
+    _load(Path(path), catalog, {}, ())
+    return catalog
+
+
+def load_catalog(path: Path | str) -> list[IndicatorSpec]:
+    """Return the indicator rows of a catalog (and of the files it includes).
+
+    Parameters
+    ----------
+    path : pathlib.Path or str
+
+    Returns
+    -------
+    list of IndicatorSpec
+        In file order, included files after the including file's own rows.
+
+    Raises
+    ------
+    ManifestError
+        See :func:`read_catalog`.
+    """
+    return read_catalog(path).indicators

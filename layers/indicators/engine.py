@@ -1,0 +1,453 @@
+"""The indicator engine: run a catalog on a project's store, per community, street, district.
+
+Each catalog row names a metric kind (:mod:`layers.indicators.registry`). The kind returns
+additive parts per community; the engine sums them to streets and districts, recomputes
+shares from the sums (never averages), compares with the target and writes one
+:class:`IndicatorResult` per row and zone.
+
+Status: ``pass`` / ``fail`` against the target; ``no-target`` where the row states none for
+that level (qualitative rows, sums below the level of their target); ``no-data`` where a
+layer, field, reported value or base is missing (a share whose base is empty in a zone).
+
+Gap: how far the zone still is from the target, in the row's unit, positive while the target
+is not met: ``target − value`` for ``>=``/``>`` targets, ``value − target`` for ``<=``/``<``
+targets, ``|value − target|`` for ``==``. Zero or negative means met (its size is the margin).
+
+The mapping a kind receives is the row's ``params`` table plus ``id`` and ``level``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from gis._errors import StoreError
+from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec, read_catalog
+from layers.indicators.inputs import NoData
+from layers.indicators.registry import KINDS, THEME_MODULES, MetricContext
+from layers.project import Project
+
+__all__ = ["RECORD_FIELDS", "IndicatorResult", "Zones", "compute_records", "load_zones"]
+
+RECORD_FIELDS = (
+    "indicator", "title", "title_en", "level", "zone_code", "zone_name", "value", "unit", "op",
+    "target", "deadline", "status", "gap", "responsible", "source",
+)
+COUNT_UNIT = "个"
+PERCENT_UNIT = "%"
+DEFAULT_SCALE = 100.0
+# Decimal places kept in values and gaps (areas to 0.01 m², shares to 0.01 %).
+DECIMALS = 2
+RESPONSIBLE_SEPARATOR = "、"
+_PARENT = {"community": "street", "street": "district"}
+
+
+@dataclass
+class IndicatorResult:
+    """One indicator for one zone: the record every output carries (architecture.md).
+
+    The first fifteen fields are the public record; ``definition``, ``note`` and ``detail``
+    follow (the metric's definition, why a value is missing, failing child zones...).
+    """
+
+    indicator: str
+    title: str
+    title_en: str
+    level: str
+    zone_code: str
+    zone_name: str
+    value: float | int | str | None
+    unit: str
+    op: str | None
+    target: float | None
+    deadline: int | None
+    status: str
+    gap: float | None
+    responsible: str
+    source: str
+    definition: str = ""
+    note: str = ""
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the record as a dict, public fields first."""
+        return asdict(self)
+
+
+@dataclass
+class Zones:
+    """The three zone levels of a project.
+
+    Attributes
+    ----------
+    communities : geopandas.GeoDataFrame
+        Indexed by code, with ``name``, ``street_code``, ``district_code``.
+    names : dict
+        Level → Series of zone names indexed by code (every zone of that level).
+    """
+
+    communities: Any
+    names: dict[str, pd.Series]
+
+    def level_of(self, code: str) -> str | None:
+        """Level of a zone code, or None when no zone has it."""
+        for level in LEVELS:
+            if code in self.names[level].index:
+                return level
+        return None
+
+
+def load_zones(project: Project) -> Zones:
+    """Read districts, streets and communities from the store and link them.
+
+    Raises
+    ------
+    StoreError
+        A zone layer is missing, or a community names a street that does not exist.
+    """
+    store = project.store
+    frames = {}
+    for layer in ("districts", "streets", "communities"):
+        if not store.has(layer):
+            raise StoreError(f"{store.path}: layer {layer} is needed for indicators")
+        frames[layer] = store.read(layer)
+    for frame in frames.values():
+        frame["code"] = frame["code"].astype(str)
+    streets = frames["streets"].set_index("code")
+    comm = frames["communities"].set_index("code")
+    comm["street_code"] = comm["street_code"].astype(str)
+    unknown = sorted(set(comm["street_code"]) - set(streets.index))
+    if unknown:
+        raise StoreError(
+            f"{store.path}, layer communities, field street_code: unknown street(s) "
+            f"{', '.join(unknown[:5])}"
+        )
+    comm["district_code"] = streets["district_code"].astype(str).reindex(comm["street_code"]).values
+    districts = frames["districts"].set_index("code")
+    names = {
+        "district": districts["name"].astype(str),
+        "street": streets["name"].astype(str),
+        "community": comm["name"].astype(str),
+    }
+    return Zones(communities=comm, names=names)
+
+
+def _import_themes() -> dict[str, str]:
+    """Import every theme module; return the modules that could not be imported."""
+    missing: dict[str, str] = {}
+    for module in THEME_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name and module.startswith(e.name):
+                missing[module] = "not installed yet"
+            else:
+                raise
+    return missing
+
+
+def _clean(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _round(value: Any, unit: str) -> Any:
+    if not isinstance(value, float):
+        return value
+    if unit == COUNT_UNIT and value.is_integer():
+        return int(value)
+    return round(value, DECIMALS)
+
+
+def _status(value: Any, op: str | None, target: float | None) -> str:
+    if value is None:
+        return "no-data"
+    if op is None or target is None or isinstance(value, str):
+        return "no-target"
+    ok = {
+        ">=": value >= target,
+        ">": value > target,
+        "<=": value <= target,
+        "<": value < target,
+        "==": math.isclose(value, target),
+    }[op]
+    return "pass" if ok else "fail"
+
+
+def _gap(value: Any, op: str | None, target: float | None) -> float | None:
+    if value is None or isinstance(value, str) or op is None or target is None:
+        return None
+    if op in (">=", ">"):
+        return float(target - value)
+    if op in ("<=", "<"):
+        return float(value - target)
+    return float(abs(value - target))
+
+
+class _Builder:
+    """Makes the records of one catalog row."""
+
+    def __init__(self, spec: IndicatorSpec, zones: Zones) -> None:
+        self.spec = spec
+        self.zones = zones
+        self.records: list[IndicatorResult] = []
+
+    def add(
+        self,
+        level: str,
+        code: str,
+        value: Any,
+        *,
+        unit: str | None = None,
+        op: str | None = None,
+        target: float | None = None,
+        with_target: bool | None = None,
+        source: str = "computed",
+        note: str = "",
+        detail: str = "",
+    ) -> None:
+        spec = self.spec
+        unit = spec.unit if unit is None else unit
+        if with_target is None:
+            with_target = spec.applies_at(level)
+        if with_target and op is None:
+            op, target = spec.op, spec.target
+        elif not with_target:
+            op, target = None, None
+        value = _round(_clean(value), unit)
+        gap = _gap(value, op, target)
+        self.records.append(
+            IndicatorResult(
+                indicator=spec.id,
+                title=spec.title,
+                title_en=spec.title_en,
+                level=level,
+                zone_code=code,
+                zone_name=str(self.zones.names[level].get(code, code)),
+                value=value,
+                unit=unit,
+                op=op,
+                target=target,
+                deadline=spec.deadline,
+                status=_status(value, op, target),
+                gap=None if gap is None else round(gap, DECIMALS),
+                responsible=RESPONSIBLE_SEPARATOR.join(spec.responsible),
+                source=source,
+                definition=spec.definition,
+                note=note,
+                detail=detail,
+            )
+        )
+
+    def no_data(self, note: str) -> None:
+        for level in self.spec.reported_levels():
+            if level == self.spec.level:
+                for code in self.zones.names[level].index:
+                    self.add(level, str(code), None, note=note)
+
+
+def _sums_by_level(parts: pd.DataFrame, zones: Zones) -> dict[str, pd.DataFrame]:
+    comm = zones.communities
+    numeric = parts.reindex(comm.index).apply(pd.to_numeric, errors="coerce")
+    out = {"community": numeric}
+    for level, key in (("street", "street_code"), ("district", "district_code")):
+        grouped = numeric.groupby(comm[key].to_numpy()).sum(min_count=1)
+        out[level] = grouped.reindex(zones.names[level].index)
+    return out
+
+
+def _values(sums: pd.DataFrame, attrs: Mapping[str, Any]) -> pd.Series:
+    combine = attrs.get("combine")
+    if callable(combine):
+        return pd.Series(combine(sums), index=sums.index, dtype=float)
+    if "num" in sums.columns and "den" in sums.columns:
+        den = sums["den"].where(sums["den"] > 0)
+        scale = float(attrs.get("scale", DEFAULT_SCALE))
+        return scale * sums["num"] / den
+    return sums["value"]
+
+
+def _extra_detail(row: pd.Series, skip: set[str]) -> str:
+    parts = []
+    for key, val in row.items():
+        if key in skip or pd.isna(val):
+            continue
+        shown = int(val) if float(val).is_integer() else round(float(val), DECIMALS)
+        parts.append(f"{key}: {shown}")
+    return "; ".join(parts)
+
+
+def _emit_additive(b: _Builder, parts: pd.DataFrame, note: str) -> None:
+    sums = _sums_by_level(parts, b.zones)
+    skip = {"value", "num", "den"}
+    for level in b.spec.reported_levels():
+        values = _values(sums[level], parts.attrs)
+        for code, value in values.items():
+            row_note = note
+            if _clean(value) is None and "den" in sums[level].columns:
+                row_note = (note + "; " if note else "") + "no base in this zone (denominator 0)"
+            b.add(
+                level, str(code), value, note=row_note,
+                detail=_extra_detail(sums[level].loc[code], skip),
+            )
+
+
+def _parents(zones: Zones, over: str, level: str) -> pd.Series:
+    """Code of the ``level`` zone holding each ``over`` zone (indexed by ``over`` codes)."""
+    comm = zones.communities
+    if over == "community":
+        return comm["street_code" if level == "street" else "district_code"]
+    return comm.groupby("street_code")["district_code"].first().reindex(zones.names["street"].index)
+
+
+def _emit_each_zone_min(b: _Builder, parts: pd.DataFrame, note: str) -> None:
+    rule = parts.attrs["each_zone_min"]
+    over, minimum = str(rule["over"]), int(rule["min"])
+    counts = _sums_by_level(parts[["count"]], b.zones)[over]["count"].fillna(0.0)
+    reached = counts >= minimum
+    levels = b.spec.reported_levels()
+    if over in levels:
+        for code, n in counts.items():
+            b.add(over, str(code), float(n), unit=COUNT_UNIT, op=">=", target=float(minimum),
+                  with_target=True, note=note)
+    for level in LEVELS[: LEVELS.index(over)]:
+        if level not in levels:
+            continue
+        parent = _parents(b.zones, over, level)
+        for code in b.zones.names[level].index:
+            members = parent.index[parent.to_numpy() == code]
+            if len(members) == 0:
+                b.add(level, str(code), None, note=(note + "; " if note else "") + f"no {over}")
+                continue
+            ok = reached.reindex(members).fillna(False).to_numpy(dtype=bool)
+            failing = [str(b.zones.names[over].get(m, m)) for m in members[~ok]]
+            detail = f"{int(ok.sum())}/{len(members)}"
+            if failing:
+                detail += "; 未达标 / below minimum: " + "、".join(failing)
+            b.add(level, str(code), DEFAULT_SCALE * float(ok.sum()) / len(members), note=note,
+                  detail=detail)
+
+
+def _emit_per_zone(b: _Builder, frame: pd.DataFrame, note: str, source: str) -> None:
+    """Rows already per zone (reported values, non-additive district rates)."""
+    levels = set(b.spec.reported_levels()) & set(frame.attrs.get("levels", LEVELS))
+    for code, row in frame.iterrows():
+        level = b.zones.level_of(str(code))
+        if level is None or level not in levels:
+            continue
+        row_note = "; ".join(
+            t for t in (note, str(row.get("note", "") or "")) if t and t != "nan"
+        )
+        year = row.get("year")
+        detail = f"{int(year)}年" if year is not None and not pd.isna(year) else ""
+        b.add(level, str(code), row["value"], source=source, note=row_note, detail=detail)
+
+
+def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dict[str, str]) -> (
+    list[IndicatorResult]
+):
+    b = _Builder(spec, zones)
+    fn = KINDS.get(spec.kind)
+    if fn is None:
+        why = "; ".join(f"{m}: {w}" for m, w in missing.items())
+        b.no_data(f"metric kind {spec.kind} is not available" + (f" ({why})" if why else ""))
+        return b.records
+    params = {**spec.params, "id": spec.id, "level": spec.level}
+    try:
+        frame = fn(ctx, params)
+    except NoData as e:
+        b.no_data(str(e))
+        return b.records
+    except StoreError as e:
+        b.no_data(str(e))
+        return b.records
+    note = str(frame.attrs.get("note", ""))
+    source = "reported" if spec.kind == "reported" else "computed"
+    if "each_zone_min" in frame.attrs:
+        _emit_each_zone_min(b, frame, note)
+    elif "levels" in frame.attrs:
+        _emit_per_zone(b, frame, note, source)
+    else:
+        _emit_additive(b, frame, note)
+    if not b.records:
+        b.no_data(note or "no zone of this project carries a value")
+    return b.records
+
+
+def default_year(project: Project) -> int:
+    """The report year: the manifest's ``[project] year``, else the current year."""
+    year = project.manifest.project.year
+    return int(year) if year is not None else _dt.date.today().year
+
+
+def compute_records(
+    project: Project,
+    *,
+    year: int | None = None,
+    scenario: str | None = None,
+    catalog: Catalog | None = None,
+    ids: list[str] | None = None,
+) -> list[IndicatorResult]:
+    """Compute every catalog row for every zone of every level.
+
+    Parameters
+    ----------
+    project : Project
+        A built project.
+    year : int, optional
+        Report year (default: :func:`default_year`).
+    scenario : str, optional
+        ``"proposal"`` reads each layer as base + ``proposal__<layer>``.
+    catalog : Catalog, optional
+        Default: the project's ``targets.toml`` with its includes.
+    ids : list of str, optional
+        Compute only these rows.
+
+    Returns
+    -------
+    list of IndicatorResult
+        Catalog order; per row, districts, then streets, then communities.
+
+    Raises
+    ------
+    PeakmapError
+        The store or the catalog is missing or malformed.
+    """
+    missing = _import_themes()
+    catalog = catalog or read_catalog(project.targets_path)
+    zones = load_zones(project)
+    ctx = MetricContext(
+        project=project,
+        store=project.store,
+        year=int(year) if year is not None else default_year(project),
+        communities=zones.communities,
+        scenario=scenario,
+    )
+    ctx.cache["catalog_params"] = catalog.params
+    records: list[IndicatorResult] = []
+    for spec in catalog.indicators:
+        if ids is not None and spec.id not in ids:
+            continue
+        rows = _run_row(spec, ctx, zones, missing)
+        order: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
+        rows.sort(key=lambda r: order[r.level])
+        records.extend(rows)
+    return records
+
+
+def records_frame(records: list[IndicatorResult]) -> pd.DataFrame:
+    """The records as a DataFrame (one column per field)."""
+    return pd.DataFrame([r.as_dict() for r in records])

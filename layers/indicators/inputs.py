@@ -1,0 +1,310 @@
+"""What metric kinds share: reading a layer for a scenario and year, filters, zone arrays.
+
+A metric kind signals that it cannot compute a row (a layer or field is absent) by raising
+:class:`NoData`; the engine turns it into ``no-data`` records carrying the message as a note.
+
+Filter language (the ``where`` tables of a catalog row)
+-------------------------------------------------------
+``where = {field = condition, ...}`` keeps the features meeting every condition (AND);
+``where_any = [{...}, {...}]`` additionally keeps only features meeting at least one of the
+tables (OR). A condition is
+
+- a scalar: equality (``status = "existing"``, ``compliant = true``);
+- a list: membership (``class = ["G11", "G12"]``);
+- a table of operators, all of which must hold: ``"=="``, ``"!="``, ``">="``, ``">"``, ``"<="``,
+  ``"<"``, ``"in"``, ``"not_in"``, ``"null"`` (true: the value is missing),
+  ``"age_over"`` (report year − value > n), ``"age_at_most"`` (report year − value ≤ n),
+  ``"by_year"`` (true: set and ≤ the report year; false: missing or later than it).
+
+A value written ``"$year"`` is the report year; ``"$theme.key"`` is the parameter ``key`` of
+``[params.theme]`` (manifest over catalog defaults). Missing values never meet a comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from layers.indicators.registry import MetricContext
+from layers.schema import CANONICAL
+
+__all__ = [
+    "LAYER_YEAR_FIELD",
+    "NoData",
+    "community_codes",
+    "community_geoms",
+    "filter_frame",
+    "param",
+    "read_layer",
+    "read_layers",
+    "resolve_value",
+]
+
+# Features that did not exist yet in the report year are left out: the year field of each
+# layer that has one (a missing year means "existed").
+LAYER_YEAR_FIELD: dict[str, str] = {
+    "buildings": "built_year",
+    "green_spaces": "built_year",
+    "pocket_parks": "built_year",
+    "recycling_points": "opened_year",
+    "heating_pipes": "install_year",
+}
+
+_COMPARE = {
+    "==": np.equal,
+    "!=": np.not_equal,
+    ">=": np.greater_equal,
+    ">": np.greater,
+    "<=": np.less_equal,
+    "<": np.less,
+}
+
+
+class NoData(Exception):  # noqa: N818 - a signal, not an error
+    """The row cannot be computed from the store; the message says what is missing."""
+
+
+def param(ctx: MetricContext, ref: str) -> Any:
+    """Return parameter ``"theme.key"`` (manifest ``[params.theme]`` over catalog defaults).
+
+    Parameters
+    ----------
+    ctx : MetricContext
+    ref : str
+        ``"theme.key"``, e.g. ``"heating.renewal_age_years"``.
+
+    Returns
+    -------
+    object
+        The value.
+
+    Raises
+    ------
+    NoData
+        Neither the manifest nor the catalog defines it.
+    """
+    theme, _, key = ref.partition(".")
+    defaults: Mapping[str, Mapping[str, Any]] = ctx.cache.get("catalog_params", {})
+    values = ctx.project.params(theme, dict(defaults.get(theme, {})))
+    if key not in values:
+        raise NoData(f"parameter {ref} is not set ([params.{theme}] {key} = ...)")
+    return values[key]
+
+
+def resolve_value(ctx: MetricContext, value: Any) -> Any:
+    """Replace ``"$year"`` and ``"$theme.key"`` references (also inside lists)."""
+    if isinstance(value, list):
+        return [resolve_value(ctx, v) for v in value]
+    if isinstance(value, str) and value.startswith("$"):
+        return ctx.year if value == "$year" else param(ctx, value[1:])
+    return value
+
+
+def _store_layers(ctx: MetricContext) -> set[str]:
+    if "store_layers" not in ctx.cache:
+        ctx.cache["store_layers"] = set(ctx.store.layers()) if ctx.store.exists() else set()
+    names: set[str] = ctx.cache["store_layers"]
+    return names
+
+
+def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True) -> gpd.GeoDataFrame:
+    """Read a layer as it stands in the report year and scenario.
+
+    Parameters
+    ----------
+    ctx : MetricContext
+    name : str
+        Canonical layer name.
+    as_of_year : bool
+        Leave out features whose year field (:data:`LAYER_YEAR_FIELD`) is after the report
+        year.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The base layer plus ``<scenario>__<name>`` when a scenario is set and stored.
+
+    Raises
+    ------
+    NoData
+        The store has no such layer.
+    """
+    key = f"layer:{name}:{ctx.scenario}:{ctx.year}:{as_of_year}"
+    if key in ctx.cache:
+        cached: gpd.GeoDataFrame = ctx.cache[key]
+        return cached
+    names = _store_layers(ctx)
+    if name not in names:
+        raise NoData(f"layer {name} is not in the store")
+    frame = ctx.store.read(name)
+    if ctx.scenario:
+        extra = f"{ctx.scenario}__{name}"
+        if extra in names:
+            proposal = ctx.store.read(extra).to_crs(frame.crs)
+            frame = gpd.GeoDataFrame(
+                pd.concat([frame, proposal], ignore_index=True), geometry=frame.geometry.name,
+                crs=frame.crs,
+            )
+    year_field = LAYER_YEAR_FIELD.get(name)
+    if as_of_year and year_field and year_field in frame.columns:
+        years = pd.to_numeric(frame[year_field], errors="coerce")
+        frame = frame[~(years > ctx.year)]
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    ctx.cache[key] = frame
+    return frame
+
+
+def read_layers(
+    ctx: MetricContext, entries: Sequence[Mapping[str, Any]], *, what: str
+) -> tuple[list[gpd.GeoDataFrame], list[str]]:
+    """Read and filter several ``{layer = ..., where = ...}`` entries.
+
+    Returns
+    -------
+    frames, notes
+        The filtered frames of the layers that exist, and a note per absent layer.
+
+    Raises
+    ------
+    NoData
+        None of the layers exists.
+    """
+    frames: list[gpd.GeoDataFrame] = []
+    notes: list[str] = []
+    for entry in entries:
+        try:
+            layer = read_layer(ctx, str(entry["layer"]))
+        except NoData as e:
+            notes.append(str(e))
+            continue
+        frames.append(filter_frame(ctx, layer, entry, layer_name=str(entry["layer"])))
+    if not frames:
+        raise NoData(f"{what}: " + "; ".join(notes))
+    return frames, notes
+
+
+def _condition(ctx: MetricContext, column: pd.Series, cond: Any) -> NDArray[np.bool_]:
+    cond = resolve_value(ctx, cond)
+    if isinstance(cond, list):
+        return np.asarray(column.isin(cond), dtype=bool)
+    if not isinstance(cond, Mapping):
+        return np.asarray(column.eq(cond).fillna(False), dtype=bool)
+    ok = np.ones(len(column), dtype=bool)
+    numeric = pd.to_numeric(column, errors="coerce") if column.dtype == object else column
+    present = column.notna().to_numpy()
+    for op, raw in cond.items():
+        arg = resolve_value(ctx, raw)
+        if op in _COMPARE:
+            if isinstance(arg, str):
+                res = np.asarray(_COMPARE[op](column.astype(object), arg), dtype=bool)
+            else:
+                res = np.asarray(
+                    _COMPARE[op](numeric.to_numpy(dtype=float, na_value=np.nan), float(arg)),
+                    dtype=bool,
+                )
+            ok &= res & present
+        elif op == "in":
+            ok &= np.asarray(column.isin(list(arg)), dtype=bool)
+        elif op == "not_in":
+            ok &= ~np.asarray(column.isin(list(arg)), dtype=bool) & present
+        elif op == "null":
+            ok &= ~present if arg else present
+        elif op in ("age_over", "age_at_most"):
+            age = ctx.year - numeric.to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                res = age > float(arg) if op == "age_over" else age <= float(arg)
+            ok &= np.asarray(res, dtype=bool) & present
+        elif op == "by_year":
+            vals = numeric.to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                done = present & (vals <= ctx.year)
+            ok &= done if arg else ~done
+        else:
+            raise NoData(f"unknown filter operator {op!r}")
+    return ok
+
+
+def _table_mask(
+    ctx: MetricContext, frame: pd.DataFrame, table: Mapping[str, Any], *, layer_name: str
+) -> NDArray[np.bool_]:
+    mask = np.ones(len(frame), dtype=bool)
+    for field, cond in table.items():
+        if field not in frame.columns:
+            raise NoData(f"layer {layer_name} has no field {field}")
+        mask &= _condition(ctx, frame[field], cond)
+    return mask
+
+
+def filter_frame(
+    ctx: MetricContext,
+    frame: pd.DataFrame,
+    spec: Mapping[str, Any],
+    *,
+    layer_name: str,
+    key: str = "where",
+) -> Any:
+    """Keep the rows meeting ``spec[key]`` and ``spec[key + "_any"]`` (see module docs).
+
+    Parameters
+    ----------
+    ctx : MetricContext
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+    spec : mapping
+        A catalog entry holding the filter tables.
+    layer_name : str
+        Used in messages.
+    key : str
+        ``"where"`` (the population) or ``"condition"`` (a share's numerator).
+
+    Returns
+    -------
+    Same type as ``frame``
+        The filtered rows.
+
+    Raises
+    ------
+    NoData
+        A filter names a field the layer does not have.
+    """
+    mask = filter_mask(ctx, frame, spec, layer_name=layer_name, key=key)
+    return frame[mask]
+
+
+def filter_mask(
+    ctx: MetricContext,
+    frame: pd.DataFrame,
+    spec: Mapping[str, Any],
+    *,
+    layer_name: str,
+    key: str = "where",
+) -> NDArray[np.bool_]:
+    """Boolean mask of :func:`filter_frame`."""
+    mask = _table_mask(ctx, frame, spec.get(key) or {}, layer_name=layer_name)
+    alternatives = spec.get(f"{key}_any") or []
+    if alternatives:
+        anyof = np.zeros(len(frame), dtype=bool)
+        for table in alternatives:
+            anyof |= _table_mask(ctx, frame, table, layer_name=layer_name)
+        mask &= anyof
+    return mask
+
+
+def community_geoms(ctx: MetricContext) -> NDArray[np.object_]:
+    """Geometries of the communities, in the order of :func:`community_codes`."""
+    return np.asarray(ctx.communities.geometry.values, dtype=object)
+
+
+def community_codes(ctx: MetricContext) -> pd.Index:
+    """Codes of the communities (the index every kind returns)."""
+    return pd.Index(ctx.communities.index, name="code")
+
+
+def layer_geometry(name: str) -> str | None:
+    """Canonical geometry kind of a layer (``polygon``, ``line``, ``point``) or None."""
+    spec = CANONICAL.get(name)
+    return None if spec is None else spec.geometry
