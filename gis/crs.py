@@ -82,6 +82,11 @@ _BD_DTHETA = 0.000003
 INVERSE_TOLERANCE_DEG = 1e-11
 #: Give up iterating an inverse after this many steps (it converges in 3–6).
 INVERSE_MAX_ITER = 30
+# Bound on the GCJ-02 + BD-09 offset (degrees; measured ≤ 0.02): inverses skip points
+# further than this from the box, whose solutions cannot lie in China.
+_MAX_OFFSET_DEG = 0.1
+# A solution this close outside the box (degrees, ~0.1 mm) still counts as inside.
+_BOX_SLACK_DEG = 1e-9
 
 
 def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
@@ -194,17 +199,59 @@ def _invert(
     return x, y
 
 
+def _solve_gcj(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    return _invert(_gcj_raw, lon, lat)
+
+
+def _solve_bd(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    return _invert(_bd_raw, lon, lat, start=_bd_inverse_closed_form(lon, lat))
+
+
+def _solve_bd_wgs(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    return _solve_gcj(*_solve_bd(lon, lat))
+
+
 def _as_float(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return lon_a.astype(float), lat_a.astype(float)
 
 
-def _keep_outside(
-    inside: NDArray[np.bool_],
-    new: tuple[FloatArray, FloatArray],
-    old: tuple[FloatArray, FloatArray],
+def _in_box(lon: FloatArray, lat: FloatArray, *, margin: float) -> NDArray[np.bool_]:
+    return (
+        (lon >= _CHINA_LON_MIN - margin)
+        & (lon <= _CHINA_LON_MAX + margin)
+        & (lat >= _CHINA_LAT_MIN - margin)
+        & (lat <= _CHINA_LAT_MAX + margin)
+    )
+
+
+def _forward_inside(raw: _PairFn, lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Apply an unmasked forward transform to the points inside China only."""
+    lon_a, lat_a = _as_float(lon, lat)
+    out_lon, out_lat = lon_a.copy(), lat_a.copy()
+    inside = in_china(lon_a, lat_a)
+    out_lon[inside], out_lat[inside] = raw(lon_a[inside], lat_a[inside])
+    return out_lon, out_lat
+
+
+def _inverse_inside(
+    solve: _PairFn, lon: ArrayLike, lat: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
-    return np.where(inside, new[0], old[0]), np.where(inside, new[1], old[1])
+    """Apply an unmasked iterative inverse where its solution lies in China.
+
+    Only points near the box are iterated (far away the offset formulas blow up at the poles
+    and no solution can lie in China). A solution within :data:`_BOX_SLACK_DEG` of the box
+    counts as inside, so points exactly on the edge survive the iteration's last ulp.
+    """
+    lon_a, lat_a = _as_float(lon, lat)
+    out_lon, out_lat = lon_a.copy(), lat_a.copy()
+    near = _in_box(lon_a, lat_a, margin=_MAX_OFFSET_DEG)
+    sol_lon, sol_lat = solve(lon_a[near], lat_a[near])
+    accept = _in_box(sol_lon, sol_lat, margin=_BOX_SLACK_DEG)
+    idx = np.flatnonzero(near.ravel())[accept]
+    out_lon.flat[idx] = sol_lon[accept]
+    out_lat.flat[idx] = sol_lat[accept]
+    return out_lon, out_lat
 
 
 def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -226,8 +273,7 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArr
     >>> round(float(lon), 9), round(float(lat), 9)
     (116.410244499, 39.916404282)
     """
-    lon_a, lat_a = _as_float(lon, lat)
-    return _keep_outside(in_china(lon_a, lat_a), _gcj_raw(lon_a, lat_a), (lon_a, lat_a))
+    return _forward_inside(_gcj_raw, lon, lat)
 
 
 def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -250,9 +296,7 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArr
     >>> round(float(lon), 9), round(float(lat), 9)
     (117.2, 39.1)
     """
-    lon_a, lat_a = _as_float(lon, lat)
-    wgs = _invert(_gcj_raw, lon_a, lat_a)
-    return _keep_outside(in_china(*wgs), wgs, (lon_a, lat_a))
+    return _inverse_inside(_solve_gcj, lon, lat)
 
 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -274,8 +318,7 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     >>> round(float(lon), 9), round(float(lat), 9)
     (116.410369494, 39.921336994)
     """
-    lon_a, lat_a = _as_float(lon, lat)
-    return _keep_outside(in_china(lon_a, lat_a), _bd_raw(lon_a, lat_a), (lon_a, lat_a))
+    return _forward_inside(_bd_raw, lon, lat)
 
 
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -299,9 +342,7 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     >>> round(float(lon), 9), round(float(lat), 9)
     (117.2, 39.1)
     """
-    lon_a, lat_a = _as_float(lon, lat)
-    gcj = _invert(_bd_raw, lon_a, lat_a, start=_bd_inverse_closed_form(lon_a, lat_a))
-    return _keep_outside(in_china(*gcj), gcj, (lon_a, lat_a))
+    return _inverse_inside(_solve_bd, lon, lat)
 
 
 def _wgs_to_bd_raw(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -327,8 +368,7 @@ def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     >>> float(lon), float(lat)
     (2.35, 48.85)
     """
-    lon_a, lat_a = _as_float(lon, lat)
-    return _keep_outside(in_china(lon_a, lat_a), _wgs_to_bd_raw(lon_a, lat_a), (lon_a, lat_a))
+    return _forward_inside(_wgs_to_bd_raw, lon, lat)
 
 
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -350,10 +390,7 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
     >>> round(float(lon), 9), round(float(lat), 9)
     (117.2, 39.1)
     """
-    lon_a, lat_a = _as_float(lon, lat)
-    gcj = _invert(_bd_raw, lon_a, lat_a, start=_bd_inverse_closed_form(lon_a, lat_a))
-    wgs = _invert(_gcj_raw, gcj[0], gcj[1])
-    return _keep_outside(in_china(*wgs), wgs, (lon_a, lat_a))
+    return _inverse_inside(_solve_bd_wgs, lon, lat)
 
 
 _TO_WGS84: dict[str, _PairFn] = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
@@ -770,6 +807,20 @@ def _check_geographic(bounds: tuple[float, float, float, float], crs: pyproj.CRS
     return None
 
 
+def _check_projected_degrees(
+    bounds: tuple[float, float, float, float], crs: pyproj.CRS
+) -> str | None:
+    """Longitude/latitude in degrees declared as a projected CRS land at its false origin."""
+    minx, miny, maxx, maxy = bounds
+    if max(abs(minx), abs(maxx)) > _LON_LIMIT or max(abs(miny), abs(maxy)) > _LAT_LIMIT:
+        return None
+    extent = f"x {_fmt_range(minx, maxx, digits=4)}, y {_fmt_range(miny, maxy, digits=4)}"
+    return (
+        f"coordinates ({extent}) look like longitude/latitude in degrees, but "
+        f"{_crs_label(crs)} is projected: declare a geographic CRS such as EPSG:4326"
+    )
+
+
 def _check_gauss_kruger(
     bounds: tuple[float, float, float, float], crs: pyproj.CRS, zone: GaussKrugerZone
 ) -> str | None:
@@ -934,7 +985,9 @@ def check_coordinates(
         problem = _check_geographic(box, crs)
     else:
         zone = gauss_kruger_zone(crs)
-        problem = _check_gauss_kruger(box, crs, zone) if zone is not None else None
+        problem = _check_projected_degrees(box, crs)
+        if problem is None and zone is not None:
+            problem = _check_gauss_kruger(box, crs, zone)
     if problem is None:
         problem = _check_area_of_use(box, crs)
     if problem is not None:
