@@ -1,0 +1,445 @@
+"""Metric kinds on a tiny hand-made project whose every answer is worked out on paper.
+
+The district D (300 m × 100 m) has three streets and four communities:
+
+    y=100 +-----+-----+-----------+-----------+
+          | C1  | C2  |    C3     |    C4     |
+          | S1  | S1  |    S2     |    S3     |
+    y=0   +-----+-----+-----------+-----------+
+          x=0   50    100         200         300
+
+Areas: C1 = C2 = 5,000 m², C3 = C4 = 10,000 m². C4 holds no green space, no built-up land and no
+street light (the empty zone and the zone without a base).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, Polygon, box
+
+from layers.indicators.catalog import Catalog, IndicatorSpec
+from layers.indicators.engine import compute_records
+from layers.project import Project
+
+CRS = "EPSG:4548"
+YEAR = 2025
+
+
+def _write(path: Path, name: str, rows: list[dict[str, Any]]) -> None:
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    gdf.to_file(path, layer=name, driver="GPKG")
+
+
+def tiny_layers() -> dict[str, list[dict[str, Any]]]:
+    """The hand-made layers (see the module docstring)."""
+    return {
+        "districts": [{"code": "D", "name": "区D", "geometry": box(0, 0, 300, 100)}],
+        "streets": [
+            {"code": "S1", "name": "街道一", "district_code": "D", "geometry": box(0, 0, 100, 100)},
+            {"code": "S2", "name": "街道二", "district_code": "D",
+             "geometry": box(100, 0, 200, 100)},
+            {"code": "S3", "name": "街道三", "district_code": "D",
+             "geometry": box(200, 0, 300, 100)},
+        ],
+        "communities": [
+            {"code": "C1", "name": "社区一", "street_code": "S1", "green_community": True,
+             "population": 100, "geometry": box(0, 0, 50, 100)},
+            {"code": "C2", "name": "社区二", "street_code": "S1", "green_community": False,
+             "population": 50, "geometry": box(50, 0, 100, 100)},
+            {"code": "C3", "name": "社区三", "street_code": "S2", "green_community": True,
+             "population": 200, "geometry": box(100, 0, 200, 100)},
+            {"code": "C4", "name": "社区四", "street_code": "S3", "green_community": False,
+             "population": 0, "geometry": box(200, 0, 300, 100)},
+        ],
+        "green_spaces": [
+            # two overlapping squares in C1: 400 + 400 − 100 = 700 m² counted once
+            {"id": "g1", "class": "G11", "renovated_year": 2022, "geometry": box(10, 10, 30, 30)},
+            {"id": "g2", "class": "G2", "renovated_year": 2019, "geometry": box(20, 20, 40, 40)},
+            # 20 × 20 square across the C1/C2 border: 200 m² each side
+            {"id": "g3", "class": "XG", "renovated_year": 2024, "geometry": box(40, 50, 60, 70)},
+            # a square (广场, G3) triangle that must not count, and a G12 triangle of 800 m²
+            {"id": "g4", "class": "G3", "renovated_year": None,
+             "geometry": Polygon([(110, 10), (150, 10), (110, 50)])},
+            {"id": "g5", "class": "G12", "renovated_year": 2026,
+             "geometry": Polygon([(120, 50), (160, 50), (120, 90)])},
+        ],
+        "pocket_parks": [
+            {"id": "p1", "status": "existing", "built_year": 2021,
+             "geometry": box(130, 10, 150, 30)},
+            {"id": "p2", "status": "planned", "built_year": None,
+             "geometry": box(160, 10, 180, 30)},
+            # inside g2: adds nothing to the union
+            {"id": "p3", "status": "existing", "built_year": 2020,
+             "geometry": box(25, 25, 35, 35)},
+            # built after the report year: does not exist yet
+            {"id": "p4", "status": "existing", "built_year": 2027,
+             "geometry": box(210, 10, 230, 30)},
+        ],
+        "landuse": [
+            {"code": "R", "built_up": True, "geometry": box(0, 0, 100, 50)},
+            {"code": "E", "built_up": False, "geometry": box(0, 50, 100, 100)},
+            {"code": "B", "built_up": True, "geometry": box(100, 0, 200, 100)},
+        ],
+        "sponge_zones": [
+            {"id": "z1", "compliant": True, "geometry": box(0, 0, 60, 100)},
+            {"id": "z2", "compliant": False, "geometry": box(60, 0, 150, 100)},
+            {"id": "z3", "compliant": True, "geometry": box(150, 0, 250, 100)},
+        ],
+        "recycling_points": [
+            {"id": "r1", "kind": "community_point", "geometry": Point(10, 10)},
+            # on the C1/C2 border: goes to C1 (lowest index), once
+            {"id": "r2", "kind": "community_point", "geometry": Point(50, 50)},
+            {"id": "r3", "kind": "transfer_station", "geometry": Point(150, 50)},
+            {"id": "r4", "kind": "two_network_point", "geometry": Point(120, 20)},
+            {"id": "r5", "kind": "community_point", "geometry": Point(250, 50)},
+        ],
+        "streetlights": [
+            {"id": "l1", "lamp_type": "LED", "geometry": Point(10, 90)},
+            {"id": "l2", "lamp_type": "LED", "geometry": Point(60, 90)},
+            {"id": "l3", "lamp_type": "HPS", "geometry": Point(70, 90)},
+            {"id": "l4", "lamp_type": "HPS", "geometry": Point(110, 90)},
+        ],
+        "heating_pipes": [
+            {"id": "h1", "install_year": 1980, "renovated_year": None,
+             "geometry": LineString([(0, 5), (100, 5)])},
+            {"id": "h2", "install_year": 2000, "renovated_year": None,
+             "geometry": LineString([(100, 5), (200, 5)])},
+            {"id": "h3", "install_year": 1985, "renovated_year": 2022,
+             "geometry": LineString([(40, 95), (60, 95)])},
+        ],
+        "buildings": [
+            # across the C1/C2 border: floor area split 600 / 600
+            {"id": "b1", "use": "residential", "floors": 3, "floor_area_m2": 1200.0,
+             "retrofit_year": 2022, "built_year": 1990, "green_building": None,
+             "geometry": box(40, 20, 60, 40)},
+            {"id": "b2", "use": "residential", "floors": 5, "floor_area_m2": 500.0,
+             "retrofit_year": 2019, "built_year": 1995, "green_building": None,
+             "geometry": box(110, 60, 120, 70)},
+            {"id": "b3", "use": "public", "floors": 2, "floor_area_m2": 800.0,
+             "retrofit_year": 2023, "built_year": 2000, "green_building": None,
+             "geometry": box(210, 10, 230, 30)},
+            {"id": "b4", "use": "residential", "floors": 1, "floor_area_m2": 400.0,
+             "retrofit_year": None, "built_year": 2022, "green_building": "one_star",
+             "geometry": box(150, 20, 170, 40)},
+            {"id": "b5", "use": "residential", "floors": 1, "floor_area_m2": 100.0,
+             "retrofit_year": None, "built_year": 2023, "green_building": None,
+             "geometry": box(180, 20, 190, 30)},
+            {"id": "b6", "use": "residential", "floors": 1, "floor_area_m2": 999.0,
+             "retrofit_year": None, "built_year": 2030, "green_building": "one_star",
+             "geometry": box(185, 60, 195, 70)},
+        ],
+    }
+
+
+REPORTED_CSV = textwrap.dedent(
+    """\
+    indicator,zone_code,year,value,note
+    HP-01,D,2021,4.0,
+    HP-01,D,2023,3.5,示例
+    HP-01,D,2026,3.0,
+    HP-08,D,2024,结构持续优化,
+    """
+)
+
+
+def make_project(root: Path, *, skip: tuple[str, ...] = (), targets: str = "") -> Project:
+    """Write the tiny project (store, manifest, reported.csv) under ``root``."""
+    (root / "build").mkdir(parents=True, exist_ok=True)
+    store = root / "build" / "peakmap.gpkg"
+    for name, rows in tiny_layers().items():
+        if name not in skip:
+            _write(store, name, rows)
+    (root / "project.toml").write_text(
+        '[project]\nname = "tiny"\ntargets = "targets.toml"\nreported = "reported.csv"\n'
+        "year = 2025\n",
+        encoding="utf-8",
+    )
+    (root / "targets.toml").write_text(targets, encoding="utf-8")
+    (root / "reported.csv").write_text(REPORTED_CSV, encoding="utf-8")
+    return Project(root)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return make_project(tmp_path_factory.mktemp("tiny"))
+
+
+def run(
+    project: Project, kind: str, params: dict[str, Any], **row: Any
+) -> dict[tuple[str, str], Any]:
+    """Compute one ad-hoc row; return {(level, zone_code): record}."""
+    defaults = row.pop("defaults", {"heating": {"renewal_age_years": 30}})
+    spec = IndicatorSpec(id=row.pop("id", "X"), title="t", kind=kind, params=params, **row)
+    records = compute_records(
+        project, year=YEAR, catalog=Catalog([spec], params=defaults)
+    )
+    return {(r.level, r.zone_code): r for r in records}
+
+
+def values(res: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    return {code: r.value for (_, code), r in res.items()}
+
+
+GREEN = [
+    {"layer": "green_spaces", "where": {"class": ["G11", "G12", "G13", "G14", "G2", "XG", "EG"]}},
+    {"layer": "pocket_parks", "where": {"status": "existing"}},
+]
+
+
+def test_area_sum_counts_overlaps_once_and_splits_border_features(tiny: Project) -> None:
+    res = values(run(tiny, "area_sum", {"layers": GREEN}, unit="m²"))
+    # C1: g1 ∪ g2 = 700 (p3 inside g2 adds 0) + half of g3 = 200 → 900
+    # C2: other half of g3 → 200; C3: g5 800 + p1 400 (g4 is a square, G3) → 1200; C4: nothing
+    # (p4 is built after 2025)
+    assert res == pytest.approx(
+        {"C1": 900, "C2": 200, "C3": 1200, "C4": 0, "S1": 1100, "S2": 1200, "S3": 0, "D": 2300}
+    )
+
+
+def test_area_sum_without_dissolve_adds_every_part(tiny: Project) -> None:
+    res = values(run(tiny, "area_sum", {"layers": GREEN, "dissolve": False}, unit="m²"))
+    # C1: 400 + 400 + 200 + 100 (p3) = 1100
+    assert res["C1"] == pytest.approx(1100)
+    assert res["D"] == pytest.approx(2500)
+
+
+def test_area_sum_year_window(tiny: Project) -> None:
+    params = {"layers": [{"layer": "green_spaces",
+                          "where": {"renovated_year": {">=": 2021, "<=": 2025}}}]}
+    res = values(run(tiny, "area_sum", params, unit="m²"))
+    # g1 (2022) 400 in C1, g3 (2024) 200 + 200; g5 (2026) is outside the window
+    assert res["C1"] == pytest.approx(600)
+    assert res["C2"] == pytest.approx(200)
+    assert res["C3"] == pytest.approx(0)
+
+
+SPONGE = {
+    "layers": [{"layer": "sponge_zones", "where": {"compliant": True}}],
+    "base": {"layers": [{"layer": "landuse", "where": {"built_up": True}}]},
+}
+
+
+def test_area_share_clips_to_base_and_recomputes_shares_from_sums(tiny: Project) -> None:
+    res = run(tiny, "area_share", SPONGE, unit="%", op=">=", target=50.0)
+    got = {code: r.value for (_, code), r in res.items()}
+    # built-up: C1 2500, C2 2500, C3 10000, C4 0; compliant ∩ built-up: 2500, 500, 5000
+    assert got["C1"] == pytest.approx(100.0)
+    assert got["C2"] == pytest.approx(20.0)
+    assert got["C3"] == pytest.approx(50.0)
+    assert got["S1"] == pytest.approx(60.0)  # 3000 / 5000, not the mean of 100 and 20
+    assert got["D"] == pytest.approx(53.33, abs=0.01)  # 8000 / 15000
+    # a zone without base is no-data, not a division error
+    assert res[("community", "C4")].status == "no-data"
+    assert res[("community", "C4")].value is None
+    assert res[("street", "S3")].status == "no-data"
+    assert res[("community", "C2")].status == "fail"
+    assert res[("community", "C2")].gap == pytest.approx(30.0)
+    assert res[("community", "C3")].status == "pass"
+
+
+def test_area_share_of_zone_area(tiny: Project) -> None:
+    params = {"layers": GREEN, "base": "zone"}
+    res = values(run(tiny, "area_share", params, unit="%"))
+    assert res["C1"] == pytest.approx(18.0)  # 900 / 5000
+    assert res["D"] == pytest.approx(2300 / 30000 * 100, abs=0.01)
+
+
+def test_area_share_per_resident(tiny: Project) -> None:
+    params = {"layers": GREEN, "base": {"field": "population"}, "scale": 1}
+    res = run(tiny, "area_share", params, unit="m²/人")
+    assert res[("community", "C1")].value == pytest.approx(9.0)  # 900 m² / 100
+    assert res[("street", "S1")].value == pytest.approx(1100 / 150, abs=0.01)
+    assert res[("community", "C4")].status == "no-data"  # nobody lives there
+
+
+def test_count_points_and_polygons(tiny: Project) -> None:
+    params = {"layer": "pocket_parks", "where": {"status": "existing"},
+              "also": {"planned": {"where": {"status": "planned"}}}}
+    res = run(tiny, "count", params, unit="个", op=">=", target=2.0)
+    assert values(res) == {"C1": 1, "C2": 0, "C3": 1, "C4": 0, "S1": 1, "S2": 1, "S3": 0, "D": 2}
+    assert res[("district", "D")].status == "pass"
+    assert "planned: 1" in res[("district", "D")].detail
+    pts = values(run(tiny, "count", {"layer": "recycling_points"}, unit="个"))
+    # r2 lies on the C1/C2 border and is counted once, in C1
+    assert pts == {"C1": 2, "C2": 0, "C3": 2, "C4": 1, "S1": 2, "S2": 2, "S3": 1, "D": 5}
+
+
+def test_each_zone_min_over_communities(tiny: Project) -> None:
+    params = {"layer": "recycling_points", "where": {"kind": "community_point"}, "min": 1}
+    res = run(tiny, "each_zone_min", params, unit="%", op=">=", target=100.0)
+    assert res[("community", "C1")].value == 2
+    assert res[("community", "C1")].unit == "个"
+    assert res[("community", "C2")].status == "fail"
+    assert res[("street", "S1")].value == pytest.approx(50.0)
+    assert res[("street", "S2")].value == pytest.approx(0.0)
+    assert res[("street", "S3")].value == pytest.approx(100.0)
+    assert res[("district", "D")].value == pytest.approx(50.0)
+    assert res[("district", "D")].status == "fail"
+    assert "社区二" in res[("district", "D")].detail and "社区三" in res[("district", "D")].detail
+    assert "社区一" not in res[("district", "D")].detail
+
+
+def test_each_zone_min_over_streets(tiny: Project) -> None:
+    params = {"layer": "recycling_points", "where": {"kind": "transfer_station"},
+              "over": "street"}
+    res = run(tiny, "each_zone_min", params, unit="%", op=">=", target=100.0)
+    assert ("community", "C1") not in res
+    assert {c: res[("street", c)].value for c in ("S1", "S2", "S3")} == {"S1": 0, "S2": 1, "S3": 0}
+    assert res[("district", "D")].value == pytest.approx(33.33, abs=0.01)
+    assert res[("district", "D")].detail.startswith("1/3")
+
+
+def test_attribute_share_by_count(tiny: Project) -> None:
+    params = {"layer": "streetlights", "condition": {"lamp_type": "LED"}}
+    res = run(tiny, "attribute_share", params, unit="%", op=">", target=80.0)
+    got = values(res)
+    assert got["C1"] == pytest.approx(100.0)
+    assert got["C2"] == pytest.approx(50.0)
+    assert got["C3"] == pytest.approx(0.0)
+    assert got["S1"] == pytest.approx(66.67, abs=0.01)
+    assert got["D"] == pytest.approx(50.0)
+    assert res[("community", "C4")].status == "no-data"
+
+
+def test_attribute_share_of_communities_per_street(tiny: Project) -> None:
+    params = {"layer": "communities", "condition": {"green_community": True}}
+    got = values(run(tiny, "attribute_share", params, unit="%", levels=["district", "street"]))
+    assert got == pytest.approx({"D": 50.0, "S1": 50.0, "S2": 100.0, "S3": 0.0})
+
+
+def test_attribute_share_by_floor_area_of_new_buildings(tiny: Project) -> None:
+    params = {"layer": "buildings", "where": {"built_year": {">=": 2021}},
+              "condition": {"green_building": {"not_in": ["none", ""]}}, "by": "floor_area_m2"}
+    res = run(tiny, "attribute_share", params, unit="%")
+    # b4 400 green, b5 100 not; b6 is built after 2025
+    assert res[("community", "C3")].value == pytest.approx(80.0)
+    assert res[("community", "C1")].status == "no-data"
+
+
+def test_attribute_sum_splits_floor_area_by_area(tiny: Project) -> None:
+    params = {"layer": "buildings", "field": "floor_area_m2",
+              "where": {"use": "residential", "retrofit_year": {">=": 2021, "<=": 2025}}}
+    got = values(run(tiny, "attribute_sum", params, unit="m²"))
+    assert got == pytest.approx(
+        {"C1": 600, "C2": 600, "C3": 0, "C4": 0, "S1": 1200, "S2": 0, "S3": 0, "D": 1200}
+    )
+
+
+OLD_PIPES = {
+    "layer": "heating_pipes",
+    "condition": {"install_year": {"age_over": "$heating.renewal_age_years"},
+                  "renovated_year": {"by_year": False}},
+}
+
+
+def test_length_share_of_old_pipes(tiny: Project) -> None:
+    res = run(tiny, "length_share", OLD_PIPES, unit="%", op="<=", target=0.0)
+    got = values(res)
+    # h1 (1980, 100 m, old) splits 50/50 into C1 and C2; h3 (renewed 2022) 10 m each side;
+    # h2 (2000) is 25 years old in 2025
+    assert got["C1"] == pytest.approx(83.33, abs=0.01)
+    assert got["C3"] == pytest.approx(0.0)
+    assert got["D"] == pytest.approx(100 / 220 * 100, abs=0.01)
+    assert res[("community", "C4")].status == "no-data"
+    assert res[("district", "D")].gap == pytest.approx(45.45, abs=0.01)
+
+
+def test_missing_parameter_is_no_data(tiny: Project) -> None:
+    res = run(tiny, "length_share", OLD_PIPES, unit="%", defaults={})
+    rec = res[("district", "D")]
+    assert rec.status == "no-data"
+    assert "heating.renewal_age_years" in rec.note
+
+
+def test_length_share_threshold_is_a_parameter(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    with (tmp_path / "project.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n[params.heating]\nrenewal_age_years = 20\n")
+    got = values(run(Project(tmp_path), "length_share", OLD_PIPES, unit="%"))
+    assert project.root == tmp_path.resolve()
+    assert got["C3"] == pytest.approx(100.0)  # h2 is now past its 20-year life
+
+
+def test_reported_latest_year_not_after_report_year(tiny: Project) -> None:
+    res = run(tiny, "reported", {}, id="HP-01", unit="吨标准煤/万元")
+    rec = res[("district", "D")]
+    assert rec.value == pytest.approx(3.5)
+    assert rec.source == "reported"
+    assert rec.status == "no-target"
+    assert rec.detail == "2023年"
+    text = run(tiny, "reported", {}, id="HP-08")[("district", "D")]
+    assert text.value == "结构持续优化"
+    assert text.status == "no-target"
+    missing = run(tiny, "reported", {}, id="HP-99")[("district", "D")]
+    assert missing.status == "no-data"
+
+
+def test_heat_loss_change_in_percentage_points(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    with (tmp_path / "project.toml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            "\n[params.heating]\nold_loss_w_per_m = 100.0\nnew_loss_w_per_m = 40.0\n"
+            "heat_load_w_per_m2 = 50.0\nrenewal_age_years = 30\n"
+        )
+    res = run(Project(tmp_path), "heat_loss_change", {}, unit="百分点", op="<=", target=-5.0)
+    # 2025: L = 100·100 (h1 old) + 100·40 (h2) + 20·40 (h3 renewed 2022) = 14,800 W;
+    #       S = 50 W/m² × 3000 m² (b1–b5) = 150,000 W → 14,800 / 164,800
+    # 2020: L = 10,000 + 4,000 + 20·100 = 16,000 W; S = 50 × 2500 (b4, b5 not built) = 125,000
+    expected = (14800 / 164800 - 16000 / 141000) * 100
+    rec = res[("district", "D")]
+    assert rec.value == pytest.approx(expected, abs=0.01)
+    assert rec.status == "fail"
+    assert rec.gap == pytest.approx(expected + 5.0, abs=0.01)
+    # C4 has neither pipes nor a change: 0 percentage points
+    assert res[("community", "C4")].value == pytest.approx(0.0)
+
+
+def test_unknown_kind_and_absent_layer_are_no_data(tmp_path: Path) -> None:
+    project = make_project(tmp_path, skip=("streetlights",))
+    res = run(project, "pv", {}, unit="%", op=">=", target=50.0)
+    assert {r.status for r in res.values()} == {"no-data"}
+    assert "pv" in next(iter(res.values())).note
+    res = run(project, "attribute_share", {"layer": "streetlights"}, unit="%")
+    assert {r.status for r in res.values()} == {"no-data"}
+    assert "streetlights" in next(iter(res.values())).note
+
+
+def test_absent_field_is_no_data(tiny: Project) -> None:
+    res = run(tiny, "attribute_sum", {"layer": "buildings", "field": "pv_area_m2"}, unit="m²")
+    rec = next(iter(res.values()))
+    assert rec.status == "no-data"
+    assert "pv_area_m2" in rec.note
+
+
+def test_overlay_matches_geopandas_overlay_on_random_polygons() -> None:
+    """Independent check of the fast path: geopandas.overlay + dissolve on random circles."""
+    from gis.overlay import area_by_zone, intersection_area_by_zone
+
+    rng = np.random.default_rng(7)
+    zones = np.array(
+        [box(x, y, x + 100, y + 100) for x in range(0, 400, 100) for y in range(0, 300, 100)]
+    )
+    centres = rng.uniform(0, 400, size=(150, 2)) * [1, 0.75]
+    circles = shapely.buffer(shapely.points(centres), rng.uniform(5, 30, 150))
+    squares = shapely.box(*(rng.uniform(0, 380, (2, 60)) * [[1], [0.75]]),
+                          *(rng.uniform(0, 380, (2, 60)) * [[1], [0.75]] + 20))
+    zgdf = gpd.GeoDataFrame({"z": range(len(zones))}, geometry=list(zones), crs=CRS)
+    cgdf = gpd.GeoDataFrame(geometry=list(circles), crs=CRS).dissolve()
+    ref = gpd.overlay(cgdf, zgdf, how="intersection")
+    ref_area = ref.groupby("z").geometry.apply(lambda s: s.area.sum()).reindex(
+        range(len(zones)), fill_value=0.0)
+    fast = area_by_zone(circles, zones, dissolve=True, workers=2)
+    np.testing.assert_allclose(fast, ref_area.to_numpy(), rtol=1e-9, atol=1e-6)
+    sgdf = gpd.GeoDataFrame(geometry=list(squares), crs=CRS).dissolve()
+    both = gpd.overlay(gpd.overlay(cgdf, sgdf, how="intersection"), zgdf, how="intersection")
+    ref_both = both.groupby("z").geometry.apply(lambda s: s.area.sum()).reindex(
+        range(len(zones)), fill_value=0.0)
+    fast_both = intersection_area_by_zone(circles, squares, zones)
+    np.testing.assert_allclose(fast_both, ref_both.to_numpy(), rtol=1e-9, atol=1e-6)
