@@ -229,3 +229,231 @@ def test_walking_pairs_agree_with_multi_source_dijkstra() -> None:
     # Radius inf keeps only finite pairs, and every pair is present.
     full = pairs_by_walking(graph, homes, cands, radius=np.inf, max_snap=60)
     assert full.demand.size == 40 * 12 and np.isfinite(full.cost).all()
+
+
+# --------------------------------------------------------------------------- domain (layers)
+# A tiny project in EPSG:4548, origin shifted to (X0, Y0). Three communities in two streets:
+#   street S1 = community C1: x 0..200;  street S2 = C2 (x 200..300) + C3 (x 300..400); y 0..200.
+# Residential buildings (10 m squares, 100 households each): b1 (50, 50), b2 (150, 50),
+# b3 (250, 150), b4 (350, 150). Public-institution buildings (the only point candidates):
+# p1 (100, 50) in C1, p2 (290, 150) in C2, p3 (360, 100) in C3. Existing community point
+# e1 (50, 60) in C1 and transfer station t1 (20, 20) in S1.
+# Radius 120: e1 covers b1, b2; p1 covers b1, b2; p2 covers b3 (40), b4 (60);
+# p3 covers b4 (51) but not b3 (120.8).
+
+X0, Y0 = 500_000.0, 4_330_000.0
+CRS = "EPSG:4548"
+
+
+def _sq(x: float, y: float, half: float = 5.0):
+    import shapely
+
+    return shapely.box(X0 + x - half, Y0 + y - half, X0 + x + half, Y0 + y + half)
+
+
+def _box(x0: float, y0: float, x1: float, y1: float):
+    import shapely
+
+    return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def _pt(x: float, y: float):
+    import shapely
+
+    return shapely.Point(X0 + x, Y0 + y)
+
+
+def _make_project(root, *, params: str = "", drop_p3: bool = False, households=None):
+    import geopandas as gpd
+
+    from gis.io import write_gpkg_atomic
+    from layers.project import Project
+
+    hh = households or [100, 100, 100, 100]
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "project.toml").write_text(
+        f'[project]\nname = "tiny"\n\n[params.siting]\n{params}\n', encoding="utf-8"
+    )
+
+    def gdf(data, geoms):
+        return gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)
+
+    pub = [(100, 50), (290, 150)] + ([] if drop_p3 else [(360, 100)])
+    homes = [(50, 50), (150, 50), (250, 150), (350, 150)]
+    buildings = gdf(
+        {
+            "id": [f"b{i + 1}" for i in range(4)] + [f"p{i + 1}" for i in range(len(pub))],
+            "use": ["residential"] * 4 + ["public"] * len(pub),
+            "floors": 3,
+            "households": hh + [0] * len(pub),
+            "public_institution": [False] * 4 + [True] * len(pub),
+        },
+        [_sq(x, y) for x, y in homes + pub],
+    )
+    layers = {
+        "districts": gdf({"code": ["D"], "name": ["区"]}, [_box(0, 0, 400, 200)]),
+        "streets": gdf(
+            {"code": ["S1", "S2"], "name": ["一街", "二街"], "district_code": ["D", "D"]},
+            [_box(0, 0, 200, 200), _box(200, 0, 400, 200)],
+        ),
+        "communities": gdf(
+            {"code": ["C1", "C2", "C3"], "name": ["甲", "乙", "丙"],
+             "street_code": ["S1", "S2", "S2"]},
+            [_box(0, 0, 200, 200), _box(200, 0, 300, 200), _box(300, 0, 400, 200)],
+        ),
+        "buildings": buildings,
+        "recycling_points": gdf(
+            {"id": ["e1", "t1"], "kind": ["community_point", "transfer_station"]},
+            [_pt(50, 60), _pt(20, 20)],
+        ),
+        # Residential strip y 0..20 and parks above it (see the pocket-park test).
+        "landuse": gdf(
+            {"code": ["R"] + ["G"] * 5, "subcode": ["R2"] + ["G1"] * 5},
+            [_box(0, 0, 400, 20), _box(100, 30, 120, 50), _box(300, 30, 320, 50),
+             _box(30, 30, 60, 50), _box(0, 60, 200, 170), _box(380, 30, 385, 50)],
+        ),
+        "pocket_parks": gdf(
+            {"id": ["k1"], "status": ["existing"]}, [_box(0, 30, 20, 50)]
+        ),
+    }
+    write_gpkg_atomic(root / "build" / "peakmap.gpkg", layers)
+    return Project(root)
+
+
+def _params(project, **over):
+    from layers.siting import siting_params
+
+    base = {"public_landuse_codes": [], "radius_m": 120.0}
+    base.update(over)
+    return siting_params(project, base)
+
+
+def test_recycling_set_cover_on_tiny_project(tmp_path) -> None:
+    from layers.siting import site_recycling
+
+    project = _make_project(tmp_path / "p")
+    # Minimum off: e1 serves b1, b2; p2 alone covers b3 and b4.
+    out = site_recycling(project, _params(project, min_per_community=0))
+    assert out.summary["n_new"] == 1
+    assert out.proposal["community_code"].tolist() == ["C2"]
+    assert out.summary["coverage_before_pct"] == pytest.approx(50.0)
+    assert out.summary["coverage_after_pct"] == pytest.approx(100.0)
+    # One per community: C3 needs p3 as well.
+    out = site_recycling(project, _params(project, min_per_community=1))
+    assert sorted(out.proposal["community_code"]) == ["C2", "C3"]
+    assert out.summary["communities_without_point_before"] == 2
+    assert out.summary["communities_without_point_after"] == 0
+    assert set(out.proposal["status"]) == {"planned"}
+    assert out.proposal["id"].is_unique
+    # Every candidate is reported with what it covers.
+    c = out.candidates.set_index("existing_id", drop=False)
+    assert int(out.candidates["covers_buildings"].sum()) == 2 + 2 + 2 + 1
+    assert c.loc["e1", "covers_households"] == pytest.approx(200.0)
+    assert c.loc["e1", "selected"] and not c.loc["e1", "new"]
+
+
+def test_recycling_capacity_binding_on_tiny_project(tmp_path) -> None:
+    from layers.siting import site_recycling
+
+    project = _make_project(tmp_path / "p")
+    # 150 households per point: e1 cannot carry b1 + b2 (200), p2 cannot carry b3 + b4.
+    out = site_recycling(
+        project, _params(project, min_per_community=0, capacity_households=150)
+    )
+    assert out.summary["n_new"] == 3
+    assert out.candidates["serves_households"].max() <= 150 + 1e-6
+    assert out.candidates["serves_households"].sum() == pytest.approx(400.0)
+
+
+def test_recycling_budget_maximises_households(tmp_path) -> None:
+    from layers.siting import site_recycling
+
+    project = _make_project(tmp_path / "p", households=[100, 100, 30, 300])
+    # One new point: p2 covers b3 + b4 (330), p3 only b4 (300).
+    out = site_recycling(project, _params(project, budget=1))
+    assert out.summary["n_new"] == 1
+    assert out.proposal["community_code"].tolist() == ["C2"]
+    assert out.summary["objective"] == pytest.approx(330.0)
+
+
+def test_community_without_candidate_gives_clear_message(tmp_path) -> None:
+    from layers.siting import site_recycling
+
+    project = _make_project(tmp_path / "p", drop_p3=True)
+    with pytest.raises(SitingError, match=r"C3 丙") as info:
+        site_recycling(project, _params(project, min_per_community=1))
+    assert "infeasible" not in str(info.value).lower()
+
+
+def test_building_out_of_reach_is_named(tmp_path) -> None:
+    from layers.siting import site_recycling
+
+    project = _make_project(tmp_path / "p")
+    # Radius 45: b1 ← e1 (10), b3 ← p2 (40); b2 (50 from p1, 100 from e1) and b4 (51 from p3)
+    # are out of reach.
+    with pytest.raises(SitingError, match=r"2 demand point.*building b2, building b4"):
+        site_recycling(project, _params(project, min_per_community=0, radius_m=45.0))
+
+
+def test_transfer_station_per_street(tmp_path) -> None:
+    from layers.siting import site_transfer
+
+    project = _make_project(tmp_path / "p")
+    out = site_transfer(project, _params(project))
+    # S1 has t1; S2 gets one: p2 costs 100·40 + 100·60 = 10 000,
+    # p3 costs 100·120.8 + 100·51.0 = 17 180.
+    assert out.summary["streets_without_station_before"] == 1
+    assert out.proposal["kind"].tolist() == ["transfer_station"]
+    (station,) = out.summary["stations"]
+    assert station["street_code"] == "S2"
+    assert out.summary["objective"] == pytest.approx(10_000.0, rel=1e-6)
+    assert out.proposal.geometry.iloc[0].distance(_pt(290, 150)) < 1e-6
+
+
+def test_pocket_parks_max_cover_on_strip(tmp_path) -> None:
+    from layers.siting import site_pocket_parks
+
+    # Residential strip 0..400 × 0..20 in 20 m cells (centres y = 10); radius 100, so a plot
+    # at y 30..50 reaches cell centres within 97.98 m along x of its edges.
+    # Existing park k1 x 0..20 covers centres 10..110 (6 cells, 2 400 m²).
+    # Plot A (100..120): new 130..210 (2 000); B (300..320): 210..390 (4 000); C (30..60):
+    # 130, 150 (800). The 200×110 plot is too big, the 5×20 one too small.
+    # Two parks: B then A (A adds 130..190 = 1 600) → 5 600 m² newly covered, 100 %.
+    project = _make_project(tmp_path / "p")
+    params = _params(
+        project, pocket_park_radius_m=100.0, pocket_park_cell_m=20.0, pocket_park_target=3,
+    )
+    out = site_pocket_parks(project, params)
+    assert out.summary["n_new"] == 2
+    assert out.summary["n_candidates"] == 3
+    assert out.summary["newly_covered_m2"] == pytest.approx(5600.0)
+    assert out.summary["coverage_before_pct"] == pytest.approx(30.0)
+    assert out.summary["coverage_after_pct"] == pytest.approx(100.0)
+    chosen = sorted(round(g.bounds[0] - X0) for g in out.proposal.geometry)
+    assert chosen == [100, 300]
+    one = site_pocket_parks(project, params, count=1)
+    assert one.summary["newly_covered_m2"] == pytest.approx(4000.0)
+
+
+def test_apply_proposal_writes_scenario_layers(tmp_path) -> None:
+    from layers.siting import (
+        PROPOSAL_POINTS,
+        RUNS_TABLE,
+        apply_proposal,
+        site_recycling,
+        site_transfer,
+    )
+
+    project = _make_project(tmp_path / "p")
+    params = _params(project)
+    apply_proposal(project, site_recycling(project, params))
+    apply_proposal(project, site_transfer(project, params))
+    # A second recycling run replaces its own rows, keeps the transfer station.
+    apply_proposal(project, site_recycling(project, params))
+    layer = project.store.read(PROPOSAL_POINTS)
+    assert sorted(layer["kind"]) == ["community_point", "community_point", "transfer_station"]
+    assert layer.crs.to_epsg() == 4548
+    runs = project.store.read(RUNS_TABLE)
+    assert len(runs) == 3
+    assert set(runs["status"]) == {"optimal"}
+    assert (runs["mip_gap"] <= 1e-4).all()
