@@ -176,6 +176,8 @@ def test_published_reference_pairs() -> None:
 
 def test_iterative_inverses_beat_published_one_step_inverses() -> None:
     lon, lat = china_grid(60)
+    inner = (lon > 73) & (lon < 137) & (lat > 2) & (lat < 55)  # one-step stays in the box
+    lon, lat = lon[inner], lat[inner]
     gcj = wgs84_to_gcj02(lon, lat)
     ours = gcj02_to_wgs84(*gcj)
     one_step = np.array([ref_gcj02_to_wgs84_one_step(x, y) for x, y in zip(*gcj, strict=True)])
