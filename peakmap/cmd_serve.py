@@ -1,0 +1,35 @@
+"""``peakmap serve PROJECT``: the dashboard and maps on http://127.0.0.1:8000."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register", "serve"]
+
+
+def serve(
+    project: Annotated[Path, typer.Argument(help="Project directory (built with peakmap build)")],
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1, "
+                                             "or PEAKMAP_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000, or PEAKMAP_PORT)")] = None,
+) -> None:
+    """Serve the dashboard, the maps and the JSON API (offline: no CDN, no tiles by default)."""
+    import uvicorn
+
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    settings = WebSettings()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.model_copy(update=overrides)
+    app = create_app(project, settings=settings)
+    typer.echo(f"peakmap: serving {project} on http://{settings.host}:{settings.port}/")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the ``peakmap`` command line."""
+    app.command("serve")(serve)

@@ -1,0 +1,196 @@
+"""JSON API under ``/api`` (OpenAPI at ``/docs``): health, indicators, layers, uploads, exports."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pyogrio
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.background import BackgroundTask
+
+from gis._errors import PeakmapError
+from web.deps import DataDep, SettingsDep
+from web.errors import NotFoundError, UploadTooLargeError
+from web.geo import (
+    degrees_per_pixel,
+    grid_summary,
+    parse_bbox,
+    select_bbox,
+    simplify_for_zoom,
+    to_feature_collection,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+GEOJSON_MEDIA = "application/geo+json"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GPKG_MEDIA = "application/geopackage+sqlite3"
+COPY_CHUNK = 1024 * 1024
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-\u4e00-\u9fff]")
+Level = Literal["district", "street", "community"]
+
+
+@router.get("/health")
+def health(data: DataDep) -> dict[str, Any]:
+    """Whether the server runs and the project's store is built."""
+    project = data.project
+    built = project.store.exists()
+    return {"status": "ok", "project": project.name, "built": built,
+            "layers": len(data.layer_names()) if built else 0}
+
+
+@router.get("/indicators")
+def indicators(data: DataDep, level: Level | None = None) -> list[dict[str, Any]]:
+    """Indicator records (the same as ``peakmap report --format json``), optionally one level."""
+    return data.records(level)
+
+
+@router.get("/layers")
+def layers(data: DataDep) -> list[dict[str, Any]]:
+    """Stored layers: name, titles, geometry type, feature count."""
+    return [info.as_dict() for info in data.layer_info()]
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    try:
+        return parse_bbox(text)
+    except ValueError as e:
+        raise PeakmapError(f"query bbox: {e}") from e
+
+
+@router.get("/layers/{name}", response_class=Response,
+            responses={200: {"content": {GEOJSON_MEDIA: {}}}})
+def layer_geojson(
+    name: str,
+    data: DataDep,
+    settings: SettingsDep,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in degrees")] = None,
+    zoom: Annotated[float | None, Query(ge=0, le=24, description="map zoom: simplify and "
+                                        "aggregate for it; omit for full detail")] = None,
+    datum: Annotated[Literal["wgs84", "gcj02"], Query(description="gcj02 for Amap")] = "wgs84",
+) -> Response:
+    """Layer ``name`` as GeoJSON in WGS84 (or GCJ-02), cut to ``bbox``.
+
+    With ``zoom``, geometry is simplified to one pixel, and when more features fall in the
+    box than the map can draw smoothly (or the zoom is below the detail zoom for a large
+    layer) a grid summary is returned instead: squares with ``_agg``, ``count`` and
+    ``measure`` (area in m² or length in m).
+    """
+    gcj02 = datum == "gcj02"
+    gdf = select_bbox(data.display(name, gcj02=gcj02), _bbox(bbox))
+    if zoom is not None:
+        too_many = len(gdf) > settings.max_features_per_request
+        coarse = zoom < settings.detail_zoom and len(gdf) > settings.inline_feature_limit
+        if too_many or coarse:
+            measure = (gdf["area_m2"] if "area_m2" in gdf.columns
+                       else gdf["length_m"] if "length_m" in gdf.columns else None)
+            cells = grid_summary(gdf, degrees_per_pixel(zoom) * settings.grid_cell_px,
+                                 measure=None if measure is None else measure.to_numpy())
+            cells.insert(0, "_agg", True)
+            return Response(to_feature_collection(cells), media_type=GEOJSON_MEDIA)
+        gdf = simplify_for_zoom(gdf, zoom)
+    return Response(to_feature_collection(gdf), media_type=GEOJSON_MEDIA)
+
+
+def _upload_name(filename: str | None) -> str:
+    base = Path(filename or "upload").name
+    safe = _SAFE_NAME.sub("_", base).lstrip(".") or "upload"
+    return safe
+
+
+@router.post("/layers/{name}", status_code=201)
+def upload_layer(
+    name: str,
+    data: DataDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="GeoPackage, GeoJSON, zipped Shapefile "
+                                     "or CSV of points")],
+    crs: Annotated[str | None, Form()] = None,
+    encoding: Annotated[str | None, Form()] = None,
+    layer: Annotated[str | None, Form()] = None,
+    x: Annotated[str | None, Form()] = None,
+    y: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    """Replace layer ``name`` with an uploaded file, validated exactly as ``peakmap build``.
+
+    The manifest's entry for the layer (field mapping, CRS, encoding) applies; the form
+    fields override it. A rejected upload leaves the store unchanged.
+    """
+    build = importlib.import_module("layers.build")
+    limit = settings.max_upload_bytes
+    with tempfile.TemporaryDirectory(prefix="peakmap-upload-") as tmp:
+        target = Path(tmp) / _upload_name(file.filename)
+        size = 0
+        with target.open("wb") as out:
+            while chunk := file.file.read(COPY_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadTooLargeError(
+                        f"{file.filename}: upload larger than the limit of "
+                        f"{settings.max_upload_mb:g} MiB (PEAKMAP_MAX_UPLOAD_MB)")
+                out.write(chunk)
+        overrides = {"crs": crs, "encoding": encoding, "layer": layer, "x": x, "y": y}
+        report = build.ingest_upload(data.project, name, target, **overrides)
+    data.invalidate()
+    return {"layer": name, "file": file.filename, "bytes": size,
+            "features_read": report.features_read, "features_stored": report.features_stored,
+            "repaired": report.repaired, "dropped": report.dropped,
+            "crs_in": report.crs_in, "crs_out": report.crs_out, "notes": list(report.notes)}
+
+
+def _temp_file(suffix: str) -> tuple[Path, BackgroundTask]:
+    tmp = Path(tempfile.mkdtemp(prefix="peakmap-export-"))
+    return tmp / f"export{suffix}", BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
+
+
+@router.get("/layers/{name}/gpkg", response_class=FileResponse)
+def layer_gpkg(name: str, data: DataDep) -> FileResponse:
+    """Layer ``name`` as a GeoPackage in the project's metric CRS."""
+    data.require_layer(name)
+    gdf = data.project.store.read(name)
+    path, cleanup = _temp_file(".gpkg")
+    pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG")
+    return FileResponse(path, media_type=GPKG_MEDIA, filename=f"{name}.gpkg",
+                        background=cleanup)
+
+
+def _report_module() -> Any:
+    try:
+        return importlib.import_module("layers.report")
+    except ModuleNotFoundError as e:
+        raise NotFoundError(f"report writers not available ({e.name})") from e
+
+
+@router.get("/report.xlsx", response_class=FileResponse)
+def report_xlsx(data: DataDep) -> FileResponse:
+    """The indicator table as an Excel workbook (all levels)."""
+    report = _report_module()
+    path, cleanup = _temp_file(".xlsx")
+    report.write_xlsx(data.raw_records(), path)
+    return FileResponse(path, media_type=XLSX_MEDIA, filename="peakmap-indicators.xlsx",
+                        background=cleanup)
+
+
+@router.get("/report.csv", response_class=FileResponse)
+def report_csv(data: DataDep) -> FileResponse:
+    """The indicator table as CSV (UTF-8, all levels)."""
+    report = _report_module()
+    path, cleanup = _temp_file(".csv")
+    report.write_csv(data.raw_records(), path)
+    return FileResponse(path, media_type="text/csv; charset=utf-8",
+                        filename="peakmap-indicators.csv", background=cleanup)
+
+
+def too_large_response(limit_mb: float) -> JSONResponse:
+    """The 413 answer given before reading a body whose declared length is over the limit."""
+    return JSONResponse(
+        {"detail": f"upload larger than the limit of {limit_mb:g} MiB (PEAKMAP_MAX_UPLOAD_MB)",
+         "error": "UploadTooLargeError"}, status_code=413)

@@ -1,0 +1,224 @@
+"""What the pages and the API read: layers for display and indicator records, cached.
+
+Caches are keyed by the modification stamps of the store, the manifest and the catalogs,
+so a rebuild or an upload shows at the next request without restarting the server.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+
+from gis._errors import PeakmapError, StoreError
+from layers.project import Project
+from layers.schema import CANONICAL
+from web.geo import to_display
+
+__all__ = ["ENGINE_MODULE", "LEVELS", "ProjectData", "RecordsFn"]
+
+LEVELS: tuple[str, ...] = ("district", "street", "community")
+ENGINE_MODULE = "layers.indicators.engine"
+RecordsFn = Callable[[Project], list[Any]]
+
+
+def _engine_records(project: Project) -> list[Any]:
+    """All indicator results of ``project`` from the indicator engine (all levels)."""
+    try:
+        engine = importlib.import_module(ENGINE_MODULE)
+    except ModuleNotFoundError as e:
+        raise PeakmapError(f"indicator engine not available ({e.name})") from e
+    return list(engine.compute_records(project))
+
+
+def _as_dict(record: Any) -> dict[str, Any]:
+    return dict(record.as_dict()) if hasattr(record, "as_dict") else dict(record)
+
+
+def _mtime(path: Path | None) -> int:
+    try:
+        return path.stat().st_mtime_ns if path is not None else 0
+    except OSError:
+        return 0
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One stored layer as the API lists it."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    geometry: str
+    features: int
+    canonical: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON."""
+        return dict(self.__dict__)
+
+
+class ProjectData:
+    """A project seen by the web app: layers in WGS84 / GCJ-02 and indicator records.
+
+    Parameters
+    ----------
+    project_dir : pathlib.Path
+        The project directory.
+    records_fn : callable, optional
+        ``fn(project) -> list of results`` (objects with ``as_dict()`` or dicts); default:
+        the indicator engine's ``compute_records``.
+    """
+
+    def __init__(self, project_dir: Path, *, records_fn: RecordsFn | None = None) -> None:
+        self.project_dir = Path(project_dir)
+        self._records_fn = records_fn or _engine_records
+        self._lock = threading.RLock()
+        self._stamp: tuple[int, ...] | None = None
+        self._project: Project | None = None
+        self._layers: dict[tuple[str, bool], gpd.GeoDataFrame] = {}
+        self._metric: dict[str, gpd.GeoDataFrame] = {}
+        self._records: list[dict[str, Any]] | None = None
+        self._raw: list[Any] = []
+        self._records_error: str | None = None
+
+    # -- cache -----------------------------------------------------------------
+    def stamp(self) -> tuple[int, ...]:
+        """Modification times of the store, manifest, catalog and reported values."""
+        store = self.project_dir / "build" / "peakmap.gpkg"
+        parts = [_mtime(store), _mtime(self.project_dir / "project.toml")]
+        for name in ("targets.toml", "reported.csv"):
+            parts.append(_mtime(self.project_dir / name))
+        return tuple(parts)
+
+    def _fresh(self) -> None:
+        stamp = self.stamp()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._project = None
+            self._layers.clear()
+            self._metric.clear()
+            self._records = None
+            self._records_error = None
+
+    def invalidate(self) -> None:
+        """Forget every cached layer and record (after an upload)."""
+        with self._lock:
+            self._stamp = None
+            self._fresh()
+
+    @property
+    def project(self) -> Project:
+        """The opened project (re-opened when its files change)."""
+        with self._lock:
+            self._fresh()
+            if self._project is None:
+                self._project = Project(self.project_dir)
+            return self._project
+
+    # -- layers ----------------------------------------------------------------
+    def layer_names(self) -> list[str]:
+        """Spatial layers in the store (canonical ones first, in schema order)."""
+        store = self.project.store
+        if not store.exists():
+            return []
+        rows = pyogrio.list_layers(store.path)
+        spatial = [str(r[0]) for r in rows if r[1] is not None]
+        canon = [n for n in CANONICAL if n in spatial]
+        return canon + sorted(n for n in spatial if n not in CANONICAL)
+
+    def layer_info(self) -> list[LayerInfo]:
+        """Name, title, geometry type and feature count of every spatial layer."""
+        store = self.project.store
+        out = []
+        for name in self.layer_names():
+            info = pyogrio.read_info(store.path, layer=name)
+            spec = CANONICAL.get(name)
+            base = name.split("__", 1)[-1]
+            base_spec = CANONICAL.get(base)
+            title_zh = spec.title_zh if spec else (base_spec.title_zh if base_spec else name)
+            title_en = spec.title_en if spec else (base_spec.title_en if base_spec else name)
+            out.append(LayerInfo(
+                name=name, title_zh=title_zh, title_en=title_en,
+                geometry=str(info.get("geometry_type")), features=int(info["features"]),
+                canonical=spec is not None,
+            ))
+        return out
+
+    def feature_count(self, name: str) -> int:
+        """Number of features of stored layer ``name``."""
+        store = self.project.store
+        self.require_layer(name)
+        return int(pyogrio.read_info(store.path, layer=name)["features"])
+
+    def require_layer(self, name: str) -> None:
+        """Raise :class:`StoreError` unless ``name`` is a spatial layer of the store."""
+        if name not in self.layer_names():
+            raise StoreError(f"{self.project.store.path}: no layer {name!r} in the store")
+
+    def metric(self, name: str) -> gpd.GeoDataFrame:
+        """Layer ``name`` in the metric CRS with ``area_m2`` / ``length_m`` added (cached)."""
+        with self._lock:
+            self._fresh()
+            if name not in self._metric:
+                self.require_layer(name)
+                gdf = self.project.store.read(name)
+                geoms = np.asarray(gdf.geometry.values, dtype=object)
+                kinds = shapely.get_type_id(geoms)
+                if np.isin(kinds, (3, 6)).any() and "area_m2" not in gdf.columns:
+                    gdf["area_m2"] = np.round(shapely.area(geoms), 2)
+                if np.isin(kinds, (1, 5)).any() and "length_m" not in gdf.columns:
+                    gdf["length_m"] = np.round(shapely.length(geoms), 2)
+                self._metric[name] = gdf
+            return self._metric[name]
+
+    def display(self, name: str, *, gcj02: bool = False) -> gpd.GeoDataFrame:
+        """Layer ``name`` in WGS84 (or GCJ-02), with its spatial index built (cached)."""
+        with self._lock:
+            self._fresh()
+            key = (name, gcj02)
+            if key not in self._layers:
+                gdf = to_display(self.metric(name), gcj02=gcj02)
+                gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+                _ = gdf.sindex  # build once, reused by every bbox query
+                self._layers[key] = gdf
+            return self._layers[key]
+
+    # -- indicators ------------------------------------------------------------
+    def records(self, level: str | None = None) -> list[dict[str, Any]]:
+        """Indicator records (cached per stamp), optionally of one level.
+
+        Raises
+        ------
+        PeakmapError
+            The engine failed on this project; the message says why.
+        """
+        with self._lock:
+            self._fresh()
+            if self._records is None and self._records_error is None:
+                try:
+                    self._raw = self._records_fn(self.project)
+                    self._records = [_as_dict(r) for r in self._raw]
+                except PeakmapError as e:
+                    self._records_error = str(e)
+                    raise
+            if self._records is None:
+                raise PeakmapError(self._records_error or "indicators unavailable")
+            recs = self._records
+        if level is None:
+            return list(recs)
+        return [r for r in recs if r.get("level") == level]
+
+    def raw_records(self) -> list[Any]:
+        """The engine's result objects, as the report writers take them."""
+        self.records()
+        with self._lock:
+            return list(self._raw)

@@ -1,0 +1,74 @@
+"""peakmap errors to HTTP responses, in one table (style.md #9).
+
+Handlers never catch errors themselves: a :class:`~gis._errors.PeakmapError` raised anywhere
+becomes a JSON response ``{"detail": message, "error": class name}`` with the status from
+:data:`STATUS_CODES` (the most specific class in the table wins).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from gis._errors import (
+    CRSError,
+    InputFileError,
+    LayerValidationError,
+    ManifestError,
+    PeakmapError,
+    StoreError,
+)
+
+__all__ = [
+    "STATUS_CODES",
+    "NotFoundError",
+    "UploadTooLargeError",
+    "add_exception_handlers",
+    "status_for",
+]
+
+
+class UploadTooLargeError(PeakmapError, ValueError):
+    """An upload is larger than the configured limit."""
+
+
+class NotFoundError(PeakmapError, LookupError):
+    """A page or resource named in the URL does not exist (indicator id, layer name)."""
+
+
+STATUS_CODES: dict[type[PeakmapError], int] = {
+    UploadTooLargeError: 413,
+    NotFoundError: 404,
+    LayerValidationError: 422,
+    CRSError: 422,
+    InputFileError: 400,
+    ManifestError: 422,
+    StoreError: 404,
+    PeakmapError: 400,
+}
+
+
+def status_for(exc: PeakmapError) -> int:
+    """Return the HTTP status of ``exc``: that of the first class in its MRO in the table.
+
+    Examples
+    --------
+    >>> status_for(CRSError("x"))
+    422
+    """
+    for cls in type(exc).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return STATUS_CODES[PeakmapError]
+
+
+async def _handle(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PeakmapError)
+    return JSONResponse(
+        {"detail": str(exc), "error": type(exc).__name__}, status_code=status_for(exc)
+    )
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    """Register the table's handler on ``app`` for every peakmap error."""
+    app.add_exception_handler(PeakmapError, _handle)

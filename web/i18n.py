@@ -1,0 +1,104 @@
+"""Text of the web interface, Chinese first with English available (``?lang=en``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+__all__ = ["LANGS", "TEXT", "Lang", "lang_of", "t"]
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "app_title": {"zh": "碳达峰实施方案空间评估", "en": "Carbon-peak plan spatial assessment"},
+    "dashboard": {"zh": "指标总览", "en": "Indicator dashboard"},
+    "synthetic_note": {
+        "zh": "示例数据：区界为真实数据，区内设施、公园、管网等均为合成数据，并非真实位置。",
+        "en": "Sample data: the district outline is real; facilities, parks and pipes inside "
+        "it are synthetic, not real locations.",
+    },
+    "level": {"zh": "层级", "en": "Level"},
+    "level_district": {"zh": "区", "en": "District"},
+    "level_street": {"zh": "街道", "en": "Street"},
+    "level_community": {"zh": "社区", "en": "Community"},
+    "indicator": {"zh": "指标", "en": "Indicator"},
+    "zone": {"zh": "区域", "en": "Zone"},
+    "value": {"zh": "现状值", "en": "Value"},
+    "unit": {"zh": "单位", "en": "Unit"},
+    "target": {"zh": "目标", "en": "Target"},
+    "deadline": {"zh": "期限", "en": "Deadline"},
+    "status": {"zh": "状态", "en": "Status"},
+    "gap": {"zh": "差距", "en": "Gap"},
+    "responsible": {"zh": "责任单位", "en": "Responsible"},
+    "source": {"zh": "来源", "en": "Source"},
+    "definition": {"zh": "口径", "en": "Definition"},
+    "map": {"zh": "地图", "en": "Map"},
+    "status_pass": {"zh": "达标", "en": "pass"},
+    "status_fail": {"zh": "未达标", "en": "fail"},
+    "status_no-target": {"zh": "无目标", "en": "no target"},
+    "status_no-data": {"zh": "无数据", "en": "no data"},
+    "source_computed": {"zh": "计算", "en": "computed"},
+    "source_reported": {"zh": "填报", "en": "reported"},
+    "no_indicators": {
+        "zh": "暂无指标结果（请先运行 peakmap build，并检查指标目录）。",
+        "en": "No indicator results yet (run peakmap build and check the catalog).",
+    },
+    "indicators_error": {"zh": "指标计算失败", "en": "Indicator computation failed"},
+    "layers_map": {"zh": "图层地图", "en": "Layers map"},
+    "gaps_map": {"zh": "服务盲区与选址方案", "en": "Uncovered areas and siting proposals"},
+    "pv_map": {"zh": "屋顶光伏", "en": "Rooftop PV"},
+    "exports": {"zh": "导出", "en": "Exports"},
+    "export_xlsx": {"zh": "指标表 Excel", "en": "Indicator table (Excel)"},
+    "export_csv": {"zh": "指标表 CSV", "en": "Indicator table (CSV)"},
+    "api_docs": {"zh": "接口文档", "en": "API docs"},
+    "basemap": {"zh": "底图", "en": "Basemap"},
+    "basemap_none": {"zh": "无（离线）", "en": "none (offline)"},
+    "basemap_osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
+    "basemap_amap": {"zh": "高德（GCJ-02）", "en": "Amap (GCJ-02)"},
+    "basemap_tianditu": {"zh": "天地图", "en": "Tianditu"},
+    "basemap_custom": {"zh": "自定义瓦片", "en": "custom tiles"},
+    "legend": {"zh": "图例", "en": "Legend"},
+    "features": {"zh": "要素", "en": "features"},
+    "count": {"zh": "数量", "en": "count"},
+    "aggregated": {"zh": "按网格汇总（放大查看单体）", "en": "grid summary (zoom in for features)"},
+    "computed_note": {
+        "zh": "现状值由空间数据计算（计算）或由统计填报（填报）。",
+        "en": "Values are computed from the spatial data (computed) or read from reported "
+        "statistics (reported).",
+    },
+    "classes_note": {"zh": "分级方法", "en": "Classes"},
+    "pass_border": {
+        "zh": "绿色边框：达标；红色边框：未达标",
+        "en": "green border: pass; red border: fail",
+    },
+    "no_layer": {"zh": "该图层不存在", "en": "layer not in the store"},
+    "uncovered": {"zh": "未覆盖区域", "en": "uncovered areas"},
+    "proposal": {"zh": "选址方案", "en": "proposal"},
+    "pv_share": {"zh": "光伏覆盖率", "en": "PV coverage"},
+    "language": {"zh": "English", "en": "中文"},
+}
+
+
+def lang_of(value: str | None) -> Lang:
+    """Return ``"en"`` when asked for English, else Chinese (the default).
+
+    Examples
+    --------
+    >>> lang_of("en"), lang_of(None), lang_of("fr")
+    ('en', 'zh', 'zh')
+    """
+    return "en" if value == "en" else "zh"
+
+
+def t(key: str, lang: str) -> str:
+    """Return the text ``key`` in ``lang``; unknown keys come back as themselves.
+
+    Examples
+    --------
+    >>> t("status_pass", "zh")
+    '达标'
+    """
+    entry = TEXT.get(key)
+    if entry is None:
+        return key
+    return entry.get(lang, entry["zh"])

@@ -1,0 +1,491 @@
+"""Folium map pages: layers, one indicator, uncovered areas and proposals, rooftop PV.
+
+Every page is offline by default: Leaflet comes from ``/static`` (XStatic-Leaflet), none of
+folium's CDN scripts are loaded, and tile URLs appear only when a basemap other than
+``none`` is chosen. Tooltip HTML is built from escaped values (:func:`tip_html`); layers
+with more features than ``inline_feature_limit`` are not inlined but loaded by bounding box
+and zoom by ``static/peakmap.js``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from web.data import ProjectData
+from web.errors import NotFoundError
+from web.i18n import t
+from web.settings import WebSettings
+from web.styles import LayerStyle, colors_of, style_for
+
+__all__ = [
+    "OFFLINE_CSS",
+    "OFFLINE_JS",
+    "STATUS_COLORS",
+    "TILE_SOURCES",
+    "gaps_map",
+    "indicator_map",
+    "layers_map",
+    "new_map",
+    "pv_map",
+    "tip_html",
+]
+
+OFFLINE_JS = [("leaflet", "/static/leaflet/leaflet.js"), ("peakmap", "/static/peakmap/peakmap.js")]
+OFFLINE_CSS = [("leaflet_css", "/static/leaflet/leaflet.css"),
+               ("peakmap_css", "/static/peakmap/peakmap.css")]
+
+# Tile URL templates; they reach a page only when the user picks that basemap.
+TILE_SOURCES: dict[str, tuple[str, str, str]] = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "© OpenStreetMap contributors", "abc"),
+    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+             "&x={x}&y={y}&z={z}", "© 高德地图 AutoNavi", "1234"),
+    "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                 "&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                 "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=", "© 天地图 Tianditu",
+                 "01234567"),
+}
+TIANDITU_LABELS = ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                   "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                   "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
+STATUS_COLORS = {"pass": "#1a9850", "fail": "#d73027", "no-target": "#777777",
+                 "no-data": "#777777"}
+# Sequential YlGnBu-like palette for indicator classes (up to 9 classes).
+CLASS_COLORS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0",
+                "#225ea8", "#253494", "#081d58"]
+NO_DATA_COLOR = "#d9d9d9"
+DEFAULT_CENTER = (39.12, 117.2)
+DEFAULT_ZOOM = 14
+ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
+
+
+def tip_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
+    """Tooltip HTML in which every label and value is escaped.
+
+    Examples
+    --------
+    >>> tip_html("<b>", [("name", "<img src=x onerror=alert(1)>")])
+    '<b>&lt;b&gt;</b><br><span class="pm-k">name:</span> &lt;img src=x onerror=alert(1)&gt;'
+    """
+    parts = [f"<b>{html.escape(str(title))}</b>"]
+    for label, value in rows:
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+            continue
+        parts.append(f'<span class="pm-k">{html.escape(str(label))}:</span> '
+                     f"{html.escape(str(value))}")
+    return "<br>".join(parts)
+
+
+def _tips(frame: pd.DataFrame, title: str, fields: Sequence[str]) -> list[str]:
+    cols = [f for f in fields if f in frame.columns]
+    values = frame[cols].astype(object).to_numpy()
+    return [tip_html(title, zip(cols, row, strict=True)) for row in values]
+
+
+class _Html(Element):
+    """Markup added to the page body as it is (already escaped; never parsed as a template)."""
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self._name = "PeakmapHtml"
+        self.markup = markup
+
+
+class _DynamicLayer(MacroElement):
+    """Runs ``peakmapDynamicLayer`` for a feature group once the map exists."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        peakmapDynamicLayer({{ this.map_name }}, {{ this.group_name }}, {{ this.config }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, map_name: str, group_name: str, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "PeakmapDynamicLayer"
+        self.map_name = map_name
+        self.group_name = group_name
+        # json.dumps then neutralise "</" so no value can close the script element.
+        self.config = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _header(lang: str, basemap: str, settings: WebSettings, title: str,
+            extra_query: str = "") -> str:
+    nav = [("/", t("dashboard", lang)), ("/maps/layers", t("layers_map", lang)),
+           ("/maps/gaps", t("gaps_map", lang)), ("/maps/pv", t("pv_map", lang))]
+    q = f"?lang={lang}&basemap={basemap}{extra_query}"
+    links = " ".join(f'<a href="{href}{html.escape(q)}">{html.escape(label)}</a>'
+                     for href, label in nav)
+    opts = "".join(
+        f'<option value="{b}"{" selected" if b == basemap else ""}>'
+        f"{html.escape(t('basemap_' + b, lang))}</option>"
+        for b in settings.available_basemaps()
+    )
+    other = "en" if lang == "zh" else "zh"
+    switch = f"?lang={other}&basemap={basemap}{extra_query}"
+    return (
+        f'<div class="pm-bar"><span class="pm-title">{html.escape(title)}</span>{links}'
+        f'<span class="pm-right"><label>{html.escape(t("basemap", lang))} '
+        f'<select id="pm-basemap" onchange="peakmapSetBasemap(this.value)">{opts}</select>'
+        f'</label><a id="pm-lang" href="{html.escape(switch)}">'
+        f"{html.escape(t('language', lang))}</a></span></div>"
+    )
+
+
+def _legend(title: str, items: Sequence[tuple[str, str]], notes: Sequence[str] = ()) -> str:
+    rows = "".join(f'<div><span class="sw" style="background:{html.escape(c)}"></span>'
+                   f"{html.escape(label)}</div>" for c, label in items)
+    ps = "".join(f"<p>{html.escape(n)}</p>" for n in notes)
+    return f'<div class="pm-legend" id="pm-legend"><h4>{html.escape(title)}</h4>{rows}{ps}</div>'
+
+
+def new_map(
+    *,
+    basemap: str,
+    settings: WebSettings,
+    bounds: Sequence[float] | None,
+    lang: str,
+    title: str,
+    extra_query: str = "",
+) -> folium.Map:
+    """An offline folium map with the chosen basemap and peakmap's header bar.
+
+    Parameters
+    ----------
+    basemap : str, keyword-only
+        ``none``, ``osm``, ``amap``, ``tianditu`` or ``custom``.
+    settings : WebSettings, keyword-only
+    bounds : sequence of float or None, keyword-only
+        ``(minx, miny, maxx, maxy)`` in display degrees to fit the view to.
+    lang : str, keyword-only
+        ``zh`` or ``en``.
+    title : str, keyword-only
+        Page title shown in the bar.
+    extra_query : str, keyword-only
+        Query text kept by the language and basemap links (``&indicator=...``).
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = folium.Map(location=DEFAULT_CENTER, zoom_start=DEFAULT_ZOOM, tiles=None,
+                   prefer_canvas=True, control_scale=True)
+    m.default_js = list(OFFLINE_JS)
+    m.default_css = list(OFFLINE_CSS)
+    if basemap in TILE_SOURCES and basemap in settings.available_basemaps():
+        url, attr, subs = TILE_SOURCES[basemap]
+        if basemap == "tianditu":
+            token = settings.tianditu_token or ""
+            url = url + token
+            folium.TileLayer(url, attr=attr, name=t("basemap_tianditu", lang),
+                             subdomains=subs, max_zoom=18).add_to(m)
+            folium.TileLayer(TIANDITU_LABELS + token, attr=attr, name="注记", overlay=True,
+                             subdomains=subs, max_zoom=18).add_to(m)
+        else:
+            folium.TileLayer(url, attr=attr, name=t("basemap_" + basemap, lang),
+                             subdomains=subs, max_zoom=19).add_to(m)
+    elif basemap == "custom" and settings.custom_tiles_url:
+        folium.TileLayer(settings.custom_tiles_url, attr=settings.custom_tiles_attribution,
+                         name=t("basemap_custom", lang)).add_to(m)
+    if bounds is not None and all(math.isfinite(v) for v in bounds):
+        minx, miny, maxx, maxy = bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    root = _figure(m)
+    root.header.add_child(_Html(f"<title>{html.escape(title)}</title>"), name="pm_title")
+    # No favicon request: every resource of the page is one the app serves.
+    root.header.add_child(_Html('<link rel="icon" href="data:,">'), name="pm_icon")
+    root.html.add_child(_Html(_header(lang, basemap, settings, title, extra_query)))
+    return m
+
+
+def _figure(m: folium.Map) -> Figure:
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    return root
+
+
+def _bounds(data: ProjectData, *, gcj02: bool) -> list[float] | None:
+    for name in ("districts", "streets", "communities"):
+        if name in data.layer_names():
+            return [float(v) for v in data.display(name, gcj02=gcj02).total_bounds]
+    names = data.layer_names()
+    if names:
+        return [float(v) for v in data.display(names[0], gcj02=gcj02).total_bounds]
+    return None
+
+
+def _add_inline(m: folium.Map, gdf: gpd.GeoDataFrame, style: LayerStyle, title: str,
+                *, show: bool | None = None, colors: pd.Series | None = None,
+                tips: list[str] | None = None, stroke: pd.Series | None = None) -> None:
+    fills = colors if colors is not None else colors_of(gdf, style)
+    frame = gpd.GeoDataFrame(
+        {
+            "_tip": tips if tips is not None else _tips(gdf, title, style.tip_fields),
+            "_c": fills.to_numpy(),
+            "_s": (stroke.to_numpy() if stroke is not None
+                   else np.full(len(gdf), style.stroke or "", dtype=object)),
+        },
+        geometry=gdf.geometry.to_numpy(), crs=gdf.crs,
+    )
+    from web.geo import to_feature_collection
+
+    fc = to_feature_collection(frame)
+    weight, fill, opacity = style.weight, style.fill, style.fill_opacity
+
+    def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
+        p = feature["properties"]
+        return {"color": p["_s"] or p["_c"], "fillColor": p["_c"], "weight": weight,
+                "fill": fill, "fillOpacity": opacity}
+
+    folium.GeoJson(
+        fc, name=title, style_function=style_fn, show=style.show if show is None else show,
+        marker=folium.CircleMarker(radius=style.radius),
+        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
+        zoom_on_click=False,
+    ).add_to(m)
+
+
+def _add_dynamic(m: folium.Map, name: str, style: LayerStyle, title: str, *, lang: str,
+                 gcj02: bool, show: bool | None = None) -> None:
+    group = folium.FeatureGroup(name=title, show=style.show if show is None else show)
+    group.add_to(m)
+    config = {
+        "name": name,
+        "title": title,
+        "url": f"/api/layers/{name}",
+        "datum": "gcj02" if gcj02 else "wgs84",
+        "style": style.as_json(),
+        "tip_fields": list(style.tip_fields),
+        "text": {"count": t("count", lang), "aggregated": t("aggregated", lang)},
+    }
+    m.add_child(_DynamicLayer(m.get_name(), group.get_name(), config))
+
+
+def _layer_title(data: ProjectData, name: str, lang: str) -> str:
+    for info in data.layer_info():
+        if info.name == name:
+            base = info.title_zh if lang == "zh" else info.title_en
+            if name.startswith("proposal__"):
+                return f"{t('proposal', lang)}: {base}"
+            return base
+    return name
+
+
+def _add_layer(m: folium.Map, data: ProjectData, name: str, settings: WebSettings, *,
+               lang: str, gcj02: bool, style: LayerStyle | None = None,
+               show: bool | None = None) -> None:
+    st = style or style_for(name)
+    title = _layer_title(data, name, lang)
+    if name == "buildings" or data.feature_count(name) > settings.inline_feature_limit:
+        _add_dynamic(m, name, st, title, lang=lang, gcj02=gcj02, show=show)
+    else:
+        _add_inline(m, data.display(name, gcj02=gcj02), st, title, show=show)
+
+
+def _style_legend(styles: Sequence[tuple[str, LayerStyle]]) -> list[tuple[str, str]]:
+    items: list[tuple[str, str]] = []
+    for title, st in styles:
+        if st.category is not None:
+            for key, color in st.category["colors"].items():
+                items.append((color, f"{title}: {key}"))
+        elif st.ramp is None:
+            items.append((st.color, title))
+    return items
+
+
+def _render(m: folium.Map, legend: str) -> str:
+    folium.LayerControl(collapsed=False).add_to(m)
+    root = _figure(m)
+    root.html.add_child(_Html(legend))
+    return str(root.render())
+
+
+def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
+    """HTML of the layers map: every stored layer with a layer control and a legend."""
+    gcj02 = basemap == "amap"
+    title = f"{t('layers_map', lang)} — {data.project.name}"
+    m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
+                lang=lang, title=title)
+    styles = []
+    for name in data.layer_names():
+        if name.startswith("proposal__") or "uncovered" in name:
+            continue
+        _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02)
+        styles.append((_layer_title(data, name, lang), style_for(name)))
+    legend = _legend(t("legend", lang), _style_legend(styles),
+                     [t("synthetic_note", lang)])
+    return _render(m, legend)
+
+
+def _classify(values: np.ndarray, k: int, scheme: str) -> tuple[np.ndarray, list[float]]:
+    """Class index of each value (−1 for NaN) and the upper bounds of the classes."""
+    finite = values[np.isfinite(values)]
+    yb = np.full(len(values), -1, dtype=int)
+    if finite.size == 0:
+        return yb, []
+    uniq = np.unique(finite)
+    if uniq.size <= k:
+        bins = [float(v) for v in uniq]
+    else:
+        bins = [float(b) for b in mapclassify.classify(finite, scheme, k=k).bins]
+    ok = np.isfinite(values)
+    yb[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"), len(bins) - 1)
+    return yb, bins
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
+def indicator_map(
+    data: ProjectData,
+    indicator: str,
+    *,
+    level: str,
+    settings: WebSettings,
+    basemap: str,
+    lang: str,
+) -> str:
+    """HTML of one indicator's choropleth by street or community.
+
+    Fill: the value's class (mapclassify, ``settings.classifier`` with ``settings.classes``
+    classes); outline: pass (green) or fail (red). Tooltips give the value with its unit,
+    target, status, gap, deadline, responsible department and source (computed/reported).
+
+    Raises
+    ------
+    NotFoundError
+        No record of ``indicator``, or ``level`` has no zone layer.
+    """
+    if level not in ZONE_LAYERS:
+        raise NotFoundError(f"level {level!r}: choose district, street or community")
+    recs = [r for r in data.records(level) if r.get("indicator") == indicator]
+    if not recs:
+        raise NotFoundError(f"indicator {indicator!r}: no results at level {level}")
+    zone_layer = ZONE_LAYERS[level]
+    data.require_layer(zone_layer)
+    gcj02 = basemap == "amap"
+    zones = data.display(zone_layer, gcj02=gcj02)
+    by_code = {str(r.get("zone_code")): r for r in recs}
+    codes = zones["code"].astype(str)
+    zones = zones.assign(_rec=[by_code.get(c) for c in codes])
+    first = recs[0]
+    name_key = "title" if lang == "zh" else "title_en"
+    ind_title = str(first.get(name_key) or first.get("title") or indicator)
+    unit = str(first.get("unit") or "")
+    values = np.array([np.nan if r is None or r.get("value") is None else float(r["value"])
+                       for r in zones["_rec"]], dtype=float)
+    yb, bins = _classify(values, settings.classes, settings.classifier)
+    palette = CLASS_COLORS[:: max(1, len(CLASS_COLORS) // max(1, len(bins)))][: len(bins)]
+    fills = pd.Series([palette[i] if i >= 0 else NO_DATA_COLOR for i in yb], index=zones.index)
+    stroke = pd.Series([STATUS_COLORS.get(str(r.get("status")), "#777777") if r else "#777777"
+                        for r in zones["_rec"]], index=zones.index)
+    tips = []
+    for name, code, rec in zip(zones["name"], codes, zones["_rec"], strict=True):
+        if rec is None:
+            tips.append(tip_html(f"{name} ({code})", [(t("status", lang),
+                                                       t("status_no-data", lang))]))
+            continue
+        target = rec.get("target")
+        tips.append(tip_html(f"{name} ({code})", [
+            (t("indicator", lang), f"{indicator} {ind_title}"),
+            (t("value", lang), f"{_fmt(rec.get('value'))} {unit}"),
+            (t("target", lang), f"{rec.get('op') or ''} {_fmt(target)} {unit}"
+             if target is not None else None),
+            (t("status", lang), t(f"status_{rec.get('status')}", lang)),
+            (t("gap", lang), f"{_fmt(rec.get('gap'))} {unit}" if rec.get("gap") is not None
+             else None),
+            (t("deadline", lang), rec.get("deadline")),
+            (t("responsible", lang), rec.get("responsible")),
+            (t("source", lang), t(f"source_{rec.get('source')}", lang)),
+        ]))
+    title = f"{indicator} {ind_title}"
+    q = f"&indicator={indicator}&level={level}"
+    m = new_map(basemap=basemap, settings=settings,
+                bounds=[float(v) for v in zones.total_bounds], lang=lang, title=title,
+                extra_query=q)
+    st = LayerStyle("#777777", weight=2.5, fill_opacity=0.75)
+    _add_inline(m, zones.drop(columns="_rec"), st, ind_title, show=True, colors=fills,
+                tips=tips, stroke=stroke)
+    lows = [None, *bins[:-1]]
+    items = [(palette[i], f"{_fmt(lo) if lo is not None else '≤'} – {_fmt(hi)} {unit}"
+              if lo is not None else f"≤ {_fmt(hi)} {unit}")
+             for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
+    items.append((NO_DATA_COLOR, t("status_no-data", lang)))
+    src = {t(f"source_{r.get('source')}", lang) for r in recs}
+    notes = [f"{t('unit', lang)}: {unit or '—'}",
+             f"{t('definition', lang)}: {indicator} {ind_title}"
+             + (f" — {first['definition']}" if first.get("definition") else ""),
+             f"{t('source', lang)}: {', '.join(sorted(src))}",
+             f"{t('classes_note', lang)}: mapclassify {settings.classifier}, "
+             f"k={settings.classes}",
+             t("pass_border", lang)]
+    return _render(m, _legend(f"{indicator} {ind_title}", items, notes))
+
+
+def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
+    """HTML of the uncovered areas and the siting proposals, over the existing facilities."""
+    gcj02 = basemap == "amap"
+    title = t("gaps_map", lang)
+    m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
+                lang=lang, title=title)
+    names = data.layer_names()
+    styles: list[tuple[str, LayerStyle]] = []
+    for name in ("streets", "communities"):
+        if name in names:
+            _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=True)
+    gap_layers = [n for n in names if "uncovered" in n]
+    proposals = [n for n in names if n.startswith("proposal__")]
+    bases = [n.split("__", 1)[1] for n in proposals if n.split("__", 1)[1] in names]
+    for name in [*bases, *gap_layers, *proposals]:
+        _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=True)
+        styles.append((_layer_title(data, name, lang), style_for(name)))
+    notes = [] if gap_layers or proposals else [
+        "尚无盲区或选址图层（运行 peakmap site）。" if lang == "zh"
+        else "No uncovered or proposal layers yet (run peakmap site)."]
+    return _render(m, _legend(t("legend", lang), _style_legend(styles), notes))
+
+
+def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
+    """HTML of rooftop PV: buildings coloured by PV area as a share of the roof."""
+    gcj02 = basemap == "amap"
+    title = t("pv_map", lang)
+    m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
+                lang=lang, title=title)
+    names = data.layer_names()
+    if "streets" in names:
+        _add_layer(m, data, "streets", settings, lang=lang, gcj02=gcj02, show=True)
+    from web.styles import PV_BREAKS, PV_COLORS, PV_STYLE
+
+    if "buildings" in names:
+        _add_dynamic(m, "buildings", PV_STYLE, t("pv_share", lang), lang=lang, gcj02=gcj02,
+                     show=True)
+    for name in names:
+        if "pv" in name and name != "buildings":
+            _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=True)
+    lows = [None, *PV_BREAKS[:-1]]
+    items = [(c, f"{_fmt(lo)} – {_fmt(hi)} %" if lo is not None else f"{_fmt(hi)} %")
+             for c, lo, hi in zip(PV_COLORS, lows, PV_BREAKS, strict=True)]
+    notes = ["光伏覆盖率 = 光伏面积 pv_area_m2 ÷ 屋顶面积（建筑基底面积 area_m2）× 100，计算值"
+             if lang == "zh" else
+             "PV coverage = pv_area_m2 ÷ roof (footprint) area_m2 × 100, computed"]
+    return _render(m, _legend(t("pv_share", lang), items, notes))
+

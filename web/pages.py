@@ -1,0 +1,123 @@
+"""HTML pages: the dashboard and the Folium maps (outside ``/api``)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from gis._errors import PeakmapError
+from web import maps
+from web.data import LEVELS
+from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
+from web.i18n import t
+
+__all__ = ["DASHBOARD_PAGE_ROWS", "router"]
+
+router = APIRouter(tags=["pages"])
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+# Rows per dashboard page: the page stays small whatever the number of zones.
+DASHBOARD_PAGE_ROWS = 200
+Level = Literal["district", "street", "community"]
+
+
+def _num(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
+def _street_pass(records: list[dict[str, Any]]) -> dict[str, str]:
+    passed: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for r in records:
+        if r.get("status") in ("pass", "fail"):
+            total[r["indicator"]] += 1
+            passed[r["indicator"]] += r["status"] == "pass"
+    return {k: f"{passed[k]}/{n}" for k, n in total.items()}
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    data: DataDep,
+    lang: LangDep,
+    level: Level = "district",
+    page: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    """Indicator table by district, street or community (no geometry inline).
+
+    Each row: value with unit, target, status, gap, deadline, responsible department,
+    computed or reported.
+    """
+    error = None
+    try:
+        rows = data.records(level)
+        street_pass = _street_pass(data.records("street")) if level == "district" else {}
+    except PeakmapError as e:
+        rows, street_pass, error = [], {}, str(e)
+    pages = max(1, math.ceil(len(rows) / DASHBOARD_PAGE_ROWS))
+    page = min(page, pages - 1)
+    shown = []
+    map_level = "street" if level == "district" else level
+    for r in rows[page * DASHBOARD_PAGE_ROWS:(page + 1) * DASHBOARD_PAGE_ROWS]:
+        title = r.get("title") if lang == "zh" else (r.get("title_en") or r.get("title"))
+        shown.append({
+            **r,
+            "title_shown": title,
+            "value_text": _num(r.get("value")),
+            "target_text": _num(r.get("target")) if r.get("target") is not None else "",
+            "gap_text": _num(r.get("gap")) if r.get("gap") is not None else "",
+            "streets_pass": street_pass.get(r.get("indicator", "")),
+            "mappable": r.get("source") == "computed",
+        })
+    html = TEMPLATES.get_template("dashboard.html").render(
+        t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
+        project_name=data.project.name, rows=shown, level=level, levels=LEVELS,
+        map_level=map_level, page=page, pages=pages, error=error,
+    )
+    return HTMLResponse(html)
+
+
+@router.get("/maps/layers", response_class=HTMLResponse)
+def layers_page(data: DataDep, settings: SettingsDep, lang: LangDep,
+                basemap: BasemapDep) -> HTMLResponse:
+    """Every stored layer with a layer control and a legend."""
+    return HTMLResponse(maps.layers_map(data, settings=settings, basemap=basemap, lang=lang))
+
+
+@router.get("/maps/indicator", response_class=HTMLResponse)
+def indicator_page(
+    data: DataDep, settings: SettingsDep, lang: LangDep, basemap: BasemapDep,
+    indicator: str, level: Level = "street",
+) -> HTMLResponse:
+    """Choropleth of one indicator by street or community, with pass/fail outlines."""
+    return HTMLResponse(maps.indicator_map(data, indicator, level=level, settings=settings,
+                                           basemap=basemap, lang=lang))
+
+
+@router.get("/maps/gaps", response_class=HTMLResponse)
+def gaps_page(data: DataDep, settings: SettingsDep, lang: LangDep,
+              basemap: BasemapDep) -> HTMLResponse:
+    """Uncovered areas and siting proposals."""
+    return HTMLResponse(maps.gaps_map(data, settings=settings, basemap=basemap, lang=lang))
+
+
+@router.get("/maps/pv", response_class=HTMLResponse)
+def pv_page(data: DataDep, settings: SettingsDep, lang: LangDep,
+            basemap: BasemapDep) -> HTMLResponse:
+    """Rooftop PV coverage per building."""
+    return HTMLResponse(maps.pv_map(data, settings=settings, basemap=basemap, lang=lang))

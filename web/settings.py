@@ -1,0 +1,82 @@
+"""Settings of the web app, read from the environment with the prefix ``PEAKMAP_``.
+
+Every value has a default that works offline; for example ``PEAKMAP_BASEMAP=osm`` selects
+OpenStreetMap tiles by default and ``PEAKMAP_TIANDITU_TOKEN`` enables the Tianditu basemap.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["BASEMAPS", "Basemap", "WebSettings"]
+
+Basemap = Literal["none", "osm", "amap", "tianditu", "custom"]
+BASEMAPS: tuple[str, ...] = ("none", "osm", "amap", "tianditu", "custom")
+
+MEBIBYTE = 1024 * 1024
+
+
+class WebSettings(BaseSettings):
+    """Adjustable settings of ``peakmap serve``.
+
+    Attributes
+    ----------
+    host, port
+        Where the server listens; 127.0.0.1 unless told otherwise.
+    basemap
+        Default basemap: ``none`` (offline), ``osm``, ``amap`` (GCJ-02), ``tianditu`` or
+        ``custom``. A page may override it with ``?basemap=``.
+    tianditu_token
+        Key for Tianditu tiles (``PEAKMAP_TIANDITU_TOKEN``); without it Tianditu is not offered.
+    custom_tiles_url, custom_tiles_attribution
+        A user's own XYZ tile URL template (``{z}/{x}/{y}``) and its attribution.
+    max_upload_mb
+        Largest accepted upload in MiB; larger ones are refused with HTTP 413.
+    inline_feature_limit
+        Layers with more features than this are not inlined in map pages: a small script
+        loads them by bounding box and zoom from ``/api/layers/{name}``.
+    detail_zoom
+        From this zoom on, large polygon layers are sent feature by feature; below it they
+        are aggregated to a grid of cells.
+    max_features_per_request
+        Above this many features in a bounding box the API aggregates to a grid.
+    grid_cell_px
+        Size of an aggregation cell, in screen pixels at the requested zoom.
+    classes
+        Number of classes of indicator choropleths (mapclassify).
+    classifier
+        mapclassify scheme of indicator choropleths (e.g. ``FisherJenks``, ``Quantiles``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PEAKMAP_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    basemap: Basemap = "none"
+    tianditu_token: str | None = None
+    custom_tiles_url: str | None = None
+    custom_tiles_attribution: str = "custom tiles"
+    max_upload_mb: float = Field(default=200.0, gt=0)
+    inline_feature_limit: int = Field(default=1500, ge=0)
+    detail_zoom: int = Field(default=16, ge=0, le=22)
+    max_features_per_request: int = Field(default=4000, ge=1)
+    grid_cell_px: int = Field(default=48, ge=4)
+    classes: int = Field(default=5, ge=2, le=9)
+    classifier: str = "FisherJenks"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The upload limit in bytes."""
+        return int(self.max_upload_mb * MEBIBYTE)
+
+    def available_basemaps(self) -> list[str]:
+        """Basemaps this server can offer (Tianditu needs a token, custom needs a URL)."""
+        out = ["none", "osm", "amap"]
+        if self.tianditu_token:
+            out.append("tianditu")
+        if self.custom_tiles_url:
+            out.append("custom")
+        return out
