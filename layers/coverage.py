@@ -1,0 +1,698 @@
+"""Service-radius coverage indicators: parks, recycling points, complete communities.
+
+Registers the metric kind ``service_coverage`` and the post-build step :func:`build_step`
+(store layer ``uncovered_residential``). The geometry work is in :mod:`gis.coverage` and
+:mod:`gis.network`; this module picks the layers, presets and parameters.
+
+Catalog rows of kind ``service_coverage`` (``[indicator.params]``)
+------------------------------------------------------------------
+target : "parks" | "points" | "complete_community", default "parks"
+    What serves. ``parks``: park green chosen by a preset (below). ``points``: the features
+    of ``layer`` meeting ``where`` (inputs filter language), each serving ``radius``.
+    ``complete_community``: HP-10/11, see below.
+mode : "straight" | "walk", default "straight"
+    Straight-line buffers (the evaluators' default) or walking distance on ``roads``. By
+    convention the walking row has the straight row's id with ``-walk`` appended.
+weight : "area" | "households", default "area" for parks, "households" for points
+    ``area``: the base is residential land (landuse code starting with
+    ``residential_landuse_prefix``); coverage = covered residential area ÷ residential area,
+    per community (the evaluators' definition). ``households``: residential buildings
+    (``use`` in ``residential_uses``), weighted by their ``households`` field, covered when
+    their centroid is; coverage = covered households ÷ households.
+preset : str, default "gbt51346"
+    For ``parks``: a preset of ``layers/catalogs/coverage_presets.toml`` (``gbt51346``,
+    ``garden_city`` [U], ``green300_park500``), or of the project file named by the
+    parameter ``presets_file``. Park size = area of the dissolved park polygon.
+layer, where, radius
+    For ``points``: e.g. ``layer = "recycling_points"``,
+    ``where = {kind = "$coverage.recycling_kinds"}``, ``radius = "$coverage.recycling_radius_m"``.
+facilities, min_share
+    For ``complete_community`` (defaults: parameters ``complete_facilities`` and
+    ``complete_min_share``): a table facility type → radius in metres over the ``facilities``
+    layer's ``type`` field. A type is *present* in a community when at least ``min_share`` %
+    of its households (residential building centroids; the community's representative point
+    when it has none) lie within the type's radius of a facility of that type; the community
+    is *complete* when every type is present. Returns ``num`` = 1 for a complete community,
+    ``den`` = 1 for every community, so the value is the % of communities complete at every
+    level (HP-10/11: ``op = ">="``, ``target = 60``, ``unit = "%"``).
+
+Every row returns ``num`` and ``den`` per community (``den`` NaN where the community has no
+base); ``attrs["note"]`` states the parameters used and, in walking mode, the demand that
+could not be reached (off the network, or on a network part without facilities).
+
+Parameters (``[params.coverage]``; defaults in :data:`DEFAULTS`, [U] = not confirmed)
+-------------------------------------------------------------------------------------
+residential_landuse_prefix ("R"), residential_uses (["residential"]), recycling_radius_m
+(300 [U]: no national radius), recycling_kinds (["community_point"]), historic_streets
+(street codes whose parks meet the ``historic_only`` rules, []), complete_facilities
+(kindergarten/elderly_care/supermarket/community_service 300 m, clinic 500 m [U]),
+complete_min_share (80 % [U]), grid_spacing_m (10), demand_snap_m (150), entrance_snap_m
+(50), access_spacing_m (25), road_snap_tolerance_m (1), walkable_only (true: roads with
+``walkable = false`` are left out), uncovered_preset ("gbt51346"), presets_file ("").
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from gis._errors import ManifestError, StoreError
+from gis.coverage import (
+    SizeRule,
+    WalkOptions,
+    area_coverage,
+    dissolve_touching,
+    point_coverage,
+    radius_by_size,
+    split_by_zones,
+    uncovered_parts,
+)
+from gis.network import DISCONNECTED, OFF_NETWORK, WalkGraph, graph_from_lines
+from gis.overlay import assign_points
+from layers.indicators.inputs import (
+    NoData,
+    community_codes,
+    community_geoms,
+    filter_frame,
+    read_layer,
+    resolve_value,
+)
+from layers.indicators.registry import MetricContext, metric_kind
+from layers.project import Project
+
+__all__ = [
+    "DEFAULTS",
+    "PRESETS_PATH",
+    "UNCOVERED_LAYER",
+    "Preset",
+    "build_step",
+    "load_presets",
+    "park_facilities",
+    "service_coverage",
+]
+
+PRESETS_PATH = Path(__file__).parent / "catalogs" / "coverage_presets.toml"
+UNCOVERED_LAYER = "uncovered_residential"
+PERCENT = 100.0
+M2_PER_HA = 1e4
+THEME = "coverage"
+MODES = ("straight", "walk")
+WEIGHTS = ("area", "households")
+
+DEFAULTS: dict[str, Any] = {
+    "residential_landuse_prefix": "R",
+    "residential_uses": ["residential"],
+    "recycling_radius_m": 300.0,
+    "recycling_kinds": ["community_point"],
+    "historic_streets": [],
+    "complete_facilities": {
+        "kindergarten": 300.0,
+        "elderly_care": 300.0,
+        "supermarket": 300.0,
+        "community_service": 300.0,
+        "clinic": 500.0,
+    },
+    "complete_min_share": 80.0,
+    "grid_spacing_m": 10.0,
+    "demand_snap_m": 150.0,
+    "entrance_snap_m": 50.0,
+    "access_spacing_m": 25.0,
+    "road_snap_tolerance_m": 1.0,
+    "walkable_only": True,
+    "uncovered_preset": "gbt51346",
+    "presets_file": "",
+}
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A park-coverage preset: which green serves and its size-class radii."""
+
+    name: str
+    title: str
+    title_en: str
+    source: str
+    confirmed: bool
+    green_classes: tuple[str, ...]
+    pocket_parks: bool
+    rules: tuple[SizeRule, ...]
+
+    def describe(self) -> str:
+        """One line naming the rules, e.g. ``"≥5000 m² → 500 m; …"``."""
+        parts = []
+        for r in self.rules:
+            size = f"≥{r.min_area:g} m²"
+            if np.isfinite(r.max_area):
+                size = f"{r.min_area:g}–{r.max_area:g} m²"
+            hist = "（历史街区）" if r.historic_only else ""
+            parts.append(f"{size}{hist} → {r.radius:g} m")
+        flag = "" if self.confirmed else "【未经标准确认 / not confirmed】"
+        return f"{self.name}{flag}: {', '.join(self.green_classes)}; " + "; ".join(parts)
+
+
+def _preset(name: str, raw: Any, path: Path) -> Preset:
+    where = f"{path}: preset {name}"
+    if not isinstance(raw, Mapping):
+        raise ManifestError(f"{where}: must be a table")
+    rules_raw = raw.get("rule")
+    if not isinstance(rules_raw, list) or not rules_raw:
+        raise ManifestError(f"{where}: needs at least one [[preset.{name}.rule]]")
+    rules = []
+    for i, r in enumerate(rules_raw, start=1):
+        try:
+            rules.append(
+                SizeRule(
+                    radius=float(r["radius_m"]),
+                    min_area=float(r.get("min_area_m2", 0.0)),
+                    max_area=float(r.get("max_area_m2", float("inf"))),
+                    historic_only=bool(r.get("historic_only", False)),
+                )
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ManifestError(f"{where}: rule {i}: needs a number radius_m ({e})") from e
+    return Preset(
+        name=name,
+        title=str(raw.get("title", name)),
+        title_en=str(raw.get("title_en", "")),
+        source=str(raw.get("source", "")),
+        confirmed=bool(raw.get("confirmed", False)),
+        green_classes=tuple(str(c) for c in raw.get("green_classes", ())),
+        pocket_parks=bool(raw.get("pocket_parks", True)),
+        rules=tuple(rules),
+    )
+
+
+def load_presets(extra: Path | None = None) -> dict[str, Preset]:
+    """Read the built-in presets and, optionally, a project's own presets file over them.
+
+    Parameters
+    ----------
+    extra : pathlib.Path, optional
+        A TOML file in the same format (``[preset.<name>]`` with ``[[preset.<name>.rule]]``).
+
+    Returns
+    -------
+    dict of str to Preset
+
+    Raises
+    ------
+    ManifestError
+        A file is missing or malformed; the message names the file and preset.
+
+    Examples
+    --------
+    >>> load_presets()["garden_city"].confirmed
+    False
+    """
+    presets: dict[str, Preset] = {}
+    for path in (PRESETS_PATH, extra):
+        if path is None:
+            continue
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as e:
+            raise ManifestError(f"{path}: coverage presets file not readable ({e})") from e
+        except tomllib.TOMLDecodeError as e:
+            raise ManifestError(f"{path}: not valid TOML: {e}") from e
+        table = data.get("preset")
+        if not isinstance(table, Mapping):
+            raise ManifestError(f"{path}: no [preset.<name>] tables")
+        for name, raw in table.items():
+            presets[name] = _preset(name, raw, Path(path))
+    return presets
+
+
+# ---------------------------------------------------------------- parameters and inputs
+
+
+def _params(ctx: MetricContext) -> dict[str, Any]:
+    """``[params.coverage]``: manifest over catalog defaults over :data:`DEFAULTS`."""
+    if "coverage:params" not in ctx.cache:
+        catalog = ctx.cache.get("catalog_params", {}).get(THEME, {})
+        ctx.cache["coverage:params"] = ctx.project.params(THEME, {**DEFAULTS, **catalog})
+    params: dict[str, Any] = ctx.cache["coverage:params"]
+    return params
+
+
+def _presets(ctx: MetricContext) -> dict[str, Preset]:
+    if "coverage:presets" not in ctx.cache:
+        extra = str(_params(ctx).get("presets_file") or "")
+        path = ctx.project.path(extra, what="[params.coverage] presets_file") if extra else None
+        ctx.cache["coverage:presets"] = load_presets(path)
+    presets: dict[str, Preset] = ctx.cache["coverage:presets"]
+    return presets
+
+
+def _walk_options(params: Mapping[str, Any]) -> WalkOptions:
+    return WalkOptions(
+        demand_snap=float(params["demand_snap_m"]),
+        entrance_snap=float(params["entrance_snap_m"]),
+        access_spacing=float(params["access_spacing_m"]),
+        grid_spacing=float(params["grid_spacing_m"]),
+    )
+
+
+def _graph(ctx: MetricContext) -> WalkGraph:
+    """The walking graph of the ``roads`` layer, built once per run."""
+    if "coverage:graph" not in ctx.cache:
+        params = _params(ctx)
+        roads = read_layer(ctx, "roads")
+        if params["walkable_only"] and "walkable" in roads.columns:
+            roads = roads[roads["walkable"].map(lambda v: v is not False and v != 0)]
+        if len(roads) == 0:
+            raise NoData("layer roads has no walkable road")
+        ctx.cache["coverage:graph"] = graph_from_lines(
+            np.asarray(roads.geometry.values, dtype=object),
+            snap_tolerance=float(params["road_snap_tolerance_m"]),
+        )
+    graph: WalkGraph = ctx.cache["coverage:graph"]
+    return graph
+
+
+def _geoms(frame: gpd.GeoDataFrame) -> NDArray[np.object_]:
+    return np.asarray(frame.geometry.values, dtype=object)
+
+
+def park_facilities(ctx: MetricContext, preset: Preset) -> tuple[NDArray[np.object_], FloatArray]:
+    """Dissolved park polygons of a preset and the radius each serves.
+
+    Parameters
+    ----------
+    ctx : MetricContext
+    preset : Preset
+
+    Returns
+    -------
+    parks : ndarray of shapely Polygon
+        Green spaces of the preset's classes and existing pocket parks (as G14; in a
+        scenario also the proposed ones), touching pieces merged.
+    radii : ndarray of float
+        Service radius of each park (0 where no rule applies).
+
+    Raises
+    ------
+    NoData
+        The store has neither green spaces nor pocket parks.
+    """
+    key = f"coverage:parks:{preset.name}"
+    if key in ctx.cache:
+        cached: tuple[NDArray[np.object_], FloatArray] = ctx.cache[key]
+        return cached
+    parts: list[NDArray[np.object_]] = []
+    notes = []
+    try:
+        green = read_layer(ctx, "green_spaces")
+        parts.append(_geoms(green[green["class"].isin(preset.green_classes)]))
+    except NoData as e:
+        notes.append(str(e))
+    if preset.pocket_parks:
+        parts.extend(_pocket_parks(ctx, notes))
+    if not parts:
+        raise NoData("; ".join(notes) or "no park layer")
+    parks = dissolve_touching(np.concatenate(parts))
+    historic_codes = set(map(str, _params(ctx)["historic_streets"]))
+    historic = np.zeros(len(parks), dtype=bool)
+    if historic_codes and len(parks):
+        zone = assign_points(shapely.point_on_surface(parks), community_geoms(ctx))
+        streets = ctx.communities["street_code"].astype(str).to_numpy()
+        historic = (zone >= 0) & np.isin(streets[np.maximum(zone, 0)], list(historic_codes))
+    radii = radius_by_size(shapely.area(parks), preset.rules, historic=historic)
+    ctx.cache[key] = (parks, radii)
+    return parks, radii
+
+
+def _pocket_parks(ctx: MetricContext, notes: list[str]) -> list[NDArray[np.object_]]:
+    """Existing pocket parks, plus every pocket park of the scenario's proposal layer."""
+    base_ctx = replace(ctx, scenario=None)
+    try:
+        pocket = read_layer(base_ctx, "pocket_parks")
+    except NoData as e:
+        notes.append(str(e))
+        return []
+    if "status" in pocket.columns:
+        pocket = pocket[pocket["status"].fillna("existing") != "planned"]
+    out = [_geoms(pocket)]
+    if ctx.scenario:
+        name = f"{ctx.scenario}__pocket_parks"
+        if ctx.store.has(name):
+            out.append(_geoms(ctx.store.read(name).to_crs(pocket.crs)))
+    return out
+
+
+def _residential_pieces(ctx: MetricContext) -> tuple[NDArray[np.object_], IntArray]:
+    """Residential land cut by communities: pieces and their community index."""
+    if "coverage:res" not in ctx.cache:
+        prefix = str(_params(ctx)["residential_landuse_prefix"]).upper()
+        landuse = read_layer(ctx, "landuse")
+        codes = landuse["code"].astype(str).str.strip().str.upper()
+        res = landuse[codes.str.startswith(prefix)]
+        pieces, zi, _ = split_by_zones(_geoms(res), community_geoms(ctx))
+        ctx.cache["coverage:res"] = (pieces, zi)
+    cached: tuple[NDArray[np.object_], IntArray] = ctx.cache["coverage:res"]
+    return cached
+
+
+def _homes(ctx: MetricContext) -> tuple[NDArray[np.object_], FloatArray, IntArray]:
+    """Residential building centroids, their households and their community index."""
+    if "coverage:homes" not in ctx.cache:
+        buildings = read_layer(ctx, "buildings")
+        if "households" not in buildings.columns:
+            raise NoData("layer buildings has no field households")
+        uses = [str(u) for u in _params(ctx)["residential_uses"]]
+        res = buildings[buildings["use"].isin(uses)]
+        weights = pd.to_numeric(res["households"], errors="coerce").fillna(0.0).to_numpy(float)
+        points = shapely.centroid(_geoms(res))
+        zone = assign_points(points, community_geoms(ctx)).astype(np.int64)
+        inside = zone >= 0
+        ctx.cache["coverage:homes"] = (points[inside], weights[inside], zone[inside])
+    cached: tuple[NDArray[np.object_], FloatArray, IntArray] = ctx.cache["coverage:homes"]
+    return cached
+
+
+# ---------------------------------------------------------------- the metric kind
+
+
+def _choice(spec: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: str) -> str:
+    value = str(spec.get(key, default))
+    if value not in allowed:
+        ident = spec.get("id", "service_coverage")
+        raise ManifestError(
+            f"indicator {ident}: params.{key} = {value!r}, expected one of {', '.join(allowed)}"
+        )
+    return value
+
+
+def _frame(ctx: MetricContext, num: FloatArray, den: FloatArray, note: str) -> pd.DataFrame:
+    den = np.where(den > 0, den, np.nan)
+    out = pd.DataFrame({"num": num, "den": den}, index=community_codes(ctx))
+    out.attrs["scale"] = PERCENT
+    out.attrs["note"] = note
+    return out
+
+
+def _coverage_parts(
+    ctx: MetricContext,
+    facilities: NDArray[np.object_],
+    radii: FloatArray,
+    *,
+    key: str,
+    mode: str,
+    weight: str,
+) -> tuple[FloatArray, FloatArray, str]:
+    """Per-community covered and total base, and a note on unreached demand."""
+    n = len(ctx.communities)
+    params = _params(ctx)
+    graph = _graph(ctx) if mode == "walk" else None
+    walk = _walk_options(params)
+    cache_key = f"coverage:{key}:{mode}:{weight}"
+    if cache_key in ctx.cache:
+        cached: tuple[FloatArray, FloatArray, str] = ctx.cache[cache_key]
+        return cached
+    note = ""
+    if weight == "area":
+        pieces, zi = _residential_pieces(ctx)
+        cov = area_coverage(pieces, facilities, radii, mode=mode, graph=graph, walk=walk)
+        num = np.bincount(zi, cov.covered, minlength=n).astype(float)
+        den = np.bincount(zi, cov.area, minlength=n).astype(float)
+        if mode == "walk":
+            off = float(cov.unreached["off_network"].sum())
+            cut = float(cov.unreached["disconnected"].sum())
+            note = (
+                f"直线半径内不可步行到达的居住用地：离路网 >{walk.demand_snap:g} m 的 "
+                f"{off:,.0f} m²，"
+                f"位于无设施路网分区的 {cut:,.0f} m² / within straight reach but not walkable: "
+                f"{off:,.0f} m² off the network, {cut:,.0f} m² on network parts without facilities"
+            )
+    else:
+        points, weights, zi = _homes(ctx)
+        pc = point_coverage(points, facilities, radii, mode=mode, graph=graph, walk=walk)
+        num = np.bincount(zi, weights * pc.covered, minlength=n).astype(float)
+        den = np.bincount(zi, weights, minlength=n).astype(float)
+        if mode == "walk":
+            off = float(weights[pc.reason == OFF_NETWORK].sum())
+            cut = float(weights[pc.reason == DISCONNECTED].sum())
+            note = (
+                f"不可步行到达的户数：离路网 >{walk.demand_snap:g} m {off:,.0f} 户，"
+                f"位于无设施路网分区 {cut:,.0f} 户 / households not reachable on foot: "
+                f"{off:,.0f} off the network, {cut:,.0f} on network parts without facilities"
+            )
+    ctx.cache[cache_key] = (num, den, note)
+    return num, den, note
+
+
+def _mode_note(mode: str, params: Mapping[str, Any]) -> str:
+    if mode == "straight":
+        return "直线距离（缓冲区）/ straight-line buffers"
+    return (
+        f"步行距离（道路网络，网格 {params['grid_spacing_m']:g} m，入口间距 "
+        f"{params['access_spacing_m']:g} m）/ walking distance on roads "
+        f"(grid {params['grid_spacing_m']:g} m, entrances every {params['access_spacing_m']:g} m)"
+    )
+
+
+def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFrame:
+    presets = _presets(ctx)
+    name = str(resolve_value(ctx, spec.get("preset", "gbt51346")))
+    if name not in presets:
+        raise ManifestError(
+            f"indicator {spec.get('id', '')}: unknown coverage preset {name!r} "
+            f"(known: {', '.join(sorted(presets))})"
+        )
+    preset = presets[name]
+    weight = _choice(spec, "weight", WEIGHTS, "area")
+    parks, radii = park_facilities(ctx, preset)
+    num, den, unreached = _coverage_parts(
+        ctx, parks, radii, key=f"parks:{name}", mode=mode, weight=weight
+    )
+    note = "; ".join(
+        s for s in (f"预设 preset {preset.describe()}", _mode_note(mode, _params(ctx)), unreached)
+        if s
+    )
+    return _frame(ctx, num, den, note)
+
+
+def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFrame:
+    params = _params(ctx)
+    layer = str(spec.get("layer", "recycling_points"))
+    entry = dict(spec)
+    entry.setdefault("where", {"kind": params["recycling_kinds"]})
+    frame = filter_frame(ctx, read_layer(ctx, layer), entry, layer_name=layer)
+    radius = float(resolve_value(ctx, spec.get("radius", params["recycling_radius_m"])))
+    weight = _choice(spec, "weight", WEIGHTS, "households")
+    facilities = _geoms(frame)
+    radii = np.full(len(facilities), radius)
+    key = f"points:{spec.get('id', layer)}:{radius:g}"
+    num, den, unreached = _coverage_parts(
+        ctx, facilities, radii, key=key, mode=mode, weight=weight
+    )
+    note = "; ".join(
+        s
+        for s in (
+            f"{layer} {len(facilities)} 处，服务半径 {radius:g} m / radius {radius:g} m",
+            _mode_note(mode, params),
+            unreached,
+        )
+        if s
+    )
+    return _frame(ctx, num, den, note)
+
+
+def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFrame:
+    params = _params(ctx)
+    types = resolve_value(ctx, spec.get("facilities", params["complete_facilities"]))
+    if not isinstance(types, Mapping) or not types:
+        raise ManifestError(
+            f"indicator {spec.get('id', '')}: params.facilities must be a table type = radius_m"
+        )
+    min_share = float(resolve_value(ctx, spec.get("min_share", params["complete_min_share"])))
+    facilities = read_layer(ctx, "facilities")
+    n = len(ctx.communities)
+    points, weights, zi = _homes_or_centres(ctx)
+    graph = _graph(ctx) if mode == "walk" else None
+    walk = _walk_options(params)
+    total = np.bincount(zi, weights, minlength=n)
+    complete = np.ones(n, dtype=bool)
+    present_counts = []
+    for ftype, radius in types.items():
+        fac = _geoms(facilities[facilities["type"].astype(str) == str(ftype)])
+        if len(fac) == 0:
+            complete[:] = False
+            present_counts.append(f"{ftype} {float(radius):g} m: 0")
+            continue
+        pc = point_coverage(
+            points, fac, np.full(len(fac), float(radius)), mode=mode, graph=graph, walk=walk
+        )
+        covered = np.bincount(zi, weights * pc.covered, minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok = PERCENT * covered / total >= min_share
+        complete &= ok
+        present_counts.append(f"{ftype} {float(radius):g} m: {int(ok.sum())}")
+    note = (
+        f"完整社区：每类设施在半径内覆盖 ≥{min_share:g}% 户数 / complete when each type "
+        f"covers ≥{min_share:g}% of households; 具备该类设施的社区数 communities served: "
+        + ", ".join(present_counts)
+        + f"; {_mode_note(mode, params)}"
+    )
+    return _frame(ctx, complete.astype(float), np.ones(n), note)
+
+
+def _homes_or_centres(ctx: MetricContext) -> tuple[NDArray[np.object_], FloatArray, IntArray]:
+    """Households; communities without any stand for themselves by a representative point."""
+    try:
+        points, weights, zi = _homes(ctx)
+    except NoData:
+        points, weights, zi = np.array([], dtype=object), np.zeros(0), np.zeros(0, np.int64)
+    n = len(ctx.communities)
+    has = np.bincount(zi, weights, minlength=n) > 0
+    empty = np.flatnonzero(~has)
+    centres = shapely.point_on_surface(community_geoms(ctx)[empty])
+    return (
+        np.concatenate([points, centres]),
+        np.concatenate([weights, np.ones(len(empty))]),
+        np.concatenate([zi, empty]).astype(np.int64),
+    )
+
+
+@metric_kind("service_coverage")
+def service_coverage(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+    """Share of residential land or households within the service radius of facilities.
+
+    Parameters
+    ----------
+    ctx : MetricContext
+    spec : mapping
+        The row's ``params`` (see the module docstring).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``num`` and ``den`` per community, ``attrs["note"]`` with the parameters.
+    """
+    target = _choice(spec, "target", ("parks", "points", "complete_community"), "parks")
+    mode = _choice(spec, "mode", MODES, "straight")
+    if target == "parks":
+        return _parks(ctx, spec, mode)
+    if target == "points":
+        return _points(ctx, spec, mode)
+    return _complete(ctx, spec, mode)
+
+
+# ---------------------------------------------------------------- post-build step
+
+
+def _context(project: Project) -> MetricContext:
+    store = project.store
+    comm = store.read("communities")
+    comm["code"] = comm["code"].astype(str)
+    comm = comm.set_index("code")
+    if store.has("streets"):
+        streets = store.read("streets")
+        lookup = dict(
+            zip(streets["code"].astype(str), streets["district_code"].astype(str), strict=True)
+        )
+        comm["district_code"] = comm["street_code"].astype(str).map(lookup)
+    else:
+        comm["district_code"] = None
+    year = project.manifest.project.year or _dt.date.today().year
+    return MetricContext(project=project, store=store, year=year, communities=comm)
+
+
+def uncovered_residential(ctx: MetricContext) -> gpd.GeoDataFrame:
+    """Residential land outside the straight-line park radius, one feature per community.
+
+    Parameters
+    ----------
+    ctx : MetricContext
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``community_code``, ``community_name``, ``street_code``, ``residential_m2``,
+        ``uncovered_m2``, ``uncovered_pct``, ``preset``; only communities with uncovered
+        residential land.
+    """
+    name = str(_params(ctx)["uncovered_preset"])
+    presets = _presets(ctx)
+    if name not in presets:
+        raise ManifestError(f"[params.coverage] uncovered_preset: unknown preset {name!r}")
+    pieces, zi = _residential_pieces(ctx)
+    try:
+        parks, radii = park_facilities(ctx, presets[name])
+    except NoData:
+        parks, radii = np.array([], dtype=object), np.zeros(0)
+    rest = uncovered_parts(pieces, parks, radii)
+    n = len(ctx.communities)
+    res_area = np.bincount(zi, shapely.area(pieces), minlength=n)
+    unc_area = np.bincount(zi, shapely.area(rest), minlength=n)
+    keep = np.flatnonzero(unc_area > 0)
+    grouped = np.full(n, None, dtype=object)
+    nonempty = ~shapely.is_empty(rest)
+    if nonempty.any():
+        parts, owner = shapely.get_parts(rest[nonempty], return_index=True)
+        shapely.multipolygons(parts, indices=zi[nonempty][owner], out=grouped)
+    comm = ctx.communities
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = PERCENT * unc_area / res_area
+    return gpd.GeoDataFrame(
+        {
+            "community_code": comm.index.to_numpy()[keep].astype(str),
+            "community_name": comm["name"].to_numpy()[keep],
+            "street_code": comm["street_code"].astype(str).to_numpy()[keep],
+            "residential_m2": res_area[keep],
+            "uncovered_m2": unc_area[keep],
+            "uncovered_pct": pct[keep],
+            "preset": name,
+        },
+        geometry=grouped[keep],
+        crs=comm.crs,
+    )
+
+
+def build_step(project: Project) -> str:
+    """Post-build step: write the store layer ``uncovered_residential``.
+
+    Parameters
+    ----------
+    project : Project
+        A built project.
+
+    Returns
+    -------
+    str
+        A one-line summary.
+    """
+    store = project.store
+    missing = [n for n in ("communities", "landuse") if not store.has(n)]
+    if missing:
+        return f"{UNCOVERED_LAYER}: skipped (no {', '.join(missing)} layer)"
+    ctx = _context(project)
+    try:
+        layer = uncovered_residential(ctx)
+    except NoData as e:
+        return f"{UNCOVERED_LAYER}: skipped ({e})"
+    if layer.crs is None:
+        raise StoreError(f"{store.path}: layer communities has no CRS")
+    store.write_layers({UNCOVERED_LAYER: layer})
+    pieces, _ = _residential_pieces(ctx)
+    total = float(shapely.area(pieces).sum())
+    unc = float(layer["uncovered_m2"].sum())
+    share = PERCENT * unc / total if total > 0 else 0.0
+    return (
+        f"{UNCOVERED_LAYER}: {unc / M2_PER_HA:,.1f} ha of {total / M2_PER_HA:,.1f} ha "
+        "residential land "
+        f"({share:.1f} %) outside the park radius ({_params(ctx)['uncovered_preset']}) "
+        f"in {len(layer)} communities"
+    )
