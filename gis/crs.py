@@ -950,8 +950,9 @@ def check_coordinates(
 ) -> None:
     """Raise when coordinates are implausible for their declared CRS.
 
-    Detects, in this order: metres declared as degrees; swapped latitude/longitude
-    (``x ≈ 39, y ≈ 117`` for Tianjin); values that are not longitude/latitude; for the
+    Detects, in this order: metres declared as degrees and degrees declared as metres;
+    swapped latitude/longitude (``x ≈ 39, y ≈ 117`` for Tianjin, or any box that lands in
+    China only when swapped); values that are not longitude/latitude; for the
     CGCS2000 Gauss-Krüger zones (EPSG:4491–4554) swapped northings/eastings, eastings with a
     zone prefix in an unprefixed CRS (naming the prefixed EPSG code to use) and the reverse;
     and data more than :data:`AREA_OF_USE_MARGIN_DEG` outside the CRS's area of use.
