@@ -662,6 +662,9 @@ def park_plots(project: Project, params: Mapping[str, Any]) -> gpd.GeoDataFrame:
         },
         geometry=plots.geometry.to_numpy(), crs=landuse.crs,
     )
+    zones = _attach_zones(project, frame.set_geometry(frame.geometry.representative_point()))
+    frame["community_code"] = zones["community_code"].to_numpy()
+    frame["street_code"] = zones["street_code"].to_numpy()
     return frame
 
 

@@ -457,3 +457,64 @@ def test_apply_proposal_writes_scenario_layers(tmp_path) -> None:
     assert len(runs) == 3
     assert set(runs["status"]) == {"optimal"}
     assert (runs["mip_gap"] <= 1e-4).all()
+
+
+def _run_cli(*args: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "peakmap", *args], capture_output=True, text=True, env=env,
+        cwd=root, timeout=120,
+    )
+
+
+def test_cli_recycling_geojson_and_scenario(tmp_path) -> None:
+    import json
+
+    from layers.siting import PROPOSAL_POINTS
+
+    project = _make_project(
+        tmp_path / "p", params='public_landuse_codes = []\nradius_m = 120.0'
+    )
+    out = tmp_path / "sites.geojson"
+    res = _run_cli(
+        "site", "recycling", str(project.root), "--min-per-community", "1",
+        "--capacity", "0", "--format", "geojson", "--out", str(out),
+    )
+    assert res.returncode == 0, res.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    props = [f["properties"] for f in data["features"]]
+    # Every candidate (e1 fixed + p1, p2, p3) with `selected` and what it covers.
+    assert len(props) == 4
+    assert sum(p["selected"] for p in props) == 3 and sum(p["new"] for p in props) == 2
+    assert sorted(p["covers_households"] for p in props) == [100.0, 200.0, 200.0, 200.0]
+    lon, lat = data["features"][0]["geometry"]["coordinates"]
+    assert 116.9 < lon < 117.1 and 39.0 < lat < 39.2  # WGS84, not metres
+    assert data["peakmap"]["summary"]["mip_gap"] == pytest.approx(0.0, abs=1e-9)
+    assert "solve_time_s" in data["peakmap"]["summary"]
+    from layers.project import Project
+
+    assert len(Project(project.root).store.read(PROPOSAL_POINTS)) == 2
+
+
+def test_cli_table_to_stdout_and_no_apply(tmp_path) -> None:
+    project = _make_project(tmp_path / "p", params="radius_m = 120.0")
+    res = _run_cli("site", "transfer", str(project.root), "--no-apply")
+    assert res.returncode == 0, res.stderr
+    assert "中转站" in res.stdout and "最优性间隙" in res.stdout
+    from layers.project import Project
+
+    assert not Project(project.root).store.has("proposal__recycling_points")
+
+
+def test_cli_error_is_one_line(tmp_path) -> None:
+    project = _make_project(tmp_path / "p", drop_p3=True, params="public_landuse_codes = []")
+    res = _run_cli("site", "recycling", str(project.root), "--min-per-community", "1")
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    assert "C3 丙" in res.stderr
