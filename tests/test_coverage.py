@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, Point, box
 
+from gis._errors import ManifestError
 from gis.coverage import (
     SizeRule,
     WalkOptions,
@@ -23,6 +25,10 @@ from gis.coverage import (
     uncovered_parts,
 )
 from gis.network import DISCONNECTED, OFF_NETWORK, REACHED, graph_from_lines
+from layers.coverage import PRESETS_PATH, UNCOVERED_LAYER, build_step, load_presets
+from layers.indicators.catalog import Catalog, IndicatorSpec, read_catalog
+from layers.indicators.engine import compute_records
+from layers.project import Project
 
 GARDEN_CITY = [
     SizeRule(500, min_area=5000),
@@ -197,3 +203,236 @@ def test_random_layouts_union_and_walk_bounds(seed):
     assert np.all(walk.covered <= straight.covered + 1e-9)
     for z in range(len(zones)):
         assert walk.covered[zi == z].sum() <= straight.covered[zi == z].sum() + 1e-9
+
+
+# ---------------------------------------------------------------------------------------------
+# layers.coverage on a tiny project. District D = 1000 m × 200 m, two communities:
+#
+#   y=200 +--------+------------------+------------------------+ +-+ Q (G3, x 1000–1010)
+#         |   P1   |  C1 (S1)  R      |        C2 (S2)  R      | | |
+#         |  G11   |                  |                        | | |
+#   y=0   +--------+------------------+------------------------+ +-+
+#         x=0     100                500                     1000
+#
+# Residential land R = x 100–1000 (C1: 80 000 m², C2: 100 000 m²). Because P1 and Q span the
+# full height, their buffers end in straight vertical lines over the residential strip:
+# P1 at 500 m covers x ≤ 600; Q at 500 m covers x ≥ 500.
+# Homes (residential buildings, households): B1 (300,100) 10, B4 (450,180) 40 in C1;
+# B2 (550,100) 20, B3 (800,100) 30 in C2.
+# Roads: main y = 100 from x = -50 to 650; an island piece y = 190 from x = 400 to 500.
+# ---------------------------------------------------------------------------------------------
+
+CRS = "EPSG:4548"
+
+
+def _bldg(bid, x, y, hh):
+    return {"id": bid, "use": "residential", "floors": 6, "households": hh,
+            "geometry": box(x - 5, y - 5, x + 5, y + 5)}
+
+
+def tiny_layers():
+    return {
+        "districts": [{"code": "D", "name": "区", "geometry": box(0, 0, 1000, 200)}],
+        "streets": [
+            {"code": "S1", "name": "街一", "district_code": "D", "geometry": box(0, 0, 500, 200)},
+            {"code": "S2", "name": "街二", "district_code": "D",
+             "geometry": box(500, 0, 1000, 200)},
+        ],
+        "communities": [
+            {"code": "C1", "name": "社一", "street_code": "S1", "geometry": box(0, 0, 500, 200)},
+            {"code": "C2", "name": "社二", "street_code": "S2",
+             "geometry": box(500, 0, 1000, 200)},
+        ],
+        "landuse": [
+            {"code": "G1", "geometry": box(0, 0, 100, 200)},
+            {"code": "R2", "geometry": box(100, 0, 1000, 200)},
+        ],
+        "green_spaces": [
+            {"id": "P1", "class": "G11", "geometry": box(0, 0, 100, 200)},
+            {"id": "Q", "class": "G3", "geometry": box(1000, 0, 1010, 200)},
+        ],
+        "pocket_parks": [
+            {"id": "pp", "status": "planned", "geometry": box(1020, 0, 1045, 200)},
+        ],
+        "buildings": [
+            _bldg("B1", 300, 100, 10), _bldg("B4", 450, 180, 40),
+            _bldg("B2", 550, 100, 20), _bldg("B3", 800, 100, 30),
+        ],
+        "roads": [
+            {"id": "main", "geometry": LineString([(-50, 100), (650, 100)])},
+            {"id": "island", "geometry": LineString([(400, 190), (500, 190)])},
+        ],
+        "recycling_points": [
+            {"id": "r1", "kind": "community_point", "geometry": Point(300, 100)},
+            {"id": "r2", "kind": "transfer_station", "geometry": Point(800, 100)},
+        ],
+        "facilities": [
+            {"id": "k1", "type": "kindergarten", "geometry": Point(300, 100)},
+            {"id": "h1", "type": "clinic", "geometry": Point(900, 100)},
+        ],
+    }
+
+
+def make_project(root, *, params="", change=None):
+    layers = tiny_layers()
+    layers.update(change or {})
+    (root / "build").mkdir(parents=True, exist_ok=True)
+    for name, rows in layers.items():
+        if rows:
+            gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS).to_file(
+                root / "build" / "peakmap.gpkg", layer=name, driver="GPKG"
+            )
+    (root / "project.toml").write_text(
+        f'[project]\nname = "tiny"\nyear = 2025\n\n[params.coverage]\n{params}\n',
+        encoding="utf-8",
+    )
+    (root / "targets.toml").write_text("", encoding="utf-8")
+    return Project(root)
+
+
+def run(project, params, *, scenario=None):
+    spec = IndicatorSpec(id="X", title="t", kind="service_coverage", unit="%", params=params)
+    recs = compute_records(project, catalog=Catalog([spec]), scenario=scenario)
+    return {r.zone_code: r.value for r in recs}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("cov"))
+
+
+def test_gbt51346_counts_squares(tiny):
+    # P1 covers x ≤ 600, Q (G3) covers x ≥ 500: all residential land
+    res = run(tiny, {"preset": "gbt51346"})
+    assert res == pytest.approx({"D": 100, "S1": 100, "S2": 100, "C1": 100, "C2": 100})
+
+
+def test_garden_city_excludes_squares(tiny):
+    # only P1 (20 000 m² → 500 m): C1 all 80 000; C2 x 500–600 = 20 000 of 100 000
+    res = run(tiny, {"preset": "garden_city"})
+    assert res == pytest.approx(
+        {"D": 100 * 100_000 / 180_000, "S1": 100, "S2": 20, "C1": 100, "C2": 20}, abs=0.005
+    )  # records carry two decimals
+
+
+def test_park_just_under_threshold_and_touching_pieces(tmp_path):
+    # an existing pocket park of 4 999 m² east of the district: garden_city gives it 300 m,
+    # covering x ≥ 700 → C2 = 100 (P1) + 300 = 400 of 500 m → 80 %
+    under = {"id": "pk", "status": "existing", "geometry": box(1000, 0, 1024.995, 200)}
+    p = make_project(tmp_path / "a", change={"pocket_parks": [under]})
+    assert run(p, {"preset": "garden_city"})["C2"] == pytest.approx(80.0)
+    # 2 000 m² G11 + a touching 3 000 m² pocket park = one 5 000 m² park → 500 m → 100 %
+    green = [*tiny_layers()["green_spaces"],
+             {"id": "G", "class": "G11", "geometry": box(1000, 0, 1010, 200)}]
+    touching = {"id": "pk", "status": "existing", "geometry": box(1010, 0, 1025, 200)}
+    p2 = make_project(tmp_path / "b", change={"green_spaces": green, "pocket_parks": [touching]})
+    assert run(p2, {"preset": "garden_city"})["C2"] == pytest.approx(100.0)
+
+
+def test_households_straight_and_walking_with_disconnected_home(tiny):
+    # garden_city (P1 only, 500 m): straight B1 200 m, B4 350 m, B2 450 m in; B3 700 m out
+    hh = run(tiny, {"preset": "garden_city", "weight": "households"})
+    assert hh == pytest.approx({"D": 70, "S1": 100, "S2": 40, "C1": 100, "C2": 40})
+    # walking: B4 snaps to the island road piece (10 m) → disconnected; B1 walks 200, B2 450
+    walk = run(tiny, {"preset": "garden_city", "weight": "households", "mode": "walk"})
+    assert walk == pytest.approx({"D": 30, "S1": 20, "S2": 40, "C1": 20, "C2": 40})
+
+
+def test_walking_land_never_above_straight(tiny):
+    straight = run(tiny, {"preset": "gbt51346"})
+    walk = run(tiny, {"preset": "gbt51346", "mode": "walk"})
+    assert all(walk[z] <= straight[z] + 1e-9 for z in straight)
+    assert walk["C2"] < straight["C2"]  # no road reaches Q: its side is not walkable
+
+
+def test_unreachable_demand_is_reported(tiny):
+    spec = IndicatorSpec(
+        id="X", title="t", kind="service_coverage", unit="%",
+        params={"preset": "garden_city", "weight": "households", "mode": "walk"},
+    )
+    rec = next(r for r in compute_records(tiny, catalog=Catalog([spec])) if r.zone_code == "D")
+    text = str(rec.as_dict())
+    assert "40 on network parts without facilities" in text
+
+
+def test_recycling_points_households(tiny):
+    # community points only (r2 is a transfer station): B1 0 m, B4 170 m, B2 250 m in; B3 out
+    params = {"target": "points", "layer": "recycling_points",
+              "where": {"kind": ["community_point"]}, "radius": 300}
+    assert run(tiny, params) == pytest.approx({"D": 70, "S1": 100, "S2": 40, "C1": 100, "C2": 40})
+
+
+def test_recycling_radius_is_a_parameter(tmp_path):
+    # [params.coverage] recycling_radius_m = 200: B2 (250 m) drops out, B4 (170 m) stays
+    p = make_project(tmp_path, params="recycling_radius_m = 200")
+    res = run(p, {"target": "points"})
+    assert res == pytest.approx({"D": 50, "S1": 100, "S2": 0, "C1": 100, "C2": 0})
+
+
+def test_complete_communities(tiny):
+    # kindergarten (300,100) r 300: B1, B4, B2 in, B3 out → C1 100 %, C2 40 %
+    # clinic (900,100) r 500: B3, B2, B4 (457 m) in, B1 (600 m) out → C1 80 %, C2 100 %
+    params = {"target": "complete_community",
+              "facilities": {"kindergarten": 300, "clinic": 500}, "min_share": 50}
+    assert run(tiny, params) == pytest.approx({"D": 50, "S1": 100, "S2": 0, "C1": 100, "C2": 0})
+    strict = {**params, "min_share": 90}  # C1's clinic share 80 % < 90 %
+    assert run(tiny, strict)["D"] == pytest.approx(0.0)
+
+
+def test_scenario_adds_proposed_pocket_park(tmp_path):
+    # gbt51346 without Q: C2 20 %; a proposed 5 000 m² pocket park east of it covers x ≥ 500
+    green = [tiny_layers()["green_spaces"][0]]
+    p = make_project(tmp_path, change={"green_spaces": green})
+    assert run(p, {"preset": "gbt51346"})["C2"] == pytest.approx(20.0)
+    prop = [{"id": "new", "status": "planned", "geometry": box(1000, 0, 1025, 200)}]
+    p.store.write_layers(
+        {"proposal__pocket_parks": gpd.GeoDataFrame(prop, geometry="geometry", crs=CRS)}
+    )
+    assert run(p, {"preset": "gbt51346"}, scenario="proposal")["C2"] == pytest.approx(100.0)
+
+
+def test_build_step_writes_uncovered_residential(tmp_path):
+    green = [tiny_layers()["green_spaces"][0]]  # P1 only: C2 x 600–1000 uncovered
+    p = make_project(tmp_path, change={"green_spaces": green})
+    summary = build_step(p)
+    assert "8.0 ha of 18.0 ha" in summary
+    layer = p.store.read(UNCOVERED_LAYER)
+    assert layer["community_code"].tolist() == ["C2"]
+    assert layer["street_code"].tolist() == ["S2"]
+    assert layer["uncovered_m2"].iloc[0] == pytest.approx(80_000)
+    assert layer.geometry.area.iloc[0] == pytest.approx(80_000)
+    assert layer["uncovered_pct"].iloc[0] == pytest.approx(80.0)
+
+
+def test_bad_parameters_name_the_row(tiny):
+    with pytest.raises(ManifestError, match="indicator X: unknown coverage preset 'nope'"):
+        run(tiny, {"preset": "nope"})
+    with pytest.raises(ManifestError, match=r"params\.mode = 'fly'"):
+        run(tiny, {"mode": "fly"})
+
+
+def test_walking_without_roads_is_no_data(tmp_path):
+    p = make_project(tmp_path, change={"roads": []})
+    spec = IndicatorSpec(id="X", title="t", kind="service_coverage", unit="%",
+                         params={"mode": "walk"})
+    recs = compute_records(p, catalog=Catalog([spec]))
+    assert {r.status for r in recs} == {"no-data"}
+    assert "roads" in str(recs[0].as_dict())
+
+
+def test_presets_and_catalog_rows_load():
+    presets = load_presets()
+    assert set(presets) >= {"gbt51346", "garden_city", "green300_park500"}
+    assert "G3" in presets["gbt51346"].green_classes
+    assert "G3" not in presets["garden_city"].green_classes
+    assert not presets["garden_city"].confirmed
+    cat = read_catalog(PRESETS_PATH.parent / "standards.toml")
+    ids = {s.id for s in cat.indicators}
+    for s in cat.indicators:
+        if s.kind == "service_coverage" and not s.id.endswith("-walk"):
+            assert f"{s.id}-walk" in ids
+            walk = next(w for w in cat.indicators if w.id == f"{s.id}-walk")
+            assert walk.params["mode"] == "walk"
+            assert {k: v for k, v in walk.params.items() if k != "mode"} == {
+                k: v for k, v in s.params.items() if k != "mode"
+            }
