@@ -162,13 +162,13 @@ def _settle_crs(
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Return the layer in a real CRS (GCJ-02/BD-09 converted to WGS84) and the CRS-in text."""
     declared = (src.crs or "").strip()
-    if declared.lower() in gcrs.PSEUDO_DATUMS:
-        datum = declared.lower()
+    datum = gcrs.pseudo_datum_name(declared) if declared else None
+    if datum is not None:
         gdf = gdf.set_crs("EPSG:4326", allow_override=True)
         gcrs.check_coordinates(tuple(gdf.total_bounds), gdf.crs, where=label)
         geoms = gcrs.pseudo_to_wgs84(np.asarray(gdf.geometry.array, dtype=object), datum)
         gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs="EPSG:4326"))
-        return gdf, datum.upper().replace("GCJ02", "GCJ-02").replace("BD09", "BD-09")
+        return gdf, {"gcj02": "GCJ-02", "bd09": "BD-09"}[datum]
     if declared:
         crs = gcrs.parse_crs(declared, where=f"{label}: crs")
         gdf = gdf.set_crs(crs, allow_override=True)

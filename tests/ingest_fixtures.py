@@ -49,7 +49,7 @@ class = "类别"
 
 [layers.recycling_points]
 path = "raw/recycling.csv"
-crs = "gcj02"
+crs = "GCJ-02"
 x = "lng"
 y = "lat"
 

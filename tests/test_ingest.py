@@ -118,7 +118,7 @@ def _set_manifest(root: Path, text: str) -> None:
 
 
 def _bad_missing_crs(root: Path) -> None:
-    _set_manifest(root, fx.MANIFEST.replace('crs = "gcj02"\n', ""))
+    _set_manifest(root, fx.MANIFEST.replace('crs = "GCJ-02"\n', ""))
 
 
 def _bad_unknown_field(root: Path) -> None:
