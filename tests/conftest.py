@@ -1,0 +1,29 @@
+"""Shared fixtures.
+
+``heping_built`` builds the committed Heping sample once per test session into a temporary
+copy (the committed ``data/heping/`` is never written by tests), running the post-build
+analyses too. Every slow test on the sample should use it instead of building its own.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "heping"
+
+
+@pytest.fixture(scope="session")
+def heping_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of a built copy of the Heping sample (with the post-build analyses)."""
+    from layers.build import build_project
+
+    if not (SAMPLE / "project.toml").is_file():
+        pytest.fail(f"{SAMPLE} has no project.toml: run 'peakmap sample' and commit the result")
+    dest = tmp_path_factory.mktemp("heping") / "heping"
+    shutil.copytree(SAMPLE, dest, ignore=shutil.ignore_patterns("build"))
+    build_project(dest)
+    return dest
