@@ -53,7 +53,8 @@ class IndicatorResult:
     """One indicator for one zone: the record every output carries (architecture.md).
 
     The first fifteen fields are the public record; ``definition``, ``note`` and ``detail``
-    follow (the metric's definition, why a value is missing, failing child zones...).
+    follow (the metric's definition, why a value is missing, failing child zones...), then
+    the annex's ``group`` (目标类型) and ``seq`` (序号).
     """
 
     indicator: str
@@ -74,6 +75,8 @@ class IndicatorResult:
     definition: str = ""
     note: str = ""
     detail: str = ""
+    group: str = ""
+    seq: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the record as a dict, public fields first."""
@@ -249,6 +252,8 @@ class _Builder:
                 definition=spec.definition,
                 note=note,
                 detail=detail,
+                group=spec.group,
+                seq=spec.seq,
             )
         )
 

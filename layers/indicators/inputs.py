@@ -177,12 +177,11 @@ def read_layers(
     frames: list[gpd.GeoDataFrame] = []
     notes: list[str] = []
     for entry in entries:
+        name = str(entry["layer"])
         try:
-            layer = read_layer(ctx, str(entry["layer"]))
+            frames.append(filter_frame(ctx, read_layer(ctx, name), entry, layer_name=name))
         except NoData as e:
             notes.append(str(e))
-            continue
-        frames.append(filter_frame(ctx, layer, entry, layer_name=str(entry["layer"])))
     if not frames:
         raise NoData(f"{what}: " + "; ".join(notes))
     return frames, notes

@@ -1,0 +1,135 @@
+"""``peakmap report PROJECT``: every plan indicator against its target, per zone."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from gis._errors import InputFileError
+from layers.indicators.engine import IndicatorResult, compute_records
+from layers.project import Project
+from layers.report import (
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    records_to_json,
+    records_to_table,
+    write_csv,
+    write_json,
+    write_xlsx,
+)
+
+
+class Level(StrEnum):
+    """Zone level of the report."""
+
+    district = "district"
+    street = "street"
+    community = "community"
+    all = "all"
+
+
+class Format(StrEnum):
+    """Output format."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Lang(StrEnum):
+    """Language of titles and headers."""
+
+    zh = "zh"
+    en = "en"
+
+
+def _select(
+    records: list[IndicatorResult], level: Level | None, fmt: Format
+) -> tuple[list[IndicatorResult], Level]:
+    """Records of the chosen level (default: districts; every level for a workbook)."""
+    if level is None:
+        level = Level.all if fmt is Format.xlsx else Level.district
+    if level is Level.all:
+        return records, level
+    return [r for r in records if r.level == level.value], level
+
+
+def report(
+    project: Annotated[Path, typer.Argument(help="项目目录 project directory")],
+    level: Annotated[
+        Level | None,
+        typer.Option(
+            "--level", help="区/街道/社区 zone level; all = every level (default: district; "
+            "xlsx: all, one sheet per level)"
+        ),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="output format")] = Format.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="write to this file (xlsx needs it)")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="report year (default: manifest or this year)")
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="apply a stored proposal, e.g. proposal")
+    ] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="titles in zh or en")] = Lang.zh,
+    only: Annotated[
+        list[str] | None, typer.Option("--id", help="only these indicator ids (repeatable)")
+    ] = None,
+) -> None:
+    """指标对照表：现状值、目标、差距、责任单位 — indicators against their targets."""
+    proj = Project(project)
+    records = compute_records(proj, year=year, scenario=scenario, ids=only or None)
+    chosen, level = _select(records, level, fmt)
+    if fmt is Format.xlsx:
+        if out is None:
+            raise InputFileError("--format xlsx needs --out FILE.xlsx")
+        write_xlsx(chosen, out, lang=lang.value)
+    elif fmt is Format.csv:
+        if out is None:
+            write_csv_stdout(chosen)
+        else:
+            write_csv(chosen, out)
+    elif fmt is Format.json:
+        if out is None:
+            sys.stdout.write(records_to_json(chosen) + "\n")
+        else:
+            write_json(chosen, out)
+    else:
+        console = Console(width=None if out is None else 200, record=out is not None)
+        label = LEVEL_LABELS[level.value][lang is Lang.en] if level is not Level.all else "all"
+        title = f"{escape(proj.name)} — {label}"
+        console.print(records_to_table(chosen, lang=lang.value, title=title))
+        counts = {s: sum(r.status == s for r in chosen) for s in STATUS_LABELS}
+        console.print(
+            "  ".join(f"{STATUS_LABELS[s][lang is Lang.en]}: {n}" for s, n in counts.items()),
+            highlight=False,
+        )
+        if out is not None:
+            out.write_text(console.export_text(), encoding="utf-8")
+    if out is not None:
+        Console(stderr=True).print(f"wrote {out}", highlight=False)
+
+
+def write_csv_stdout(records: list[IndicatorResult]) -> None:
+    """Write the CSV of the records to standard output."""
+    import csv
+
+    fields = list(IndicatorResult.__dataclass_fields__)
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+    writer.writeheader()
+    for r in records:
+        writer.writerow({k: "" if v is None else v for k, v in r.as_dict().items()})
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``report`` command to ``app``."""
+    app.command("report")(report)
