@@ -86,7 +86,7 @@ DEFAULTS: dict[str, Any] = {
     "min_per_community": 1,  # HP-T2: at least one point in every community
     "capacity_households": 0,  # 0 = off; norms: 1 point per 1,000–1,500 households [C]
     "budget": 0,  # > 0: fixed number of new points maximising covered households
-    "point_kinds": [COMMUNITY_POINT, "two_network_point"],  # existing sites that serve homes
+    "point_kinds": [COMMUNITY_POINT],  # existing sites that serve homes (as STD-RECYCLE-300)
     # candidate generation
     "grid_spacing_m": 50.0,  # road-side and public-land grid
     "public_landuse_codes": ["A", "S", "G"],
@@ -160,6 +160,13 @@ def siting_params(project: Project, overrides: Mapping[str, Any] | None = None) 
         A parameter has an impossible value.
     """
     params = project.params("siting", DEFAULTS)
+    # Unless [params.siting] says otherwise, site for the radius and kinds the coverage
+    # indicator (STD-RECYCLE-300) measures with.
+    siting_manifest = project.manifest.params.get("siting", {})
+    coverage = project.manifest.params.get("coverage", {})
+    for ours, theirs in (("radius_m", "recycling_radius_m"), ("point_kinds", "recycling_kinds")):
+        if ours not in siting_manifest and theirs in coverage:
+            params[ours] = coverage[theirs]
     params.update({k: v for k, v in (overrides or {}).items() if v is not None})
     if params["distance"] not in DISTANCE_MODES:
         raise ManifestError(
@@ -311,6 +318,8 @@ def _attach_zones(project: Project, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame
 def residential_demand(project: Project, params: Mapping[str, Any]) -> gpd.GeoDataFrame:
     """Residential building centroids with their households, community and street.
 
+    Buildings outside every community or with no household are left out.
+
     Raises
     ------
     LayerValidationError
@@ -332,12 +341,15 @@ def residential_demand(project: Project, params: Mapping[str, Any]) -> gpd.GeoDa
                       / float(params["household_area_m2"]))
         hh = hh.fillna(est)
     hh = hh.fillna(1.0).clip(lower=0.0)
-    pts = shapely.point_on_surface(np.asarray(res.geometry.values, dtype=object))
+    pts = shapely.centroid(np.asarray(res.geometry.values, dtype=object))
     frame = gpd.GeoDataFrame(
         {"building_id": res["id"].astype(str), "households": hh.to_numpy()},
         geometry=pts, crs=buildings.crs,
     )
-    return _attach_zones(project, frame)
+    frame = _attach_zones(project, frame)
+    # Homes outside every community and empty buildings need no service.
+    keep = frame["community_code"].notna() & (frame["households"] > 0)
+    return frame[keep].reset_index(drop=True)
 
 
 def _pairs(
