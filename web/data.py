@@ -7,6 +7,7 @@ so a rebuild or an upload shows at the next request without restarting the serve
 from __future__ import annotations
 
 import importlib
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,8 +40,16 @@ def _engine_records(project: Project) -> list[Any]:
     return list(engine.compute_records(project))
 
 
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _as_dict(record: Any) -> dict[str, Any]:
-    return dict(record.as_dict()) if hasattr(record, "as_dict") else dict(record)
+    """The record as plain JSON-safe dict (NaN and infinities become None)."""
+    raw = record.as_dict() if hasattr(record, "as_dict") else record
+    return {k: _json_safe(v) for k, v in dict(raw).items()}
 
 
 def _mtime(path: Path | None) -> int:

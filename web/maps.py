@@ -296,13 +296,22 @@ def _add_layer(m: folium.Map, data: ProjectData, name: str, settings: WebSetting
         _add_inline(m, data.display(name, gcj02=gcj02), st, title, show=show)
 
 
-def _style_legend(styles: Sequence[tuple[str, LayerStyle]]) -> list[tuple[str, str]]:
+def _legend_items(data: ProjectData, entries: Sequence[tuple[str, str, LayerStyle]]
+                  ) -> list[tuple[str, str]]:
+    """Legend swatches: one per category value present in the layer, else one per layer."""
     items: list[tuple[str, str]] = []
-    for title, st in styles:
+    for name, title, st in entries:
         if st.category is not None:
-            for key, color in st.category["colors"].items():
-                items.append((color, f"{title}: {key}"))
-        elif st.ramp is None:
+            frame = data.metric(name)
+            field_name = st.category["field"]
+            if field_name in frame.columns:
+                present = dict.fromkeys(colors_of(frame, st))
+                keys = [k for k, c in st.category["colors"].items() if c in present]
+                items.extend((st.category["colors"][k], f"{title}: {k}") for k in keys)
+                if st.color in present and st.color not in st.category["colors"].values():
+                    items.append((st.color, title))
+                continue
+        if st.ramp is None:
             items.append((st.color, title))
     return items
 
@@ -320,13 +329,13 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
     title = f"{t('layers_map', lang)} — {data.project.name}"
     m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
                 lang=lang, title=title)
-    styles = []
+    entries = []
     for name in data.layer_names():
         if name.startswith("proposal__") or "uncovered" in name:
             continue
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02)
-        styles.append((_layer_title(data, name, lang), style_for(name)))
-    legend = _legend(t("legend", lang), _style_legend(styles),
+        entries.append((name, _layer_title(data, name, lang), style_for(name)))
+    legend = _legend(t("legend", lang), _legend_items(data, entries),
                      [t("synthetic_note", lang)])
     return _render(m, legend)
 
@@ -448,7 +457,7 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
     m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
                 lang=lang, title=title)
     names = data.layer_names()
-    styles: list[tuple[str, LayerStyle]] = []
+    entries: list[tuple[str, str, LayerStyle]] = []
     for name in ("streets", "communities"):
         if name in names:
             _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=True)
@@ -457,11 +466,11 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
     bases = [n.split("__", 1)[1] for n in proposals if n.split("__", 1)[1] in names]
     for name in [*bases, *gap_layers, *proposals]:
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=True)
-        styles.append((_layer_title(data, name, lang), style_for(name)))
+        entries.append((name, _layer_title(data, name, lang), style_for(name)))
     notes = [] if gap_layers or proposals else [
         "尚无盲区或选址图层（运行 peakmap site）。" if lang == "zh"
         else "No uncovered or proposal layers yet (run peakmap site)."]
-    return _render(m, _legend(t("legend", lang), _style_legend(styles), notes))
+    return _render(m, _legend(t("legend", lang), _legend_items(data, entries), notes))
 
 
 def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:

@@ -1,0 +1,426 @@
+"""The JSON API with FastAPI's test client, on the tiny ingest project (values by hand).
+
+The project (tests/ingest_fixtures.py) is a 400 m × 400 m district in EPSG:4548 with two
+streets, three communities, two parks (a 100 m square = 10,000 m² and a bow-tie repaired
+into two triangles = 5,000 m²), two recycling points and two heating pipes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import json
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import ingest_fixtures as fx
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from pyproj import Transformer
+from starlette.exceptions import StarletteDeprecationWarning
+
+from gis._errors import (
+    CRSError,
+    InputFileError,
+    LayerValidationError,
+    ManifestError,
+    PeakmapError,
+    StoreError,
+)
+from gis.crs import wgs84_to_gcj02
+from layers.build import build_project
+from web.app import create_app
+from web.errors import NotFoundError, UploadTooLargeError, status_for
+from web.settings import WebSettings
+
+with warnings.catch_warnings():
+    # starlette asks for httpx2, which is not a pinned dependency; httpx works the same.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+TO_GK = Transformer.from_crs("EPSG:4326", fx.GK, always_xy=True)
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def record(level: str, code: str, name: str, value: float, target: float | None,
+           status: str, gap: float | None, indicator: str = "HP-04") -> dict[str, Any]:
+    """One indicator record with exactly the fields of architecture.md."""
+    return {
+        "indicator": indicator, "title": "城市绿地面积", "title_en": "Urban green area",
+        "level": level, "zone_code": code, "zone_name": name, "value": value, "unit": "m²",
+        "op": ">=", "target": target, "deadline": "2025", "status": status, "gap": gap,
+        "responsible": "区城市管理委", "source": "computed",
+    }
+
+
+# Green area by hand: park g1 (10,000 m²) lies in street S1 / community C1, the repaired
+# bow-tie g2 (5,000 m²) in street S2 / community C3.
+RECORDS = [
+    record("district", "120101", "和平区", 15_000.0, 12_000.0, "pass", 0.0),
+    record("street", "S1", "西街道", 10_000.0, 8_000.0, "pass", 0.0),
+    record("street", "S2", "东街道", 5_000.0, 8_000.0, "fail", 3_000.0),
+    record("community", "C1", "甲社区", 10_000.0, None, "no-target", None),
+    record("community", "C2", "乙社区", 0.0, None, "no-target", None),
+    record("community", "C3", "丙社区", 5_000.0, None, "no-target", None),
+]
+
+
+def records_fn(_project: object) -> list[dict[str, Any]]:
+    return [dict(r) for r in RECORDS]
+
+
+# A one-row catalog whose values are worked out above: parks of classes G11 and G14.
+TARGETS = """\
+[[indicator]]
+id = "HP-04"
+title = "城市绿地面积"
+title_en = "Urban green area"
+definition = "园林绿地面积（并集）"
+level = "district"
+kind = "area_sum"
+op = ">="
+target = 12000
+unit = "m²"
+deadline = 2025
+responsible = ["区城市管理委"]
+
+[indicator.params]
+layers = [{ layer = "green_spaces", where = { class = ["G11", "G14"] } }]
+"""
+
+
+def build_fixture(root: Path) -> Path:
+    """Write and build the tiny ingest project under ``root`` (with a one-row catalog)."""
+    project = fx.write_project(root)
+    (project / "targets.toml").write_text(TARGETS, encoding="utf-8")
+    build_project(project, run_steps=False)
+    return project
+
+
+def digest(build_dir: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(build_dir.iterdir()) if p.is_file()}
+
+
+def client_for(project: Path, **settings: Any) -> TestClient:
+    app = create_app(project, settings=WebSettings(**settings), records_fn=records_fn)
+    return TestClient(app)
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    return build_fixture(tmp_path / "proj")
+
+
+@pytest.fixture
+def client(built: Path) -> TestClient:
+    return client_for(built)
+
+
+def gk_area(feature: dict[str, Any]) -> float:
+    geom = shapely.geometry.shape(feature["geometry"])
+    return float(shapely.area(shapely.transform(geom, lambda c: np.column_stack(
+        TO_GK.transform(c[:, 0], c[:, 1])))))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def test_health(client: TestClient) -> None:
+    body = client.get("/api/health").json()
+    assert body == {"status": "ok", "project": "测试项目", "built": True, "layers": 6}
+
+
+def test_layers_list_counts(client: TestClient) -> None:
+    rows = {r["name"]: r for r in client.get("/api/layers").json()}
+    assert {n: r["features"] for n, r in rows.items()} == {
+        "districts": 1, "streets": 2, "communities": 3, "green_spaces": 2,
+        "recycling_points": 2, "heating_pipes": 2,
+    }
+    assert rows["green_spaces"]["title_zh"] == "绿地"
+
+
+def test_layer_geojson_in_wgs84_with_areas(client: TestClient) -> None:
+    r = client.get("/api/layers/green_spaces")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/geo+json")
+    feats = {f["properties"]["id"]: f for f in r.json()["features"]}
+    assert feats["g1"]["properties"]["area_m2"] == pytest.approx(10_000.0)
+    assert feats["g2"]["properties"]["area_m2"] == pytest.approx(5_000.0)
+    lon, lat = feats["g1"]["geometry"]["coordinates"][0][0][0]
+    assert 116.99 < lon < 117.01 and 39.0 < lat < 39.2
+    # Back in metres the square is still 100 m × 100 m (6 decimals ≈ 0.1 m per vertex).
+    assert gk_area(feats["g1"]) == pytest.approx(10_000.0, rel=2e-3)
+
+
+def test_layer_bbox_selects_features(client: TestClient) -> None:
+    to_wgs = Transformer.from_crs(fx.GK, "EPSG:4326", always_xy=True)
+    # A box around park g1 only (x 50–150 m, y 50–150 m from the district's corner).
+    x0, y0 = to_wgs.transform(fx.X0 + 40, fx.Y0 + 40)
+    x1, y1 = to_wgs.transform(fx.X0 + 160, fx.Y0 + 160)
+    r = client.get(f"/api/layers/green_spaces?bbox={x0},{y0},{x1},{y1}")
+    assert [f["properties"]["id"] for f in r.json()["features"]] == ["g1"]
+    far = client.get("/api/layers/green_spaces?bbox=100,30,100.1,30.1").json()
+    assert far["features"] == []
+
+
+def test_bad_bbox_is_a_clear_400(client: TestClient) -> None:
+    r = client.get("/api/layers/green_spaces?bbox=1,2,3")
+    assert r.status_code == 400
+    assert "bbox" in r.json()["detail"] and "1,2,3" in r.json()["detail"]
+
+
+def test_unknown_layer_is_404(client: TestClient) -> None:
+    r = client.get("/api/layers/rivers")
+    assert r.status_code == 404
+    assert "rivers" in r.json()["detail"]
+
+
+def test_gcj02_datum_shifts_points(client: TestClient) -> None:
+    wgs = client.get("/api/layers/recycling_points").json()["features"]
+    gcj = client.get("/api/layers/recycling_points?datum=gcj02").json()["features"]
+    p_wgs = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in wgs}
+    p_gcj = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in gcj}
+    # The CSV held GCJ-02; the store holds WGS84 again, within a few centimetres.
+    assert p_wgs["r1"] == pytest.approx(list(fx.RECYCLING_WGS84[0]), abs=2e-6)
+    glon, glat = wgs84_to_gcj02(*fx.RECYCLING_WGS84[0])
+    assert p_gcj["r1"] == pytest.approx([float(glon), float(glat)], abs=2e-6)
+    dx, dy = TO_GK.transform(*p_gcj["r1"]), TO_GK.transform(*p_wgs["r1"])
+    assert 400 < float(np.hypot(dx[0] - dy[0], dx[1] - dy[1])) < 700  # ≈ 0.5 km in Tianjin
+
+
+def test_zoom_aggregates_to_grid(built: Path) -> None:
+    client = client_for(built, inline_feature_limit=1, detail_zoom=16, grid_cell_px=4096)
+    r = client.get("/api/layers/green_spaces?zoom=12&bbox=116,38,118,40").json()
+    feats = r["features"]
+    assert all(f["properties"]["_agg"] for f in feats)
+    assert sum(f["properties"]["count"] for f in feats) == 2
+    assert sum(f["properties"]["measure"] for f in feats) == pytest.approx(15_000.0)
+    # At the detail zoom the features themselves come back.
+    detail = client.get("/api/layers/green_spaces?zoom=17&bbox=116,38,118,40").json()
+    assert sorted(f["properties"]["id"] for f in detail["features"]) == ["g1", "g2"]
+
+
+def test_max_features_per_request_forces_grid(built: Path) -> None:
+    client = client_for(built, max_features_per_request=1)
+    feats = client.get("/api/layers/recycling_points?zoom=18").json()["features"]
+    assert feats and all(f["properties"].get("_agg") for f in feats)
+    assert sum(f["properties"]["count"] for f in feats) == 2
+
+
+def test_indicators_by_level(client: TestClient) -> None:
+    rows = client.get("/api/indicators?level=street").json()
+    assert [(r["zone_code"], r["status"]) for r in rows] == [("S1", "pass"), ("S2", "fail")]
+    assert len(client.get("/api/indicators").json()) == len(RECORDS)
+    assert client.get("/api/indicators?level=city").status_code == 422
+
+
+def test_layer_export_gpkg(client: TestClient, tmp_path: Path) -> None:
+    r = client.get("/api/layers/green_spaces/gpkg")
+    assert r.status_code == 200
+    path = tmp_path / "out.gpkg"
+    path.write_bytes(r.content)
+    gdf = pyogrio.read_dataframe(path)
+    assert gdf.crs.to_epsg() == 4548
+    assert dict(zip(gdf["id"], gdf.geometry.area.round(6), strict=True)) == {
+        "g1": 10_000.0, "g2": 5_000.0}
+
+
+def test_basemap_not_available_is_404(client: TestClient) -> None:
+    r = client.get("/maps/layers?basemap=tianditu")
+    assert r.status_code == 404
+    assert "PEAKMAP_TIANDITU_TOKEN" in r.json()["detail"]
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PEAKMAP_MAX_UPLOAD_MB", "1.5")
+    monkeypatch.setenv("PEAKMAP_BASEMAP", "osm")
+    monkeypatch.setenv("PEAKMAP_TIANDITU_TOKEN", "abc")
+    s = WebSettings()
+    assert s.max_upload_bytes == 1_572_864
+    assert s.basemap == "osm"
+    assert s.available_basemaps() == ["none", "osm", "amap", "tianditu"]
+
+
+@pytest.mark.parametrize(("exc", "status"), [
+    (UploadTooLargeError, 413), (NotFoundError, 404), (LayerValidationError, 422),
+    (CRSError, 422), (InputFileError, 400), (ManifestError, 422), (StoreError, 404),
+    (PeakmapError, 400),
+])
+def test_error_table(exc: type[PeakmapError], status: int) -> None:
+    assert status_for(exc("x")) == status
+
+
+# --- uploads ------------------------------------------------------------------------------
+
+
+def _gpkg_bytes(gdf: gpd.GeoDataFrame, tmp: Path) -> bytes:
+    path = tmp / "u.gpkg"
+    gdf.to_file(path, driver="GPKG")
+    return path.read_bytes()
+
+
+def test_upload_replaces_layer(client: TestClient, built: Path, tmp_path: Path) -> None:
+    new = gpd.GeoDataFrame({"id": ["n1"], "类别": ["G2"]},
+                           geometry=[fx._box(0, 0, 50, 50)], crs=fx.GK)
+    r = client.post("/api/layers/green_spaces",
+                    files={"file": ("new.gpkg", _gpkg_bytes(new, tmp_path))})
+    assert r.status_code == 201, r.text
+    assert r.json()["features_stored"] == 1
+    feats = client.get("/api/layers/green_spaces").json()["features"]
+    assert [(f["properties"]["id"], f["properties"]["area_m2"]) for f in feats] == [
+        ("n1", 2_500.0)]
+
+
+def _geojson_bytes(gdf: gpd.GeoDataFrame, tmp: Path) -> bytes:
+    path = tmp / "u.geojson"
+    gdf.to_file(path, driver="GeoJSON")
+    return path.read_bytes()
+
+
+def _csv_with(old: str, new: str) -> bytes:
+    return fx.recycling_csv().replace(old, new).encode("utf-8")
+
+
+def _bad_coordinate() -> bytes:
+    lines = fx.recycling_csv().splitlines()
+    parts = lines[2].split(",")
+    parts[2] = "abc"
+    lines[2] = ",".join(parts)
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _point_park(tmp: Path) -> bytes:
+    gdf = fx.green_frame()
+    gdf.loc[0, "geometry"] = gdf.geometry.iloc[0].centroid
+    return _geojson_bytes(gdf, tmp)
+
+
+def _renamed_column(tmp: Path) -> bytes:
+    return _geojson_bytes(fx.green_frame().rename(columns={"类别": "分类"}), tmp)
+
+
+Case = tuple[str, str, Callable[[Path], bytes], dict[str, str], list[str]]
+# The ingest corpus (tests/test_ingest.py) as uploads: layer, file name, content, form
+# fields, words the message must contain. Manifest-only cases do not apply to uploads.
+UPLOAD_CORPUS: dict[str, Case] = {
+    "empty_file": ("green_spaces", "green.geojson", lambda t: b"", {}, ["green.geojson",
+                                                                         "empty"]),
+    "wrong_geometry_type": ("green_spaces", "green.geojson", _point_park, {},
+                            ["green.geojson", "feature g1", "point"]),
+    "missing_column": ("green_spaces", "green.geojson", _renamed_column, {},
+                       ["green.geojson", "类别", "class"]),
+    "corrupt_zip": ("heating_pipes", "pipes.zip",
+                    lambda t: fx.pipes_zip()[: len(fx.pipes_zip()) // 2], {},
+                    ["pipes.zip", "zip"]),
+    "value_not_allowed": ("recycling_points", "recycling.csv",
+                          lambda t: _csv_with("中转站", "垃圾桶"), {},
+                          ["recycling.csv", "field kind", "feature r2", "垃圾桶"]),
+    "coordinate_not_number": ("recycling_points", "recycling.csv", lambda t: _bad_coordinate(),
+                              {}, ["recycling.csv", "row 3", "abc"]),
+    "swapped_lon_lat": ("recycling_points", "recycling.csv",
+                        lambda t: fx.recycling_csv().encode("utf-8"), {"x": "lat", "y": "lng"},
+                        ["recycling.csv", "swapped"]),
+    "not_canonical": ("rivers", "green.geojson", lambda t: _geojson_bytes(fx.green_frame(), t),
+                      {}, ["rivers", "canonical"]),
+    "not_a_layer_file": ("green_spaces", "notes.txt", lambda t: b"hello, world\n", {},
+                         ["notes.txt"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UPLOAD_CORPUS))
+def test_bad_upload_is_4xx_and_changes_nothing(
+    case: str, client: TestClient, built: Path, tmp_path: Path
+) -> None:
+    layer, filename, content, form, words = UPLOAD_CORPUS[case]
+    before = digest(built / "build")
+    r = client.post(f"/api/layers/{layer}", files={"file": (filename, content(tmp_path))},
+                    data=form)
+    assert 400 <= r.status_code < 500, r.text
+    detail = r.json()["detail"]
+    assert "\n" not in detail and "Traceback" not in detail
+    for w in words:
+        assert w in detail, (w, detail)
+    assert digest(built / "build") == before
+    # The layer still reads as before.
+    assert len(client.get("/api/layers/green_spaces").json()["features"]) == 2
+
+
+def test_oversize_upload_is_413(built: Path) -> None:
+    client = client_for(built, max_upload_mb=0.001)  # 1,048 bytes
+    before = digest(built / "build")
+    r = client.post("/api/layers/green_spaces",
+                    files={"file": ("big.geojson", b" " * 5_000)})
+    assert r.status_code == 413
+    assert "limit" in r.json()["detail"]
+    assert digest(built / "build") == before
+
+
+def test_oversize_chunked_upload_is_413(built: Path) -> None:
+    """Without a Content-Length the handler counts the bytes while copying."""
+    client = client_for(built, max_upload_mb=0.001)
+    before = digest(built / "build")
+    boundary = "pmboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"big.geojson\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            ).encode() + b" " * 5_000 + f"\r\n--{boundary}--\r\n".encode()
+
+    def chunks() -> Any:
+        yield from (body[i:i + 512] for i in range(0, len(body), 512))
+
+    r = client.post("/api/layers/green_spaces", content=chunks(),
+                    headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert r.status_code == 413, r.text
+    assert "big.geojson" in r.json()["detail"]
+    assert digest(built / "build") == before
+
+
+# --- the real engine and report writers, when they are installed ---------------------------
+
+
+HAVE_ENGINE = importlib.util.find_spec("layers.indicators.engine") is not None
+HAVE_REPORT = importlib.util.find_spec("layers.report") is not None
+
+
+@pytest.mark.skipif(not HAVE_ENGINE or not HAVE_REPORT, reason="engine not written yet")
+def test_indicators_match_engine_and_report_json(built: Path) -> None:
+    """``/api/indicators`` = ``peakmap report --format json``, with the values by hand."""
+    from layers.indicators.engine import compute_records
+    from layers.project import Project
+    from layers.report import records_to_json
+
+    client = TestClient(create_app(built))
+    expected = json.loads(records_to_json(compute_records(Project(built))))
+    body = client.get("/api/indicators").json()
+    assert body == expected
+    values = {(r["level"], r["zone_code"]): r["value"] for r in body}
+    assert values == pytest.approx({
+        ("district", "120101"): 15_000.0, ("street", "S1"): 10_000.0,
+        ("street", "S2"): 5_000.0, ("community", "C1"): 10_000.0,
+        ("community", "C2"): 0.0, ("community", "C3"): 5_000.0,
+    }, rel=1e-6)
+    district = next(r for r in body if r["level"] == "district")
+    assert district["status"] == "pass" and district["source"] == "computed"
+
+
+@pytest.mark.skipif(not HAVE_ENGINE or not HAVE_REPORT, reason="report writers not written yet")
+def test_report_exports(built: Path) -> None:
+    import openpyxl
+
+    client = TestClient(create_app(built))
+    csv = client.get("/api/report.csv")
+    assert csv.status_code == 200, csv.text
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 6  # header + district, 2 streets, 3 communities
+    assert "HP-04" in lines[1] and "15000" in lines[1]
+    xlsx = client.get("/api/report.xlsx")
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert "HP-04" in cells
