@@ -1,0 +1,21 @@
+"""The Heping sample project generator (``peakmap sample``).
+
+The district outline and street names/codes are real; everything inside is synthetic and
+deterministic for a seed. See ``/work/shared/design/sample-city.md`` for the aims, and
+``data/heping/SOURCE.md`` for what is real.
+
+Public entry points: :func:`generate_sample` (write a project directory) and
+:func:`generate_district` (one copy of the district as GeoDataFrames, metric CRS).
+"""
+
+from layers.sample.district import District, generate_district
+from layers.sample.generate import DISTRICT_STEPS, WRITE_STEPS, SampleResult, generate_sample
+
+__all__ = [
+    "DISTRICT_STEPS",
+    "WRITE_STEPS",
+    "District",
+    "SampleResult",
+    "generate_district",
+    "generate_sample",
+]

@@ -1,0 +1,124 @@
+"""The sample DSM: ground (3–5 m above sea level) plus buildings and tree canopy over parks.
+
+Written as a tiled, deflate-compressed float32 GeoTIFF in the metric CRS at 2 m. Each copy of
+the district is rasterised and written into its own window, so memory stays bounded by one
+copy whatever ``--scale`` is. Heights are quantised (ground to 5 cm, canopy to 50 cm) so the
+file compresses well; roofs are flat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import shapely
+from numpy.typing import NDArray
+from rasterio.features import rasterize
+from rasterio.transform import from_origin
+from rasterio.windows import Window
+
+from layers.sample.district import District
+from layers.sample.outline import METRIC_CRS
+
+__all__ = ["DSM_RESOLUTION_M", "write_dsm"]
+
+DSM_RESOLUTION_M = 2.0
+DSM_MARGIN_M = 20.0
+DSM_NODATA = -9999.0
+DSM_TILE_PX = 256
+GROUND_M = (3.0, 5.0)
+GROUND_WAVELENGTH_M = (1500.0, 4000.0)
+GROUND_STEP_M = 0.05
+CANOPY_HEIGHT_M = (8.0, 15.0)
+CANOPY_STEP_M = 0.5
+CANOPY_COVER = 0.55
+CANOPY_CLUMP_PX = 5
+DSM_SEED_TAG = 7
+
+
+def _snap(v: float, down: bool) -> float:
+    q = DSM_RESOLUTION_M
+    return float(np.floor(v / q) * q if down else np.ceil(v / q) * q)
+
+
+def _surface(
+    d: District, bounds: tuple[float, float, float, float], rng: np.random.Generator
+) -> NDArray[np.float32]:
+    minx, miny, maxx, maxy = bounds
+    r = DSM_RESOLUTION_M
+    w, h = round((maxx - minx) / r), round((maxy - miny) / r)
+    transform = from_origin(minx, maxy, r, r)
+    x = minx + (np.arange(w) + 0.5) * r - d.frame.shift_x
+    y = maxy - (np.arange(h) + 0.5) * r
+    lam = rng.uniform(*GROUND_WAVELENGTH_M, size=2)
+    phase = rng.uniform(0, 2 * np.pi, size=2)
+    wave = (
+        0.5 + 0.25 * np.sin(2 * np.pi * x[None, :] / lam[0] + phase[0])
+        + 0.25 * np.sin(2 * np.pi * y[:, None] / lam[1] + phase[1])
+    )
+    ground = GROUND_M[0] + (GROUND_M[1] - GROUND_M[0]) * wave
+    ground = np.round(ground / GROUND_STEP_M) * GROUND_STEP_M
+    b = d.layers["buildings"]
+    shapes = zip(b.geometry.values, b["height_m"].to_numpy(dtype=float), strict=True)
+    roofs = rasterize(shapes, out_shape=(h, w), transform=transform, fill=0.0, dtype="float32")
+    in_park = rasterize(
+        ((g, 1) for g in d.canopy if not shapely.is_empty(g)),
+        out_shape=(h, w), transform=transform, fill=0, dtype="uint8",
+    ).astype(bool)
+    ch, cw = h // CANOPY_CLUMP_PX + 1, w // CANOPY_CLUMP_PX + 1
+    clumps = rng.random((ch, cw)) < CANOPY_COVER
+    heights = rng.uniform(*CANOPY_HEIGHT_M, size=(ch, cw))
+    tree = np.where(clumps, np.round(heights / CANOPY_STEP_M) * CANOPY_STEP_M, 0.0)
+    tree = np.repeat(np.repeat(tree, CANOPY_CLUMP_PX, axis=0), CANOPY_CLUMP_PX, axis=1)[:h, :w]
+    cover = np.maximum(roofs, np.where(in_park, tree, 0.0))
+    return (ground + cover).astype(np.float32)
+
+
+def write_dsm(path: Path, districts: Sequence[District], *, seed: int) -> Path:
+    """Write the DSM covering every copy of the district.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Output GeoTIFF.
+    districts : sequence of District
+        The generated copies (metric CRS).
+    seed : int
+        Seed of the run (the DSM draws its own stream from it).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    boxes = []
+    for d in districts:
+        bx = d.layers["districts"].total_bounds
+        boxes.append((
+            _snap(bx[0] - DSM_MARGIN_M, True), _snap(bx[1] - DSM_MARGIN_M, True),
+            _snap(bx[2] + DSM_MARGIN_M, False), _snap(bx[3] + DSM_MARGIN_M, False),
+        ))
+    arr = np.array(boxes)
+    minx, miny = arr[:, 0].min(), arr[:, 1].min()
+    maxx, maxy = arr[:, 2].max(), arr[:, 3].max()
+    r = DSM_RESOLUTION_M
+    profile = {
+        "driver": "GTiff", "dtype": "float32", "count": 1, "crs": METRIC_CRS,
+        "width": round((maxx - minx) / r), "height": round((maxy - miny) / r),
+        "transform": from_origin(minx, maxy, r, r), "nodata": DSM_NODATA,
+        "tiled": True, "blockxsize": DSM_TILE_PX, "blockysize": DSM_TILE_PX,
+        "compress": "deflate", "predictor": 3, "zlevel": 9,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(path, "w", **profile) as dst:
+        for k, (d, box) in enumerate(zip(districts, boxes, strict=True)):
+            rng = np.random.default_rng([seed, k, DSM_SEED_TAG])
+            surf = _surface(d, box, rng)
+            win = Window(
+                round((box[0] - minx) / r), round((maxy - box[3]) / r),
+                surf.shape[1], surf.shape[0],
+            )
+            dst.write(surf, 1, window=win)
+    return path

@@ -1,0 +1,200 @@
+"""Write the generated layers as a planner would receive them (``raw/``), reproducibly.
+
+The deliveries deliberately differ (sample-city.md):
+
+==========================  ====================================  ===========================
+file                        content                               format, CRS, encoding
+==========================  ====================================  ===========================
+``admin_landuse.gpkg``      districts, streets, communities,      GeoPackage, EPSG:4548,
+                            land use (Chinese layer names)        Chinese community fields
+``buildings.gpkg``          buildings                             GeoPackage, EPSG:4490
+``recycling_points.csv``    recycling points                      UTF-8 CSV, ``lng,lat`` GCJ-02
+``heating_pipes.zip``       heating pipes                         zipped Shapefile, GBK, no .cpg
+``*.geojson``               the other vector layers               GeoJSON, WGS84
+``dsm.tif``                 DSM                                   GeoTIFF float32, EPSG:4548
+==========================  ====================================  ===========================
+
+Every writer fixes what would otherwise change from run to run (GeoPackage and DBF dates,
+zip entry times), so the same seed gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import Transformer
+
+from gis.crs import wgs84_to_gcj02
+from layers.sample.outline import METRIC_CRS
+
+__all__ = [
+    "ADMIN_FILE",
+    "ADMIN_LAYERS",
+    "BUILDINGS_CRS",
+    "COMMUNITY_FIELDS",
+    "GEOJSON_LAYERS",
+    "PIPE_FIELDS",
+    "RECYCLING_FIELDS",
+    "reproducible_gdal",
+    "write_admin",
+    "write_buildings",
+    "write_geojson",
+    "write_pipes_zip",
+    "write_recycling_csv",
+]
+
+FIXED_DATE = "2025-01-01"
+FIXED_DATETIME = "2025-01-01T00:00:00.000Z"
+ZIP_DATE_TIME = (2025, 1, 1, 0, 0, 0)
+ZIP_FILE_MODE = 0o644 << 16
+GEOJSON_PRECISION = 7
+GCJ02_DECIMALS = 6
+WGS84 = "EPSG:4326"
+BUILDINGS_CRS = "EPSG:4490"
+PIPES_ENCODING = "GBK"
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj")
+
+ADMIN_FILE = "raw/admin_landuse_cgcs2000_gk117.gpkg"
+ADMIN_LAYERS = {
+    "districts": "区界", "streets": "街道界", "communities": "社区界", "landuse": "用地现状",
+}
+COMMUNITY_FIELDS = {
+    "code": "社区代码", "name": "社区名称", "street_code": "所属街道", "households": "户数",
+    "population": "常住人口", "green_community": "绿色社区", "waste_sorting": "垃圾分类",
+}
+BUILDINGS_FILE = "raw/buildings_cgcs2000.gpkg"
+RECYCLING_FILE = "raw/recycling_points_amap.csv"
+RECYCLING_FIELDS = {
+    "id": "编号", "name": "名称", "kind": "类型", "community_code": "社区代码",
+    "opened_year": "开业年份", "status": "状态",
+}
+PIPES_FILE = "raw/heating_pipes.zip"
+PIPE_FIELDS = {
+    "id": "管段编号", "network": "级别", "diameter_mm": "管径", "install_year": "敷设年份",
+    "renovated_year": "改造年份",
+}
+PIPE_EXTRA_ZH = {"primary": "一级网", "secondary": "二级网"}
+HEAT_SOURCES = ("陈塘热电厂", "和平供热站", "南营门锅炉房")
+PIPE_MATERIAL = "预制直埋保温管"
+GEOJSON_LAYERS = (
+    "green_spaces", "pocket_parks", "sponge_zones", "streetlights", "facilities", "roads",
+)
+DSM_FILE = "raw/dsm_2m_cgcs2000.tif"
+
+
+@contextmanager
+def reproducible_gdal() -> Iterator[None]:
+    """Fix the timestamps GDAL writes into GeoPackages for the duration of the block."""
+    key = "OGR_CURRENT_DATE"
+    old = pyogrio.get_gdal_config_option(key)
+    pyogrio.set_gdal_config_options({key: FIXED_DATETIME})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({key: old})
+
+
+def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gdf.set_crs(METRIC_CRS, allow_override=True)
+
+
+def write_admin(out: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
+    """Write zones and land use into one EPSG:4548 GeoPackage with Chinese layer names."""
+    path = out / ADMIN_FILE
+    path.unlink(missing_ok=True)
+    for name, layer_name in ADMIN_LAYERS.items():
+        gdf = _metric(layers[name])
+        if name == "communities":
+            gdf = gdf.rename(columns=COMMUNITY_FIELDS)
+        pyogrio.write_dataframe(gdf, path, layer=layer_name, driver="GPKG", append=path.exists())
+    return path
+
+
+def write_buildings(out: Path, buildings: gpd.GeoDataFrame) -> Path:
+    """Write the buildings as an EPSG:4490 (CGCS2000 geographic) GeoPackage."""
+    path = out / BUILDINGS_FILE
+    path.unlink(missing_ok=True)
+    pyogrio.write_dataframe(
+        _metric(buildings).to_crs(BUILDINGS_CRS), path, layer="buildings", driver="GPKG"
+    )
+    return path
+
+
+def write_geojson(out: Path, name: str, gdf: gpd.GeoDataFrame) -> Path:
+    """Write one layer as WGS84 GeoJSON (``raw/<name>.geojson``)."""
+    path = out / "raw" / f"{name}.geojson"
+    path.unlink(missing_ok=True)
+    pyogrio.write_dataframe(
+        _metric(gdf).to_crs(WGS84), path, driver="GeoJSON", layer=name,
+        layer_options={"COORDINATE_PRECISION": GEOJSON_PRECISION, "RFC7946": "YES"},
+    )
+    return path
+
+
+def write_recycling_csv(out: Path, points: gpd.GeoDataFrame) -> Path:
+    """Write recycling points as a UTF-8 CSV with Chinese headers and GCJ-02 ``lng,lat``."""
+    path = out / RECYCLING_FILE
+    tr = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
+    lon, lat = tr.transform(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    table = pd.DataFrame({RECYCLING_FIELDS[k]: points[k].to_numpy() for k in RECYCLING_FIELDS})
+    table["lng"] = np.round(glon, GCJ02_DECIMALS)
+    table["lat"] = np.round(glat, GCJ02_DECIMALS)
+    table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n",
+                 float_format=f"%.{GCJ02_DECIMALS}f")
+    return path
+
+
+def write_pipes_zip(out: Path, pipes: gpd.GeoDataFrame, rng: np.random.Generator) -> Path:
+    """Write heating pipes as a zipped GBK Shapefile without a .cpg (as often delivered).
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        Project directory.
+    pipes : GeoDataFrame
+        Canonical pipes plus the ``road`` they follow (metric CRS).
+    rng : numpy.random.Generator
+        Draws the heat source of each pipe.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = out / PIPES_FILE
+    src = np.array(HEAT_SOURCES, dtype=object)[rng.integers(0, len(HEAT_SOURCES), len(pipes))]
+    road = pipes["road"].fillna("小区").to_numpy()
+    level = pipes["network"].map(PIPE_EXTRA_ZH).to_numpy()
+    table = gpd.GeoDataFrame(
+        {
+            **{PIPE_FIELDS[k]: pipes[k].to_numpy() for k in PIPE_FIELDS},
+            "管段名称": [f"{r}{lv}" for r, lv in zip(road, level, strict=True)],
+            "热源": src,
+            "材质": PIPE_MATERIAL,
+        },
+        geometry=pipes.geometry.values,
+        crs=METRIC_CRS,
+    )
+    table[PIPE_FIELDS["renovated_year"]] = pipes["renovated_year"].astype("Int64").to_numpy()
+    with tempfile.TemporaryDirectory() as tmp:
+        shp = Path(tmp) / "heating_pipes.shp"
+        pyogrio.write_dataframe(
+            table, shp, driver="ESRI Shapefile", encoding=PIPES_ENCODING,
+            layer_options={"DBF_DATE_LAST_UPDATE": FIXED_DATE},
+        )
+        path.unlink(missing_ok=True)
+        with zipfile.ZipFile(path, "w") as zf:
+            for ext in SHAPEFILE_PARTS:
+                info = zipfile.ZipInfo(f"heating_pipes{ext}", date_time=ZIP_DATE_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = ZIP_FILE_MODE
+                zf.writestr(info, (Path(tmp) / f"heating_pipes{ext}").read_bytes())
+    return path
