@@ -642,7 +642,9 @@ def uncovered_residential(ctx: MetricContext) -> gpd.GeoDataFrame:
     nonempty = ~shapely.is_empty(rest)
     if nonempty.any():
         parts, owner = shapely.get_parts(rest[nonempty], return_index=True)
-        shapely.multipolygons(parts, indices=zi[nonempty][owner], out=grouped)
+        zone = zi[nonempty][owner]
+        order = np.argsort(zone, kind="stable")  # the grouped constructor wants sorted ids
+        shapely.multipolygons(parts[order], indices=zone[order], out=grouped)
     comm = ctx.communities
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = PERCENT * unc_area / res_area
