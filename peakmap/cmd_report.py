@@ -24,6 +24,9 @@ from layers.report import (
     write_xlsx,
 )
 
+# Columns of the table when it goes to a file or a pipe (a terminal sets its own width).
+PIPE_WIDTH = 220
+
 
 class Level(StrEnum):
     """Zone level of the report."""
@@ -104,7 +107,8 @@ def report(
         else:
             write_json(chosen, out)
     else:
-        console = Console(width=None if out is None else 200, record=out is not None)
+        wide = out is not None or not sys.stdout.isatty()
+        console = Console(width=PIPE_WIDTH if wide else None, record=out is not None)
         label = LEVEL_LABELS[level.value][lang is Lang.en] if level is not Level.all else "all"
         title = f"{escape(proj.name)} — {label}"
         console.print(records_to_table(chosen, lang=lang.value, title=title))
