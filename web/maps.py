@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -350,7 +351,11 @@ def _classify(values: np.ndarray, k: int, scheme: str) -> tuple[np.ndarray, list
     if uniq.size <= k:
         bins = [float(v) for v in uniq]
     else:
-        bins = [float(b) for b in mapclassify.classify(finite, scheme, k=k).bins]
+        with warnings.catch_warnings():
+            # mapclassify says it runs its pure-Python Fisher-Jenks without numba; zone
+            # counts are small (hundreds), so that is fine and not worth a warning.
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            bins = [float(b) for b in mapclassify.classify(finite, scheme, k=k).bins]
     ok = np.isfinite(values)
     yb[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"), len(bins) - 1)
     return yb, bins
