@@ -41,6 +41,7 @@ from gis._errors import InputFileError
 __all__ = [
     "PixelRule",
     "Weights",
+    "centre_labels",
     "coverage_weights",
     "iter_windows",
     "window_box",
@@ -86,10 +87,10 @@ def _check_north_up(transform: Affine) -> None:
         )
 
 
-def _centre_labels(
+def centre_labels(
     geoms: NDArray[np.object_], *, transform: Affine, shape: tuple[int, int]
 ) -> NDArray[np.int32]:
-    """Raster of 1-based polygon index by the centre rule (0 = no polygon)."""
+    """Raster of 1-based polygon index by the centre rule (0 = no polygon; last one wins)."""
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     shapes = [(g, i + 1) for i, g in zip(np.flatnonzero(ok), geoms[ok], strict=True)]
     if not shapes:
@@ -152,7 +153,7 @@ def coverage_weights(
     """
     _check_north_up(transform)
     arr = np.asarray(geoms, dtype=object)
-    labels = _centre_labels(arr, transform=transform, shape=shape)
+    labels = centre_labels(arr, transform=transform, shape=shape)
     pix = np.flatnonzero(labels).astype(np.int64)
     poly = labels.ravel()[pix].astype(np.int64) - 1
     if rule == "centre":

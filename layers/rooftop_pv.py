@@ -1,0 +1,499 @@
+"""Rooftop PV: which roofs can take PV, how much they yield, and the PV coverage indicators.
+
+Post-build step (:func:`build_step`)
+------------------------------------
+From the DSM in the store (``build/dsm.tif``) it writes ``build/solar_irradiation.tif``
+(bands of :data:`gis.solar.BANDS`: annual plane-of-array irradiation kWh/m²/yr with neighbour
+shading, the ratio to the unshaded plane, slope, aspect; method in :mod:`gis.solar`) and adds
+these fields to the store's ``buildings`` layer:
+
+=======================  ==================================================================
+field                    definition
+=======================  ==================================================================
+roof_area_m2             footprint area (m²): the roof area of the coverage ratios
+pv_suitable_area_m2      roof area (m², horizontal projection) passing the NREL rule:
+                         annual irradiation ≥ ``min_unshaded_ratio`` of the same plane
+                         unshaded, tilt ≤ ``max_tilt_deg``, not facing the north sector
+                         (aspect within ± ``north_half_width_deg`` of north, for roofs
+                         steeper than ``flat_slope_deg``), in patches of at least
+                         ``min_patch_m2`` of contiguous suitable pixels (4-connected)
+pv_kwp                   installable peak power (kWp) = suitable roof surface (m²; pitched
+                         pixels ÷ cos tilt) × ``usable_fraction`` × ``power_density_kwp_m2``
+pv_kwh_year              annual yield (kWh/yr) = Σ over suitable pixels of kWp × POA
+                         irradiation (kWh/m²) × ``performance_ratio``
+pv_specific_yield        pv_kwh_year ÷ pv_kwp (kWh/kWp)
+pv_poa_kwh_m2            mean annual irradiation over the whole roof (kWh/m²/yr)
+nea_class                NEA county-pilot class by ``use``: government 党政机关 (≥ 50 %),
+                         public 学校、医院等公共建筑 (≥ 40 %), industry_commerce 工商业厂房
+                         (≥ 30 %), rural_home 农村居民 (≥ 20 %), other
+=======================  ==================================================================
+
+Pixels count for a building by their exact covered fraction (:mod:`gis.zonal`); a pixel is
+suitable only for the building holding its centre, so roof edges shared with a neighbour or
+the street are left out (they are setbacks in practice).
+
+Parameters (manifest ``[params.pv]`` over :data:`DEFAULTS`; [C] confirmed, [U] default
+not fixed by a standard): ``clearness`` [U] ratio of actual to clear-sky irradiation (0.76:
+Tianjin ≈ 1,510 kWh/m²/yr), ``linke_turbidity`` (0 = pvlib climatology), ``albedo`` [U],
+``performance_ratio`` [U] 0.80, ``power_density_kwp_m2`` [C] 0.14 (NREL), ``usable_fraction``
+[U] 1.0 (lower it to keep fire lanes and access), ``min_unshaded_ratio`` [C] 0.70,
+``max_tilt_deg`` [C] 60, ``north_half_width_deg`` [U] 67.5 (north = NW…NE), ``min_patch_m2``
+[C] 10, ``flat_slope_deg`` [U] 10, ``flat_tilt_deg`` [U] 30 (modules on flat roofs),
+``step_minutes`` (sun sampling on 12 representative days), ``min_sun_elevation_deg``,
+``max_shadow_m``, ``tile_px``, ``weather_csv`` (a CSV inside the project with time, ghi[, dni,
+dhi]; replaces the clear-sky model) and ``weather_utc_offset_h``, ``nea_uses`` (use values of
+each NEA class).
+
+Metric kind ``pv`` (catalog ``params``)
+---------------------------------------
+measure : str
+    ``"coverage"`` (default): num = Σ ``pv_area_m2`` (installed PV, an input field; missing =
+    0), den = Σ roof (footprint) area — TJ-PV50. ``"suitable_share"``: num = Σ
+    ``pv_suitable_area_m2``, den = Σ roof area — the NEA ratios. ``"count_share"``: buildings
+    with ``pv_area_m2 > 0`` ÷ buildings. ``"suitable_area"``, ``"kwp"``, ``"kwh_year"``: sums
+    (``value``) of the fields above.
+where, where_any : filter tables
+    The building set (filter language of :mod:`layers.indicators.inputs`), e.g.
+    ``where = {built_year = {">=" = 2021}}`` and
+    ``where_any = [{public_institution = true}, {use = "industrial"}]``.
+nea_class : str or list of str, optional
+    Keep buildings of these NEA classes (computed from ``use``; needs no DSM).
+
+Share measures also carry ``buildings`` and ``buildings_with_pv`` (counts) and, for
+``coverage``, the building-count share is their ratio, shown alongside.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import scipy.ndimage
+import shapely
+from numpy.typing import NDArray
+from rasterio.windows import Window
+
+from gis._errors import InputFileError, ManifestError, StoreError
+from gis.overlay import assign_points
+from gis.solar import (
+    SolarOptions,
+    SunSample,
+    irradiation_raster,
+    raster_location,
+    read_weather_csv,
+    sun_sample_clearsky,
+    sun_sample_weather,
+)
+from gis.zonal import centre_labels, coverage_weights, window_transform
+from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
+from layers.indicators.registry import MetricContext, metric_kind
+
+if TYPE_CHECKING:
+    from layers.project import Project
+
+__all__ = [
+    "DEFAULTS",
+    "NEA_CLASSES",
+    "PV_FIELDS",
+    "build_step",
+    "building_pv",
+    "nea_classes",
+    "pv",
+    "rank_roofs",
+    "sun_for_project",
+]
+
+THEME = "pv"
+IRRADIATION_RASTER = "solar_irradiation"
+PERCENT = 100.0
+# NEA county-pilot minimum shares of roof area able to take PV, by class [C].
+NEA_CLASSES: dict[str, tuple[str, str, float]] = {
+    "government": ("党政机关", "Party and government buildings", 50.0),
+    "public": ("学校、医院等公共建筑", "Schools, hospitals and other public buildings", 40.0),
+    "industry_commerce": ("工商业厂房", "Industrial and commercial buildings", 30.0),
+    "rural_home": ("农村居民住宅", "Rural homes", 20.0),
+}
+OTHER_CLASS = "other"
+PV_FIELDS = (
+    "roof_area_m2",
+    "pv_suitable_area_m2",
+    "pv_kwp",
+    "pv_kwh_year",
+    "pv_specific_yield",
+    "pv_poa_kwh_m2",
+    "nea_class",
+)
+DEFAULTS: dict[str, Any] = {
+    "clearness": 0.76,
+    "linke_turbidity": 0.0,
+    "albedo": 0.2,
+    "performance_ratio": 0.80,
+    "power_density_kwp_m2": 0.14,
+    "usable_fraction": 1.0,
+    "min_unshaded_ratio": 0.70,
+    "max_tilt_deg": 60.0,
+    "north_half_width_deg": 67.5,
+    "min_patch_m2": 10.0,
+    "flat_slope_deg": 10.0,
+    "flat_tilt_deg": 30.0,
+    "step_minutes": 60.0,
+    "min_sun_elevation_deg": 5.0,
+    "max_shadow_m": 500.0,
+    "tile_px": 2048,
+    "weather_csv": "",
+    "weather_utc_offset_h": 8.0,
+    "nea_uses": {
+        "government": ["government"],
+        "public": ["school", "hospital", "public"],
+        "industry_commerce": ["industrial", "commercial", "warehouse"],
+        "rural_home": ["rural_residential"],
+    },
+}
+MEASURES = ("coverage", "suitable_share", "count_share", "suitable_area", "kwp", "kwh_year")
+SUM_FIELDS = {"suitable_area": "pv_suitable_area_m2", "kwp": "pv_kwp", "kwh_year": "pv_kwh_year"}
+FULL_CIRCLE = 360.0
+
+
+def _float(params: Mapping[str, Any], key: str) -> float:
+    try:
+        return float(params[key])
+    except (TypeError, ValueError) as e:
+        raise ManifestError(f"[params.pv] {key}: not a number ({params[key]!r})") from e
+
+
+def nea_classes(buildings: pd.DataFrame, *, uses: Mapping[str, Any] | None = None) -> pd.Series:
+    """NEA class of each building from its ``use`` (see :data:`NEA_CLASSES`).
+
+    Parameters
+    ----------
+    buildings : pandas.DataFrame
+        With a ``use`` column.
+    uses : mapping, optional
+        Class → list of use values (default ``DEFAULTS["nea_uses"]``).
+
+    Returns
+    -------
+    pandas.Series of str
+        ``government``, ``public``, ``industry_commerce``, ``rural_home`` or ``other``.
+
+    Examples
+    --------
+    >>> nea_classes(pd.DataFrame({"use": ["school", "residential", "government"]})).tolist()
+    ['public', 'other', 'government']
+    """
+    table = dict(DEFAULTS["nea_uses"] if uses is None else uses)
+    use = buildings["use"].astype(str).str.strip().to_numpy() if "use" in buildings else None
+    out = np.full(len(buildings), OTHER_CLASS, dtype=object)
+    if use is not None:
+        for cls in reversed(list(table)):
+            out[np.isin(use, [str(u) for u in table[cls]])] = cls
+    return pd.Series(out, index=buildings.index, name="nea_class")
+
+
+def solar_options(params: Mapping[str, Any]) -> SolarOptions:
+    """The :class:`~gis.solar.SolarOptions` of the ``[params.pv]`` table."""
+    return SolarOptions(
+        albedo=_float(params, "albedo"),
+        min_sun_elevation_deg=_float(params, "min_sun_elevation_deg"),
+        max_shadow_m=_float(params, "max_shadow_m"),
+        flat_slope_deg=_float(params, "flat_slope_deg"),
+        flat_tilt_deg=_float(params, "flat_tilt_deg"),
+        tile_px=int(_float(params, "tile_px")),
+    )
+
+
+def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) -> SunSample:
+    """The year's sun sample: the weather CSV when ``weather_csv`` is set, else clear sky."""
+    lat, lon = raster_location(dsm_path)
+    step = _float(params, "step_minutes")
+    csv = str(params.get("weather_csv") or "")
+    if csv:
+        path = project.path(csv, what="[params.pv] weather_csv")
+        if not path.is_file():
+            raise InputFileError(f"{csv}: weather CSV named by [params.pv] weather_csv not found")
+        weather = read_weather_csv(path, utc_offset_hours=_float(params, "weather_utc_offset_h"))
+        return sun_sample_weather(lat, lon, weather, step_minutes=step)
+    tl = _float(params, "linke_turbidity")
+    return sun_sample_clearsky(
+        lat, lon, clearness=_float(params, "clearness"), linke_turbidity=tl or None,
+        step_minutes=step,
+    )
+
+
+def _suitable_pixels(
+    bands: NDArray[np.float32], labels: NDArray[np.int32], params: Mapping[str, Any], px_m2: float
+) -> NDArray[np.bool_]:
+    """Pixels passing the NREL rule, in patches of ≥ min_patch_m2 within one roof."""
+    _, ratio, slope, aspect = bands
+    flat = slope < _float(params, "flat_slope_deg")
+    off_north = np.abs(((aspect + FULL_CIRCLE / 2) % FULL_CIRCLE) - FULL_CIRCLE / 2)
+    north = ~flat & (off_north < _float(params, "north_half_width_deg"))
+    with np.errstate(invalid="ignore"):
+        ok = (
+            (labels > 0)
+            & (ratio >= _float(params, "min_unshaded_ratio"))
+            & (slope <= _float(params, "max_tilt_deg"))
+            & ~north
+        )
+    patches, n = scipy.ndimage.label(ok)
+    if n == 0:
+        return ok
+    # a patch spanning two touching roofs is split by roof
+    key = patches.astype(np.int64) * (int(labels.max()) + 1) + labels
+    uniq, inv = np.unique(key[ok], return_inverse=True)
+    area = np.bincount(inv, minlength=len(uniq)) * px_m2
+    big = np.zeros(ok.shape, dtype=bool)
+    big[ok] = area[inv] >= _float(params, "min_patch_m2")
+    return big
+
+
+def _groups(geoms: NDArray[np.object_], ds: Any, tile_px: int) -> dict[tuple[int, int], Any]:
+    """Buildings grouped by the tile holding their centroid (pixel coordinates)."""
+    c = shapely.get_coordinates(shapely.centroid(geoms))
+    col = np.floor((c[:, 0] - ds.transform.c) / ds.transform.a / tile_px).astype(int)
+    row = np.floor((c[:, 1] - ds.transform.f) / ds.transform.e / tile_px).astype(int)
+    frame = pd.DataFrame({"row": row, "col": col})
+    return {k: np.asarray(v) for k, v in frame.groupby(["row", "col"]).indices.items()}
+
+
+def building_pv(
+    geoms: NDArray[np.object_], raster_path: Any, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """PV fields of each building from the irradiation raster.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely polygons
+        Footprints in the raster's CRS.
+    raster_path : path
+        ``solar_irradiation.tif`` (bands of :data:`gis.solar.BANDS`).
+    params : mapping
+        The ``[params.pv]`` table over :data:`DEFAULTS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per footprint, in order, with the PV fields of the module docstring except
+        ``nea_class``.
+    """
+    n = len(geoms)
+    out = {k: np.zeros(n) for k in ("area", "suit", "kwp", "kwh", "poa_w", "poa")}
+    density = _float(params, "power_density_kwp_m2") * _float(params, "usable_fraction")
+    pr = _float(params, "performance_ratio")
+    flat_deg = _float(params, "flat_slope_deg")
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    with rasterio.open(raster_path) as ds:
+        px_m2 = abs(ds.transform.a * ds.transform.e)
+        for idx in _groups(geoms[ok], ds, int(_float(params, "tile_px"))).values():
+            members = np.flatnonzero(ok)[idx]
+            g = geoms[members]
+            x0, y0, x1, y1 = shapely.total_bounds(g)
+            c0 = max(math.floor((x0 - ds.transform.c) / ds.transform.a), 0)
+            c1 = min(math.ceil((x1 - ds.transform.c) / ds.transform.a), ds.width)
+            r0 = max(math.floor((y1 - ds.transform.f) / ds.transform.e), 0)
+            r1 = min(math.ceil((y0 - ds.transform.f) / ds.transform.e), ds.height)
+            if c1 <= c0 or r1 <= r0:
+                continue
+            win = Window(c0, r0, c1 - c0, r1 - r0)
+            tf = window_transform(ds.transform, win)
+            bands = ds.read(window=win).astype(np.float32)
+            labels = centre_labels(g, transform=tf, shape=bands.shape[1:])
+            suitable = _suitable_pixels(bands, labels, params, px_m2)
+            w = coverage_weights(g, transform=tf, shape=bands.shape[1:])
+            flat_lab = labels.ravel()[w.pixel]
+            poa = bands[0].ravel()[w.pixel].astype(np.float64)
+            slope = bands[2].ravel()[w.pixel].astype(np.float64)
+            valid = np.isfinite(poa)
+            s = suitable.ravel()[w.pixel] & (flat_lab == w.poly + 1) & valid
+            surface = np.where(slope >= flat_deg, 1.0 / np.cos(np.radians(slope)), 1.0)
+            a = w.weight * px_m2
+            k = len(members)
+            out["suit"][members] += np.bincount(w.poly, weights=a * s, minlength=k)
+            kwp = a * s * surface * density
+            out["kwp"][members] += np.bincount(w.poly, weights=kwp, minlength=k)
+            out["kwh"][members] += np.bincount(
+                w.poly, weights=kwp * np.nan_to_num(poa) * pr, minlength=k
+            )
+            out["poa"][members] += np.bincount(
+                w.poly, weights=a * np.nan_to_num(poa) * valid, minlength=k
+            )
+            out["poa_w"][members] += np.bincount(w.poly, weights=a * valid, minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame(
+            {
+                "roof_area_m2": shapely.area(geoms),
+                "pv_suitable_area_m2": out["suit"],
+                "pv_kwp": out["kwp"],
+                "pv_kwh_year": out["kwh"],
+                "pv_specific_yield": np.where(out["kwp"] > 0, out["kwh"] / out["kwp"], np.nan),
+                "pv_poa_kwh_m2": np.where(out["poa_w"] > 0, out["poa"] / out["poa_w"], np.nan),
+            }
+        )
+
+
+def build_step(project: Project) -> str:
+    """Post-build step: irradiation raster and PV fields of the ``buildings`` layer.
+
+    Parameters
+    ----------
+    project : Project
+        A built project; skipped (with a note) when it has no DSM or no buildings.
+
+    Returns
+    -------
+    str
+        One-line summary.
+    """
+    store = project.store
+    try:
+        dsm = store.raster_path("dsm")
+    except StoreError:
+        return "skipped: no DSM raster (add [rasters.dsm] to the manifest)"
+    if not store.has("buildings"):
+        return "skipped: no buildings layer"
+    t0 = time.perf_counter()
+    params = project.params(THEME, DEFAULTS)
+    buildings = store.read("buildings")
+    geoms = np.asarray(buildings.geometry.values, dtype=object)
+    sun = sun_for_project(project, params, dsm)
+    out_path = project.build_dir / f"{IRRADIATION_RASTER}.tif"
+    info = irradiation_raster(dsm, out_path, sun, roofs=geoms, opts=solar_options(params))
+    fields = building_pv(geoms, out_path, params)
+    for col in fields.columns:
+        buildings[col] = fields[col].to_numpy()
+    buildings["nea_class"] = nea_classes(buildings, uses=params.get("nea_uses"))
+    store.write_layers({"buildings": buildings})
+    total_kwp = float(fields["pv_kwp"].sum())
+    total_mwh = float(fields["pv_kwh_year"].sum()) / 1000.0
+    return (
+        f"{IRRADIATION_RASTER}.tif ({info['tiles']} tiles, {info['sun_positions']} sun "
+        f"positions, {sun.annual_ghi_kwh:.0f} kWh/m² GHI); {len(buildings)} roofs: "
+        f"{float(fields['pv_suitable_area_m2'].sum()):,.0f} m² suitable, "
+        f"{total_kwp / 1000.0:,.1f} MWp, {total_mwh:,.0f} MWh/yr "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
+
+
+def rank_roofs(project: Project, *, top: int, nea_class: str | None = None) -> gpd.GeoDataFrame:
+    """The ``top`` roofs by annual PV yield, optionally within one NEA class.
+
+    Parameters
+    ----------
+    project : Project
+        A project built with a DSM (so the buildings carry the PV fields).
+    top : int
+        Number of roofs.
+    nea_class : str, optional
+        ``government``, ``public``, ``industry_commerce``, ``rural_home`` or ``other``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``rank``, ``id``, ``use``, ``nea_class`` and the PV fields, best first.
+
+    Raises
+    ------
+    StoreError
+        The buildings carry no PV fields (the project was built without a DSM).
+    ManifestError
+        Unknown class.
+    """
+    if nea_class is not None and nea_class not in (*NEA_CLASSES, OTHER_CLASS):
+        known = ", ".join((*NEA_CLASSES, OTHER_CLASS))
+        raise ManifestError(f"unknown NEA class {nea_class!r} (use one of: {known})")
+    b = project.store.read("buildings")
+    missing = [f for f in PV_FIELDS if f not in b.columns]
+    if missing:
+        raise StoreError(
+            f"{project.store.path}, layer buildings, field {missing[0]}: no PV fields; build "
+            "the project with a DSM ([rasters.dsm]) first"
+        )
+    if nea_class is not None:
+        b = b[b["nea_class"] == nea_class]
+    b = b[b["pv_kwh_year"] > 0].sort_values(
+        ["pv_kwh_year", "pv_specific_yield"], ascending=False, kind="stable"
+    )
+    b = b.head(max(int(top), 0)).copy()
+    b.insert(0, "rank", np.arange(1, len(b) + 1))
+    keep = ["rank", "id", "use", *PV_FIELDS, b.geometry.name]
+    return gpd.GeoDataFrame(b[[c for c in keep if c in b.columns]], crs=b.crs)
+
+
+def _zone(ctx: MetricContext, frame: gpd.GeoDataFrame) -> NDArray[np.intp]:
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    return assign_points(shapely.point_on_surface(geoms), community_geoms(ctx))
+
+
+def _by_zone(ctx: MetricContext, zone: NDArray[np.intp], weights: Any) -> NDArray[np.float64]:
+    inside = zone >= 0
+    w = np.asarray(weights, dtype=float)[inside]
+    out: NDArray[np.float64] = np.bincount(
+        zone[inside], weights=w, minlength=len(ctx.communities)
+    ).astype(np.float64)
+    return out
+
+
+@metric_kind("pv")
+def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+    """Rooftop PV coverage or potential of a building set, per community.
+
+    See the module docstring for the parameters (``measure``, ``where``, ``where_any``,
+    ``nea_class``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``num``/``den`` (shares, plus ``buildings`` and ``buildings_with_pv`` counts) or
+        ``value`` (sums), indexed by community code.
+    """
+    measure = str(spec.get("measure", "coverage"))
+    if measure not in MEASURES:
+        raise ManifestError(f"kind pv: unknown measure {measure!r} (use one of {MEASURES})")
+    frame = filter_frame(ctx, read_layer(ctx, "buildings"), spec, layer_name="buildings")
+    classes = spec.get("nea_class")
+    if classes is not None:
+        wanted = [classes] if isinstance(classes, str) else list(classes)
+        uses = ctx.project.params(THEME, DEFAULTS).get("nea_uses")
+        frame = frame[nea_classes(frame, uses=uses).isin(wanted).to_numpy()]
+    zone = _zone(ctx, frame)
+    index = pd.Index(ctx.communities.index, name="code")
+    roof = shapely.area(np.asarray(frame.geometry.values, dtype=object))
+    if measure in SUM_FIELDS:
+        field = SUM_FIELDS[measure]
+        if field not in frame.columns:
+            raise NoData(f"buildings have no {field}: build the project with a DSM")
+        return pd.DataFrame({"value": _by_zone(ctx, zone, frame[field].fillna(0))}, index=index)
+    installed = (
+        pd.to_numeric(frame["pv_area_m2"], errors="coerce").fillna(0.0).to_numpy()
+        if "pv_area_m2" in frame.columns else np.zeros(len(frame))
+    )
+    if measure == "suitable_share":
+        if "pv_suitable_area_m2" not in frame.columns:
+            raise NoData("buildings have no pv_suitable_area_m2: build the project with a DSM")
+        num = _by_zone(ctx, zone, frame["pv_suitable_area_m2"].fillna(0))
+        den = _by_zone(ctx, zone, roof)
+    elif measure == "count_share":
+        num = _by_zone(ctx, zone, installed > 0)
+        den = _by_zone(ctx, zone, np.ones(len(frame)))
+    else:
+        num = _by_zone(ctx, zone, installed)
+        den = _by_zone(ctx, zone, roof)
+    out = pd.DataFrame(
+        {
+            "num": num,
+            "den": np.where(den > 0, den, np.nan),
+            "buildings": _by_zone(ctx, zone, np.ones(len(frame))),
+            "buildings_with_pv": _by_zone(ctx, zone, installed > 0),
+        },
+        index=index,
+    )
+    out.attrs["scale"] = PERCENT
+    if "pv_area_m2" not in frame.columns and measure != "suitable_share":
+        out.attrs["note"] = "buildings have no pv_area_m2 field: installed PV counted as 0"
+    return out

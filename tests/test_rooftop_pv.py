@@ -1,0 +1,280 @@
+"""Rooftop PV on a tiny hand-made scene: suitability, kWp/kWh by hand, exactextract, indicators.
+
+The scene (2 m DSM, 160 × 160 px, EPSG:4548 near Tianjin; ground 4 m), rows from the north:
+
+- B1 flat roof, 20 × 20 m, 13 m high, nothing tall near it         → all 400 m² suitable
+- B2 roof facing north at 45° (rises 2 m per 2 m southwards)        → unsuitable (north)
+- B3 roof facing south at 45°                                       → all suitable, kWp / cos 45°
+- B4 low roof (11 m) directly north of the tall block B5 (49 m)     → southern part too shaded
+- B6 flat 2 × 4 m roof                                              → below the 10 m² patch rule
+- B7 flat roof whose footprint is offset 0.7 m from the pixel grid  → exact fractions
+
+Communities: C1 holds x < 160 m (B1, B2, B4, B5), C2 the rest (B3, B6, B7).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+from shapely.geometry import box
+
+from gis._errors import ManifestError, StoreError
+from gis.solar import irradiation, sun_sample_clearsky
+from layers.indicators.catalog import Catalog, IndicatorSpec
+from layers.indicators.engine import compute_records
+from layers.project import Project
+from layers.rooftop_pv import DEFAULTS, build_step, nea_classes, rank_roofs
+
+CRS = "EPSG:4548"
+RES = 2.0
+X0, TOP = 500_000.0, 4_330_320.0
+N_PX = 160
+GROUND = 4.0
+STEP_MINUTES = 120  # coarser sun sampling keeps the test fast
+PR = DEFAULTS["performance_ratio"]
+DENSITY = DEFAULTS["power_density_kwp_m2"]
+
+
+def _fp(r0: int, r1: int, c0: int, c1: int, dx: float = 0.0) -> shapely.Polygon:
+    """Footprint of pixel rows r0..r1-1 and columns c0..c1-1."""
+    return box(X0 + c0 * RES + dx, TOP - r1 * RES, X0 + c1 * RES + dx, TOP - r0 * RES)
+
+
+# (id, use, built_year, public_institution, pv_area_m2, rows, cols)
+BUILDINGS: list[tuple[str, str, int, bool, float, tuple[int, int], tuple[int, int]]] = [
+    ("B1", "government", 2022, True, 200.0, (10, 20), (10, 20)),
+    ("B2", "industrial", 2023, False, 0.0, (10, 20), (50, 60)),
+    ("B3", "school", 2022, True, 100.0, (10, 20), (110, 120)),
+    ("B4", "residential", 2010, False, 0.0, (40, 60), (10, 20)),
+    ("B5", "commercial", 2005, False, 50.0, (60, 70), (5, 25)),
+    ("B6", "industrial", 2024, False, 0.0, (10, 11), (140, 142)),
+    ("B7", "hospital", 1990, True, 0.0, (60, 70), (110, 120)),
+]
+OFFSET = {"B7": 0.7}
+
+
+def _dsm() -> np.ndarray:
+    z = np.full((N_PX, N_PX), GROUND, np.float32)
+    z[10:20, 10:20] = 13.0  # B1
+    rows = np.arange(10, 20)
+    z[10:20, 50:60] = (13.0 + (rows - 10) * RES)[:, None]  # B2 rises southwards: faces north
+    z[10:20, 110:120] = (13.0 + (19 - rows) * RES)[:, None]  # B3 faces south
+    z[40:60, 10:20] = 11.0  # B4
+    z[60:70, 5:25] = 49.0  # B5
+    z[10:11, 140:142] = 10.0  # B6
+    z[60:70, 110:120] = 13.0  # B7 (the footprint is offset 0.7 m east)
+    return z
+
+
+def _write_project(root: Path, *, with_dsm: bool = True, params: str = "") -> Project:
+    build = root / "build"
+    build.mkdir(parents=True)
+    store = build / "peakmap.gpkg"
+    half = X0 + N_PX * RES / 2
+    zones: dict[str, list[dict[str, Any]]] = {
+        "districts": [{"code": "D", "name": "区", "geometry": _fp(0, N_PX, 0, N_PX)}],
+        "streets": [{"code": "S", "name": "街", "district_code": "D",
+                     "geometry": _fp(0, N_PX, 0, N_PX)}],
+        "communities": [
+            {"code": "C1", "name": "一", "street_code": "S",
+             "geometry": box(X0, TOP - N_PX * RES, half, TOP)},
+            {"code": "C2", "name": "二", "street_code": "S",
+             "geometry": box(half, TOP - N_PX * RES, X0 + N_PX * RES, TOP)},
+        ],
+    }
+    for name, rows in zones.items():
+        gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS).to_file(store, layer=name)
+    b = [
+        {"id": i, "use": u, "floors": 3, "built_year": y, "public_institution": p,
+         "pv_area_m2": a, "geometry": _fp(*r, *c, dx=OFFSET.get(i, 0.0))}
+        for i, u, y, p, a, r, c in BUILDINGS
+    ]
+    gpd.GeoDataFrame(b, geometry="geometry", crs=CRS).to_file(store, layer="buildings")
+    if with_dsm:
+        with rasterio.open(
+            build / "dsm.tif", "w", driver="GTiff", height=N_PX, width=N_PX, count=1,
+            dtype="float32", crs=CRS, transform=Affine(RES, 0, X0, 0, -RES, TOP),
+        ) as ds:
+            ds.write(_dsm(), 1)
+    (root / "project.toml").write_text(
+        '[project]\nname = "pv"\ntargets = "targets.toml"\n\n'
+        f"[params.pv]\nstep_minutes = {STEP_MINUTES}\n{params}",
+        encoding="utf-8",
+    )
+    (root / "targets.toml").write_text("", encoding="utf-8")
+    return Project(root)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    project = _write_project(tmp_path_factory.mktemp("pv"))
+    summary = build_step(project)
+    assert "solar_irradiation.tif" in summary
+    return Project(project.root)
+
+
+@pytest.fixture(scope="module")
+def fields(built: Project) -> gpd.GeoDataFrame:
+    return built.store.read("buildings").set_index("id")
+
+
+def test_flat_unshaded_roof_by_hand(built: Project, fields: gpd.GeoDataFrame) -> None:
+    b1 = fields.loc["B1"]
+    assert b1["roof_area_m2"] == pytest.approx(400.0)
+    assert b1["pv_suitable_area_m2"] == pytest.approx(400.0)
+    assert b1["pv_kwp"] == pytest.approx(400.0 * DENSITY)
+    # every pixel suitable: yield = kWp × mean irradiation × PR
+    assert b1["pv_kwh_year"] == pytest.approx(b1["pv_kwp"] * b1["pv_poa_kwh_m2"] * PR, rel=1e-6)
+    assert b1["pv_specific_yield"] == pytest.approx(b1["pv_poa_kwh_m2"] * PR, rel=1e-6)
+    # nearly what an open plate gets (the nearest tall roof is 60 m away)
+    lat, lon = 39.09, 117.0  # the scene's centre (EPSG:4548 x = 500 km is 117° E)
+    sun = sun_sample_clearsky(lat, lon, step_minutes=STEP_MINUTES)
+    plate = float(irradiation(np.full((9, 9), 5.0, np.float32), sun, res=RES)["poa_kwh_m2"][4, 4])
+    assert b1["pv_poa_kwh_m2"] == pytest.approx(plate, rel=0.03)
+    assert b1["nea_class"] == "government"
+
+
+def test_north_facing_45_roof_unsuitable(fields: gpd.GeoDataFrame) -> None:
+    assert fields.loc["B2", "pv_suitable_area_m2"] == 0.0
+    assert fields.loc["B2", "pv_kwh_year"] == 0.0
+    assert np.isnan(fields.loc["B2", "pv_specific_yield"])
+
+
+def test_south_facing_45_roof_counts_its_surface(fields: gpd.GeoDataFrame) -> None:
+    b3 = fields.loc["B3"]
+    assert b3["pv_suitable_area_m2"] == pytest.approx(400.0)
+    assert b3["pv_kwp"] == pytest.approx(400.0 / math.cos(math.radians(45.0)) * DENSITY, rel=1e-5)
+    assert b3["pv_specific_yield"] > fields.loc["B1", "pv_specific_yield"] * 0.9
+
+
+def test_low_roof_north_of_tall_block_partly_unsuitable(
+    built: Project, fields: gpd.GeoDataFrame
+) -> None:
+    with rasterio.open(built.build_dir / "solar_irradiation.tif") as ds:
+        ratio = ds.read(2)[40:60, 10:20]
+    # the unshaded ratio falls towards the block (south)
+    col = ratio[:, 5]
+    assert (np.diff(col) <= 1e-6).all() and col[0] > col[-1]
+    expected = float((ratio >= DEFAULTS["min_unshaded_ratio"]).sum()) * RES * RES
+    b4 = fields.loc["B4"]
+    assert 0.0 < b4["pv_suitable_area_m2"] < 400.0
+    assert b4["pv_suitable_area_m2"] == pytest.approx(expected)
+
+
+def test_small_roof_below_patch_rule(fields: gpd.GeoDataFrame) -> None:
+    assert fields.loc["B6", "roof_area_m2"] == pytest.approx(8.0)
+    assert fields.loc["B6", "pv_suitable_area_m2"] == 0.0
+
+
+def test_patch_rule_is_a_parameter(tmp_path: Path) -> None:
+    project = _write_project(tmp_path, params="min_patch_m2 = 5.0\n")
+    build_step(project)
+    b6 = Project(project.root).store.read("buildings").set_index("id").loc["B6"]
+    assert b6["pv_suitable_area_m2"] == pytest.approx(8.0)
+
+
+def test_roof_irradiation_agrees_with_exactextract(
+    built: Project, fields: gpd.GeoDataFrame
+) -> None:
+    exactextract = pytest.importorskip("exactextract")
+    frame = fields.reset_index()
+    ref = exactextract.exact_extract(
+        str(built.build_dir / "solar_irradiation.tif"), frame[["geometry"]], ["mean"],
+        output="pandas",
+    )  # one row per feature, in order; band 1 is the annual irradiation
+    ours = frame["pv_poa_kwh_m2"].to_numpy()
+    np.testing.assert_allclose(ours, ref.filter(like="band_1").iloc[:, 0], rtol=0.005)
+    # the offset footprint takes partial ground pixels: below B1's value
+    assert fields.loc["B7", "pv_poa_kwh_m2"] != pytest.approx(fields.loc["B1", "pv_poa_kwh_m2"])
+
+
+def test_nea_classes() -> None:
+    frame = gpd.GeoDataFrame({"use": ["government", "hospital", "warehouse", "residential"]})
+    assert nea_classes(frame).tolist() == ["government", "public", "industry_commerce", "other"]
+    mine = nea_classes(frame, uses={"public": ["residential"]})
+    assert mine.tolist() == ["other", "other", "other", "public"]
+
+
+def _records(project: Project, **params: Any) -> dict[tuple[str, str], Any]:
+    spec = IndicatorSpec(id="X", title="t", kind="pv", unit="%", params=params)
+    recs = compute_records(project, year=2025, catalog=Catalog([spec]))
+    return {(r.level, r.zone_code): r for r in recs}
+
+
+NEW_PUBLIC_OR_INDUSTRY = {
+    "where": {"built_year": {">=": 2021}},
+    "where_any": [{"public_institution": True}, {"use": "industrial"}],
+}
+
+
+def test_tj_pv50_coverage_by_hand(built: Project) -> None:
+    # new public or industrial: B1 (400 m², PV 200), B2 (400, 0), B3 (400, 100), B6 (8, 0)
+    res = _records(built, **NEW_PUBLIC_OR_INDUSTRY)
+    assert res[("district", "D")].value == pytest.approx(100 * 300 / 1208, abs=0.01)
+    # C1: B1, B2 → 200 / 800; C2: B3, B6 → 100 / 408
+    assert res[("community", "C1")].value == pytest.approx(25.0)
+    assert res[("community", "C2")].value == pytest.approx(100 * 100 / 408, abs=0.01)
+    assert "buildings_with_pv: 2" in res[("district", "D")].detail
+    count = _records(built, measure="count_share", **NEW_PUBLIC_OR_INDUSTRY)
+    assert count[("district", "D")].value == pytest.approx(50.0)
+
+
+def test_nea_suitable_share_and_sums(built: Project, fields: gpd.GeoDataFrame) -> None:
+    res = _records(built, measure="suitable_share", nea_class="public")
+    # public: B3 (400 of 400 suitable) and B7 (offset, 400 m² roof)
+    b7 = fields.loc["B7"]
+    expected = 100 * (400.0 + b7["pv_suitable_area_m2"]) / 800.0
+    assert res[("district", "D")].value == pytest.approx(expected, abs=0.01)
+    kwh = _records(built, measure="kwh_year")
+    assert kwh[("district", "D")].value == pytest.approx(fields["pv_kwh_year"].sum(), rel=1e-3)
+
+
+def test_rank_roofs(built: Project, fields: gpd.GeoDataFrame) -> None:
+    ranked = rank_roofs(built, top=3)
+    assert ranked["rank"].tolist() == [1, 2, 3]
+    best = fields["pv_kwh_year"].sort_values(ascending=False).index[:3].tolist()
+    assert ranked["id"].tolist() == best
+    gov = rank_roofs(built, top=5, nea_class="government")
+    assert gov["id"].tolist() == ["B1"]
+    with pytest.raises(ManifestError, match="unknown NEA class"):
+        rank_roofs(built, top=3, nea_class="palace")
+
+
+def test_without_dsm(tmp_path: Path) -> None:
+    project = _write_project(tmp_path, with_dsm=False)
+    assert build_step(project).startswith("skipped")
+    with pytest.raises(StoreError, match="field roof_area_m2"):
+        rank_roofs(project, top=3)
+    # coverage needs no DSM
+    res = _records(project, **NEW_PUBLIC_OR_INDUSTRY)
+    assert res[("district", "D")].value == pytest.approx(100 * 300 / 1208, abs=0.01)
+    no = _records(project, measure="suitable_share")
+    assert no[("district", "D")].status == "no-data"
+
+
+def test_cli_pv_outputs(
+    built: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from peakmap.cmd_site_pv import PvFormat, pv
+
+    pv(built.root, top=2, nea_class=None, format=PvFormat.table, out=None)
+    table = capsys.readouterr().out
+    assert "年发电量" in table and "annual yield" in table
+    out = tmp_path / "top.geojson"
+    pv(built.root, top=2, nea_class=None, format=PvFormat.geojson, out=out)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["features"]) == 2
+    x, y = shapely.geometry.shape(data["features"][0]["geometry"]).centroid.coords[0]
+    assert 116 < x < 118 and 38 < y < 40  # WGS84
+    assert "2 roofs" in capsys.readouterr().out
+    pv(built.root, top=5, nea_class="government", format=PvFormat.csv, out=None)
+    assert capsys.readouterr().out.splitlines()[1].startswith("1,B1,")
