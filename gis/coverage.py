@@ -457,6 +457,7 @@ def point_coverage(
     mode: str = "straight",
     graph: WalkGraph | None = None,
     walk: WalkOptions | None = None,
+    report_all: bool = True,
 ) -> PointCoverage:
     """Which demand points lie within their radius of some facility.
 
@@ -475,6 +476,9 @@ def point_coverage(
         Required in walking mode.
     walk : WalkOptions, optional
         Walking parameters.
+    report_all : bool, default True
+        Walking mode: also snap the points out of straight reach, so that every point
+        off the network is reported as such (False: only those within straight reach).
 
     Returns
     -------
@@ -506,10 +510,11 @@ def point_coverage(
     out_dist = np.full(len(pts), np.inf)
     out_reason = np.full(len(pts), TOO_FAR, dtype=np.int64)
     out_cov[cand], out_dist[cand], out_reason[cand] = w_cov, w_dist, w_reason
-    # points out of straight reach: still say whether they are on the network at all
-    rest = np.flatnonzero(~covered)
-    off = snap_to_graph(graph, pts[rest], max_distance=opts.demand_snap).edge < 0
-    out_reason[rest[off]] = OFF_NETWORK
+    if report_all:
+        # points out of straight reach: still say whether they are on the network at all
+        rest = np.flatnonzero(~covered)
+        off = snap_to_graph(graph, pts[rest], max_distance=opts.demand_snap).edge < 0
+        out_reason[rest[off]] = OFF_NETWORK
     return PointCoverage(out_cov, out_dist, out_reason)
 
 
@@ -563,7 +568,9 @@ def area_coverage(
         raise ValueError(f"unknown distance mode {mode!r} (straight or walk)")
     opts = walk or WalkOptions()
     samples, owner = grid_samples(p, spacing=opts.grid_spacing)
-    cov = point_coverage(samples, fac, rad, mode="walk", graph=graph, walk=opts)
+    cov = point_coverage(
+        samples, fac, rad, mode="walk", graph=graph, walk=opts, report_all=False
+    )
     n_samples = np.bincount(owner, minlength=len(p)).astype(float)
     cell = area / np.maximum(n_samples, 1.0)  # area each sample stands for
     walked = np.bincount(owner, cov.covered.astype(float), minlength=len(p)) * cell
