@@ -1,0 +1,247 @@
+"""The pages in headless Chromium: drawn features, no failed or outside request, escaping.
+
+Chromium is the Debian package (``/usr/bin/chromium``, installed by ``make test`` through
+scripts/ensure_system_deps.sh); playwright only drives it (never ``playwright install``).
+Screenshots go to ``test-output/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+import shapely
+import uvicorn
+from test_web_api import RECORDS, XSS, build_fixture, record, records_fn
+
+from layers.project import Project
+from web.app import create_app
+from web.settings import WebSettings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+LOAD_TIMEOUT_MS = 20_000
+
+if shutil.which(CHROMIUM) is None:  # pragma: no cover - depends on the machine
+    pytest.skip("chromium is not installed (make test installs it)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+# JavaScript: the folium map object of the page and the number of vector layers drawn.
+COUNT_DRAWN = """() => {
+  const m = window[document.querySelector('.folium-map').id];
+  let n = 0;
+  m.eachLayer(l => { if (l instanceof L.Path) { n += 1; } });
+  return n;
+}"""
+
+
+def _records(_project: object) -> list[dict[str, Any]]:
+    return [*records_fn(_project),
+            record("community", "C2", XSS, 0.0, 1.0, "fail", 1.0, indicator="HP-T2")]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = build_fixture(tmp_path_factory.mktemp("browser") / "proj")
+    store = Project(root).store
+    comm = store.read("communities")
+    comm.loc[comm["code"] == "C2", "name"] = XSS
+    buildings = gpd.GeoDataFrame(
+        {"id": ["b1", "b2", "b3"], "use": [XSS, "residential", "public"], "floors": [3, 6, 2],
+         "pv_area_m2": [40.0, 0.0, 150.0]},
+        geometry=[shapely.box(500_010, 4_330_010, 500_030, 4_330_030),
+                  shapely.box(500_100, 4_330_300, 500_140, 4_330_330),
+                  shapely.box(500_250, 4_330_100, 500_280, 4_330_130)],
+        crs=store.crs,
+    )
+    store.write_layers({"communities": comm, "buildings": buildings})
+    return root
+
+
+@pytest.fixture(scope="module")
+def base_url(project: Path) -> Iterator[str]:
+    # detail_zoom 0: the buildings arrive as features (not a grid) at any zoom.
+    app = create_app(project, settings=WebSettings(detail_zoom=0), records_fn=_records)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageLog:
+    """Every request, failure, console error and dialog of one page."""
+
+    def __init__(self, page: Any) -> None:
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}")
+                if r.status >= 400 else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+        def on_dialog(d: Any) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+
+
+def open_page(browser: Any, url: str) -> tuple[Any, PageLog]:
+    page = browser.new_page(viewport=VIEWPORT)
+    log = PageLog(page)
+    page.goto(url, timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
+    return page, log
+
+
+def check_clean(log: PageLog, base_url: str) -> None:
+    assert log.failed == []
+    assert log.errors == []
+    assert log.dialogs == []
+    assert [u for u in log.requests if not u.startswith(base_url + "/")] == []
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def test_dashboard_renders(browser: Any, base_url: str) -> None:
+    page, log = open_page(browser, f"{base_url}/?level=street")
+    rows = page.locator("#pm-indicators tbody tr")
+    assert rows.count() == 2
+    assert "未达标" in rows.nth(1).inner_text()
+    shot(page, "dashboard")
+    check_clean(log, base_url)
+    page.close()
+
+
+def test_layers_map_draws_inline_and_loaded_layers(browser: Any, base_url: str) -> None:
+    page, log = open_page(browser, f"{base_url}/maps/layers")
+    page.wait_for_function("() => window.peakmapLoaded && 'buildings' in window.peakmapLoaded",
+                           timeout=LOAD_TIMEOUT_MS)
+    assert page.evaluate("() => window.peakmapLoaded.buildings") == 3
+    # Shown by default: district 1 + streets 2 + parks 2 + recycling 2 + buildings 3.
+    assert page.evaluate(COUNT_DRAWN) == 10
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 7
+    assert page.locator("#pm-legend").is_visible()
+    shot(page, "layers_map")
+    check_clean(log, base_url)
+    page.close()
+
+
+def test_indicator_map_draws_zones_with_status(browser: Any, base_url: str) -> None:
+    page, log = open_page(browser, f"{base_url}/maps/indicator?indicator=HP-04&level=street")
+    assert page.evaluate(COUNT_DRAWN) == 2
+    strokes = page.evaluate("""() => {
+      const m = window[document.querySelector('.folium-map').id];
+      const out = [];
+      m.eachLayer(l => { if (l instanceof L.Path) { out.push(l.options.color); } });
+      return out.sort();
+    }""")
+    assert strokes == ["#1a9850", "#d73027"]  # S1 passes, S2 fails
+    shot(page, "indicator_map")
+    check_clean(log, base_url)
+    page.close()
+
+
+def _open_tooltip(page: Any, needle: str) -> str:
+    """Open the tooltip of the drawn feature whose text contains ``needle``; return its text."""
+    page.evaluate("""(needle) => {
+      const m = window[document.querySelector('.folium-map').id];
+      m.eachLayer(l => {
+        if (!(l instanceof L.Path) || !l.feature) { return; }
+        if (!JSON.stringify(l.feature.properties).includes(needle)) { return; }
+        const at = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
+        // As a pointer would: folium binds one tooltip to the whole GeoJSON group (the
+        // event propagates to it), peakmap.js one to each feature.
+        l.fire('mouseover', { latlng: at }, true);
+      });
+    }""", needle)
+    tip = page.locator(".leaflet-tooltip").first
+    tip.wait_for(timeout=LOAD_TIMEOUT_MS)
+    return str(tip.inner_text())
+
+
+def test_script_in_a_name_shows_as_text(browser: Any, base_url: str) -> None:
+    # Inline layer: the community choropleth (tooltip HTML built server-side, escaped).
+    page, log = open_page(browser, f"{base_url}/maps/indicator?indicator=HP-T2&level=community")
+    text = _open_tooltip(page, "onerror")
+    assert XSS in text
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    shot(page, "xss_inline_tooltip")
+    check_clean(log, base_url)
+    page.close()
+    # Loaded layer: buildings from the API (tooltip built with textContent in peakmap.js).
+    page, log = open_page(browser, f"{base_url}/maps/layers")
+    page.wait_for_function("() => window.peakmapLoaded && 'buildings' in window.peakmapLoaded",
+                           timeout=LOAD_TIMEOUT_MS)
+    text = _open_tooltip(page, "onerror")
+    assert XSS in text
+    assert page.locator(".leaflet-tooltip img").count() == 0
+    shot(page, "xss_loaded_tooltip")
+    check_clean(log, base_url)
+    page.close()
+
+
+def test_pv_and_gaps_maps(browser: Any, base_url: str) -> None:
+    page, log = open_page(browser, f"{base_url}/maps/pv?lang=en")
+    page.wait_for_function("() => window.peakmapLoaded && 'buildings' in window.peakmapLoaded",
+                           timeout=LOAD_TIMEOUT_MS)
+    fills = page.evaluate("""() => {
+      const m = window[document.querySelector('.folium-map').id];
+      const out = {};
+      m.eachLayer(l => { if (l.feature && l.feature.properties.id) {
+        out[l.feature.properties.id] = l.options.fillColor; } });
+      return out;
+    }""")
+    # Roofs 20×20, 40×30, 30×30 m; PV 40, 0, 150 m² → 10 %, 0 %, 16.7 %.
+    assert fills == {"b1": "#fff59d", "b2": "#e0e0e0", "b3": "#ffca28"}
+    shot(page, "pv_map")
+    check_clean(log, base_url)
+    page.close()
+    page, log = open_page(browser, f"{base_url}/maps/gaps")
+    assert page.evaluate(COUNT_DRAWN) >= 2
+    shot(page, "gaps_map")
+    check_clean(log, base_url)
+    page.close()
+
+
+def test_records_fixture_is_the_shared_one() -> None:
+    assert RECORDS[0]["indicator"] == "HP-04"
