@@ -201,14 +201,18 @@ def split_by_zones(
     )
 
 
-def overlapping(geoms: Sequence[Any] | GeomArray) -> NDArray[np.bool_]:
-    """Flag the features whose interior overlaps the interior of another feature.
-
-    Touching along an edge is not overlapping; a feature inside another is.
+def overlapping(geoms: Sequence[Any] | GeomArray, *, exact: bool = False) -> NDArray[np.bool_]:
+    """Flag the features that may share area with another feature.
 
     Parameters
     ----------
     geoms : array of shapely geometries
+    exact : bool
+        False (default): a feature is flagged when its bounding box meets another one's;
+        one STRtree query, no geometry computation. True: only when their interiors
+        overlap (DE-9IM ``T********``), at the cost of a relate per pair.
+        Either way every feature left unflagged is disjoint from the others, which is what
+        "counted once" needs.
 
     Returns
     -------
@@ -217,22 +221,27 @@ def overlapping(geoms: Sequence[Any] | GeomArray) -> NDArray[np.bool_]:
     Examples
     --------
     >>> import shapely
-    >>> overlapping(shapely.box([0, 1, 1.5], 0, [1, 2, 1.8], 1)).tolist()
-    [False, True, True]
+    >>> squares = shapely.box([0, 1, 1.5, 5], 0, [1, 2, 1.8, 6], 1)
+    >>> overlapping(squares).tolist()
+    [True, True, True, False]
+    >>> overlapping(squares, exact=True).tolist()
+    [False, True, True, False]
     """
     g = _as_array(geoms)
     flags = np.zeros(len(g), dtype=bool)
     if len(g) < 2:
         return flags
     tree = shapely.STRtree(g)
-    a, b = tree.query(g, predicate="intersects")
+    a, b = tree.query(g, predicate="intersects" if exact else None)
     pair = a < b
     a, b = a[pair], b[pair]
     if len(a) == 0:
         return flags
-    hit = np.asarray(shapely.relate_pattern(g[a], g[b], INTERIORS_INTERSECT), dtype=bool)
-    flags[a[hit]] = True
-    flags[b[hit]] = True
+    if exact:
+        hit = np.asarray(shapely.relate_pattern(g[a], g[b], INTERIORS_INTERSECT), dtype=bool)
+        a, b = a[hit], b[hit]
+    flags[a] = True
+    flags[b] = True
     return flags
 
 

@@ -403,9 +403,9 @@ def test_heat_loss_change_in_percentage_points(tmp_path: Path) -> None:
 
 def test_unknown_kind_and_absent_layer_are_no_data(tmp_path: Path) -> None:
     project = make_project(tmp_path, skip=("streetlights",))
-    res = run(project, "pv", {}, unit="%", op=">=", target=50.0)
+    res = run(project, "no_such_kind", {}, unit="%", op=">=", target=50.0)
     assert {r.status for r in res.values()} == {"no-data"}
-    assert "pv" in next(iter(res.values())).note
+    assert "no_such_kind" in next(iter(res.values())).note
     res = run(project, "attribute_share", {"layer": "streetlights"}, unit="%")
     assert {r.status for r in res.values()} == {"no-data"}
     assert "streetlights" in next(iter(res.values())).note
