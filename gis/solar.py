@@ -425,14 +425,18 @@ def _offset(ur: float, uc: float, k: int) -> tuple[int, int]:
     return math.floor(k * ur + 0.5), math.floor(k * uc + 0.5)
 
 
-def _shift_max(s: F32, dr: int, dc: int, drop: float) -> None:
-    """In place: ``s[p] = max(s[p], s[p + (dr, dc)] - drop)`` where ``p + (dr, dc)`` exists."""
+def _shift_max(s: F32, dr: int, dc: int, drop: float, scratch: F32) -> None:
+    """In place: ``s[p] = max(s[p], s[p + (dr, dc)] - drop)`` where ``p + (dr, dc)`` exists.
+
+    ``scratch`` is a flat buffer of at least ``s.size`` values, reused to avoid allocations.
+    """
     h, w = s.shape
     if abs(dr) >= h or abs(dc) >= w:
         return
     dst = (slice(max(-dr, 0), h - max(dr, 0)), slice(max(-dc, 0), w - max(dc, 0)))
     src = (slice(max(dr, 0), h - max(-dr, 0)), slice(max(dc, 0), w - max(-dc, 0)))
-    tmp = s[src] - np.float32(drop)
+    tmp = scratch[: (h - abs(dr)) * (w - abs(dc))].reshape(h - abs(dr), w - abs(dc))
+    np.subtract(s[src], np.float32(drop), out=tmp)
     np.maximum(s[dst], tmp, out=s[dst])
 
 
@@ -474,18 +478,30 @@ def lit_mask(
     >>> lit_mask(z, res=1.0, azimuth_deg=90.0, elevation_deg=45.0, reach_m=20.0).tolist()
     [[True, True, True, True, True, False, False, True]]
     """
+    z = np.asarray(dsm, dtype=np.float32)
+    work = np.empty(z.shape, np.float32)
+    scratch = np.empty(z.size, np.float32)
+    _shade_height(z, work, scratch, res=res, azimuth_deg=azimuth_deg,
+                  elevation_deg=elevation_deg, reach_m=reach_m)
+    return np.asarray(work <= z + np.float32(SHADE_TOLERANCE_M))
+
+
+def _shade_height(
+    z: F32, s: F32, scratch: F32, *, res: float, azimuth_deg: float, elevation_deg: float,
+    reach_m: float,
+) -> None:
+    """Fill ``s`` with ``max_k z(p + k·d) − k·Δz`` over the steps within ``reach_m``."""
     ur, uc, step = _ray(azimuth_deg)
     dz = step * res * math.tan(math.radians(elevation_deg))
     n = _steps(elevation_deg, res=res, azimuth_deg=azimuth_deg, reach_m=reach_m)
-    s = np.array(dsm, dtype=np.float32, copy=True)
+    np.copyto(s, z)
     m = 1
     while 2 * m <= n:
-        _shift_max(s, *_offset(ur, uc, m), m * dz)
+        _shift_max(s, *_offset(ur, uc, m), m * dz, scratch)
         m *= 2
     if n > m:
         r = n - m
-        _shift_max(s, *_offset(ur, uc, r), r * dz)
-    return np.asarray(s <= dsm + np.float32(SHADE_TOLERANCE_M))
+        _shift_max(s, *_offset(ur, uc, r), r * dz, scratch)
 
 
 def _reach(elevation_deg: float, height_range: float, opts: SolarOptions) -> float:
@@ -507,13 +523,13 @@ def _sky_directions(opts: SolarOptions) -> tuple[FloatArray, FloatArray, FloatAr
 
 
 def _cos_aoi(
-    ct: F32, sx: F32, sy: F32, azimuth_deg: float, elevation_deg: float
+    ct: F32, sx: F32, sy: F32, azimuth_deg: float, elevation_deg: float, *, out: F32
 ) -> F32:
-    """cos(angle of incidence) of a sun direction on every pixel's plane."""
+    """cos(angle of incidence) of a sun direction on every pixel's plane (0 when behind)."""
     zen = math.radians(90.0 - elevation_deg)
     az = math.radians(azimuth_deg)
     cz, sz = np.float32(math.cos(zen)), np.float32(math.sin(zen))
-    out = sx * np.float32(math.sin(az) * sz)
+    np.multiply(sx, np.float32(math.sin(az) * sz), out=out)
     out += sy * np.float32(math.cos(az) * sz)
     out += ct * cz
     return np.maximum(out, np.float32(0.0), out=out)
@@ -581,31 +597,33 @@ def irradiation(
     sy = np.sin(tilt) * np.cos(azim)
     del tilt, azim
 
+    shade = np.empty(z.shape, np.float32)
+    scratch = np.empty(z.size, np.float32)
+    cos_i = np.empty(z.shape, np.float32)
+    lit = np.empty(z.shape, np.bool_)
+    z_tol = z + np.float32(SHADE_TOLERANCE_M)
+
+    def accumulate(az: float, el: float, weight: float, every: F32, unblocked: F32) -> None:
+        """Add weight·cos AOI to ``every``, and to ``unblocked`` where nothing blocks it."""
+        _cos_aoi(ct, sx, sy, az, el, out=cos_i)
+        np.multiply(cos_i, np.float32(weight), out=cos_i)
+        every += cos_i
+        _shade_height(z, shade, scratch, res=res, azimuth_deg=az, elevation_deg=el,
+                      reach_m=_reach(el, hr, o))
+        np.less_equal(shade, z_tol, out=lit)
+        np.multiply(cos_i, lit, out=cos_i)
+        unblocked += cos_i
+
     beam_lit = np.zeros(z.shape, np.float32)
     beam_all = np.zeros(z.shape, np.float32)
     for az, el, dni in zip(sun.azimuth_deg, sun.elevation_deg, sun.dni_wh, strict=True):
-        if el < o.min_sun_elevation_deg or dni <= 0:
-            continue
-        cos_i = _cos_aoi(ct, sx, sy, float(az), float(el))
-        cos_i *= np.float32(dni / WH_PER_KWH)
-        beam_all += cos_i
-        lit = lit_mask(
-            z, res=res, azimuth_deg=float(az), elevation_deg=float(el),
-            reach_m=_reach(float(el), hr, o),
-        )
-        beam_lit += np.where(lit, cos_i, np.float32(0.0))
+        if el >= o.min_sun_elevation_deg and dni > 0:
+            accumulate(float(az), float(el), dni / WH_PER_KWH, beam_all, beam_lit)
 
     seen = np.zeros(z.shape, np.float32)
     visible = np.zeros(z.shape, np.float32)
     for az, el, w in zip(*_sky_directions(o), strict=True):
-        cos_i = _cos_aoi(ct, sx, sy, float(az), float(el))
-        cos_i *= np.float32(w)
-        visible += cos_i
-        lit = lit_mask(
-            z, res=res, azimuth_deg=float(az), elevation_deg=float(el),
-            reach_m=_reach(float(el), hr, o),
-        )
-        seen += np.where(lit, cos_i, np.float32(0.0))
+        accumulate(float(az), float(el), float(w), visible, seen)
     sky_free = np.where(visible > 0, seen / np.where(visible > 0, visible, 1), 1.0)
 
     dhi = float(sun.dhi_wh.sum()) / WH_PER_KWH
