@@ -278,3 +278,20 @@ def test_cli_pv_outputs(
     assert "2 roofs" in capsys.readouterr().out
     pv(built.root, top=5, nea_class="government", format=PvFormat.csv, out=None)
     assert capsys.readouterr().out.splitlines()[1].startswith("1,B1,")
+
+
+def test_pv_catalog_rows(built: Project, fields: gpd.GeoDataFrame) -> None:
+    from layers.indicators.catalog import read_catalog
+
+    catalog = read_catalog(Path(__file__).parents[1] / "layers" / "catalogs" / "pv.toml")
+    recs = compute_records(built, year=2025, catalog=catalog)
+    by = {(r.indicator, r.level, r.zone_code): r for r in recs}
+    gov = by[("NEA-PV-GOV", "district", "D")]  # B1 only: 400 of 400 m² suitable
+    assert gov.value == pytest.approx(100.0) and gov.status == "pass" and gov.unit == "%"
+    assert by[("NEA-PV-RURAL", "district", "D")].status == "no-data"  # no rural homes
+    kwp = by[("PV-POT-KWP", "district", "D")]
+    assert kwp.value == pytest.approx(fields["pv_kwp"].sum(), rel=1e-3)
+    assert kwp.status == "no-target"
+    c1 = by[("PV-POT-AREA", "community", "C1")].value  # the roofs of B1, B2, B4 and B5
+    assert c1 == pytest.approx(fields.loc[["B1", "B2", "B4", "B5"], "pv_suitable_area_m2"].sum(),
+                               rel=1e-3)
