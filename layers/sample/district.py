@@ -316,7 +316,7 @@ def generate_district(
     segs = road_segments(grid.roads, bgeom[np.isin(klass, ("G11", "G12", "G13", "G14"))])
     lights = street_lights(segs, outline, rng)
     lights["street_code"] = _zone_of(lights.geometry.values, streets)
-    pipes = heating_pipes(segs, buildings, bgeom, rng)
+    pipes = heating_pipes(segs, buildings, bgeom, outline, rng)
 
     facts = {
         "park_cover_500": cover.share(),
@@ -372,6 +372,9 @@ def _finish(
             if f.name in g.columns and f.type == "int":
                 v = pd.to_numeric(g[f.name], errors="coerce").astype("Float64")
                 g[f.name] = v.where(v >= 0).round().astype("Int64")
-        g = g.set_geometry(frame.to_world(g.geometry.values))
-        out[name] = g
+        geoms = frame.to_world(g.geometry.values)
+        bad = ~shapely.is_valid(geoms)
+        # rotation can leave a near-degenerate corner self-touching; repair those few
+        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+        out[name] = g.set_geometry(geoms)
     return out

@@ -57,6 +57,7 @@ def road_segments(
         ``class``, ``width_m``, ``name``, ``walkable``.
     """
     lines = shapely.get_parts(roads.geometry.values)
+    lines = lines[shapely.get_type_id(lines) == shapely.GeometryType.LINESTRING]
     noded = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
     mid = shapely.line_interpolate_point(noded, 0.5, normalized=True)
     seg_i, road_i = shapely.STRtree(roads.geometry.values).query(
@@ -146,6 +147,7 @@ def heating_pipes(
     segs: gpd.GeoDataFrame,
     buildings: gpd.GeoDataFrame,
     blocks: NDArray[np.object_],
+    region: shapely.Geometry,
     rng: np.random.Generator,
 ) -> gpd.GeoDataFrame:
     """Heating pipes: mains along the roads and service branches to buildings.
@@ -157,6 +159,8 @@ def heating_pipes(
     buildings : GeoDataFrame
         Buildings with ``block`` (index into ``blocks``).
     blocks : array of polygons
+    region : shapely geometry
+        The district: mains are clipped to it.
     rng : numpy.random.Generator
 
     Returns
@@ -167,6 +171,11 @@ def heating_pipes(
     roads = segs[segs["class"] != "footway"]
     main = roads["class"].isin(MAIN_CLASSES).to_numpy()
     mains = shapely.offset_curve(roads.geometry.values, PIPE_OFFSET_M)
+    # an offset main may poke out of the district at its border: clip it back in
+    mains = shapely.intersection(mains, region)
+    ok = shapely.get_type_id(mains) == shapely.GeometryType.LINESTRING
+    ok &= shapely.length(mains) > 0
+    roads, mains, main = roads[ok], mains[ok], main[ok]
     bc = shapely.centroid(buildings.geometry.values)
     ring = shapely.boundary(blocks[buildings["block"].to_numpy()])
     branches = shapely.shortest_line(bc, ring)

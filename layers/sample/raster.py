@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import shapely
+from affine import Affine
 from numpy.typing import NDArray
 from rasterio.features import rasterize
-from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 from layers.sample.district import District
@@ -28,6 +28,7 @@ DSM_RESOLUTION_M = 2.0
 DSM_MARGIN_M = 20.0
 DSM_NODATA = -9999.0
 DSM_TILE_PX = 256
+DSM_ZLEVEL = 6  # deflate level: 9 is 3x slower for 15 % less
 GROUND_M = (3.0, 5.0)
 GROUND_WAVELENGTH_M = (1500.0, 4000.0)
 GROUND_STEP_M = 0.05
@@ -36,6 +37,11 @@ CANOPY_STEP_M = 0.5
 CANOPY_COVER = 0.55
 CANOPY_CLUMP_PX = 5
 DSM_SEED_TAG = 7
+
+
+def _north_up(west: float, north: float) -> Affine:
+    # built directly: rasterio's from_origin multiplies with `*`, which affine deprecates
+    return Affine(DSM_RESOLUTION_M, 0.0, west, 0.0, -DSM_RESOLUTION_M, north)
 
 
 def _snap(v: float, down: bool) -> float:
@@ -49,7 +55,7 @@ def _surface(
     minx, miny, maxx, maxy = bounds
     r = DSM_RESOLUTION_M
     w, h = round((maxx - minx) / r), round((maxy - miny) / r)
-    transform = from_origin(minx, maxy, r, r)
+    transform = _north_up(minx, maxy)
     x = minx + (np.arange(w) + 0.5) * r - d.frame.shift_x
     y = maxy - (np.arange(h) + 0.5) * r
     lam = rng.uniform(*GROUND_WAVELENGTH_M, size=2)
@@ -107,9 +113,9 @@ def write_dsm(path: Path, districts: Sequence[District], *, seed: int) -> Path:
     profile = {
         "driver": "GTiff", "dtype": "float32", "count": 1, "crs": METRIC_CRS,
         "width": round((maxx - minx) / r), "height": round((maxy - miny) / r),
-        "transform": from_origin(minx, maxy, r, r), "nodata": DSM_NODATA,
+        "transform": _north_up(minx, maxy), "nodata": DSM_NODATA,
         "tiled": True, "blockxsize": DSM_TILE_PX, "blockysize": DSM_TILE_PX,
-        "compress": "deflate", "predictor": 3, "zlevel": 9,
+        "compress": "deflate", "predictor": 3, "zlevel": DSM_ZLEVEL,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with rasterio.open(path, "w", **profile) as dst:

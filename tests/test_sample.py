@@ -1,0 +1,403 @@
+"""Tests of the Heping sample generator (``peakmap sample``).
+
+The aims are checked on the raw files as a planner would read them (plain pyogrio /
+geopandas / shapely, converting GCJ-02 and GBK by hand), not through the generator's own
+bookkeeping, so a writer bug or a wrong CRS shows up here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+import shapely
+import typer
+from typer.testing import CliRunner
+
+from gis._errors import InputFileError
+from gis.crs import gcj02_to_wgs84
+from layers.manifest import load_manifest
+from layers.sample import generate_sample
+from layers.sample.outline import STREETS, outline_metric, outline_wgs84
+from layers.sample.project_files import CATALOG_DIR
+from layers.schema import CANONICAL
+from peakmap import cmd_sample
+
+REPO = Path(__file__).resolve().parents[1]
+METRIC = "EPSG:4548"
+AS_OF = 2025
+
+
+@pytest.fixture(scope="module")
+def run_a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sample_a")
+    generate_sample(out, seed=42)
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sample_b")
+    generate_sample(out, seed=42)
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_scaled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sample_s")
+    generate_sample(out, seed=3, scale=2)
+    return out
+
+
+def _manifest_layers(out: Path) -> dict[str, gpd.GeoDataFrame]:
+    """Read every declared layer by hand into EPSG:4548 with canonical field names."""
+    man = load_manifest(out)
+    result = {}
+    for name, src in man.layers.items():
+        path = out / src.path
+        rename = {v: k for k, v in src.fields.items()}
+        if path.suffix == ".csv":
+            keep = {src.x: float, src.y: float}
+            table = pd.read_csv(path, encoding="utf-8", dtype=str).astype(keep)
+            lon, lat = gcj02_to_wgs84(table[src.x].to_numpy(), table[src.y].to_numpy())
+            gdf = gpd.GeoDataFrame(
+                table.drop(columns=[src.x, src.y]), geometry=gpd.points_from_xy(lon, lat),
+                crs="EPSG:4326",
+            )
+        elif path.suffix == ".zip":
+            gdf = pyogrio.read_dataframe(f"/vsizip/{path}", encoding=src.encoding)
+        else:
+            gdf = pyogrio.read_dataframe(path, layer=src.layer)
+        result[name] = gdf.rename(columns=rename).to_crs(METRIC)
+    return result
+
+
+@pytest.fixture(scope="module")
+def layers_a(run_a: Path) -> dict[str, gpd.GeoDataFrame]:
+    return _manifest_layers(run_a)
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "raw").iterdir()}
+    files["project.toml"] = (out / "project.toml").read_bytes()
+    return files
+
+
+# ---------------------------------------------------------------- real part and formats
+
+
+def test_outline_area_is_the_real_one() -> None:
+    assert outline_metric().area == pytest.approx(10.02e6, abs=0.01e6)
+    # left in GCJ-02 the outline would sit about 560 m north-east of the truth
+    gcj = shapely.Polygon(
+        np.asarray(
+            gpd.read_file(REPO / "layers/sample/heping_outline_gcj02.geojson")
+            .geometry.iloc[0].exterior.coords
+        )
+    )
+    shift = shapely.centroid(gpd.GeoSeries([gcj, outline_wgs84()], crs=4326).to_crs(METRIC))
+    assert 450 < shift.iloc[0].distance(shift.iloc[1]) < 650
+
+
+def test_same_seed_gives_identical_bytes(run_a: Path, run_b: Path) -> None:
+    a, b = _files(run_a), _files(run_b)
+    assert sorted(a) == sorted(b)
+    assert len(a) == 12  # 11 raw files + manifest
+    for name in a:
+        assert a[name] == b[name], name
+
+
+def test_committed_sample_is_the_seed_42_output(run_a: Path) -> None:
+    committed = REPO / "data/heping"
+    a, c = _files(run_a), _files(committed)
+    assert sorted(a) == sorted(c)
+    for name in a:
+        assert a[name] == c[name], f"data/heping/{name} is stale: run `peakmap sample`"
+
+
+def test_different_seed_differs(run_a: Path, run_scaled: Path) -> None:
+    a = pyogrio.read_dataframe(run_a / "raw/buildings_cgcs2000.gpkg")
+    s = pyogrio.read_dataframe(run_scaled / "raw/buildings_cgcs2000.gpkg")
+    s0 = s[s["id"].str.startswith("120101")]
+    assert len(a) != len(s0) or not a.geometry.geom_equals(s0.geometry).all()
+    # the real part does not depend on the seed
+    da = pyogrio.read_dataframe(run_a / "raw/admin_landuse_cgcs2000_gk117.gpkg", layer="区界")
+    ds = pyogrio.read_dataframe(run_scaled / "raw/admin_landuse_cgcs2000_gk117.gpkg",
+                                layer="区界")
+    assert da.geometry.iloc[0].equals_exact(ds.geometry.iloc[0], 1e-6)
+
+
+def test_manifest_declares_every_canonical_layer(run_a: Path) -> None:
+    man = load_manifest(run_a)
+    assert set(man.layers) == set(CANONICAL)
+    assert man.project.metric_crs == METRIC
+    for src in man.layers.values():
+        assert (run_a / src.path).is_file()
+    assert (run_a / man.rasters["dsm"].path).is_file()
+    assert (run_a / "SOURCE.md").read_text(encoding="utf-8").count("synthetic") >= 2
+
+
+def test_catalogs_are_copied(run_a: Path) -> None:
+    sources = [*CATALOG_DIR.glob("*.toml"), *CATALOG_DIR.glob("*.csv")]
+    for src in sources:
+        assert (run_a / src.name).read_bytes() == src.read_bytes()
+    man = load_manifest(run_a)
+    if man.project.reported is not None:
+        assert (run_a / man.project.reported).is_file()
+
+
+def test_raw_files_crs_and_encodings(run_a: Path) -> None:
+    raw = run_a / "raw"
+    admin = raw / "admin_landuse_cgcs2000_gk117.gpkg"
+    assert {n for n, _ in pyogrio.list_layers(admin)} == {"区界", "街道界", "社区界", "用地现状"}
+    assert pyogrio.read_info(admin, layer="街道界")["crs"] == "EPSG:4548"
+    assert pyogrio.read_info(raw / "buildings_cgcs2000.gpkg")["crs"] == "EPSG:4490"
+    for name in ("green_spaces", "streetlights", "roads"):
+        b = pyogrio.read_dataframe(raw / f"{name}.geojson").total_bounds
+        assert 117.1 < b[0] < b[2] < 117.3 and 39.0 < b[1] < b[3] < 39.2
+
+    # the CSV is UTF-8 with Chinese headers; its coordinates are GCJ-02
+    text = (raw / "recycling_points_amap.csv").read_bytes().decode("utf-8")
+    assert text.splitlines()[0] == "编号,名称,类型,社区代码,开业年份,状态,lng,lat"
+    table = pd.read_csv(raw / "recycling_points_amap.csv")
+    lon, lat = gcj02_to_wgs84(table["lng"].to_numpy(), table["lat"].to_numpy())
+    outline = outline_wgs84()
+    assert shapely.contains_xy(outline, lon, lat).all()
+    # unconverted, a good share of them would fall outside (the offset is ≈ 560 m)
+    assert not shapely.contains_xy(outline, table["lng"], table["lat"]).all()
+
+    # the zipped Shapefile: GBK bytes in the .dbf, no .cpg
+    with zipfile.ZipFile(raw / "heating_pipes.zip") as zf:
+        names = zf.namelist()
+        dbf = zf.read("heating_pipes.dbf")
+    assert sorted(Path(n).suffix for n in names) == [".dbf", ".prj", ".shp", ".shx"]
+    assert "敷设年份".encode("gbk") in dbf
+    assert "一级网".encode("gbk") in dbf
+    assert "一级网".encode() not in dbf
+    with pytest.raises(UnicodeDecodeError):
+        dbf.decode("utf-8")
+
+    with rasterio.open(raw / "dsm_2m_cgcs2000.tif") as ds:
+        assert ds.crs.to_epsg() == 4548
+        assert ds.res == (2.0, 2.0)
+        assert ds.dtypes[0] == "float32"
+        assert ds.profile["compress"] == "deflate" and ds.profile["tiled"]
+        assert ds.bounds.left <= outline_metric().bounds[0]
+        assert ds.bounds.top >= outline_metric().bounds[3]
+        dsm = ds.read(1)
+    assert dsm.min() >= 3.0 and np.percentile(dsm, 20) <= 5.0 and dsm.max() < 160.0
+
+
+def test_all_geometries_valid_and_inside(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    district = layers_a["districts"].geometry.iloc[0].buffer(1.0)
+    for name, gdf in layers_a.items():
+        assert gdf.is_valid.all(), name
+        assert gdf.within(district).all(), name
+        assert set(CANONICAL[name].required) <= set(gdf.columns), name
+        if "id" in gdf.columns:
+            assert gdf["id"].is_unique, name
+
+
+# ---------------------------------------------------------------- zones
+
+
+def test_zones(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    d, st, co = layers_a["districts"], layers_a["streets"], layers_a["communities"]
+    assert d["code"].tolist() == ["120101"] and d["name"].tolist() == ["和平区"]
+    assert dict(zip(st["code"], st["name"], strict=True)) == {s.code: s.name for s in STREETS}
+    outline = d.geometry.iloc[0]
+    assert st.union_all().symmetric_difference(outline).area < 1.0
+    assert st.area.sum() == pytest.approx(outline.area, abs=1.0)
+    assert len(co) == 64
+    counts = co.groupby("street_code").size().to_dict()
+    assert counts == {s.code: s.communities for s in STREETS}
+    assert all(c.startswith(s) and len(c) == 12 for c, s in zip(co["code"], co["street_code"],
+                                                                 strict=True))
+    assert co.area.sum() == pytest.approx(outline.area, abs=1.0)
+    # households of a community = households of the residential buildings inside it
+    b = layers_a["buildings"]
+    pts = b.set_geometry(b.representative_point())
+    joined = gpd.sjoin(pts, co[["code", "geometry"]], predicate="within")
+    per = joined.groupby("code")["households"].sum()
+    assert (co.set_index("code")["households"] == per.reindex(co["code"]).fillna(0)).all()
+    ratio = co["population"] / co["households"].where(co["households"] > 0)
+    assert ratio.dropna().between(2.3, 2.7).all()
+
+
+# ---------------------------------------------------------------- aims of sample-city.md
+
+
+def test_buildings(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    b = layers_a["buildings"]
+    assert 6000 <= len(b) <= 9000
+    assert b["floors"].between(2, 30).all()
+    assert b["built_year"].between(1900, 2024).all()
+    assert set(b["use"]) >= {"residential", "school", "hospital", "commercial", "government",
+                             "industrial"}
+    # floor area = footprint × floors (footprint measured here after reprojection from 4490)
+    np.testing.assert_allclose(b["floor_area_m2"], b.area * b["floors"], rtol=2e-3)
+    res = b[b["use"] == "residential"]
+    # households ≈ floor area / 80–100 m², rounded to whole homes
+    fa, hh = res["floor_area_m2"], res["households"]
+    assert ((hh >= fa / 100.0 - 0.5) & (hh <= fa / 80.0 + 0.5) & (hh >= 1)).all()
+    assert b.loc[b["use"] != "residential", "households"].isna().all()
+    assert (b["height_m"] > b["floors"] * 2.7).all()
+    assert b["large_mall"].sum() > 5 and (b["green_mall"] <= b["large_mall"]).all()
+    assert b["public_institution"].eq(
+        b["use"].isin(["government", "public", "school", "hospital"])
+    ).all()
+
+
+def test_green_area_hp04(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    g, p = layers_a["green_spaces"], layers_a["pocket_parks"]
+    assert set(g["class"]) <= set(CANONICAL["green_spaces"].field("class").choices or ())
+    counted = pd.concat([g[g["class"] != "G3"].geometry, p[p["status"] == "existing"].geometry])
+    district = layers_a["districts"].geometry.iloc[0]
+    area = shapely.intersection(shapely.union_all(counted.to_numpy()), district).area
+    assert 1.55e6 <= area <= 1.60e6
+    names = set(g["name"].dropna())
+    assert {"中心公园", "睦南公园", "南市公园", "五大道公园", "海河带状公园"} <= names
+    assert p["status"].value_counts().to_dict() == {"existing": 14, "planned": 3}
+
+
+def test_sponge_share_hp18(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    lu, sz, st = layers_a["landuse"], layers_a["sponge_zones"], layers_a["streets"]
+    assert lu["built_up"].eq(lu["code"] != "E").all()
+    built = lu[lu["built_up"]].union_all()
+    comp = sz[sz["compliant"]].union_all()
+    assert 0.40 <= comp.intersection(built).area / built.area <= 0.45
+    shares = [comp.intersection(s.intersection(built)).area / s.intersection(built).area
+              for s in st.geometry]
+    assert sum(s > 0.5 for s in shares) == 2
+    assert (sz["compliant"] == (sz["runoff_control_rate"] >= sz["target_rate"])).all()
+    district = layers_a["districts"].union_all()
+    # zones tile the district (up to the 1 cm rounding of GeoJSON coordinates)
+    assert sz.union_all().symmetric_difference(district).area < 1e-5 * district.area
+
+
+def test_recycling(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    r, co, st = layers_a["recycling_points"], layers_a["communities"], layers_a["streets"]
+    j = gpd.sjoin(r, co[["code", "street_code", "geometry"]].rename(columns={"code": "cc"}),
+                  predicate="within")
+    assert (j["cc"] == j["community_code"]).all()
+    assert j.loc[j["kind"] == "community_point", "cc"].nunique() == 58
+    assert j.loc[j["kind"] == "transfer_station", "street_code"].nunique() == 4
+    assert j.loc[j["kind"] == "two_network_point", "street_code"].nunique() == 5
+    assert (r["kind"] == "sorting_center").sum() >= 1
+    assert set(r["kind"]) <= set(CANONICAL["recycling_points"].field("kind").choices or ())
+    assert len(st) == 6
+
+
+def test_street_lights_hp17(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    sl = layers_a["streetlights"]
+    assert 5000 <= len(sl) <= 7000
+    assert 0.70 <= (sl["lamp_type"] == "LED").mean() <= 0.75
+    assert sl["street_code"].notna().all()
+
+
+def test_heating_pipes_hp_t4(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    hp = layers_a["heating_pipes"]
+    length = hp.length
+    assert 150e3 <= length.sum() <= 250e3
+    old = ((AS_OF - hp["install_year"]) > 30) & hp["renovated_year"].isna()
+    assert 0.25 <= length[old].sum() / length.sum() <= 0.35
+    assert set(hp["network"]) == {"primary", "secondary"}
+    assert hp["管段名称"].str.contains("网").all()
+
+
+def test_park_access_std_park_500(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    lu, g, p, st = (layers_a[k] for k in ("landuse", "green_spaces", "pocket_parks", "streets"))
+    res = lu[lu["code"] == "R"].union_all()
+    parks = pd.concat([
+        g[g["class"].str.startswith("G1") | (g["class"] == "G3")].geometry,
+        p[p["status"] == "existing"].geometry,
+    ])
+    reach = shapely.union_all(parks.buffer(500.0).to_numpy())
+    overall = res.intersection(reach).area / res.area
+    assert 0.75 <= overall <= 0.90
+    per_street = [res.intersection(s).intersection(reach).area / res.intersection(s).area
+                  for s in st.geometry]
+    assert min(per_street) < overall - 0.10
+
+
+def test_landuse_covers_the_district(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    lu = layers_a["landuse"]
+    district = layers_a["districts"].geometry.iloc[0]
+    assert lu.area.sum() == pytest.approx(district.area, rel=1e-6)
+    assert lu.union_all().area == pytest.approx(district.area, rel=1e-6)
+    share = lu.assign(a=lu.area).groupby("code")["a"].sum()
+    assert share.idxmax() == "R"
+    assert {"R", "A", "B", "S", "G", "E"} <= set(share.index)
+
+
+def test_roads_are_a_walkable_network(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    roads = layers_a["roads"]
+    assert roads["walkable"].mean() > 0.9
+    graph = nx.Graph()
+    for geom, length in zip(roads.geometry, roads.length, strict=True):
+        a, b = np.round(geom.coords[0], 2), np.round(geom.coords[-1], 2)
+        graph.add_edge(tuple(a), tuple(b), length=length)
+    parts = sorted(nx.connected_components(graph), key=len, reverse=True)
+    main = graph.subgraph(parts[0])
+    assert main.size(weight="length") / graph.size(weight="length") > 0.9
+    assert 1 < len(parts) < 40  # a few disconnected pieces, as in real data
+
+
+def test_facilities_for_complete_communities(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
+    f = layers_a["facilities"]
+    assert {"kindergarten", "clinic", "elderly_care", "supermarket", "community_service"} <= set(
+        f["type"]
+    )
+
+
+# ---------------------------------------------------------------- scale and CLI
+
+
+def test_scale_two_copies(run_scaled: Path) -> None:
+    lay = _manifest_layers(run_scaled)
+    d = lay["districts"]
+    assert d["code"].tolist() == ["120101", "120151"]
+    assert d.geometry.iloc[0].area == pytest.approx(d.geometry.iloc[1].area, rel=1e-9)
+    assert not d.geometry.iloc[0].intersects(d.geometry.iloc[1])
+    assert len(lay["streets"]) == 12 and len(lay["communities"]) == 128
+    assert lay["streets"]["code"].str[:6].isin(d["code"]).all()
+    for name, gdf in lay.items():
+        if "id" in gdf.columns:
+            assert gdf["id"].is_unique, name
+    b = lay["buildings"]
+    assert b["id"].str.startswith("120151").sum() > 5000
+    with rasterio.open(run_scaled / "raw/dsm_2m_cgcs2000.tif") as ds:
+        assert ds.bounds.left <= d.total_bounds[0] and ds.bounds.right >= d.total_bounds[2]
+        right = ds.read(1, window=ds.window(*d.geometry.iloc[1].bounds))
+    assert right.min() >= 3.0 and right.max() > 30.0
+
+
+def test_bad_scale_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="--scale 0"):
+        generate_sample(tmp_path, scale=0)
+    done = subprocess.run(
+        [sys.executable, "-m", "peakmap", "sample", "--out", str(tmp_path), "--scale", "99"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )
+    assert done.returncode == 1
+    assert "--scale 99" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_without_dsm(tmp_path: Path) -> None:
+    app = typer.Typer()
+    cmd_sample.register(app)
+    done = CliRunner().invoke(app, ["--out", str(tmp_path), "--seed", "5", "--no-dsm"])
+    assert done.exit_code == 0, done.output
+    man = load_manifest(tmp_path)
+    assert "dsm" not in man.rasters
+    assert not (tmp_path / "raw/dsm_2m_cgcs2000.tif").exists()
+    assert "synthetic" in done.output
