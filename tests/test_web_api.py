@@ -196,15 +196,17 @@ def test_gcj02_datum_shifts_points(client: TestClient) -> None:
 
 
 def test_zoom_aggregates_to_grid(built: Path) -> None:
-    client = client_for(built, inline_feature_limit=1, detail_zoom=16, grid_cell_px=4096)
+    client = client_for(built, aggregate_feature_limit=1, detail_zoom=16, grid_cell_px=4096)
     r = client.get("/api/layers/green_spaces?zoom=12&bbox=116,38,118,40").json()
     feats = r["features"]
     assert all(f["properties"]["_agg"] for f in feats)
     assert sum(f["properties"]["count"] for f in feats) == 2
     assert sum(f["properties"]["measure"] for f in feats) == pytest.approx(15_000.0)
-    # At the detail zoom the features themselves come back.
-    detail = client.get("/api/layers/green_spaces?zoom=17&bbox=116,38,118,40").json()
+    # At the detail zoom the features themselves come back, with the fields asked for.
+    detail = client.get("/api/layers/green_spaces?zoom=17&bbox=116,38,118,40&fields=id,class"
+                        ).json()
     assert sorted(f["properties"]["id"] for f in detail["features"]) == ["g1", "g2"]
+    assert {tuple(f["properties"]) for f in detail["features"]} == {("id", "class")}
 
 
 def test_max_features_per_request_forces_grid(built: Path) -> None:

@@ -76,6 +76,8 @@ def layer_geojson(
     zoom: Annotated[float | None, Query(ge=0, le=24, description="map zoom: simplify and "
                                         "aggregate for it; omit for full detail")] = None,
     datum: Annotated[Literal["wgs84", "gcj02"], Query(description="gcj02 for Amap")] = "wgs84",
+    fields: Annotated[str | None, Query(description="comma-separated properties to keep "
+                                        "(default: all)")] = None,
 ) -> Response:
     """Layer ``name`` as GeoJSON in WGS84 (or GCJ-02), cut to ``bbox``.
 
@@ -88,7 +90,7 @@ def layer_geojson(
     gdf = select_bbox(data.display(name, gcj02=gcj02), _bbox(bbox))
     if zoom is not None:
         too_many = len(gdf) > settings.max_features_per_request
-        coarse = zoom < settings.detail_zoom and len(gdf) > settings.inline_feature_limit
+        coarse = zoom < settings.detail_zoom and len(gdf) > settings.aggregate_feature_limit
         if too_many or coarse:
             measure = (gdf["area_m2"] if "area_m2" in gdf.columns
                        else gdf["length_m"] if "length_m" in gdf.columns else None)
@@ -97,7 +99,8 @@ def layer_geojson(
             cells.insert(0, "_agg", True)
             return Response(to_feature_collection(cells), media_type=GEOJSON_MEDIA)
         gdf = simplify_for_zoom(gdf, zoom)
-    return Response(to_feature_collection(gdf), media_type=GEOJSON_MEDIA)
+    keep = None if not fields else [f for f in fields.split(",") if f]
+    return Response(to_feature_collection(gdf, columns=keep), media_type=GEOJSON_MEDIA)
 
 
 def _upload_name(filename: str | None) -> str:

@@ -97,6 +97,7 @@ class ProjectData:
         self._metric: dict[str, gpd.GeoDataFrame] = {}
         self._records: list[dict[str, Any]] | None = None
         self._raw: list[Any] = []
+        self._info: dict[str, LayerInfo] | None = None
         self._records_error: str | None = None
 
     # -- cache -----------------------------------------------------------------
@@ -117,6 +118,7 @@ class ProjectData:
             self._metric.clear()
             self._records = None
             self._records_error = None
+            self._info = None
 
     def invalidate(self) -> None:
         """Forget every cached layer and record (after an upload)."""
@@ -134,39 +136,47 @@ class ProjectData:
             return self._project
 
     # -- layers ----------------------------------------------------------------
-    def layer_names(self) -> list[str]:
-        """Spatial layers in the store (canonical ones first, in schema order)."""
+    def _layer_table(self) -> dict[str, LayerInfo]:
+        """Every spatial layer's info, read once per stamp (canonical layers first)."""
+        with self._lock:
+            self._fresh()
+            if self._info is None:
+                self._info = self._read_layer_table()
+            return self._info
+
+    def _read_layer_table(self) -> dict[str, LayerInfo]:
         store = self.project.store
         if not store.exists():
-            return []
+            return {}
         rows = pyogrio.list_layers(store.path)
         spatial = [str(r[0]) for r in rows if r[1] is not None]
-        canon = [n for n in CANONICAL if n in spatial]
-        return canon + sorted(n for n in spatial if n not in CANONICAL)
+        names = [n for n in CANONICAL if n in spatial]
+        names += sorted(n for n in spatial if n not in CANONICAL)
+        out = {}
+        for name in names:
+            info = pyogrio.read_info(store.path, layer=name)
+            spec = CANONICAL.get(name) or CANONICAL.get(name.split("__", 1)[-1])
+            out[name] = LayerInfo(
+                name=name,
+                title_zh=spec.title_zh if spec else name,
+                title_en=spec.title_en if spec else name,
+                geometry=str(info.get("geometry_type")), features=int(info["features"]),
+                canonical=name in CANONICAL,
+            )
+        return out
+
+    def layer_names(self) -> list[str]:
+        """Spatial layers in the store (canonical ones first, in schema order)."""
+        return list(self._layer_table())
 
     def layer_info(self) -> list[LayerInfo]:
         """Name, title, geometry type and feature count of every spatial layer."""
-        store = self.project.store
-        out = []
-        for name in self.layer_names():
-            info = pyogrio.read_info(store.path, layer=name)
-            spec = CANONICAL.get(name)
-            base = name.split("__", 1)[-1]
-            base_spec = CANONICAL.get(base)
-            title_zh = spec.title_zh if spec else (base_spec.title_zh if base_spec else name)
-            title_en = spec.title_en if spec else (base_spec.title_en if base_spec else name)
-            out.append(LayerInfo(
-                name=name, title_zh=title_zh, title_en=title_en,
-                geometry=str(info.get("geometry_type")), features=int(info["features"]),
-                canonical=spec is not None,
-            ))
-        return out
+        return list(self._layer_table().values())
 
     def feature_count(self, name: str) -> int:
         """Number of features of stored layer ``name``."""
-        store = self.project.store
         self.require_layer(name)
-        return int(pyogrio.read_info(store.path, layer=name)["features"])
+        return self._layer_table()[name].features
 
     def require_layer(self, name: str) -> None:
         """Raise :class:`StoreError` unless ``name`` is a spatial layer of the store."""

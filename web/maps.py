@@ -26,6 +26,7 @@ from jinja2 import Template
 
 from web.data import ProjectData
 from web.errors import NotFoundError
+from web.geo import simplify_for_zoom, to_feature_collection
 from web.i18n import t
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
@@ -69,6 +70,8 @@ CLASS_COLORS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0"
 NO_DATA_COLOR = "#d9d9d9"
 DEFAULT_CENTER = (39.12, 117.2)
 DEFAULT_ZOOM = 14
+# Inline layers are simplified to one pixel at this zoom (≈ 1 m): invisible, but lighter.
+INLINE_SIMPLIFY_ZOOM = 17
 ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
 
 
@@ -242,8 +245,6 @@ def _add_inline(m: folium.Map, gdf: gpd.GeoDataFrame, style: LayerStyle, title: 
         },
         geometry=gdf.geometry.to_numpy(), crs=gdf.crs,
     )
-    from web.geo import to_feature_collection
-
     fc = to_feature_collection(frame)
     weight, fill, opacity = style.weight, style.fill, style.fill_opacity
 
@@ -264,10 +265,15 @@ def _add_dynamic(m: folium.Map, name: str, style: LayerStyle, title: str, *, lan
                  gcj02: bool, show: bool | None = None) -> None:
     group = folium.FeatureGroup(name=title, show=style.show if show is None else show)
     group.add_to(m)
+    wanted = list(style.tip_fields)
+    for rule in (style.category, style.ramp):
+        if rule is not None:
+            wanted += [rule["field"]] + ([rule["den"]] if rule.get("den") else [])
     config = {
         "name": name,
         "title": title,
         "url": f"/api/layers/{name}",
+        "fields": ",".join(dict.fromkeys(wanted)),
         "datum": "gcj02" if gcj02 else "wgs84",
         "style": style.as_json(),
         "tip_fields": list(style.tip_fields),
@@ -294,7 +300,8 @@ def _add_layer(m: folium.Map, data: ProjectData, name: str, settings: WebSetting
     if name == "buildings" or data.feature_count(name) > settings.inline_feature_limit:
         _add_dynamic(m, name, st, title, lang=lang, gcj02=gcj02, show=show)
     else:
-        _add_inline(m, data.display(name, gcj02=gcj02), st, title, show=show)
+        gdf = simplify_for_zoom(data.display(name, gcj02=gcj02), INLINE_SIMPLIFY_ZOOM)
+        _add_inline(m, gdf, st, title, show=show)
 
 
 def _legend_items(data: ProjectData, entries: Sequence[tuple[str, str, LayerStyle]]
@@ -437,7 +444,8 @@ def indicator_map(
                 bounds=[float(v) for v in zones.total_bounds], lang=lang, title=title,
                 extra_query=q)
     st = LayerStyle("#777777", weight=2.5, fill_opacity=0.75)
-    _add_inline(m, zones.drop(columns="_rec"), st, ind_title, show=True, colors=fills,
+    _add_inline(m, simplify_for_zoom(zones.drop(columns="_rec"), INLINE_SIMPLIFY_ZOOM), st,
+                ind_title, show=True, colors=fills,
                 tips=tips, stroke=stroke)
     lows = [None, *bins[:-1]]
     items = [(palette[i], f"{_fmt(lo) if lo is not None else '≤'} – {_fmt(hi)} {unit}"

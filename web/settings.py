@@ -37,12 +37,15 @@ class WebSettings(BaseSettings):
         Largest accepted upload in MiB; larger ones are refused with HTTP 413.
     inline_feature_limit
         Layers with more features than this are not inlined in map pages: a small script
-        loads them by bounding box and zoom from ``/api/layers/{name}``.
+        loads them by bounding box and zoom from ``/api/layers/{name}``, so the page stays
+        small whatever the data size.
     detail_zoom
-        From this zoom on, large polygon layers are sent feature by feature; below it they
-        are aggregated to a grid of cells.
+        Below this zoom, a view holding more than ``aggregate_feature_limit`` features of
+        a layer gets a grid summary instead of the features.
+    aggregate_feature_limit
+        See ``detail_zoom``.
     max_features_per_request
-        Above this many features in a bounding box the API aggregates to a grid.
+        Above this many features in a bounding box the API aggregates at any zoom.
     grid_cell_px
         Size of an aggregation cell, in screen pixels at the requested zoom.
     classes
@@ -60,9 +63,10 @@ class WebSettings(BaseSettings):
     custom_tiles_url: str | None = None
     custom_tiles_attribution: str = "custom tiles"
     max_upload_mb: float = Field(default=200.0, gt=0)
-    inline_feature_limit: int = Field(default=1500, ge=0)
+    inline_feature_limit: int = Field(default=200, ge=0)
     detail_zoom: int = Field(default=16, ge=0, le=22)
-    max_features_per_request: int = Field(default=4000, ge=1)
+    aggregate_feature_limit: int = Field(default=4000, ge=0)
+    max_features_per_request: int = Field(default=10000, ge=1)
     grid_cell_px: int = Field(default=48, ge=4)
     classes: int = Field(default=5, ge=2, le=9)
     classifier: str = "FisherJenks"

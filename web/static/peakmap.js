@@ -74,7 +74,8 @@
       var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
         .map(function (v) { return v.toFixed(6); }).join(',');
       var mine = ++seq;
-      var url = cfg.url + '?bbox=' + bbox + '&zoom=' + map.getZoom() + '&datum=' + cfg.datum;
+      var url = cfg.url + '?bbox=' + bbox + '&zoom=' + map.getZoom() + '&datum=' + cfg.datum +
+        '&fields=' + encodeURIComponent(cfg.fields);
       fetch(url).then(function (r) {
         if (!r.ok) { throw new Error(cfg.name + ': HTTP ' + r.status); }
         return r.json();
