@@ -37,6 +37,7 @@ from gis.network import (
     OFF_NETWORK,
     REACHED,
     TOO_FAR,
+    Snapped,
     WalkGraph,
     boundary_access_points,
     snap_to_graph,
@@ -101,7 +102,8 @@ class WalkOptions:
     demand_snap : float
         Demand points farther than this from every road are reported off-network (m).
     entrance_snap : float
-        Facility access points farther than this from every road are not used (m).
+        Boundary access points of polygon facilities farther than this from every road are
+        not used (m). Point facilities snap like demand, within ``demand_snap``.
     access_spacing : float
         Spacing of access points along a polygon facility's boundary (m).
     grid_spacing : float
@@ -436,8 +438,15 @@ def _walk_point_distance(
         cls = np.flatnonzero(radii == r)
         poly_idx, pt_idx = cls[polygon[cls]], cls[~polygon[cls]]
         access, _ = boundary_access_points(facilities[poly_idx], spacing=opts.access_spacing)
-        src_pts = np.concatenate([access, facilities[pt_idx]])
-        source = snap_to_graph(graph, src_pts, max_distance=opts.entrance_snap)
+        # polygon entrances must lie near a road; a point facility (a door inside a block)
+        # is reached like a home, from the nearest road within the demand snapping distance
+        a = snap_to_graph(graph, access, max_distance=opts.entrance_snap)
+        b = snap_to_graph(graph, facilities[pt_idx], max_distance=opts.demand_snap)
+        source = Snapped(
+            np.concatenate([a.edge, b.edge]),
+            np.concatenate([a.t, b.t]),
+            np.concatenate([a.offset, b.offset]),
+        )
         res = walk_distances(graph, source, target, limit=float(r))
         covered |= res.distance <= r + LIMIT_SLACK
         nearest = np.minimum(nearest, res.distance)

@@ -168,6 +168,15 @@ def test_polygon_facility_entrances_in_walking_mode():
     assert cov.covered[0]
 
 
+def test_point_facility_inside_a_block_snaps_like_a_home():
+    # a recycling point 100 m from the road (beyond the 50 m entrance snap of park edges):
+    # home at (200, 10) walks 10 + 200 + 100 = 310 m
+    g = graph_from_lines([LineString([(-100, 0), (600, 0)])])
+    cov = point_coverage([Point(200, 10)], [Point(0, 100)], [400.0], mode="walk", graph=g)
+    assert cov.distance[0] == pytest.approx(310.0)
+    assert cov.covered[0]
+
+
 def test_unknown_mode_rejected():
     with pytest.raises(ValueError, match="distance mode"):
         area_coverage([box(0, 0, 1, 1)], [Point(0, 0)], [1.0], mode="fly")
