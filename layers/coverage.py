@@ -271,7 +271,7 @@ def _graph(ctx: MetricContext) -> WalkGraph:
         params = _params(ctx)
         roads = read_layer(ctx, "roads")
         if params["walkable_only"] and "walkable" in roads.columns:
-            roads = roads[roads["walkable"].map(lambda v: v is not False and v != 0)]
+            roads = roads[roads["walkable"].astype(object).ne(False).to_numpy()]
         if len(roads) == 0:
             raise NoData("layer roads has no walkable road")
         ctx.cache["coverage:graph"] = graph_from_lines(

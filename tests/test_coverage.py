@@ -364,6 +364,14 @@ def test_unreachable_demand_is_reported(tiny):
     assert "40 on network parts without facilities" in text
 
 
+def test_roads_marked_not_walkable_are_left_out(tmp_path):
+    roads = tiny_layers()["roads"]
+    roads = [{**roads[0], "walkable": False}, {**roads[1], "walkable": True}]
+    p = make_project(tmp_path, change={"roads": roads})
+    walk = run(p, {"preset": "garden_city", "weight": "households", "mode": "walk"})
+    assert walk["D"] == pytest.approx(0.0)
+
+
 def test_recycling_points_households(tiny):
     # community points only (r2 is a transfer station): B1 0 m, B4 170 m, B2 250 m in; B3 out
     params = {"target": "points", "layer": "recycling_points",
