@@ -14,20 +14,27 @@ from rich.table import Table
 from layers.build import BuildError, BuildReport, build_project
 
 
+def _short_crs(name: str) -> str:
+    return name.removeprefix("EPSG:")
+
+
 def summary_table(report: BuildReport) -> Table:
-    """The per-layer summary a planner reads after a build."""
-    table = Table(title=f"构建结果 Build summary — store {report.store} ({report.metric_crs})")
+    """The per-layer summary a planner reads after a build (fits 80 columns)."""
+    table = Table(
+        title=f"构建结果 Build summary: {report.store.name}, metric CRS {report.metric_crs}",
+        caption="读取/修复/丢弃/入库 = features read / repaired / dropped / stored; "
+        "CRS as EPSG codes where they have one",
+    )
     for col, justify in (
-        ("图层 layer", "left"), ("来源 source", "left"), ("读取 read", "right"),
-        ("修复 repaired", "right"), ("丢弃 dropped", "right"), ("入库 stored", "right"),
-        ("坐标系 CRS in → out", "left"), ("说明 notes", "left"),
+        ("图层 layer", "left"), ("来源 source", "left"), ("读取", "right"),
+        ("修复", "right"), ("丢弃", "right"), ("入库", "right"), ("CRS", "left"),
     ):
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in report.layers:
         table.add_row(
-            r.name, r.source, f"{r.features_read:,}", str(r.repaired), str(r.dropped),
-            f"{r.features_stored:,}" if r.features_stored else "-",
-            f"{r.crs_in} → {r.crs_out}", "; ".join(r.notes),
+            r.name, Path(r.source).name, f"{r.features_read:,}", str(r.repaired),
+            str(r.dropped), f"{r.features_stored:,}" if r.features_stored else "-",
+            f"{_short_crs(r.crs_in)}→{_short_crs(r.crs_out)}",
         )
     return table
 
@@ -64,6 +71,9 @@ def build(
             console.print(f"[red]build failed: {len(e.errors)} problem(s); the store is unchanged")
             raise typer.Exit(1) from e
     console.print(summary_table(report))
+    for r in report.layers:
+        for note in r.notes:
+            console.print(f"  {r.name}: {note}", highlight=False)
     for line in report.steps:
         console.print(f"  {line}", highlight=False)
 

@@ -107,7 +107,8 @@ def test_cli_build_prints_summary(
     root = fx.write_project(tmp_path / "p")
     assert run_cli("build", str(root), "--no-steps") == 0
     out = capsys.readouterr().out
-    assert "green_spaces" in out and "GCJ-02 → EPSG:4548" in out
+    assert "green_spaces" in out and "GCJ-02→4548" in out
+    assert "green_spaces: repaired invalid geometry: g2" in out
 
 
 # --- the bad-input corpus -----------------------------------------------------------------
