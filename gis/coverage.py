@@ -18,6 +18,12 @@ Two distance modes share one demand model so that they can be compared:
 Overlapping radii are never counted twice: covered area is the area of the piece inside the
 *union* of the buffers that touch it.
 
+Walking mode needs a :class:`gis.network.WalkGraph`. Facilities reach the network through
+access points: a polygon (a park) through points sampled along its boundary every
+``access_spacing`` metres that lie within ``entrance_snap`` of a road; a point facility, and
+every demand point, through the nearest road within ``demand_snap``. Demand that cannot be
+reached is reported by reason (off the network, disconnected), not dropped.
+
 The functions take and return plain arrays (shapely geometries, numpy numbers) in a metric
 CRS; :mod:`layers.coverage` adapts them to the project's layers and indicators.
 """
@@ -67,8 +73,6 @@ GeomArray = NDArray[np.object_]
 
 #: Segments per quarter circle of a buffer: 128-gon, area 0.04 % under the true circle.
 QUAD_SEGS = 32
-#: Relative tolerance under which a piece counts as wholly inside a buffer.
-_FULL = 1.0 - 1e-12
 
 
 @dataclass(frozen=True)
