@@ -146,3 +146,26 @@ def test_tiled_equals_one_pass(raster_and_polys: Fixture) -> None:
 def test_missing_raster_file(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match=r"nope\.tif"):
         zonal_stats_path(tmp_path / "nope.tif", [shapely.box(0, 0, 1, 1)])
+
+
+def test_fractions_match_shapely_on_holes_and_multipolygons() -> None:
+    """Brute force: every pixel box intersected with every polygon by GEOS."""
+    tf = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 10.0)
+    ring = shapely.Polygon(
+        [(1.3, 1.1), (8.7, 1.9), (8.2, 8.6), (1.1, 8.3)],
+        holes=[[(3.2, 3.3), (6.1, 3.9), (5.5, 6.4)]],
+    )
+    multi = shapely.MultiPolygon(
+        [shapely.box(0.2, 0.2, 0.9, 0.7), shapely.Point(9.0, 9.0).buffer(0.8, quad_segs=4)]
+    )
+    tri = shapely.Polygon([(2.5, 9.7), (9.9, 9.2), (5.0, 8.8)])  # clockwise input
+    geoms = [ring, multi, tri]
+    w = coverage_weights(geoms, transform=tf, shape=(10, 10))
+    got = np.zeros((3, 100))
+    np.add.at(got, (w.poly, w.pixel), w.weight)
+    rows, cols = np.divmod(np.arange(100), 10)
+    boxes = shapely.box(cols, 10 - rows - 1, cols + 1, 10 - rows)
+    for i, g in enumerate(geoms):
+        want = shapely.area(shapely.intersection(boxes, g))
+        np.testing.assert_allclose(got[i], want, atol=1.0 / 128)
+        assert got[i].sum() == pytest.approx(g.area, rel=1e-3)

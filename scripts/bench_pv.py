@@ -1,0 +1,189 @@
+"""Benchmark the rooftop PV pipeline and its zonal step.
+
+1. Whole pipeline (``layers.rooftop_pv.build_step``: sun sample, irradiation raster with
+   shading, per-roof suitability and yield, store update) on the built Heping sample and on
+   ``K`` copies of it side by side (DSM tiled, footprints shifted); each run in a child
+   process so its peak memory (max RSS) is its own.
+2. The zonal step (annual irradiation summed per footprint) on the sample: ``gis.zonal``
+   (exact fractions, in memory and tiled from the file; centre rule) against exactextract and
+   rasterstats, same raster and footprints, same run.
+
+Usage: ``.venv/bin/python scripts/bench_pv.py [--scales 1 10] [--large-step 180]``.
+The sample is built into a temporary directory (the committed ``data/heping`` is not touched).
+Larger copies use a coarser sun sampling (``--large-step`` minutes) to keep the run short;
+the table says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "heping"
+
+
+def _child(project_dir: Path) -> None:
+    """Run the PV step on one project; print times and peak memory as JSON."""
+    from layers import rooftop_pv
+    from layers.project import Project
+
+    project = Project(project_dir)
+    t0 = time.perf_counter()
+    summary = rooftop_pv.build_step(project)
+    total = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": total, "rss_mb": rss_mb, "summary": summary}))
+
+
+def _build_sample(work: Path) -> Path:
+    from layers import build
+
+    dest = work / "heping"
+    shutil.copytree(SAMPLE, dest, ignore=shutil.ignore_patterns("build"))
+    build.POST_BUILD_STEPS = ()  # ingest only; the PV step is timed on its own
+    build.build_project(dest)
+    return dest
+
+
+def _with_step(project: Path, step_minutes: float) -> None:
+    text = (project / "project.toml").read_text(encoding="utf-8")
+    if "[params.pv]" not in text:
+        text += f"\n[params.pv]\nstep_minutes = {step_minutes:g}\n"
+        (project / "project.toml").write_text(text, encoding="utf-8")
+
+
+def _copies(sample: Path, work: Path, k: int) -> Path:
+    """``k`` copies of the built sample side by side: DSM tiled east, footprints shifted."""
+    import geopandas as gpd
+    import pandas as pd
+    import rasterio
+    import shapely
+
+    dest = work / f"x{k}"
+    (dest / "build").mkdir(parents=True)
+    shutil.copy(sample / "project.toml", dest / "project.toml")
+    shutil.copy(sample / "targets.toml", dest / "targets.toml")
+    for extra in sample.glob("*.toml"):
+        shutil.copy(extra, dest / extra.name)
+    with rasterio.open(sample / "build" / "dsm.tif") as src:
+        z = src.read(1)
+        profile = src.profile.copy()
+        width_m = src.width * src.transform.a
+    profile.update(width=z.shape[1] * k, tiled=True, blockxsize=256, blockysize=256,
+                   compress="deflate")
+    with rasterio.open(dest / "build" / "dsm.tif", "w", **profile) as out:
+        out.write(np.tile(z, (1, k)), 1)
+    b = gpd.read_file(sample / "build" / "peakmap.gpkg", layer="buildings")
+    parts = []
+    for i in range(k):
+        c = b.copy()
+        c["id"] = c["id"].astype(str) + f"-{i}"
+        c.geometry = shapely.transform(c.geometry.values, lambda xy, d=i * width_m: xy + [d, 0])
+        parts.append(c)
+    allb = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=b.crs)
+    allb.to_file(dest / "build" / "peakmap.gpkg", layer="buildings")
+    return dest
+
+
+def _run_child(project: Path) -> dict[str, float | str]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(project)], check=True, capture_output=True,
+        text=True, cwd=ROOT,
+    )
+    result: dict[str, float | str] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _zonal(project: Path) -> list[tuple[str, float, float, float]]:
+    import exactextract
+    import geopandas as gpd
+    import rasterio
+    from rasterstats import zonal_stats as rs_zonal
+
+    from gis.zonal import zonal_stats, zonal_stats_path
+
+    tif = project / "build" / "solar_irradiation.tif"
+    b = gpd.read_file(project / "build" / "peakmap.gpkg", layer="buildings")
+    geoms = np.asarray(b.geometry.values, dtype=object)
+    with rasterio.open(tif) as ds:
+        band = ds.read(1)
+        tf = ds.transform
+
+    rows: list[tuple[str, float, float, float]] = []
+    t0 = time.perf_counter()
+    ref = exactextract.exact_extract(str(tif), b[["geometry"]], ["sum"], output="pandas")
+    t_ee = time.perf_counter() - t0
+    ref_sum = ref.filter(like="band_1").iloc[:, 0].to_numpy()
+
+    def add(name: str, seconds: float, sums: np.ndarray) -> None:
+        rel = np.abs(sums / ref_sum - 1.0)
+        rows.append((name, seconds, float(np.nanmax(rel)), float(np.nanmedian(rel))))
+
+    add("exactextract 0.3 (reference)", t_ee, ref_sum)
+    t0 = time.perf_counter()
+    ours = zonal_stats(band, geoms, transform=tf)
+    add("gis.zonal exact, in memory", time.perf_counter() - t0, ours["sum"].to_numpy())
+    t0 = time.perf_counter()
+    tiled = zonal_stats_path(tif, geoms, tile_px=512)
+    add("gis.zonal exact, tiled 512 px from file", time.perf_counter() - t0,
+        tiled["sum"].to_numpy())
+    t0 = time.perf_counter()
+    centre = zonal_stats(band, geoms, transform=tf, rule="centre")
+    add("gis.zonal centre rule, in memory", time.perf_counter() - t0, centre["sum"].to_numpy())
+    t0 = time.perf_counter()
+    rs = rs_zonal(list(geoms), str(tif), stats=["sum"], band=1, nodata=np.nan)
+    add("rasterstats 0.21 (centre rule)", time.perf_counter() - t0,
+        np.array([r["sum"] if r["sum"] is not None else np.nan for r in rs], dtype=float))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--large-step", type=float, default=180.0,
+                        help="sun sampling step (minutes) for scales above 1")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_pv_") as tmp:
+        work = Path(tmp)
+        sample = _build_sample(work)
+        print("## Rooftop PV pipeline (layers.rooftop_pv.build_step)\n")
+        print("| copies | DSM pixels | roofs | sun step (min) | time (s) | peak RSS (MB) | result |")
+        print("|---:|---:|---:|---:|---:|---:|---|")
+        for k in args.scales:
+            step = 60.0 if k == 1 else args.large_step
+            project = sample if k == 1 else _copies(sample, work, k)
+            _with_step(project, step)
+            res = _run_child(project)
+            import rasterio
+
+            with rasterio.open(project / "build" / "dsm.tif") as ds:
+                pixels = ds.width * ds.height
+            roofs = str(res["summary"]).split(" roofs")[0].rsplit(" ", 1)[-1]
+            print(f"| {k} | {pixels:,} | {roofs} | {step:g} | {float(res['seconds']):.1f} | "
+                  f"{float(res['rss_mb']):.0f} | {res['summary']} |", flush=True)
+        print("\n## Zonal step: annual irradiation summed per footprint (sample)\n")
+        print("| method | time (s) | ratio to gis.zonal exact | max rel. diff vs exactextract "
+              "| median rel. diff |")
+        print("|---|---:|---:|---:|---:|")
+        rows = _zonal(sample)
+        base = rows[1][1]
+        for name, sec, mx, med in rows:
+            print(f"| {name} | {sec:.2f} | {sec / base:.1f}× | {mx:.2e} | {med:.2e} |")
+
+
+if __name__ == "__main__":
+    main()
