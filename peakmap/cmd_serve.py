@@ -25,7 +25,7 @@ def serve(
     settings = WebSettings()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings.model_copy(update=overrides)
-    app = create_app(project, settings=settings)
+    app = create_app(project, settings=settings, warm=True)
     typer.echo(f"peakmap: serving {project} on http://{settings.host}:{settings.port}/")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from gis._errors import PeakmapError
 from web import api, pages
 from web.data import ProjectData, RecordsFn
 from web.errors import add_exception_handlers
@@ -25,11 +28,17 @@ def leaflet_dir() -> Path:
     return Path(xs_leaflet.BASE_DIR)
 
 
+def _warm(data: ProjectData) -> None:
+    with contextlib.suppress(PeakmapError):
+        data.records()
+
+
 def create_app(
     project_dir: Path | str,
     *,
     settings: WebSettings | None = None,
     records_fn: RecordsFn | None = None,
+    warm: bool = False,
 ) -> FastAPI:
     """Build the web app of one project.
 
@@ -41,6 +50,9 @@ def create_app(
         Defaults come from the ``PEAKMAP_*`` environment variables.
     records_fn : callable, optional
         Replaces the indicator engine (tests).
+    warm : bool, keyword-only
+        Compute the indicator records in a background thread right away, so the first
+        dashboard request does not wait for them.
 
     Returns
     -------
@@ -53,6 +65,8 @@ def create_app(
     app.state.data = ProjectData(Path(project_dir), records_fn=records_fn)
     _ = app.state.data.project  # fail early on a missing directory or a bad manifest
     add_exception_handlers(app)
+    if warm:
+        threading.Thread(target=_warm, args=(app.state.data,), daemon=True).start()
 
     @app.middleware("http")
     async def limit_upload(request: Request,

@@ -150,11 +150,14 @@ def _header(lang: str, basemap: str, settings: WebSettings, title: str,
     )
 
 
-def _legend(title: str, items: Sequence[tuple[str, str]], notes: Sequence[str] = ()) -> str:
+def _legend(title: str, items: Sequence[tuple[str, str]], notes: Sequence[str] = (),
+            *, open_: bool = True) -> str:
     rows = "".join(f'<div><span class="sw" style="background:{html.escape(c)}"></span>'
                    f"{html.escape(label)}</div>" for c, label in items)
     ps = "".join(f"<p>{html.escape(n)}</p>" for n in notes)
-    return f'<div class="pm-legend" id="pm-legend"><h4>{html.escape(title)}</h4>{rows}{ps}</div>'
+    state = " open" if open_ else ""
+    return (f'<details class="pm-legend" id="pm-legend"{state}><summary><b>'
+            f"{html.escape(title)}</b></summary>{rows}{ps}</details>")
 
 
 def new_map(
@@ -282,7 +285,18 @@ def _add_dynamic(m: folium.Map, name: str, style: LayerStyle, title: str, *, lan
     m.add_child(_DynamicLayer(m.get_name(), group.get_name(), config))
 
 
+# Titles of layers the analyses write (not canonical); others show their base layer's title.
+DERIVED_TITLES: dict[str, tuple[str, str]] = {
+    "uncovered_residential": ("公园服务半径外的居住用地", "Residential land outside park reach"),
+}
+
+
 def _layer_title(data: ProjectData, name: str, lang: str) -> str:
+    if name in DERIVED_TITLES:
+        zh, en = DERIVED_TITLES[name]
+        return zh if lang == "zh" else en
+    if "uncovered" in name:
+        return f"{t('uncovered', lang)}: {name}"
     for info in data.layer_info():
         if info.name == name:
             base = info.title_zh if lang == "zh" else info.title_en
@@ -344,7 +358,7 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02)
         entries.append((name, _layer_title(data, name, lang), style_for(name)))
     legend = _legend(t("legend", lang), _legend_items(data, entries),
-                     [t("synthetic_note", lang)])
+                     [t("synthetic_note", lang)], open_=False)
     return _render(m, legend)
 
 
@@ -477,6 +491,10 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
     gap_layers = [n for n in names if "uncovered" in n]
     proposals = [n for n in names if n.startswith("proposal__")]
     bases = [n.split("__", 1)[1] for n in proposals if n.split("__", 1)[1] in names]
+    context = [n for n in ("green_spaces", "pocket_parks", "recycling_points")
+               if n in names and n not in bases]
+    for name in context:
+        _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=False)
     for name in [*bases, *gap_layers, *proposals]:
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=True)
         entries.append((name, _layer_title(data, name, lang), style_for(name)))

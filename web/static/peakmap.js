@@ -8,7 +8,6 @@
   function key(v) { return v === null || v === undefined ? '' : String(v); }
 
   function colorOf(props, st) {
-    if (props._agg) { return st.agg_color; }
     if (st.category) {
       var raw = key(props[st.category.field]);
       if (st.category.prefix) { raw = raw.substring(0, st.category.prefix); }
@@ -58,15 +57,17 @@
   window.peakmapDynamicLayer = function (map, group, cfg) {
     var seq = 0;
     var st = cfg.style;
+    var maxCount = 1;
     function style(f) {
-      var c = colorOf(f.properties, st);
-      return {
-        color: f.properties._agg ? st.agg_color : (st.fill ? st.stroke || c : c),
-        weight: f.properties._agg ? 0.5 : st.weight,
-        fill: f.properties._agg ? true : st.fill,
-        fillColor: c,
-        fillOpacity: f.properties._agg ? Math.min(0.85, 0.15 + 0.1 * Math.log(1 + f.properties.count)) : st.fill_opacity
-      };
+      var p = f.properties;
+      if (p._agg) {
+        // Grid summary: the layer's colour, darker where more features fall in the cell.
+        return { stroke: false, fill: true, fillColor: st.color,
+                 fillOpacity: 0.1 + 0.6 * p.count / maxCount };
+      }
+      var c = colorOf(p, st);
+      return { color: st.fill ? st.stroke || c : c, weight: st.weight, fill: st.fill,
+               fillColor: c, fillOpacity: st.fill_opacity };
     }
     function load() {
       if (!map.hasLayer(group)) { return; }
@@ -81,6 +82,10 @@
         return r.json();
       }).then(function (fc) {
         if (mine !== seq) { return; }
+        maxCount = 1;
+        fc.features.forEach(function (f) {
+          if (f.properties._agg) { maxCount = Math.max(maxCount, f.properties.count); }
+        });
         group.clearLayers();
         L.geoJSON(fc, {
           style: style,
