@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from gis._errors import InputFileError
 from gis.crs import gcj02_to_wgs84
 from layers.manifest import load_manifest
-from layers.sample import generate_sample
+from layers.sample import generate_district, generate_sample
 from layers.sample.outline import STREETS, outline_metric, outline_wgs84
 from layers.sample.project_files import CATALOG_DIR
 from layers.schema import CANONICAL
@@ -252,6 +252,10 @@ def test_buildings(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
     assert b.loc[b["use"] != "residential", "households"].isna().all()
     assert (b["height_m"] > b["floors"] * 2.7).all()
     assert b["large_mall"].sum() > 5 and (b["green_mall"] <= b["large_mall"]).all()
+    # installed rooftop PV (TJ-PV50): on some new public/industrial roofs, never beyond the roof
+    assert (b["pv_area_m2"] <= b.area * 0.81).all()
+    new_pub = b[(b["built_year"] >= 2021) & (b["public_institution"] | (b["use"] == "industrial"))]
+    assert 0.1 < (new_pub["pv_area_m2"] > 0).mean() < 0.9
     assert b["public_institution"].eq(
         b["use"].isin(["government", "public", "school", "hospital"])
     ).all()
@@ -401,3 +405,24 @@ def test_cli_without_dsm(tmp_path: Path) -> None:
     assert "dsm" not in man.rasters
     assert not (tmp_path / "raw/dsm_2m_cgcs2000.tif").exists()
     assert "synthetic" in done.output
+
+
+@pytest.mark.parametrize("seed", [1, 6])
+def test_aims_hold_for_other_seeds(seed: int) -> None:
+    lay = generate_district(0, seed).layers
+    g, p, lu, st = (lay[k] for k in ("green_spaces", "pocket_parks", "landuse", "streets"))
+    district = lay["districts"].geometry.iloc[0]
+    counted = pd.concat([g[g["class"] != "G3"].geometry, p[p["status"] == "existing"].geometry])
+    assert 1.55e6 <= shapely.union_all(counted.to_numpy()).intersection(district).area <= 1.60e6
+    built = lu[lu["built_up"]].union_all()
+    sz = lay["sponge_zones"]
+    assert 0.40 <= sz[sz["compliant"]].union_all().intersection(built).area / built.area <= 0.45
+    res = lu[lu["code"] == "R"].union_all()
+    parks = pd.concat([g[g["class"].str.match(r"G1|G3")].geometry,
+                       p[p["status"] == "existing"].geometry])
+    reach = shapely.union_all(parks.buffer(500.0).to_numpy())
+    assert 0.75 <= res.intersection(reach).area / res.area <= 0.90
+    assert 6000 <= len(lay["buildings"]) <= 9000
+    assert 5000 <= len(lay["streetlights"]) <= 7000
+    assert 150e3 <= lay["heating_pipes"].length.sum() <= 250e3
+    assert len(st) == 6 and len(lay["communities"]) == 64

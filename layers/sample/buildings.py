@@ -59,6 +59,9 @@ P_PREFAB_NEW = 0.85
 P_GREEN_MALL = 0.35
 P_THRIFTY = 0.75
 P_GROUND_COMMERCIAL = 0.05
+P_PV_NEW_PUBLIC = 0.45  # new public-institution and industrial buildings with rooftop PV
+P_PV_OTHER = 0.03
+PV_ROOF_FRACTION = (0.4, 0.8)
 
 
 @dataclass
@@ -248,6 +251,12 @@ def make_buildings(
         rng.choice(len(GREEN_GRADES), size=int(recent.sum()), p=GREEN_GRADE_WEIGHTS_RECENT)
     ]
     gov = use == "government"
+    public = np.isin(use, PUBLIC_INSTITUTION_USES)
+    pv_target = new & (public | (use == "industrial"))
+    has_pv = rng.random(n) < np.where(pv_target, P_PV_NEW_PUBLIC, P_PV_OTHER)
+    pv_area = np.where(
+        has_pv, np.round(shapely.area(geom) * rng.uniform(*PV_ROOF_FRACTION, size=n), 1), 0.0
+    )
     return gpd.GeoDataFrame(
         {
             "use": use,
@@ -257,13 +266,14 @@ def make_buildings(
             "floor_area_m2": floor_area,
             "households": households,
             "retrofit_year": retrofit,
-            "public_institution": np.isin(use, PUBLIC_INSTITUTION_USES),
+            "public_institution": public,
             "green_building": grade,
             "prefab": new & (rng.random(n) < P_PREFAB_NEW),
             "five_step": new & (rng.random(n) < P_FIVE_STEP_NEW),
             "large_mall": mall,
             "green_mall": mall & (rng.random(n) < P_GREEN_MALL),
             "thrifty_agency": gov & (rng.random(n) < P_THRIFTY),
+            "pv_area_m2": pv_area,
             "block": blk,
         },
         geometry=geom,

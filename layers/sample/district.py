@@ -54,6 +54,8 @@ PARK_COVER_AIM = (0.80, 0.86)
 PARK_COVER_SLACK = 0.02
 EXTRA_PARK_AREA_M2 = (3000.0, 40000.0)
 COMMUNITY_PARK_M2 = 10000.0
+MAX_EXTRA_PARKS = 10
+UNDERSERVED_MARGIN = 0.12
 GREEN_AREA_AIM_M2 = (1_555_000.0, 1_595_000.0)
 P_RENOVATED = 0.15
 PARK_BUILT_YEARS = (1950, 2021)
@@ -227,24 +229,35 @@ def generate_district(
                       for i in range(len(pocket))]
 
     report("parks")
-    cand = np.flatnonzero(
+    # extra parks by greedy max cover: first outside the underserved street, then inside it
+    # only while that street stays clearly below the district
+    ok = (
         np.isin(blocks["code"].to_numpy(), ("R", "B", "U", "W", "S"))
-        & (bstreet != UNDERSERVED_STREET)
         & (barea >= EXTRA_PARK_AREA_M2[0]) & (barea <= EXTRA_PARK_AREA_M2[1])
+        & ~np.isin(np.arange(len(blocks)), lot_block[used])
     )
+    reach = {int(j): cover.reach(bgeom[j]) for j in np.flatnonzero(ok)}
     n_extra = 0
-    for j in rng.permutation(cand):
-        if cover.share() >= cover_aim:
-            break
-        if np.isin(lot_block[used], j).any():
-            continue
-        if blocks.loc[j, "code"] == "R":
-            cover.drop_block(j)
-        blocks.loc[j, ["code", "subcode"]] = ["G", "G1"]
-        klass[j] = "G12" if barea[j] >= COMMUNITY_PARK_M2 else "G14"
-        gname[j] = f"{PARK_NAME_STEMS[n_extra % len(PARK_NAME_STEMS)]}公园"
-        cover.add(bgeom[j])
-        n_extra += 1
+    for inside_underserved in (False, True):
+        options = [j for j in reach if (bstreet[j] == UNDERSERVED_STREET) == inside_underserved]
+        while options and n_extra < MAX_EXTRA_PARKS and cover.share() < cover_aim:
+            gains = np.array([cover.gain(reach[j]) for j in options])
+            j = options.pop(int(np.argmax(gains)))
+            if gains.max() == 0:
+                break
+            after = cover.share(reach[j])
+            if after > cover_aim + PARK_COVER_SLACK or (
+                inside_underserved
+                and cover.street_share(UNDERSERVED_STREET, reach[j]) > after - UNDERSERVED_MARGIN
+            ):
+                continue
+            if blocks.loc[j, "code"] == "R":
+                cover.drop_block(j)
+            blocks.loc[j, ["code", "subcode"]] = ["G", "G1"]
+            klass[j] = "G12" if barea[j] >= COMMUNITY_PARK_M2 else "G14"
+            gname[j] = f"{PARK_NAME_STEMS[n_extra % len(PARK_NAME_STEMS)]}公园"
+            cover.add(bgeom[j])
+            n_extra += 1
     now_green = blocks["code"].to_numpy() == "G"
     buildings = buildings[~now_green[buildings["block"].to_numpy()]].reset_index(drop=True)
 

@@ -100,6 +100,18 @@ class ResidentialCover:
         n = self.active.sum()
         return float((cov & self.active).sum() / n) if n else 0.0
 
+    def gain(self, idx: NDArray[np.int64]) -> int:
+        """Number of active points not yet covered among ``idx``."""
+        return int((self.active[idx] & ~self.covered[idx]).sum())
+
+    def street_share(self, code: str, extra: NDArray[np.int64] | None = None) -> float:
+        """Covered share of the active points of street ``code`` (with ``extra`` covered)."""
+        cov = self.covered.copy()
+        if extra is not None:
+            cov[extra] = True
+        sel = self.active & (self.street == code)
+        return float(cov[sel].mean()) if sel.any() else 0.0
+
     def add(self, geom: BaseGeometry) -> None:
         """Mark the points within reach of ``geom`` as covered."""
         self.covered[self.reach(geom)] = True

@@ -30,6 +30,7 @@ OLD_AGE_YEARS = 30
 PIPE_OFFSET_M = 4.0
 PIPE_FIRST_YEAR = 1965
 P_OLD_RENEWED = 0.30
+RENEWAL_YEARS = (2010, AS_OF_YEAR + 1)
 MAIN_DIAMETERS_MM = (300.0, 400.0, 500.0, 600.0, 700.0)
 SECONDARY_DIAMETERS_MM = (100.0, 150.0, 200.0, 250.0)
 BRANCH_DIAMETERS_MM = (50.0, 65.0, 80.0, 100.0)
@@ -208,7 +209,7 @@ def heating_pipes(
     )
     renewed = ~old & (rng.random(len(geoms)) < P_OLD_RENEWED)
     install[renewed] = rng.integers(PIPE_FIRST_YEAR, last_old + 1, size=int(renewed.sum()))
-    renovated = np.where(renewed, rng.integers(2005, AS_OF_YEAR, size=len(geoms)), -1)
+    renovated = np.where(renewed, rng.integers(*RENEWAL_YEARS, size=len(geoms)), -1)
     return gpd.GeoDataFrame(
         {
             "network": network,

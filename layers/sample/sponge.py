@@ -21,6 +21,7 @@ RELAX_ITERATIONS = 3
 PILOT_STREETS = ("120101002", "120101003")
 PILOT_SHARE_AIM = (0.54, 0.62)
 OTHER_STREET_MAX_SHARE = 0.48
+PILOT_MIN_SHARE = 0.51
 DISTRICT_SHARE_AIM = (0.415, 0.44)
 TARGET_RATE_PCT = 75.0
 COMPLIANT_RATE_ABOVE = (0.0, 12.0)
@@ -81,7 +82,19 @@ def sponge_zones(
             continue
         trial = compliant.copy()
         trial[z] = True
-        if np.all(shares(trial)[~pilot] <= OTHER_STREET_MAX_SHARE):
+        if np.all(shares(trial)[~pilot] <= OTHER_STREET_MAX_SHARE) and (
+            area[trial].sum() / total <= DISTRICT_SHARE_AIM[1]
+        ):
+            compliant = trial
+    # the pilot streets may have overshot the district aim: drop zones they can spare
+    for z in rng.permutation(np.flatnonzero(compliant)):
+        if area[compliant].sum() / total <= DISTRICT_SHARE_AIM[1]:
+            break
+        trial = compliant.copy()
+        trial[z] = False
+        if np.all(shares(trial)[pilot] > PILOT_MIN_SHARE) and (
+            area[trial].sum() / total >= DISTRICT_SHARE_AIM[0]
+        ):
             compliant = trial
     n = len(zones)
     rate = np.where(
