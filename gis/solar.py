@@ -89,6 +89,8 @@ MINUTES_PER_HOUR = 60.0
 HOURS_PER_YEAR = 8760.0
 # Height tolerance (m) before a pixel counts as shaded: float32 noise on a flat roof.
 SHADE_TOLERANCE_M = 1e-3
+# GDAL block cache while tiling (MB): the tiles are read once, so a big cache only costs memory.
+GDAL_CACHE_MB = 64
 # Extra margin pixels for rounding of ray offsets (½ px per doubling level) and the slope.
 MARGIN_SLACK_PX = 32
 
@@ -720,7 +722,7 @@ def irradiation_raster(
         src = rasterio.open(dsm_path)
     except rasterio.errors.RasterioIOError as e:
         raise InputFileError(f"{dsm_path}: cannot be read as a raster ({e})") from e
-    with src:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), src:
         tf = src.transform
         if tf.b != 0 or tf.d != 0 or tf.e >= 0:
             raise InputFileError(f"{dsm_path}: the DSM grid is rotated or not north-up")

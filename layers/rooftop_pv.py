@@ -158,6 +158,7 @@ DEFAULTS: dict[str, Any] = {
 MEASURES = ("coverage", "suitable_share", "count_share", "suitable_area", "kwp", "kwh_year")
 SUM_FIELDS = {"suitable_area": "pv_suitable_area_m2", "kwp": "pv_kwp", "kwh_year": "pv_kwh_year"}
 FULL_CIRCLE = 360.0
+GDAL_CACHE_MB = 64  # block cache while reading the irradiation raster window by window
 
 
 def _float(params: Mapping[str, Any], key: str) -> float:
@@ -288,7 +289,7 @@ def building_pv(
     pr = _float(params, "performance_ratio")
     flat_deg = _float(params, "flat_slope_deg")
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    with rasterio.open(raster_path) as ds:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(raster_path) as ds:
         px_m2 = abs(ds.transform.a * ds.transform.e)
         for idx in _groups(geoms[ok], ds, int(_float(params, "tile_px"))).values():
             members = np.flatnonzero(ok)[idx]

@@ -295,3 +295,36 @@ def test_pv_catalog_rows(built: Project, fields: gpd.GeoDataFrame) -> None:
     c1 = by[("PV-POT-AREA", "community", "C1")].value  # the roofs of B1, B2, B4 and B5
     assert c1 == pytest.approx(fields.loc[["B1", "B2", "B4", "B5"], "pv_suitable_area_m2"].sum(),
                                rel=1e-3)
+
+
+def test_weather_csv_replaces_clear_sky(tmp_path: Path) -> None:
+    import pandas as pd
+
+    (tmp_path / "raw").mkdir()
+    import pvlib
+
+    local = pd.date_range("2023-01-01 00:00", "2023-12-31 23:00", freq="1h")
+    mid_utc = (local - pd.Timedelta(hours=8)).tz_localize("UTC") + pd.Timedelta(minutes=30)
+    zen = pvlib.solarposition.get_solarposition(mid_utc, 39.09, 117.0)["apparent_zenith"]
+    ghi = np.clip(700.0 * np.cos(np.radians(zen.to_numpy())), 0, None)  # W/m², hourly means
+    pd.DataFrame({"time": local.strftime("%Y-%m-%dT%H:%M"), "ghi": ghi}).to_csv(
+        tmp_path / "raw" / "weather.csv", index=False
+    )
+    project = _write_project(tmp_path / "p", params='weather_csv = "../raw/weather.csv"\n')
+    from gis._errors import InputFileError
+
+    with pytest.raises(InputFileError, match="outside the project"):
+        build_step(project)
+    (tmp_path / "p" / "raw").mkdir()
+    (tmp_path / "raw" / "weather.csv").rename(tmp_path / "p" / "raw" / "weather.csv")
+    project = _write_project(tmp_path / "q", params='weather_csv = "raw/nope.csv"\n')
+    with pytest.raises(InputFileError, match=r"raw/nope\.csv"):
+        build_step(project)
+    (tmp_path / "p" / "project.toml").write_text(
+        (tmp_path / "p" / "project.toml").read_text(encoding="utf-8").replace("../raw", "raw"),
+        encoding="utf-8",
+    )
+    summary = build_step(Project(tmp_path / "p"))
+    expected = ghi.sum() / 1000.0  # kWh/m² of the file
+    got = float(summary.split(" kWh/m² GHI")[0].rsplit(" ", 1)[-1])
+    assert got == pytest.approx(expected, rel=0.01)
