@@ -97,13 +97,15 @@ DEFAULTS: dict[str, Any] = {
     "residential_uses": ["residential"],
     "household_area_m2": 90.0,  # [U] floor area per household when households is missing
     # pocket parks
-    "pocket_park_target": 20,  # 专栏2: 20 pocket parks
+    "pocket_park_target": 20,  # 专栏2: 20 pocket parks per district
     "pocket_park_radius_m": 300.0,  # "300 米见绿"
     "pocket_park_min_area_m2": 400.0,
     "pocket_park_max_area_m2": 10000.0,
     "pocket_park_landuse_codes": ["G", "S", "A"],
     "pocket_park_vacant_subcodes": ["vacant", "E9", "空地", "闲置"],
     "pocket_park_cover_classes": ["G11", "G12", "G13", "G14"],
+    # green spaces that may be opened up as pocket parks (附属绿地, 防护绿地) when small enough
+    "pocket_park_green_classes": ["XG", "G2"],
     "pocket_park_cell_m": 25.0,
     "count_planned_parks": True,  # planned parks count as sited when computing the default number
     # solver
@@ -497,7 +499,7 @@ def _per_group_counts(g: NDArray[np.int64], n: int) -> NDArray[np.int64]:
 
 
 def _pct(part: float, whole: float) -> float:
-    return round(100.0 * part / whole, 4) if whole > 0 else float("nan")
+    return round(100.0 * float(part) / float(whole), 4) if whole > 0 else float("nan")
 
 
 def _covered(pairs: CoverPairs, is_open: BoolArray, w: NDArray[np.float64]) -> float:
@@ -640,7 +642,13 @@ def _dense_cost(
 
 
 def park_plots(project: Project, params: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    """Candidate plots for pocket parks: small public or vacant parcels not already parks."""
+    """Candidate plots for pocket parks: small public or vacant parcels not already parks.
+
+    Land-use parcels with a public/green code or a vacant subcode, and green spaces of the
+    classes ``pocket_park_green_classes`` (attached or protective green that can be opened
+    to the public), of ``pocket_park_min_area_m2``–``pocket_park_max_area_m2``; plots that
+    are mostly an existing pocket park already are left out.
+    """
     landuse = _read(project, "landuse")
     assert landuse is not None
     area = landuse.geometry.area
@@ -650,7 +658,22 @@ def park_plots(project: Project, params: Mapping[str, Any]) -> gpd.GeoDataFrame:
     ok &= (area >= float(params["pocket_park_min_area_m2"])) & (
         area <= float(params["pocket_park_max_area_m2"])
     )
-    plots = landuse[ok].reset_index(drop=True)
+    cols = ["code", "subcode"] if "subcode" in landuse.columns else ["code"]
+    plots = gpd.GeoDataFrame(
+        landuse.loc[ok, cols], geometry=landuse.geometry[ok].to_numpy(), crs=landuse.crs
+    )
+    green = _read(project, "green_spaces", required=False)
+    if green is not None and len(green):
+        garea = green.geometry.area
+        g_ok = green["class"].isin(list(params["pocket_park_green_classes"])) & (
+            garea >= float(params["pocket_park_min_area_m2"])
+        ) & (garea <= float(params["pocket_park_max_area_m2"]))
+        extra = gpd.GeoDataFrame(
+            {"code": "G", "subcode": green.loc[g_ok, "class"].astype(str).to_numpy()},
+            geometry=green.geometry[g_ok].to_numpy(), crs=landuse.crs,
+        )
+        plots = pd.concat([plots, extra], ignore_index=True)
+    plots = gpd.GeoDataFrame(plots, geometry="geometry", crs=landuse.crs).reset_index(drop=True)
     parks = _read(project, "pocket_parks", required=False)
     if parks is not None and len(parks) and len(plots):
         # Drop plots already (mostly) a pocket park.
@@ -721,8 +744,8 @@ def site_pocket_parks(
     params : mapping
         Siting parameters.
     count : int, optional
-        Parks to add; default ``pocket_park_target`` minus the parks already there
-        (planned ones included when ``count_planned_parks``).
+        Parks to add; default ``pocket_park_target`` per district minus the parks already
+        there (planned ones included when ``count_planned_parks``).
 
     Returns
     -------
@@ -736,7 +759,9 @@ def site_pocket_parks(
             (status == "existing").sum()
         )
     if count is None:
-        count = max(int(params["pocket_park_target"]) - n_there, 0)
+        districts = _read(project, "districts", required=False)
+        n_districts = 1 if districts is None else max(len(districts), 1)
+        count = max(int(params["pocket_park_target"]) * n_districts - n_there, 0)
     plots = park_plots(project, params)
     cover = _existing_parks(project, params)
     cells = residential_cells(project, params)

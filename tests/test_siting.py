@@ -518,3 +518,22 @@ def test_cli_error_is_one_line(tmp_path) -> None:
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
     assert "C3 丙" in res.stderr
+
+
+def test_small_attached_green_becomes_a_candidate_plot(tmp_path) -> None:
+    import geopandas as gpd
+
+    from layers.siting import park_plots
+
+    project = _make_project(tmp_path / "p")
+    green = gpd.GeoDataFrame(
+        {"id": ["g1", "g2", "g3"], "class": ["XG", "XG", "G12"]},
+        geometry=[_box(200, 30, 225, 50), _box(250, 30, 260, 35), _box(150, 30, 180, 50)],
+        crs=CRS,
+    )
+    project.store.write_layers({"green_spaces": green})
+    plots = park_plots(project, _params(project))
+    # Land use gives A, B, C (400–10 000 m²); XG g1 (500 m²) joins; g2 (50 m²) is too small
+    # and g3 is a park already (class G12, not in pocket_park_green_classes).
+    assert sorted(plots["area_m2"].round().tolist()) == [400.0, 400.0, 500.0, 600.0]
+    assert plots["community_code"].tolist().count("C2") == 1
