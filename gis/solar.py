@@ -388,10 +388,10 @@ def slope_aspect(
     >>> float(s[0, 0]), float(a[0, 0])
     (45.0, 180.0)
     """
-    z = np.asarray(dsm, dtype=np.float64)
-    lab = np.zeros(z.shape, np.int64) if labels is None else np.asarray(labels)
+    z = np.asarray(dsm, dtype=np.float32)
+    lab = np.zeros(z.shape, np.int32) if labels is None else np.asarray(labels)
 
-    def diff(axis: int) -> FloatArray:
+    def diff(axis: int) -> F32:
         zp = np.pad(z, 1, mode="edge")
         lp = np.pad(lab, 1, mode="constant", constant_values=-1)
         sl_c = (slice(1, -1), slice(1, -1))
@@ -405,7 +405,7 @@ def slope_aspect(
         d_lo = zp[sl_c] - zp[lo]
         both = (d_hi + d_lo) / 2.0
         out = np.where(same_lo & same_hi, both, np.where(same_hi, d_hi, np.where(same_lo, d_lo, 0)))
-        return np.asarray(out / res, dtype=np.float64)
+        return np.asarray(out / np.float32(res), dtype=np.float32)
 
     dz_east = diff(1)
     dz_north = -diff(0)
