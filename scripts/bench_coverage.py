@@ -13,8 +13,11 @@ zone codes, same rules) for the larger instances. Measured in the same run:
   one intersection per piece (the idiomatic vectorised alternative).
 
 The naive loop grows quadratically; it is run only up to ``--naive-max`` copies.
+``--project PATH`` measures an already built project instead (e.g. one made with
+``peakmap sample --scale 30`` and ``peakmap build``, whose copies are fresh draws; generating
+and building that takes about three minutes, so it is not done here).
 
-Usage: ``python scripts/bench_coverage.py [--scales 1 5 30] [--naive-max 5]``.
+Usage: ``python scripts/bench_coverage.py [--scales 1 5 30] [--naive-max 30] [--project PATH]``.
 """
 
 from __future__ import annotations
@@ -152,14 +155,18 @@ def geopandas_union(project_dir: Path) -> tuple[float, pd.Series]:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 5, 30])
-    ap.add_argument("--naive-max", type=int, default=5)
+    ap.add_argument("--naive-max", type=int, default=30)
+    ap.add_argument("--project", type=Path, default=None)
     args = ap.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_coverage_") as tmpdir:
         tmp = Path(tmpdir)
-        base = build_sample(tmp)
-        for k in args.scales:
-            proj = tile(base, k, tmp)
+        if args.project:
+            runs = [(len(Project(args.project).store.read("districts")), args.project)]
+        else:
+            base = build_sample(tmp)
+            runs = [(k, tile(base, k, tmp)) for k in args.scales]
+        for k, proj in runs:
             t_s, v_s = peakmap_row(proj, "STD-PARK-500")
             t_w, v_w = peakmap_row(proj, "STD-PARK-500-walk")
             t_g, v_g = geopandas_union(proj)
