@@ -338,6 +338,18 @@ def test_park_just_under_threshold_and_touching_pieces(tmp_path):
     assert run(p2, {"preset": "garden_city"})["C2"] == pytest.approx(100.0)
 
 
+def test_historic_street_rule_is_a_parameter(tmp_path):
+    # a 1 500 m² pocket park in C2 (x 900–907.5): no garden_city radius unless its street is
+    # historic; then 300 m, covering x 600–1000 → with P1 (x ≤ 600) all of C2
+    small = [{"id": "h", "status": "existing", "geometry": box(900, 0, 907.5, 200)}]
+    plain = make_project(tmp_path / "a", change={"pocket_parks": small})
+    assert run(plain, {"preset": "garden_city"})["C2"] == pytest.approx(20.0)
+    hist = make_project(
+        tmp_path / "b", change={"pocket_parks": small}, params='historic_streets = ["S2"]'
+    )
+    assert run(hist, {"preset": "garden_city"})["C2"] == pytest.approx(100.0)
+
+
 def test_households_straight_and_walking_with_disconnected_home(tiny):
     # garden_city (P1 only, 500 m): straight B1 200 m, B4 350 m, B2 450 m in; B3 700 m out
     hh = run(tiny, {"preset": "garden_city", "weight": "households"})
