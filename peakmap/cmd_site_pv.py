@@ -82,9 +82,11 @@ def pv(
         )
         table = Table(
             title=title,
-            caption="计算值 computed from the DSM. 年发电量 = 可装容量 × 年辐照量 × 系统效率; "
-            "yield = installable kWp × annual irradiation × performance ratio "
-            "(parameters: [params.pv])",
+            caption=escape(
+                "计算值 computed from the DSM. 年发电量 = 可装容量 × 年辐照量 × 系统效率; "
+                "yield = installable kWp × annual irradiation × performance ratio "
+                "(parameters: [params.pv] of project.toml)"
+            ),
         )
         for _, zh, en, unit, _ in COLUMNS:
             table.add_column(f"{zh}\n{en}" + (f" ({unit})" if unit else ""), justify="right")
@@ -92,6 +94,8 @@ def pv(
             cells = []
             for field, *_, decimals in COLUMNS:
                 value = row.get(field)
+                if field == "nea_class":
+                    value = f"{NEA_CLASSES.get(str(value), ('其他',))[0]} {value}"
                 cell = str(value) if decimals < 0 else f"{float(value):,.{decimals}f}"
                 cells.append(escape(cell))
             table.add_row(*cells)

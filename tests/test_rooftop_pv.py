@@ -268,7 +268,7 @@ def test_cli_pv_outputs(
 
     pv(built.root, top=2, nea_class=None, format=PvFormat.table, out=None)
     table = capsys.readouterr().out
-    assert "年发电量" in table and "annual yield" in table
+    assert "年发电量" in table and "annual yield" in table and "[params.pv]" in table
     out = tmp_path / "top.geojson"
     pv(built.root, top=2, nea_class=None, format=PvFormat.geojson, out=out)
     data = json.loads(out.read_text(encoding="utf-8"))
