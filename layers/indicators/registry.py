@@ -71,7 +71,7 @@ KINDS: dict[str, MetricFn] = {}
 
 # Modules that register metric kinds when imported; the engine imports them all.
 THEME_MODULES: tuple[str, ...] = (
-    "layers.metrics",  # area_sum, area_share, count, each_zone_min, attribute_*, length_share, reported
+    "layers.metrics",  # area_sum/share, count, each_zone_min, attribute_*, length_share, reported
     "layers.heating",  # heat_loss_change
     "layers.coverage",  # service_coverage
     "layers.rooftop_pv",  # pv
