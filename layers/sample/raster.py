@@ -60,15 +60,18 @@ def _surface(
     y = maxy - (np.arange(h) + 0.5) * r
     lam = rng.uniform(*GROUND_WAVELENGTH_M, size=2)
     phase = rng.uniform(0, 2 * np.pi, size=2)
-    wave = (
-        0.5 + 0.25 * np.sin(2 * np.pi * x[None, :] / lam[0] + phase[0])
-        + 0.25 * np.sin(2 * np.pi * y[:, None] / lam[1] + phase[1])
-    )
-    ground = GROUND_M[0] + (GROUND_M[1] - GROUND_M[0]) * wave
-    ground = np.round(ground / GROUND_STEP_M) * GROUND_STEP_M
+    # ground = lo + (hi - lo) * (0.5 + 0.25 sin(x) + 0.25 sin(y)), built in place in float32
+    span = GROUND_M[1] - GROUND_M[0]
+    sx = (0.25 * span * np.sin(2 * np.pi * x / lam[0] + phase[0])).astype(np.float32)
+    sy = (GROUND_M[0] + 0.5 * span
+          + 0.25 * span * np.sin(2 * np.pi * y / lam[1] + phase[1])).astype(np.float32)
+    surf = np.add(sy[:, None], sx[None, :], dtype=np.float32)
+    np.divide(surf, GROUND_STEP_M, out=surf)
+    np.round(surf, out=surf)
+    np.multiply(surf, GROUND_STEP_M, out=surf)
     b = d.layers["buildings"]
     shapes = zip(b.geometry.values, b["height_m"].to_numpy(dtype=float), strict=True)
-    roofs = rasterize(shapes, out_shape=(h, w), transform=transform, fill=0.0, dtype="float32")
+    cover = rasterize(shapes, out_shape=(h, w), transform=transform, fill=0.0, dtype="float32")
     in_park = rasterize(
         ((g, 1) for g in d.canopy if not shapely.is_empty(g)),
         out_shape=(h, w), transform=transform, fill=0, dtype="uint8",
@@ -77,9 +80,11 @@ def _surface(
     clumps = rng.random((ch, cw)) < CANOPY_COVER
     heights = rng.uniform(*CANOPY_HEIGHT_M, size=(ch, cw))
     tree = np.where(clumps, np.round(heights / CANOPY_STEP_M) * CANOPY_STEP_M, 0.0)
+    tree = tree.astype(np.float32)
     tree = np.repeat(np.repeat(tree, CANOPY_CLUMP_PX, axis=0), CANOPY_CLUMP_PX, axis=1)[:h, :w]
-    cover = np.maximum(roofs, np.where(in_park, tree, 0.0))
-    return (ground + cover).astype(np.float32)
+    np.maximum(cover, tree, out=cover, where=in_park)
+    np.add(surf, cover, out=surf)
+    return surf
 
 
 def write_dsm(path: Path, districts: Sequence[District], *, seed: int) -> Path:
