@@ -426,3 +426,29 @@ def test_aims_hold_for_other_seeds(seed: int) -> None:
     assert 5000 <= len(lay["streetlights"]) <= 7000
     assert 150e3 <= lay["heating_pipes"].length.sum() <= 250e3
     assert len(st) == 6 and len(lay["communities"]) == 64
+
+
+@pytest.mark.slow
+def test_built_store_matches_the_raw_files(heping_built: Path) -> None:
+    """`peakmap build` reads every delivery of the sample the way the raw files mean it."""
+    from layers.project import Project
+
+    project = Project(heping_built)
+    raw = _manifest_layers(heping_built)
+    for name, gdf in raw.items():
+        stored = project.store.read(name)
+        assert len(stored) == len(gdf), name
+        assert stored.crs.to_epsg() == 4548, name
+    # GCJ-02 CSV points land in the community their record names
+    rec = project.store.read("recycling_points")
+    co = project.store.read("communities")
+    j = gpd.sjoin(rec, co[["code", "geometry"]], predicate="within")
+    assert len(j) == len(rec)
+    assert (j["code"].astype(str) == j["community_code"].astype(str)).all()
+    # GBK attributes and mapped Chinese columns survive the build
+    pipes = project.store.read("heating_pipes")
+    assert pipes["install_year"].between(1965, 2024).all()
+    assert pipes["network"].isin(["primary", "secondary"]).all()
+    assert project.store.read("buildings").area.sum() == pytest.approx(
+        raw["buildings"].area.sum(), rel=1e-6
+    )
