@@ -24,9 +24,11 @@ KIND_ZH = {
     "community_point": "回收点", "transfer_station": "中转站",
     "sorting_center": "分拣中心", "two_network_point": "两网融合点",
 }
-FACILITY_PROBABILITY = {
-    "community_service": 1.0, "supermarket": 0.9, "kindergarten": 0.7,
-    "elderly_care": 0.7, "clinic": 0.65, "canteen": 0.4, "sports": 0.5,
+# Facilities per community ~ binomial(n, p): a dense centre has several shops per community
+# but not every community has every service (HP-10 complete communities stay mixed).
+FACILITY_BINOMIAL = {
+    "community_service": (1, 1.0), "supermarket": (4, 0.6), "kindergarten": (2, 0.45),
+    "elderly_care": (2, 0.6), "clinic": (1, 0.7), "canteen": (1, 0.4), "sports": (2, 0.4),
 }
 FACILITY_ZH = {
     "community_service": "社区党群服务中心", "supermarket": "超市", "kindergarten": "幼儿园",
@@ -113,8 +115,8 @@ def facilities(
     c_in = _inside(communities.geometry.values, land)
     names = communities["name"].to_numpy()
     rows = []
-    for ftype, p in FACILITY_PROBABILITY.items():
-        counts = (rng.random(len(communities)) < p).astype(np.int64)
+    for ftype, (n_max, p) in FACILITY_BINOMIAL.items():
+        counts = rng.binomial(n_max, p, size=len(communities)).astype(np.int64)
         xy, owner = random_points_in(c_in, counts, rng)
         for (x, y), o in zip(xy, owner, strict=True):
             rows.append({"type": ftype, "name": f"{names[o]}{FACILITY_ZH[ftype]}",
