@@ -92,6 +92,7 @@ HOURS_PER_YEAR = 8760.0
 # float32): 1 cm steps, coarser only when the height range exceeds INT16_SPAN cm.
 HEIGHT_QUANTUM_M = 0.01
 INT16_SPAN = 30_000
+INT16_MAX = 32_767
 # A pixel counts as shaded when the ray passes this many quanta above it (rounding noise).
 SHADE_TOLERANCE_Q = 1
 I16 = NDArray[np.int16]
@@ -521,7 +522,7 @@ def _shade_height(
     n = _steps(elevation_deg, res=res, azimuth_deg=azimuth_deg, reach_m=reach_m)
 
     def drop(k: int) -> int:
-        return min(round(k * dz), np.iinfo(np.int16).max)
+        return min(round(k * dz), INT16_MAX)
 
     np.copyto(s, zq)
     m = 1
@@ -552,15 +553,18 @@ def _sky_directions(opts: SolarOptions) -> tuple[FloatArray, FloatArray, FloatAr
 
 
 def _cos_aoi(
-    ct: F32, sx: F32, sy: F32, azimuth_deg: float, elevation_deg: float, *, out: F32
+    ct: F32, sx: F32, sy: F32, azimuth_deg: float, elevation_deg: float, *, scale: float,
+    out: F32, tmp: F32,
 ) -> F32:
-    """cos(angle of incidence) of a sun direction on every pixel's plane (0 when behind)."""
+    """``scale`` × cos(angle of incidence) of a direction on every pixel's plane (0 behind)."""
     zen = math.radians(90.0 - elevation_deg)
     az = math.radians(azimuth_deg)
-    cz, sz = np.float32(math.cos(zen)), np.float32(math.sin(zen))
+    cz, sz = math.cos(zen) * scale, math.sin(zen) * scale
     np.multiply(sx, np.float32(math.sin(az) * sz), out=out)
-    out += sy * np.float32(math.cos(az) * sz)
-    out += ct * cz
+    np.multiply(sy, np.float32(math.cos(az) * sz), out=tmp)
+    out += tmp
+    np.multiply(ct, np.float32(cz), out=tmp)
+    out += tmp
     return np.maximum(out, np.float32(0.0), out=out)
 
 
@@ -631,19 +635,18 @@ def irradiation(
     shade = np.empty(z.shape, np.int16)
     scratch = np.empty(z.size, np.int16)
     cos_i = np.empty(z.shape, np.float32)
+    tmp = np.empty(z.shape, np.float32)
     lit = np.empty(z.shape, np.bool_)
     z_tol = zq + np.int16(SHADE_TOLERANCE_Q)
 
     def accumulate(az: float, el: float, weight: float, every: F32, unblocked: F32) -> None:
         """Add weight·cos AOI to ``every``, and to ``unblocked`` where nothing blocks it."""
-        _cos_aoi(ct, sx, sy, az, el, out=cos_i)
-        np.multiply(cos_i, np.float32(weight), out=cos_i)
+        _cos_aoi(ct, sx, sy, az, el, scale=weight, out=cos_i, tmp=tmp)
         every += cos_i
         _shade_height(zq, shade, scratch, res=res, azimuth_deg=az, elevation_deg=el,
                       reach_m=_reach(el, hr, o), quantum=quantum)
         np.less_equal(shade, z_tol, out=lit)
-        np.multiply(cos_i, lit, out=cos_i)
-        unblocked += cos_i
+        np.add(unblocked, cos_i, out=unblocked, where=lit)
 
     beam_lit = np.zeros(z.shape, np.float32)
     beam_all = np.zeros(z.shape, np.float32)
