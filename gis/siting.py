@@ -19,6 +19,7 @@ Everything here works on plain numpy arrays; the domain adapter is ``layers.siti
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ DEFAULT_TIME_LIMIT_S = 120.0
 MAX_IDS_IN_MESSAGE = 8
 #: Values of x above this count as "selected" (HiGHS returns 0.9999999 for 1).
 SELECTED_THRESHOLD = 0.5
+#: Set this environment variable to see HiGHS's log (on standard output).
+HIGHS_LOG_ENV = "PEAKMAP_HIGHS_LOG"
 #: Candidates per Dijkstra batch when building walking pairs (bounds memory: batch × nodes).
 WALK_BATCH = 128
 #: Seed of the random keys used to find identical coverage rows.
@@ -333,6 +336,7 @@ class _Mip:
     row_lower: FloatArray
     row_upper: FloatArray
     maximize: bool = False
+    start: FloatArray | None = None
 
 
 def _run_highs(
@@ -340,7 +344,8 @@ def _run_highs(
 ) -> tuple[FloatArray, float, float, str]:
     """Solve ``mip`` with HiGHS; return values, objective, gap and status."""
     h = highspy.Highs()
-    h.silent()
+    if not os.environ.get(HIGHS_LOG_ENV):
+        h.silent()
     lp = highspy.HighsLp()
     lp.num_col_ = int(mip.cost.size)
     lp.num_row_ = int(mip.a.shape[0])
@@ -362,6 +367,12 @@ def _run_highs(
             for f in mip.integer
         ]
     h.passModel(lp)
+    if mip.start is not None:
+        # A feasible start gives the branch and bound an incumbent from the first second.
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(mip.start, dtype=np.float64)
+        sol.value_valid = True
+        h.setSolution(sol)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", 1)
@@ -633,17 +644,16 @@ def _set_cover_capacity(
         ),
         shape=(n_c, n_c + n_p),
     )
-    # y_ij - x_j <= 0: tightens the relaxation a great deal.
-    a_link = sp.csr_matrix(
-        (
-            np.concatenate([np.ones(n_p), -np.ones(n_p)]),
-            (np.concatenate([k, k]), np.concatenate([n_c + k, pairs.candidate])),
-        ),
-        shape=(n_p, n_c + n_p),
-    )
-    blocks = [a_assign, a_cap, a_link]
-    lo = [np.ones(a_assign.shape[0]), np.full(n_c, -np.inf), np.full(n_p, -np.inf)]
-    hi = [np.ones(a_assign.shape[0]), np.zeros(n_c), np.zeros(n_p)]
+    # Every served point needs an open site in range: sum_j x_j >= 1 over its (distinct)
+    # coverage sets. The same bound as the uncapacitated cover, at a fraction of the size
+    # of the per-pair links y_ij <= x_j (which made the root LP of the sample too slow).
+    cover = pairs.matrix()[np.flatnonzero(need)].tocsr()
+    if cover.shape[0]:
+        cover = cover[_unique_rows(cover)[0]]
+    a_cover = sp.hstack([cover, sp.csr_matrix((cover.shape[0], n_p))]).tocsr()
+    blocks = [a_assign, a_cap, a_cover]
+    lo = [np.ones(a_assign.shape[0]), np.full(n_c, -np.inf), np.ones(cover.shape[0])]
+    hi = [np.ones(a_assign.shape[0]), np.zeros(n_c), np.full(cover.shape[0], np.inf)]
     n_g = mins.size
     if n_g:
         active = np.flatnonzero(mins > 0)
@@ -662,6 +672,7 @@ def _set_cover_capacity(
         cost=cost, col_lower=col_lower, col_upper=np.ones(n_c + n_p),
         integer=np.concatenate([np.ones(n_c, dtype=bool), np.zeros(n_p, dtype=bool)]),
         a=a, row_lower=np.concatenate(lo), row_upper=np.concatenate(hi),
+        start=_greedy_capacity(pairs, w=w, capacity=capacity, is_fixed=is_fixed, g=g, mins=mins),
     )
     v, objective, gap, status = _run_highs(mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     selected = v[:n_c] > SELECTED_THRESHOLD
@@ -680,6 +691,58 @@ def _set_cover_capacity(
         solve_time_s=time.perf_counter() - start, status=status,
         n_variables=int(n_c + n_p), n_constraints=int(a.shape[0]),
     )
+
+
+def _greedy_capacity(
+    pairs: CoverPairs,
+    *,
+    w: FloatArray,
+    capacity: float,
+    is_fixed: BoolArray,
+    g: IntArray,
+    mins: IntArray,
+) -> FloatArray | None:
+    """A feasible start for the capacitated cover: fill the nearest open sites, open more.
+
+    Group minimums are met first with the candidates that reach the most demand; then each
+    demand point (fewest options first) fills the nearest open sites with capacity left and,
+    when they are full, opens the unopened site in range that reaches the most demand.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Values of (x, y) in the model's column order, or None when the greedy gets stuck.
+    """
+    n_d, n_c = pairs.n_demand, pairs.n_candidate
+    is_open = is_fixed.copy()
+    reach_w = np.bincount(pairs.candidate, weights=w[pairs.demand], minlength=n_c)
+    if mins.size:
+        have = np.bincount(g[is_open & (g >= 0)], minlength=mins.size)
+        for grp in np.flatnonzero(have < mins):  # one pass per short group
+            cand = np.flatnonzero((g == grp) & ~is_open)
+            is_open[cand[np.argsort(-reach_w[cand])][: mins[grp] - have[grp]]] = True
+    left = np.full(n_c, float(capacity))
+    y = np.zeros(pairs.demand.size)
+    order = np.lexsort((pairs.cost, pairs.demand))
+    starts = np.searchsorted(pairs.demand[order], np.arange(n_d + 1))
+    tol = 1e-9 * max(capacity, 1.0)
+    for i in np.argsort(np.diff(starts), kind="stable"):
+        need = float(w[i])
+        ks = order[starts[i] : starts[i + 1]]
+        js = pairs.candidate[ks]
+        while need > tol:
+            avail = np.where(is_open[js], left[js], 0.0)
+            take = np.clip(need - (np.cumsum(avail) - avail), 0.0, avail)
+            left[js] -= take
+            y[ks] += take / w[i]
+            need -= float(take.sum())
+            if need <= tol:
+                break
+            closed = np.flatnonzero(~is_open[js])
+            if closed.size == 0:
+                return None
+            is_open[js[closed[np.argmax(reach_w[js[closed]])]]] = True
+    return np.concatenate([is_open.astype(np.float64), y])
 
 
 def solve_max_cover(

@@ -537,3 +537,45 @@ def test_small_attached_green_becomes_a_candidate_plot(tmp_path) -> None:
     # and g3 is a park already (class G12, not in pocket_park_green_classes).
     assert sorted(plots["area_m2"].round().tolist()) == [400.0, 400.0, 500.0, 600.0]
     assert plots["community_code"].tolist().count("C2") == 1
+
+
+def test_greedy_start_is_feasible_and_capacity_model_matches_brute_force() -> None:
+    from itertools import combinations
+
+    from gis.siting import _greedy_capacity
+
+    cost = _random_instance(21, 40, 9)
+    w = np.random.default_rng(21).integers(1, 30, 40).astype(float)
+    pairs = pairs_from_cost_matrix(cost, radius=700.0)
+    cap = 150.0  # binding: 679 households need ≥ 5 sites; uncapacitated, 2 suffice
+    start = _greedy_capacity(
+        pairs, w=w, capacity=cap, is_fixed=np.zeros(9, bool), g=np.full(9, -1),
+        mins=np.zeros(0, np.int64),
+    )
+    assert start is not None
+    x, y = start[:9], start[9:]
+    np.testing.assert_allclose(np.bincount(pairs.demand, y, minlength=40), 1.0)
+    assert (np.bincount(pairs.candidate, w[pairs.demand] * y, minlength=9) <= cap + 1e-6).all()
+    assert (x[pairs.candidate[y > 0]] == 1).all()
+    # Brute force: the fewest sites whose ranges cover everyone with enough capacity
+    # (splittable demand: a transportation LP per subset, via scipy's linprog).
+    from scipy.optimize import linprog
+
+    def feasible(sites: tuple[int, ...]) -> bool:
+        keep = np.isin(pairs.candidate, sites)
+        d, j = pairs.demand[keep], pairs.candidate[keep]
+        if np.unique(d).size < 40:
+            return False
+        n = d.size
+        a_eq = np.zeros((40, n))
+        a_eq[d, np.arange(n)] = 1
+        a_ub = np.zeros((9, n))
+        a_ub[j, np.arange(n)] = w[d]
+        res = linprog(np.zeros(n), A_ub=a_ub, b_ub=np.full(9, cap), A_eq=a_eq,
+                      b_eq=np.ones(40), bounds=(0, 1), method="highs")
+        return res.status == 0
+
+    best = next(k for k in range(1, 10) if any(feasible(s) for s in combinations(range(9), k)))
+    assert best == 5
+    assert solve_set_cover(pairs, weights=w, capacity=cap).objective == best
+    assert solve_set_cover(pairs).objective == 2
