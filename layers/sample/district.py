@@ -18,14 +18,13 @@ from numpy.typing import NDArray
 
 from layers.sample.buildings import lay_lots, make_buildings
 from layers.sample.frame import Frame
-from layers.sample.green import ResidentialCover, grid_points, shrink
+from layers.sample.green import GreenPlan
 from layers.sample.grid import layout_grid
 from layers.sample.networks import heating_pipes, road_segments, street_lights
 from layers.sample.outline import (
     DISTRICT_CODE,
     DISTRICT_NAME,
     NAMED_PARKS,
-    RIVER_PARK_NAME,
     STREETS,
     outline_metric,
     river_edge,
@@ -43,27 +42,9 @@ COPY_GAP_M = 200.0
 SHIFT_QUANTUM_M = 10.0
 MAX_COPIES = 50
 COPY_CODE_BASE = 50
-UNDERSERVED_STREET = "120101005"
-"""南营门街道: gets no new park, square or existing pocket park, so its park access is lower."""
-SMALL_BLOCK_M2 = 2500.0
-SQUARE_AREA_M2 = (3000.0, 15000.0)
-N_SQUARES = 3
-N_POCKET_EXISTING = 14
-N_POCKET_PLANNED = 3
-PARK_COVER_AIM = (0.80, 0.86)
-PARK_COVER_SLACK = 0.02
-EXTRA_PARK_AREA_M2 = (3000.0, 40000.0)
-COMMUNITY_PARK_M2 = 10000.0
-MAX_EXTRA_PARKS = 10
-UNDERSERVED_MARGIN = 0.12
-GREEN_AREA_AIM_M2 = (1_555_000.0, 1_595_000.0)
-P_RENOVATED = 0.15
-PARK_BUILT_YEARS = (1950, 2021)
-RENOVATED_YEARS = (2021, 2026)
 PERSONS_PER_HOUSEHOLD = (2.3, 2.7)
 P_GREEN_COMMUNITY = 0.6
 P_WASTE_SORTING = 0.9
-PARK_NAME_STEMS = ("新华", "兴安", "福安", "昆明", "锦州", "成都", "桂林", "重庆", "洛阳", "西宁")
 
 
 @dataclass
@@ -97,6 +78,12 @@ def _zone_of(points: NDArray[np.object_], zones: gpd.GeoDataFrame) -> NDArray[np
     out = np.full(len(points), None, dtype=object)
     out[pi] = zones["code"].to_numpy()[zi]
     return out
+
+
+def _named_park_points(frame: Frame) -> NDArray[np.object_]:
+    lon = np.array([p.lon for p in NAMED_PARKS])
+    lat = np.array([p.lat for p in NAMED_PARKS])
+    return frame.to_local(shapely.points(to_metric(lon, lat)))
 
 
 def generate_district(
@@ -154,137 +141,27 @@ def generate_district(
     grid = layout_grid(outline, river, rng)
     blocks = grid.blocks
     bgeom = blocks.geometry.values
-    barea = shapely.area(bgeom)
     bstreet = _zone_of(bgeom, streets)
-    klass = np.full(len(blocks), None, dtype=object)  # green class of blocks turned green
-    gname = np.full(len(blocks), None, dtype=object)
-    small = barea < SMALL_BLOCK_M2
-    blocks.loc[small, ["code", "subcode"]] = ["G", "G2"]
-    klass[small] = "G2"
-    for park in NAMED_PARKS:
-        p = frame.to_local(shapely.points(to_metric(np.array([park.lon]),
-                                                    np.array([park.lat]))))[0]
-        free = np.flatnonzero((blocks["code"].to_numpy() != "G") & (barea >= SMALL_BLOCK_M2))
-        j = free[np.argmin(shapely.distance(bgeom[free], p))]
-        blocks.loc[j, ["code", "subcode"]] = ["G", "G1"]
-        klass[j], gname[j] = park.klass, park.name
-
-    res_blocks = np.flatnonzero(blocks["code"].to_numpy() == "R")
-    xy, owner = grid_points(bgeom[res_blocks])
-    cover = ResidentialCover(xy, res_blocks[owner], bstreet[res_blocks[owner]])
-    cover_aim = rng.uniform(*PARK_COVER_AIM)
-    cover.add(grid.river_park)
-    for j in np.flatnonzero(klass != None):  # noqa: E711 - numpy elementwise
-        if klass[j] != "G2":
-            cover.add(bgeom[j])
+    plan = GreenPlan.start(blocks, bstreet, grid.river_park, _named_park_points(frame), rng)
 
     report("squares")
-    cand = np.flatnonzero(
-        (blocks["code"].to_numpy() != "G") & (bstreet != UNDERSERVED_STREET)
-        & (barea >= SQUARE_AREA_M2[0]) & (barea <= SQUARE_AREA_M2[1])
-    )
-    placed = 0
-    for j in rng.permutation(cand):
-        if placed == N_SQUARES:
-            break
-        if cover.share(cover.reach(bgeom[j])) <= cover_aim + PARK_COVER_SLACK:
-            if blocks.loc[j, "code"] == "R":
-                cover.drop_block(j)
-            blocks.loc[j, ["code", "subcode"]] = ["G", "G3"]
-            klass[j], gname[j] = "G3", f"{PARK_NAME_STEMS[placed]}广场"
-            cover.add(bgeom[j])
-            placed += 1
+    plan.place_squares(rng)
 
     report("buildings")
     lots = lay_lots(blocks, rng, skip=blocks["code"].to_numpy() == "G")
     buildings = make_buildings(lots, blocks, bstreet, rng)
 
     report("pocket parks")
-    open_idx = lots.open_idx
-    lot_block = lots.block[open_idx]
-    lot_code = blocks["code"].to_numpy()[lot_block]
-    lot_street = bstreet[lot_block]
-    sites = shrink(lots.cells[open_idx])
-    used = np.zeros(len(open_idx), dtype=bool)
-    pocket_rows: list[dict[str, object]] = []
-    pool = np.flatnonzero(np.isin(lot_code, ("R", "A")) & (lot_street != UNDERSERVED_STREET))
-    taken_blocks: set[int] = set()
-    for i in rng.permutation(pool):
-        if len([r for r in pocket_rows if r["status"] == "existing"]) == N_POCKET_EXISTING:
-            break
-        if int(lot_block[i]) in taken_blocks:
-            continue
-        if cover.share(cover.reach(sites[i])) <= cover_aim + PARK_COVER_SLACK:
-            cover.add(sites[i])
-            used[i] = True
-            taken_blocks.add(int(lot_block[i]))
-            pocket_rows.append({"status": "existing", "geometry": sites[i],
-                                "built_year": int(rng.integers(2018, 2026))})
-    planned = np.flatnonzero(np.isin(lot_code, ("R", "A")) & (lot_street == UNDERSERVED_STREET))
-    for i in rng.choice(planned, size=min(N_POCKET_PLANNED, planned.size), replace=False):
-        used[i] = True
-        pocket_rows.append({"status": "planned", "geometry": sites[i], "built_year": None})
-    pocket = gpd.GeoDataFrame(pocket_rows, geometry="geometry")
-    pocket["name"] = [f"{PARK_NAME_STEMS[i % len(PARK_NAME_STEMS)]}口袋公园{i + 1}"
-                      for i in range(len(pocket))]
+    plan.open_lots(lots)
+    pocket = plan.place_pocket_parks(rng)
 
     report("parks")
-    # extra parks by greedy max cover: first outside the underserved street, then inside it
-    # only while that street stays clearly below the district
-    ok = (
-        np.isin(blocks["code"].to_numpy(), ("R", "B", "U", "W", "S"))
-        & (barea >= EXTRA_PARK_AREA_M2[0]) & (barea <= EXTRA_PARK_AREA_M2[1])
-        & ~np.isin(np.arange(len(blocks)), lot_block[used])
-    )
-    reach = {int(j): cover.reach(bgeom[j]) for j in np.flatnonzero(ok)}
-    n_extra = 0
-    for inside_underserved in (False, True):
-        options = [j for j in reach if (bstreet[j] == UNDERSERVED_STREET) == inside_underserved]
-        while options and n_extra < MAX_EXTRA_PARKS and cover.share() < cover_aim:
-            gains = np.array([cover.gain(reach[j]) for j in options])
-            j = options.pop(int(np.argmax(gains)))
-            if gains.max() == 0:
-                break
-            after = cover.share(reach[j])
-            if after > cover_aim + PARK_COVER_SLACK or (
-                inside_underserved
-                and cover.street_share(UNDERSERVED_STREET, reach[j]) > after - UNDERSERVED_MARGIN
-            ):
-                continue
-            if blocks.loc[j, "code"] == "R":
-                cover.drop_block(j)
-            blocks.loc[j, ["code", "subcode"]] = ["G", "G1"]
-            klass[j] = "G12" if barea[j] >= COMMUNITY_PARK_M2 else "G14"
-            gname[j] = f"{PARK_NAME_STEMS[n_extra % len(PARK_NAME_STEMS)]}公园"
-            cover.add(bgeom[j])
-            n_extra += 1
+    plan.place_extra_parks()
     now_green = blocks["code"].to_numpy() == "G"
     buildings = buildings[~now_green[buildings["block"].to_numpy()]].reset_index(drop=True)
 
     report("attached green")
-    green_rows = [{"class": klass[j], "name": gname[j], "geometry": bgeom[j]}
-                  for j in np.flatnonzero(klass != None)]  # noqa: E711
-    green_rows.append({"class": "G11", "name": RIVER_PARK_NAME, "geometry": grid.river_park})
-    counted = sum(shapely.area(r["geometry"]) for r in green_rows if r["class"] != "G3")
-    counted += float(shapely.area(pocket.loc[pocket["status"] == "existing"].geometry.values).sum())
-    aim = rng.uniform(*GREEN_AREA_AIM_M2)
-    xg_pool = np.flatnonzero(
-        ~used & np.isin(lot_code, ("R", "A", "B")) & ~now_green[lot_block]
-    )
-    xg_pool = rng.permutation(xg_pool)
-    cum = counted + np.cumsum(shapely.area(sites[xg_pool]))
-    take = xg_pool[: int(np.searchsorted(cum, aim)) + 1]
-    for i in take:
-        green_rows.append({"class": "XG", "name": None, "geometry": sites[i]})
-    green = gpd.GeoDataFrame(green_rows, geometry="geometry")
-    n_g = len(green)
-    green["built_year"] = rng.integers(*PARK_BUILT_YEARS, size=n_g)
-    renov = rng.random(n_g) < P_RENOVATED
-    green["renovated_year"] = pd.array(
-        np.where(renov, rng.integers(*RENOVATED_YEARS, size=n_g), -1), dtype="Int64"
-    )
-    green.loc[~renov, "renovated_year"] = pd.NA
-    green["public_access"] = green["class"] != "XG"
+    green = plan.green_spaces(pocket, rng)
 
     report("land use")
     lu = blocks.copy()
@@ -326,15 +203,15 @@ def generate_district(
     fac = facilities(communities, buildings, land, rng)
 
     report("networks")
-    segs = road_segments(grid.roads, bgeom[np.isin(klass, ("G11", "G12", "G13", "G14"))])
+    segs = road_segments(grid.roads, bgeom[np.isin(plan.klass, ("G11", "G12", "G13", "G14"))])
     lights = street_lights(segs, outline, rng)
     lights["street_code"] = _zone_of(lights.geometry.values, streets)
     pipes = heating_pipes(segs, buildings, bgeom, outline, rng)
 
     facts = {
-        "park_cover_500": cover.share(),
-        **{f"park_cover_500:{s}": v for s, v in cover.street_shares().items()},
-        "green_area_m2": float(cum[len(take) - 1]) if len(take) else counted,
+        "park_cover_500": plan.cover.share(),
+        **{f"park_cover_500:{s}": v for s, v in plan.cover.street_shares().items()},
+        "green_area_m2": plan.green_area_m2,
     }
     district = gpd.GeoDataFrame({"code": [dcode], "name": [dname]}, geometry=[outline])
     layers = {

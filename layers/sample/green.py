@@ -14,13 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from layers.sample.buildings import Lots
+from layers.sample.outline import NAMED_PARKS, RIVER_PARK_NAME
+
 __all__ = [
     "COVERAGE_RADIUS_M",
+    "UNDERSERVED_STREET",
+    "GreenPlan",
     "ResidentialCover",
     "grid_points",
     "shrink",
@@ -29,6 +36,26 @@ __all__ = [
 COVERAGE_RADIUS_M = 500.0
 COVER_CELL_M = 10.0
 LOT_MARGIN_M = 1.0
+UNDERSERVED_STREET = "120101005"
+"""南营门街道: no square or existing pocket park, extra parks last, so its park access is lower."""
+SMALL_BLOCK_M2 = 2500.0
+SQUARE_AREA_M2 = (3000.0, 15000.0)
+N_SQUARES = 3
+N_POCKET_EXISTING = 14
+N_POCKET_PLANNED = 3
+POCKET_BUILT_YEARS = (2018, 2026)
+PARK_COVER_AIM = (0.80, 0.86)
+PARK_COVER_SLACK = 0.02
+EXTRA_PARK_AREA_M2 = (3000.0, 40000.0)
+EXTRA_PARK_CODES = ("R", "B", "U", "W", "S")
+COMMUNITY_PARK_M2 = 10000.0
+MAX_EXTRA_PARKS = 10
+UNDERSERVED_MARGIN = 0.12
+GREEN_AREA_AIM_M2 = (1_555_000.0, 1_595_000.0)
+P_RENOVATED = 0.15
+PARK_BUILT_YEARS = (1950, 2021)
+RENOVATED_YEARS = (2021, 2026)
+PARK_NAME_STEMS = ("新华", "兴安", "福安", "昆明", "锦州", "成都", "桂林", "重庆", "洛阳", "西宁")
 
 
 def shrink(geoms: NDArray[np.object_], margin: float = LOT_MARGIN_M) -> NDArray[np.object_]:
@@ -127,3 +154,226 @@ class ResidentialCover:
             sel = self.active & (self.street == code)
             out[str(code)] = float(self.covered[sel].mean())
         return out
+
+
+@dataclass
+class GreenPlan:
+    """Green land of one copy, placed step by step on the blocks (which it recodes to G)."""
+
+    blocks: gpd.GeoDataFrame
+    bstreet: NDArray[np.object_]
+    river_park: BaseGeometry
+    cover: ResidentialCover
+    cover_aim: float
+    klass: NDArray[np.object_]
+    """CJJ/T 85 class of each block turned green (None for the others)."""
+    gname: NDArray[np.object_]
+    green_area_m2: float = 0.0
+    sites: NDArray[np.object_] = field(default_factory=lambda: np.empty(0, dtype=object))
+    lot_block: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    used: NDArray[np.bool_] = field(default_factory=lambda: np.empty(0, dtype=bool))
+
+    @property
+    def bgeom(self) -> NDArray[np.object_]:
+        """Block polygons."""
+        return self.blocks.geometry.values
+
+    @property
+    def barea(self) -> NDArray[np.float64]:
+        """Block areas (m²)."""
+        return shapely.area(self.bgeom)
+
+    def _codes(self) -> NDArray[np.object_]:
+        return self.blocks["code"].to_numpy()
+
+    def _make_green(self, j: int, subcode: str, klass: str, name: str | None) -> None:
+        if self.blocks.loc[j, "code"] == "R":
+            self.cover.drop_block(j)
+        self.blocks.loc[j, ["code", "subcode"]] = ["G", subcode]
+        self.klass[j], self.gname[j] = klass, name
+        self.cover.add(self.bgeom[j])
+
+    @classmethod
+    def start(
+        cls,
+        blocks: gpd.GeoDataFrame,
+        bstreet: NDArray[np.object_],
+        river_park: BaseGeometry,
+        named_points: NDArray[np.object_],
+        rng: np.random.Generator,
+    ) -> GreenPlan:
+        """Start the plan: small blocks to G2, named parks, the park-access lattice.
+
+        Small leftover blocks become protective green (G2), named parks take the blocks
+        nearest their places, and the residential park-access lattice is set up.
+
+        Parameters
+        ----------
+        blocks : GeoDataFrame
+            Blocks with ``code`` and ``subcode`` (recoded in place).
+        bstreet : array of str
+            Street code of each block.
+        river_park : shapely geometry
+            The riverside park strip.
+        named_points : array of points
+            Locations of :data:`~layers.sample.outline.NAMED_PARKS` (local frame).
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        GreenPlan
+        """
+        bgeom = blocks.geometry.values
+        barea = shapely.area(bgeom)
+        klass = np.full(len(blocks), None, dtype=object)
+        gname = np.full(len(blocks), None, dtype=object)
+        small = barea < SMALL_BLOCK_M2
+        blocks.loc[small, ["code", "subcode"]] = ["G", "G2"]
+        klass[small] = "G2"
+        for park, point in zip(NAMED_PARKS, named_points, strict=True):
+            free = np.flatnonzero((blocks["code"].to_numpy() != "G") & ~small)
+            j = free[np.argmin(shapely.distance(bgeom[free], point))]
+            blocks.loc[j, ["code", "subcode"]] = ["G", "G1"]
+            klass[j], gname[j] = park.klass, park.name
+        res_blocks = np.flatnonzero(blocks["code"].to_numpy() == "R")
+        xy, owner = grid_points(bgeom[res_blocks])
+        cover = ResidentialCover(xy, res_blocks[owner], bstreet[res_blocks[owner]])
+        aim = rng.uniform(*PARK_COVER_AIM)
+        cover.add(river_park)
+        for j in np.flatnonzero((klass != None) & (klass != "G2")):  # noqa: E711 - elementwise
+            cover.add(bgeom[j])
+        return cls(blocks, bstreet, river_park, cover, aim, klass, gname)
+
+    def place_squares(self, rng: np.random.Generator) -> None:
+        """Turn up to ``N_SQUARES`` mid-sized blocks into squares (G3) within the access aim."""
+        barea = self.barea
+        cand = np.flatnonzero(
+            (self._codes() != "G") & (self.bstreet != UNDERSERVED_STREET)
+            & (barea >= SQUARE_AREA_M2[0]) & (barea <= SQUARE_AREA_M2[1])
+        )
+        placed = 0
+        for j in rng.permutation(cand):
+            if placed == N_SQUARES:
+                break
+            limit = self.cover_aim + PARK_COVER_SLACK
+            if self.cover.share(self.cover.reach(self.bgeom[j])) <= limit:
+                self._make_green(int(j), "G3", "G3", f"{PARK_NAME_STEMS[placed]}广场")
+                placed += 1
+
+    def open_lots(self, lots: Lots) -> None:
+        """Take the open lots (no footprint) as sites for pocket parks and attached green."""
+        idx = lots.open_idx
+        self.lot_block = lots.block[idx]
+        self.sites = shrink(lots.cells[idx])
+        self.used = np.zeros(len(idx), dtype=bool)
+
+    def place_pocket_parks(self, rng: np.random.Generator) -> gpd.GeoDataFrame:
+        """Place existing and planned pocket parks on open lots.
+
+        Existing ones stay within the access aim, outside the underserved street, one per
+        block; the planned ones go to the underserved street.
+
+        Returns
+        -------
+        GeoDataFrame
+            ``status``, ``built_year``, ``name`` (local frame).
+        """
+        lot_code = self._codes()[self.lot_block]
+        lot_street = self.bstreet[self.lot_block]
+        homes = np.isin(lot_code, ("R", "A"))
+        rows: list[dict[str, object]] = []
+        taken: set[int] = set()
+        for i in rng.permutation(np.flatnonzero(homes & (lot_street != UNDERSERVED_STREET))):
+            if len(rows) == N_POCKET_EXISTING:
+                break
+            if int(self.lot_block[i]) in taken:
+                continue
+            site = self.sites[i]
+            if self.cover.share(self.cover.reach(site)) <= self.cover_aim + PARK_COVER_SLACK:
+                self.cover.add(site)
+                self.used[i] = True
+                taken.add(int(self.lot_block[i]))
+                rows.append({"status": "existing", "geometry": site,
+                             "built_year": int(rng.integers(*POCKET_BUILT_YEARS))})
+        planned = np.flatnonzero(homes & (lot_street == UNDERSERVED_STREET))
+        for i in rng.choice(planned, size=min(N_POCKET_PLANNED, planned.size), replace=False):
+            self.used[i] = True
+            rows.append({"status": "planned", "geometry": self.sites[i], "built_year": None})
+        pocket = gpd.GeoDataFrame(rows, geometry="geometry")
+        pocket["name"] = [f"{PARK_NAME_STEMS[i % len(PARK_NAME_STEMS)]}口袋公园{i + 1}"
+                          for i in range(len(pocket))]
+        return pocket
+
+    def place_extra_parks(self) -> None:
+        """Add parks by greedy max cover until the access aim.
+
+        First outside the underserved street, then inside it only while that street stays
+        clearly below the district.
+        """
+        barea = self.barea
+        ok = (
+            np.isin(self._codes(), EXTRA_PARK_CODES)
+            & (barea >= EXTRA_PARK_AREA_M2[0]) & (barea <= EXTRA_PARK_AREA_M2[1])
+            & ~np.isin(np.arange(len(self.blocks)), self.lot_block[self.used])
+        )
+        cover = self.cover
+        reach = {int(j): cover.reach(self.bgeom[j]) for j in np.flatnonzero(ok)}
+        n_extra = 0
+        for inside in (False, True):
+            options = [j for j in reach if (self.bstreet[j] == UNDERSERVED_STREET) == inside]
+            while options and n_extra < MAX_EXTRA_PARKS and cover.share() < self.cover_aim:
+                gains = np.array([cover.gain(reach[j]) for j in options])
+                j = options.pop(int(np.argmax(gains)))
+                if gains.max() == 0:
+                    break
+                after = cover.share(reach[j])
+                if after > self.cover_aim + PARK_COVER_SLACK or (
+                    inside
+                    and cover.street_share(UNDERSERVED_STREET, reach[j])
+                    > after - UNDERSERVED_MARGIN
+                ):
+                    continue
+                klass = "G12" if barea[j] >= COMMUNITY_PARK_M2 else "G14"
+                name = f"{PARK_NAME_STEMS[n_extra % len(PARK_NAME_STEMS)]}公园"
+                self._make_green(j, "G1", klass, name)
+                n_extra += 1
+
+    def green_spaces(self, pocket: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
+        """Return all green spaces, with attached green (XG) up to the HP-04 aim.
+
+        Green blocks, the riverside park, and attached green on open lots until the HP-04
+        area (with existing pocket parks) reaches its drawn aim.
+
+        Returns
+        -------
+        GeoDataFrame
+            ``class``, ``name``, ``built_year``, ``renovated_year``, ``public_access``.
+        """
+        bgeom = self.bgeom
+        rows = [{"class": self.klass[j], "name": self.gname[j], "geometry": bgeom[j]}
+                for j in np.flatnonzero(self.klass != None)]  # noqa: E711 - elementwise
+        rows.append({"class": "G11", "name": RIVER_PARK_NAME, "geometry": self.river_park})
+        counted = sum(shapely.area(r["geometry"]) for r in rows if r["class"] != "G3")
+        existing = pocket.loc[pocket["status"] == "existing"].geometry.values
+        counted += float(shapely.area(existing).sum())
+        aim = rng.uniform(*GREEN_AREA_AIM_M2)
+        now_green = self._codes() == "G"
+        lot_code = self._codes()[self.lot_block]
+        pool = np.flatnonzero(
+            ~self.used & np.isin(lot_code, ("R", "A", "B")) & ~now_green[self.lot_block]
+        )
+        pool = rng.permutation(pool)
+        cum = counted + np.cumsum(shapely.area(self.sites[pool]))
+        take = pool[: int(np.searchsorted(cum, aim)) + 1]
+        self.green_area_m2 = float(cum[len(take) - 1]) if len(take) else float(counted)
+        rows += [{"class": "XG", "name": None, "geometry": self.sites[i]} for i in take]
+        green = gpd.GeoDataFrame(rows, geometry="geometry")
+        n = len(green)
+        green["built_year"] = rng.integers(*PARK_BUILT_YEARS, size=n)
+        renov = rng.random(n) < P_RENOVATED
+        green["renovated_year"] = pd.array(
+            np.where(renov, rng.integers(*RENOVATED_YEARS, size=n), -1), dtype="Int64"
+        )
+        green.loc[~renov, "renovated_year"] = pd.NA
+        green["public_access"] = green["class"] != "XG"
+        return green
