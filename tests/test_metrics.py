@@ -242,6 +242,9 @@ def test_area_share_clips_to_base_and_recomputes_shares_from_sums(tiny: Project)
     assert res[("community", "C2")].status == "fail"
     assert res[("community", "C2")].gap == pytest.approx(30.0)
     assert res[("community", "C3")].status == "pass"
+    # parents name their failing children
+    assert res[("street", "S1")].detail.endswith("communities below target: 社区二")
+    assert res[("district", "D")].detail == ""  # S1 60 %, S2 50 % pass; S3 has no data
 
 
 def test_area_share_of_zone_area(tiny: Project) -> None:

@@ -46,6 +46,8 @@ DEFAULT_SCALE = 100.0
 DECIMALS = 2
 RESPONSIBLE_SEPARATOR = "、"
 _PARENT = {"community": "street", "street": "district"}
+# Child zones named in a parent's detail before "等 N 个" (and N more).
+MAX_LISTED = 10
 
 
 @dataclass
@@ -318,6 +320,34 @@ def _parents(zones: Zones, over: str, level: str) -> pd.Series:
     return comm.groupby("street_code")["district_code"].first().reindex(zones.names["street"].index)
 
 
+def _list_failing_children(b: _Builder) -> None:
+    """Add to each parent record the names of its child zones that fail their target."""
+    comm = b.zones.communities
+    parent_of = {
+        "community": comm["street_code"],
+        "street": comm.groupby("street_code")["district_code"].first(),
+    }
+    for child in ("community", "street"):
+        failing: dict[str, list[str]] = {}
+        for r in b.records:
+            if r.level == child and r.status == "fail":
+                parent = str(parent_of[child].get(r.zone_code, ""))
+                failing.setdefault(parent, []).append(r.zone_name)
+        if not failing:
+            continue
+        parent_level = _PARENT[child]
+        label = "未达标街道 / streets below target" if child == "street" else (
+            "未达标社区 / communities below target"
+        )
+        for r in b.records:
+            names = failing.get(r.zone_code) if r.level == parent_level else None
+            if names:
+                shown = "、".join(names[:MAX_LISTED])
+                more = f" 等{len(names)}个" if len(names) > MAX_LISTED else ""
+                text = f"{label}: {shown}{more}"
+                r.detail = f"{r.detail}; {text}" if r.detail else text
+
+
 def _emit_each_zone_min(b: _Builder, parts: pd.DataFrame, note: str) -> None:
     rule = parts.attrs["each_zone_min"]
     over, minimum = str(rule["over"]), int(rule["min"])
@@ -387,6 +417,7 @@ def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dic
         _emit_per_zone(b, frame, note, source)
     else:
         _emit_additive(b, frame, note)
+        _list_failing_children(b)
     if not b.records:
         b.no_data(note or "no zone of this project carries a value")
     return b.records
