@@ -452,3 +452,109 @@ def test_built_store_matches_the_raw_files(heping_built: Path) -> None:
     assert project.store.read("buildings").area.sum() == pytest.approx(
         raw["buildings"].area.sum(), rel=1e-6
     )
+
+
+# ---------------------------------------------------------------- building blocks, by hand
+
+
+def test_frame_rotates_about_its_centre_and_shifts() -> None:
+    from layers.sample.frame import Frame
+
+    f = Frame(0.0, 0.0, angle_deg=90.0, shift_x=100.0)
+    p = f.to_world(shapely.Point(1.0, 0.0))
+    assert (round(p.x, 9), round(p.y, 9)) == (100.0, 1.0)
+    back = Frame(5.0, 7.0, angle_deg=30.0)
+    g = shapely.box(0, 0, 3, 2)
+    assert back.to_world(back.to_local(g)).equals_exact(g, 1e-9)
+
+
+def test_river_edge_picks_the_north_and_east_sides() -> None:
+    from layers.sample.outline import river_edge
+
+    edge = river_edge(shapely.box(0, 0, 2, 1))  # east side length 1, north side length 2
+    assert edge.length == pytest.approx(3.0)
+    assert edge.buffer(1e-9).contains(shapely.LineString([(2, 0), (2, 1), (0, 1)]))
+
+
+def test_random_points_in_polygons() -> None:
+    from layers.sample.zones import random_points_in
+
+    polys = np.array([shapely.box(0, 0, 1, 1), shapely.Polygon([(5, 0), (7, 0), (5, 2)])])
+    xy, owner = random_points_in(polys, np.array([3, 50]), np.random.default_rng(0))
+    assert owner.tolist() == [0] * 3 + [1] * 50
+    assert shapely.contains_xy(polys[owner], xy[:, 0], xy[:, 1]).all()
+
+
+def test_partition_of_a_rectangle_by_two_seeds() -> None:
+    from layers.sample.zones import partition
+
+    cells = partition(shapely.box(0, 0, 2, 1), np.array([[0.5, 0.5], [1.5, 0.5]]))
+    assert cells[0].equals(shapely.box(0, 0, 1, 1))
+    assert cells[1].equals(shapely.box(1, 0, 2, 1))
+
+
+def test_lots_of_a_block_by_hand() -> None:
+    from layers.sample.buildings import lay_lots
+
+    # 100 m × 50 m block, 3 m setback: 94 × 44 m, lots of about 23 m -> 4 × 1 lots
+    blocks = gpd.GeoDataFrame({"code": ["R"], "subcode": ["R2"]},
+                              geometry=[shapely.box(0, 0, 100, 50)])
+    lots = lay_lots(blocks, np.random.default_rng(1), skip=np.array([False]))
+    assert len(lots.cells) == 4
+    np.testing.assert_allclose(shapely.area(lots.cells), 23.5 * 44.0)
+    assert shapely.bounds(lots.cells)[:, 0].tolist() == [3.0, 26.5, 50.0, 73.5]
+    built = lots.footprint[lots.built]
+    assert shapely.contains(lots.cells[lots.built], built).all()
+    assert lay_lots(blocks, np.random.default_rng(1), skip=np.array([True])).cells.size == 0
+
+
+def test_residential_cover_by_hand() -> None:
+    from layers.sample.green import ResidentialCover
+
+    xy = np.array([[0.0, 0.0], [400.0, 0.0], [900.0, 0.0], [2000.0, 0.0]])
+    cov = ResidentialCover(xy, np.array([0, 0, 1, 1]), np.array(["a", "a", "b", "b"], object))
+    park = shapely.box(-10, -10, 10, 10)  # within 500 m of the first two points only
+    assert cov.share(cov.reach(park)) == 0.5
+    cov.add(park)
+    assert cov.street_shares() == {"a": 1.0, "b": 0.0}
+    cov.drop_block(1)
+    assert cov.share() == 1.0
+
+
+def test_recycling_csv_uses_gcj02(tmp_path: Path) -> None:
+    from pyproj import Transformer
+
+    from layers.sample.write import write_recycling_csv
+
+    # published pair: WGS84 (116.397128, 39.916527) is GCJ-02 (116.403372, 39.917931)
+    x, y = Transformer.from_crs(4326, METRIC, always_xy=True).transform(116.397128, 39.916527)
+    pts = gpd.GeoDataFrame(
+        {"id": ["R1"], "name": ["回收点"], "kind": ["community_point"],
+         "community_code": ["120101001001"], "opened_year": [2020], "status": ["existing"]},
+        geometry=[shapely.Point(x, y)], crs=METRIC,
+    )
+    (tmp_path / "raw").mkdir()
+    table = pd.read_csv(write_recycling_csv(tmp_path, pts), dtype=str)
+    assert table.loc[0, "类型"] == "community_point"
+    assert (table.loc[0, "lng"], table.loc[0, "lat"]) == ("116.403372", "39.917931")
+    assert table.loc[0, "社区代码"] == "120101001001"
+
+
+def test_pipes_zip_round_trip_in_gbk(tmp_path: Path) -> None:
+    from layers.sample.write import write_pipes_zip
+
+    pipes = gpd.GeoDataFrame(
+        {"id": ["H1", "H2"], "network": ["primary", "secondary"], "diameter_mm": [400.0, 80.0],
+         "install_year": [1980, 2010], "renovated_year": pd.array([2015, None], dtype="Int64"),
+         "road": ["南京路", None]},
+        geometry=[shapely.LineString([(0, 0), (10, 0)]), shapely.LineString([(0, 0), (0, 5)])],
+        crs=METRIC,
+    )
+    (tmp_path / "raw").mkdir()
+    path = write_pipes_zip(tmp_path, pipes, np.random.default_rng(0))
+    back = pyogrio.read_dataframe(f"/vsizip/{path}", encoding="gbk")
+    assert back["管段名称"].tolist() == ["南京路一级网", "小区二级网"]
+    assert back["敷设年份"].tolist() == [1980, 2010]
+    assert back["改造年份"].iloc[0] == 2015 and pd.isna(back["改造年份"].iloc[1])
+    with zipfile.ZipFile(path) as zf:
+        assert not any(n.endswith(".cpg") for n in zf.namelist())
