@@ -328,3 +328,25 @@ def test_weather_csv_replaces_clear_sky(tmp_path: Path) -> None:
     expected = ghi.sum() / 1000.0  # kWh/m² of the file
     got = float(summary.split(" kWh/m² GHI")[0].rsplit(" ", 1)[-1])
     assert got == pytest.approx(expected, rel=0.01)
+
+
+@pytest.mark.slow
+def test_heping_sample_pv(heping_built: Path) -> None:
+    """On the built sample: raster on the DSM grid, PV fields, exactextract agreement."""
+    exactextract = pytest.importorskip("exactextract")
+    project = Project(heping_built)
+    tif = project.build_dir / "solar_irradiation.tif"
+    with rasterio.open(project.store.raster_path("dsm")) as dsm, rasterio.open(tif) as out:
+        assert (out.width, out.height, out.transform, out.crs) == (
+            dsm.width, dsm.height, dsm.transform, dsm.crs
+        )
+    b = project.store.read("buildings")
+    assert (b["pv_suitable_area_m2"] <= b["roof_area_m2"] + 1e-6).all()
+    assert b["pv_kwp"].sum() > 0
+    ok = b["pv_kwp"] > 0
+    # every suitable pixel gets >= 70 % of a plane's unshaded output: yields stay in a band
+    assert b.loc[ok, "pv_specific_yield"].between(800.0, 1450.0).all()
+    ref = exactextract.exact_extract(str(tif), b[["geometry"]], ["mean"], output="pandas")
+    np.testing.assert_allclose(
+        b["pv_poa_kwh_m2"].to_numpy(), ref.filter(like="band_1").iloc[:, 0], rtol=0.005
+    )
