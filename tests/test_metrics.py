@@ -22,6 +22,8 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
 from layers.indicators.catalog import Catalog, IndicatorSpec
@@ -446,3 +448,43 @@ def test_overlay_matches_geopandas_overlay_on_random_polygons() -> None:
         range(len(zones)), fill_value=0.0)
     fast_both = intersection_area_by_zone(circles, squares, zones)
     np.testing.assert_allclose(fast_both, ref_both.to_numpy(), rtol=1e-9, atol=1e-6)
+
+
+# ------------------------------------------------------------------ invariants of gis.overlay
+
+ZONES_3X2 = np.array([box(x, y, x + 10, y + 10) for x in (0, 10, 20) for y in (0, 10)])
+_boxes = st.lists(
+    st.tuples(st.integers(-5, 30), st.integers(-5, 20), st.integers(1, 12), st.integers(1, 12)),
+    min_size=0, max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_boxes)
+def test_overlay_areas_match_brute_force(rects: list[tuple[int, int, int, int]]) -> None:
+    from gis.overlay import area_by_zone, intersection_area_by_zone
+
+    geoms = np.array([box(x, y, x + w, y + h) for x, y, w, h in rects], dtype=object)
+    union = shapely.union_all(geoms) if len(geoms) else Polygon()
+    once = area_by_zone(geoms, ZONES_3X2, dissolve=True)
+    np.testing.assert_allclose(once, shapely.area(shapely.intersection(union, ZONES_3X2)),
+                               atol=1e-9)
+    every = area_by_zone(geoms, ZONES_3X2, dissolve=False)
+    brute = [sum(shapely.area(shapely.intersection(g, z)) for g in geoms) for z in ZONES_3X2]
+    np.testing.assert_allclose(every, brute, atol=1e-9)
+    half = shapely.box(-5, -5, 15, 25)
+    both = intersection_area_by_zone(geoms, [half], ZONES_3X2)
+    expected = shapely.area(shapely.intersection(shapely.intersection(union, half), ZONES_3X2))
+    np.testing.assert_allclose(both, expected, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-2, 32), st.integers(-2, 22)), max_size=30))
+def test_points_are_assigned_once(coords: list[tuple[int, int]]) -> None:
+    from gis.overlay import assign_points
+
+    points = shapely.points(np.array(coords, dtype=float).reshape(-1, 2))
+    zone = assign_points(points, ZONES_3X2)
+    for p, z in zip(points, zone, strict=True):
+        holders = np.flatnonzero(shapely.intersects(ZONES_3X2, p))
+        assert z == (holders.min() if len(holders) else -1)
