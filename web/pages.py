@@ -25,7 +25,7 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 # Rows per dashboard page: the page stays small whatever the number of zones.
-DASHBOARD_PAGE_ROWS = 200
+DASHBOARD_PAGE_ROWS = 100
 Level = Literal["district", "street", "community"]
 
 
