@@ -396,6 +396,15 @@ def test_bad_scale_is_a_clear_error(tmp_path: Path) -> None:
     assert "--scale 99" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_refuses_to_replace_a_user_project(tmp_path: Path) -> None:
+    (tmp_path / "project.toml").write_text('[project]\nname = "mine"\n', encoding="utf-8")
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "parks.shp").write_bytes(b"precious")
+    with pytest.raises(InputFileError, match="not made by 'peakmap sample'"):
+        generate_sample(tmp_path)
+    assert (tmp_path / "raw" / "parks.shp").read_bytes() == b"precious"
+
+
 def test_cli_without_dsm(tmp_path: Path) -> None:
     app = typer.Typer()
     cmd_sample.register(app)

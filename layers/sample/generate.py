@@ -15,7 +15,12 @@ import pandas as pd
 
 from gis._errors import InputFileError
 from layers.sample.district import MAX_COPIES, District, generate_district
-from layers.sample.project_files import copy_catalogs, manifest_text, source_text
+from layers.sample.project_files import (
+    GENERATED_MARK,
+    copy_catalogs,
+    manifest_text,
+    source_text,
+)
 from layers.sample.raster import write_dsm
 from layers.sample.write import (
     DSM_FILE,
@@ -92,7 +97,8 @@ def generate_sample(
     Raises
     ------
     InputFileError
-        ``scale`` is out of range or ``out`` is an existing file.
+        ``scale`` is out of range, ``out`` is an existing file, or ``out`` holds a project
+        that ``peakmap sample`` did not generate (its ``raw/`` would be replaced).
     """
     t0 = time.perf_counter()
     if not 1 <= scale <= MAX_COPIES:
@@ -100,6 +106,14 @@ def generate_sample(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputFileError(f"{out}: exists and is not a directory")
+    manifest_path = out / "project.toml"
+    if manifest_path.is_file() and not manifest_path.read_text(
+        encoding="utf-8", errors="replace"
+    ).startswith(GENERATED_MARK):
+        raise InputFileError(
+            f"{manifest_path}: a project not made by 'peakmap sample'; refusing to replace "
+            "its raw/ (choose another --out)"
+        )
     tick = progress or (lambda _label: None)
     copies: list[District] = []
     for k in range(scale):
