@@ -107,20 +107,29 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
 
 
-def _supply(ctx: MetricContext, year: int, load: float) -> np.ndarray:
-    """Heat delivered per community in ``year`` (W): heated floor area × load."""
+def _supply(ctx: MetricContext, years: tuple[int, ...], load: float) -> list[np.ndarray]:
+    """Heat delivered per community in each of ``years`` (W): heated floor area × load.
+
+    Buildings are split between communities once; each year keeps those standing then.
+    """
     buildings = read_layer(ctx, "buildings", as_of_year=False)
     built = _column(buildings, "built_year")
-    standing = buildings[~(built > year)]
-    area = _column(standing, "floor_area_m2")
-    if "floors" in standing.columns:
-        estimate = np.asarray(standing.geometry.area, dtype=float) * _column(standing, "floors")
+    area = _column(buildings, "floor_area_m2")
+    if "floors" in buildings.columns:
+        estimate = np.asarray(buildings.geometry.area, dtype=float) * _column(buildings, "floors")
         area = np.where(np.isnan(area), estimate, area)
     area = np.nan_to_num(area)
-    geoms = np.asarray(standing.geometry.values, dtype=object)
+    geoms = np.asarray(buildings.geometry.values, dtype=object)
     pieces = split_by_zones(geoms, community_geoms(ctx))
-    weights = area[pieces.feature] * pieces.fraction * load
-    return np.bincount(pieces.zone, weights=weights, minlength=len(ctx.communities)).astype(float)
+    base = area[pieces.feature] * pieces.fraction * load
+    out = []
+    for year in years:
+        standing = ~(built[pieces.feature] > year)
+        out.append(
+            np.bincount(pieces.zone, weights=np.where(standing, base, 0.0),
+                        minlength=len(ctx.communities)).astype(float)
+        )
+    return out
 
 
 @metric_kind("heat_loss_change")
@@ -155,13 +164,15 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFram
         "new_loss_w_per_m": float(p["new_loss_w_per_m"]),
     }
     n = len(ctx.communities)
+    years = (baseline, ctx.year)
+    supply = _supply(ctx, years, float(p["heat_load_w_per_m2"]))
     columns: dict[str, np.ndarray] = {}
-    for label, year in (("base", baseline), ("now", ctx.year)):
+    for i, (label, year) in enumerate(zip(("base", "now"), years, strict=True)):
         rate = pipe_loss_w_per_m(installed, renovated, year, **kwargs)
         columns[f"loss_{label}"] = np.bincount(
             pieces.zone, weights=pieces.measure * rate[pieces.feature], minlength=n
         ).astype(float)
-        columns[f"supply_{label}"] = _supply(ctx, year, float(p["heat_load_w_per_m2"]))
+        columns[f"supply_{label}"] = supply[i]
     out = pd.DataFrame(columns, index=community_codes(ctx))
     out.attrs["combine"] = _combine
     out.attrs["note"] = (
