@@ -96,6 +96,8 @@ def _files(out: Path) -> dict[str, bytes]:
 
 
 def test_outline_area_is_the_real_one() -> None:
+    packaged = REPO / "layers/sample/heping_outline_gcj02.geojson"
+    assert packaged.read_bytes() == (REPO / "data/heping_outline_gcj02.geojson").read_bytes()
     assert outline_metric().area == pytest.approx(10.02e6, abs=0.01e6)
     # left in GCJ-02 the outline would sit about 560 m north-east of the truth
     gcj = shapely.Polygon(

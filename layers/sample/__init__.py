@@ -1,8 +1,9 @@
 """The Heping sample project generator (``peakmap sample``).
 
 The district outline and street names/codes are real; everything inside is synthetic and
-deterministic for a seed. See ``/work/shared/design/sample-city.md`` for the aims, and
-``data/heping/SOURCE.md`` for what is real.
+deterministic for a seed. The aims follow the design note ``sample-city.md``;
+``data/heping/SOURCE.md`` says what is real. The outline ships with the package
+(``heping_outline_gcj02.geojson``, identical to ``data/heping_outline_gcj02.geojson``).
 
 Public entry points: :func:`generate_sample` (write a project directory) and
 :func:`generate_district` (one copy of the district as GeoDataFrames, metric CRS).
