@@ -45,6 +45,14 @@ COPY_CODE_BASE = 50
 PERSONS_PER_HOUSEHOLD = (2.3, 2.7)
 P_GREEN_COMMUNITY = 0.6
 P_WASTE_SORTING = 0.9
+ID_PREFIX = {
+    "buildings": "B", "green_spaces": "G", "pocket_parks": "P", "sponge_zones": "SZ",
+    "recycling_points": "R", "heating_pipes": "H", "streetlights": "L", "facilities": "F",
+    "roads": "D",
+}
+"""Feature ids are the district code, this prefix and a running number."""
+DROP_COLUMNS = {"block", "width_m"}
+"""Helper columns that are not part of the canonical layers."""
 
 
 @dataclass
@@ -237,14 +245,6 @@ def generate_district(
         ])
     )
     return District(layers=layers, frame=frame, canopy=canopy, facts=facts)
-
-
-ID_PREFIX = {
-    "buildings": "B", "green_spaces": "G", "pocket_parks": "P", "sponge_zones": "SZ",
-    "recycling_points": "R", "heating_pipes": "H", "streetlights": "L", "facilities": "F",
-    "roads": "D",
-}
-DROP_COLUMNS = {"block", "width_m", "road_tmp"}
 
 
 def _finish(
