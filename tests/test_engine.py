@@ -218,3 +218,23 @@ def test_heping_catalog_on_the_tiny_project_never_crashes(tmp_path: Path) -> Non
     assert by[("TJ-FOREST", "district", "D")].status == "no-data"
     assert by[("HP-04", "district", "D")].value == pytest.approx(2300.0)
     assert {r.status for r in records} <= {"pass", "fail", "no-target", "no-data"}
+
+
+def test_a_failing_kind_gives_no_data_and_other_rows_survive(tmp_path: Path) -> None:
+    from layers.indicators.registry import KINDS, metric_kind
+
+    def broken(ctx: object, spec: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    metric_kind("test_broken")(broken)  # type: ignore[arg-type]
+    try:
+        project = make_project(tmp_path, targets=ROW.format(id="P1") + ROW.format(id="P2")
+                               .replace('kind = "count"', 'kind = "test_broken"'))
+        records = compute_records(project, year=2025)
+    finally:
+        KINDS.pop("test_broken", None)
+    p1 = [r for r in records if r.indicator == "P1"]
+    p2 = [r for r in records if r.indicator == "P2"]
+    assert p1[0].value == 2
+    assert [r.status for r in p2] == ["no-data"]
+    assert "ZeroDivisionError" in p2[0].note

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from gis._errors import StoreError
+from gis._errors import PeakmapError, StoreError
 from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec, read_catalog
 from layers.indicators.inputs import NoData
 from layers.indicators.registry import KINDS, THEME_MODULES, MetricContext
@@ -150,10 +150,9 @@ def _import_themes() -> dict[str, str]:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as e:
-            if e.name and module.startswith(e.name):
-                missing[module] = "not installed yet"
-            else:
-                raise
+            missing[module] = "not installed yet" if e.name == module else f"needs {e.name}"
+        except Exception as e:  # a broken theme must not take every other row down
+            missing[module] = f"failed to import: {type(e).__name__}: {e}"
     return missing
 
 
@@ -408,6 +407,11 @@ def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dic
         return b.records
     except StoreError as e:
         b.no_data(str(e))
+        return b.records
+    except PeakmapError:
+        raise  # a malformed catalog row or parameter: the user must fix it
+    except Exception as e:  # a bug in one kind must not take the whole report down
+        b.no_data(f"computation failed ({type(e).__name__}: {e}); please report it")
         return b.records
     note = str(frame.attrs.get("note", ""))
     source = "reported" if spec.kind == "reported" else "computed"
