@@ -288,7 +288,12 @@ def records_to_table(
         else ("编号", "指标", "区域", "现状值", "单位", "目标", "差距", "截止", "责任单位", "状态",
               "来源")
     )
-    table = Table(title=title, show_lines=False, header_style="bold")
+    caption = (
+        "Gap > 0: not met yet (target − value for ≥ targets, value − target for ≤ targets)"
+        if en
+        else "差距 > 0 表示尚未达标（≥ 目标：目标 − 现状；≤ 目标：现状 − 目标）"
+    )
+    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     right = {3, 5, 6}
     for i, head in enumerate(heads):
         table.add_column(head, justify="right" if i in right else "left",

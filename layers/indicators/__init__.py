@@ -1,1 +1,20 @@
-"""The indicator engine and the plan catalogs."""
+"""The indicator engine and the plan catalogs.
+
+Public modules
+--------------
+catalog
+    The TOML catalog format (``[[indicator]]`` rows, ``include``, ``[params.*]`` defaults)
+    and :func:`~layers.indicators.catalog.load_catalog`.
+engine
+    :func:`~layers.indicators.engine.compute_records`: every row for every district, street
+    and community, as :class:`~layers.indicators.engine.IndicatorResult` records.
+inputs
+    What metric kinds share: reading a layer for a year and scenario, the filter language,
+    parameters, :class:`~layers.indicators.inputs.NoData`.
+registry
+    The metric-kind contract (``@metric_kind``).
+
+The generic kinds live in :mod:`layers.metrics`, the theme kinds in their theme modules
+(:mod:`layers.heating`, :mod:`layers.coverage`, :mod:`layers.rooftop_pv`); the writers of
+tables, JSON, CSV and XLSX in :mod:`layers.report`.
+"""
