@@ -117,6 +117,11 @@ def load_zones(project: Project) -> Zones:
         A zone layer is missing, or a community names a street that does not exist.
     """
     store = project.store
+    if not store.exists():
+        raise StoreError(
+            f"{store.path}: the project has not been built yet (run 'peakmap build "
+            f"{project.root}')"
+        )
     frames = {}
     for layer in ("districts", "streets", "communities"):
         if not store.has(layer):
