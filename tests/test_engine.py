@@ -238,3 +238,12 @@ def test_a_failing_kind_gives_no_data_and_other_rows_survive(tmp_path: Path) -> 
     assert p1[0].value == 2
     assert [r.status for r in p2] == ["no-data"]
     assert "ZeroDivisionError" in p2[0].note
+
+
+def test_unbuilt_project_says_so(tmp_path: Path) -> None:
+    from gis._errors import StoreError
+
+    project = make_project(tmp_path, targets=ROW.format(id="P1"))
+    project.store.path.unlink()
+    with pytest.raises(StoreError, match="has not been built yet"):
+        compute_records(Project(tmp_path), year=2025)
