@@ -13,6 +13,7 @@ it, once.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,6 +55,8 @@ __all__ = [
 
 PERCENT = 100.0
 REPORTED_COLUMNS = ("indicator", "zone_code", "year", "value")
+# Excel in China saves CSV as GBK: accept it after UTF-8.
+REPORTED_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 def _workers(ctx: MetricContext) -> int:
@@ -365,7 +368,7 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def read_reported(path: Path) -> pd.DataFrame:
-    """Read ``reported.csv`` (columns indicator, zone_code, year, value[, note]).
+    """Read ``reported.csv`` (columns indicator, zone_code, year, value[, note]), UTF-8 or GBK.
 
     Raises
     ------
@@ -373,10 +376,21 @@ def read_reported(path: Path) -> pd.DataFrame:
         The file is unreadable or lacks a column; the message names the file and the line.
     """
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError) as e:
+        raw = path.read_bytes()
+    except OSError as e:
         raise InputFileError(f"{path}: cannot read reported values ({e})") from e
+    for encoding in REPORTED_ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputFileError(
+            f"{path}: reported values are neither UTF-8 nor GBK/GB18030 text; save the CSV as "
+            "UTF-8"
+        )
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if rows:
         missing = [c for c in REPORTED_COLUMNS if c not in rows[0]]
         if missing:
@@ -436,6 +450,6 @@ def reported(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 def _number_or_text(value: Any) -> float | str:
     text = str(value).strip()
     try:
-        return float(text)
+        return float(text.replace(",", ""))
     except ValueError:
         return text

@@ -488,3 +488,27 @@ def test_points_are_assigned_once(coords: list[tuple[int, int]]) -> None:
     for p, z in zip(points, zone, strict=True):
         holders = np.flatnonzero(shapely.intersects(ZONES_3X2, p))
         assert z == (holders.min() if len(holders) else -1)
+
+
+def test_reported_csv_in_gbk_with_thousands_separators(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    (tmp_path / "reported.csv").write_bytes(
+        'indicator,zone_code,year,value,note\nHP-19,D,2024,"168,000",区统计局\n'.encode("gbk")
+    )
+    rec = run(project, "reported", {}, id="HP-19")[("district", "D")]
+    assert rec.value == pytest.approx(168000.0)
+    assert rec.note == "区统计局"
+
+
+def test_reported_csv_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    from gis._errors import InputFileError
+
+    project = make_project(tmp_path)
+    (tmp_path / "reported.csv").write_text(
+        "indicator,zone_code,year,value\nHP-19,D,二〇二四,1\n", encoding="utf-8"
+    )
+    with pytest.raises(InputFileError, match=r"reported\.csv, line 2: year"):
+        run(project, "reported", {}, id="HP-19")
+    (tmp_path / "reported.csv").write_text("indicator,zone,value\nHP-19,D,1\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"missing column\(s\) zone_code, year"):
+        run(Project(tmp_path), "reported", {}, id="HP-19")
