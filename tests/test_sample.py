@@ -126,6 +126,16 @@ def test_committed_sample_is_the_seed_42_output(run_a: Path) -> None:
         assert a[name] == c[name], f"data/heping/{name} is stale: run `peakmap sample`"
 
 
+def test_committed_catalogs_are_current() -> None:
+    """data/heping holds copies of layers/catalogs: rerun `peakmap sample` after editing them."""
+    committed = REPO / "data/heping"
+    for src in [*CATALOG_DIR.glob("*.toml"), *CATALOG_DIR.glob("*.csv")]:
+        copy = committed / src.name
+        assert copy.is_file() and copy.read_bytes() == src.read_bytes(), (
+            f"data/heping/{src.name} differs from {src}: run `peakmap sample` and commit"
+        )
+
+
 def test_different_seed_differs(run_a: Path, run_scaled: Path) -> None:
     a = pyogrio.read_dataframe(run_a / "raw/buildings_cgcs2000.gpkg")
     s = pyogrio.read_dataframe(run_scaled / "raw/buildings_cgcs2000.gpkg")
