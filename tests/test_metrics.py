@@ -367,9 +367,10 @@ def test_length_share_threshold_is_a_parameter(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     with (tmp_path / "project.toml").open("a", encoding="utf-8") as fh:
         fh.write("\n[params.heating]\nrenewal_age_years = 20\n")
-    got = values(run(Project(tmp_path), "length_share", OLD_PIPES, unit="%"))
+    res = run(Project(tmp_path), "length_share", OLD_PIPES, unit="%")
     assert project.root == tmp_path.resolve()
-    assert got["C3"] == pytest.approx(100.0)  # h2 is now past its 20-year life
+    assert values(res)["C3"] == pytest.approx(100.0)  # h2 is now past its 20-year life
+    assert "heating.renewal_age_years = 20" in res[("district", "D")].note
 
 
 def test_reported_latest_year_not_after_report_year(tiny: Project) -> None:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from gis._errors import PeakmapError, StoreError
 from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec, read_catalog
-from layers.indicators.inputs import NoData
+from layers.indicators.inputs import PARAMS_USED, NoData
 from layers.indicators.registry import KINDS, THEME_MODULES, MetricContext
 from layers.project import Project
 
@@ -405,6 +405,7 @@ def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dic
         b.no_data(f"metric kind {spec.kind} is not available" + (f" ({why})" if why else ""))
         return b.records
     params = {**spec.params, "id": spec.id, "level": spec.level}
+    ctx.cache[PARAMS_USED] = {}
     try:
         frame = fn(ctx, params)
     except NoData as e:
@@ -419,6 +420,10 @@ def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dic
         b.no_data(f"computation failed ({type(e).__name__}: {e}); please report it")
         return b.records
     note = str(frame.attrs.get("note", ""))
+    used = ctx.cache.get(PARAMS_USED) or {}
+    if used:
+        listed = ", ".join(f"{k} = {v}" for k, v in sorted(used.items()))
+        note = "; ".join(t for t in (note, f"参数 parameters: {listed}") if t)
     source = "reported" if spec.kind == "reported" else "computed"
     if "each_zone_min" in frame.attrs:
         _emit_each_zone_min(b, frame, note)

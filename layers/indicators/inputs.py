@@ -35,6 +35,7 @@ from layers.schema import CANONICAL
 
 __all__ = [
     "LAYER_YEAR_FIELD",
+    "PARAMS_USED",
     "NoData",
     "community_codes",
     "community_geoms",
@@ -65,6 +66,10 @@ _COMPARE = {
 }
 
 
+# ctx.cache key of the parameters a row used (the engine lists them in the row's note).
+PARAMS_USED = "params_used"
+
+
 class NoData(Exception):  # noqa: N818 - a signal, not an error
     """The row cannot be computed from the store; the message says what is missing."""
 
@@ -93,6 +98,7 @@ def param(ctx: MetricContext, ref: str) -> Any:
     values = ctx.project.params(theme, dict(defaults.get(theme, {})))
     if key not in values:
         raise NoData(f"parameter {ref} is not set ([params.{theme}] {key} = ...)")
+    ctx.cache.setdefault(PARAMS_USED, {})[ref] = values[key]
     return values[key]
 
 
