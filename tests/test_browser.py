@@ -245,3 +245,35 @@ def test_pv_and_gaps_maps(browser: Any, base_url: str) -> None:
 
 def test_records_fixture_is_the_shared_one() -> None:
     assert RECORDS[0]["indicator"] == "HP-04"
+
+
+@pytest.mark.slow
+def test_heping_layers_map_in_chromium(browser: Any, heping_built: Path) -> None:
+    app = create_app(heping_built)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page, log = open_page(browser, f"{base}/maps/layers")
+        page.wait_for_function("""() => window.peakmapLoaded && Object.keys(
+            window.peakmapLoaded).length >= (window.peakmapExpected || 0)""",
+                               timeout=LOAD_TIMEOUT_MS)
+        assert page.evaluate(COUNT_DRAWN) > 500
+        shot(page, "heping_layers_map")
+        check_clean(log, base)
+        page.close()
+        page, log = open_page(browser, f"{base}/maps/indicator?indicator=HP-18&level=community")
+        assert page.evaluate(COUNT_DRAWN) == 64
+        shot(page, "heping_hp18_communities")
+        check_clean(log, base)
+        page.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -210,3 +210,51 @@ def test_parse_bbox_refuses(text: str) -> None:
     with pytest.raises(ValueError, match="bbox"):
         parse_bbox(text)
 
+
+
+# --- the built Heping sample --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def heping_client(heping_built: Path) -> TestClient:
+    from web.app import create_app
+
+    return TestClient(create_app(heping_built))
+
+
+@pytest.mark.slow
+def test_heping_pages_offline_and_small(heping_client: TestClient) -> None:
+    for path in ["/", "/?level=street", "/maps/layers", "/maps/gaps", "/maps/pv"]:
+        r = heping_client.get(path)
+        assert r.status_code == 200, (path, r.text[:300])
+        assert external_hosts(r.text) == set(), path
+    assert len(heping_client.get("/maps/layers").content) < 400_000
+    assert len(heping_client.get("/").content) < 120_000
+
+
+@pytest.mark.slow
+def test_heping_every_computed_indicator_has_a_street_map(heping_client: TestClient) -> None:
+    streets = heping_client.get("/api/indicators?level=street").json()
+    ids = sorted({r["indicator"] for r in streets if r["source"] == "computed"})
+    assert len(ids) >= 10
+    for ind in ids:
+        r = heping_client.get(f"/maps/indicator?indicator={ind}&level=street")
+        assert r.status_code == 200, (ind, r.text[:300])
+        assert r.text.count('"type": "Feature"') + r.text.count('"type":"Feature"') >= 6
+
+
+@pytest.mark.slow
+def test_heping_buildings_grid_counts_every_building(heping_client: TestClient,
+                                                     heping_built: Path) -> None:
+    import pyogrio
+
+    n = int(pyogrio.read_info(heping_built / "build" / "peakmap.gpkg",
+                              layer="buildings")["features"])
+    cells = heping_client.get("/api/layers/buildings?zoom=13&bbox=116,38,119,41").json()
+    assert all(f["properties"]["_agg"] for f in cells["features"])
+    assert sum(f["properties"]["count"] for f in cells["features"]) == n
+    # At street zoom a 300 m box holds individual buildings.
+    lon, lat = 117.20, 39.118
+    box = f"{lon - 0.0018},{lat - 0.0014},{lon + 0.0018},{lat + 0.0014}"
+    near = heping_client.get(f"/api/layers/buildings?zoom=17&bbox={box}").json()["features"]
+    assert 0 < len(near) < 1500 and not any(f["properties"].get("_agg") for f in near)

@@ -505,7 +505,14 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
 
 
 def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
-    """HTML of rooftop PV: buildings coloured by PV area as a share of the roof."""
+    """HTML of rooftop PV per building.
+
+    With the rooftop-PV analysis in the store (``pv_suitable_area_m2``, ``roof_area_m2``,
+    ``pv_kwp``, ``pv_kwh_year`` on buildings) roofs are coloured by their suitable share;
+    otherwise by installed PV (``pv_area_m2``) over the footprint.
+    """
+    from web.styles import PV_BREAKS, PV_COLORS, PV_POTENTIAL_BREAKS, PV_POTENTIAL_STYLE, PV_STYLE
+
     gcj02 = basemap == "amap"
     title = t("pv_map", lang)
     m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
@@ -513,19 +520,26 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
     names = data.layer_names()
     if "streets" in names:
         _add_layer(m, data, "streets", settings, lang=lang, gcj02=gcj02, show=True)
-    from web.styles import PV_BREAKS, PV_COLORS, PV_STYLE
-
+    potential = "buildings" in names and {"pv_suitable_area_m2", "roof_area_m2"} <= set(
+        data.metric("buildings").columns)
+    style, breaks = (PV_POTENTIAL_STYLE, PV_POTENTIAL_BREAKS) if potential else (
+        PV_STYLE, PV_BREAKS)
+    label = ("屋顶光伏适宜面积比例" if lang == "zh" else "Roof share suitable for PV") \
+        if potential else t("pv_share", lang)
     if "buildings" in names:
-        _add_dynamic(m, "buildings", PV_STYLE, t("pv_share", lang), lang=lang, gcj02=gcj02,
-                     show=True)
-    for name in names:
-        if "pv" in name and name != "buildings":
-            _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=True)
-    lows = [None, *PV_BREAKS[:-1]]
+        _add_dynamic(m, "buildings", style, label, lang=lang, gcj02=gcj02, show=True)
+    lows = [None, *breaks[:-1]]
     items = [(c, f"{_fmt(lo)} – {_fmt(hi)} %" if lo is not None else f"{_fmt(hi)} %")
-             for c, lo, hi in zip(PV_COLORS, lows, PV_BREAKS, strict=True)]
-    notes = ["光伏覆盖率 = 光伏面积 pv_area_m2 ÷ 屋顶面积（建筑基底面积 area_m2）× 100，计算值"
-             if lang == "zh" else
-             "PV coverage = pv_area_m2 ÷ roof (footprint) area_m2 × 100, computed"]
-    return _render(m, _legend(t("pv_share", lang), items, notes))
-
+             for c, lo, hi in zip(PV_COLORS, lows, breaks, strict=True)]
+    if potential:
+        notes = ["适宜面积比例 = 适宜安装光伏的屋顶面积 pv_suitable_area_m2 ÷ 屋顶面积 "
+                 "roof_area_m2 × 100（屋顶光伏分析计算值，参数见 pv.toml）；提示框给出装机 kWp、"
+                 "年发电量 kWh 和 NEA 分类" if lang == "zh" else
+                 "Suitable share = pv_suitable_area_m2 ÷ roof_area_m2 × 100, computed by the "
+                 "rooftop PV analysis (parameters in pv.toml); tooltips give kWp, kWh per year "
+                 "and the NEA class"]
+    else:
+        notes = ["光伏覆盖率 = 光伏面积 pv_area_m2 ÷ 屋顶面积（建筑基底面积 area_m2）× 100，计算值"
+                 if lang == "zh" else
+                 "PV coverage = pv_area_m2 ÷ roof (footprint) area_m2 × 100, computed"]
+    return _render(m, _legend(label, items, notes))

@@ -65,7 +65,7 @@ class WebSettings(BaseSettings):
     max_upload_mb: float = Field(default=200.0, gt=0)
     inline_feature_limit: int = Field(default=200, ge=0)
     detail_zoom: int = Field(default=16, ge=0, le=22)
-    aggregate_feature_limit: int = Field(default=1500, ge=0)
+    aggregate_feature_limit: int = Field(default=3000, ge=0)
     max_features_per_request: int = Field(default=10000, ge=1)
     grid_cell_px: int = Field(default=48, ge=4)
     classes: int = Field(default=5, ge=2, le=9)

@@ -120,7 +120,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                                          "colors": {"LED": "#fdd835", "HPS": "#ff7043",
                                                     "MH": "#90a4ae", "other": "#757575"}},
                                tip_fields=("id", "lamp_type", "power_w", "street_code")),
-    "facilities": LayerStyle("#6a1b9a", radius=4.0, fill_opacity=0.9,
+    "facilities": LayerStyle("#6a1b9a", radius=3.0, fill_opacity=0.9, show=False,
                              tip_fields=("id", "name", "type")),
     "roads": LayerStyle("#9e9e9e", fill=False, weight=1.0, show=False,
                         tip_fields=("id", "name", "class", "walkable", "length_m")),
@@ -133,6 +133,14 @@ PROPOSAL_STYLE = LayerStyle("#e91e63", weight=3.0, fill_opacity=0.7, radius=7.0,
                                         "area_m2"))
 UNCOVERED_STYLE = LayerStyle("#d50000", weight=0.5, fill_opacity=0.35,
                              tip_fields=("id", "name", "code", "area_m2", "households"))
+PV_POTENTIAL_BREAKS = [0.0, 25.0, 50.0, 75.0, 100.0]
+PV_POTENTIAL_STYLE = LayerStyle(
+    "#e0e0e0", weight=0.4, fill_opacity=0.8, stroke="#757575",
+    ramp={"field": "pv_suitable_area_m2", "den": "roof_area_m2",
+          "breaks": PV_POTENTIAL_BREAKS, "colors": PV_COLORS},
+    tip_fields=("id", "use", "built_year", "public_institution", "roof_area_m2",
+                "pv_suitable_area_m2", "pv_kwp", "pv_kwh_year", "pv_specific_yield",
+                "nea_class", "pv_area_m2"))
 PV_STYLE = LayerStyle("#e0e0e0", weight=0.4, fill_opacity=0.8, stroke="#757575",
                       ramp={"field": "pv_area_m2", "den": "area_m2", "breaks": PV_BREAKS,
                             "colors": PV_COLORS},
