@@ -426,3 +426,37 @@ def test_report_exports(built: Path) -> None:
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     cells = [c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row]
     assert "HP-04" in cells
+
+
+def test_cli_serve_wires_host_port_and_app(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import uvicorn
+
+    from peakmap import cli
+
+    seen: dict[str, Any] = {}
+
+    def fake_run(app: Any, *, host: str, port: int, log_level: str) -> None:
+        seen.update(app=app, host=host, port=port)
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(sys, "argv", ["peakmap", "serve", str(built), "--port", "8765"])
+    cli.main()
+    assert (seen["host"], seen["port"]) == ("127.0.0.1", 8765)
+    health = TestClient(seen["app"]).get("/api/health").json()
+    assert health["project"] == "测试项目" and health["built"] is True
+
+
+def test_cli_serve_missing_project_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from peakmap import cli
+
+    monkeypatch.setattr(sys, "argv", ["peakmap", "serve", str(tmp_path / "nope")])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "project directory not found" in err and "Traceback" not in err
