@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from gis._errors import InputFileError
 from gis.crs import gcj02_to_wgs84
 from layers.manifest import load_manifest
-from layers.sample import generate_district, generate_sample
+from layers.sample import DISTRICT_STEPS, WRITE_STEPS, generate_district, generate_sample
 from layers.sample.outline import STREETS, outline_metric, outline_wgs84
 from layers.sample.project_files import CATALOG_DIR
 from layers.schema import CANONICAL
@@ -49,10 +49,13 @@ def run_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+TICKS: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def run_scaled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample_s")
-    generate_sample(out, seed=3, scale=2)
+    generate_sample(out, seed=3, scale=2, progress=TICKS.append)
     return out
 
 
@@ -389,6 +392,7 @@ def test_scale_two_copies(run_scaled: Path) -> None:
             assert gdf["id"].is_unique, name
     b = lay["buildings"]
     assert b["id"].str.startswith("120151").sum() > 5000
+    assert len(TICKS) == 2 * DISTRICT_STEPS + WRITE_STEPS  # the progress bar ends full
     with rasterio.open(run_scaled / "raw/dsm_2m_cgcs2000.tif") as ds:
         assert ds.bounds.left <= d.total_bounds[0] and ds.bounds.right >= d.total_bounds[2]
         right = ds.read(1, window=ds.window(*d.geometry.iloc[1].bounds))

@@ -32,7 +32,13 @@ from layers.sample.outline import (
 )
 from layers.sample.points import facilities, recycling_points
 from layers.sample.sponge import sponge_zones
-from layers.sample.zones import community_names, partition, random_points_in, street_zones
+from layers.sample.zones import (
+    LLOYD_ITERATIONS,
+    community_names,
+    partition,
+    random_points_in,
+    street_zones,
+)
 from layers.schema import CANONICAL
 
 __all__ = ["COPY_GAP_M", "District", "copy_codes", "generate_district"]
@@ -139,7 +145,7 @@ def generate_district(
     for (_, st), seed_st in zip(streets.iterrows(), STREETS, strict=True):
         n = seed_st.communities
         pts, _ = random_points_in(np.array([st.geometry], dtype=object), np.array([n]), rng)
-        cells = partition(st.geometry, pts, relax=6)
+        cells = partition(st.geometry, pts, relax=LLOYD_ITERATIONS)
         for i, g in enumerate(cells):
             comm_rows.append({"code": f"{st['code']}{i + 1:03d}", "name": names.pop(),
                               "street_code": st["code"], "geometry": g})

@@ -35,9 +35,9 @@ from layers.sample.write import (
 
 __all__ = ["DISTRICT_STEPS", "WRITE_STEPS", "SampleResult", "generate_sample"]
 
-DISTRICT_STEPS = 13
+DISTRICT_STEPS = 12
 """Progress steps reported per copy of the district."""
-WRITE_STEPS = 7 + len(GEOJSON_LAYERS)
+WRITE_STEPS = 8 + len(GEOJSON_LAYERS)
 """Progress steps reported while writing."""
 WRITE_SEED_TAG = 11
 DEFAULT_SEED = 42

@@ -10,9 +10,16 @@ from shapely.geometry.base import BaseGeometry
 
 from layers.sample.outline import STREETS
 
-__all__ = ["community_names", "partition", "random_points_in", "street_zones"]
+__all__ = [
+    "LLOYD_ITERATIONS",
+    "community_names",
+    "partition",
+    "random_points_in",
+    "street_zones",
+]
 
 LLOYD_ITERATIONS = 6
+"""Lloyd relaxations of community seeds: even, compact communities."""
 OVERSAMPLE = 4
 MIN_PIECE_M2 = 1e-6
 
