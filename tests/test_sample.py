@@ -164,8 +164,10 @@ def test_catalogs_are_copied(run_a: Path) -> None:
     for src in sources:
         assert (run_a / src.name).read_bytes() == src.read_bytes()
     man = load_manifest(run_a)
-    if man.project.reported is not None:
-        assert (run_a / man.project.reported).is_file()
+    reported = [p for p in sources if "reported" in p.name]
+    if reported:
+        assert man.project.reported == "reported.csv"
+        assert (run_a / "reported.csv").read_bytes() == reported[0].read_bytes()
 
 
 def test_raw_files_crs_and_encodings(run_a: Path) -> None:

@@ -26,7 +26,7 @@ __all__ = [
     "copy_catalogs",
     "historic_streets",
     "manifest_text",
-    "reported_name",
+    "reported_source",
     "source_text",
 ]
 
@@ -69,9 +69,8 @@ def manifest_text(*, seed: int, scale: int, with_dsm: bool = True) -> str:
         'metric_crs = "EPSG:4548"',
         'targets = "targets.toml"',
     ]
-    reported = reported_name()
-    if reported is not None:
-        lines.append(f'reported = "{reported}"')
+    if reported_source() is not None:
+        lines.append(f'reported = "{REPORTED_NAME}"')
     lines.append(f"year = {AS_OF_YEAR}")
     for name, layer in ADMIN_LAYERS.items():
         lines += ["", f"[layers.{name}]", f'path = "{ADMIN_FILE}"', f'layer = "{layer}"']
@@ -155,18 +154,20 @@ statistics the plans report (energy intensity and the like), not official figure
 """
 
 
-def reported_name() -> str | None:
-    """Name of the reported-values CSV among the catalogs (``reported.csv`` preferred)."""
+def reported_source() -> Path | None:
+    """The catalogs' reported-values CSV (``reported.csv``, else the one named ``*reported*``)."""
     if not CATALOG_DIR.is_dir():
         return None
-    names = sorted(p.name for p in CATALOG_DIR.glob("*.csv"))
-    if REPORTED_NAME in names:
-        return REPORTED_NAME
-    return next((n for n in names if "reported" in n), None)
+    paths = sorted(CATALOG_DIR.glob("*.csv"))
+    exact = [p for p in paths if p.name == REPORTED_NAME]
+    return next(iter(exact or [p for p in paths if "reported" in p.name]), None)
 
 
 def copy_catalogs(out: Path) -> list[Path]:
-    """Copy ``layers/catalogs/*.toml`` and ``*.csv`` into ``out`` (when that folder exists)."""
+    """Copy ``layers/catalogs/*.toml`` and ``*.csv`` into ``out`` (when that folder exists).
+
+    The reported-values CSV is also copied as ``reported.csv``, the name the manifest uses.
+    """
     copied: list[Path] = []
     if not CATALOG_DIR.is_dir():
         return copied
@@ -175,4 +176,8 @@ def copy_catalogs(out: Path) -> list[Path]:
             dst = out / src.name
             shutil.copyfile(src, dst)
             copied.append(dst)
+    reported = reported_source()
+    if reported is not None and reported.name != REPORTED_NAME:
+        shutil.copyfile(reported, out / REPORTED_NAME)
+        copied.append(out / REPORTED_NAME)
     return copied
