@@ -104,6 +104,19 @@ def test_xss_name_is_escaped_everywhere(client: TestClient, built: Path) -> None
     assert XSS in [f["properties"]["name"] for f in feats]
 
 
+def test_layer_names_are_escaped_in_the_layer_control(tmp_path: Path) -> None:
+    root = build_fixture(tmp_path / "proj")
+    store = Project(root).store
+    odd = store.read("green_spaces").head(1)
+    store.write_layers({"uncovered_<i>x</i>": odd})
+    page = client_for(root).get("/maps/gaps").text
+    assert "<i>x" not in page
+    # Legend (HTML) and layer control (a JS string folium writes with innerHTML): the
+    # control's entry must hold the escaped text, i.e. "&lt;i&gt;" as JSON \u0026lt;.
+    assert "uncovered_&lt;i&gt;x" in page
+    assert '"\\u672a\\u8986\\u76d6\\u533a\\u57df: uncovered_\\u0026lt;i\\u0026gt;x' in page
+
+
 def test_dashboard_escapes_record_text(built: Path) -> None:
     recs = [*RECORDS, record("street", "S9", XSS, 1.0, 2.0, "fail", 1.0)]
     from web.app import create_app

@@ -206,8 +206,9 @@ def new_map(
             folium.TileLayer(url, attr=attr, name=t("basemap_" + basemap, lang),
                              subdomains=subs, max_zoom=19).add_to(m)
     elif basemap == "custom" and settings.custom_tiles_url:
-        folium.TileLayer(settings.custom_tiles_url, attr=settings.custom_tiles_attribution,
-                         name=t("basemap_custom", lang)).add_to(m)
+        folium.TileLayer(settings.custom_tiles_url,
+                         attr=html.escape(settings.custom_tiles_attribution),
+                         name=html.escape(t("basemap_custom", lang))).add_to(m)
     if bounds is not None and all(math.isfinite(v) for v in bounds):
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -257,7 +258,9 @@ def _add_inline(m: folium.Map, gdf: gpd.GeoDataFrame, style: LayerStyle, title: 
                 "fill": fill, "fillOpacity": opacity}
 
     folium.GeoJson(
-        fc, name=title, style_function=style_fn, show=style.show if show is None else show,
+        # The layer control writes names as HTML: escape them like every other text.
+        fc, name=html.escape(title), style_function=style_fn,
+        show=style.show if show is None else show,
         marker=folium.CircleMarker(radius=style.radius),
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
         zoom_on_click=False,
@@ -266,7 +269,7 @@ def _add_inline(m: folium.Map, gdf: gpd.GeoDataFrame, style: LayerStyle, title: 
 
 def _add_dynamic(m: folium.Map, name: str, style: LayerStyle, title: str, *, lang: str,
                  gcj02: bool, show: bool | None = None) -> None:
-    group = folium.FeatureGroup(name=title, show=style.show if show is None else show)
+    group = folium.FeatureGroup(name=html.escape(title), show=style.show if show is None else show)
     group.add_to(m)
     wanted = list(style.tip_fields)
     for rule in (style.category, style.ramp):
