@@ -394,8 +394,8 @@ def _run_highs(
         )
     values = np.asarray(h.getSolution().col_value, dtype=np.float64)
     gap = float(info.mip_gap) if mip.integer.any() else 0.0
-    if not np.isfinite(gap):
-        gap = 0.0
+    if not np.isfinite(gap):  # no bound yet: nothing is proven about the incumbent
+        gap = 1.0
     return values, float(info.objective_function_value), gap, label
 
 
@@ -745,6 +745,27 @@ def _greedy_capacity(
     return np.concatenate([is_open.astype(np.float64), y])
 
 
+def _greedy_max_cover(cover: sp.csr_matrix, w: FloatArray, budget: int) -> FloatArray:
+    """Greedy start for max cover: repeatedly open the site adding the most weight.
+
+    Returns the (x, z) values in the model's column order; greedy is within 1 - 1/e of the
+    optimum (Nemhauser, Wolsey and Fisher 1978), a good incumbent for the branch and bound.
+    """
+    n_rows, n_cols = cover.shape
+    x = np.zeros(n_cols)
+    z = np.zeros(n_rows)
+    by_col = cover.tocsc()
+    for _ in range(budget):  # one sparse product per site opened
+        gain = by_col.T @ (w * (1.0 - z))
+        gain[x > 0] = -1.0
+        j = int(np.argmax(gain))
+        if gain[j] <= 0:
+            break
+        x[j] = 1.0
+        z[by_col.indices[by_col.indptr[j] : by_col.indptr[j + 1]]] = 1.0
+    return np.concatenate([x, z])
+
+
 def solve_max_cover(
     pairs: CoverPairs,
     *,
@@ -794,10 +815,18 @@ def solve_max_cover(
         raise SitingError(f"budget must be 0 or more, got {budget}")
     served = np.zeros(n_d, dtype=bool)
     served[pairs.demand[is_fixed[pairs.candidate]]] = True
-    free = np.flatnonzero(~is_fixed)
     open_rows = np.flatnonzero(~served & (w > 0))
-    cover = pairs.matrix()[open_rows][:, free].tocsr()
-    n_free, n_open = free.size, open_rows.size
+    cover = pairs.matrix()[open_rows].tocsc()
+    # Only candidates that reach some demand not yet served can gain anything.
+    free = np.flatnonzero(~is_fixed & (np.diff(cover.indptr) > 0))
+    cover = cover[:, free].tocsr()
+    w_rows = w[open_rows]
+    if cover.shape[0]:
+        # Demand points with the same coverage set act as one, with their weights summed.
+        first, inverse = _unique_rows(cover)
+        w_rows = _bincount(inverse, w_rows, first.size)
+        cover = cover[first]
+    n_free, n_open = free.size, cover.shape[0]
     x = np.zeros(n_free)
     gap, status = 0.0, "optimal"
     n_rows = 0
@@ -809,12 +838,13 @@ def solve_max_cover(
         a = sp.vstack([link, budget_row]).tocsc()
         n_rows = a.shape[0]
         mip = _Mip(
-            cost=np.concatenate([np.zeros(n_free), w[open_rows]]),
+            cost=np.concatenate([np.zeros(n_free), w_rows]),
             col_lower=np.zeros(n_free + n_open), col_upper=np.ones(n_free + n_open),
             integer=np.concatenate([np.ones(n_free, dtype=bool), np.zeros(n_open, dtype=bool)]),
             a=a, row_lower=np.full(n_rows, -np.inf),
             row_upper=np.concatenate([np.zeros(n_open), [float(budget)]]),
             maximize=True,
+            start=_greedy_max_cover(cover, w_rows, budget),
         )
         v, _, gap, status = _run_highs(mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
         x = v[:n_free]
