@@ -71,6 +71,7 @@ __all__ = [
     "raster_location",
     "read_weather_csv",
     "slope_aspect",
+    "small_gdal_cache",
     "sun_sample_clearsky",
     "sun_sample_weather",
 ]
@@ -96,8 +97,9 @@ INT16_MAX = 32_767
 # A pixel counts as shaded when the ray passes this many quanta above it (rounding noise).
 SHADE_TOLERANCE_Q = 1
 I16 = NDArray[np.int16]
-# GDAL block cache while tiling (MB): the tiles are read once, so a big cache only costs memory.
-GDAL_CACHE_MB = 64
+# GDAL block cache (bytes; rasterio passes it to GDAL as bytes) around tile I/O: tiles are
+# read once, so a bigger cache only costs memory.
+GDAL_CACHE_BYTES = 64 * 2**20
 # Extra margin pixels for rounding of ray offsets (½ px per doubling level) and the slope.
 MARGIN_SLACK_PX = 32
 
@@ -678,6 +680,18 @@ def irradiation(
     return out
 
 
+def small_gdal_cache() -> Any:
+    """GDAL environment with a small block cache, for reading or writing a tile once.
+
+    Only I/O runs inside it: GDAL's rasterizer works in cache-sized chunks, so rasterising
+    under a small cache is many times slower.
+    """
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES)
+
+
+_small_cache = small_gdal_cache
+
+
 def raster_location(path: Path) -> tuple[float, float]:
     """Latitude and longitude (WGS84) of a raster's centre."""
     with rasterio.open(path) as ds:
@@ -754,14 +768,15 @@ def irradiation_raster(
         src = rasterio.open(dsm_path)
     except rasterio.errors.RasterioIOError as e:
         raise InputFileError(f"{dsm_path}: cannot be read as a raster ({e})") from e
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), src:
+    with src:
         tf = src.transform
         if tf.b != 0 or tf.d != 0 or tf.e >= 0:
             raise InputFileError(f"{dsm_path}: the DSM grid is rotated or not north-up")
         res = float(tf.a)
         if not math.isclose(res, -tf.e, rel_tol=1e-6):
             raise InputFileError(f"{dsm_path}: DSM pixels are not square ({tf.a} × {-tf.e})")
-        lo, hi = _height_limits(src, o.tile_px)
+        with _small_cache():
+            lo, hi = _height_limits(src, o.tile_px)
         hr = hi - lo
         margin = math.ceil(max_reach_m(sun, hr, o) / res) + MARGIN_SLACK_PX
         profile = {
@@ -781,7 +796,9 @@ def irradiation_raster(
                     src.height, src.width, tile_px=o.tile_px, margin_px=margin
                 ):
                     tiles += 1
-                    z = src.read(1, window=padded, masked=True).astype(np.float32).filled(np.nan)
+                    with _small_cache():
+                        z = src.read(1, window=padded, masked=True)
+                    z = z.astype(np.float32).filled(np.nan)
                     ptf = window_transform(tf, padded)
                     labels = _labels(roof_index, ptf, z.shape, padded)
                     res_tile = irradiation(
@@ -790,8 +807,9 @@ def irradiation_raster(
                     r0 = core.row_off - padded.row_off
                     c0 = core.col_off - padded.col_off
                     inner = (slice(r0, r0 + core.height), slice(c0, c0 + core.width))
-                    for i, name in enumerate(BANDS, start=1):
-                        dst.write(res_tile[name][inner], i, window=core)
+                    with _small_cache():
+                        for i, name in enumerate(BANDS, start=1):
+                            dst.write(res_tile[name][inner], i, window=core)
             os.replace(tmp_name, out_path)
         finally:
             if os.path.exists(tmp_name):

@@ -87,6 +87,7 @@ from gis.solar import (
     irradiation_raster,
     raster_location,
     read_weather_csv,
+    small_gdal_cache,
     sun_sample_clearsky,
     sun_sample_weather,
 )
@@ -158,7 +159,6 @@ DEFAULTS: dict[str, Any] = {
 MEASURES = ("coverage", "suitable_share", "count_share", "suitable_area", "kwp", "kwh_year")
 SUM_FIELDS = {"suitable_area": "pv_suitable_area_m2", "kwp": "pv_kwp", "kwh_year": "pv_kwh_year"}
 FULL_CIRCLE = 360.0
-GDAL_CACHE_MB = 64  # block cache while reading the irradiation raster window by window
 
 
 def _float(params: Mapping[str, Any], key: str) -> float:
@@ -289,7 +289,7 @@ def building_pv(
     pr = _float(params, "performance_ratio")
     flat_deg = _float(params, "flat_slope_deg")
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(raster_path) as ds:
+    with rasterio.open(raster_path) as ds:
         px_m2 = abs(ds.transform.a * ds.transform.e)
         for idx in _groups(geoms[ok], ds, int(_float(params, "tile_px"))).values():
             members = np.flatnonzero(ok)[idx]
@@ -303,7 +303,8 @@ def building_pv(
                 continue
             win = Window(c0, r0, c1 - c0, r1 - r0)
             tf = window_transform(ds.transform, win)
-            bands = ds.read(window=win).astype(np.float32)
+            with small_gdal_cache():
+                bands = ds.read(window=win).astype(np.float32)
             labels = centre_labels(g, transform=tf, shape=bands.shape[1:])
             suitable = _suitable_pixels(bands, labels, params, px_m2)
             w = coverage_weights(g, transform=tf, shape=bands.shape[1:])
