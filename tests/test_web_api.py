@@ -460,3 +460,26 @@ def test_cli_serve_missing_project_is_one_line(tmp_path: Path, monkeypatch: pyte
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert "project directory not found" in err and "Traceback" not in err
+
+
+def test_proposal_scenario_adds_the_proposed_park(built: Path) -> None:
+    """A proposed 50 m × 50 m park in community C2 adds 2,500 m² there (engine, by hand)."""
+    from layers.project import Project
+
+    store = Project(built).store
+    green = store.read("green_spaces")
+    proposal = green.head(1).copy()
+    proposal["id"] = "new1"
+    proposal["class"] = "G14"
+    proposal = proposal.set_geometry([fx._box(50, 250, 50, 50)], crs=green.crs)
+    store.write_layers({"proposal__green_spaces": proposal})
+    client = TestClient(create_app(built))
+    now = {r["zone_code"]: r["value"] for r in client.get("/api/indicators").json()}
+    then = {r["zone_code"]: r["value"]
+            for r in client.get("/api/indicators?scenario=proposal").json()}
+    assert now["C2"] == pytest.approx(0.0) and then["C2"] == pytest.approx(2_500.0)
+    assert then["120101"] == pytest.approx(17_500.0)
+    assert client.get("/api/indicators?scenario=dream").status_code == 422
+    page = client.get("/?scenario=proposal").text
+    assert "方案情景" in page and "17,500.00 m²" in page
+    assert 'id="pm-scenario"' in client.get("/").text

@@ -36,6 +36,7 @@ GPKG_MEDIA = "application/geopackage+sqlite3"
 COPY_CHUNK = 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-\u4e00-\u9fff]")
 Level = Literal["district", "street", "community"]
+Scenario = Literal["proposal"]
 
 
 @router.get("/health")
@@ -48,9 +49,13 @@ def health(data: DataDep) -> dict[str, Any]:
 
 
 @router.get("/indicators")
-def indicators(data: DataDep, level: Level | None = None) -> list[dict[str, Any]]:
-    """Indicator records (the same as ``peakmap report --format json``), optionally one level."""
-    return data.records(level)
+def indicators(data: DataDep, level: Level | None = None,
+               scenario: Scenario | None = None) -> list[dict[str, Any]]:
+    """Indicator records (the same as ``peakmap report --format json``), optionally one level.
+
+    ``scenario=proposal`` computes them with the stored siting proposals added.
+    """
+    return data.records(level, scenario=scenario)
 
 
 @router.get("/layers")
@@ -173,21 +178,21 @@ def _report_module() -> Any:
 
 
 @router.get("/report.xlsx", response_class=FileResponse)
-def report_xlsx(data: DataDep) -> FileResponse:
+def report_xlsx(data: DataDep, scenario: Scenario | None = None) -> FileResponse:
     """The indicator table as an Excel workbook (all levels)."""
     report = _report_module()
     path, cleanup = _temp_file(".xlsx")
-    report.write_xlsx(data.raw_records(), path)
+    report.write_xlsx(data.raw_records(scenario=scenario), path)
     return FileResponse(path, media_type=XLSX_MEDIA, filename="peakmap-indicators.xlsx",
                         background=cleanup)
 
 
 @router.get("/report.csv", response_class=FileResponse)
-def report_csv(data: DataDep) -> FileResponse:
+def report_csv(data: DataDep, scenario: Scenario | None = None) -> FileResponse:
     """The indicator table as CSV (UTF-8, all levels)."""
     report = _report_module()
     path, cleanup = _temp_file(".csv")
-    report.write_csv(data.raw_records(), path)
+    report.write_csv(data.raw_records(scenario=scenario), path)
     return FileResponse(path, media_type="text/csv; charset=utf-8",
                         filename="peakmap-indicators.csv", background=cleanup)
 

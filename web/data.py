@@ -28,16 +28,18 @@ __all__ = ["ENGINE_MODULE", "LEVELS", "ProjectData", "RecordsFn"]
 
 LEVELS: tuple[str, ...] = ("district", "street", "community")
 ENGINE_MODULE = "layers.indicators.engine"
-RecordsFn = Callable[[Project], list[Any]]
+RecordsFn = Callable[..., list[Any]]
+SCENARIOS: tuple[str, ...] = ("proposal",)
+PROPOSAL_PREFIX = "proposal__"
 
 
-def _engine_records(project: Project) -> list[Any]:
+def _engine_records(project: Project, *, scenario: str | None = None) -> list[Any]:
     """All indicator results of ``project`` from the indicator engine (all levels)."""
     try:
         engine = importlib.import_module(ENGINE_MODULE)
     except ModuleNotFoundError as e:
         raise PeakmapError(f"indicator engine not available ({e.name})") from e
-    return list(engine.compute_records(project))
+    return list(engine.compute_records(project, scenario=scenario))
 
 
 def _json_safe(value: Any) -> Any:
@@ -95,10 +97,11 @@ class ProjectData:
         self._project: Project | None = None
         self._layers: dict[tuple[str, bool], gpd.GeoDataFrame] = {}
         self._metric: dict[str, gpd.GeoDataFrame] = {}
-        self._records: list[dict[str, Any]] | None = None
-        self._raw: list[Any] = []
+        # scenario -> (stamp, engine results, record dicts, error message)
+        self._rec_lock = threading.Lock()
+        self._rec: dict[str | None, tuple[tuple[int, ...], list[Any], list[dict[str, Any]],
+                                          str | None]] = {}
         self._info: dict[str, LayerInfo] | None = None
-        self._records_error: str | None = None
 
     # -- cache -----------------------------------------------------------------
     def stamp(self) -> tuple[int, ...]:
@@ -116,8 +119,6 @@ class ProjectData:
             self._project = None
             self._layers.clear()
             self._metric.clear()
-            self._records = None
-            self._records_error = None
             self._info = None
 
     def invalidate(self) -> None:
@@ -212,32 +213,51 @@ class ProjectData:
             return self._layers[key]
 
     # -- indicators ------------------------------------------------------------
-    def records(self, level: str | None = None) -> list[dict[str, Any]]:
+    def has_proposals(self) -> bool:
+        """Whether the store holds siting proposals (``proposal__<layer>`` layers)."""
+        return any(n.startswith(PROPOSAL_PREFIX) for n in self.layer_names())
+
+    def _entry(self, scenario: str | None) -> tuple[list[Any], list[dict[str, Any]]]:
+        if scenario is not None and scenario not in SCENARIOS:
+            raise PeakmapError(f"scenario {scenario!r}: choose {', '.join(SCENARIOS)} or none")
+        stamp = self.stamp()
+        # One computation at a time; layer requests do not wait for it (other lock).
+        with self._rec_lock:
+            hit = self._rec.get(scenario)
+            if hit is None or hit[0] != stamp:
+                project = self.project
+                try:
+                    raw = (self._records_fn(project) if scenario is None
+                           else self._records_fn(project, scenario=scenario))
+                    hit = (stamp, list(raw), [_as_dict(r) for r in raw], None)
+                except PeakmapError as e:
+                    hit = (stamp, [], [], str(e))
+                self._rec[scenario] = hit
+        if hit[3] is not None:
+            raise PeakmapError(hit[3])
+        return hit[1], hit[2]
+
+    def records(self, level: str | None = None, *, scenario: str | None = None
+                ) -> list[dict[str, Any]]:
         """Indicator records (cached per stamp), optionally of one level.
+
+        Parameters
+        ----------
+        level : str, optional
+            ``district``, ``street`` or ``community``; default all.
+        scenario : str, keyword-only, optional
+            ``"proposal"``: each layer read as base + its ``proposal__`` layer.
 
         Raises
         ------
         PeakmapError
-            The engine failed on this project; the message says why.
+            The engine failed on this project, or the scenario is unknown.
         """
-        with self._lock:
-            self._fresh()
-            if self._records is None and self._records_error is None:
-                try:
-                    self._raw = self._records_fn(self.project)
-                    self._records = [_as_dict(r) for r in self._raw]
-                except PeakmapError as e:
-                    self._records_error = str(e)
-                    raise
-            if self._records is None:
-                raise PeakmapError(self._records_error or "indicators unavailable")
-            recs = self._records
+        recs = self._entry(scenario)[1]
         if level is None:
             return list(recs)
         return [r for r in recs if r.get("level") == level]
 
-    def raw_records(self) -> list[Any]:
+    def raw_records(self, *, scenario: str | None = None) -> list[Any]:
         """The engine's result objects, as the report writers take them."""
-        self.records()
-        with self._lock:
-            return list(self._raw)
+        return list(self._entry(scenario)[0])

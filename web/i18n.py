@@ -76,6 +76,9 @@ TEXT: dict[str, dict[str, str]] = {
     "proposal": {"zh": "选址方案", "en": "proposal"},
     "pv_share": {"zh": "光伏覆盖率", "en": "PV coverage"},
     "language": {"zh": "English", "en": "中文"},
+    "scenario_proposal": {"zh": "方案情景（含选址方案）", "en": "with the siting proposals"},
+    "scenario_current": {"zh": "现状", "en": "current state"},
+    "scenario": {"zh": "情景", "en": "Scenario"},
 }
 
 

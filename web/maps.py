@@ -401,6 +401,7 @@ def indicator_map(
     settings: WebSettings,
     basemap: str,
     lang: str,
+    scenario: str | None = None,
 ) -> str:
     """HTML of one indicator's choropleth by street or community.
 
@@ -415,7 +416,8 @@ def indicator_map(
     """
     if level not in ZONE_LAYERS:
         raise NotFoundError(f"level {level!r}: choose district, street or community")
-    recs = [r for r in data.records(level) if r.get("indicator") == indicator]
+    recs = [r for r in data.records(level, scenario=scenario)
+            if r.get("indicator") == indicator]
     if not recs:
         raise NotFoundError(f"indicator {indicator!r}: no results at level {level}")
     zone_layer = ZONE_LAYERS[level]
@@ -456,7 +458,9 @@ def indicator_map(
             (t("source", lang), t(f"source_{rec.get('source')}", lang)),
         ]))
     title = f"{indicator} {ind_title}"
-    q = f"&indicator={indicator}&level={level}"
+    if scenario:
+        title += f" — {t('scenario_proposal', lang)}"
+    q = f"&indicator={indicator}&level={level}" + (f"&scenario={scenario}" if scenario else "")
     m = new_map(basemap=basemap, settings=settings,
                 bounds=[float(v) for v in zones.total_bounds], lang=lang, title=title,
                 extra_query=q)

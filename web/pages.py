@@ -27,6 +27,7 @@ TEMPLATES = Environment(
 # Rows per dashboard page: the page stays small whatever the number of zones.
 DASHBOARD_PAGE_ROWS = 100
 Level = Literal["district", "street", "community"]
+Scenario = Literal["proposal"]
 
 
 def _num(v: Any) -> str:
@@ -57,6 +58,7 @@ def dashboard(
     lang: LangDep,
     level: Level = "district",
     page: Annotated[int, Query(ge=0)] = 0,
+    scenario: Scenario | None = None,
 ) -> HTMLResponse:
     """Indicator table by district, street or community (no geometry inline).
 
@@ -65,8 +67,9 @@ def dashboard(
     """
     error = None
     try:
-        rows = data.records(level)
-        street_pass = _street_pass(data.records("street")) if level == "district" else {}
+        rows = data.records(level, scenario=scenario)
+        street_pass = (_street_pass(data.records("street", scenario=scenario))
+                       if level == "district" else {})
     except PeakmapError as e:
         rows, street_pass, error = [], {}, str(e)
     pages = max(1, math.ceil(len(rows) / DASHBOARD_PAGE_ROWS))
@@ -88,6 +91,8 @@ def dashboard(
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
         project_name=data.project.name, rows=shown, level=level, levels=LEVELS,
         map_level=map_level, page=page, pages=pages, error=error,
+        scenario=scenario or "", sq=f"&scenario={scenario}" if scenario else "",
+        has_proposals=data.has_proposals(),
     )
     return HTMLResponse(html)
 
@@ -102,11 +107,11 @@ def layers_page(data: DataDep, settings: SettingsDep, lang: LangDep,
 @router.get("/maps/indicator", response_class=HTMLResponse)
 def indicator_page(
     data: DataDep, settings: SettingsDep, lang: LangDep, basemap: BasemapDep,
-    indicator: str, level: Level = "street",
+    indicator: str, level: Level = "street", scenario: Scenario | None = None,
 ) -> HTMLResponse:
     """Choropleth of one indicator by street or community, with pass/fail outlines."""
     return HTMLResponse(maps.indicator_map(data, indicator, level=level, settings=settings,
-                                           basemap=basemap, lang=lang))
+                                           basemap=basemap, lang=lang, scenario=scenario))
 
 
 @router.get("/maps/gaps", response_class=HTMLResponse)
