@@ -88,6 +88,7 @@ DEFAULTS: dict[str, Any] = {
     "budget": 0,  # > 0: fixed number of new points maximising covered households
     "point_kinds": [COMMUNITY_POINT],  # existing sites that serve homes (as STD-RECYCLE-300)
     # candidate generation
+    "candidate_sources": ["roadside", "public_land", "public_building"],
     "grid_spacing_m": 50.0,  # road-side and public-land grid
     "public_landuse_codes": ["A", "S", "G"],
     "water_landuse_codes": ["E1", "E", "W1", "water"],  # matched on code or subcode
@@ -258,19 +259,24 @@ def point_candidates(
     spacing = float(params["grid_spacing_m"])
     crs = project.store.crs
     parts: list[tuple[str, NDArray[np.object_]]] = []
-    roads = _read(project, "roads", required=False)
+    sources = set(params["candidate_sources"])
+    roads = _read(project, "roads", required=False) if "roadside" in sources else None
     if roads is not None and len(roads):
         pts = points_along(np.asarray(roads.geometry.values, dtype=object), spacing=spacing)
         parts.append(("roadside", thin_to_grid(pts, spacing=spacing)))
     landuse = _read(project, "landuse", required=False)
     water = np.zeros(0, dtype=object)
     if landuse is not None and len(landuse):
-        public = _codes_match(landuse, params["public_landuse_codes"])
-        public_polys = np.asarray(landuse.geometry[public].values, dtype=object)
-        parts.append(("public_land", grid_points_in(public_polys, spacing=spacing)))
         water = np.asarray(landuse.geometry[_codes_match(landuse, params["water_landuse_codes"])])
+        if "public_land" in sources:
+            public = _codes_match(landuse, params["public_landuse_codes"])
+            public_polys = np.asarray(landuse.geometry[public].values, dtype=object)
+            parts.append(("public_land", grid_points_in(public_polys, spacing=spacing)))
     buildings = _read(project, "buildings", required=False)
-    if buildings is not None and "public_institution" in buildings.columns:
+    if (
+        buildings is not None and "public_institution" in buildings.columns
+        and "public_building" in sources
+    ):
         pub = buildings["public_institution"].fillna(False).astype(bool)
         parts.append(
             ("public_building", shapely.point_on_surface(np.asarray(buildings.geometry[pub])))

@@ -323,7 +323,7 @@ def _make_project(root, *, params: str = "", drop_p3: bool = False, households=N
 def _params(project, **over):
     from layers.siting import siting_params
 
-    base = {"public_landuse_codes": [], "radius_m": 120.0}
+    base = {"candidate_sources": ["public_building"], "radius_m": 120.0}
     base.update(over)
     return siting_params(project, base)
 
@@ -579,3 +579,65 @@ def test_greedy_start_is_feasible_and_capacity_model_matches_brute_force() -> No
     assert best == 5
     assert solve_set_cover(pairs, weights=w, capacity=cap).objective == best
     assert solve_set_cover(pairs).objective == 2
+
+
+def test_walking_distance_on_tiny_project(tmp_path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from layers.siting import site_recycling
+
+    project = _make_project(tmp_path / "p")
+    road = shapely.LineString([(X0, Y0 + 100), (X0 + 400, Y0 + 100)])
+    project.store.write_layers(
+        {"roads": gpd.GeoDataFrame({"id": ["r1"]}, geometry=[road], crs=CRS)}
+    )
+    # One road along y = 100: walking = |y_home - 100| + |Δx| + |y_site - 100|.
+    # e1→b1 90, e1→b2 190, p1→b2 150, p2→b3 140, p2→b4 160, p3→b4 60, p3→b3 160.
+    # Radius 160: b2 needs p1; b3 and b4 need p2 (or p3) → 2 new sites walking, while the
+    # straight line (e1→b2 100.5, p2→b3 40, p2→b4 60) needs only p2.
+    walk = site_recycling(
+        project, _params(project, min_per_community=0, radius_m=160.0, distance="walk")
+    )
+    straight = site_recycling(
+        project, _params(project, min_per_community=0, radius_m=160.0, distance="straight")
+    )
+    assert walk.summary["n_new"] == 2
+    assert "C1" in set(walk.proposal["community_code"])
+    assert straight.summary["n_new"] == 1
+    assert walk.summary["coverage_before_pct"] == pytest.approx(25.0)
+    assert straight.summary["coverage_before_pct"] == pytest.approx(50.0)
+    with pytest.raises(SitingError, match=r"building b2"):
+        site_recycling(
+            project, _params(project, min_per_community=0, radius_m=120.0, distance="walk")
+        )
+
+
+def test_point_candidates_roadside_water_and_spacing(tmp_path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from layers.siting import existing_sites, point_candidates
+
+    project = _make_project(tmp_path / "p")
+    road = shapely.LineString([(X0, Y0 + 100), (X0 + 400, Y0 + 100)])
+    lu = project.store.read("landuse")
+    water = gpd.GeoDataFrame(
+        {"code": ["E"], "subcode": ["E1"]}, geometry=[_box(180, 90, 220, 110)], crs=CRS
+    )
+    project.store.write_layers({
+        "roads": gpd.GeoDataFrame({"id": ["r1"]}, geometry=[road], crs=CRS),
+        "landuse": gpd.GeoDataFrame(
+            gpd.pd.concat([lu, water], ignore_index=True), geometry="geometry", crs=CRS
+        ),
+    })
+    params = _params(project, candidate_sources=["roadside"], grid_spacing_m=50.0,
+                     min_spacing_m=45.0)
+    existing = existing_sites(project, ["community_point"])
+    cands = point_candidates(project, params, existing=existing)
+    road_x = sorted(round(g.x - X0) for g in cands.geometry[cands["source"] == "roadside"])
+    # Every 50 m from 0 to 400 (9 points, the end once); x = 200 lies in water, x = 50 is
+    # 40 m from the existing point e1 (50, 60), inside the 45 m spacing.
+    assert road_x == [0, 100, 150, 250, 300, 350, 400]
+    assert cands["fixed"].sum() == 1 and cands.loc[cands["fixed"], "existing_id"].item() == "e1"
+    assert set(cands["community_code"]) == {"C1", "C2", "C3"}
