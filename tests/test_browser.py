@@ -243,6 +243,15 @@ def test_pv_and_gaps_maps(browser: Any, base_url: str) -> None:
     page.close()
 
 
+def test_api_docs_render_offline(browser: Any, base_url: str) -> None:
+    page, log = open_page(browser, f"{base_url}/docs")
+    page.locator(".opblock").first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    assert page.locator(".opblock").count() >= 8  # health, indicators, layers, uploads...
+    shot(page, "api_docs")
+    check_clean(log, base_url)
+    page.close()
+
+
 def test_records_fixture_is_the_shared_one() -> None:
     assert RECORDS[0]["indicator"] == "HP-04"
 

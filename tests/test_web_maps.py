@@ -21,7 +21,7 @@ from web.styles import MISSING_COLOR, PV_COLORS, PV_STYLE, colors_of, style_for
 
 PAGES = ["/", "/?level=street", "/?lang=en", "/maps/layers", "/maps/layers?lang=en",
          "/maps/indicator?indicator=HP-04", "/maps/indicator?indicator=HP-04&level=community",
-         "/maps/gaps", "/maps/pv"]
+         "/maps/gaps", "/maps/pv", "/docs"]
 URL = re.compile(r"""(?:https?:)?//[A-Za-z0-9.\-{}]+""")
 
 
@@ -271,3 +271,13 @@ def test_heping_buildings_grid_counts_every_building(heping_client: TestClient,
     box = f"{lon - 0.0018},{lat - 0.0014},{lon + 0.0018},{lat + 0.0014}"
     near = heping_client.get(f"/api/layers/buildings?zoom=17&bbox={box}").json()["features"]
     assert 0 < len(near) < 1500 and not any(f["properties"].get("_agg") for f in near)
+
+
+def test_docs_fallback_without_swagger_bundle(built: Path, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "swagger_ui_bundle", None)
+    page = client_for(built).get("/docs").text
+    assert "/api/layers/{name}" in page and "/openapi.json" in page
+    assert external_hosts(page) == set()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gis._errors import PeakmapError
@@ -60,7 +63,8 @@ def create_app(
     """
     settings = settings or WebSettings()
     app = FastAPI(title="peakmap", description="碳达峰实施方案空间评估 — spatial indicators "
-                  "of carbon-peak plans. JSON under /api, maps and dashboard outside it.")
+                  "of carbon-peak plans. JSON under /api, maps and dashboard outside it.",
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.data = ProjectData(Path(project_dir), records_fn=records_fn)
     _ = app.state.data.project  # fail early on a missing directory or a bad manifest
@@ -83,4 +87,42 @@ def create_app(
     app.mount("/static/peakmap", StaticFiles(directory=STATIC_DIR), name="peakmap-static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    _add_docs(app)
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from local files (swagger-ui-bundle), never from a CDN.
+
+    Without the package, a plain offline page lists the endpoints of the OpenAPI schema.
+    """
+    try:
+        import swagger_ui_bundle
+    except ModuleNotFoundError:
+        swagger_dir = None
+    else:
+        swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+    if swagger_dir is not None:
+        app.mount("/static/swagger", StaticFiles(directory=swagger_dir), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        if swagger_dir is not None:
+            return get_swagger_ui_html(
+                openapi_url=app.openapi_url or "/openapi.json", title="peakmap API",
+                swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                swagger_css_url="/static/swagger/swagger-ui.css",
+                swagger_favicon_url="/static/swagger/favicon-32x32.png",
+                # No badge from the public validator service: the page stays offline.
+                swagger_ui_parameters={"validatorUrl": None},
+            )
+        rows = "".join(
+            f"<tr><td>{html.escape(method.upper())}</td><td>{html.escape(path)}</td>"
+            f"<td>{html.escape(str(op.get('summary', '')))}</td></tr>"
+            for path, ops in app.openapi()["paths"].items() for method, op in ops.items()
+        )
+        return HTMLResponse(
+            '<!DOCTYPE html><html><head><meta charset="utf-8"><title>peakmap API</title>'
+            '<link rel="icon" href="data:,"></head><body><h1>peakmap API</h1>'
+            '<p>OpenAPI schema: <a href="/openapi.json">/openapi.json</a></p>'
+            f"<table>{rows}</table></body></html>")
