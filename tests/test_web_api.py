@@ -483,3 +483,20 @@ def test_proposal_scenario_adds_the_proposed_park(built: Path) -> None:
     page = client.get("/?scenario=proposal").text
     assert "方案情景" in page and "17,500.00 m²" in page
     assert 'id="pm-scenario"' in client.get("/").text
+
+
+def test_settings_read_the_environment_without_pydantic_settings() -> None:
+    """The stand-in used until pydantic-settings is installed behaves the same."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['pydantic_settings'] = None\n"
+            "from web.settings import WebSettings\n"
+            "s = WebSettings(port=9000)\n"
+            "print(s.max_upload_bytes, s.basemap, s.port, s.host)")
+    env = {**os.environ, "PEAKMAP_MAX_UPLOAD_MB": "2", "PEAKMAP_BASEMAP": "osm",
+           "PEAKMAP_PORT": "7000"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert out.stdout.split() == ["2097152", "osm", "9000", "127.0.0.1"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["LANGS", "TEXT", "Lang", "lang_of", "t"]
+__all__ = ["LANGS", "OP_SYMBOLS", "TEXT", "Lang", "lang_of", "op_symbol", "t"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -80,6 +80,20 @@ TEXT: dict[str, dict[str, str]] = {
     "scenario_current": {"zh": "现状", "en": "current state"},
     "scenario": {"zh": "情景", "en": "Scenario"},
 }
+
+
+OP_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
+
+
+def op_symbol(op: str | None) -> str:
+    """The comparison as printed in plans (``>=`` → ``≥``); empty for None.
+
+    Examples
+    --------
+    >>> op_symbol(">=")
+    '≥'
+    """
+    return OP_SYMBOLS.get(op, op) if op else ""
 
 
 def lang_of(value: str | None) -> Lang:

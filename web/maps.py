@@ -27,7 +27,7 @@ from jinja2 import Template
 from web.data import ProjectData
 from web.errors import NotFoundError
 from web.geo import simplify_for_zoom, to_feature_collection
-from web.i18n import t
+from web.i18n import op_symbol, t
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
 
@@ -448,7 +448,7 @@ def indicator_map(
         tips.append(tip_html(f"{name} ({code})", [
             (t("indicator", lang), f"{indicator} {ind_title}"),
             (t("value", lang), f"{_fmt(rec.get('value'))} {unit}"),
-            (t("target", lang), f"{rec.get('op') or ''} {_fmt(target)} {unit}"
+            (t("target", lang), f"{op_symbol(rec.get('op'))} {_fmt(target)} {unit}"
              if target is not None else None),
             (t("status", lang), t(f"status_{rec.get('status')}", lang)),
             (t("gap", lang), f"{_fmt(rec.get('gap'))} {unit}" if rec.get("gap") is not None

@@ -15,7 +15,7 @@ from gis._errors import PeakmapError
 from web import maps
 from web.data import LEVELS
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
-from web.i18n import t
+from web.i18n import op_symbol, t
 
 __all__ = ["DASHBOARD_PAGE_ROWS", "router"]
 
@@ -84,6 +84,7 @@ def dashboard(
             "value_text": _num(r.get("value")),
             "target_text": _num(r.get("target")) if r.get("target") is not None else "",
             "gap_text": _num(r.get("gap")) if r.get("gap") is not None else "",
+            "op": op_symbol(r.get("op")),
             "streets_pass": street_pass.get(r.get("indicator", "")),
             "mappable": r.get("source") == "computed",
         })

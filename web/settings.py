@@ -6,10 +6,30 @@ OpenStreetMap tiles by default and ``PEAKMAP_TIANDITU_TOKEN`` enables the Tiandi
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from typing import Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+try:
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+except ModuleNotFoundError:  # pragma: no cover - only until the pin is installed
+    # Same behaviour for the flat settings below: fields from PEAKMAP_<NAME> variables.
+    class BaseSettings(BaseModel):  # type: ignore[no-redef]
+        """Stand-in for pydantic-settings: reads ``PEAKMAP_<FIELD>`` variables."""
+
+        @model_validator(mode="before")
+        @classmethod
+        def _from_env(cls, values: Any) -> Any:
+            merged = {name: os.environ[f"{ENV_PREFIX}{name.upper()}"]
+                      for name in cls.model_fields if f"{ENV_PREFIX}{name.upper()}" in os.environ}
+            merged.update(values if isinstance(values, dict) else {})
+            return merged
+
+    def SettingsConfigDict(**kwargs: Any) -> ConfigDict:  # type: ignore[no-redef]  # noqa: N802
+        """Stand-in: keep the model options, drop the environment ones."""
+        kwargs.pop("env_prefix", None)
+        return ConfigDict(**kwargs)  # type: ignore[typeddict-item]
 
 __all__ = ["BASEMAPS", "Basemap", "WebSettings"]
 
@@ -17,6 +37,7 @@ Basemap = Literal["none", "osm", "amap", "tianditu", "custom"]
 BASEMAPS: tuple[str, ...] = ("none", "osm", "amap", "tianditu", "custom")
 
 MEBIBYTE = 1024 * 1024
+ENV_PREFIX = "PEAKMAP_"
 
 
 class WebSettings(BaseSettings):
@@ -54,7 +75,7 @@ class WebSettings(BaseSettings):
         mapclassify scheme of indicator choropleths (e.g. ``FisherJenks``, ``Quantiles``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="PEAKMAP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     host: str = "127.0.0.1"
     port: int = 8000
