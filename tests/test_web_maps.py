@@ -281,3 +281,14 @@ def test_docs_fallback_without_swagger_bundle(built: Path, monkeypatch: pytest.M
     page = client_for(built).get("/docs").text
     assert "/api/layers/{name}" in page and "/openapi.json" in page
     assert external_hosts(page) == set()
+
+
+@pytest.mark.slow
+def test_heping_every_dashboard_map_link_opens(heping_client: TestClient) -> None:
+    for level in ("district", "street", "community"):
+        page = heping_client.get(f"/?level={level}").text
+        links = set(re.findall(r'href="(/maps/indicator\?[^"]+)"', page))
+        assert links or level == "community"
+        for link in sorted(links):
+            r = heping_client.get(link.replace("&amp;", "&"))
+            assert r.status_code == 200, (link, r.text[:200])

@@ -66,16 +66,18 @@ def dashboard(
     computed or reported.
     """
     error = None
+    map_level = "street" if level == "district" else level
     try:
         rows = data.records(level, scenario=scenario)
+        on_map = {r.get("indicator") for r in data.records(map_level, scenario=scenario)
+                  if r.get("value") is not None}
         street_pass = (_street_pass(data.records("street", scenario=scenario))
                        if level == "district" else {})
     except PeakmapError as e:
-        rows, street_pass, error = [], {}, str(e)
+        rows, street_pass, on_map, error = [], {}, set(), str(e)
     pages = max(1, math.ceil(len(rows) / DASHBOARD_PAGE_ROWS))
     page = min(page, pages - 1)
     shown = []
-    map_level = "street" if level == "district" else level
     for r in rows[page * DASHBOARD_PAGE_ROWS:(page + 1) * DASHBOARD_PAGE_ROWS]:
         title = r.get("title") if lang == "zh" else (r.get("title_en") or r.get("title"))
         shown.append({
@@ -86,7 +88,7 @@ def dashboard(
             "gap_text": _num(r.get("gap")) if r.get("gap") is not None else "",
             "op": op_symbol(r.get("op")),
             "streets_pass": street_pass.get(r.get("indicator", "")),
-            "mappable": r.get("source") == "computed",
+            "mappable": r.get("source") == "computed" and r.get("indicator") in on_map,
         })
     html = TEMPLATES.get_template("dashboard.html").render(
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
