@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from gis.crs import wgs84_to_gcj02
+from gis.crs import wgs84_to_gcj02, wgs84_to_pseudo
 
 __all__ = [
     "COORD_DECIMALS",
@@ -77,11 +77,6 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return minx, miny, maxx, maxy
 
 
-def _gcj_coords(xy: NDArray[np.float64]) -> NDArray[np.float64]:
-    lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
-    return np.column_stack([lon, lat])
-
-
 def shift_gcj02(geoms: NDArray[Any] | gpd.GeoSeries) -> NDArray[Any]:
     """Shift WGS84 geometries to GCJ-02 so they line up with Amap tiles.
 
@@ -95,7 +90,7 @@ def shift_gcj02(geoms: NDArray[Any] | gpd.GeoSeries) -> NDArray[Any]:
     numpy.ndarray of shapely geometries
     """
     arr = np.asarray(geoms.values if isinstance(geoms, gpd.GeoSeries) else geoms, dtype=object)
-    return np.asarray(shapely.transform(arr, _gcj_coords), dtype=object)
+    return np.asarray(wgs84_to_pseudo(arr, "gcj02"), dtype=object)
 
 
 def display_bbox_to_wgs84(
