@@ -12,8 +12,9 @@ The method, step by step (every constant below is an option of :class:`SolarOpti
    (:func:`sun_sample_weather`).
 2. **Slope and aspect** per pixel from central differences, taken only between pixels of the
    same roof when roof labels are given (so walls do not tilt roof edges).
-3. **Shadows.** For each sun position, a pixel is shaded when some pixel ``k`` steps towards
-   the sun is higher than the sun ray: ``max_k z(p + k·d) − k·Δz > z(p)``. The maximum over
+3. **Shadows.** Whatever the DSM holds casts shadows: neighbouring buildings and tree canopy
+   alike. For each sun position, a pixel is shaded when some pixel ``k`` steps towards the
+   sun is higher than the sun ray: ``max_k z(p + k·d) − k·Δz > z(p)``. The maximum over
    ``k`` is built by doubling (``S₂ₘ(p) = max(Sₘ(p), Sₘ(p + m·d) − m·Δz)``), so one sun
    position costs ``log₂(steps)`` whole-array operations instead of ``steps``, on int16
    heights (1 cm steps above the lowest pixel) to halve memory traffic. Ray offsets are
