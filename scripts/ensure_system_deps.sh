@@ -5,6 +5,10 @@ set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# a CJK font, so screenshots of the Chinese pages show characters, not boxes
+if ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
+    need+=(fonts-wqy-microhei)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
