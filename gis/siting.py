@@ -54,6 +54,10 @@ DEFAULT_TIME_LIMIT_S = 120.0
 MAX_IDS_IN_MESSAGE = 8
 #: Values of x above this count as "selected" (HiGHS returns 0.9999999 for 1).
 SELECTED_THRESHOLD = 0.5
+#: Max-cover models with more non-zeros than this are solved without presolve: HiGHS's
+#: presolve does not watch the clock and alone ran for minutes past a 30 s limit on the
+#: scale-10 pocket-park instance (2.8 M non-zeros).
+LARGE_MODEL_NNZ = 1_000_000
 #: Set this environment variable to see HiGHS's log (on standard output).
 HIGHS_LOG_ENV = "PEAKMAP_HIGHS_LOG"
 #: Candidates per Dijkstra batch when building walking pairs (bounds memory: batch × nodes).
@@ -337,6 +341,7 @@ class _Mip:
     row_upper: FloatArray
     maximize: bool = False
     start: FloatArray | None = None
+    presolve: bool = True
 
 
 def _run_highs(
@@ -376,6 +381,8 @@ def _run_highs(
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", 1)
+    if not mip.presolve:
+        h.setOptionValue("presolve", "off")
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
@@ -845,6 +852,7 @@ def solve_max_cover(
             row_upper=np.concatenate([np.zeros(n_open), [float(budget)]]),
             maximize=True,
             start=_greedy_max_cover(cover, w_rows, budget),
+            presolve=a.nnz <= LARGE_MODEL_NNZ,
         )
         v, _, gap, status = _run_highs(mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
         x = v[:n_free]
