@@ -10,8 +10,8 @@
 
 Usage: ``.venv/bin/python scripts/bench_pv.py [--scales 1 10] [--large-step 180]``.
 The sample is built into a temporary directory (the committed ``data/heping`` is not touched).
-Larger copies use a coarser sun sampling (``--large-step`` minutes) to keep the run short;
-the table says which.
+Larger copies may use a coarser sun sampling (``--large-step`` minutes, default hourly as
+for the sample) to keep the run short; the table says which.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def _shadows(project: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
-    parser.add_argument("--large-step", type=float, default=180.0,
+    parser.add_argument("--large-step", type=float, default=60.0,
                         help="sun sampling step (minutes) for scales above 1")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
