@@ -732,6 +732,9 @@ def _greedy_capacity(
     y = np.zeros(pairs.demand.size)
     order = np.lexsort((pairs.cost, pairs.demand))
     starts = np.searchsorted(pairs.demand[order], np.arange(n_d + 1))
+    by_cand = np.argsort(pairs.candidate, kind="stable")
+    c_starts = np.searchsorted(pairs.candidate[by_cand], np.arange(n_c + 1))
+    remaining = w.astype(np.float64).copy()  # demand not yet served
     tol = 1e-9 * max(capacity, 1.0)
     for i in np.argsort(np.diff(starts), kind="stable"):
         need = float(w[i])
@@ -743,12 +746,16 @@ def _greedy_capacity(
             left[js] -= take
             y[ks] += take / w[i]
             need -= float(take.sum())
+            remaining[i] = max(need, 0.0)
             if need <= tol:
                 break
-            closed = np.flatnonzero(~is_open[js])
+            closed = js[~is_open[js]]
             if closed.size == 0:
                 return None
-            is_open[js[closed[np.argmax(reach_w[js[closed]])]]] = True
+            # Open the site in range that reaches the most demand still unserved.
+            gain = [remaining[pairs.demand[by_cand[c_starts[j] : c_starts[j + 1]]]].sum()
+                    for j in closed]
+            is_open[closed[int(np.argmax(gain))]] = True
     return np.concatenate([is_open.astype(np.float64), y])
 
 
