@@ -350,3 +350,15 @@ def test_heping_sample_pv(heping_built: Path) -> None:
     np.testing.assert_allclose(
         b["pv_poa_kwh_m2"].to_numpy(), ref.filter(like="band_1").iloc[:, 0], rtol=0.005
     )
+
+
+def test_tj_pv50_count_row(built: Project) -> None:
+    from layers.indicators.catalog import read_catalog
+
+    catalog = read_catalog(Path(__file__).parents[1] / "layers" / "catalogs" / "pv.toml")
+    recs = compute_records(built, year=2025, catalog=catalog, ids=["TJ-PV50-count"])
+    by = {(r.level, r.zone_code): r for r in recs}
+    # new public or industrial: B1 (PV), B2, B3 (PV), B6 -> 2 of 4; C1: B1, B2 -> 1 of 2
+    assert by[("district", "D")].value == pytest.approx(50.0)
+    assert by[("community", "C1")].value == pytest.approx(50.0)
+    assert by[("district", "D")].status == "no-target"
