@@ -10,6 +10,8 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gis._errors import InputFileError
 from gis.zonal import coverage_weights, iter_windows, zonal_stats, zonal_stats_path
@@ -169,3 +171,20 @@ def test_fractions_match_shapely_on_holes_and_multipolygons() -> None:
         want = shapely.area(shapely.intersection(boxes, g))
         np.testing.assert_allclose(got[i], want, atol=1.0 / 128)
         assert got[i].sum() == pytest.approx(g.area, rel=1e-3)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(st.floats(0.0, 12.0), st.floats(0.0, 12.0)), min_size=3, max_size=12
+    )
+)
+def test_weights_add_up_to_polygon_area(points: list[tuple[float, float]]) -> None:
+    """Property: the weights of a polygon add up to its area (a 12 × 12 grid of 1 m pixels)."""
+    poly = shapely.convex_hull(shapely.multipoints(points))
+    if poly.geom_type != "Polygon" or poly.area < 1e-3:
+        return
+    tf = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 12.0)
+    w = coverage_weights([poly], transform=tf, shape=(12, 12))
+    assert w.weight.sum() == pytest.approx(poly.area, abs=0.02)
+    assert (w.weight > 0).all() and (w.weight <= 1.0).all()
