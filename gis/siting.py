@@ -906,7 +906,9 @@ def solve_p_median(
     Returns
     -------
     SitingResult
-        ``objective`` is the weighted distance; ``extra["mean_distance"]`` its weighted mean.
+        ``objective`` is the weighted distance; ``extra["mean_distance"]`` its weighted mean
+        and ``extra["unreached_weight"]`` the demand the chosen site cannot reach (with
+        ``p == 1`` on a network in several parts, the site reaching the most demand wins).
 
     Raises
     ------
@@ -937,10 +939,10 @@ def solve_p_median(
     n_vars = n_rows = 0
     gap, status = 0.0, "optimal"
     if p == 1:
-        # A candidate must reach every weighted demand point to be a valid single site.
-        valid = finite[w > 0].all(axis=0)
-        if not valid.any():
-            raise SitingError("no single candidate reaches every demand point")
+        # The site must reach as much demand as any single site can (all of it on a
+        # connected network); among those, the least weighted distance wins.
+        reach = finite.T.astype(np.float64) @ w
+        valid = reach >= reach.max() * (1.0 - 1e-12)
         total = np.where(valid, np.nan_to_num(c, posinf=0.0).T @ w, np.inf)
         best = int(np.argmin(total))
         selected = np.zeros(n_c, dtype=bool)
@@ -980,5 +982,8 @@ def solve_p_median(
         selected=selected, new=selected.copy(), assignment=assignment, load=load,
         objective=objective, mip_gap=gap, solve_time_s=time.perf_counter() - start,
         status=status, n_variables=n_vars, n_constraints=n_rows,
-        extra={"mean_distance": objective / w_sum if w_sum > 0 else 0.0},
+        extra={
+            "mean_distance": objective / float(w[ok].sum()) if w[ok].sum() > 0 else 0.0,
+            "unreached_weight": w_sum - float(w[ok].sum()),
+        },
     )

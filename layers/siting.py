@@ -37,7 +37,7 @@ from scipy.spatial.distance import cdist
 
 from gis._errors import LayerValidationError, ManifestError, StoreError
 from gis.candidates import grid_cells_over, grid_points_in, points_along, thin_to_grid
-from gis.network import graph_from_lines
+from gis.network import WalkGraph, graph_from_lines
 from gis.siting import (
     CoverPairs,
     SitingError,
@@ -375,12 +375,25 @@ def _pairs(
         return pairs_within_distance(
             shapely.get_coordinates(d_geoms), shapely.get_coordinates(c_geoms), radius
         )
-    roads = _read(project, "roads")
-    assert roads is not None
-    if "walkable" in roads.columns:
-        roads = roads[roads["walkable"].fillna(True).astype(bool)]
-    graph = graph_from_lines(np.asarray(roads.geometry.values, dtype=object))
-    return pairs_by_walking(graph, d_geoms, c_geoms, radius=radius, max_snap=snap_max)
+    return pairs_by_walking(
+        _walk_graph(project), d_geoms, c_geoms, radius=radius, max_snap=snap_max
+    )
+
+
+_GRAPHS: dict[tuple[str, int], WalkGraph] = {}
+
+
+def _walk_graph(project: Project) -> WalkGraph:
+    """The walking graph of the project's walkable roads (built once per store version)."""
+    key = (str(project.store.path), project.store.path.stat().st_mtime_ns)
+    if key not in _GRAPHS:
+        roads = _read(project, "roads")
+        assert roads is not None
+        if "walkable" in roads.columns:
+            roads = roads[roads["walkable"].fillna(True).astype(bool)]
+        _GRAPHS.clear()
+        _GRAPHS[key] = graph_from_lines(np.asarray(roads.geometry.values, dtype=object))
+    return _GRAPHS[key]
 
 
 # --------------------------------------------------------------------------- recycling
@@ -576,6 +589,15 @@ def site_transfer(project: Project, params: Mapping[str, Any]) -> SitingOutcome:
                 "a transfer station cannot be placed by household distance"
             )
         cost = _dense_cost(project, demand.iloc[di], cands.iloc[ci], params)
+        # Homes no candidate reaches (off the walking network) cannot weigh on the choice.
+        reached = np.isfinite(cost).any(axis=1)
+        unreached = float(w_all[di][~reached].sum())
+        cost, di = cost[reached], di[reached]
+        if di.size == 0:
+            raise SitingError(
+                f"street {codes[s]} {names[s]}: no candidate site reaches any home "
+                "(walking network too far from the buildings?)"
+            )
         result = solve_p_median(
             cost, weights=w_all[di], p=1,
             time_limit=float(params["time_limit_s"]), mip_rel_gap=float(params["mip_rel_gap"]),
@@ -589,6 +611,7 @@ def site_transfer(project: Project, params: Mapping[str, Any]) -> SitingOutcome:
             "street_code": codes[s], "street_name": names[s], "cand": int(pick[0]),
             "mean_distance_m": round(result.extra["mean_distance"], 1),
             "households": float(w_all[di].sum()),
+            "unreached_households": unreached + result.extra["unreached_weight"],
         })
     cands = cands.copy()
     cands["selected"] = selected

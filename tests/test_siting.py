@@ -149,6 +149,12 @@ def test_p_median_skips_candidates_that_miss_a_demand_point() -> None:
     r = solve_p_median(cost, weights=[1, 1, 1], p=1)
     assert r.selected.tolist() == [True, False]  # C1 cannot reach D0
     assert r.objective == pytest.approx(52.0)
+    # A network in two parts: no site reaches everyone; the one reaching the most wins.
+    cost = np.array([[1.0, np.inf], [np.inf, 2.0], [np.inf, 3.0]])
+    r = solve_p_median(cost, weights=[5, 1, 1], p=1)
+    assert r.selected.tolist() == [True, False]
+    assert r.extra["unreached_weight"] == pytest.approx(2.0)
+    assert r.assignment.tolist() == [0, -1, -1]
 
 
 def _random_instance(seed: int, n_d: int, n_c: int) -> np.ndarray:
