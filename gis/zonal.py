@@ -56,6 +56,8 @@ IntArray = NDArray[np.int64]
 
 # Boundaries are densified to this fraction of a pixel to find every pixel they cross.
 BOUNDARY_STEP_FRACTION = 1.0 / 8.0
+# Edges spanning less than this fraction of a pixel in x are vertical for the area sum.
+MIN_EDGE_DX = 1e-9
 # Default tile edge (pixels) for windowed processing of large rasters.
 DEFAULT_TILE_PX = 2048
 
@@ -152,7 +154,7 @@ def _box_fractions(
     xa, ya = xy[:-1][same, 0], xy[:-1][same, 1]
     xb, yb = xy[1:][same, 0], xy[1:][same, 1]
     owner = owner_of[part_idx[ring_idx[cidx[:-1][same]]]]
-    moving = xa != xb
+    moving = np.abs(xb - xa) > MIN_EDGE_DX * a  # near-vertical edges add nothing
     xa, ya, xb, yb, owner = xa[moving], ya[moving], xb[moving], yb[moving], owner[moving]
     # columns each edge spans
     c_lo = np.floor((np.minimum(xa, xb) - transform.c) / a).astype(np.int64)
