@@ -209,7 +209,7 @@ def test_heping_catalog_rows_and_kinds() -> None:
 def test_heping_catalog_on_the_tiny_project_never_crashes(tmp_path: Path) -> None:
     """Every row of the real catalog runs on a project missing most layers (no-data, no crash)."""
     project = make_project(tmp_path, skip=("streetlights", "heating_pipes", "sponge_zones"))
-    for name in ("targets.toml", "tianjin.toml", "standards.toml"):
+    for name in ("targets.toml", "tianjin.toml", "standards.toml", "pv.toml"):
         (tmp_path / name).write_bytes((CATALOGS / name).read_bytes())
     records = compute_records(project, year=2025)
     by = {(r.indicator, r.level, r.zone_code): r for r in records}
