@@ -624,6 +624,10 @@ def site_transfer(project: Project, params: Mapping[str, Any]) -> SitingOutcome:
     for r, i in zip(rows, ids, strict=True):
         r["id"] = i
     cands.loc[picks, "proposal_id"] = ids
+    cands["mean_distance_m"] = np.nan
+    cands["serves_households"] = 0.0
+    cands.loc[picks, "mean_distance_m"] = [r["mean_distance_m"] for r in rows]
+    cands.loc[picks, "serves_households"] = [r["households"] for r in rows]
     proposal = gpd.GeoDataFrame(
         {
             "id": ids,

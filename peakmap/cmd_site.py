@@ -137,12 +137,14 @@ def _sites_table(outcome: SitingOutcome) -> Table:
     if outcome.kind == "pocket-parks":
         cols += ["面积 area m²", "新增覆盖 newly covered m²"]
     elif outcome.kind == "transfer":
-        cols += ["户加权总距离 weighted distance 户·m"]
+        cols += ["服务户数 households", "户均距离 mean distance m"]
     else:
         cols += ["覆盖户数 households in range", "服务户数 households served"]
     cols += ["X", "Y"]
-    for c in cols:
-        table.add_column(c, overflow="fold")
+    for i, c in enumerate(cols):
+        # ids and coordinates must stay whole; the text columns may wrap.
+        whole = i == 0 or c in ("X", "Y")
+        table.add_column(c, overflow="fold", no_wrap=whole, min_width=11 if i == 0 else None)
     pts = new.geometry.representative_point()
     for (_, row), p in zip(new.iterrows(), pts, strict=True):
         zone = row.get("community_code") or row.get("street_code") or ""
@@ -151,10 +153,10 @@ def _sites_table(outcome: SitingOutcome) -> Table:
         if outcome.kind == "pocket-parks":
             values += [_fmt(row["area_m2"]), _fmt(row["newly_covered_m2"])]
         elif outcome.kind == "transfer":
-            values += [_fmt(row["weighted_distance"])]
+            values += [_fmt(row["serves_households"]), _fmt(row["mean_distance_m"])]
         else:
             values += [_fmt(row["covers_households"]), _fmt(row["serves_households"])]
-        values += [f"{p.x:.1f}", f"{p.y:.1f}"]
+        values += [f"{p.x:.0f}", f"{p.y:.0f}"]
         table.add_row(*[escape(v) for v in values])
     return table
 

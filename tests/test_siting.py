@@ -414,6 +414,8 @@ def test_transfer_station_per_street(tmp_path) -> None:
     assert station["street_code"] == "S2"
     assert out.summary["objective"] == pytest.approx(10_000.0, rel=1e-6)
     assert out.proposal.geometry.iloc[0].distance(_pt(290, 150)) < 1e-6
+    assert station["mean_distance_m"] == pytest.approx(50.0)  # 10 000 / 200 households
+    assert out.candidates.loc[out.candidates["new"], "serves_households"].item() == 200.0
 
 
 def test_pocket_parks_max_cover_on_strip(tmp_path) -> None:
