@@ -468,7 +468,7 @@ def indicator_map(
     _add_inline(m, simplify_for_zoom(zones.drop(columns="_rec"), INLINE_SIMPLIFY_ZOOM), st,
                 ind_title, show=True, colors=fills,
                 tips=tips, stroke=stroke)
-    lows = [None, *bins[:-1]]
+    lows = [None, *bins[:-1]] if len(bins) else []  # no bins when every zone is no-data
     items = [(palette[i], f"{_fmt(lo) if lo is not None else '≤'} – {_fmt(hi)} {unit}"
               if lo is not None else f"≤ {_fmt(hi)} {unit}")
              for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
