@@ -385,6 +385,7 @@ def test_reported_latest_year_not_after_report_year(tiny: Project) -> None:
     assert text.status == "no-target"
     missing = run(tiny, "reported", {}, id="HP-99")[("district", "D")]
     assert missing.status == "no-data"
+    assert missing.source == "reported"  # a value to be reported, even while it is missing
 
 
 def test_heat_loss_change_in_percentage_points(tmp_path: Path) -> None:

@@ -264,10 +264,11 @@ class _Builder:
         )
 
     def no_data(self, note: str) -> None:
+        source = "reported" if self.spec.kind == "reported" else "computed"
         for level in self.spec.reported_levels():
             if level == self.spec.level:
                 for code in self.zones.names[level].index:
-                    self.add(level, str(code), None, note=note)
+                    self.add(level, str(code), None, note=note, source=source)
 
 
 def _sums_by_level(parts: pd.DataFrame, zones: Zones) -> dict[str, pd.DataFrame]:
