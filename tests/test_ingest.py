@@ -259,3 +259,41 @@ def test_rejected_upload_changes_nothing(built: Path, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="empty"):
         ingest_upload(Project(built), "green_spaces", bad)
     assert digest(built / "build") == before
+
+
+# --- every source format reads to the same layer --------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["fgb", "parquet", "shp", "gpkg", "geojson"])
+def test_each_format_gives_the_same_green_layer(fmt: str, tmp_path: Path) -> None:
+    root = fx.write_project(tmp_path / "p")
+    green = fx.green_frame().to_crs(fx.GK)
+    path = root / "raw" / f"green_{fmt}.{fmt}"
+    if fmt == "parquet":
+        green.to_parquet(path)
+    elif fmt == "shp":
+        green.to_file(path, encoding="gbk")  # writes a .cpg: no encoding needed in the manifest
+    else:
+        green.to_file(path)
+    text = fx.MANIFEST.replace('"raw/green.geojson"', f'"raw/{path.name}"')
+    (root / "project.toml").write_text(text, encoding="utf-8")
+    build_project(root, run_steps=False)
+    stored = Project(root).store.read("green_spaces").set_index("id")
+    assert stored.loc["g1"].geometry.area == pytest.approx(10_000.0, rel=1e-6)
+    assert stored.loc["g2"].geometry.area == pytest.approx(5_000.0, rel=1e-6)
+    assert stored.loc["g1", "class"] == "G11"
+
+
+def test_plain_gbk_shapefile_without_cpg_needs_encoding(tmp_path: Path) -> None:
+    import zipfile
+
+    root = fx.write_project(tmp_path / "p")
+    with zipfile.ZipFile(root / "raw" / "pipes.zip") as zf:
+        zf.extractall(root / "raw" / "pipes")
+    text = fx.MANIFEST.replace('"raw/pipes.zip"', '"raw/pipes/pipes.shp"')
+    (root / "project.toml").write_text(text, encoding="utf-8")
+    build_project(root, run_steps=False)
+    assert sorted(Project(root).store.read("heating_pipes")["install_year"]) == [1985, 2010]
+    (root / "project.toml").write_text(text.replace('encoding = "gbk"\n', ""), encoding="utf-8")
+    with pytest.raises(Exception, match=r"pipes\.dbf is not UTF-8.*gbk"):
+        build_project(root, run_steps=False)
