@@ -371,6 +371,42 @@ def test_roads_are_a_walkable_network(layers_a: dict[str, gpd.GeoDataFrame]) -> 
     assert 1 < len(parts) < 40  # a few disconnected pieces, as in real data
 
 
+def test_lanes_run_between_buildings_and_reach_the_streets(
+    layers_a: dict[str, gpd.GeoDataFrame],
+) -> None:
+    roads, b, lu = layers_a["roads"], layers_a["buildings"], layers_a["landuse"]
+    lanes = roads[roads["class"] == "lane"]
+    streets = roads[~roads["class"].isin(["lane", "footway"])]
+    assert len(lanes) > 500 and lanes["walkable"].all()
+    assert lanes["name"].dropna().str.endswith("里").all() and lanes["name"].isna().any()
+    # no lane runs through a footprint: not its centre line, nor a 2 m half-width around it
+    tree = shapely.STRtree(b.geometry.values)
+    li, bi = tree.query(lanes.geometry.values, predicate="intersects")
+    assert li.size == 0
+    li, bi = tree.query(lanes.buffer(2.0).values, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(lanes.buffer(2.0).values[li],
+                                                b.geometry.values[bi]))
+    assert overlap.max(initial=0.0) < 0.5
+    # residential land lies close to a walkable line
+    res = lu[lu["code"] == "R"].union_all()
+    walk = roads[roads["walkable"]].union_all()
+    assert res.intersection(walk.buffer(40.0)).area / res.area > 0.95
+    # every lane is noded into a network part that holds a street
+    graph = nx.Graph()
+    for geom, cls in zip(roads.geometry, roads["class"], strict=True):
+        a, c = tuple(np.round(geom.coords[0], 2)), tuple(np.round(geom.coords[-1], 2))
+        graph.add_edge(a, c, cls=cls)
+    for part in nx.connected_components(graph):
+        kinds = {d["cls"] for _, _, d in graph.subgraph(part).edges(data=True)}
+        assert "lane" not in kinds or kinds - {"lane", "footway"}
+    # street lights and heating mains stay on the streets, not on the lanes
+    lights = layers_a["streetlights"]
+    near = shapely.STRtree(streets.geometry.values).query(
+        lights.geometry.values, predicate="dwithin", distance=16.0
+    )
+    assert np.unique(near[0]).size == len(lights)
+
+
 def test_facilities_for_complete_communities(layers_a: dict[str, gpd.GeoDataFrame]) -> None:
     f = layers_a["facilities"]
     assert {"kindergarten", "clinic", "elderly_care", "supermarket", "community_service"} <= set(
@@ -532,6 +568,72 @@ def test_lots_of_a_block_by_hand() -> None:
     built = lots.footprint[lots.built]
     assert shapely.contains(lots.cells[lots.built], built).all()
     assert lay_lots(blocks, np.random.default_rng(1), skip=np.array([True])).cells.size == 0
+
+
+def test_lanes_of_a_block_by_hand() -> None:
+    from layers.sample.buildings import lay_lots
+    from layers.sample.lanes import LANE_CLEARANCE_M
+
+    # 150 m x 80 m block, 3 m setback: 144 x 74 m -> 6 x 3 lots of 24 x 24.67 m
+    pitch_u, pitch_v = 144.0 / 6, 74.0 / 3
+    for seed in range(8):
+        blocks = gpd.GeoDataFrame({"code": ["R", "A"], "subcode": ["R2", "A33"]},
+                                  geometry=[shapely.box(0, 0, 150, 80),
+                                            shapely.box(200, 0, 350, 80)])
+        lots = lay_lots(blocks, np.random.default_rng(seed), skip=np.array([False, False]),
+                        lane_rng=np.random.default_rng(100 + seed))
+        lanes = lots.lanes
+        assert (lanes["block"] == 0).all()  # none across the school
+        assert lanes["width_m"].between(4.0, 6.0).all()
+        xy = shapely.get_coordinates(lanes.geometry.values).reshape(-1, 2, 2)
+        vertical = xy[:, 0, 0] == xy[:, 1, 0]
+        # lanes lie on lot boundaries and cross the whole block
+        j_u = (xy[vertical, 0, 0] - 3.0) / pitch_u
+        j_v = (xy[~vertical, 0, 1] - 3.0) / pitch_v
+        np.testing.assert_allclose(j_u, np.round(j_u), atol=1e-9)
+        np.testing.assert_allclose(j_v, np.round(j_v), atol=1e-9)
+        assert set(np.round(j_u)) <= {1, 2, 3, 4, 5} and set(np.round(j_v)) <= {1, 2}
+        assert vertical.any()
+        np.testing.assert_allclose(np.sort(xy[vertical, :, 1], axis=1),
+                                   [[0.0, 80.0]] * int(vertical.sum()))
+        np.testing.assert_allclose(np.sort(xy[~vertical, :, 0], axis=1),
+                                   [[0.0, 150.0]] * int((~vertical).sum()))
+        foot = lots.footprint[lots.built & (lots.block == 0)]
+        lane_geoms = np.asarray(lanes.geometry.values, dtype=object)
+        gap = shapely.distance(foot[:, None], lane_geoms[None, :])
+        assert gap.min() >= LANE_CLEARANCE_M - 1e-9
+        single = lots.built & ~lots.merged
+        assert shapely.contains(lots.cells[single], lots.footprint[single]).all()
+
+
+def test_lanes_are_noded_into_the_streets_by_hand() -> None:
+    from layers.sample.lanes import tie_lanes
+
+    segs = gpd.GeoDataFrame(
+        {"class": ["local", "local", "footway"], "width_m": [14.0, 14.0, 4.0],
+         "name": ["a路", "b路", None], "walkable": [True, True, True]},
+        geometry=[shapely.LineString([(0, 0), (150, 0)]),
+                  shapely.LineString([(0, 100), (150, 100)]),
+                  shapely.LineString([(0, 200), (20, 200)])],
+    )
+    lanes = gpd.GeoDataFrame(
+        {"class": ["lane", "lane"], "width_m": [4.0, 5.0], "name": ["安乐里", None]},
+        # the first ends 10 m short of both streets; the second reaches no street
+        geometry=[shapely.LineString([(50, 10), (50, 90)]),
+                  shapely.LineString([(200, 10), (200, 90)])],
+    )
+    out = tie_lanes(segs, lanes, shapely.box(-10, -20, 300, 220))
+    assert out["class"].tolist() == ["local"] * 4 + ["lane", "footway"]
+    lane = out.geometry.iloc[4]
+    assert sorted(lane.coords) == [(50.0, 0.0), (50.0, 100.0)]
+    assert out["name"].iloc[4] == "安乐里" and out["walkable"].all()
+    np.testing.assert_allclose(sorted(out.length.iloc[:4]), [50, 50, 100, 100])
+    ends = {c for g in out.geometry.iloc[:4] for c in (g.coords[0], g.coords[-1])}
+    assert {(50.0, 0.0), (50.0, 100.0)} <= ends
+    # carried only where the way to the street stays inside the region
+    out = tie_lanes(segs, lanes.iloc[:1], shapely.box(-10, 5, 300, 220))
+    assert out["class"].tolist() == ["local"] * 3 + ["lane", "footway"]
+    assert sorted(out.geometry.iloc[3].coords) == [(50.0, 10.0), (50.0, 100.0)]
 
 
 def test_residential_cover_by_hand() -> None:

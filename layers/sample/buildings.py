@@ -15,6 +15,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from layers.sample.lanes import LANE_CLEARANCE_M, LaneLattice, draw_lattice, is_lane, lane_lines
+
 __all__ = ["LOT_PITCH_M", "Lots", "lay_lots", "make_buildings"]
 
 LOT_PITCH_M = 23.0
@@ -73,6 +75,8 @@ class Lots:
     built: NDArray[np.bool_]
     footprint: NDArray[np.object_]
     merged: NDArray[np.bool_]
+    lanes: gpd.GeoDataFrame
+    """Lanes between the lots: ``class``, ``width_m``, ``name``, ``block`` (may be empty)."""
 
     @property
     def open_idx(self) -> NDArray[np.int64]:
@@ -81,9 +85,13 @@ class Lots:
 
 
 def lay_lots(
-    blocks: gpd.GeoDataFrame, rng: np.random.Generator, *, skip: NDArray[np.bool_]
+    blocks: gpd.GeoDataFrame,
+    rng: np.random.Generator,
+    *,
+    skip: NDArray[np.bool_],
+    lane_rng: np.random.Generator | None = None,
 ) -> Lots:
-    """Cut every block not in ``skip`` into lots and place footprints.
+    """Cut every block not in ``skip`` into lots, lay lanes between them, place footprints.
 
     Parameters
     ----------
@@ -92,6 +100,9 @@ def lay_lots(
     rng : numpy.random.Generator
     skip : array of bool, keyword-only
         Blocks that get no lots (parks, squares, protective green).
+    lane_rng : numpy.random.Generator, keyword-only, optional
+        Draws of the lanes (:mod:`layers.sample.lanes`); ``None`` lays no lanes. Footprints
+        keep ``LANE_CLEARANCE_M`` from every lane; merged footprints never span a lane.
 
     Returns
     -------
@@ -116,6 +127,16 @@ def lay_lots(
     cx0 = x0[blk] + iu * pu
     cy0 = y0[blk] + iv * pv
     cells = shapely.box(cx0, cy0, cx0 + pu, cy0 + pv)
+    subcode_b = blocks["subcode"].to_numpy()
+    lattice = (LaneLattice.none(len(geoms)) if lane_rng is None
+               else draw_lattice(subcode_b, nu, nv, lane_rng))
+
+    def lane_u(j: NDArray[np.int64]) -> NDArray[np.bool_]:
+        return is_lane(lattice.every_u[blk], lattice.phase_u[blk], j, nu[blk])
+
+    def lane_v(j: NDArray[np.int64]) -> NDArray[np.bool_]:
+        return is_lane(lattice.every_v[blk], lattice.phase_v[blk], j, nv[blk])
+
     inside = shapely.contains(geoms[blk], cells)
     cells[~inside] = None
 
@@ -130,6 +151,7 @@ def lay_lots(
     anchor = (
         np.isin(subcode, MERGE_SUBCODES) & (iu % 2 == 0) & (iv % 2 == 0) & inside
         & (rng.random(blk.size) < MERGE_PROBABILITY)
+        & ~lane_u(iu + 1) & ~lane_v(iv + 1)
     )
     for i in np.flatnonzero(anchor):
         nbr = [lookup.get(int(key[i] + d), -1) for d in (1000, 1, 1001)]
@@ -142,18 +164,28 @@ def lay_lots(
 
     p_build = np.array([BUILD_PROBABILITY.get(str(c), 0.0) for c in code])
     built = inside & ~absorbed & (merged | (rng.random(blk.size) < p_build))
-    # footprint: a rectangle covering a random fraction of the lot, placed at random in it
+    # footprint: a rectangle covering a random fraction of the lot (less the lane clearance
+    # on a side that borders a lane), placed at random in it
     fu = rng.uniform(*FOOTPRINT_FRACTION, size=blk.size)
     fv = rng.uniform(*FOOTPRINT_FRACTION, size=blk.size)
-    span_u = np.where(merged, 2 * pu, pu)
-    span_v = np.where(merged, 2 * pv, pv)
-    ou = rng.uniform(0.0, 1.0, size=blk.size) * (1 - fu) * span_u
-    ov = rng.uniform(0.0, 1.0, size=blk.size) * (1 - fv) * span_v
+    nlots = np.where(merged, 2, 1)
+    lo_u = np.where(lane_u(iu), LANE_CLEARANCE_M, 0.0)
+    lo_v = np.where(lane_v(iv), LANE_CLEARANCE_M, 0.0)
+    span_u = nlots * pu - lo_u - np.where(lane_u(iu + nlots), LANE_CLEARANCE_M, 0.0)
+    span_v = nlots * pv - lo_v - np.where(lane_v(iv + nlots), LANE_CLEARANCE_M, 0.0)
+    ou = lo_u + rng.uniform(0.0, 1.0, size=blk.size) * (1 - fu) * span_u
+    ov = lo_v + rng.uniform(0.0, 1.0, size=blk.size) * (1 - fv) * span_v
     fx0 = cx0 + ou
     fy0 = cy0 + ov
     footprint = shapely.box(fx0, fy0, fx0 + fu * span_u, fy0 + fv * span_v)
     footprint[~built] = None
-    return Lots(cells=cells, block=blk, built=built, footprint=footprint, merged=merged)
+    lanes = lane_lines(
+        geoms, lattice, np.column_stack([x0, y0]),
+        np.column_stack([w / np.maximum(nu, 1), h / np.maximum(nv, 1)]),
+        np.column_stack([nu, nv]), lane_rng,
+    )
+    return Lots(cells=cells, block=blk, built=built, footprint=footprint, merged=merged,
+                lanes=lanes)
 
 
 def _uniform_int(rng: np.random.Generator, lo: NDArray[np.int64], hi: NDArray[np.int64]) -> (

@@ -20,6 +20,7 @@ from layers.sample.buildings import lay_lots, make_buildings
 from layers.sample.frame import Frame
 from layers.sample.green import GreenPlan
 from layers.sample.grid import layout_grid
+from layers.sample.lanes import tie_lanes
 from layers.sample.networks import heating_pipes, road_segments, street_lights
 from layers.sample.outline import (
     DISTRICT_CODE,
@@ -48,6 +49,8 @@ COPY_GAP_M = 200.0
 SHIFT_QUANTUM_M = 10.0
 MAX_COPIES = 50
 COPY_CODE_BASE = 50
+LANE_SEED_TAG = 7
+"""Lanes draw from their own generator (seed, copy, this tag): the other draws stay put."""
 PERSONS_PER_HOUSEHOLD = (2.3, 2.7)
 P_GREEN_COMMUNITY = 0.6
 P_WASTE_SORTING = 0.9
@@ -162,7 +165,8 @@ def generate_district(
     plan.place_squares(rng)
 
     report("buildings")
-    lots = lay_lots(blocks, rng, skip=blocks["code"].to_numpy() == "G")
+    lane_rng = np.random.default_rng([seed, k, LANE_SEED_TAG])
+    lots = lay_lots(blocks, rng, skip=blocks["code"].to_numpy() == "G", lane_rng=lane_rng)
     buildings = make_buildings(lots, blocks, bstreet, rng)
 
     report("pocket parks")
@@ -221,6 +225,9 @@ def generate_district(
     lights = street_lights(segs, outline, rng)
     lights["street_code"] = _zone_of(lights.geometry.values, streets)
     pipes = heating_pipes(segs, buildings, bgeom, outline, rng)
+    # lanes of blocks that stayed built, tied into the streets (lights and pipes ignore them)
+    lanes = lots.lanes[~now_green[lots.lanes["block"].to_numpy()]]
+    roads = tie_lanes(segs, lanes, grid.buildable)
 
     facts = {
         "park_cover_500": plan.cover.share(),
@@ -241,7 +248,7 @@ def generate_district(
         "heating_pipes": pipes,
         "streetlights": lights,
         "facilities": fac,
-        "roads": segs,
+        "roads": roads,
     }
     layers = _finish(layers, dcode, frame)
     canopy = frame.to_world(

@@ -34,6 +34,8 @@ RENEWAL_YEARS = (2010, AS_OF_YEAR + 1)
 MAIN_DIAMETERS_MM = (300.0, 400.0, 500.0, 600.0, 700.0)
 SECONDARY_DIAMETERS_MM = (100.0, 150.0, 200.0, 250.0)
 BRANCH_DIAMETERS_MM = (50.0, 65.0, 80.0, 100.0)
+NOT_STREETS = ("footway", "lane")
+"""Road classes without street lights or heating mains (park paths, lanes between lots)."""
 FOOTWAY_MIN_BLOCK_M2 = 8000.0
 FOOTWAY_INSET_M = 12.0
 MATCH_TOLERANCE_M = 0.5
@@ -118,7 +120,7 @@ def street_lights(
     GeoDataFrame
         ``lamp_type``, ``power_w`` (local frame, no ids yet).
     """
-    roads = segs[segs["class"] != "footway"]
+    roads = segs[~segs["class"].isin(NOT_STREETS)]
     geoms = roads.geometry.values
     half = roads["width_m"].to_numpy() / 2.0 - LIGHT_KERB_M
     main = roads["class"].isin(MAIN_CLASSES).to_numpy()
@@ -169,7 +171,7 @@ def heating_pipes(
     GeoDataFrame
         ``network``, ``diameter_mm``, ``install_year``, ``renovated_year``, ``road``.
     """
-    roads = segs[segs["class"] != "footway"]
+    roads = segs[~segs["class"].isin(NOT_STREETS)]
     main = roads["class"].isin(MAIN_CLASSES).to_numpy()
     mains = shapely.offset_curve(roads.geometry.values, PIPE_OFFSET_M)
     # an offset main may poke out of the district at its border: clip it back in

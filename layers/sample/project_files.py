@@ -134,7 +134,8 @@ seed (`peakmap sample --seed {seed} --scale {scale}`) to demonstrate and test pe
 Community borders, names and counts of households; land use (GB 50137 codes); buildings
 (use, age, floors, retrofit and green-building attributes); green spaces (CJJ/T 85 classes);
 pocket parks; sponge-city drainage zones; recycling points; heating pipes; street lights;
-community facilities; the road network; the DSM (2 m, metres above sea level).
+community facilities; the road network (streets, and lanes 里巷 between the building lots);
+the DSM (2 m, metres above sea level).
 The generator aims the plan indicators at mixed results (some targets met, some not) so the
 demo shows both passes and gaps.
 
