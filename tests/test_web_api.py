@@ -500,3 +500,20 @@ def test_settings_read_the_environment_without_pydantic_settings() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parent.parent, check=True)
     assert out.stdout.split() == ["2097152", "osm", "9000", "127.0.0.1"]
+
+
+def test_cache_stamp_follows_included_catalogs_and_reported_values(built: Path) -> None:
+    import os
+
+    from web.data import ProjectData
+
+    data = ProjectData(built)
+    before = data.stamp()
+    included = built / "standards.toml"  # a catalog the targets file could include
+    included.write_text("# included catalog\n", encoding="utf-8")
+    after_new = data.stamp()
+    assert after_new != before
+    os.utime(included, ns=(1, 1))
+    assert data.stamp() != after_new
+    (built / "my_reported.csv").write_text("indicator,zone_code,year,value\n", encoding="utf-8")
+    assert data.stamp() != after_new

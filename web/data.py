@@ -105,12 +105,14 @@ class ProjectData:
 
     # -- cache -----------------------------------------------------------------
     def stamp(self) -> tuple[int, ...]:
-        """Modification times of the store, manifest, catalog and reported values."""
+        """Modification times of the store, manifest, catalogs and reported values.
+
+        Every ``*.toml`` and ``*.csv`` at the project's top level counts, so included
+        catalogs and a reported-values file of any name invalidate the cache too.
+        """
         store = self.project_dir / "build" / "peakmap.gpkg"
-        parts = [_mtime(store), _mtime(self.project_dir / "project.toml")]
-        for name in ("targets.toml", "reported.csv"):
-            parts.append(_mtime(self.project_dir / name))
-        return tuple(parts)
+        files = sorted([*self.project_dir.glob("*.toml"), *self.project_dir.glob("*.csv")])
+        return (_mtime(store), len(files), *(_mtime(f) for f in files))
 
     def _fresh(self) -> None:
         stamp = self.stamp()
