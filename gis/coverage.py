@@ -49,6 +49,7 @@ from gis.network import (
     snap_to_graph,
     walk_distances,
 )
+from gis.overlay import split_by_zones as overlay_split
 
 __all__ = [
     "QUAD_SEGS",
@@ -225,7 +226,7 @@ def radius_by_size(
 def split_by_zones(
     geoms: ArrayLike, zones: ArrayLike
 ) -> tuple[GeomArray, IntArray, IntArray]:
-    """Cut polygons by zones.
+    """Cut polygons by zones (:func:`gis.overlay.split_by_zones`, polygon parts only).
 
     Parameters
     ----------
@@ -244,15 +245,13 @@ def split_by_zones(
         Index of each piece's source polygon.
     """
     g = np.asarray(geoms, dtype=object)
-    z = np.asarray(zones, dtype=object)
-    tree = shapely.STRtree(z)
-    gi, zi = tree.query(g, predicate="intersects")
-    inside = shapely.within(g[gi], z[zi])  # wholly inside: no clipping needed
-    pieces = g[gi].copy()
-    clip = ~inside
-    pieces[clip] = polygonal(shapely.intersection(g[gi[clip]], z[zi[clip]]))
-    keep = shapely.area(pieces) > 0
-    return pieces[keep], zi[keep].astype(np.int64), gi[keep].astype(np.int64)
+    parts = overlay_split(g, np.asarray(zones, dtype=object), measure="area")
+    pieces = parts.geometry.copy()
+    # clipping may leave lines or points beside the polygon parts: keep only the polygons
+    polygon_types = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+    mixed = ~np.isin(shapely.get_type_id(pieces), polygon_types)
+    pieces[mixed] = polygonal(pieces[mixed])
+    return pieces, parts.zone.astype(np.int64), parts.feature.astype(np.int64)
 
 
 def polygonal(geoms: ArrayLike) -> GeomArray:
