@@ -37,7 +37,9 @@ __all__ = [
     "WalkGraph",
     "WalkResult",
     "boundary_access_points",
+    "dedupe_edges",
     "graph_from_lines",
+    "insert_points",
     "snap_to_graph",
     "walk_distances",
 ]
@@ -194,10 +196,23 @@ def graph_from_lines(
     return _make_graph(node_xy, u, v)
 
 
-def _dedupe_edges(
+def dedupe_edges(
     u: IntArray, v: IntArray, w: FloatArray
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """Drop loops, orient edges (low, high) and keep the shortest of parallel edges."""
+    """Drop loops, orient edges (low, high) and keep the shortest of parallel edges.
+
+    Parameters
+    ----------
+    u, v : numpy.ndarray of int
+        Edge end nodes.
+    w : numpy.ndarray of float
+        Edge weights (metres).
+
+    Returns
+    -------
+    (u, v, w)
+        The cleaned edge list, ready for a symmetric sparse matrix.
+    """
     keep = u != v
     a, b, w = np.minimum(u, v)[keep], np.maximum(u, v)[keep], w[keep]
     order = np.lexsort((w, b, a))
@@ -209,7 +224,7 @@ def _dedupe_edges(
 
 def _make_graph(xy: FloatArray, u: IntArray, v: IntArray) -> WalkGraph:
     length = np.hypot(*(xy[v] - xy[u]).T) if len(u) else np.zeros(0)
-    u, v, length = _dedupe_edges(u, v, length)
+    u, v, length = dedupe_edges(u, v, length)
     n = len(xy)
     adj = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
     _, component = connected_components(adj, directed=False)
@@ -282,10 +297,26 @@ def boundary_access_points(
     return shapely.points(coords), owner.astype(np.int64)
 
 
-def _insert_points(
+def insert_points(
     graph: WalkGraph, edge: IntArray, t: FloatArray
 ) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
-    """Split edges at snapped positions; return the new edge list and each point's node."""
+    """Split edges at snapped positions; return the new edge list and each point's node.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+        The road graph.
+    edge : numpy.ndarray of int
+        Edge index of each snapped point (from :func:`snap_to_graph`).
+    t : numpy.ndarray of float
+        Distance of each point along its edge, from ``graph.u`` (metres).
+
+    Returns
+    -------
+    (u, v, w, point_node)
+        Edges of the graph with every point inserted as a node (numbered from
+        ``graph.n_nodes``), and the node of each point.
+    """
     n_base = graph.n_nodes
     k = len(edge)
     point_node = n_base + np.arange(k, dtype=np.int64)
@@ -356,14 +387,14 @@ def walk_distances(
         return WalkResult(distance, reason)
     all_edge = np.concatenate([sources.edge[src_ok], targets.edge[tgt_ok]])
     all_t = np.concatenate([sources.t[src_ok], targets.t[tgt_ok]])
-    u, v, w, point_node = _insert_points(graph, all_edge, all_t)
+    u, v, w, point_node = insert_points(graph, all_edge, all_t)
     n_src = int(src_ok.sum())
     src_node, tgt_node = point_node[:n_src], point_node[n_src:]
     super_node = graph.n_nodes + len(all_edge)
     u = np.concatenate([u, np.full(n_src, super_node)])
     v = np.concatenate([v, src_node])
     w = np.concatenate([w, np.maximum(sources.offset[src_ok] + extra[src_ok], _MIN_WEIGHT)])
-    u, v, w = _dedupe_edges(u, v, w)
+    u, v, w = dedupe_edges(u, v, w)
     n = super_node + 1
     mat = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
     dist = dijkstra(mat, directed=False, indices=super_node, limit=limit + LIMIT_SLACK)

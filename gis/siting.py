@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from gis._errors import PeakmapError
-from gis.network import WalkGraph, _dedupe_edges, _insert_points, snap_to_graph
+from gis.network import WalkGraph, dedupe_edges, insert_points, snap_to_graph
 
 __all__ = [
     "CoverPairs",
@@ -271,12 +271,12 @@ def pairs_by_walking(
     empty = np.zeros(0, dtype=np.int64)
     if d_ok.size == 0 or c_ok.size == 0:
         return CoverPairs(empty, empty.copy(), np.zeros(0), n_d, n_c)
-    u, v, w, point_node = _insert_points(
+    u, v, w, point_node = insert_points(
         graph,
         np.concatenate([sd.edge[d_ok], sc.edge[c_ok]]),
         np.concatenate([sd.t[d_ok], sc.t[c_ok]]),
     )
-    u, v, w = _dedupe_edges(u, v, w)
+    u, v, w = dedupe_edges(u, v, w)
     n = graph.n_nodes + d_ok.size + c_ok.size
     mat = sp.coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
     d_node, c_node = point_node[: d_ok.size], point_node[d_ok.size :]
