@@ -13,6 +13,7 @@ __all__ = [
     "LayerValidationError",
     "ManifestError",
     "PeakmapError",
+    "SitingError",
     "StoreError",
 ]
 
@@ -39,6 +40,10 @@ class CRSError(PeakmapError, ValueError):
 
 class StoreError(PeakmapError, RuntimeError):
     """The project store is missing or does not hold what was asked for."""
+
+
+class SitingError(PeakmapError, ValueError):
+    """A siting problem that has no solution, or input that cannot form one."""
 
 
 def where(

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from gis._errors import PeakmapError
+from gis._errors import SitingError
 from gis.network import WalkGraph, dedupe_edges, insert_points, snap_to_graph
 
 __all__ = [
@@ -68,10 +68,6 @@ _ROW_KEY_SEED = 20230915
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-
-
-class SitingError(PeakmapError, ValueError):
-    """A siting problem that has no solution, or input that cannot form one."""
 
 
 @dataclass(frozen=True)
