@@ -7,7 +7,7 @@ PROJECT ?= data/heping
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run build report serve sample test test-fast lint bench clean
+.PHONY: install run build report serve sample test test-fast lint check docs bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peakmap needs Python 3.11, found " + sys.version' \
@@ -31,6 +31,7 @@ run: report
 sample: install
 	$(BIN)/peakmap sample --out $(PROJECT)
 
+# every test: tests/ and the docstring examples of gis, layers, web and peakmap (pyproject)
 test: install
 	bash scripts/ensure_system_deps.sh
 	$(BIN)/python -m pytest
@@ -41,6 +42,13 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check gis layers web peakmap scripts tests
 	$(BIN)/mypy
+
+# what CI runs (.ci/run): lint, then every test and docstring example
+check: lint test
+
+# regenerate docs/indicators.md from the catalogs (a test checks it is current)
+docs: install
+	$(BIN)/python scripts/gen_indicator_docs.py
 
 bench: install
 	$(BIN)/python scripts/bench_all.py

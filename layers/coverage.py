@@ -566,7 +566,23 @@ def _homes_or_centres(ctx: MetricContext) -> tuple[NDArray[np.object_], FloatArr
     )
 
 
-@metric_kind("service_coverage")
+def _coverage_reads(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """Store layers a ``service_coverage`` row reads (for the indicator reference)."""
+    target = str(spec.get("target", "parks"))
+    default_weight = "area" if target == "parks" else "households"
+    if target == "parks":
+        serving: tuple[str, ...] = ("green_spaces", "pocket_parks")
+    elif target == "points":
+        serving = (str(spec.get("layer", "recycling_points")),)
+    else:
+        serving = ("facilities",)
+    weight = str(spec.get("weight", default_weight))
+    base = ("landuse",) if weight == "area" and target != "complete_community" else ("buildings",)
+    walk = ("roads",) if spec.get("mode", "straight") == "walk" else ()
+    return serving + base + walk
+
+
+@metric_kind("service_coverage", reads=_coverage_reads, themes=("coverage",))
 def service_coverage(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Share of residential land or households within the service radius of facilities.
 

@@ -132,7 +132,9 @@ def _supply(ctx: MetricContext, years: tuple[int, ...], load: float) -> list[np.
     return out
 
 
-@metric_kind("heat_loss_change")
+@metric_kind(
+    "heat_loss_change", reads=lambda spec: ("heating_pipes", "buildings"), themes=("heating",)
+)
 def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Change of the heating network's loss rate from the baseline year to the report year.
 

@@ -441,7 +441,7 @@ def _by_zone(ctx: MetricContext, zone: NDArray[np.intp], weights: Any) -> NDArra
     return out
 
 
-@metric_kind("pv")
+@metric_kind("pv", reads=lambda spec: ("buildings",), themes=("pv",))
 def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Rooftop PV coverage or potential of a building set, per community.
 

@@ -87,9 +87,19 @@ def report(
     only: Annotated[
         list[str] | None, typer.Option("--id", help="only these indicator ids (repeatable)")
     ] = None,
+    explain_id: Annotated[
+        str | None,
+        typer.Option(
+            "--explain", metavar="ID",
+            help="where indicator ID is defined and computed, with the parameters in force",
+        ),
+    ] = None,
 ) -> None:
     """指标对照表：现状值、目标、差距、责任单位 — indicators against their targets."""
     proj = Project(project)
+    if explain_id is not None:
+        print_explanation(proj, explain_id)
+        return
     records = compute_records(proj, year=year, scenario=scenario, ids=only or None)
     chosen, level = _select(records, level, fmt)
     if fmt is Format.xlsx:
@@ -121,6 +131,18 @@ def report(
             out.write_text(console.export_text(), encoding="utf-8")
     if out is not None:
         Console(stderr=True).print(f"wrote {out}", highlight=False)
+
+
+def print_explanation(proj: Project, ident: str) -> None:
+    """Print where indicator ``ident`` is defined and computed, with its parameters in force."""
+    from layers.indicators.catalog import read_catalog
+    from layers.indicators.reference import explain
+
+    catalog = read_catalog(proj.targets_path)
+    text = explain(
+        ident.strip(), catalog=catalog, manifest_params=proj.manifest.params, root=proj.root
+    )
+    sys.stdout.write(text + "\n")
 
 
 def write_csv_stdout(records: list[IndicatorResult]) -> None:

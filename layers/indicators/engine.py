@@ -33,7 +33,9 @@ from layers.indicators.inputs import PARAMS_USED, NoData
 from layers.indicators.registry import KINDS, THEME_MODULES, MetricContext
 from layers.project import Project
 
-__all__ = ["RECORD_FIELDS", "IndicatorResult", "Zones", "compute_records", "load_zones"]
+__all__ = [
+    "RECORD_FIELDS", "IndicatorResult", "Zones", "compute_records", "import_themes", "load_zones"
+]
 
 RECORD_FIELDS = (
     "indicator", "title", "title_en", "level", "zone_code", "zone_name", "value", "unit", "op",
@@ -148,7 +150,7 @@ def load_zones(project: Project) -> Zones:
     return Zones(communities=comm, names=names)
 
 
-def _import_themes() -> dict[str, str]:
+def import_themes() -> dict[str, str]:
     """Import every theme module; return the modules that could not be imported."""
     missing: dict[str, str] = {}
     for module in THEME_MODULES:
@@ -477,7 +479,7 @@ def compute_records(
     PeakmapError
         The store or the catalog is missing or malformed.
     """
-    missing = _import_themes()
+    missing = import_themes()
     catalog = catalog or read_catalog(project.targets_path)
     zones = load_zones(project)
     ctx = MetricContext(

@@ -32,7 +32,17 @@ if TYPE_CHECKING:
     from layers.project import Project
     from layers.store import Store
 
-__all__ = ["KINDS", "THEME_MODULES", "MetricContext", "MetricFn", "metric_kind"]
+__all__ = [
+    "KINDS",
+    "KIND_READS",
+    "KIND_THEMES",
+    "THEME_MODULES",
+    "MetricContext",
+    "MetricFn",
+    "ReadsFn",
+    "layers_named",
+    "metric_kind",
+]
 
 
 @dataclass
@@ -66,8 +76,50 @@ class MetricContext:
 
 
 MetricFn = Callable[[MetricContext, Mapping[str, Any]], pd.DataFrame]
+ReadsFn = Callable[[Mapping[str, Any]], tuple[str, ...]]
 
 KINDS: dict[str, MetricFn] = {}
+# kind name -> the store layers a row of that kind reads, from the row's params
+KIND_READS: dict[str, ReadsFn] = {}
+# kind name -> the [params.<theme>] tables a row of that kind reads
+KIND_THEMES: dict[str, tuple[str, ...]] = {}
+
+
+def layers_named(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """Layer names a row's params name under ``layer`` keys, at any depth, in order.
+
+    Parameters
+    ----------
+    params : mapping
+        A catalog row's ``params`` table.
+
+    Returns
+    -------
+    tuple of str
+        Each name once, in the order found.
+
+    Examples
+    --------
+    >>> layers_named({"layers": [{"layer": "green_spaces"}, {"layer": "pocket_parks"}],
+    ...               "base": {"layers": [{"layer": "landuse"}]}})
+    ('green_spaces', 'pocket_parks', 'landuse')
+    >>> layers_named({"layers": "forest"})
+    ('forest',)
+    """
+    found: list[str] = []
+
+    def walk(value: Any, key: str | None) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(v, str(k))
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and key in ("layer", "layers") and value not in found:
+            found.append(value)
+
+    walk(params, None)
+    return tuple(found)
 
 # Modules that register metric kinds when imported; the engine imports them all.
 THEME_MODULES: tuple[str, ...] = (
@@ -78,13 +130,21 @@ THEME_MODULES: tuple[str, ...] = (
 )
 
 
-def metric_kind(name: str) -> Callable[[MetricFn], MetricFn]:
+def metric_kind(
+    name: str, *, reads: ReadsFn = layers_named, themes: tuple[str, ...] = ()
+) -> Callable[[MetricFn], MetricFn]:
     """Register ``fn`` as the implementation of metric kind ``name``.
 
     Parameters
     ----------
     name : str
         The ``kind`` value catalog rows use, e.g. ``"area_share"``.
+    reads : callable, optional
+        ``reads(params)`` gives the store layers a row of this kind reads (shown in
+        docs/indicators.md and by ``peakmap report --explain``); default: the layers its
+        params name (:func:`layers_named`).
+    themes : tuple of str, optional
+        The ``[params.<theme>]`` tables the kind reads besides the row's own params.
 
     Returns
     -------
@@ -96,6 +156,8 @@ def metric_kind(name: str) -> Callable[[MetricFn], MetricFn]:
         if name in KINDS and KINDS[name] is not fn:
             raise ValueError(f"metric kind {name!r} registered twice")
         KINDS[name] = fn
+        KIND_READS[name] = reads
+        KIND_THEMES[name] = themes
         return fn
 
     return deco
