@@ -7,7 +7,7 @@ PROJECT ?= data/heping
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run build report serve sample test test-fast lint check docs bench clean
+.PHONY: install run build report serve sample test test-fast lint check docs bench bench-postgis clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peakmap needs Python 3.11, found " + sys.version' \
@@ -52,6 +52,11 @@ docs: install
 
 bench: install
 	$(BIN)/python scripts/bench_all.py
+
+# peakmap vs PostGIS vs naive geopandas on HP-04, HP-18, STD-PARK-500 at K = 1, 10, 30
+bench-postgis: install
+	bash scripts/ensure_postgis.sh
+	$(BIN)/python scripts/bench_postgis.py --scales 1 10 30
 
 clean:
 	rm -rf $(VENV) $(PROJECT)/build test-output bench-output

@@ -11,13 +11,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# run on their own: this runner itself, and the PostGIS comparison (`make bench-postgis`,
+# which needs PostgreSQL + PostGIS installed)
+SEPARATE = {"bench_all.py", "bench_postgis.py"}
 
 
 def main(argv: list[str]) -> int:
     only = set(argv[argv.index("--only") + 1 :]) if "--only" in argv else None
     failed = []
     for script in sorted(HERE.glob("bench_*.py")):
-        if script.name == "bench_all.py":
+        if script.name in SEPARATE:
             continue
         if only and script.stem.removeprefix("bench_") not in only:
             continue

@@ -1,0 +1,313 @@
+"""peakmap against PostGIS and naive geopandas on the same indicators (``make bench-postgis``).
+
+For each scale K (the Heping sample tiled K times, built without DSM into
+``bench-output/report/heping_x{K}``, shared with bench_report.py):
+
+1. load the store's layers into a throw-away local PostGIS cluster (scripts/pg_local.py:
+   Unix socket only) through GDAL's PGDUMP driver and psql COPY, with GiST indexes and ANALYZE;
+2. run the SQL a competent PostGIS user would write for HP-04, HP-18 and STD-PARK-500 at every
+   level (scripts/postgis/*.sql), timed per file, with the server processes' peak PSS;
+3. run ``peakmap report --id HP-04 --id HP-18 --id STD-PARK-500 --level all --format json`` in
+   a fresh process (CLI wall time and peak RSS), and the same three rows through
+   ``compute_records`` inside one process (compute time, without imports and start-up);
+4. run the naive geopandas way (dissolve, ``geopandas.overlay``, buffer) in a fresh process;
+5. check that all three give the same value for every indicator, level and zone, and print the
+   side-by-side table (also written to ``bench-output/postgis/results.json``).
+
+Usage: ``python scripts/bench_postgis.py [--scales 1 10 30] [--no-naive-above K]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from bench_report import project_at  # noqa: E402
+from pg_local import LocalCluster, PeakMemory  # noqa: E402
+
+OUT = ROOT / "bench-output" / "postgis"
+IDS = ("HP-04", "HP-18", "STD-PARK-500")
+LAYERS = ("districts", "streets", "communities", "green_spaces", "pocket_parks", "sponge_zones",
+          "landuse")
+SQL_FILES = ("hp04.sql", "hp18.sql", "park500.sql")
+Values = dict[tuple[str, str, str], float | None]
+# largest accepted difference (m² for HP-04, percentage points for shares): the CLI rounds
+# values to 2 decimals (half a step), plus GEOS noise relative to the value
+ROUNDING = 0.005
+REL_NOISE = 1e-6
+
+
+def run_rusage(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall time (s), peak RSS (bytes) and stdout of a child process (reaped with wait4)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out_chunks: list[str] = []
+    err_chunks: list[str] = []
+
+    def drain(stream: Any, into: list[str]) -> None:
+        into.append(stream.read())
+
+    threads = [threading.Thread(target=drain, args=(proc.stdout, out_chunks)),
+               threading.Thread(target=drain, args=(proc.stderr, err_chunks))]
+    for t in threads:
+        t.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    for t in threads:
+        t.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} … failed: {''.join(err_chunks).strip()[-2000:]}")
+    return wall, usage.ru_maxrss * 1024, "".join(out_chunks)
+
+
+# ---------------------------------------------------------------------------- PostGIS
+
+def load_store(pg: LocalCluster, project: Path, work: Path) -> float:
+    """Dump the store's layers with GDAL PGDUMP (COPY) and load them with psql; seconds."""
+    import geopandas as gpd
+    import pyogrio
+
+    pyogrio.set_gdal_config_options({"PG_USE_COPY": "YES"})
+    store = project / "build" / "peakmap.gpkg"
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for name in LAYERS:
+        frame = gpd.read_file(store, layer=name)
+        dump = work / f"{name}.sql"
+        pyogrio.write_dataframe(
+            frame, dump, layer=name, driver="PGDUMP",
+            layer_options={"GEOMETRY_NAME": "geom", "SRID": str(frame.crs.to_epsg()),
+                           "CREATE_SCHEMA": "OFF", "FID": "fid", "GEOM_TYPE": "geometry"},
+        )
+        pg.psql("-f", str(dump))
+    pg.psql("-c", "ANALYZE")
+    return time.perf_counter() - t0
+
+
+def postgis_values(pg: LocalCluster, year: int) -> tuple[dict[str, float], float, int, str]:
+    """Run the SQL files; per-file seconds, total seconds, peak PSS and the CSV of values."""
+    times: dict[str, float] = {}
+    with PeakMemory(pg) as mem:
+        for name in SQL_FILES:
+            t0 = time.perf_counter()
+            pg.psql("-v", f"year={year}", "-f", str(HERE / "postgis" / name))
+            times[name] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        csv_text = pg.psql("-f", str(HERE / "postgis" / "levels.sql"))
+        times["levels.sql"] = time.perf_counter() - t0
+    return times, sum(times.values()), mem.peak, csv_text
+
+
+def parse_postgis(csv_text: str) -> Values:
+    import csv
+    import io
+
+    values: Values = {}
+    for row in csv.DictReader(io.StringIO(csv_text)):
+        num = float(row["num"]) if row["num"] else 0.0
+        den = float(row["den"]) if row["den"] else None
+        if row["indicator"] == "HP-04":
+            value: float | None = num
+        else:
+            value = None if not den else 100.0 * num / den
+        values[(row["indicator"], row["level"], row["zone_code"])] = value
+    return values
+
+
+# ---------------------------------------------------------------------------- peakmap
+
+COMPUTE_SNIPPET = """
+import json, sys, time
+from pathlib import Path
+from layers.indicators.engine import compute_records, import_themes
+from layers.project import Project
+import_themes()
+project = Project(Path(sys.argv[1]))
+t0 = time.perf_counter()
+records = compute_records(project, ids=sys.argv[2].split(","))
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
+
+
+def peakmap_cli(project: Path) -> tuple[float, int, Values]:
+    args = [a for i in IDS for a in ("--id", i)]
+    wall, rss, out = run_rusage(
+        [sys.executable, "-m", "peakmap", "report", str(project), *args, "--level", "all",
+         "--format", "json"]
+    )
+    values = {
+        (r["indicator"], r["level"], str(r["zone_code"])): r["value"] for r in json.loads(out)
+    }
+    return wall, rss, values
+
+
+def peakmap_compute(project: Path) -> tuple[float, int]:
+    _, rss, out = run_rusage([sys.executable, "-c", COMPUTE_SNIPPET, str(project), ",".join(IDS)])
+    return float(json.loads(out.strip().splitlines()[-1])["seconds"]), rss
+
+
+# ---------------------------------------------------------------------------- naive
+
+NAIVE_SNIPPET = """
+import json, sys, time
+import geopandas as gpd, pandas as pd
+store, year = sys.argv[1], int(sys.argv[2])
+t0 = time.perf_counter()
+read = lambda n: gpd.read_file(store, layer=n)
+comm = read("communities")[["code", "street_code", "geometry"]]
+streets = read("streets")[["code", "district_code"]]
+green, pocket = read("green_spaces"), read("pocket_parks")
+landuse, sponge = read("landuse"), read("sponge_zones")
+green = green[~(green["built_year"] > year)]
+pocket = pocket[~(pocket["built_year"] > year)] if "built_year" in pocket else pocket
+def area_in(layer):
+    cut = gpd.overlay(layer[["geometry"]].dissolve(), comm, how="intersection", keep_geom_type=True)
+    return cut.area.groupby(cut["code"]).sum()
+hp04_g = green[green["class"].isin(["G11","G12","G13","G14","G2","XG","EG"])]
+hp04_p = pocket[pocket["status"].isna() | (pocket["status"] == "existing")]
+hp04 = area_in(pd.concat([hp04_g[["geometry"]], hp04_p[["geometry"]]], ignore_index=True))
+built = landuse[landuse["built_up"].astype(bool)][["geometry"]].dissolve()
+cov = gpd.overlay(sponge[sponge["compliant"].astype(bool)][["geometry"]].dissolve(), built,
+                  how="intersection", keep_geom_type=True)
+hp18_num, hp18_den = area_in(cov), area_in(built)
+res = landuse[landuse["code"].astype(str).str.strip().str.upper().str.startswith("R")]
+parks_g = green[green["class"].isin(["G11","G12","G13","G14","G3"])]
+parks_p = pocket[pocket["status"].fillna("existing") != "planned"]
+parks = pd.concat([parks_g[["geometry"]], parks_p[["geometry"]]], ignore_index=True)
+reach = gpd.GeoDataFrame(geometry=parks.buffer(500, quad_segs=32), crs=parks.crs).dissolve()
+res_c = gpd.overlay(res[["geometry"]].dissolve(), comm, how="intersection", keep_geom_type=True)
+p_den = res_c.area.groupby(res_c["code"]).sum()
+hit = gpd.overlay(res_c, reach, how="intersection", keep_geom_type=True)
+p_num = hit.area.groupby(hit["code"]).sum()
+seconds = time.perf_counter() - t0
+out = []
+sc = comm.set_index("code")["street_code"]
+dc = streets.set_index("code")["district_code"]
+def emit(ind, num, den):
+    f = pd.DataFrame({"num": num, "den": den}).reindex(comm["code"]).fillna({"num": 0.0})
+    f["street"], f["district"] = sc.reindex(f.index).values, dc.reindex(sc.reindex(f.index)).values
+    for level, key in (("community", None), ("street", "street"), ("district", "district")):
+        g = f if key is None else f.groupby(key)[["num", "den"]].sum(min_count=1)
+        for code, r in g.iterrows():
+            den = None if pd.isna(r["den"]) else float(r["den"])
+            out.append([ind, level, str(code), float(r["num"]), den])
+emit("HP-04", hp04, float("nan"))
+emit("HP-18", hp18_num, hp18_den)
+emit("STD-PARK-500", p_num, p_den)
+print(json.dumps({"seconds": seconds, "rows": out}))
+"""
+
+
+def naive(project: Path, year: int) -> tuple[float, float, int, Values]:
+    wall, rss, out = run_rusage(
+        [sys.executable, "-c", NAIVE_SNIPPET, str(project / "build" / "peakmap.gpkg"), str(year)]
+    )
+    data = json.loads(out.strip().splitlines()[-1])
+    values: Values = {}
+    for ind, level, code, num, den in data["rows"]:
+        if ind == "HP-04":
+            values[(ind, level, code)] = num
+        else:
+            values[(ind, level, code)] = None if not den else 100.0 * num / den
+    return float(data["seconds"]), wall, rss, values
+
+
+# ---------------------------------------------------------------------------- compare
+
+def largest_difference(ref: Values, other: Values) -> tuple[dict[str, float], bool]:
+    """Largest difference per indicator (m² or percentage points), and whether all agree."""
+    worst: dict[str, float] = dict.fromkeys(IDS, 0.0)
+    ok = True
+    for key, value in ref.items():
+        ind = key[0]
+        got = other.get(key, 0.0 if ind == "HP-04" else None)
+        if value is None or got is None:
+            if (value or 0.0) != (got or 0.0):  # a value on one side only
+                worst[ind], ok = float("inf"), False
+            continue
+        diff = abs(value - got)
+        worst[ind] = max(worst[ind], diff)
+        ok &= diff <= ROUNDING + REL_NOISE * max(abs(value), 1.0)
+    return worst, ok
+
+
+def main(argv: list[str]) -> int:
+    scales = [int(s) for s in argv[argv.index("--scales") + 1:] if s.isdigit()] \
+        if "--scales" in argv else [1, 10, 30]
+    naive_max = int(argv[argv.index("--no-naive-above") + 1]) if "--no-naive-above" in argv \
+        else 30
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = []
+    ok = True
+    for k in scales:
+        project = project_at(k)
+        from layers.project import Project
+
+        year = int(Project(project).manifest.project.year or time.localtime().tm_year)
+        print(f"(scale {k}: loading PostGIS)", flush=True)
+        with LocalCluster(OUT / f"pg_x{k}") as pg:
+            load_s = load_store(pg, project, OUT / f"dump_x{k}")
+            pg_times, pg_total, pg_peak, csv_text = postgis_values(pg, year)
+        pg_values = parse_postgis(csv_text)
+        print(f"(scale {k}: peakmap)", flush=True)
+        cli_wall, cli_rss, pm_values = peakmap_cli(project)
+        compute_s, compute_rss = peakmap_compute(project)
+        row: dict[str, Any] = {
+            "scale": k, "year": year, "postgis_load_s": load_s, "postgis_s": pg_total,
+            "postgis_files_s": pg_times, "postgis_peak_pss_mb": pg_peak / 2**20,
+            "peakmap_cli_s": cli_wall, "peakmap_cli_rss_mb": cli_rss / 2**20,
+            "peakmap_compute_s": compute_s, "peakmap_compute_rss_mb": compute_rss / 2**20,
+            "records": len(pm_values),
+        }
+        worst_pg, same = largest_difference(pm_values, pg_values)
+        row["max_diff_postgis"] = worst_pg
+        ok &= same
+        if k <= naive_max:
+            print(f"(scale {k}: naive geopandas)", flush=True)
+            n_s, n_wall, n_rss, n_values = naive(project, year)
+            worst_n, same = largest_difference(pm_values, n_values)
+            row.update(naive_s=n_s, naive_wall_s=n_wall, naive_rss_mb=n_rss / 2**20,
+                       max_diff_naive=worst_n)
+            ok &= same
+        results.append(row)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print("\n| K | records | peakmap CLI wall (s) | peakmap compute (s) | PostGIS (s) | "
+          "naive geopandas (s) | compute vs PostGIS | CLI vs PostGIS | peak memory "
+          "peakmap CLI / PostGIS server / naive (MB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in results:
+        naive_txt = f"{r['naive_s']:.1f}" if "naive_s" in r else "—"
+        naive_mem = f"{r['naive_rss_mb']:.0f}" if "naive_rss_mb" in r else "—"
+        print(f"| {r['scale']} | {r['records']:,} | {r['peakmap_cli_s']:.1f} | "
+              f"{r['peakmap_compute_s']:.2f} | {r['postgis_s']:.2f} | {naive_txt} | "
+              f"{r['postgis_s'] / r['peakmap_compute_s']:.2f}× | "
+              f"{r['postgis_s'] / r['peakmap_cli_s']:.2f}× | "
+              f"{r['peakmap_cli_rss_mb']:.0f} / {r['postgis_peak_pss_mb']:.0f} / {naive_mem} |")
+    def fmt(worst: dict[str, float]) -> str:
+        return ", ".join(f"{i} {w:.3g}" for i, w in worst.items())
+
+    print("\nLargest differences from peakmap (HP-04 in m², shares in percentage points; "
+          "peakmap prints 2 decimals):")
+    for r in results:
+        naive_txt = f"; naive: {fmt(r['max_diff_naive'])}" if "max_diff_naive" in r else ""
+        print(f"- K = {r['scale']}: PostGIS: {fmt(r['max_diff_postgis'])}{naive_txt}")
+    if not ok:
+        print("error: the three systems disagree beyond the tolerance", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
