@@ -68,6 +68,18 @@ class Project:
         return self.manifest.project.name
 
     @property
+    def is_sample(self) -> bool:
+        """Whether this is the generated sample (``peakmap sample``).
+
+        Maps and reports of the sample carry the sample-data notice.
+        """
+        from layers.sample.project_files import GENERATED_MARK
+
+        manifest = self.root / "project.toml"
+        with manifest.open(encoding="utf-8", errors="replace") as fh:
+            return fh.readline().startswith(GENERATED_MARK)
+
+    @property
     def build_dir(self) -> Path:
         """``PROJECT/build``, written only by ``peakmap build`` and the analyses."""
         return self.root / "build"

@@ -8,7 +8,6 @@ interrupted export never leaves half a file.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -16,9 +15,10 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gis._errors import InputFileError
+from layers.sheets import write_csv_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,11 +30,13 @@ if TYPE_CHECKING:
 __all__ = [
     "LEVEL_LABELS",
     "STATUS_LABELS",
+    "atomic_path",
     "format_target",
     "records_to_json",
     "records_to_table",
     "write_csv",
     "write_json",
+    "write_records_csv",
     "write_xlsx",
 ]
 
@@ -59,26 +61,7 @@ GAP_NOTE = (
     "in the value's unit: target − value for ≥/> targets, value − target for ≤/< targets; "
     "positive = not met yet, zero or negative = met (its size is the margin)."
 )
-XLSX_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
-    # (record key, zh header, en header, width)
-    ("group", "目标类型", "Target type", 16),
-    ("seq", "序号", "No.", 6),
-    ("indicator", "指标编号", "Id", 12),
-    ("title", "指标", "Indicator", 34),
-    ("zone_code", "区域代码", "Zone code", 12),
-    ("zone_name", "区域", "Zone", 14),
-    ("value", "现状值", "Value", 14),
-    ("unit", "单位", "Unit", 9),
-    ("target_text", "目标", "Target", 14),
-    ("gap", "差距", "Gap", 12),
-    ("deadline", "截止年", "Deadline", 8),
-    ("responsible", "责任单位", "Responsible", 24),
-    ("status_text", "状态", "Status", 11),
-    ("source_text", "来源", "Source", 8),
-    ("definition", "口径", "Definition", 48),
-    ("remark", "备注", "Notes", 48),
-)
-HEADER_FILL = "D9E1F2"
+
 
 
 def _label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
@@ -159,6 +142,23 @@ def _atomic(path: Path, *, newline: str | None = None, binary: bool = False) -> 
             os.unlink(tmp)
 
 
+@contextmanager
+def atomic_path(path: Path) -> Iterator[str]:
+    """A temporary file name next to ``path``, moved onto ``path`` when the block succeeds.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+
+    Yields
+    ------
+    str
+        Where to write.
+    """
+    with _atomic(Path(path), binary=True) as tmp:
+        yield tmp
+
+
 def write_json(records: Sequence[IndicatorResult], path: Path) -> None:
     """Write :func:`records_to_json` to ``path`` (atomically)."""
     with _atomic(Path(path)) as fh:
@@ -169,96 +169,59 @@ def write_json(records: Sequence[IndicatorResult], path: Path) -> None:
 def write_csv(records: Sequence[IndicatorResult], path: Path) -> None:
     """Write the records as CSV, one column per record field (UTF-8 with BOM for Excel).
 
+    Text cells that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``)
+    are neutralised by :func:`layers.sheets.csv_cell`.
+
     Parameters
     ----------
     records : sequence of IndicatorResult
     path : pathlib.Path
     """
+    with _atomic(Path(path), newline="") as fh:
+        write_records_csv(records, fh)
+
+
+def write_records_csv(records: Sequence[IndicatorResult], fh: TextIO) -> None:
+    """Write the CSV of the records to an open text file (``newline=""``): header + rows.
+
+    Parameters
+    ----------
+    records : sequence of IndicatorResult
+    fh : text file
+    """
     from layers.indicators.engine import IndicatorResult
 
     fields = list(IndicatorResult.__dataclass_fields__)
-    with _atomic(Path(path), newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        for r in records:
-            writer.writerow({k: "" if v is None else v for k, v in r.as_dict().items()})
+    write_csv_rows(fh, fields, (r.as_dict() for r in records))
 
 
-def _remark(r: IndicatorResult) -> str:
-    return "；".join(t for t in (r.detail, r.note) if t)
+def write_xlsx(
+    records: Sequence[IndicatorResult],
+    path: Path,
+    *,
+    lang: str = "zh",
+    project_name: str | None = None,
+    notice: str | None = None,
+) -> None:
+    """Write the annex-style workbook a planner prints and hands on.
 
-
-def _xlsx_row(r: IndicatorResult, lang: str) -> dict[str, Any]:
-    row = r.as_dict()
-    if lang == "en":
-        row["title"] = r.title_en or r.title
-    row["target_text"] = format_target(r.op, r.target)
-    row["status_text"] = _label(STATUS_LABELS, r.status, lang)
-    row["source_text"] = _label(SOURCE_LABELS, r.source, lang)
-    row["remark"] = _remark(r)
-    return row
-
-
-def write_xlsx(records: Sequence[IndicatorResult], path: Path, *, lang: str = "zh") -> None:
-    """Write the annex-style workbook a planner hands on.
-
-    One sheet per level (区 / 街道 / 社区) with one row per indicator × zone: target type,
-    number, indicator, zone, value, unit, target, gap, deadline, responsible department,
-    status (coloured) and source; header frozen, columns sized; a last sheet explains the
-    statuses and the sign of the gap.
+    See :func:`layers.annex_xlsx.write_annex_xlsx`: one sheet per level (区 / 街道 / 社区)
+    with a title row, merged group and indicator cells, numeric targets with unit columns and
+    print setup, a street matrix sheet and a notes sheet.
 
     Parameters
     ----------
     records : sequence of IndicatorResult
     path : pathlib.Path
     lang : {"zh", "en"}
+    project_name : str, optional
+        Shown in the title rows.
+    notice : str, optional
+        The sample-data notice, shown under the titles.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from layers.annex_xlsx import write_annex_xlsx
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    idx = 0 if lang != "en" else 1
-    for level, labels in LEVEL_LABELS.items():
-        rows = [r for r in records if r.level == level]
-        if not rows:
-            continue
-        ws = wb.create_sheet(labels[idx])
-        ws.append([col[1 + idx] for col in XLSX_COLUMNS])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        status_col = [c[0] for c in XLSX_COLUMNS].index("status_text") + 1
-        for r in rows:
-            data = _xlsx_row(r, lang)
-            ws.append([data.get(col[0]) for col in XLSX_COLUMNS])
-            fill = STATUS_FILL.get(r.status)
-            if fill:
-                ws.cell(row=ws.max_row, column=status_col).fill = PatternFill(
-                    "solid", fgColor=fill
-                )
-        for i, col in enumerate(XLSX_COLUMNS, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = col[3]
-            if col[0] in ("value", "gap"):
-                for cell in ws[get_column_letter(i)][1:]:
-                    cell.number_format = "#,##0.##"
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-    notes = wb.create_sheet("说明" if lang != "en" else "Notes")
-    notes.append(["项目 / Item", "说明 / Meaning"])
-    for key, (zh, en) in STATUS_LABELS.items():
-        notes.append([f"状态 {zh} / {en}", key])
-    notes.append(["差距 / Gap", GAP_NOTE])
-    notes.append(["来源 / Source", "计算 = 由空间数据计算；填报 = 取自 reported.csv / computed "
-                  "from the spatial layers; reported = read from reported.csv"])
-    notes.column_dimensions["A"].width = 24
-    notes.column_dimensions["B"].width = 120
-    if not wb.sheetnames:
-        wb.create_sheet("empty")
-    with _atomic(Path(path), binary=True) as tmp:
-        wb.save(tmp)
+    write_annex_xlsx(records, path, lang=lang, project_name=project_name, notice=notice)
 
 
 def records_to_table(

@@ -21,8 +21,10 @@ from layers.report import (
     records_to_table,
     write_csv,
     write_json,
+    write_records_csv,
     write_xlsx,
 )
+from web.exports import sample_notice
 
 # Columns of the table when it goes to a file or a pipe (a terminal sets its own width).
 PIPE_WIDTH = 220
@@ -66,6 +68,11 @@ def _select(
 
 def report(
     project: Annotated[Path, typer.Argument(help="项目目录 project directory")],
+    more_ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="ID", show_default=False, help="indicator ids, as with --id "
+                       "(so --id HP-04 HP-18 works too)"),
+    ] = None,
     level: Annotated[
         Level | None,
         typer.Option(
@@ -85,7 +92,9 @@ def report(
     ] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="titles in zh or en")] = Lang.zh,
     only: Annotated[
-        list[str] | None, typer.Option("--id", help="only these indicator ids (repeatable)")
+        list[str] | None,
+        typer.Option("--id", help="only these indicator ids: --id HP-04 --id HP-18 or "
+                     "--id HP-04,HP-18"),
     ] = None,
     explain_id: Annotated[
         str | None,
@@ -100,15 +109,22 @@ def report(
     if explain_id is not None:
         print_explanation(proj, explain_id)
         return
-    records = compute_records(proj, year=year, scenario=scenario, ids=only or None)
+    ids = split_ids([*(only or []), *(more_ids or [])])
+    records = compute_records(proj, year=year, scenario=scenario, ids=ids or None)
+    unknown = [i for i in ids if not any(r.indicator == i for r in records)]
+    if unknown:
+        raise typer.BadParameter(
+            f"no indicator {', '.join(unknown)} in {proj.targets_path.name} or its includes",
+            param_hint="'--id'")
     chosen, level = _select(records, level, fmt)
     if fmt is Format.xlsx:
         if out is None:
             raise InputFileError("--format xlsx needs --out FILE.xlsx")
-        write_xlsx(chosen, out, lang=lang.value)
+        write_xlsx(chosen, out, lang=lang.value, project_name=proj.name,
+                   notice=sample_notice(proj, lang.value))
     elif fmt is Format.csv:
         if out is None:
-            write_csv_stdout(chosen)
+            write_records_csv(chosen, sys.stdout)
         else:
             write_csv(chosen, out)
     elif fmt is Format.json:
@@ -145,15 +161,23 @@ def print_explanation(proj: Project, ident: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def write_csv_stdout(records: list[IndicatorResult]) -> None:
-    """Write the CSV of the records to standard output."""
-    import csv
+def split_ids(values: list[str] | None) -> list[str]:
+    """Indicator ids from repeated and comma-separated ``--id`` values, in order, once each.
 
-    fields = list(IndicatorResult.__dataclass_fields__)
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields)
-    writer.writeheader()
-    for r in records:
-        writer.writerow({k: "" if v is None else v for k, v in r.as_dict().items()})
+    Examples
+    --------
+    >>> split_ids(["HP-04,HP-18", " HP-T1 ", "HP-04"])
+    ['HP-04', 'HP-18', 'HP-T1']
+    >>> split_ids(None)
+    []
+    """
+    out: list[str] = []
+    for value in values or []:
+        for part in value.replace("，", ",").split(","):
+            ident = part.strip()
+            if ident and ident not in out:
+                out.append(ident)
+    return out
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from layers.project import Project
 from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS, rank_roofs
+from layers.sheets import frame_to_csv
 
 __all__ = ["PvFormat", "pv"]
 
@@ -75,7 +76,7 @@ def pv(
     if fmt is PvFormat.geojson:
         text = ranked.to_crs(WGS84).to_json(drop_id=True, ensure_ascii=False)
     elif fmt is PvFormat.csv:
-        text = ranked.drop(columns=ranked.geometry.name).to_csv(index=False)
+        text = frame_to_csv(ranked.drop(columns=ranked.geometry.name))
     else:
         title = "屋顶光伏潜力排序 Rooftop PV ranking" + (
             f" — {_class_label(nea_class)}" if nea_class else ""

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -113,39 +114,129 @@ def test_csv_round_trip(records: list[IndicatorResult], tmp_path: Path) -> None:
     assert first["responsible"] == "区城市管理委、区商务局"
 
 
+def _sheet_rows(ws: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Header (row 3) and the data rows below it as dicts, merged cells filled downwards."""
+    header = [c.value for c in ws[3]]
+    rows: list[dict[str, Any]] = []
+    for row in ws.iter_rows(min_row=4):
+        values = [c.value for c in row]
+        if rows:
+            for i, cell in enumerate(row):
+                if type(cell).__name__ == "MergedCell":
+                    values[i] = rows[-1][header[i]]
+        rows.append(dict(zip(header, values, strict=True)))
+    return header, rows
+
+
 def test_xlsx_annex_layout(records: list[IndicatorResult], tmp_path: Path) -> None:
     path = tmp_path / "annex.xlsx"
-    write_xlsx(records, path)
+    write_xlsx(records, path, project_name="测试项目", notice="示例数据 sample")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["区", "街道", "社区", "说明"]
+    assert wb.sheetnames == ["区", "街道", "社区", "街道指标矩阵", "说明"]
     ws = wb["区"]
-    header = [c.value for c in ws[1]]
-    for col in ("序号", "指标", "区域", "现状值", "单位", "目标", "差距", "截止年", "责任单位",
-                "状态", "来源"):
+    # title row and notice row merged over the 18 columns, header on row 3
+    assert ws["A1"].value == "测试项目 — 主要指标分工表 — 评估结果（区）"
+    assert "示例数据 sample" in ws["A2"].value
+    assert {"A1:R1", "A2:R2"} <= {str(m) for m in ws.merged_cells.ranges}
+    header, rows = _sheet_rows(ws)
+    for col in ("目标类型", "序号", "指标", "区域", "现状值", "单位", "目标条件", "目标值",
+                "目标单位", "差距", "期限", "责任单位", "状态", "来源", "口径", "备注"):
         assert col in header
-    assert ws.freeze_panes == "A2"
-    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(2)]
+    assert ws.freeze_panes == "E4"
     assert len(rows) == sum(r.level == "district" for r in records)
     led = next(r for r in rows if r["指标编号"] == "HP-17")
     assert led["现状值"] == pytest.approx(50.0)
-    assert led["目标"] == "> 80"
+    assert (led["目标条件"], led["目标值"], led["目标单位"]) == (">", 80, "%")
+    assert led["差距"] == pytest.approx(30.0)
     assert led["状态"] == "未达标"
     assert led["责任单位"] == "区城市管理委、区商务局"
     assert led["序号"] == 17
-    status_cell = ws.cell(row=2 + rows.index(led), column=header.index("状态") + 1)
+    led_row = 4 + rows.index(led)
+    status_cell = ws.cell(row=led_row, column=header.index("状态") + 1)
     assert status_cell.fill.fgColor.rgb.endswith("FFC7CE")  # red fill for a failure
+    target_cell = ws.cell(row=led_row, column=header.index("目标值") + 1)
+    assert target_cell.data_type == "n"  # a number, not the text "> 80"
+    # no-target rows leave the target and its unit empty
+    energy = next(r for r in rows if r["指标编号"] == "HP-01")
+    assert energy["目标值"] is None and energy["目标单位"] is None
     assert ws.column_dimensions["D"].width > 20
-    assert len(wb["社区"]["A"]) - 1 == sum(r.level == "community" for r in records)
+    assert ws.cell(row=led_row, column=header.index("口径") + 1).alignment.wrap_text
 
 
-def test_xlsx_in_english(records: list[IndicatorResult], tmp_path: Path) -> None:
-    path = tmp_path / "annex_en.xlsx"
-    write_xlsx(records, path, lang="en")
+def test_xlsx_number_formats_have_no_trailing_dot(
+    records: list[IndicatorResult], tmp_path: Path
+) -> None:
+    path = tmp_path / "annex.xlsx"
+    write_xlsx(records, path)
     wb = load_workbook(path)
-    assert wb.sheetnames[0] == "District"
-    header = [c.value for c in wb["District"][1]]
-    assert "Indicator" in header
-    assert "Share of LED lamps" in [c.value for c in wb["District"]["D"]]
+    formats: dict[tuple[str, str, str], str] = {}
+    for name in ("区", "街道"):
+        ws = wb[name]
+        header = [c.value for c in ws[3]]
+        ident = header.index("指标编号")
+        current = None
+        for row in ws.iter_rows(min_row=4):
+            current = row[ident].value or current
+            cell = row[header.index("现状值")]
+            if cell.data_type == "n" and cell.value is not None:
+                formats[(name, current, row[header.index("区域代码")].value)] = cell.number_format
+    # whole figures (1,900 m², 50 %) without decimals; 66.67 % (2 LED of 3 lamps in S1) and
+    # 3.5 (reported) with two; never "#,##0.##", which prints "1,900." with a trailing dot
+    assert formats[("区", "HP-04", "D")] == "#,##0"
+    assert formats[("区", "HP-17", "D")] == "#,##0"
+    assert formats[("区", "HP-01", "D")] == "#,##0.00"
+    assert formats[("街道", "HP-17", "S1")] == "#,##0.00"
+    assert formats[("街道", "HP-04", "S2")] == "#,##0"
+    assert not any(f.endswith(".") or f.endswith("#") for f in formats.values())
+
+
+def test_xlsx_merges_groups_and_indicators_and_prints_landscape(
+    records: list[IndicatorResult], tmp_path: Path
+) -> None:
+    path = tmp_path / "annex.xlsx"
+    write_xlsx(records, path)
+    wb = load_workbook(path)
+    ws = wb["街道"]
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    # rows 4–6: HP-17 for S1..S3 (group 低碳城区建设碳达峰行动), rows 7–9: HP-04 (no group)
+    assert ws["C4"].value == "HP-17" and ws["C7"].value == "HP-04"
+    assert ws["A4"].value == "低碳城区建设碳达峰行动" and ws["A7"].value == "其他"
+    assert {"A4:A6", "A7:A9"} <= merged  # 目标类型 merged over its rows
+    for col in ("B", "C", "D", "I", "J", "K", "M", "N", "Q"):  # the indicator's own cells
+        assert f"{col}4:{col}6" in merged and f"{col}7:{col}9" in merged
+    assert not any(m.startswith(("E4", "G4", "O4")) for m in merged)  # per-zone cells
+    assert [ws[f"F{i}"].value for i in (4, 5, 6)] == ["街道一", "街道二", "街道三"]
+    for sheet in ("区", "街道", "社区", "街道指标矩阵"):
+        ws = wb[sheet]
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.paperSize == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == "$3:$3"  # the header row repeats on every page
+        assert "&P" in ws.oddFooter.center.text
+
+
+def test_xlsx_street_matrix(records: list[IndicatorResult], tmp_path: Path) -> None:
+    path = tmp_path / "annex.xlsx"
+    write_xlsx(records, path)
+    ws = load_workbook(path)["街道指标矩阵"]
+    header = [c.value for c in ws[3]]
+    assert header[:6] == ["目标类型", "序号", "指标编号", "指标", "单位", "目标"]
+    assert header[6:] == ["区D", "街道一", "街道二", "街道三", "达标街道"]
+    led = next(r for r in ws.iter_rows(min_row=4) if r[2].value == "HP-17")
+    assert led[5].value == "> 80"
+    assert [c.value for c in led[6:10]] == [50, pytest.approx(66.67), 0, "无数据"]
+    fills = [c.fill.fgColor.rgb[-6:] for c in led[6:10]]
+    assert fills == ["FFC7CE", "FFC7CE", "FFC7CE", "FFEB9C"]  # fail, fail, fail, no data
+    assert led[10].value == "0/2"  # no street passes; S3 has no data
+    green = next(r for r in ws.iter_rows(min_row=4) if r[2].value == "HP-04")
+    assert [c.value for c in green[6:10]] == [1900, 1100, 800, 0]
+    assert green[7].fill.fgColor.rgb.endswith("F2F2F2")  # streets: no target
+    counts = {r[0].value: [c.value for c in r[6:10]] for r in ws.iter_rows(min_row=4)
+              if isinstance(r[0].value, str) and r[0].value.endswith("（个）")}
+    # district: HP-17 (50 % ≤ 80) and HP-04 (1,900 < 2,000 m²) fail; streets: only HP-17
+    assert counts["未达标（个）"] == [2, 1, 1, 0]
+    assert counts["无数据（个）"] == [0, 0, 0, 1]
 
 
 def test_table_colours_pass_and_fail(records: list[IndicatorResult]) -> None:
@@ -198,3 +289,26 @@ def test_cli_errors_are_one_line(project_dir: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "nowhere" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("ids", [
+    ["--id", "HP-04", "--id", "HP-17"],
+    ["--id", "HP-04,HP-17"],
+    ["--id", "HP-04, HP-17"],
+    ["--id", "HP-04", "HP-17"],  # what the old README suggested: ids after one flag
+    ["HP-17", "HP-04"],
+])
+def test_cli_ids_as_a_user_types_them(project_dir: Path, ids: list[str]) -> None:
+    result = CliRunner().invoke(app, ["report", str(project_dir), "--format", "json", *ids])
+    assert result.exit_code == 0, result.output
+    assert {row["indicator"] for row in json.loads(result.stdout)} == {"HP-04", "HP-17"}
+
+
+def test_cli_unknown_id_is_a_usage_error(project_dir: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "peakmap", "report", str(project_dir), "--id", "HP-04,HP-99"],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "HP-99" in proc.stderr and "HP-04" not in proc.stderr.split("HP-99")[1]
+    assert "Traceback" not in proc.stderr

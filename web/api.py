@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from gis._errors import PeakmapError
-from web.deps import DataDep, SettingsDep
+from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError, UploadTooLargeError
 from web.geo import (
     degrees_per_pixel,
@@ -178,18 +178,25 @@ def _report_module() -> Any:
 
 
 @router.get("/report.xlsx", response_class=FileResponse)
-def report_xlsx(data: DataDep, scenario: Scenario | None = None) -> FileResponse:
-    """The indicator table as an Excel workbook (all levels)."""
+def report_xlsx(data: DataDep, lang: LangDep, scenario: Scenario | None = None) -> FileResponse:
+    """The indicator table as an Excel workbook (all levels, annex layout, ready to print).
+
+    Text cells are stored as text, never as formulas (see ``layers/sheets.py``).
+    """
+    from web.exports import sample_notice
+
     report = _report_module()
     path, cleanup = _temp_file(".xlsx")
-    report.write_xlsx(data.raw_records(scenario=scenario), path)
+    project = data.project
+    report.write_xlsx(data.raw_records(scenario=scenario), path, lang=lang,
+                      project_name=project.name, notice=sample_notice(project, lang))
     return FileResponse(path, media_type=XLSX_MEDIA, filename="peakmap-indicators.xlsx",
                         background=cleanup)
 
 
 @router.get("/report.csv", response_class=FileResponse)
 def report_csv(data: DataDep, scenario: Scenario | None = None) -> FileResponse:
-    """The indicator table as CSV (UTF-8, all levels)."""
+    """The indicator table as CSV (UTF-8, all levels); formula-like text is neutralised."""
     report = _report_module()
     path, cleanup = _temp_file(".csv")
     report.write_csv(data.raw_records(scenario=scenario), path)
