@@ -5,12 +5,30 @@ network's heat-loss rate [C]. The rate of a year is
 
     loss rate = L / (S + L) × 100 %
 
-with L = Σ pipe length × loss per metre (W) and S = the heat delivered, Σ heated floor area of
-the buildings standing that year × a design heat load (W/m²). A pipe's loss per metre depends
-on its state that year: a pipe whose insulation is older than ``renewal_age_years`` (counted
-from ``renovated_year`` when it was renewed by then, else from ``install_year``) loses
-``old_loss_w_per_m``, any other pipe ``new_loss_w_per_m``. Pipes installed after the year do
-not count. All four figures are parameters of ``[params.heating]`` (defaults [U]).
+with L = Σ pipe length × loss per metre of the pipe pair (W) and S = the heat delivered,
+Σ heated floor area of the buildings standing that year × the heating-season mean load
+(W/m²). Pipes installed after the year do not count.
+
+Loss per metre (:func:`pipe_loss_w_per_m`) of a supply + return pair buried side by side:
+
+- conduction, by diameter, insulation and age: the steady two-pipe formula for buried pipes
+  (insulation resistance ln(D/d)/(2πλ) plus soil resistance arcosh(2h/D)/(2πλₛ), and the
+  mutual resistance ln√(1 + (2h/s)²)/(2πλₛ) of the neighbouring pipe; the form used by
+  CJJ/T 81 and by Minenergo-278 app. 5.1) with seasonal mean water temperatures by network
+  level, the casing diameter D of the pipe's DN (:data:`CASING_MM`), the insulation's
+  conductivity λ: polyurethane foam of a pre-insulated pipe (0.033 W/(m·K), the limit of
+  GB/T 29047), rising by ``ageing_per_year`` with the insulation's age; pipes past
+  ``renewal_age_years`` (counted from ``renovated_year`` when renewed by then, else from
+  ``install_year``; an unknown year counts as old) have the degraded, wet insulation of an
+  old trench network (``old_insulation_w_per_mk``); times ``fittings_factor`` for valves,
+  supports and chambers;
+- leakage: heat carried away by the make-up water of old pipes (``old_leak_w_per_m``).
+
+A measured ``loss_w_per_m`` of a pipe, where given (> 0), replaces the model in the years
+since the pipe's last renewal (or installation). With both ``old_loss_w_per_m`` and
+``new_loss_w_per_m`` set in ``[params.heating]`` the flat two-value model of earlier
+versions is used instead. All parameters are in ``[params.heating]``; the sources of their
+defaults are in :data:`HEATING_DEFAULTS` and the catalog.
 
 The metric returns additive parts per community (L and S for both years), so the engine can
 recompute the rate of every street and district from sums.
@@ -28,36 +46,167 @@ from gis.overlay import split_by_zones
 from layers.indicators.inputs import NoData, community_codes, community_geoms, read_layer
 from layers.indicators.registry import MetricContext, metric_kind
 
-__all__ = ["HEATING_DEFAULTS", "heat_loss_change", "loss_rate_percent", "pipe_loss_w_per_m"]
+__all__ = [
+    "CASING_MM",
+    "HEATING_DEFAULTS",
+    "calibration_factor",
+    "heat_loss_change",
+    "heating_params",
+    "loss_rate_percent",
+    "pair_conduction_w_per_m",
+    "pipe_loss_w_per_m",
+]
 
-# Defaults of [params.heating]; every one is [U] (common practice, not fixed by a standard).
+# Defaults of [params.heating]. [C] = fixed by a standard or the plan, [U] = common practice
+# or a reading of published studies that no standard fixes (adjust in the manifest).
 HEATING_DEFAULTS: dict[str, Any] = {
     "baseline_year": 2020,  # the plan's baseline [C]
-    "renewal_age_years": 30,  # "30年以上老旧供热管网" (plan text) used as insulation life [U]
-    "old_loss_w_per_m": 150.0,  # W per metre of an old pipe pair [U]
-    "new_loss_w_per_m": 50.0,  # W per metre of a renewed, pre-insulated pipe pair [U]
-    "heat_load_w_per_m2": 40.0,  # design heat load of heated floor area [U]
+    "renewal_age_years": 30,  # "30年以上老旧供热管网" (plan text) as insulation life [U]
+    # heat delivered: 5.95 billion GJ for 15.6 billion m² of northern urban heating
+    # (Tsinghua BERC, Decarbonize Urban Heating System, 2024, ch. 3) = 0.38 GJ/m² a,
+    # over Tianjin's 121-day season (15 Nov – 15 Mar) = 36 W/m² mean [U]
+    "heat_load_w_per_m2": 36.0,
+    # seasonal mean water temperatures (supply, return), °C [U]: primary network designed
+    # 130/70 °C (CJJ 34 range for primary hot-water networks), run lower most of the season;
+    # secondary (building) network designed 85/60 or 95/70 °C for radiators
+    "primary_supply_c": 95.0,
+    "primary_return_c": 55.0,
+    "secondary_supply_c": 60.0,
+    "secondary_return_c": 45.0,
+    "soil_c": 6.0,  # undisturbed soil at pipe depth, heating-season mean, Tianjin [U]
+    "soil_w_per_mk": 1.5,  # moist clay/silt [U]
+    "cover_m": 0.8,  # soil cover above the casing (CJJ/T 81 minimum under roadways 0.7–0.8 m) [U]
+    "pipe_gap_m": 0.25,  # clear distance between supply and return casings [U]
+    "insulation_w_per_mk": 0.033,  # PUR foam of pre-insulated pipes, GB/T 29047 λ50 ≤ 0.033 [C]
+    "ageing_per_year": 0.01,  # λ grows ~1 %/yr as the foam's cell gas diffuses out [U]
+    # effective λ of old trench (地沟) insulation — mineral wool / perlite, wet and settled;
+    # dry ≈ 0.05, water 0.6 W/(m·K) [U]
+    "old_insulation_w_per_mk": 0.30,
+    # heat carried by make-up water of leaking old pipes, W per metre [U]; reported scale:
+    # Changchun lost 7–10 of 104 万 t circulated per day (央广网 2013-03-22)
+    "old_leak_w_per_m": 50.0,
+    "fittings_factor": 1.15,  # valves, supports, chambers: +10–20 % (CJJ 34 practice) [U]
+    "default_diameter_mm": 150.0,  # a pipe without DN [U]
+    "primary_min_diameter_mm": 300.0,  # a pipe without level: DN ≥ this is primary [U]
+    # measured loss rate of the whole network in the baseline year, % (heat sent out − heat
+    # sold, ÷ heat sent out, from the heat company's balance). When set, every pipe's modelled
+    # loss is scaled by one factor so the baseline rate equals it: the store holds the
+    # mapped mains only, the balance also holds service pipes, chambers and unmapped parts.
+    "baseline_rate_percent": None,
+    # flat model of earlier versions: both set → every old pipe loses old_loss_w_per_m,
+    # every other new_loss_w_per_m (W/m)
+    "old_loss_w_per_m": None,
+    "new_loss_w_per_m": None,
 }
 PERCENT = 100.0
 
+# Steel pipe outside diameter and the casing diameter of a pre-insulated pipe by DN (mm):
+# the standard series of GB/T 29047 / EN 253 (series 1) [U: manufacturers offer thicker series].
+CASING_MM: dict[int, tuple[float, float]] = {
+    25: (33.7, 90.0), 32: (42.4, 110.0), 40: (48.3, 110.0), 50: (60.3, 125.0),
+    65: (76.1, 140.0), 80: (88.9, 160.0), 100: (114.3, 200.0), 125: (139.7, 225.0),
+    150: (168.3, 250.0), 200: (219.1, 315.0), 250: (273.0, 400.0), 300: (323.9, 450.0),
+    350: (355.6, 500.0), 400: (406.4, 560.0), 450: (457.0, 630.0), 500: (508.0, 710.0),
+    600: (610.0, 800.0), 700: (711.0, 900.0), 800: (813.0, 1000.0), 900: (914.0, 1100.0),
+    1000: (1016.0, 1200.0),
+}
+_DN = np.array(sorted(CASING_MM), dtype=float)
+_OD = np.array([CASING_MM[int(d)][0] for d in _DN]) / 1000.0
+_CASING = np.array([CASING_MM[int(d)][1] for d in _DN]) / 1000.0
 
-def pipe_loss_w_per_m(
-    install_year: np.ndarray,
-    renovated_year: np.ndarray,
-    year: int,
-    *,
-    renewal_age_years: float,
-    old_loss_w_per_m: float,
-    new_loss_w_per_m: float,
-) -> np.ndarray:
-    """Loss per metre of each pipe in ``year`` (0 for pipes not yet installed).
+
+def heating_params(ctx_or_project: Any) -> dict[str, Any]:
+    """``[params.heating]``: manifest over catalog over :data:`HEATING_DEFAULTS`.
 
     Parameters
     ----------
-    install_year, renovated_year : numpy.ndarray of float
-        NaN where unknown (an unknown install year counts as old; no renewal).
+    ctx_or_project : MetricContext or Project
+        A metric context (catalog defaults from its cache) or a project (catalog read from
+        its targets file when it exists).
+
+    Returns
+    -------
+    dict
+    """
+    if isinstance(ctx_or_project, MetricContext):
+        catalog = ctx_or_project.cache.get("catalog_params", {}).get("heating", {})
+        project = ctx_or_project.project
+    else:
+        project = ctx_or_project
+        catalog = {}
+        try:
+            from layers.indicators.catalog import read_catalog
+
+            catalog = dict(read_catalog(project.targets_path).params.get("heating", {}))
+        except Exception:
+            catalog = {}
+    return project.params("heating", {**HEATING_DEFAULTS, **catalog})
+
+
+def pair_conduction_w_per_m(
+    diameter_mm: Any, supply_c: Any, return_c: Any, insulation_w_per_mk: Any,
+    p: Mapping[str, Any],
+) -> np.ndarray:
+    """Conduction loss of a buried supply + return pair (W per metre of the pair).
+
+    Two pipes of the same DN side by side at depth h = cover + D/2, centre distance
+    s = D + gap: R = ln(D/d)/(2πλ) + arcosh(2h/D)/(2πλₛ), R₀ = ln√(1 + (2h/s)²)/(2πλₛ),
+    q₁ = ((t₁ − t₀)R − (t₂ − t₀)R₀)/(R² − R₀²), q₂ likewise, loss = q₁ + q₂. The DN is
+    rounded up to the next size of :data:`CASING_MM`.
+
+    Parameters
+    ----------
+    diameter_mm, supply_c, return_c, insulation_w_per_mk : array_like
+        DN (mm), seasonal mean water temperatures (°C), insulation conductivity (W/(m·K)).
+    p : mapping
+        ``soil_c``, ``soil_w_per_mk``, ``cover_m``, ``pipe_gap_m``.
+
+    Returns
+    -------
+    numpy.ndarray
+        W/m.
+
+    Examples
+    --------
+    >>> p = {"soil_c": 6.0, "soil_w_per_mk": 1.5, "cover_m": 0.8, "pipe_gap_m": 0.25}
+    >>> round(float(pair_conduction_w_per_m(100, 60.0, 45.0, 0.033, p)), 1)
+    29.5
+    """
+    dn = np.asarray(diameter_mm, dtype=float)
+    i = np.clip(np.searchsorted(_DN, dn), 0, len(_DN) - 1)
+    d, casing = _OD[i], _CASING[i]
+    soil = float(p["soil_w_per_mk"])
+    depth = float(p["cover_m"]) + casing / 2.0
+    spacing = casing + float(p["pipe_gap_m"])
+    lam = np.asarray(insulation_w_per_mk, dtype=float)
+    r = (np.log(casing / d) / (2 * np.pi * lam)
+         + np.arccosh(2 * depth / casing) / (2 * np.pi * soil))
+    r0 = np.log(np.sqrt(1.0 + (2 * depth / spacing) ** 2)) / (2 * np.pi * soil)
+    t0 = float(p["soil_c"])
+    dt1 = np.asarray(supply_c, dtype=float) - t0
+    dt2 = np.asarray(return_c, dtype=float) - t0
+    det = r * r - r0 * r0
+    out: np.ndarray = ((dt1 * r - dt2 * r0) + (dt2 * r - dt1 * r0)) / det
+    return out
+
+
+def _flat(p: Mapping[str, Any]) -> bool:
+    return p.get("old_loss_w_per_m") is not None and p.get("new_loss_w_per_m") is not None
+
+
+def pipe_loss_w_per_m(
+    pipes: pd.DataFrame, year: int, p: Mapping[str, Any]
+) -> np.ndarray:
+    """Loss per metre of each pipe pair in ``year`` (0 for pipes not yet installed).
+
+    Parameters
+    ----------
+    pipes : pandas.DataFrame
+        ``install_year`` and, where known, ``renovated_year``, ``diameter_mm``, ``network``
+        (primary / secondary), ``loss_w_per_m`` (measured).
     year : int
-    renewal_age_years, old_loss_w_per_m, new_loss_w_per_m : float
+    p : mapping
+        ``[params.heating]`` (see :data:`HEATING_DEFAULTS`).
 
     Returns
     -------
@@ -66,19 +215,41 @@ def pipe_loss_w_per_m(
 
     Examples
     --------
-    >>> pipe_loss_w_per_m(np.array([1980., 2000., 1985.]), np.array([np.nan, np.nan, 2022.]),
-    ...                   2025, renewal_age_years=30, old_loss_w_per_m=100,
-    ...                   new_loss_w_per_m=40).tolist()
+    >>> frame = pd.DataFrame({"install_year": [1980.0, 2000.0, 1985.0],
+    ...                       "renovated_year": [np.nan, np.nan, 2022.0]})
+    >>> flat = {**HEATING_DEFAULTS, "old_loss_w_per_m": 100, "new_loss_w_per_m": 40}
+    >>> pipe_loss_w_per_m(frame, 2025, flat).tolist()
     [100.0, 40.0, 40.0]
     """
-    installed = np.asarray(install_year, dtype=float)
-    renewed = np.asarray(renovated_year, dtype=float)
+    installed = _column(pipes, "install_year")
+    renewed = _column(pipes, "renovated_year")
     with np.errstate(invalid="ignore"):
         renewed_by = renewed <= year
         since = np.where(renewed_by, renewed, installed)
-        old = ~(year - since <= renewal_age_years)  # NaN age (unknown) counts as old
+        age = year - since
+        old = ~(age <= float(p["renewal_age_years"]))  # NaN age (unknown) counts as old
         exists = ~(installed > year)
-    rate = np.where(old, old_loss_w_per_m, new_loss_w_per_m)
+    if _flat(p):
+        rate = np.where(old, float(p["old_loss_w_per_m"]), float(p["new_loss_w_per_m"]))
+    else:
+        dn = _column(pipes, "diameter_mm")
+        dn = np.where(np.isfinite(dn) & (dn > 0), dn, float(p["default_diameter_mm"]))
+        level = (pipes["network"].astype("string").str.strip().str.lower()
+                 if "network" in pipes.columns else pd.Series(pd.NA, index=pipes.index,
+                                                              dtype="string"))
+        known = level.isin(["primary", "secondary"]).to_numpy(dtype=bool)
+        primary = np.where(known, (level == "primary").fillna(False).to_numpy(dtype=bool),
+                           dn >= float(p["primary_min_diameter_mm"]))
+        supply = np.where(primary, float(p["primary_supply_c"]), float(p["secondary_supply_c"]))
+        ret = np.where(primary, float(p["primary_return_c"]), float(p["secondary_return_c"]))
+        ageing = 1.0 + float(p["ageing_per_year"]) * np.clip(np.nan_to_num(age), 0.0, None)
+        lam = np.where(old, float(p["old_insulation_w_per_mk"]),
+                       float(p["insulation_w_per_mk"]) * ageing)
+        rate = pair_conduction_w_per_m(dn, supply, ret, lam, p) * float(p["fittings_factor"])
+        rate = rate + np.where(old, float(p["old_leak_w_per_m"]), 0.0)
+    measured = _column(pipes, "loss_w_per_m")
+    use = (measured > 0) & ~(renewed > year)
+    rate = np.where(use, measured, rate)
     return np.where(exists, rate, 0.0)
 
 
@@ -93,6 +264,29 @@ def loss_rate_percent(loss_w: Any, supply_w: Any) -> Any:
     total = np.asarray(loss_w, dtype=float) + np.asarray(supply_w, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, PERCENT * np.asarray(loss_w, dtype=float) / total, np.nan)
+
+
+def calibration_factor(loss_w: float, supply_w: float, rate_percent: Any) -> float:
+    """Factor k on the modelled losses so that k·L / (S + k·L) equals ``rate_percent``.
+
+    k = r·S / ((1 − r)·L) with r the rate as a fraction; 1 when no rate is given or the
+    model has no loss or supply.
+
+    Examples
+    --------
+    >>> round(calibration_factor(2.0, 98.0, 10.0), 4)  # 2 % modelled, 10 % measured
+    5.4444
+    >>> calibration_factor(2.0, 98.0, None)
+    1.0
+    """
+    if rate_percent is None:
+        return 1.0
+    r = float(rate_percent) / PERCENT
+    if not 0.0 < r < 1.0:
+        raise NoData(f"[params.heating] baseline_rate_percent = {rate_percent}: give 0–100")
+    if not (loss_w > 0 and supply_w > 0):
+        return 1.0
+    return r * supply_w / ((1.0 - r) * loss_w)
 
 
 def _combine(sums: pd.DataFrame) -> np.ndarray:
@@ -148,8 +342,7 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFram
     DataFrame with ``loss_base``, ``loss_now``, ``supply_base``, ``supply_now`` (W) per
     community; ``attrs["combine"]`` turns their sums into percentage points.
     """
-    defaults = {**HEATING_DEFAULTS, **ctx.cache.get("catalog_params", {}).get("heating", {})}
-    p = ctx.project.params("heating", defaults)
+    p = heating_params(ctx)
     pipes = read_layer(ctx, "heating_pipes", as_of_year=False)
     if "install_year" not in pipes.columns:
         raise NoData("layer heating_pipes has no field install_year")
@@ -158,28 +351,40 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFram
     pieces = split_by_zones(
         np.asarray(pipes.geometry.values, dtype=object), zones, measure="length"
     )
-    installed = _column(pipes, "install_year")
-    renovated = _column(pipes, "renovated_year")
-    kwargs = {
-        "renewal_age_years": float(p["renewal_age_years"]),
-        "old_loss_w_per_m": float(p["old_loss_w_per_m"]),
-        "new_loss_w_per_m": float(p["new_loss_w_per_m"]),
-    }
     n = len(ctx.communities)
     years = (baseline, ctx.year)
     supply = _supply(ctx, years, float(p["heat_load_w_per_m2"]))
     columns: dict[str, np.ndarray] = {}
     for i, (label, year) in enumerate(zip(("base", "now"), years, strict=True)):
-        rate = pipe_loss_w_per_m(installed, renovated, year, **kwargs)
+        rate = pipe_loss_w_per_m(pipes, year, p)
         columns[f"loss_{label}"] = np.bincount(
             pieces.zone, weights=pieces.measure * rate[pieces.feature], minlength=n
         ).astype(float)
         columns[f"supply_{label}"] = supply[i]
+    scale = calibration_factor(columns["loss_base"].sum(), columns["supply_base"].sum(),
+                               p.get("baseline_rate_percent"))
+    for label in ("base", "now"):
+        columns[f"loss_{label}"] = columns[f"loss_{label}"] * scale
     out = pd.DataFrame(columns, index=community_codes(ctx))
     out.attrs["combine"] = _combine
-    out.attrs["note"] = (
-        f"{baseline}→{ctx.year}; old {kwargs['old_loss_w_per_m']:g} W/m, renewed "
-        f"{kwargs['new_loss_w_per_m']:g} W/m, age > {kwargs['renewal_age_years']:g} a, "
-        f"load {float(p['heat_load_w_per_m2']):g} W/m² [U]"
-    )
+    out.attrs["note"] = _note(p, baseline, ctx.year) + (
+        f"; calibrated to {float(p['baseline_rate_percent']):g} % in {baseline} "
+        f"(losses × {scale:.3g})" if scale != 1.0 else "")
     return out
+
+
+def _note(p: Mapping[str, Any], baseline: int, year: int) -> str:
+    age = f"age > {float(p['renewal_age_years']):g} a"
+    load = f"load {float(p['heat_load_w_per_m2']):g} W/m²"
+    if _flat(p):
+        return (f"{baseline}→{year}; old {float(p['old_loss_w_per_m']):g} W/m, renewed "
+                f"{float(p['new_loss_w_per_m']):g} W/m, {age}, {load} [U]")
+    return (
+        f"{baseline}→{year}; buried pair by DN, λ {float(p['insulation_w_per_mk']):g} "
+        f"(+{100 * float(p['ageing_per_year']):g} %/a) / old "
+        f"{float(p['old_insulation_w_per_mk']):g} W/(m·K), old leak "
+        f"{float(p['old_leak_w_per_m']):g} W/m, fittings ×"
+        f"{float(p['fittings_factor']):g}, primary {float(p['primary_supply_c']):g}/"
+        f"{float(p['primary_return_c']):g} °C, secondary {float(p['secondary_supply_c']):g}/"
+        f"{float(p['secondary_return_c']):g} °C, soil {float(p['soil_c']):g} °C, {age}, {load} [U]"
+    )

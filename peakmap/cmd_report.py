@@ -103,6 +103,10 @@ def report(
             help="where indicator ID is defined and computed, with the parameters in force",
         ),
     ] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="现状 vs 方案 now vs the scenario, with the change "
+                           "and status change (needs --scenario)")
+    ] = False,
 ) -> None:
     """指标对照表：现状值、目标、差距、责任单位 — indicators against their targets."""
     proj = Project(project)
@@ -110,6 +114,12 @@ def report(
         print_explanation(proj, explain_id)
         return
     ids = split_ids([*(only or []), *(more_ids or [])])
+    if compare:
+        from peakmap.cmd_report_compare import report_compare
+
+        report_compare(proj, scenario=scenario, level=None if level is None else level.value,
+                       fmt=fmt.value, out=out, year=year, lang=lang.value, ids=ids or None)
+        return
     records = compute_records(proj, year=year, scenario=scenario, ids=ids or None)
     unknown = [i for i in ids if not any(r.indicator == i for r in records)]
     if unknown:

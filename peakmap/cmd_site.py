@@ -294,4 +294,7 @@ def register(app: typer.Typer) -> None:
     if importlib.util.find_spec("peakmap.cmd_site_pv") is not None:
         pv = importlib.import_module("peakmap.cmd_site_pv").pv
         site_app.command("pv")(pv)
+    if importlib.util.find_spec("peakmap.cmd_site_heating") is not None:
+        heating = importlib.import_module("peakmap.cmd_site_heating").heating
+        site_app.command("heating")(heating)
     app.add_typer(site_app, name="site")

@@ -36,6 +36,7 @@ from layers.schema import CANONICAL
 __all__ = [
     "LAYER_YEAR_FIELD",
     "PARAMS_USED",
+    "UPDATE_LAYERS",
     "NoData",
     "community_codes",
     "community_geoms",
@@ -55,6 +56,16 @@ LAYER_YEAR_FIELD: dict[str, str] = {
     "recycling_points": "opened_year",
     "heating_pipes": "install_year",
 }
+
+# Proposal layers that change existing features instead of adding new ones: base layer →
+# (suffix of the scenario layer, field it sets). The scenario layer's rows name a base
+# feature by ``id``; the field takes the row's value, or the report year where it is empty
+# (a proposed renewal is done by the report year, as proposed sites exist by then).
+# A measured ``loss_w_per_m`` of a renewed pipe no longer applies (it was the old pipe's).
+UPDATE_LAYERS: dict[str, tuple[str, str]] = {
+    "heating_pipes": ("heating_renewal", "renovated_year"),
+}
+_CLEARED_BY_UPDATE = ("loss_w_per_m",)
 
 _COMPARE = {
     "==": np.equal,
@@ -156,12 +167,44 @@ def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True) -> gpd
                 pd.concat([frame, proposal], ignore_index=True), geometry=frame.geometry.name,
                 crs=frame.crs,
             )
+        frame = _apply_updates(ctx, name, frame, names)
     year_field = LAYER_YEAR_FIELD.get(name)
     if as_of_year and year_field and year_field in frame.columns:
         years = pd.to_numeric(frame[year_field], errors="coerce")
         frame = frame[~(years > ctx.year)]
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     ctx.cache[key] = frame
+    return frame
+
+
+def _apply_updates(
+    ctx: MetricContext, name: str, frame: gpd.GeoDataFrame, names: set[str]
+) -> gpd.GeoDataFrame:
+    """Apply the scenario's update layer of ``name`` (see :data:`UPDATE_LAYERS`)."""
+    if name not in UPDATE_LAYERS or "id" not in frame.columns:
+        return frame
+    suffix, field = UPDATE_LAYERS[name]
+    layer = f"{ctx.scenario}__{suffix}"
+    if layer not in names:
+        return frame
+    rows = pd.DataFrame(ctx.store.read(layer))
+    if "id" not in rows.columns or not len(rows):
+        return frame
+    given = (pd.to_numeric(rows[field], errors="coerce") if field in rows.columns
+             else pd.Series(np.nan, index=rows.index))
+    value = pd.Series(given.fillna(ctx.year).to_numpy(), index=rows["id"].astype(str))
+    value = value[~value.index.duplicated(keep="last")]
+    ids = frame["id"].astype(str)
+    hit = ids.isin(value.index).to_numpy()
+    if not hit.any():
+        return frame
+    frame = frame.copy()
+    current = (pd.to_numeric(frame[field], errors="coerce") if field in frame.columns
+               else pd.Series(np.nan, index=frame.index))
+    frame[field] = current.where(~hit, ids.map(value))
+    for col in _CLEARED_BY_UPDATE:
+        if col in frame.columns:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").where(~hit)
     return frame
 
 

@@ -1,0 +1,385 @@
+"""Before → after: every indicator now and with a scenario (the stored proposals), side by side.
+
+:func:`compare` runs the indicator engine twice (without and with the scenario) and pairs the
+records of the same indicator and zone: value now, value with the proposal, change
+(proposal − now, in the indicator's unit) and status change (新达标 newly met, 不再达标 no
+longer met, or unchanged). The writers give the same columns as a terminal table, JSON, CSV
+and a small workbook (one sheet per level). The web's scenario page uses the same pairs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gis._errors import InputFileError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from layers.indicators.engine import IndicatorResult
+    from layers.project import Project
+
+__all__ = [
+    "CHANGE_LABELS",
+    "Comparison",
+    "compare",
+    "compare_records",
+    "comparisons_to_json",
+    "comparisons_to_table",
+    "count_newly_met",
+    "status_change",
+    "write_comparison_csv",
+    "write_comparison_json",
+    "write_comparison_xlsx",
+]
+
+NEWLY_MET, LOST, SAME = "newly-met", "no-longer-met", "unchanged"
+CHANGE_LABELS = {
+    NEWLY_MET: ("新达标", "newly met"),
+    LOST: ("不再达标", "no longer met"),
+    SAME: ("不变", "unchanged"),
+}
+STATUS_LABELS = {
+    "pass": ("达标", "pass"),
+    "fail": ("未达标", "fail"),
+    "no-target": ("无定量目标", "no target"),
+    "no-data": ("无数据", "no data"),
+}
+LEVEL_LABELS = {"district": ("区", "District"), "street": ("街道", "Street"),
+                "community": ("社区", "Community")}
+# (field, zh header, en header)
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("indicator", "编号", "Id"),
+    ("title", "指标", "Indicator"),
+    ("zone_name", "区域", "Zone"),
+    ("unit", "单位", "Unit"),
+    ("target_text", "目标", "Target"),
+    ("value_now", "现状值", "Now"),
+    ("value_proposal", "方案值", "Proposal"),
+    ("change", "变化", "Change"),
+    ("status_now", "现状状态", "Status now"),
+    ("status_proposal", "方案状态", "Status with proposal"),
+    ("status_change", "状态变化", "Status change"),
+)
+
+
+@dataclass
+class Comparison:
+    """One indicator for one zone, now and with the scenario.
+
+    ``change`` is ``value_proposal − value_now`` (None unless both are numbers);
+    ``status_change`` is ``newly-met``, ``no-longer-met`` or ``unchanged``.
+    """
+
+    indicator: str
+    title: str
+    title_en: str
+    level: str
+    zone_code: str
+    zone_name: str
+    unit: str
+    op: str | None
+    target: float | None
+    deadline: int | None
+    value_now: float | int | str | None
+    value_proposal: float | int | str | None
+    change: float | None
+    status_now: str
+    status_proposal: str
+    status_change: str
+    gap_now: float | None
+    gap_proposal: float | None
+    scenario: str = "proposal"
+    source: str = ""
+    definition: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the pair as a dict (NaN as None)."""
+        return {k: _clean(v) for k, v in asdict(self).items()}
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    number = float(value)
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def status_change(before: str, after: str) -> str:
+    """``newly-met`` when only ``after`` passes, ``no-longer-met`` the other way round.
+
+    Examples
+    --------
+    >>> status_change("fail", "pass"), status_change("pass", "fail"), status_change("fail", "fail")
+    ('newly-met', 'no-longer-met', 'unchanged')
+    """
+    if after == "pass" and before != "pass":
+        return NEWLY_MET
+    if before == "pass" and after != "pass":
+        return LOST
+    return SAME
+
+
+def compare_records(
+    now: Iterable[IndicatorResult], proposal: Iterable[IndicatorResult], *,
+    scenario: str = "proposal",
+) -> list[Comparison]:
+    """Pair the records of the same indicator, level and zone (order of ``now``).
+
+    A record present on one side only is paired with an empty one (value None, no-data).
+
+    Parameters
+    ----------
+    now, proposal : iterable of IndicatorResult
+    scenario : str
+        The scenario's name, carried in each pair.
+
+    Returns
+    -------
+    list of Comparison
+    """
+    after = {(r.indicator, r.level, r.zone_code): r for r in proposal}
+    out: list[Comparison] = []
+    seen: set[tuple[str, str, str]] = set()
+    for a in now:
+        key = (a.indicator, a.level, a.zone_code)
+        seen.add(key)
+        b = after.get(key)
+        out.append(_pair(a, b, scenario))
+    for key, b in after.items():
+        if key not in seen:
+            out.append(_pair(None, b, scenario))
+    return out
+
+
+def _pair(a: IndicatorResult | None, b: IndicatorResult | None, scenario: str) -> Comparison:
+    ref = a if a is not None else b
+    assert ref is not None
+    v0 = a.value if a is not None else None
+    v1 = b.value if b is not None else None
+    n0, n1 = _number(v0), _number(v1)
+    s0 = a.status if a is not None else "no-data"
+    s1 = b.status if b is not None else "no-data"
+    return Comparison(
+        indicator=ref.indicator, title=ref.title, title_en=ref.title_en, level=ref.level,
+        zone_code=ref.zone_code, zone_name=ref.zone_name, unit=ref.unit, op=ref.op,
+        target=ref.target, deadline=ref.deadline, value_now=v0, value_proposal=v1,
+        change=None if n0 is None or n1 is None else round(n1 - n0, 10),
+        status_now=s0, status_proposal=s1, status_change=status_change(s0, s1),
+        gap_now=a.gap if a is not None else None, gap_proposal=b.gap if b is not None else None,
+        scenario=scenario, source=ref.source, definition=ref.definition,
+    )
+
+
+def compare(
+    project: Project, *, year: int | None = None, scenario: str = "proposal",
+    ids: list[str] | None = None,
+) -> list[Comparison]:
+    """Compute every (or the chosen) indicator now and with ``scenario``, and pair them.
+
+    Parameters
+    ----------
+    project : Project
+    year : int, optional
+        Report year (default: the manifest's, else this year).
+    scenario : str
+    ids : list of str, optional
+
+    Returns
+    -------
+    list of Comparison
+    """
+    from layers.indicators.engine import compute_records
+
+    now = compute_records(project, year=year, ids=ids)
+    after = compute_records(project, year=year, scenario=scenario, ids=ids)
+    return compare_records(now, after, scenario=scenario)
+
+
+def count_newly_met(pairs: Iterable[Comparison], *, level: str | None = None) -> int:
+    """How many (indicator, zone) targets the scenario newly meets (at ``level`` if given)."""
+    return sum(p.status_change == NEWLY_MET for p in pairs if level is None or p.level == level)
+
+
+def _label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    zh, en = table.get(key, (key, key))
+    return en if lang == "en" else zh
+
+
+def _fmt(value: Any, *, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, str):
+        return value
+    number = float(value)
+    sign = "+" if signed and number > 0 else ""
+    if number.is_integer():
+        return f"{sign}{int(number):,}"
+    return f"{sign}{number:,.2f}"
+
+
+def _row(p: Comparison, lang: str) -> dict[str, Any]:
+    from layers.report import format_target
+
+    row = p.as_dict()
+    if lang == "en":
+        row["title"] = p.title_en or p.title
+    row["target_text"] = format_target(p.op, p.target)
+    row["status_now"] = _label(STATUS_LABELS, p.status_now, lang)
+    row["status_proposal"] = _label(STATUS_LABELS, p.status_proposal, lang)
+    row["status_change"] = _label(CHANGE_LABELS, p.status_change, lang)
+    return row
+
+
+def comparisons_to_table(
+    pairs: Sequence[Comparison], *, lang: str = "zh", title: str | None = None
+) -> Table:
+    """A rich table: indicator, zone, unit, target, now, proposal, change, statuses.
+
+    Rows newly meeting their target are green, rows no longer meeting it red.
+    """
+    from rich.table import Table
+
+    idx = 2 if lang == "en" else 1
+    caption = (f"{_label(CHANGE_LABELS, NEWLY_MET, lang)}: {count_newly_met(pairs)}; "
+               + ("change = proposal − now, in the indicator's unit" if lang == "en"
+                  else "变化 = 方案值 − 现状值（单位同指标）"))
+    table = Table(title=title, caption=caption, header_style="bold")
+    for field, *heads in COLUMNS:
+        table.add_column(heads[idx - 1],
+                         justify="right" if field in ("value_now", "value_proposal", "change")
+                         else "left", overflow="fold", no_wrap=field == "indicator")
+    style = {NEWLY_MET: "green", LOST: "bold red"}
+    for p in pairs:
+        row = _row(p, lang)
+        cells = [
+            _fmt(row[f], signed=f == "change") if f in ("value_now", "value_proposal", "change")
+            else str(row[f] or "") for f, *_ in COLUMNS
+        ]
+        table.add_row(*cells, style=style.get(p.status_change))
+    return table
+
+
+def comparisons_to_json(pairs: Iterable[Comparison], *, indent: int | None = 2) -> str:
+    """The pairs as a JSON list (field names of :class:`Comparison`, NaN as null)."""
+    return json.dumps([p.as_dict() for p in pairs], ensure_ascii=False, indent=indent)
+
+
+def _atomic_target(path: Path) -> str:
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputFileError(f"{path}: the folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    return tmp
+
+
+def _replace(tmp: str, path: Path) -> None:
+    try:
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_comparison_json(pairs: Sequence[Comparison], path: Path) -> None:
+    """Write :func:`comparisons_to_json` to ``path`` (atomically)."""
+    tmp = _atomic_target(path)
+    try:
+        Path(tmp).write_text(comparisons_to_json(pairs) + "\n", encoding="utf-8")
+    finally:
+        _replace(tmp, Path(path))
+
+
+def _csv_safe(value: Any) -> Any:
+    """Keep a spreadsheet from running text that starts like a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def comparison_rows(pairs: Iterable[Comparison]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Field names and rows (as dicts) of the CSV of the pairs."""
+    fields = list(Comparison.__dataclass_fields__)
+    return fields, [p.as_dict() for p in pairs]
+
+
+def write_comparison_csv(pairs: Sequence[Comparison], path: Path | None = None,
+                         stream: Any = None) -> None:
+    """Write the pairs as CSV (UTF-8 with BOM for Excel), to ``path`` or ``stream``."""
+    fields, rows = comparison_rows(pairs)
+
+    def _write(fh: Any) -> None:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+
+    if path is None:
+        _write(stream)
+        return
+    tmp = _atomic_target(path)
+    try:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            _write(fh)
+    finally:
+        _replace(tmp, Path(path))
+
+
+def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str = "zh") -> None:
+    """A workbook with one sheet per level: now, proposal, change and status change.
+
+    Rows that newly meet their target are green, rows no longer meeting it red.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    idx = 2 if lang == "en" else 1
+    wb = Workbook()
+    wb.remove(wb.active)
+    fill = {NEWLY_MET: "C6EFCE", LOST: "FFC7CE"}
+    for level, labels in LEVEL_LABELS.items():
+        rows = [p for p in pairs if p.level == level]
+        if not rows:
+            continue
+        ws = wb.create_sheet(labels[idx - 1])
+        ws.append([c[idx] for c in COLUMNS])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for p in rows:
+            data = _row(p, lang)
+            ws.append([_csv_safe(data[c[0]]) if isinstance(data[c[0]], str) else data[c[0]]
+                       for c in COLUMNS])
+            if p.status_change in fill:
+                for cell in ws[ws.max_row]:
+                    cell.fill = PatternFill("solid", fgColor=fill[p.status_change])
+        for i, (field, *_) in enumerate(COLUMNS, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = 34 if field == "title" else 13
+        ws.freeze_panes = "A2"
+    notes = wb.create_sheet("说明" if lang != "en" else "Notes")
+    notes.append(["变化 / Change", "方案值 − 现状值，单位同指标 / proposal − now, in the "
+                  "indicator's unit"])
+    notes.append([f"新达标 / newly met: {count_newly_met(pairs)}",
+                  "现状未达标、方案达标的指标×区域数 / targets met only with the proposal"])
+    if not any(ws.title != notes.title for ws in wb.worksheets):
+        wb.create_sheet("empty")
+    tmp = _atomic_target(path)
+    try:
+        wb.save(tmp)
+    finally:
+        _replace(tmp, Path(path))
