@@ -9,7 +9,6 @@ and a small workbook (one sheet per level). The web's scenario page uses the sam
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -305,13 +304,6 @@ def write_comparison_json(pairs: Sequence[Comparison], path: Path) -> None:
         _replace(tmp, Path(path))
 
 
-def _csv_safe(value: Any) -> Any:
-    """Keep a spreadsheet from running text that starts like a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 def comparison_rows(pairs: Iterable[Comparison]) -> tuple[list[str], list[dict[str, Any]]]:
     """Field names and rows (as dicts) of the CSV of the pairs."""
     fields = list(Comparison.__dataclass_fields__)
@@ -321,13 +313,12 @@ def comparison_rows(pairs: Iterable[Comparison]) -> tuple[list[str], list[dict[s
 def write_comparison_csv(pairs: Sequence[Comparison], path: Path | None = None,
                          stream: Any = None) -> None:
     """Write the pairs as CSV (UTF-8 with BOM for Excel), to ``path`` or ``stream``."""
+    from layers.sheets import write_csv_rows
+
     fields, rows = comparison_rows(pairs)
 
     def _write(fh: Any) -> None:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+        write_csv_rows(fh, fields, rows)
 
     if path is None:
         _write(stream)
@@ -349,6 +340,8 @@ def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str 
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from layers.sheets import set_cell
+
     idx = 2 if lang == "en" else 1
     wb = Workbook()
     wb.remove(wb.active)
@@ -363,8 +356,9 @@ def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str 
             cell.font = Font(bold=True)
         for p in rows:
             data = _row(p, lang)
-            ws.append([_csv_safe(data[c[0]]) if isinstance(data[c[0]], str) else data[c[0]]
-                       for c in COLUMNS])
+            line = ws.max_row + 1
+            for col, (key, *_) in enumerate(COLUMNS, start=1):
+                set_cell(ws.cell(row=line, column=col), data[key])
             if p.status_change in fill:
                 for cell in ws[ws.max_row]:
                     cell.fill = PatternFill("solid", fgColor=fill[p.status_change])

@@ -235,3 +235,40 @@ def test_site_heating_records_the_scenario_and_compare_matches(tmp_path: Path) -
     assert district.status_change == "newly-met"
     assert status_change("pass", "pass") == "unchanged"
     assert not math.isnan(district.change or math.nan)
+
+
+def test_compare_csv_and_xlsx_carry_the_same_columns(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    project = make_project(tmp_path)
+    _write_renewal(project, ["h1"])
+    (tmp_path / "targets.toml").write_text(
+        '[params.heating]\nrenewal_age_years = 30\n\n'
+        '[[indicator]]\nid = "HP-T4"\ntitle = "=老旧管网"\nkind = "length_share"\nunit = "%"\n'
+        'op = "<="\ntarget = 0\nlevel = "district"\n[indicator.params]\n'
+        'layer = "heating_pipes"\ncondition = { install_year = { age_over = '
+        '"$heating.renewal_age_years" }, renovated_year = { by_year = false } }\n',
+        encoding="utf-8")
+    runner = CliRunner()
+    base = ["report", str(tmp_path), "--scenario", "proposal", "--compare", "--id", "HP-T4"]
+    csv_path, xlsx_path = tmp_path / "c.csv", tmp_path / "c.xlsx"
+    assert runner.invoke(app, [*base, "--format", "csv", "--out", str(csv_path)]).exit_code == 0
+    rows = pd.read_csv(csv_path, encoding="utf-8-sig")
+    district = rows[rows["level"] == "district"].iloc[0]
+    # h1 (100 m of 220 m) old now, renewed in the proposal: 45.45 % → 0 %, newly met
+    assert district["value_now"] == pytest.approx(100 * 100 / 220, abs=0.01)
+    assert district["change"] == pytest.approx(-100 * 100 / 220, abs=0.01)
+    assert district["status_change"] == "newly-met"
+    assert district["title"] == "'=老旧管网"  # a title starting like a formula stays text
+    res = runner.invoke(app, [*base, "--format", "xlsx", "--out", str(xlsx_path)])
+    assert res.exit_code == 0, res.output
+    ws = load_workbook(xlsx_path)["区"]
+    head = [c.value for c in ws[1]]
+    assert head[5:] == ["现状值", "方案值", "变化", "现状状态", "方案状态", "状态变化"]
+    row = [c.value for c in ws[2]]
+    assert row[0] == "HP-T4" and row[1] == "=老旧管网" and ws.cell(2, 2).data_type == "s"
+    assert row[5] == pytest.approx(100 * 100 / 220, abs=0.01) and row[6] == 0
+    assert row[10] == "新达标"
+    # the table says how many targets are newly met
+    res = runner.invoke(app, base)
+    assert res.exit_code == 0 and "新达标: 1" in res.output
