@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gis._errors import PeakmapError
-from web import api, pages
+from web import api, pages, scenario
 from web.data import ProjectData, RecordsFn
 from web.errors import add_exception_handlers
 from web.settings import WebSettings
@@ -87,6 +87,7 @@ def create_app(
     app.mount("/static/peakmap", StaticFiles(directory=STATIC_DIR), name="peakmap-static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(scenario.router)
     _add_docs(app)
     return app
 

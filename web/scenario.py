@@ -1,0 +1,248 @@
+"""The scenario view: every indicator now and with the proposals, and side-by-side maps.
+
+- ``/scenario?level=`` — the table of :mod:`layers.compare` pairs (now, proposal, change,
+  status change) with the count of targets newly met;
+- ``/maps/compare?indicator=&level=`` — two synchronised Leaflet maps (now | proposal) of
+  one indicator, coloured with the *same* class breaks (:func:`shared_breaks`, computed on
+  both sets of values), so a colour means the same value on both sides;
+- ``/maps/compare?indicator=gaps`` — residential land outside the park service radius, now
+  and with the proposed pocket parks.
+
+Plain Leaflet from the vendored xstatic package; nothing is fetched from outside.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Literal
+
+import numpy as np
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from gis._errors import PeakmapError
+from layers.compare import CHANGE_LABELS, NEWLY_MET, compare_records, count_newly_met
+from web.data import LEVELS, ProjectData
+from web.deps import DataDep, LangDep, SettingsDep
+from web.errors import NotFoundError
+from web.i18n import op_symbol, t
+
+__all__ = ["classify", "router", "shared_breaks"]
+
+router = APIRouter(tags=["pages"])
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
+SCENARIO = "proposal"
+GAP_COLORS = {"now": "#d73027", "proposal": "#4575b4"}
+Level = Literal["district", "street", "community"]
+
+
+def shared_breaks(*values: np.ndarray, k: int, scheme: str) -> list[float]:
+    """Upper class bounds computed on every given set of values together.
+
+    Maps of the same indicator now and with a proposal use these bounds on both sides, so
+    one colour is one value range on both.
+
+    Examples
+    --------
+    >>> shared_breaks(np.array([1.0, 2.0]), np.array([3.0, np.nan]), k=5, scheme="quantiles")
+    [1.0, 2.0, 3.0]
+    """
+    from web.maps import _classify  # the one classifier of the indicator maps
+
+    joined = np.concatenate([np.asarray(v, dtype=float) for v in values]) if values else (
+        np.empty(0))
+    return _classify(joined, k, scheme)[1]
+
+
+def classify(values: np.ndarray, bins: list[float]) -> np.ndarray:
+    """Class index of each value for upper bounds ``bins`` (−1 for NaN or no bins).
+
+    Examples
+    --------
+    >>> classify(np.array([0.5, 2.0, 9.0, np.nan]), [1.0, 2.0, 3.0]).tolist()
+    [0, 1, 2, -1]
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.full(len(values), -1, dtype=int)
+    if not bins:
+        return out
+    ok = np.isfinite(values)
+    out[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"),
+                         len(bins) - 1)
+    return out
+
+
+def _num(v: Any, *, signed: bool = False) -> str:
+    if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+        return "—" if v is None else str(v)
+    if not math.isfinite(float(v)):
+        return "—"
+    sign = "+" if signed and v > 0 else ""
+    return f"{sign}{v:,.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else f"{sign}{v:,}"
+
+
+def _pairs(data: ProjectData, level: str | None) -> list[Any]:
+    now = [SimpleNamespace(**r) for r in data.records(level)]
+    after = [SimpleNamespace(**r) for r in data.records(level, scenario=SCENARIO)]
+    return compare_records(now, after, scenario=SCENARIO)  # type: ignore[arg-type]
+
+
+@router.get("/scenario", response_class=HTMLResponse)
+def scenario_page(data: DataDep, lang: LangDep, level: Level = "district") -> HTMLResponse:
+    """Every indicator now and with the proposals: value, change, status change."""
+    error = None
+    try:
+        pairs = _pairs(data, level)
+    except PeakmapError as e:
+        pairs, error = [], str(e)
+    rows = []
+    for p in pairs:
+        rows.append({
+            "indicator": p.indicator,
+            "title": p.title if lang == "zh" else (p.title_en or p.title),
+            "zone": p.zone_name, "unit": p.unit,
+            "target": (f"{op_symbol(p.op)} {_num(p.target)}" if p.target is not None else ""),
+            "now": _num(p.value_now), "proposal": _num(p.value_proposal),
+            "change": _num(p.change, signed=True) if p.change else ("0" if p.change == 0
+                                                                    else "—"),
+            "status_now": t(f"status_{p.status_now}", lang),
+            "status_proposal": t(f"status_{p.status_proposal}", lang),
+            "status_change": CHANGE_LABELS[p.status_change][lang == "en"],
+            "css": p.status_change, "moved": bool(p.change),
+            "map_level": "street" if p.level == "district" else p.level,
+        })
+    en = lang == "en"
+    html = TEMPLATES.get_template("scenario.html").render(
+        t=lambda key: t(key, lang), lang=lang, other_lang="zh" if en else "en",
+        project_name=data.project.name, rows=rows, level=level, levels=LEVELS,
+        newly_met=count_newly_met(pairs), moved=sum(r["moved"] for r in rows),
+        newly_label=CHANGE_LABELS[NEWLY_MET][en], error=error,
+        has_proposals=data.has_proposals(),
+        heads=(["Id", "Indicator", "Zone", "Unit", "Target", "Now", "With proposal", "Change",
+                "Status now", "Status with proposal", "Status change", "Map"] if en else
+               ["编号", "指标", "区域", "单位", "目标", "现状值", "方案值", "变化", "现状状态",
+                "方案状态", "状态变化", "地图"]),
+        title=("Scenario: now vs the siting proposals" if en else "情景对比：现状 vs 选址方案"),
+    )
+    return HTMLResponse(html)
+
+
+def _zones_geojson(data: ProjectData, level: str) -> tuple[dict[str, Any], list[str], list[str]]:
+    layer = ZONE_LAYERS[level]
+    data.require_layer(layer)
+    zones = data.display(layer)
+    codes = zones["code"].astype(str).tolist()
+    names = zones["name"].astype(str).tolist() if "name" in zones.columns else codes
+    geo = json.loads(zones[["geometry"]].assign(code=codes, name=names).to_json(drop_id=True))
+    return geo, codes, names
+
+
+def _safe_json(value: Any) -> str:
+    """JSON for a <script> block: no closing tag or comment opener can appear in it."""
+    return (json.dumps(value, ensure_ascii=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
+                     scheme: str, lang: str) -> dict[str, Any]:
+    recs = {s: {str(r.get("zone_code")): r for r in data.records(level, scenario=s)
+                if r.get("indicator") == indicator} for s in (None, SCENARIO)}
+    if not recs[None]:
+        raise NotFoundError(f"indicator {indicator!r}: no results at level {level}")
+    geo, codes, _ = _zones_geojson(data, level)
+
+    def vals(side: str | None) -> np.ndarray:
+        return np.array([float(v) if isinstance(v := recs[side].get(c, {}).get("value"),
+                                                (int, float)) else np.nan for c in codes])
+
+    now, after = vals(None), vals(SCENARIO)
+    bins = shared_breaks(now, after, k=k, scheme=scheme)
+    from web.maps import CLASS_COLORS, NO_DATA_COLOR
+
+    palette = CLASS_COLORS[:: max(1, len(CLASS_COLORS) // max(1, len(bins)))][: len(bins)]
+    first = next(iter(recs[None].values()))
+    unit = str(first.get("unit") or "")
+
+    def side(values: np.ndarray, key: str | None) -> dict[str, Any]:
+        cls = classify(values, bins)
+        return {c: {"color": palette[i] if i >= 0 else NO_DATA_COLOR,
+                    "text": f"{_num(v if np.isfinite(v) else None)} {unit}",
+                    "status": str(recs[key].get(c, {}).get("status", "no-data"))}
+                for c, i, v in zip(codes, cls, values, strict=True)}
+
+    lows = [None, *bins[:-1]]
+    legend = [{"color": palette[i], "label": (f"{_num(lo)} – {_num(hi)} {unit}" if lo is not None
+                                              else f"≤ {_num(hi)} {unit}")}
+              for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
+    legend.append({"color": NO_DATA_COLOR, "label": t("status_no-data", lang)})
+    title = str(first.get("title") if lang == "zh" else (first.get("title_en")
+                                                          or first.get("title")))
+    return {"geo": geo, "left": side(now, None), "right": side(after, SCENARIO),
+            "legend": legend, "title": f"{indicator} {title}", "bins": bins,
+            "note": (f"{unit}; " if unit else "") + ("同一分级断点（现状与方案合并计算，"
+                                                    f"mapclassify {scheme}, k={k}）" if lang == "zh"
+                                                    else f"one set of class breaks for both "
+                                                    f"sides (mapclassify {scheme}, k={k}, on "
+                                                    "now and proposal together)")}
+
+
+def _gap_sides(data: ProjectData, lang: str) -> dict[str, Any]:
+    from layers.coverage import uncovered_residential
+    from layers.indicators.engine import default_year, load_zones
+    from layers.indicators.registry import MetricContext
+
+    project = data.project
+    zones = load_zones(project)
+    geo_sides = {}
+    area = {}
+    for key, scenario in (("left", None), ("right", SCENARIO)):
+        ctx = MetricContext(project=project, store=project.store, year=default_year(project),
+                            communities=zones.communities, scenario=scenario)
+        layer = uncovered_residential(ctx)
+        area[key] = float(layer["uncovered_m2"].sum()) if len(layer) else 0.0
+        shown = layer.to_crs("EPSG:4326") if len(layer) else layer
+        geo_sides[key] = json.loads(shown[["geometry"]].to_json(drop_id=True)) if len(layer) \
+            else {"type": "FeatureCollection", "features": []}
+    geo, _, _ = _zones_geojson(data, "community")
+    en = lang == "en"
+    unc = "Residential land outside the park radius" if en else "公园服务半径外的居住用地"
+    return {"geo": geo, "gaps": geo_sides, "title": unc,
+            "legend": [{"color": GAP_COLORS["now"], "label": f"{unc} ({'now' if en else '现状'})"},
+                       {"color": GAP_COLORS["proposal"],
+                        "label": f"{unc} ({'with proposal' if en else '方案'})"}],
+            "areas": {k: f"{v:,.0f} m²" for k, v in area.items()},
+            "note": ("computed: residential land (R) outside the service radius of park green "
+                     "(preset of [params.coverage] uncovered_preset), proposal adds the "
+                     "proposed pocket parks" if en else
+                     "计算值：公园绿地服务半径（[params.coverage] uncovered_preset）之外的居住用地"
+                     "（R）；方案侧计入拟建口袋公园")}
+
+
+@router.get("/maps/compare", response_class=HTMLResponse)
+def compare_map(data: DataDep, settings: SettingsDep, lang: LangDep, indicator: str,
+                level: Level = "street") -> HTMLResponse:
+    """Now | proposal side by side, two synchronised maps with one set of class breaks."""
+    if indicator == "gaps":
+        payload = _gap_sides(data, lang)
+        kind = "gaps"
+    else:
+        payload = _indicator_sides(data, indicator, level, settings.classes,
+                                   settings.classifier, lang)
+        kind = "indicator"
+    en = lang == "en"
+    html = TEMPLATES.get_template("scenario_map.html").render(
+        lang=lang, title=payload["title"], kind=kind, payload=_safe_json(payload),
+        legend=payload["legend"], note=payload["note"], areas=payload.get("areas"),
+        left_label="Now" if en else "现状", right_label="With proposal" if en else "方案",
+        back="Back to the scenario table" if en else "返回情景对比表",
+        project_name=data.project.name,
+    )
+    return HTMLResponse(html)
