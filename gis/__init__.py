@@ -24,21 +24,24 @@ siting
     Location-allocation models (set cover, max cover, p-median) on HiGHS.
 """
 
-from gis._errors import (
-    CRSError as CRSError,
+from gis._gdalenv import harden as _harden
+
+_harden()  # before pyogrio or rasterio is imported anywhere through gis
+
+from gis._errors import (  # noqa: E402
+    CRSError,
+    InputFileError,
+    LayerValidationError,
+    ManifestError,
+    PeakmapError,
+    StoreError,
 )
-from gis._errors import (
-    InputFileError as InputFileError,
-)
-from gis._errors import (
-    LayerValidationError as LayerValidationError,
-)
-from gis._errors import (
-    ManifestError as ManifestError,
-)
-from gis._errors import (
-    PeakmapError as PeakmapError,
-)
-from gis._errors import (
-    StoreError as StoreError,
-)
+
+__all__ = [
+    "CRSError",
+    "InputFileError",
+    "LayerValidationError",
+    "ManifestError",
+    "PeakmapError",
+    "StoreError",
+]

@@ -3,7 +3,9 @@
 Formats: GeoPackage, GeoJSON, Shapefile (plain or zipped; with an explicit ``encoding`` such
 as GBK when the file has no ``.cpg``), FlatGeobuf, GeoParquet, and CSV points with ``x``/``y``
 columns. Every failure is raised as :class:`~gis._errors.InputFileError` with a one-line
-message that names the file (and the layer or row where it applies).
+message that names the file (and the layer or row where it applies). Files are opened only as
+what their extension claims (:mod:`gis.safefile`): regular files, the right leading bytes,
+the extension's GDAL driver, zips within their limits.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import shutil
 import struct
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +26,15 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis._errors import InputFileError, LayerValidationError
+from gis.safefile import (
+    SHAPEFILE_PARTS,
+    ZipLimits,
+    check_driver,
+    check_magic,
+    check_regular_file,
+    extract_zip_members,
+    zip_members_checked,
+)
 
 __all__ = [
     "VECTOR_SUFFIXES",
@@ -60,39 +72,26 @@ def _check_dbf_encoding(dbf_bytes: bytes, *, has_cpg: bool, label: str, member: 
         ) from e
 
 
-def _shapefile_in_zip(path: Path, *, layer: str | None, label: str) -> tuple[str, bool, bytes]:
-    """Return (member path of the .shp, whether a .cpg exists, the .dbf bytes) of a zip."""
-    if not zipfile.is_zipfile(path):
-        raise InputFileError(f"{label}: not a valid zip archive (corrupt or truncated)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            bad = zf.testzip()
-            if bad is not None:
-                raise InputFileError(f"{label}: zip member {bad} is corrupt (CRC check failed)")
-            names = zf.namelist()
-            shps = [n for n in names if n.lower().endswith(".shp") and not n.startswith("__MACOSX")]
-            if layer is not None:
-                shps = [n for n in shps if Path(n).stem == layer]
-            if not shps:
-                what = f" named {layer}.shp" if layer else ""
-                raise InputFileError(f"{label}: the zip holds no shapefile{what}")
-            if len(shps) > 1:
-                listed = ", ".join(Path(n).stem for n in shps)
-                raise InputFileError(
-                    f"{label}: the zip holds several shapefiles ({listed}); "
-                    "name one with layer = ..."
-                )
-            shp = shps[0]
-            stem = shp[: -len(".shp")]
-            lower = {n.lower(): n for n in names}
-            has_cpg = (stem + ".cpg").lower() in lower
-            dbf_name = lower.get((stem + ".dbf").lower())
-            dbf = zf.read(dbf_name) if dbf_name else b""
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        if isinstance(e, InputFileError):
-            raise
-        raise InputFileError(f"{label}: the zip archive cannot be read ({e})") from e
-    return shp, has_cpg, dbf
+def _shapefile_members(zf: zipfile.ZipFile, *, layer: str | None, label: str
+                       ) -> tuple[str, dict[str, str]]:
+    """Return the .shp member of a zip and its parts (extension → member name)."""
+    names = zf.namelist()
+    shps = [n for n in names if n.lower().endswith(".shp") and not n.startswith("__MACOSX")]
+    if layer is not None:
+        shps = [n for n in shps if Path(n).stem == layer]
+    if not shps:
+        what = f" named {layer}.shp" if layer else ""
+        raise InputFileError(f"{label}: the zip holds no shapefile{what}")
+    if len(shps) > 1:
+        listed = ", ".join(Path(n).stem for n in shps)
+        raise InputFileError(
+            f"{label}: the zip holds several shapefiles ({listed}); name one with layer = ..."
+        )
+    shp = shps[0]
+    stem = shp[: -len(".shp")].lower()
+    lower = {n.lower(): n for n in names}
+    parts = {ext: lower[stem + ext] for ext in SHAPEFILE_PARTS if stem + ext in lower}
+    return shp, parts
 
 
 def _read_csv_points(
@@ -150,6 +149,7 @@ def read_vector(
     x: str | None = None,
     y: str | None = None,
     label: str | None = None,
+    zip_limits: ZipLimits | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector source into a GeoDataFrame, keeping the CRS the file declares.
 
@@ -167,6 +167,9 @@ def read_vector(
         tried when absent.
     label : str, optional
         How the source is named in messages (defaults to the path).
+    zip_limits : ZipLimits, optional
+        Most members and uncompressed bytes of a zip (default: from the environment, see
+        :mod:`gis.safefile`).
 
     Returns
     -------
@@ -176,21 +179,21 @@ def read_vector(
     Raises
     ------
     InputFileError
-        Missing, empty, corrupt or unreadable file; undeclared non-UTF-8 text; ambiguous or
-        missing layer.
+        Missing, empty, corrupt or unreadable file; not a regular file; content that is not
+        the format of the extension (a VRT or GDALG document, say); a zip over its limits;
+        undeclared non-UTF-8 text; ambiguous or missing layer.
     LayerValidationError
         CSV coordinate columns missing or not numeric.
     """
     path = Path(path)
     label = label or str(path)
-    if not path.exists():
-        raise InputFileError(f"{label}: file not found")
-    if path.is_file() and path.stat().st_size == 0:
-        raise InputFileError(f"{label}: the file is empty (0 bytes)")
     suffix = path.suffix.lower()
+    if check_regular_file(path, label=label).st_size == 0:
+        raise InputFileError(f"{label}: the file is empty (0 bytes)")
     if suffix not in VECTOR_SUFFIXES:
         known = " ".join(VECTOR_SUFFIXES)
         raise InputFileError(f"{label}: unknown vector format {suffix!r} (known: {known})")
+    check_magic(path, suffix, label=label)
 
     if suffix == ".csv":
         return _read_csv_points(path, x=x, y=y, encoding=encoding, label=label)
@@ -199,43 +202,68 @@ def read_vector(
             return gpd.read_parquet(path)
         except Exception as e:  # pyarrow raises many types for a bad file
             raise InputFileError(f"{label}: not a readable GeoParquet file ({e})") from e
-
-    source: str | Path = path
-    read_layer = layer
     if suffix == ".zip":
-        member, has_cpg, dbf = _shapefile_in_zip(path, layer=layer, label=label)
-        if encoding is None:
-            _check_dbf_encoding(dbf, has_cpg=has_cpg, label=label, member=Path(member).name)
-        source = f"/vsizip/{path.resolve()}/{member}"
-        read_layer = None
-    elif suffix == ".shp" and encoding is None:
+        return _read_zipped_shapefile(path, layer=layer, encoding=encoding, label=label,
+                                      limits=zip_limits or ZipLimits.from_env())
+    if suffix == ".shp":
+        for ext in SHAPEFILE_PARTS[1:]:
+            for side in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+                if os.path.lexists(side):
+                    check_regular_file(side, label=f"{label} ({side.name})")
         dbf_path = path.with_suffix(".dbf")
-        if dbf_path.is_file():
+        if encoding is None and dbf_path.is_file():
             _check_dbf_encoding(
                 dbf_path.read_bytes(),
                 has_cpg=path.with_suffix(".cpg").is_file(),
                 label=label,
                 member=dbf_path.name,
             )
+    return _read_ogr(path, suffix, layer=layer, encoding=encoding, label=label)
 
+
+def _read_zipped_shapefile(path: Path, *, layer: str | None, encoding: str | None,
+                           label: str, limits: ZipLimits) -> gpd.GeoDataFrame:
+    """Inflate one shapefile's parts from a zip (limits checked) and read it."""
+    with tempfile.TemporaryDirectory(prefix="peakmap-unzip-") as tmp:
+        with zip_members_checked(path, limits, label=label) as zf:
+            member, parts = _shapefile_members(zf, layer=layer, label=label)
+            extract_zip_members(zf, {m: f"layer{ext}" for ext, m in parts.items()},
+                                Path(tmp), limits, label=label)
+        shp = Path(tmp) / "layer.shp"
+        check_magic(shp, ".shp", label=f"{label}: {member}")
+        dbf = Path(tmp) / "layer.dbf"
+        if encoding is None and dbf.is_file():
+            _check_dbf_encoding(dbf.read_bytes(), has_cpg=".cpg" in parts, label=label,
+                                member=Path(parts[".dbf"]).name)
+        return _read_ogr(shp, ".zip", layer=None, encoding=encoding, label=label)
+
+
+def _read_ogr(source: Path, suffix: str, *, layer: str | None, encoding: str | None,
+              label: str) -> gpd.GeoDataFrame:
+    """Read through GDAL, refusing a file that GDAL opens with another driver."""
     try:
-        if read_layer is None and suffix in (".gpkg", ".fgb", ".geojson", ".json"):
+        if layer is None and suffix in (".gpkg", ".fgb", ".geojson", ".json"):
             names = [str(r[0]) for r in pyogrio.list_layers(source)]
             if len(names) > 1:
                 raise InputFileError(
                     f"{label}: the file holds several layers ({', '.join(names)}); "
                     "name one with layer = ..."
                 )
-        elif read_layer is not None and suffix == ".gpkg":
+        elif layer is not None and suffix == ".gpkg":
             names = [str(r[0]) for r in pyogrio.list_layers(source)]
-            if read_layer not in names:
+            if layer not in names:
                 raise InputFileError(
-                    f"{label}: no layer {read_layer!r} in the file (layers: {', '.join(names)})"
+                    f"{label}: no layer {layer!r} in the file (layers: {', '.join(names)})"
                 )
+        info = pyogrio.read_info(source, layer=layer)
+        check_driver(str(info.get("driver")), suffix, label=label)
         kwargs: dict[str, object] = {}
         if encoding is not None:
             kwargs["encoding"] = encoding
-        return pyogrio.read_dataframe(source, layer=read_layer, **kwargs)
+        with warnings.catch_warnings():
+            # NaN/Infinity vertices warn here; gis.validate refuses them with a message
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            return pyogrio.read_dataframe(source, layer=layer, **kwargs)
     except (DataSourceError, DataLayerError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise InputFileError(f"{label}: cannot be read as vector data ({msg})") from e

@@ -113,7 +113,8 @@ def repair_geometries(
     Raises
     ------
     LayerValidationError
-        A feature has the wrong geometry type, or (``strict``) an invalid geometry.
+        A feature has the wrong geometry type, a NaN or infinite vertex, or (``strict``) an
+        invalid geometry.
     """
     report = GeometryReport(read=len(gdf))
     geoms = np.asarray(gdf.geometry.array, dtype=object)
@@ -129,6 +130,16 @@ def repair_geometries(
         raise LayerValidationError(
             f"{label}, feature {id_arr[first]}: geometry is {name}, the layer needs {kind}s "
             f"({int(wrong.sum())} features of the wrong type)"
+        )
+
+    coords, owner = shapely.get_coordinates(geoms[~empty], include_z=True, return_index=True)
+    not_finite = ~np.isfinite(coords[:, :2]).all(axis=1)
+    if not_finite.any():
+        bad = np.flatnonzero(~empty)[np.unique(owner[not_finite])]
+        raise LayerValidationError(
+            f"{label}, feature {id_arr[bad[0]]}: a vertex is NaN or infinite "
+            f"({float(coords[not_finite][0, 0])!r}, {float(coords[not_finite][0, 1])!r}); "
+            f"{len(bad)} features with such vertices: {_ids_text(list(id_arr[bad]))}"
         )
 
     invalid = ~empty & ~shapely.is_valid(geoms)

@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 import rasterio
 from pyproj import CRS
-from rasterio.errors import RasterioIOError
+from rasterio.errors import RasterioError
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from gis import crs as gcrs
 from gis._errors import CRSError, InputFileError, LayerValidationError, PeakmapError
 from gis.io import read_vector, write_gpkg_atomic
+from gis.safefile import open_raster
 from gis.validate import coerce_column, repair_geometries
 from layers.manifest import LayerSource, RasterSource
 from layers.project import Project
@@ -261,15 +262,16 @@ def _stage_raster(
 ) -> LayerReport:
     path = project.path(src.path, what=f"[rasters.{name}] path")
     label = f"{src.path}, raster {name}"
-    if not path.is_file():
-        raise InputFileError(f"{label}: file not found")
+    declared = gcrs.parse_crs(src.crs, where=f"{label}: crs") if src.crs else None
     try:
-        with rasterio.open(path) as ds:
-            crs_in = CRS.from_user_input(src.crs) if src.crs else (
-                CRS.from_wkt(ds.crs.to_wkt()) if ds.crs else None
-            )
+        with open_raster(path, label=label) as ds:
+            crs_in = declared or (CRS.from_wkt(ds.crs.to_wkt()) if ds.crs else None)
             if crs_in is None:
                 raise CRSError(f"{label}: the raster declares no CRS; set crs = \"EPSG:...\"")
+            if not 1 <= src.band <= ds.count:
+                raise InputFileError(
+                    f"{label}: band {src.band} does not exist (the raster has {ds.count} "
+                    f"band{'s' if ds.count != 1 else ''}, numbered from 1)")
             report = LayerReport(
                 name=name, source=str(src.path), features_read=ds.width * ds.height,
                 crs_in=_crs_name(crs_in), crs_out=_crs_name(metric),
@@ -294,8 +296,9 @@ def _stage_raster(
                 )
             report.notes.append(f"{width}×{height} px, reprojected")
             return report
-    except RasterioIOError as e:
-        raise InputFileError(f"{label}: cannot be read as a raster ({e})") from e
+    except RasterioError as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise InputFileError(f"{label}: cannot be read as a raster ({msg})") from e
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gis._errors import InputFileError
+from gis.safefile import check_path_text
 from layers.manifest import Manifest, load_manifest
 from layers.store import Store
 
@@ -34,8 +35,10 @@ def resolve_inside(project_dir: Path, relative: str, *, what: str) -> Path:
     Raises
     ------
     InputFileError
-        The path leaves the project directory.
+        The path leaves the project directory, or is not plain path text (a NUL byte, an
+        over-long name, a URL or a GDAL ``/vsi`` path).
     """
+    check_path_text(relative, what=what)
     root = project_dir.resolve()
     target = (root / relative).resolve()
     if not target.is_relative_to(root):

@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 
 import pyogrio
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from gis._errors import PeakmapError
+from gis._errors import InputFileError, PeakmapError
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError, UploadTooLargeError
 from web.geo import (
@@ -108,7 +108,14 @@ def layer_geojson(
     return Response(to_feature_collection(gdf, columns=keep), media_type=GEOJSON_MEDIA)
 
 
+MAX_UPLOAD_NAME = 200  # characters of an uploaded file's name
+
+
 def _upload_name(filename: str | None) -> str:
+    if filename is not None and len(filename) > MAX_UPLOAD_NAME:
+        raise InputFileError(
+            f"upload file name is {len(filename)} characters long; the limit is "
+            f"{MAX_UPLOAD_NAME} ({filename[:40]!r}…)")
     base = Path(filename or "upload").name
     safe = _SAFE_NAME.sub("_", base).lstrip(".") or "upload"
     return safe
@@ -203,9 +210,3 @@ def report_csv(data: DataDep, scenario: Scenario | None = None) -> FileResponse:
     return FileResponse(path, media_type="text/csv; charset=utf-8",
                         filename="peakmap-indicators.csv", background=cleanup)
 
-
-def too_large_response(limit_mb: float) -> JSONResponse:
-    """The 413 answer given before reading a body whose declared length is over the limit."""
-    return JSONResponse(
-        {"detail": f"upload larger than the limit of {limit_mb:g} MiB (PEAKMAP_MAX_UPLOAD_MB)",
-         "error": "UploadTooLargeError"}, status_code=413)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import html
 import threading
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -17,6 +16,7 @@ from gis._errors import PeakmapError
 from web import api, pages, scenario
 from web.data import ProjectData, RecordsFn
 from web.errors import add_exception_handlers
+from web.limits import BodyLimitMiddleware
 from web.settings import WebSettings
 
 __all__ = ["STATIC_DIR", "create_app", "leaflet_dir"]
@@ -72,16 +72,9 @@ def create_app(
     if warm:
         threading.Thread(target=_warm, args=(app.state.data,), daemon=True).start()
 
-    @app.middleware("http")
-    async def limit_upload(request: Request,
-                           call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # Refuse a declared oversize body before reading it; chunked bodies are counted
-        # while they are copied (web.api.upload_layer).
-        length = request.headers.get("content-length")
-        if request.method == "POST" and length and length.isdigit() \
-                and int(length) > settings.max_upload_bytes:
-            return api.too_large_response(settings.max_upload_mb)
-        return await call_next(request)
+    # Upload size: counted as the body arrives, cut at the limit (web.limits).
+    app.add_middleware(BodyLimitMiddleware, limit_bytes=settings.max_upload_bytes,
+                       limit_mb=settings.max_upload_mb)
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dir()), name="leaflet")
     app.mount("/static/peakmap", StaticFiles(directory=STATIC_DIR), name="peakmap-static")

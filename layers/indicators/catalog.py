@@ -131,7 +131,8 @@ def _row(raw: Any, *, path: Path, index: int) -> IndicatorSpec:
         raise ManifestError(f"{path}: indicator {ident}: {loc}: {err['msg']}") from e
 
 
-def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path, ...]) -> None:
+def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path, ...],
+          root: Path) -> None:
     path = path.resolve()
     if path in stack:
         chain = " → ".join(p.name for p in (*stack, path))
@@ -160,19 +161,27 @@ def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path
         seen[spec.id] = path
         catalog.indicators.append(spec)
     for name in includes:
+        if "\x00" in name:
+            raise ManifestError(f"{path}: included catalog {name!r} contains a NUL byte")
         target = (path.parent / name).resolve()
+        if not target.is_relative_to(root):
+            raise ManifestError(
+                f"{path}: included catalog {name!r} points outside the project ({root})")
         if not target.is_file():
             raise ManifestError(f"{path}: included catalog {name!r} not found ({target})")
-        _load(target, catalog, seen, (*stack, path))
+        _load(target, catalog, seen, (*stack, path), root)
 
 
-def read_catalog(path: Path | str) -> Catalog:
+def read_catalog(path: Path | str, *, root: Path | str | None = None) -> Catalog:
     """Read a catalog with its includes and parameter defaults.
 
     Parameters
     ----------
     path : pathlib.Path or str
         The catalog file (a project's ``targets.toml``).
+    root : pathlib.Path or str, optional
+        Every included file must lie inside this directory (a project's root); default:
+        the directory of ``path``.
 
     Returns
     -------
@@ -181,11 +190,13 @@ def read_catalog(path: Path | str) -> Catalog:
     Raises
     ------
     ManifestError
-        The file or an included file is missing or malformed, a row is invalid or an id is
-        defined twice; the message names the catalog file and the indicator id.
+        The file or an included file is missing or malformed or outside ``root``, a row is
+        invalid or an id is defined twice; the message names the catalog file and the
+        indicator id.
     """
     catalog = Catalog(indicators=[])
-    _load(Path(path), catalog, {}, ())
+    top = Path(path)
+    _load(top, catalog, {}, (), Path(root).resolve() if root else top.resolve().parent)
     return catalog
 
 

@@ -480,7 +480,7 @@ def compute_records(
         The store or the catalog is missing or malformed.
     """
     missing = import_themes()
-    catalog = catalog or read_catalog(project.targets_path)
+    catalog = catalog or read_catalog(project.targets_path, root=project.root)
     zones = load_zones(project)
     ctx = MetricContext(
         project=project,
