@@ -42,7 +42,7 @@ class Canary:
         hits: list[str] = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 hits.append(self.path)
                 self.send_response(404)
                 self.end_headers()
@@ -280,10 +280,10 @@ def test_zip_member_count_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_inflating_stops_at_the_limit(tmp_path: Path) -> None:
     """Even when the directory check is passed (here called directly), bytes are counted."""
     data = zipped({"a.shp": bytes(5 * MIB)})
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        with pytest.raises(InputFileError, match="inflates past the limit of 2 MiB"):
-            extract_zip_members(zf, {"a.shp": "a.shp"}, tmp_path,
-                                ZipLimits(max_bytes=2 * MIB, max_members=10), label="z.zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf, \
+            pytest.raises(InputFileError, match="inflates past the limit of 2 MiB"):
+        extract_zip_members(zf, {"a.shp": "a.shp"}, tmp_path,
+                            ZipLimits(max_bytes=2 * MIB, max_members=10), label="z.zip")
     assert (tmp_path / "a.shp").stat().st_size <= 2 * MIB
 
 
@@ -296,7 +296,7 @@ def test_zip_whose_directory_understates_a_member_is_refused(tmp_path: Path) -> 
     data[central + 24: central + 28] = (100).to_bytes(4, "little")
     path = tmp_path / "pipes.zip"
     path.write_bytes(bytes(data))
-    with pytest.raises(InputFileError, match="pipes.zip: zip member pipes.shp is corrupt"):
+    with pytest.raises(InputFileError, match=r"pipes\.zip: zip member pipes\.shp is corrupt"):
         read_vector(path)
 
 
@@ -387,7 +387,7 @@ def test_catalog_include_outside_the_project(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
     (project / "targets.toml").write_text('include = ["../outside.toml"]\n', encoding="utf-8")
-    with pytest.raises(ManifestError, match="included catalog '../outside.toml' points outside"):
+    with pytest.raises(ManifestError, match=r"catalog '\.\./outside\.toml' points outside"):
         read_catalog(project / "targets.toml", root=project)
 
 
