@@ -1,7 +1,9 @@
 """The scenario view in headless Chromium: the now-vs-proposal table and the side-by-side map.
 
-Tiny project of tests/test_metrics.py with a pipe-renewal proposal (h1 renewed): HP-T4 falls
-from 45.45 % (100 of 220 m old) to 0 % and is newly met. Screenshots go to
+Tiny project of tests/test_metrics.py (see tests/test_web_scenario.py for the fixture): a
+pipe-renewal proposal (h1 renewed) makes HP-T4 fall from 45.45 % (100 of 220 m old) to 0 %,
+newly met; no park counts now, so the residential land (5,000 m²) is all uncovered, and the
+proposed pocket park covers all of it. Screenshots go to
 ``test-output/screenshots/scenario*.png``.
 """
 
@@ -17,28 +19,18 @@ from typing import Any
 import pytest
 import uvicorn
 from test_browser import CHROMIUM, CHROMIUM_ARGS, check_clean, open_page, shot
-from test_heating import _write_renewal
-from test_metrics import make_project
+from test_web_scenario import scenario_project
 
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
 
-TARGETS = (
-    '[params.heating]\nrenewal_age_years = 30\n\n'
-    '[[indicator]]\nid = "HP-T4"\ntitle = "30年以上未改造老旧供热管网长度占比"\n'
-    'kind = "length_share"\nunit = "%"\nop = "<="\ntarget = 0\nlevel = "district"\n'
-    '[indicator.params]\nlayer = "heating_pipes"\ncondition = { install_year = { age_over = '
-    '"$heating.renewal_age_years" }, renovated_year = { by_year = false } }\n'
-)
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("scenario")
-    project = make_project(root, targets=TARGETS)
-    _write_renewal(project, ["h1"])
+    root = scenario_project(tmp_path_factory.mktemp("scenario"))
     app = create_app(Path(root))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -107,8 +99,15 @@ def test_side_by_side_map_shares_breaks_and_follows(browser: Any, base_url: str)
 def test_gaps_before_after(browser: Any, base_url: str) -> None:
     page, log = open_page(browser, f"{base_url}/maps/compare?indicator=gaps")
     heads = page.locator(".pm-side h3").all_inner_texts()
-    assert heads[0].startswith("现状") and heads[1].startswith("方案")
-    assert heads[0].endswith("m²")
+    assert heads == ["现状 — 5,000 m²", "方案 — 0 m²"]
+    drawn = page.evaluate("""() => ['left', 'right'].map(side => {
+      let n = 0;
+      window.peakmapCompare[side].eachLayer(l => {
+        if (l instanceof L.Path && l.feature && !l.feature.properties.code) { n += 1; }
+      });
+      return n;
+    })""")
+    assert drawn[0] >= 1 and drawn[1] == 0  # uncovered land drawn now, none with the park
     shot(page, "scenario_gaps")
     check_clean(log, base_url)
     page.close()

@@ -1,0 +1,97 @@
+"""The scenario pages without a browser: pairs, shared class breaks, gaps before/after.
+
+Fixture: the tiny project of tests/test_metrics.py with
+- a pipe-renewal proposal renewing h1: HP-T4 45.45 % (100 of 220 m old) → 0 %, newly met;
+- no counted park now (green spaces made EG, pocket parks planned), so the residential land
+  R = box(0, 0, 100, 50) = 5,000 m² is all outside the park radius; a proposed 1,600 m²
+  pocket park at box(110, 10, 150, 50) lies within 150 m of all of it (radius 500 m): 0 m².
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from starlette.exceptions import StarletteDeprecationWarning
+from test_heating import _write_renewal
+from test_metrics import CRS, make_project
+
+from layers.project import Project
+from web.app import create_app
+from web.scenario import classify, shared_breaks
+
+with warnings.catch_warnings():
+    # starlette asks for httpx2, which is not a pinned dependency; httpx works the same.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+TARGETS = (
+    '[params.heating]\nrenewal_age_years = 30\n\n'
+    '[[indicator]]\nid = "HP-T4"\ntitle = "30年以上未改造老旧供热管网长度占比"\n'
+    'kind = "length_share"\nunit = "%"\nop = "<="\ntarget = 0\nlevel = "district"\n'
+    '[indicator.params]\nlayer = "heating_pipes"\ncondition = { install_year = { age_over = '
+    '"$heating.renewal_age_years" }, renovated_year = { by_year = false } }\n'
+)
+
+
+def scenario_project(root: Path) -> Path:
+    """Write the fixture (see the module docstring) under ``root``."""
+    project = make_project(root, targets=TARGETS)
+    store = project.store
+    green = store.read("green_spaces").assign(**{"class": "EG"})
+    pocket = store.read("pocket_parks").assign(status="planned")
+    park = gpd.GeoDataFrame({"id": ["np1"], "status": ["planned"]},
+                            geometry=[shapely.box(110, 10, 150, 50)], crs=CRS)
+    store.write_layers({"green_spaces": green, "pocket_parks": pocket,
+                        "proposal__pocket_parks": park})
+    _write_renewal(Project(root), ["h1"])
+    return root
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    return TestClient(create_app(scenario_project(tmp_path_factory.mktemp("ws"))))
+
+
+def test_shared_breaks_cover_both_sides() -> None:
+    now, after = np.array([0.0, 100.0]), np.array([0.0, 0.0])
+    bins = shared_breaks(now, after, k=5, scheme="FisherJenks")
+    assert bins == [0.0, 100.0]
+    assert classify(now, bins).tolist() == [0, 1] and classify(after, bins).tolist() == [0, 0]
+
+
+def test_scenario_page_counts_newly_met(client: TestClient) -> None:
+    html = client.get("/scenario?level=district").text
+    assert re.search(r"新达标: <b>1</b>", html)
+    row = re.search(r'<tr class="newly-met">(.*?)</tr>', html, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    assert cells[0] == "HP-T4" and cells[5:8] == ["45.45", "0", "-45.45"]
+    en = client.get("/scenario?level=district&lang=en").text
+    assert "newly met: <b>1</b>" in en
+
+
+def test_compare_map_payload_uses_one_set_of_breaks(client: TestClient) -> None:
+    html = client.get("/maps/compare?indicator=HP-T4&level=street").text
+    payload = json.loads(re.search(r"const data = (\{.*?\});\n", html, re.S).group(1))
+    # S1: 100 of 120 m old now (h1 + h3 renewed 2022) = 83.33 %, 0 % with h1 renewed;
+    # S2: h2 (25 years) = 0 % both; S3: no pipe → no data
+    assert payload["bins"] == pytest.approx([0.0, 100 * 100 / 120], abs=0.01)  # 2 decimals
+    assert payload["left"]["S1"]["color"] != payload["left"]["S2"]["color"]
+    assert payload["right"]["S1"]["color"] == payload["left"]["S2"]["color"]
+    assert payload["left"]["S1"]["text"] == "83.33 %"
+    assert client.get("/maps/compare?indicator=NOPE").status_code == 404
+
+
+def test_gaps_before_after_areas(client: TestClient) -> None:
+    html = client.get("/maps/compare?indicator=gaps").text
+    payload = json.loads(re.search(r"const data = (\{.*?\});\n", html, re.S).group(1))
+    assert payload["areas"] == {"left": "5,000 m²", "right": "0 m²"}
+    assert len(payload["gaps"]["left"]["features"]) == 2  # C1 and C2 halves
+    assert payload["gaps"]["right"]["features"] == []
