@@ -60,6 +60,7 @@ class Project:
     manifest: Manifest = field(init=False)
 
     def __post_init__(self) -> None:
+        check_path_text(str(self.root), what="project directory")
         self.root = Path(self.root).resolve()
         if not self.root.is_dir():
             raise InputFileError(f"{self.root}: project directory not found")

@@ -2,13 +2,15 @@
 
 Each command lives in its own ``peakmap/cmd_<name>.py`` with a ``register(app)`` function,
 so the commands stay thin and independent. Errors of peakmap (``PeakmapError``) are printed
-as one line and end the process with exit code 1, never as a traceback.
+as one line and end the process with exit code 1, never as a traceback; so are OS and value
+errors that escaped as something else (``PEAKMAP_DEBUG=1`` shows their traceback).
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 
 import typer
@@ -48,6 +50,16 @@ for _name in COMMAND_MODULES:
         importlib.import_module(_name).register(app)
 
 
+def _one_line(exc: BaseException) -> str:
+    """``exc`` as one line: ``file: reason`` for OS errors, else its text."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename if exc.filename is not None else ""
+        text = f"{where}: {exc.strerror}" if where != "" else exc.strerror
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.replace("\x00", "\\x00").split())
+
+
 def main() -> None:
     """Run the command line; report peakmap errors as one line and exit 1."""
     try:
@@ -59,6 +71,18 @@ def main() -> None:
         sys.exit(1)
     except typer.Abort:
         err_console.print("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except (OSError, ValueError, UnicodeError) as e:
+        # File-system and value problems not raised as PeakmapError (an --out directory that
+        # does not exist, a path the OS refuses): still one line. PEAKMAP_DEBUG=1 shows the
+        # traceback for developers.
+        if os.environ.get("PEAKMAP_DEBUG"):
+            raise
+        err_console.print(f"[bold red]error:[/] {escape(_one_line(e))}", highlight=False,
+                          soft_wrap=True)
         sys.exit(1)
     except typer.TyperException as e:  # usage errors: typer prints them as click does
         show = getattr(e, "show", None)

@@ -447,3 +447,46 @@ def test_cli_error_is_one_line(case: str, tmp_path: Path) -> None:
     for w in CLI_CASES[case]:
         assert w in errors[0], (w, errors[0])
     assert not (project / "build" / "peakmap.gpkg").exists()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PY, "-m", "peakmap", *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "400"},
+                          cwd=ROOT, timeout=300)
+
+
+def test_cli_os_errors_are_one_line(tmp_path: Path) -> None:
+    """A project path the OS refuses, an --out folder that does not exist: one line each."""
+    res = _cli("build", str(tmp_path / ("x" * 300)))
+    assert res.returncode == 1
+    assert res.stderr.startswith("error: project directory: file name too long (300 bytes")
+    assert len(res.stderr.strip().splitlines()) == 1
+    built = build_fixture(tmp_path / "proj")
+    out = tmp_path / "missing" / "r.xlsx"
+    res = _cli("report", str(built), "--format", "xlsx", "--out", str(out))
+    assert res.returncode == 1, res.stdout
+    assert "Traceback" not in res.stderr
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith(f"error: {out}")
+
+
+def test_cli_turns_a_stray_os_error_into_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An OSError no command turned into a PeakmapError still prints one line, exit 1."""
+    import errno
+
+    from layers.project import Project
+    from peakmap import cli
+
+    def fail(self: Project) -> None:
+        raise OSError(errno.EIO, "Input/output error", "/srv/share/project.toml")
+
+    monkeypatch.setattr(Project, "__post_init__", fail)
+    monkeypatch.delenv("PEAKMAP_DEBUG", raising=False)
+    monkeypatch.setattr(sys, "argv", ["peakmap", "report", str(tmp_path)])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code == 1
+    err = capsys.readouterr().err
+    assert err == "error: /srv/share/project.toml: Input/output error\n"
