@@ -82,9 +82,12 @@ HEATING_DEFAULTS: dict[str, Any] = {
     # effective λ of old trench (地沟) insulation — mineral wool / perlite, wet and settled;
     # dry ≈ 0.05, water 0.6 W/(m·K) [U]
     "old_insulation_w_per_mk": 0.30,
-    # heat carried by make-up water of leaking old pipes, W per metre [U]; reported scale:
-    # Changchun lost 7–10 of 104 万 t circulated per day (央广网 2013-03-22)
-    "old_leak_w_per_m": 50.0,
+    # heat carried away by the make-up water of leaking old pipes, W per metre [U]: make-up
+    # at ~1 % of the circulating flow (the usual operating limit) carries (52.5 − 10)/15 ×
+    # 1 % ≈ 2.8 % of a 60/45 °C network's heat — the scale Changchun reported (7–10 万 t of
+    # hot water lost a day, 央广网 2013-03-22); charged to the old ~30 % of the network at
+    # ~95 m² of floor per metre of main × 36 W/m²: 0.028 / 0.3 × 95 × 36 ≈ 250 W/m
+    "old_leak_w_per_m": 250.0,
     "fittings_factor": 1.15,  # valves, supports, chambers: +10–20 % (CJJ 34 practice) [U]
     "default_diameter_mm": 150.0,  # a pipe without DN [U]
     "primary_min_diameter_mm": 300.0,  # a pipe without level: DN ≥ this is primary [U]

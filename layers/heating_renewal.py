@@ -11,7 +11,8 @@ The candidates are the pipes that are old in the report year by the HP-T4 defini
 as old). Each is ranked by the heat its renewal saves per metre (loss now − loss of a
 renewed pipe, :func:`layers.heating.pipe_loss_w_per_m`), then by age; a length budget
 (``max_km``) keeps the best ones. Every pipe is placed in the street holding most of its
-length.
+length. With ``baseline_rate_percent`` set, losses and savings carry HP-15's calibration
+factor, so the kW saved are those of the indicator.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pandas as pd
 
 from gis._errors import PeakmapError
 from gis.overlay import split_by_zones
-from layers.heating import heating_params, pipe_loss_w_per_m
+from layers.heating import calibration_factor, heating_params, pipe_loss_w_per_m
 from layers.indicators.engine import default_year
 from layers.project import Project
 
@@ -70,6 +71,29 @@ def _street_of(pipes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame) -> np.ndarray
         first = np.r_[True, feat[1:] != feat[:-1]]
         best[feat[first]] = pieces.zone[order][first]
     return best
+
+
+def _calibration(project: Project, pipes: gpd.GeoDataFrame, length: np.ndarray,
+                 p: dict[str, Any]) -> float:
+    """The HP-15 calibration factor (1 without ``baseline_rate_percent``).
+
+    As :func:`layers.heating.calibration_factor` on the whole store: modelled loss of every
+    pipe and heat of every building standing in the baseline year (HP-15 sums the same over
+    the communities).
+    """
+    if p.get("baseline_rate_percent") is None or not project.store.has("buildings"):
+        return 1.0
+    baseline = int(p["baseline_year"])
+    loss = float((length * pipe_loss_w_per_m(pipes, baseline, p)).sum())
+    b = project.store.read("buildings")
+    area = (pd.to_numeric(b["floor_area_m2"], errors="coerce") if "floor_area_m2" in b.columns
+            else pd.Series(np.nan, index=b.index))
+    if "floors" in b.columns:
+        area = area.fillna(b.geometry.area * pd.to_numeric(b["floors"], errors="coerce"))
+    built = (pd.to_numeric(b["built_year"], errors="coerce") if "built_year" in b.columns
+             else pd.Series(np.nan, index=b.index))
+    supply = float(area[~(built > baseline)].fillna(0.0).sum()) * float(p["heat_load_w_per_m2"])
+    return calibration_factor(loss, supply, p["baseline_rate_percent"])
 
 
 def propose_renewal(
@@ -122,6 +146,8 @@ def propose_renewal(
         after_frame["loss_w_per_m"] = np.nan
     after = pipe_loss_w_per_m(after_frame, year, p)
     length = np.asarray(pipes.geometry.length, dtype=float)
+    scale = _calibration(project, pipes, length, p)
+    loss, after = loss * scale, after * scale
     streets = store.read("streets").to_crs(pipes.crs)
     street = _street_of(pipes, streets)
     codes = streets["code"].astype(str).to_numpy()
@@ -176,6 +202,7 @@ def propose_renewal(
         "saving_kw": round(float(proposal["saving_kw"].sum()), 1),
         "max_km": max_km,
         "renewal_age_years": float(p["renewal_age_years"]),
+        "calibration": round(scale, 4),
     }
     return RenewalOutcome(proposal, by_street, summary)
 

@@ -272,3 +272,21 @@ def test_compare_csv_and_xlsx_carry_the_same_columns(tmp_path: Path) -> None:
     # the table says how many targets are newly met
     res = runner.invoke(app, base)
     assert res.exit_code == 0 and "新达标: 1" in res.output
+
+
+def test_renewal_savings_carry_the_calibration(tmp_path: Path) -> None:
+    project = _renewal_project(tmp_path)
+    plain = propose_renewal(project, year=YEAR).proposal.set_index("id")
+    with (tmp_path / "project.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n[params.heating]\nbaseline_rate_percent = 10.0\n")
+    out = propose_renewal(Project(tmp_path), year=YEAR)
+    # k = 0.1 × S / (0.9 × L) with the 2020 figures: S = 36 W/m² × 2,500 m² (b1–b3 standing);
+    # L = Σ length × modelled loss in 2020 of a–e
+    pipes = project.store.read("heating_pipes")
+    loss_2020 = float((pipes.geometry.length * pipe_loss_w_per_m(pipes, 2020, P)).sum())
+    k = 0.1 * 36.0 * 2500 / (0.9 * loss_2020)
+    assert out.summary["calibration"] == pytest.approx(k, rel=1e-3)
+    got = out.proposal.set_index("id")
+    assert got.loc["a", "loss_w_per_m"] == pytest.approx(plain.loc["a", "loss_w_per_m"] * k,
+                                                         abs=0.1)
+    assert len(got) == 3  # the same pipes, only the figures scaled
