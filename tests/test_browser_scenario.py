@@ -103,11 +103,20 @@ def test_gaps_before_after(browser: Any, base_url: str) -> None:
     drawn = page.evaluate("""() => ['left', 'right'].map(side => {
       let n = 0;
       window.peakmapCompare[side].eachLayer(l => {
-        if (l instanceof L.Path && l.feature && !l.feature.properties.code) { n += 1; }
+        const f = l.feature;
+        if (l instanceof L.Path && f && !f.properties.code && !f.properties.layer) { n += 1; }
       });
       return n;
     })""")
     assert drawn[0] >= 1 and drawn[1] == 0  # uncovered land drawn now, none with the park
+    sites = page.evaluate("""() => {
+      const out = [];
+      window.peakmapCompare.right.eachLayer(l => {
+        if (l.feature && l.feature.properties.layer) { out.push(l.feature.properties.layer); }
+      });
+      return out.sort();
+    }""")
+    assert sites == ["proposal__heating_renewal", "proposal__pocket_parks"]  # on the right
     shot(page, "scenario_gaps")
     check_clean(log, base_url)
     page.close()

@@ -73,8 +73,15 @@ def test_scenario_page_counts_newly_met(client: TestClient) -> None:
     assert row is not None
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
     assert cells[0] == "HP-T4" and cells[5:8] == ["45.45", "0", "-45.45"]
+    api = client.get("/api/compare?level=district").json()
+    assert [(r["indicator"], r["value_now"], r["value_proposal"], r["status_change"])
+            for r in api] == [("HP-T4", 45.45, 0.0, "newly-met")]
     en = client.get("/scenario?level=district&lang=en").text
     assert "newly met: <b>1</b>" in en
+    # streets: S1 83.33 → 0 % moves, S2 stays 0 %, S3 has no pipe; changed=1 keeps S1 only
+    assert client.get("/scenario?level=street").text.count("<tr class=") == 3
+    only = client.get("/scenario?level=street&changed=1").text
+    assert only.count("<tr class=") == 1 and "街道一" in only
 
 
 def test_compare_map_payload_uses_one_set_of_breaks(client: TestClient) -> None:
@@ -87,6 +94,9 @@ def test_compare_map_payload_uses_one_set_of_breaks(client: TestClient) -> None:
     assert payload["right"]["S1"]["color"] == payload["left"]["S2"]["color"]
     assert payload["left"]["S1"]["text"] == "83.33 %"
     assert client.get("/maps/compare?indicator=NOPE").status_code == 404
+    # the proposals are drawn on the right map: the renewed pipe h1 and the proposed park
+    layers = sorted(f["properties"]["layer"] for f in payload["sites"]["features"])
+    assert layers == ["proposal__heating_renewal", "proposal__pocket_parks"]
 
 
 def test_gaps_before_after_areas(client: TestClient) -> None:
@@ -95,3 +105,12 @@ def test_gaps_before_after_areas(client: TestClient) -> None:
     assert payload["areas"] == {"left": "5,000 m²", "right": "0 m²"}
     assert len(payload["gaps"]["left"]["features"]) == 2  # C1 and C2 halves
     assert payload["gaps"]["right"]["features"] == []
+
+
+def test_indicator_maps_now_and_proposal_share_breaks(client: TestClient) -> None:
+    now = client.get("/maps/indicator?indicator=HP-T4&level=street").text
+    after = client.get("/maps/indicator?indicator=HP-T4&level=street&scenario=proposal").text
+    # with the proposal every street is at 0 % (S3: no data); alone it would have one class,
+    # with shared breaks its legend keeps the class up to S1's 83.33 % of today
+    for html in (now, after):
+        assert "≤ 0 %" in html and "0 – 83.33 %" in html

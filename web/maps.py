@@ -385,6 +385,12 @@ def _classify(values: np.ndarray, k: int, scheme: str) -> tuple[np.ndarray, list
     return yb, bins
 
 
+def _classes_for(values: np.ndarray, bins: list[float]) -> np.ndarray:
+    from web.scenario import classify
+
+    return classify(values, bins)
+
+
 def _fmt(v: Any) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "—"
@@ -406,8 +412,10 @@ def indicator_map(
     """HTML of one indicator's choropleth by street or community.
 
     Fill: the value's class (mapclassify, ``settings.classifier`` with ``settings.classes``
-    classes); outline: pass (green) or fail (red). Tooltips give the value with its unit,
-    target, status, gap, deadline, responsible department and source (computed/reported).
+    classes; when proposals are stored, computed on the values now and with the proposal
+    together, so both maps share their breaks); outline: pass (green) or fail (red).
+    Tooltips give the value with its unit, target, status, gap, deadline, responsible
+    department and source (computed/reported).
 
     Raises
     ------
@@ -434,6 +442,12 @@ def indicator_map(
     values = np.array([np.nan if r is None or r.get("value") is None else float(r["value"])
                        for r in zones["_rec"]], dtype=float)
     yb, bins = _classify(values, settings.classes, settings.classifier)
+    if data.has_proposals():  # one set of breaks for now and proposal (web.scenario)
+        from web.scenario import other_side_values, shared_breaks
+
+        other = other_side_values(data, indicator, level, codes.tolist(), scenario)
+        bins = shared_breaks(values, other, k=settings.classes, scheme=settings.classifier)
+        yb = _classes_for(values, bins)
     palette = CLASS_COLORS[:: max(1, len(CLASS_COLORS) // max(1, len(bins)))][: len(bins)]
     fills = pd.Series([palette[i] if i >= 0 else NO_DATA_COLOR for i in yb], index=zones.index)
     stroke = pd.Series([STATUS_COLORS.get(str(r.get("status")), "#777777") if r else "#777777"

@@ -6,7 +6,8 @@
   one indicator, coloured with the *same* class breaks (:func:`shared_breaks`, computed on
   both sets of values), so a colour means the same value on both sides;
 - ``/maps/compare?indicator=gaps`` — residential land outside the park service radius, now
-  and with the proposed pocket parks.
+  and with the proposed pocket parks;
+- ``/api/compare?level=`` — the pairs as JSON.
 
 Plain Leaflet from the vendored xstatic package; nothing is fetched from outside.
 """
@@ -31,7 +32,7 @@ from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
 from web.i18n import op_symbol, t
 
-__all__ = ["classify", "router", "shared_breaks"]
+__all__ = ["classify", "other_side_values", "router", "shared_breaks"]
 
 router = APIRouter(tags=["pages"])
 TEMPLATES = Environment(
@@ -41,6 +42,7 @@ TEMPLATES = Environment(
 ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
 SCENARIO = "proposal"
 GAP_COLORS = {"now": "#d73027", "proposal": "#4575b4"}
+SITE_COLOR = "#6a3d9a"
 Level = Literal["district", "street", "community"]
 
 
@@ -60,6 +62,16 @@ def shared_breaks(*values: np.ndarray, k: int, scheme: str) -> list[float]:
     joined = np.concatenate([np.asarray(v, dtype=float) for v in values]) if values else (
         np.empty(0))
     return _classify(joined, k, scheme)[1]
+
+
+def other_side_values(data: ProjectData, indicator: str, level: str, codes: list[str],
+                      scenario: str | None) -> np.ndarray:
+    """Values of ``indicator`` per zone code on the other side (proposal ↔ now), NaN if none."""
+    other = None if scenario else SCENARIO
+    by_code = {str(r.get("zone_code")): r.get("value") for r in data.records(level, scenario=other)
+               if r.get("indicator") == indicator}
+    return np.array([float(v) if isinstance(v := by_code.get(c), (int, float))
+                     and not isinstance(v, bool) else np.nan for c in codes])
 
 
 def classify(values: np.ndarray, bins: list[float]) -> np.ndarray:
@@ -95,9 +107,23 @@ def _pairs(data: ProjectData, level: str | None) -> list[Any]:
     return compare_records(now, after, scenario=SCENARIO)  # type: ignore[arg-type]
 
 
+@router.get("/api/compare", tags=["api"])
+def compare_api(data: DataDep, level: Level | None = None) -> list[dict[str, Any]]:
+    """Every indicator now and with the proposals, at one level or all.
+
+    Fields of :class:`layers.compare.Comparison`: ``value_now``, ``value_proposal``,
+    ``change``, ``status_now``, ``status_proposal``, ``status_change`` ...
+    """
+    return [p.as_dict() for p in _pairs(data, level)]
+
+
 @router.get("/scenario", response_class=HTMLResponse)
-def scenario_page(data: DataDep, lang: LangDep, level: Level = "district") -> HTMLResponse:
-    """Every indicator now and with the proposals: value, change, status change."""
+def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
+                  changed: bool = False) -> HTMLResponse:
+    """Every indicator now and with the proposals: value, change, status change.
+
+    ``changed=1`` keeps the rows whose value or status changes.
+    """
     error = None
     try:
         pairs = _pairs(data, level)
@@ -105,6 +131,10 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district") -> HT
         pairs, error = [], str(e)
     rows = []
     for p in pairs:
+        moved = bool(p.change) or p.status_now != p.status_proposal or (
+            p.change is None and p.value_now != p.value_proposal)
+        if changed and not moved:
+            continue
         rows.append({
             "indicator": p.indicator,
             "title": p.title if lang == "zh" else (p.title_en or p.title),
@@ -116,14 +146,15 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district") -> HT
             "status_now": t(f"status_{p.status_now}", lang),
             "status_proposal": t(f"status_{p.status_proposal}", lang),
             "status_change": CHANGE_LABELS[p.status_change][lang == "en"],
-            "css": p.status_change, "moved": bool(p.change),
+            "css": p.status_change, "moved": moved,
+            "value_css": "num" if isinstance(p.value_now, (int, float)) else "txt",
             "map_level": "street" if p.level == "district" else p.level,
         })
     en = lang == "en"
     html = TEMPLATES.get_template("scenario.html").render(
         t=lambda key: t(key, lang), lang=lang, other_lang="zh" if en else "en",
         project_name=data.project.name, rows=rows, level=level, levels=LEVELS,
-        newly_met=count_newly_met(pairs), moved=sum(r["moved"] for r in rows),
+        newly_met=count_newly_met(pairs), moved=sum(r["moved"] for r in rows), changed=changed,
         newly_label=CHANGE_LABELS[NEWLY_MET][en], error=error,
         has_proposals=data.has_proposals(),
         heads=(["Id", "Indicator", "Zone", "Unit", "Target", "Now", "With proposal", "Change",
@@ -143,6 +174,25 @@ def _zones_geojson(data: ProjectData, level: str) -> tuple[dict[str, Any], list[
     names = zones["name"].astype(str).tolist() if "name" in zones.columns else codes
     geo = json.loads(zones[["geometry"]].assign(code=codes, name=names).to_json(drop_id=True))
     return geo, codes, names
+
+
+def _sites(data: ProjectData) -> dict[str, Any]:
+    """Every stored proposal layer (``proposal__*``) as one GeoJSON, WGS84, with its layer."""
+    features: list[Any] = []
+    for name in data.layer_names():
+        if not name.startswith("proposal__"):
+            continue
+        frame = data.display(name)
+        if not len(frame):
+            continue
+        geo = json.loads(frame[["geometry"]].assign(layer=name).to_json(drop_id=True))
+        features.extend(geo["features"])
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _site_legend(lang: str) -> dict[str, str]:
+    return {"color": SITE_COLOR, "label": "选址与改造方案（右图）" if lang == "zh"
+            else "proposed sites and renewals (right map)"}
 
 
 def _safe_json(value: Any) -> str:
@@ -183,6 +233,7 @@ def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
                                               else f"≤ {_num(hi)} {unit}")}
               for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
     legend.append({"color": NO_DATA_COLOR, "label": t("status_no-data", lang)})
+    legend.append(_site_legend(lang))
     title = str(first.get("title") if lang == "zh" else (first.get("title_en")
                                                           or first.get("title")))
     return {"geo": geo, "left": side(now, None), "right": side(after, SCENARIO),
@@ -217,7 +268,8 @@ def _gap_sides(data: ProjectData, lang: str) -> dict[str, Any]:
     return {"geo": geo, "gaps": geo_sides, "title": unc,
             "legend": [{"color": GAP_COLORS["now"], "label": f"{unc} ({'now' if en else '现状'})"},
                        {"color": GAP_COLORS["proposal"],
-                        "label": f"{unc} ({'with proposal' if en else '方案'})"}],
+                        "label": f"{unc} ({'with proposal' if en else '方案'})"},
+                       _site_legend(lang)],
             "areas": {k: f"{v:,.0f} m²" for k, v in area.items()},
             "note": ("computed: residential land (R) outside the service radius of park green "
                      "(preset of [params.coverage] uncovered_preset), proposal adds the "
@@ -237,6 +289,7 @@ def compare_map(data: DataDep, settings: SettingsDep, lang: LangDep, indicator: 
         payload = _indicator_sides(data, indicator, level, settings.classes,
                                    settings.classifier, lang)
         kind = "indicator"
+    payload["sites"] = _sites(data)
     en = lang == "en"
     html = TEMPLATES.get_template("scenario_map.html").render(
         lang=lang, title=payload["title"], kind=kind, payload=_safe_json(payload),
