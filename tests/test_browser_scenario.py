@@ -116,7 +116,8 @@ def test_gaps_before_after(browser: Any, base_url: str) -> None:
       });
       return out.sort();
     }""")
-    assert sites == ["proposal__heating_renewal", "proposal__pocket_parks"]  # on the right
+    assert sites == ["proposal__pocket_parks"]  # on the right; the renewed pipes are switched off
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 2
     shot(page, "scenario_gaps")
     check_clean(log, base_url)
     page.close()

@@ -95,8 +95,9 @@ def test_compare_map_payload_uses_one_set_of_breaks(client: TestClient) -> None:
     assert payload["left"]["S1"]["text"] == "83.33 %"
     assert client.get("/maps/compare?indicator=NOPE").status_code == 404
     # the proposals are drawn on the right map: the renewed pipe h1 and the proposed park
-    layers = sorted(f["properties"]["layer"] for f in payload["sites"]["features"])
-    assert layers == ["proposal__heating_renewal", "proposal__pocket_parks"]
+    sites = {s["name"]: len(s["geo"]["features"]) for s in payload["sites"]}
+    assert sites == {"proposal__heating_renewal": 1, "proposal__pocket_parks": 1}
+    assert sorted(payload["shown"]) == sorted(sites)
 
 
 def test_gaps_before_after_areas(client: TestClient) -> None:
@@ -105,6 +106,7 @@ def test_gaps_before_after_areas(client: TestClient) -> None:
     assert payload["areas"] == {"left": "5,000 m²", "right": "0 m²"}
     assert len(payload["gaps"]["left"]["features"]) == 2  # C1 and C2 halves
     assert payload["gaps"]["right"]["features"] == []
+    assert payload["shown"] == ["proposal__pocket_parks"]  # the pipes are off, one click away
 
 
 def test_indicator_maps_now_and_proposal_share_breaks(client: TestClient) -> None:

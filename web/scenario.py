@@ -176,18 +176,25 @@ def _zones_geojson(data: ProjectData, level: str) -> tuple[dict[str, Any], list[
     return geo, codes, names
 
 
-def _sites(data: ProjectData) -> dict[str, Any]:
-    """Every stored proposal layer (``proposal__*``) as one GeoJSON, WGS84, with its layer."""
-    features: list[Any] = []
+SITE_LABELS = {
+    "proposal__pocket_parks": ("拟建口袋公园", "proposed pocket parks"),
+    "proposal__recycling_points": ("拟建回收点、中转站", "proposed recycling points, stations"),
+    "proposal__heating_renewal": ("拟改造供热管段", "heating pipes to renew"),
+}
+
+
+def _sites(data: ProjectData, lang: str) -> list[dict[str, Any]]:
+    """Every stored proposal layer (``proposal__*``): name, label and GeoJSON (WGS84)."""
+    out = []
     for name in data.layer_names():
         if not name.startswith("proposal__"):
             continue
         frame = data.display(name)
-        if not len(frame):
-            continue
-        geo = json.loads(frame[["geometry"]].assign(layer=name).to_json(drop_id=True))
-        features.extend(geo["features"])
-    return {"type": "FeatureCollection", "features": features}
+        zh, en = SITE_LABELS.get(name, (name, name))
+        geo = json.loads(frame[["geometry"]].assign(layer=name).to_json(drop_id=True)) if len(
+            frame) else {"type": "FeatureCollection", "features": []}
+        out.append({"name": name, "label": en if lang == "en" else zh, "geo": geo})
+    return out
 
 
 def _site_legend(lang: str) -> dict[str, str]:
@@ -289,7 +296,11 @@ def compare_map(data: DataDep, settings: SettingsDep, lang: LangDep, indicator: 
         payload = _indicator_sides(data, indicator, level, settings.classes,
                                    settings.classifier, lang)
         kind = "indicator"
-    payload["sites"] = _sites(data)
+    payload["sites"] = _sites(data, lang)
+    # the gaps view shows the proposed parks (what closes the gaps); the layer control on the
+    # right map switches every proposal layer on or off
+    payload["shown"] = (["proposal__pocket_parks"] if kind == "gaps"
+                        else [site["name"] for site in payload["sites"]])
     en = lang == "en"
     html = TEMPLATES.get_template("scenario_map.html").render(
         lang=lang, title=payload["title"], kind=kind, payload=_safe_json(payload),
