@@ -22,6 +22,7 @@ __all__ = [
     "TRUE_WORDS",
     "GeometryReport",
     "coerce_column",
+    "plain_value",
     "repair_geometries",
 ]
 
@@ -51,6 +52,23 @@ class GeometryReport:
     dropped: int = 0
     repaired_ids: list[str] = field(default_factory=list)
     dropped_ids: list[str] = field(default_factory=list)
+
+
+def plain_value(value: object) -> str:
+    """A cell value as a planner reads it: ``3.5``, ``'一级'``, never ``np.float64(3.5)``.
+
+    Examples
+    --------
+    >>> plain_value(np.float64(3.5)), plain_value(np.int64(7)), plain_value("一级")
+    ('3.5', '7', "'一级'")
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e15 else repr(value)
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
 
 
 def _ids_text(ids: list[str]) -> str:
@@ -219,9 +237,11 @@ def coerce_column(
 
     def fail(mask: pd.Series, what: str) -> LayerValidationError:
         pos = int(np.flatnonzero(mask.to_numpy())[0])
+        n = int(mask.sum())
         return LayerValidationError(
-            f"{label}, field {field_name}, feature {ids.iloc[pos]}: {values.iloc[pos]!r} "
-            f"is not {what} ({int(mask.sum())} such values)"
+            f"{label}, field {field_name}, feature {ids.iloc[pos]}: "
+            f"{plain_value(values.iloc[pos])} "
+            f"is not {what} ({n} such value{'s' if n != 1 else ''})"
         )
 
     if type_ == "str":

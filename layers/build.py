@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,11 @@ from gis import crs as gcrs
 from gis._errors import CRSError, InputFileError, LayerValidationError, PeakmapError
 from gis.io import read_vector, write_gpkg_atomic
 from gis.safefile import open_raster
-from gis.validate import coerce_column, repair_geometries
+from gis.validate import repair_geometries
+from layers.ingest_values import convert_fields
 from layers.manifest import LayerSource, RasterSource
 from layers.project import Project
-from layers.schema import CANONICAL, VALUE_ALIASES, LayerSpec
+from layers.schema import CANONICAL, LayerSpec
 
 __all__ = [
     "POST_BUILD_STEPS",
@@ -130,34 +132,6 @@ def _map_fields(
     return out[[*keep, out.geometry.name]]
 
 
-def _coerce_fields(gdf: gpd.GeoDataFrame, spec: LayerSpec, label: str) -> gpd.GeoDataFrame:
-    ids = _feature_ids(gdf, spec)
-    out = gdf.copy()
-    for f in spec.fields:
-        if f.name not in out.columns:
-            continue
-        col = coerce_column(
-            out[f.name].reset_index(drop=True), f.type, ids=ids, label=label, field_name=f.name,
-            choices=f.choices, aliases=VALUE_ALIASES.get((spec.name, f.name)),
-        )
-        col.index = out.index
-        out[f.name] = col
-        if f.required and col.isna().any():
-            pos = int(np.flatnonzero(col.isna().to_numpy())[0])
-            raise LayerValidationError(
-                f"{label}, field {f.name}, feature {ids.iloc[pos]}: required value is empty "
-                f"({int(col.isna().sum())} empty)"
-            )
-    if "id" in out.columns and spec.field("id") is not None:
-        dup = out["id"].duplicated(keep=False) & out["id"].notna()
-        if dup.any():
-            raise LayerValidationError(
-                f"{label}, field id, feature {out['id'][dup].iloc[0]}: id is not unique "
-                f"({int(dup.sum())} features share ids)"
-            )
-    return out
-
-
 def _settle_crs(
     gdf: gpd.GeoDataFrame, src: LayerSource, label: str, name: str
 ) -> tuple[gpd.GeoDataFrame, str]:
@@ -190,6 +164,7 @@ def ingest_layer(
     *,
     strict: bool = False,
     label: str | None = None,
+    report_year: int | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerReport]:
     """Read, map, validate and repair one canonical layer (not yet reprojected).
 
@@ -205,6 +180,8 @@ def ingest_layer(
         Refuse invalid geometries instead of repairing them.
     label : str, optional
         How the source is named in messages.
+    report_year : int, optional
+        The project's report year (default: this year); later years are read as missing.
 
     Returns
     -------
@@ -223,7 +200,12 @@ def ingest_layer(
     if len(gdf) == 0:
         raise InputFileError(f"{label}: the layer has no features")
     gdf = _map_fields(gdf, spec, src, label)
-    gdf = _coerce_fields(gdf, spec, label)
+    gdf, value_notes = convert_fields(
+        gdf, spec, ids=_feature_ids(gdf, spec), label=label,
+        report_year=report_year if report_year is not None else date.today().year,
+        value_maps=src.values, na_values=src.na_values,
+    )
+    report.notes.extend(value_notes)
     gdf, geo = repair_geometries(
         gdf, spec.geometry, ids=_feature_ids(gdf, spec), label=label, strict=strict
     )
@@ -353,7 +335,8 @@ def build_project(
         try:
             path = project.path(src.path, what=f"project.toml: [layers.{name}] path")
             frames[name], reports[name] = ingest_layer(
-                name, src, path, strict=strict, label=f"{src.path}, layer {name}"
+                name, src, path, strict=strict, label=f"{src.path}, layer {name}",
+                report_year=project.report_year,
             )
         except PeakmapError as e:
             errors.append(str(e))
@@ -474,7 +457,8 @@ def ingest_upload(
     entry["path"] = str(file_path.name)
     src = LayerSource.model_validate(entry)
     gdf, report = ingest_layer(
-        name, src, Path(file_path), strict=strict, label=f"{file_path.name}, layer {name}"
+        name, src, Path(file_path), strict=strict, label=f"{file_path.name}, layer {name}",
+        report_year=project.report_year,
     )
     gdf = gdf.to_crs(crs_out)
     report.crs_out = _crs_name(crs_out)

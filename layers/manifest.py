@@ -19,6 +19,12 @@ Example
     [layers.recycling_points.fields] # canonical name = source column name
     kind = "类型"
 
+    [layers.recycling_points.values.kind]  # source value = canonical value
+    "回收小站" = "community_point"
+
+    [layers.heating_pipes.na_values]   # source values that mean "no value"
+    renovated_year = [0, 9999]
+
     [rasters.dsm]
     path = "raw/dsm.tif"
 
@@ -36,7 +42,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gis._errors import InputFileError, ManifestError
-from layers.schema import CANONICAL
+from layers.schema import CANONICAL, FieldSpec
 
 __all__ = ["LayerSource", "Manifest", "ProjectSection", "RasterSource", "load_manifest"]
 
@@ -57,6 +63,8 @@ class LayerSource(_Strict):
     x: str | None = None
     y: str | None = None
     fields: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    na_values: dict[str, list[str | int | float]] = Field(default_factory=dict)
 
 
 class RasterSource(_Strict):
@@ -145,11 +153,40 @@ def load_manifest(project_dir: Path) -> Manifest:
             raise ManifestError(
                 f"{path}: [layers.{name}] is not a canonical layer (known: {known})"
             )
-        for canon in src.fields:
-            if spec.field(canon) is None:
-                known = ", ".join(f.name for f in spec.fields)
-                raise ManifestError(
-                    f"{path}: [layers.{name}.fields] names unknown field {canon!r} "
-                    f"(fields of {name}: {known})"
-                )
+        for table, names in (
+            ("fields", src.fields), ("values", src.values), ("na_values", src.na_values)
+        ):
+            for canon in names:
+                if spec.field(canon) is None:
+                    known = ", ".join(f.name for f in spec.fields)
+                    raise ManifestError(
+                        f"{path}: [layers.{name}.{table}] names unknown field {canon!r} "
+                        f"(fields of {name}: {known})"
+                    )
+        for canon, mapping in src.values.items():
+            _check_value_map(path, name, spec.field(canon), mapping)
     return manifest
+
+
+def _check_value_map(
+    path: Path, layer: str, spec: FieldSpec | None, mapping: dict[str, str]
+) -> None:
+    """Refuse a value map whose targets are not values the field accepts."""
+    if spec is None:
+        return
+    pattern = re.compile(spec.pattern) if spec.pattern else None
+    for source, target in mapping.items():
+        ok = bool(target.strip())
+        if spec.choices is not None:
+            ok = target in spec.choices
+        elif pattern is not None:
+            ok = bool(pattern.match(target))
+        if not ok:
+            allowed = (
+                "one of " + ", ".join(spec.choices) if spec.choices is not None
+                else f"a value matching {spec.pattern}" if spec.pattern else "a non-empty value"
+            )
+            raise ManifestError(
+                f"{path}: [layers.{layer}.values.{spec.name}] {source!r} = {target!r}: "
+                f"the canonical value must be {allowed}"
+            )

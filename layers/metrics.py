@@ -281,6 +281,41 @@ def _require_field(frame: pd.DataFrame, layer: str, field: str) -> None:
         raise NoData(f"layer {layer} has no field {field}")
 
 
+def _known(
+    frame: gpd.GeoDataFrame, spec: Mapping[str, Any], layer: str
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Leave out features lacking a value in any field of ``spec["known"]``, and say so.
+
+    A share whose condition reads a field (e.g. an age from ``install_year``) cannot tell
+    whether a feature with no value meets it; such features are left out of both the
+    numerator and the denominator, and the note counts them (with their length for lines).
+    """
+    fields = spec.get("known") or []
+    if isinstance(fields, str):
+        fields = [fields]
+    if not fields or not len(frame):
+        return frame, []
+    for name in fields:
+        _require_field(frame, layer, str(name))
+    unknown = np.zeros(len(frame), dtype=bool)
+    for name in fields:
+        unknown |= frame[str(name)].isna().to_numpy()
+    if not unknown.any():
+        return frame, []
+    left = frame[unknown]
+    measure = ""
+    types = shapely.get_type_id(np.asarray(left.geometry.values, dtype=object))
+    if np.isin(types, (1, 2, 5)).all():
+        measure = f", {float(left.geometry.length.sum()):,.0f} m"
+    elif np.isin(types, (3, 6)).all():
+        measure = f", {float(left.geometry.area.sum()):,.0f} m²"
+    note = (
+        f"{' / '.join(map(str, fields))} unknown: {int(unknown.sum())} of {len(frame)} "
+        f"features of {layer}{measure} left out of the share"
+    )
+    return frame[~unknown], [note]
+
+
 @metric_kind("attribute_share")
 def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Share of features meeting a condition, by count, area, length or a field's sum.
@@ -295,6 +330,9 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame
     by : "count" | "area" | "length" | field name, default "count"
         Polygons are counted at their representative point; area, length and fields are
         split between communities by area (length for lines).
+    known : list of str, optional
+        Fields that must hold a value: features without one are left out of numerator
+        and denominator, and the note counts them.
 
     Returns
     -------
@@ -304,6 +342,7 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame
     by = str(spec.get("by", "count"))
     frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
     _require_field(frame, layer, by)
+    frame, notes = _known(frame, spec, layer)
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
     zone, weight, feature = _weights_by_zone(ctx, frame, layer, by)
     part_meets = meets[feature]
@@ -311,7 +350,7 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame
     den = _sum(ctx, zone, weight)
     out = _frame(ctx, num=num, den=np.where(den > 0, den, np.nan))
     out.attrs["scale"] = PERCENT
-    return out
+    return _note(out, notes)
 
 
 @metric_kind("attribute_sum")
@@ -348,6 +387,9 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
         The lines measured (denominator).
     condition, condition_any : filter tables
         What the numerator's lines also meet.
+    known : list of str, optional
+        Fields that must hold a value (e.g. ``install_year`` for an age share): lines
+        without one are left out of numerator and denominator, and the note says how many.
 
     Returns
     -------
@@ -355,6 +397,7 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     """
     layer = str(spec["layer"])
     frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
+    frame, notes = _known(frame, spec, layer)
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
     pieces = split_by_zones(
         np.asarray(frame.geometry.values, dtype=object), community_geoms(ctx),
@@ -364,7 +407,7 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     den = _sum(ctx, pieces.zone, pieces.measure)
     out = _frame(ctx, num=num, den=np.where(den > 0, den, np.nan))
     out.attrs["scale"] = PERCENT
-    return out
+    return _note(out, notes)
 
 
 def read_reported(path: Path) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ class Project:
         manifest = self.root / "project.toml"
         with manifest.open(encoding="utf-8", errors="replace") as fh:
             return fh.readline().startswith(GENERATED_MARK)
+
+    @property
+    def report_year(self) -> int:
+        """The report year: the manifest's ``[project] year``, else the current year."""
+        year = self.manifest.project.year
+        return int(year) if year is not None else date.today().year
 
     @property
     def build_dir(self) -> Path:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["CANONICAL", "FieldSpec", "LayerSpec", "layer_spec"]
+from layers.aliases import LANDUSE_CODE_PATTERN, VALUE_ALIASES
+
+__all__ = ["CANONICAL", "VALUE_ALIASES", "FieldSpec", "LayerSpec", "layer_spec"]
 
 FieldType = Literal["str", "int", "float", "bool"]
 GeomKind = Literal["polygon", "line", "point"]
@@ -17,12 +19,27 @@ GeomKind = Literal["polygon", "line", "point"]
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One canonical field: its name, type and whether it must be present."""
+    """One canonical field: its name, type and whether it must be present.
+
+    ``required`` fields must be mapped; their values must be set unless ``nullable``.
+    ``choices`` and ``pattern`` restrict the values of coded text fields.
+    """
 
     name: str
     type: FieldType
     required: bool = False
     choices: tuple[str, ...] | None = None
+    nullable: bool = False
+    pattern: str | None = None
+
+    @property
+    def role(self) -> Literal["year", "quantity", "text"]:
+        """What "missing" looks like: ``year`` fields (``*_year``), ``quantity`` (numbers)."""
+        if self.type in ("int", "float") and self.name.endswith("_year"):
+            return "year"
+        if self.type in ("int", "float"):
+            return "quantity"
+        return "text"
 
 
 @dataclass(frozen=True)
@@ -51,9 +68,15 @@ class LayerSpec:
 
 
 def _f(
-    name: str, type_: FieldType, required: bool = False, choices: tuple[str, ...] | None = None
+    name: str,
+    type_: FieldType,
+    required: bool = False,
+    choices: tuple[str, ...] | None = None,
+    *,
+    nullable: bool = False,
+    pattern: str | None = None,
 ) -> FieldSpec:
-    return FieldSpec(name, type_, required, choices)
+    return FieldSpec(name, type_, required, choices, nullable, pattern)
 
 
 RECYCLING_KINDS = ("community_point", "transfer_station", "sorting_center", "two_network_point")
@@ -83,13 +106,16 @@ CANONICAL: dict[str, LayerSpec] = {
         ),
         LayerSpec(
             "landuse", "polygon",
-            (_f("code", "str", True), _f("subcode", "str"), _f("built_up", "bool")),
+            (
+                _f("code", "str", True, pattern=LANDUSE_CODE_PATTERN.pattern),
+                _f("subcode", "str"), _f("built_up", "bool"),
+            ),
             "用地", "Land use",
         ),
         LayerSpec(
             "buildings", "polygon",
             (
-                _f("id", "str", True), _f("use", "str", True), _f("floors", "int", True),
+                _f("id", "str", True), _f("use", "str", True), _f("floors", "float"),
                 _f("height_m", "float"), _f("built_year", "int"), _f("floor_area_m2", "float"),
                 _f("retrofit_year", "int"), _f("public_institution", "bool"),
                 _f("green_building", "str"), _f("prefab", "bool"), _f("five_step", "bool"),
@@ -137,7 +163,7 @@ CANONICAL: dict[str, LayerSpec] = {
         LayerSpec(
             "heating_pipes", "line",
             (
-                _f("id", "str", True), _f("install_year", "int", True),
+                _f("id", "str", True), _f("install_year", "int", True, nullable=True),
                 _f("network", "str", False, ("primary", "secondary")),
                 _f("diameter_mm", "float"), _f("renovated_year", "int"),
                 _f("loss_w_per_m", "float"),
@@ -177,22 +203,3 @@ def layer_spec(name: str) -> LayerSpec | None:
     True
     """
     return CANONICAL.get(name)
-
-
-# Other spellings found in real deliveries, mapped to canonical values on ingest.
-VALUE_ALIASES: dict[tuple[str, str], dict[str, str]] = {
-    ("recycling_points", "kind"): {
-        "社区回收点": "community_point", "回收服务点": "community_point",
-        "再生资源回收服务点": "community_point", "回收点": "community_point",
-        "中转站": "transfer_station", "回收中转站": "transfer_station",
-        "分拣中心": "sorting_center", "两网衔接网点": "two_network_point",
-        "两网融合点": "two_network_point",
-    },
-    ("streetlights", "lamp_type"): {
-        "led": "LED", "高压钠灯": "HPS", "钠灯": "HPS", "金卤灯": "MH", "金属卤化物灯": "MH",
-        "其他": "other",
-    },
-    ("pocket_parks", "status"): {"现状": "existing", "已建": "existing", "规划": "planned"},
-    ("heating_pipes", "network"): {"一级": "primary", "一次网": "primary",
-                                   "二级": "secondary", "二次网": "secondary"},
-}

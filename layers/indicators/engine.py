@@ -18,7 +18,6 @@ The mapping a kind receives is the row's ``params`` table plus ``id`` and ``leve
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib
 import math
 from collections.abc import Mapping
@@ -442,8 +441,7 @@ def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dic
 
 def default_year(project: Project) -> int:
     """The report year: the manifest's ``[project] year``, else the current year."""
-    year = project.manifest.project.year
-    return int(year) if year is not None else _dt.date.today().year
+    return project.report_year
 
 
 def compute_records(

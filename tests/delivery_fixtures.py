@@ -1,0 +1,92 @@
+"""Tiny projects shaped like real deliveries (Shapefile habits, own spellings), by hand.
+
+Geometry reuses the square district of :mod:`ingest_fixtures` (EPSG:4548, [500000, 500400] ×
+[4330000, 4330400]); lengths and areas below are exact by construction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+from ingest_fixtures import GK, X0, Y0, admin_frames
+
+REPORT_YEAR = 2025
+
+# Heating pipes as a district delivers them: a plain Shapefile whose DBF cannot hold null,
+# so "not renovated" is 0 (GZNF) and an unknown install year is 0 too (AZNF).
+# id, install year, renovated year, length (m); every pipe lies in community C1/C2 (x < 200).
+PIPES = [
+    ("p1", 1980, 0, 300.0),  # 45 years, not renovated        -> old
+    ("p2", 1985, 2015, 200.0),  # renovated                   -> not old
+    ("p3", 2005, 0, 400.0),  # 20 years                        -> not old
+    ("p4", 0, 0, 100.0),  # install year unknown              -> left out of the share
+    ("p5", 1990, 0, 100.0),  # 35 years, not renovated        -> old
+]
+# Hand-worked HP-T4 (age > 30 a and not renovated) ÷ pipes of known age:
+# (300 + 100) / (300 + 200 + 400 + 100) = 40 %. Reading 0 as a year gives 0 %.
+HP_T4_SHARE = 40.0
+HP_T4_LEFT_OUT_M = 100.0
+
+MANIFEST = f"""\
+[project]
+name = "交付习惯测试"
+metric_crs = "EPSG:4548"
+year = {REPORT_YEAR}
+
+[layers.districts]
+path = "raw/admin.gpkg"
+layer = "districts"
+
+[layers.streets]
+path = "raw/admin.gpkg"
+layer = "streets"
+
+[layers.communities]
+path = "raw/admin.gpkg"
+layer = "communities"
+
+[layers.heating_pipes]
+path = "raw/供热管网.shp"
+encoding = "gbk"
+
+[layers.heating_pipes.fields]
+id = "GXBH"
+install_year = "AZNF"
+renovated_year = "GZNF"
+network = "GWJB"
+"""
+
+
+def pipes_frame() -> gpd.GeoDataFrame:
+    """The pipes, stacked 20 m apart, each starting at x = 10 m (community C1 or C2)."""
+    geoms = [
+        shapely.LineString([(X0 + 10, Y0 + 20 + 20 * i), (X0 + 10 + length / 2, Y0 + 20 + 20 * i),
+                            (X0 + 10 + length / 2, Y0 + 20 + 20 * i + length / 2)])
+        if length > 180 else
+        shapely.LineString([(X0 + 10, Y0 + 20 + 20 * i), (X0 + 10 + length, Y0 + 20 + 20 * i)])
+        for i, (_, _, _, length) in enumerate(PIPES)
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "GXBH": [p[0] for p in PIPES],
+            "AZNF": [p[1] for p in PIPES],
+            "GZNF": [p[2] for p in PIPES],
+            "GWJB": ["一级管网", "二次管网", "庭院管网", "一次网", "二级网"],
+        },
+        geometry=geoms,
+        crs=GK,
+    )
+
+
+def write_delivery_project(root: Path, *, manifest: str = MANIFEST) -> Path:
+    """Write the project under ``root`` (admin GeoPackage + pipes Shapefile in GBK)."""
+    raw = root / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name, frame in admin_frames().items():
+        pyogrio.write_dataframe(frame, raw / "admin.gpkg", layer=name)
+    pyogrio.write_dataframe(pipes_frame(), raw / "供热管网.shp", encoding="gbk")
+    (root / "project.toml").write_text(manifest, encoding="utf-8")
+    return root

@@ -1,0 +1,222 @@
+"""Real-delivery habits, each on a tiny hand-worked fixture (issue 10 "must show").
+
+DBF 0 as "no value" in every year field, value spellings mapped through the manifest and
+the built-in aliases, na_values, unknown coded values, plain numbers in messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from delivery_fixtures import (
+    HP_T4_LEFT_OUT_M,
+    HP_T4_SHARE,
+    MANIFEST,
+    REPORT_YEAR,
+    write_delivery_project,
+)
+
+from gis._errors import LayerValidationError, ManifestError
+from layers.build import BuildError, build_project
+from layers.indicators.catalog import read_catalog
+from layers.indicators.engine import compute_records
+from layers.ingest_values import convert_fields
+from layers.project import Project
+from layers.schema import CANONICAL
+
+CATALOG = Path(__file__).resolve().parent.parent / "layers" / "catalogs" / "targets.toml"
+
+YEAR_FIELDS = [
+    (layer, f.name) for layer, spec in CANONICAL.items() for f in spec.fields if f.role == "year"
+]
+
+
+def _hp_t4(root: Path) -> tuple[float, str]:
+    project = Project(root)
+    records = compute_records(project, catalog=read_catalog(CATALOG), ids=["HP-T4"])
+    district = next(r for r in records if r.level == "district")
+    assert isinstance(district.value, float)
+    return district.value, district.note
+
+
+def test_hp_t4_with_dbf_zero_gives_the_hand_worked_share(tmp_path: Path) -> None:
+    root = write_delivery_project(tmp_path / "p")
+    report = build_project(root, run_steps=False)
+    pipes = next(r for r in report.layers if r.name == "heating_pipes")
+    assert "renovated_year: 4 values 0 read as missing" in pipes.notes
+    assert "install_year: 1 value 0 read as missing" in pipes.notes
+    stored = Project(root).store.read("heating_pipes").set_index("id")
+    assert stored["renovated_year"].isna().tolist() == [True, False, True, True, True]
+    assert stored["network"].tolist() == [
+        "primary", "secondary", "secondary", "primary", "secondary"
+    ]
+    value, note = _hp_t4(root)
+    assert value == pytest.approx(HP_T4_SHARE)
+    assert f"1 of 5 features of heating_pipes, {HP_T4_LEFT_OUT_M:,.0f} m left out" in note
+
+
+def test_hp_t4_na_values_from_the_manifest(tmp_path: Path) -> None:
+    # a delivery that writes 9999 for "not renovated": 9999 is outside 1800…2026 anyway,
+    # and 1900 is a real year unless the manifest says it means "no value"
+    manifest = MANIFEST + '\n[layers.heating_pipes.na_values]\nrenovated_year = [2015]\n'
+    root = write_delivery_project(tmp_path / "p", manifest=manifest)
+    report = build_project(root, run_steps=False)
+    notes = next(r for r in report.layers if r.name == "heating_pipes").notes
+    assert "renovated_year: 1 value 2015 (na_values); 4 values 0 read as missing" in notes
+    # p2 (1985, 200 m) is now not renovated and old: (300 + 200 + 100) / 1000
+    assert _hp_t4(root)[0] == pytest.approx(60.0)
+
+
+@pytest.mark.parametrize(("layer", "field"), YEAR_FIELDS)
+def test_every_year_field_reads_dbf_zero_and_impossible_years_as_missing(
+    layer: str, field: str
+) -> None:
+    spec = CANONICAL[layer]
+    frame = pd.DataFrame({field: [0, 1990, REPORT_YEAR + 1, REPORT_YEAR + 2, 1799, None]})
+    ids = pd.Series([f"f{i}" for i in range(len(frame))])
+    out, notes = convert_fields(frame, spec, ids=ids, label="x.shp", report_year=REPORT_YEAR)
+    assert out[field].tolist() == [pd.NA, 1990, REPORT_YEAR + 1, pd.NA, pd.NA, pd.NA]
+    assert notes == [
+        f"{field}: 1 value 0; 1 value 1799, 1 value {REPORT_YEAR + 2} "
+        f"(outside 1800…{REPORT_YEAR + 1}) read as missing",
+        f"{field}: 1 empty",
+    ]
+
+
+def test_negative_counts_and_areas_are_missing() -> None:
+    frame = pd.DataFrame({"households": [-1, 40, -9999], "floor_area_m2": [-1.0, 250.5, 0.0]})
+    out, notes = convert_fields(
+        frame, CANONICAL["buildings"], ids=pd.Series(["a", "b", "c"]), label="b.shp",
+        report_year=REPORT_YEAR,
+    )
+    assert out["households"].tolist() == [pd.NA, 40, pd.NA]
+    assert out["floor_area_m2"].tolist() == [pd.NA, 250.5, 0.0]
+    assert notes == [
+        "floor_area_m2: 1 value -1 (negative) read as missing",
+        "households: 1 value -1, 1 value -9999 (negative) read as missing",
+    ]
+
+
+def test_value_map_in_the_manifest_maps_local_spellings(tmp_path: Path) -> None:
+    # "庭院管网" is built in; "街坊管" is this district's own word, mapped in the manifest
+    manifest = MANIFEST + '\n[layers.heating_pipes.values.network]\n"街坊管" = "secondary"\n'
+    root = write_delivery_project(tmp_path / "p", manifest=manifest)
+    shp = root / "raw" / "供热管网.shp"
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(shp, encoding="gbk")
+    frame["GWJB"] = ["一级管网", "街坊管", "街坊管", "一次网", "二级网"]
+    pyogrio.write_dataframe(frame, shp, encoding="gbk")
+    build_project(root, run_steps=False)
+    stored = Project(root).store.read("heating_pipes").set_index("id")
+    assert stored["network"].tolist() == [
+        "primary", "secondary", "secondary", "primary", "secondary"
+    ]
+
+
+def test_unknown_value_names_field_counts_and_prints_the_manifest_lines(tmp_path: Path) -> None:
+    root = write_delivery_project(tmp_path / "p")
+    shp = root / "raw" / "供热管网.shp"
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(shp, encoding="gbk")
+    frame["GWJB"] = ["街坊管", "街坊管", "一次网", "户线[入户]", "街坊管"]
+    pyogrio.write_dataframe(frame, shp, encoding="gbk")
+    with pytest.raises(BuildError) as err:
+        build_project(root, run_steps=False)
+    lines = str(err.value).splitlines()
+    assert lines[0] == (
+        "raw/供热管网.shp, layer heating_pipes, field network, feature p1: 4 values not one of "
+        "primary, secondary: '街坊管' (3), '户线[入户]' (1); map them in project.toml:"
+    )
+    assert lines[1:] == [
+        "    [layers.heating_pipes.values.network]",
+        '    "街坊管" = ""  # one of primary, secondary',
+        '    "户线[入户]" = ""',
+    ]
+    # pasted as printed, the empty canonical values are refused with a one-line message
+    (root / "project.toml").write_text(MANIFEST + "\n" + "\n".join(lines[1:]) + "\n", "utf-8")
+    with pytest.raises(ManifestError, match=r"values\.network\] '街坊管' = '': the canonical "
+                       r"value must be one of primary, secondary"):
+        Project(root)
+    fixed = "\n".join(lines[1:]).replace('= ""', '= "secondary"')
+    (root / "project.toml").write_text(MANIFEST + "\n" + fixed + "\n", "utf-8")
+    build_project(root, run_steps=False)
+    stored = Project(root).store.read("heating_pipes")
+    assert stored["network"].value_counts().to_dict() == {"secondary": 4, "primary": 1}
+
+
+def test_manifest_refuses_value_maps_of_unknown_fields(tmp_path: Path) -> None:
+    manifest = MANIFEST + '\n[layers.heating_pipes.values.colour]\n"红" = "red"\n'
+    root = write_delivery_project(tmp_path / "p", manifest=manifest)
+    with pytest.raises(ManifestError, match=r"\[layers\.heating_pipes\.values\] names unknown "
+                       r"field 'colour'"):
+        Project(root)
+
+
+@pytest.mark.parametrize(
+    ("source", "canonical"),
+    [
+        # GB 50137-2011 codes and names, any case
+        ("R2", "R2"), ("r2", "R2"), (" G1 ", "G1"), ("二类居住用地", "R2"), ("公园绿地", "G1"),
+        ("道路与交通设施用地", "S"),
+        # 2020 国土空间调查、规划、用途管制用地用海分类 codes and names
+        ("0701", "R"), ("07", "R"), ("1207", "S1"), ("1401", "G1"), ("1403", "G3"),
+        ("0804", "A3"), ("1701", "E1"), ("城镇住宅用地", "R"), ("绿地与开敞空间用地", "G"),
+        ("陆地水域", "E1"),
+        # 三调 names
+        ("商服用地", "B"), ("公园与绿地", "G1"),
+    ],
+)
+def test_landuse_codes_of_both_classifications(source: str, canonical: str) -> None:
+    frame = pd.DataFrame({"code": [source]})
+    out, _ = convert_fields(frame, CANONICAL["landuse"], ids=pd.Series(["l1"]), label="lu",
+                            report_year=REPORT_YEAR)
+    assert out["code"].tolist() == [canonical]
+
+
+def test_unknown_landuse_code_is_refused_not_passed_through() -> None:
+    frame = pd.DataFrame({"code": ["住宅小区", "R2", "住宅小区"]})
+    with pytest.raises(LayerValidationError, match=r"field code, feature l1: 2 values not a code "
+                       r"matching .*'住宅小区' \(2\)"):
+        convert_fields(frame, CANONICAL["landuse"], ids=pd.Series(["l1", "l2", "l3"]),
+                       label="lu", report_year=REPORT_YEAR)
+
+
+@pytest.mark.parametrize(
+    ("layer", "field", "source", "canonical"),
+    [
+        ("streetlights", "lamp_type", "LED路灯", "LED"),
+        ("streetlights", "lamp_type", "led", "LED"),
+        ("streetlights", "lamp_type", "陶瓷金卤灯", "MH"),
+        ("streetlights", "lamp_type", "无极灯", "other"),
+        ("recycling_points", "kind", "回收亭", "community_point"),
+        ("recycling_points", "kind", "再生资源中转站", "transfer_station"),
+        ("recycling_points", "kind", "分拣站", "sorting_center"),
+        ("recycling_points", "kind", "两网融合", "two_network_point"),
+        ("pocket_parks", "status", "已建成", "existing"),
+        ("pocket_parks", "status", "拟建", "planned"),
+        ("heating_pipes", "network", "一次管网", "primary"),
+        ("heating_pipes", "network", "庭院管网", "secondary"),
+        ("green_spaces", "class", "社区公园", "G12"),
+        ("green_spaces", "class", "g14", "G14"),
+        ("green_spaces", "class", "附属绿地", "XG"),
+    ],
+)
+def test_built_in_chinese_spellings(layer: str, field: str, source: str, canonical: str) -> None:
+    frame = pd.DataFrame({field: [source]})
+    out, _ = convert_fields(frame, CANONICAL[layer], ids=pd.Series(["f1"]), label="x",
+                            report_year=REPORT_YEAR)
+    assert out[field].tolist() == [canonical]
+
+
+def test_messages_show_plain_numbers_not_numpy_reprs() -> None:
+    frame = pd.DataFrame({"households": [2.0, 3.5]})
+    with pytest.raises(LayerValidationError) as err:
+        convert_fields(frame, CANONICAL["buildings"], ids=pd.Series(["b1", "b2"]), label="b",
+                       report_year=REPORT_YEAR)
+    assert str(err.value) == (
+        "b, field households, feature b2: 3.5 is not a whole number (1 such value)"
+    )
