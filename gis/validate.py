@@ -39,6 +39,11 @@ _KIND_DIM = {"point": 0, "line": 1, "polygon": 2}
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "是", "有", "达标", "合格"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "否", "无", "不达标", "不合格", ""})
 
+# A polygon whose area is below this share of a circle of the same perimeter (4πA / P²) has
+# zero area up to rounding: a way traced there and back (2e-6 once reprojected), all nodes in
+# one place. A strip 1 cm wide and 1 km long still has 3e-5.
+ZERO_AREA_QUOTIENT = 1e-5
+
 # How many offending feature ids a message lists before "..."
 MAX_IDS_IN_MESSAGE = 5
 
@@ -52,6 +57,8 @@ class GeometryReport:
     dropped: int = 0
     repaired_ids: list[str] = field(default_factory=list)
     dropped_ids: list[str] = field(default_factory=list)
+    # of the dropped: polygons of zero area, lines of zero length (OSM-style collapsed rings)
+    degenerate_ids: list[str] = field(default_factory=list)
 
 
 def plain_value(value: object) -> str:
@@ -99,6 +106,21 @@ def _keep_dimension(geoms: NDArray[np.object_], dim: int) -> NDArray[np.object_]
     return out
 
 
+def _degenerate(geoms: NDArray[np.object_], kind: str) -> NDArray[np.bool_]:
+    """Polygons of zero area (up to rounding) and lines of zero length."""
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = np.zeros(len(geoms), dtype=bool)
+    if kind == "point" or not ok.any():
+        return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        length = shapely.length(geoms[ok])
+        if kind == "polygon":  # isoperimetric quotient: scale-free, works in degrees too
+            out[ok] = ~(4 * np.pi * shapely.area(geoms[ok]) / length**2 > ZERO_AREA_QUOTIENT)
+        else:
+            out[ok] = ~(length > 0)
+    return out
+
+
 def repair_geometries(
     gdf: gpd.GeoDataFrame,
     kind: GeomKind,
@@ -125,7 +147,8 @@ def repair_geometries(
     Returns
     -------
     (GeoDataFrame, GeometryReport)
-        The layer without null/empty geometries and with invalid ones repaired by
+        The layer without null/empty geometries and zero-area polygons (zero-length
+        lines), which are dropped and counted apart, and with invalid ones repaired by
         :func:`shapely.make_valid` (keeping only parts of the layer's dimension).
 
     Raises
@@ -140,6 +163,7 @@ def repair_geometries(
 
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
+
     wrong = ~empty & ~np.isin(types, _KIND_TYPES[kind])
     if wrong.any():
         first = int(np.flatnonzero(wrong)[0])
@@ -178,6 +202,11 @@ def repair_geometries(
         empty = empty.copy()
         empty[invalid] = now_empty
 
+    given = ~(shapely.is_missing(np.asarray(gdf.geometry.array, dtype=object))
+              | shapely.is_empty(np.asarray(gdf.geometry.array, dtype=object)))
+    degenerate = given & (empty | _degenerate(geoms, kind))
+    report.degenerate_ids = list(id_arr[degenerate])
+    empty = empty | degenerate
     report.dropped = int(empty.sum())
     report.dropped_ids = list(id_arr[empty])
     out = gdf.copy()

@@ -34,7 +34,8 @@ from gis._errors import CRSError, InputFileError, LayerValidationError, PeakmapE
 from gis.io import read_vector, write_gpkg_atomic
 from gis.safefile import open_raster
 from gis.validate import repair_geometries
-from layers.ingest_values import convert_fields
+from layers.floors import BUILDING_DEFAULTS, complete_floor_area
+from layers.ingest_values import convert_fields, geometry_notes
 from layers.manifest import LayerSource, RasterSource
 from layers.project import Project
 from layers.schema import CANONICAL, LayerSpec
@@ -210,14 +211,22 @@ def ingest_layer(
         gdf, spec.geometry, ids=_feature_ids(gdf, spec), label=label, strict=strict
     )
     report.repaired, report.dropped = geo.repaired, geo.dropped
-    if geo.repaired:
-        report.notes.append(f"repaired invalid geometry: {', '.join(geo.repaired_ids[:5])}")
-    if geo.dropped:
-        report.notes.append(f"dropped empty geometry: {', '.join(geo.dropped_ids[:5])}")
+    report.notes.extend(geometry_notes(geo, spec.geometry))
     if len(gdf) == 0:
         raise InputFileError(f"{label}: no feature has a usable geometry")
     gdf, report.crs_in = _settle_crs(gdf, src, label, name)
     return gdf, report
+
+
+def _derive(
+    project: Project, name: str, gdf: gpd.GeoDataFrame, report: LayerReport
+) -> gpd.GeoDataFrame:
+    """Fields derived once the layer is metric: floors and floor area of buildings."""
+    if name != "buildings":
+        return gdf
+    gdf, notes = complete_floor_area(gdf, project.params("buildings", BUILDING_DEFAULTS))
+    report.notes.extend(notes)
+    return gdf
 
 
 def _metric_crs(project: Project, frames: dict[str, gpd.GeoDataFrame]) -> CRS:
@@ -346,7 +355,7 @@ def build_project(
     metric = _metric_crs(project, frames)
     stored: dict[str, gpd.GeoDataFrame] = {}
     for name, gdf in frames.items():
-        stored[name] = gdf.to_crs(metric)
+        stored[name] = _derive(project, name, gdf.to_crs(metric), reports[name])
         rep = reports[name]
         rep.crs_out = _crs_name(metric)
         rep.features_stored = len(stored[name])
@@ -460,7 +469,7 @@ def ingest_upload(
         name, src, Path(file_path), strict=strict, label=f"{file_path.name}, layer {name}",
         report_year=project.report_year,
     )
-    gdf = gdf.to_crs(crs_out)
+    gdf = _derive(project, name, gdf.to_crs(crs_out), report)
     report.crs_out = _crs_name(crs_out)
     report.features_stored = len(gdf)
     store.write_layers({name: gdf})

@@ -12,7 +12,8 @@ For each canonical field of a layer, in this order:
    counts, and the manifest lines that would map them;
 4. default sentinels, because Shapefile (DBF) numbers cannot be null and deliveries write 0
    instead: a year field (``*_year``) that is 0 or outside 1800 … report year + 1, and a
-   negative count, area or other quantity, is read as missing.
+   negative count, area or other quantity (and 0 floors, height or floor area), is read as
+   missing.
 
 Every value read as missing is counted and reported on the layer's build summary
 (``renovated_year: 9 values 0 read as missing``); none is ever used as data.
@@ -28,15 +29,24 @@ import numpy as np
 import pandas as pd
 
 from gis._errors import LayerValidationError
-from gis.validate import coerce_column, plain_value
+from gis.validate import GeometryReport, coerce_column, plain_value
 from layers.aliases import VALUE_ALIASES
 from layers.schema import FieldSpec, LayerSpec
 
-__all__ = ["FIRST_YEAR", "MAX_LISTED_VALUES", "convert_fields", "unknown_values_message"]
+__all__ = [
+    "FIRST_YEAR",
+    "MAX_LISTED_IDS",
+    "MAX_LISTED_VALUES",
+    "convert_fields",
+    "geometry_notes",
+    "unknown_values_message",
+]
 
 FIRST_YEAR = 1800
 # Distinct values named in a note or a message before "…".
 MAX_LISTED_VALUES = 8
+# Feature ids named in a build note (repaired, dropped) before "…".
+MAX_LISTED_IDS = 50
 
 
 def _key(text: pd.Series) -> pd.Series:
@@ -179,6 +189,8 @@ def _sentinels(values: pd.Series, spec: FieldSpec, report_year: int) -> list[tup
         zero = (num == 0).fillna(False).astype(bool)
         outside = ((num < FIRST_YEAR) | (num > last)).fillna(False).astype(bool) & ~zero
         return [(zero, ""), (outside, f" (outside {FIRST_YEAR}…{last})")]
+    if spec.positive:
+        return [((num <= 0).fillna(False).astype(bool), " (not above 0)")]
     return [((num < 0).fillna(False).astype(bool), " (negative)")]
 
 
@@ -273,3 +285,37 @@ def convert_fields(
                 f"({int(dup.sum())} features share ids)"
             )
     return out, notes
+
+
+def _ids(ids: list[str]) -> str:
+    more = len(ids) - MAX_LISTED_IDS
+    return ", ".join(ids[:MAX_LISTED_IDS]) + (f", … ({more} more)" if more > 0 else "")
+
+
+def geometry_notes(geo: GeometryReport, kind: str) -> list[str]:
+    """Build notes of what geometry repair did, each listing the features by id.
+
+    Examples
+    --------
+    >>> geo = GeometryReport(repaired=1, dropped=3, repaired_ids=["g2"],
+    ...                      dropped_ids=["a", "b", "c"], degenerate_ids=["a", "b"])
+    >>> for note in geometry_notes(geo, "polygon"):
+    ...     print(note)
+    repaired 1 invalid geometry: g2
+    dropped 2 zero-area polygons: a, b
+    dropped 1 empty geometry: c
+    """
+    notes = []
+    if geo.repaired:
+        plural = "geometries" if geo.repaired != 1 else "geometry"
+        notes.append(f"repaired {geo.repaired} invalid {plural}: {_ids(geo.repaired_ids)}")
+    degenerate = set(geo.degenerate_ids)
+    if degenerate:
+        what = "zero-area polygon" if kind == "polygon" else "zero-length line"
+        n = len(geo.degenerate_ids)
+        notes.append(f"dropped {n} {what}{'s' if n != 1 else ''}: {_ids(geo.degenerate_ids)}")
+    other = [i for i in geo.dropped_ids if i not in degenerate]
+    if other:
+        plural = "geometries" if len(other) != 1 else "geometry"
+        notes.append(f"dropped {len(other)} empty {plural}: {_ids(other)}")
+    return notes

@@ -31,6 +31,7 @@ from gis.overlay import (
     intersection_area_by_zone,
     split_by_zones,
 )
+from layers.floors import floor_area_note
 from layers.indicators.inputs import (
     NoData,
     community_codes,
@@ -87,6 +88,7 @@ def _entries(spec: Mapping[str, Any], key: str = "layers") -> list[Mapping[str, 
 
 
 def _note(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    notes = [n for n in notes if n]
     if notes:
         frame.attrs["note"] = "; ".join(notes)
     return frame
@@ -343,6 +345,8 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame
     frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
     _require_field(frame, layer, by)
     frame, notes = _known(frame, spec, layer)
+    if by == "floor_area_m2":
+        notes.append(floor_area_note(frame))
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
     zone, weight, feature = _weights_by_zone(ctx, frame, layer, by)
     part_meets = meets[feature]
@@ -373,7 +377,8 @@ def attribute_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
     _require_field(frame, layer, field)
     zone, weight, _ = _weights_by_zone(ctx, frame, layer, field)
-    return _frame(ctx, value=_sum(ctx, zone, weight))
+    notes = [floor_area_note(frame)] if field == "floor_area_m2" else []
+    return _note(_frame(ctx, value=_sum(ctx, zone, weight)), notes)
 
 
 @metric_kind("length_share")

@@ -242,6 +242,7 @@ def records_to_table(
     rich.table.Table
     """
     from rich.table import Table
+    from rich.text import Text
 
     en = lang == "en"
     heads = (
@@ -274,7 +275,7 @@ def records_to_table(
             "" if r.gap is None else fmt(r.gap),
             "" if r.deadline is None else str(r.deadline),
             r.responsible,
-            f"[{style}]{_label(STATUS_LABELS, r.status, lang)}[/]" if style else r.status,
+            Text(_label(STATUS_LABELS, r.status, lang), style=style) if style else r.status,
             _label(SOURCE_LABELS, r.source, lang),
         )
     return table

@@ -22,7 +22,8 @@ class FieldSpec:
     """One canonical field: its name, type and whether it must be present.
 
     ``required`` fields must be mapped; their values must be set unless ``nullable``.
-    ``choices`` and ``pattern`` restrict the values of coded text fields.
+    ``choices`` and ``pattern`` restrict the values of coded text fields. A number below 0
+    is read as "no value"; a ``positive`` one (floors, height, floor area) also at 0.
     """
 
     name: str
@@ -31,6 +32,7 @@ class FieldSpec:
     choices: tuple[str, ...] | None = None
     nullable: bool = False
     pattern: str | None = None
+    positive: bool = False
 
     @property
     def role(self) -> Literal["year", "quantity", "text"]:
@@ -75,8 +77,9 @@ def _f(
     *,
     nullable: bool = False,
     pattern: str | None = None,
+    positive: bool = False,
 ) -> FieldSpec:
-    return FieldSpec(name, type_, required, choices, nullable, pattern)
+    return FieldSpec(name, type_, required, choices, nullable, pattern, positive)
 
 
 RECYCLING_KINDS = ("community_point", "transfer_station", "sorting_center", "two_network_point")
@@ -115,8 +118,9 @@ CANONICAL: dict[str, LayerSpec] = {
         LayerSpec(
             "buildings", "polygon",
             (
-                _f("id", "str", True), _f("use", "str", True), _f("floors", "float"),
-                _f("height_m", "float"), _f("built_year", "int"), _f("floor_area_m2", "float"),
+                _f("id", "str", True), _f("use", "str", True), _f("floors", "float", positive=True),
+                _f("height_m", "float", positive=True), _f("built_year", "int"),
+                _f("floor_area_m2", "float", positive=True),
                 _f("retrofit_year", "int"), _f("public_institution", "bool"),
                 _f("green_building", "str"), _f("prefab", "bool"), _f("five_step", "bool"),
                 _f("large_mall", "bool"), _f("green_mall", "bool"),

@@ -14,10 +14,9 @@ import os
 import sys
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from gis._errors import PeakmapError
+from peakmap.console import error_text, plain_console
 
 __all__ = ["app", "main"]
 
@@ -38,7 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-err_console = Console(stderr=True)
+err_console = plain_console(stderr=True)
 
 
 @app.callback()
@@ -65,9 +64,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except PeakmapError as e:
-        err_console.print(
-            f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True
-        )
+        err_console.print(error_text(str(e)), soft_wrap=True)
         sys.exit(1)
     except typer.Abort:
         err_console.print("aborted")

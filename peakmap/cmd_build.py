@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from layers.build import BuildError, BuildReport, build_project
+from peakmap.console import error_text, plain_console
 
 
 def _short_crs(name: str) -> str:
@@ -50,7 +49,7 @@ def build(
     ] = True,
 ) -> None:
     """读取原始数据、校验、统一坐标系并写入项目库 — build the project store."""
-    console = Console()
+    console = plain_console()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
         console=console, transient=True,
@@ -65,17 +64,17 @@ def build(
         except BuildError as e:
             progress.stop()
             for line in e.errors:
-                console.print(
-                    f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True
-                )
-            console.print(f"[red]build failed: {len(e.errors)} problem(s); the store is unchanged")
+                console.print(error_text(line), soft_wrap=True)
+            console.print(
+                f"build failed: {len(e.errors)} problem(s); the store is unchanged", style="red"
+            )
             raise typer.Exit(1) from e
     console.print(summary_table(report))
     for r in report.layers:
         for note in r.notes:
-            console.print(f"  {r.name}: {note}", highlight=False)
+            console.print(f"  {r.name}: {note}")
     for line in report.steps:
-        console.print(f"  {line}", highlight=False)
+        console.print(f"  {line}")
 
 
 def register(app: typer.Typer) -> None:

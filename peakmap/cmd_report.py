@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from gis._errors import InputFileError
 from layers.indicators.engine import IndicatorResult, compute_records
@@ -24,6 +22,7 @@ from layers.report import (
     write_records_csv,
     write_xlsx,
 )
+from peakmap.console import plain_console
 from web.exports import sample_notice
 
 # Columns of the table when it goes to a file or a pipe (a terminal sets its own width).
@@ -144,9 +143,9 @@ def report(
             write_json(chosen, out)
     else:
         wide = out is not None or not sys.stdout.isatty()
-        console = Console(width=PIPE_WIDTH if wide else None, record=out is not None)
+        console = plain_console(width=PIPE_WIDTH if wide else None, record=out is not None)
         label = LEVEL_LABELS[level.value][lang is Lang.en] if level is not Level.all else "all"
-        title = f"{escape(proj.name)} — {label}"
+        title = f"{proj.name} — {label}"
         console.print(records_to_table(chosen, lang=lang.value, title=title))
         counts = {s: sum(r.status == s for r in chosen) for s in STATUS_LABELS}
         console.print(
@@ -156,7 +155,7 @@ def report(
         if out is not None:
             out.write_text(console.export_text(), encoding="utf-8")
     if out is not None:
-        Console(stderr=True).print(f"wrote {out}", highlight=False)
+        plain_console(stderr=True).print(f"wrote {out}")
 
 
 def print_explanation(proj: Project, ident: str) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from layers.sample import DISTRICT_STEPS, WRITE_STEPS, generate_sample
+from peakmap.console import plain_console
 
 __all__ = ["register", "sample"]
 
@@ -28,7 +28,7 @@ def sample(
     dsm: Annotated[bool, typer.Option("--dsm/--no-dsm", help="Write the DSM raster.")] = True,
 ) -> None:
     """生成和平区示例项目（区界真实，内部要素为合成数据）/ Generate the Heping sample project."""
-    console = Console(stderr=True)
+    console = plain_console(stderr=True)
     total = scale * DISTRICT_STEPS + WRITE_STEPS
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),

@@ -90,3 +90,54 @@ def write_delivery_project(root: Path, *, manifest: str = MANIFEST) -> Path:
     pyogrio.write_dataframe(pipes_frame(), raw / "供热管网.shp", encoding="gbk")
     (root / "project.toml").write_text(manifest, encoding="utf-8")
     return root
+
+
+# Buildings as footprints usually arrive: floors often missing (0 in the DBF), sometimes
+# fractional (a half storey under the roof), sometimes only a height. Footprints 10 m × 10 m.
+# id, floors, height_m, floor_area_m2, retrofit_year → expected floor area (m²) and its source
+BUILDINGS = [
+    ("b1", 2.5, 0.0, 0.0, 2022, 250.0, "floors"),  # 2.5 floors × 100 m²
+    ("b2", 0.0, 10.0, 0.0, 2022, 300.0, "height"),  # round(10 / 3) = 3 floors
+    ("b3", 0.0, 0.0, 0.0, 2022, None, None),  # nothing known: left out
+    ("b4", 6.0, 18.0, 1000.0, 2022, 1000.0, "reported"),
+]
+# HP-12, Σ floor area of residential buildings retrofitted 2021–2025:
+# 250 + 300 + 1000 = 1550 m², 2 estimated, 1 left out.
+NEW_FLOOR_AREA_M2 = 1550.0
+
+BUILDINGS_MANIFEST = MANIFEST + """
+[layers.buildings]
+path = "raw/建筑.shp"
+encoding = "gbk"
+
+[layers.buildings.fields]
+id = "JZBH"
+use = "YT"
+floors = "CS"
+height_m = "GD"
+floor_area_m2 = "JZMJ"
+retrofit_year = "GZNF"
+"""
+
+
+def buildings_frame() -> gpd.GeoDataFrame:
+    """The buildings of :data:`BUILDINGS`, 10 m squares in community C1."""
+    return gpd.GeoDataFrame(
+        {
+            "JZBH": [b[0] for b in BUILDINGS], "YT": ["住宅"] * len(BUILDINGS),
+            "CS": [b[1] for b in BUILDINGS], "GD": [b[2] for b in BUILDINGS],
+            "JZMJ": [b[3] for b in BUILDINGS], "GZNF": [b[4] for b in BUILDINGS],
+        },
+        geometry=[
+            shapely.box(X0 + 20 + 15 * i, Y0 + 150, X0 + 30 + 15 * i, Y0 + 160)
+            for i in range(len(BUILDINGS))
+        ],
+        crs=GK,
+    )
+
+
+def write_buildings_project(root: Path) -> Path:
+    """The delivery project plus the buildings Shapefile."""
+    write_delivery_project(root, manifest=BUILDINGS_MANIFEST)
+    pyogrio.write_dataframe(buildings_frame(), root / "raw" / "建筑.shp", encoding="gbk")
+    return root

@@ -92,9 +92,9 @@ def test_negative_counts_and_areas_are_missing() -> None:
         report_year=REPORT_YEAR,
     )
     assert out["households"].tolist() == [pd.NA, 40, pd.NA]
-    assert out["floor_area_m2"].tolist() == [pd.NA, 250.5, 0.0]
+    assert out["floor_area_m2"].tolist() == [pd.NA, 250.5, pd.NA]
     assert notes == [
-        "floor_area_m2: 1 value -1 (negative) read as missing",
+        "floor_area_m2: 1 value -1, 1 value 0 (not above 0) read as missing",
         "households: 1 value -1, 1 value -9999 (negative) read as missing",
     ]
 
@@ -220,3 +220,104 @@ def test_messages_show_plain_numbers_not_numpy_reprs() -> None:
     assert str(err.value) == (
         "b, field households, feature b2: 3.5 is not a whole number (1 such value)"
     )
+
+
+def test_missing_and_fractional_floors(tmp_path: Path) -> None:
+    from delivery_fixtures import BUILDINGS, NEW_FLOOR_AREA_M2, write_buildings_project
+
+    root = write_buildings_project(tmp_path / "p")
+    report = build_project(root, run_steps=False)
+    notes = next(r for r in report.layers if r.name == "buildings").notes
+    assert "floors: 1 estimated from height_m ÷ 3 m ([params.buildings] storey_height_m)" in notes
+    assert "floor_area_m2: 2 estimated as footprint × floors" in notes
+    assert any(n.startswith("floor_area_m2: 1 buildings have no floor area") for n in notes)
+    stored = Project(root).store.read("buildings").set_index("id")
+    for bid, *_, area, source in BUILDINGS:
+        got = stored.loc[bid, "floor_area_m2"]
+        assert (pd.isna(got) if area is None else got == pytest.approx(area)), bid
+        assert (pd.isna(stored.loc[bid, "floor_area_source"]) if source is None
+                else stored.loc[bid, "floor_area_source"] == source), bid
+    assert stored.loc["b1", "floors"] == 2.5
+    # an indicator summing floor area says how many buildings were estimated or left out
+    records = compute_records(Project(root), catalog=read_catalog(CATALOG), ids=["HP-12"])
+    district = next(r for r in records if r.level == "district")
+    assert district.value == pytest.approx(NEW_FLOOR_AREA_M2)
+    assert ("floor area: 2 of 4 buildings estimated (1 from floors × footprint, 1 from height), "
+            "1 left out") in district.note
+
+
+def test_storey_height_is_a_parameter(tmp_path: Path) -> None:
+    from delivery_fixtures import write_buildings_project
+
+    root = write_buildings_project(tmp_path / "p")
+    text = (root / "project.toml").read_text("utf-8")
+    (root / "project.toml").write_text(
+        text + "\n[params.buildings]\nstorey_height_m = 2.5\n", "utf-8"
+    )
+    build_project(root, run_steps=False)
+    stored = Project(root).store.read("buildings").set_index("id")
+    assert stored.loc["b2", "floors"] == 4.0  # 10 m ÷ 2.5 m
+    assert stored.loc["b2", "floor_area_m2"] == pytest.approx(400.0)
+
+
+def test_console_prints_bracket_text_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from peakmap.cli import main
+
+    root = write_delivery_project(tmp_path / "p")
+    shp = root / "raw" / "供热管网.shp"
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(shp, encoding="gbk")
+    frame["GWJB"] = ["户线[入户]"] * 5
+    pyogrio.write_dataframe(frame, shp, encoding="gbk")
+    import sys
+
+    argv, sys.argv = sys.argv, ["peakmap", "build", str(root), "--no-steps"]
+    try:
+        with pytest.raises(SystemExit):
+            main()
+    finally:
+        sys.argv = argv
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert ("error: raw/供热管网.shp, layer heating_pipes, field network, feature p1: "
+            "5 values") in text
+    assert "'户线[入户]' (5)" in text
+    assert "[layers.heating_pipes.values.network]" in text
+    assert '"户线[入户]" = ""  # one of primary, secondary' in text
+
+
+def test_zero_area_rings_dropped_and_repairs_listed_by_id(tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+    from delivery_fixtures import X0, Y0
+    from ingest_fixtures import GK
+
+    root = write_delivery_project(
+        tmp_path / "p",
+        manifest=MANIFEST + '\n[layers.green_spaces]\npath = "raw/green.geojson"\n',
+    )
+    ring = [(X0 + 10, Y0 + 10), (X0 + 60, Y0 + 10), (X0 + 110, Y0 + 10), (X0 + 10, Y0 + 10)]
+    green = gpd.GeoDataFrame(
+        {"id": ["z1", "ok", "bow", "z2"], "class": ["G14"] * 4},
+        geometry=[
+            shapely.Polygon(ring),  # OSM-style way tracing a line back: zero area
+            shapely.box(X0 + 100, Y0 + 100, X0 + 150, Y0 + 150),
+            shapely.Polygon([(X0 + 250, Y0 + 250), (X0 + 350, Y0 + 350), (X0 + 350, Y0 + 250),
+                             (X0 + 250, Y0 + 350)]),  # bow-tie: repaired
+            shapely.Polygon([(X0 + 5, Y0 + 5)] * 4),  # all nodes in one place
+        ],
+        crs=GK,
+    )
+    green.to_crs("EPSG:4326").to_file(root / "raw" / "green.geojson", driver="GeoJSON")
+    report = build_project(root, run_steps=False)
+    rep = next(r for r in report.layers if r.name == "green_spaces")
+    assert rep.notes == [
+        "repaired 1 invalid geometry: bow",
+        "dropped 2 zero-area polygons: z1, z2",
+    ]
+    assert (rep.features_read, rep.repaired, rep.dropped, rep.features_stored) == (4, 1, 2, 2)
+    stored = Project(root).store.read("green_spaces").set_index("id")
+    assert stored.geometry.area.round(3).to_dict() == {"ok": 2500.0, "bow": 5000.0}

@@ -108,7 +108,7 @@ def test_cli_build_prints_summary(
     assert run_cli("build", str(root), "--no-steps") == 0
     out = capsys.readouterr().out
     assert "green_spaces" in out and "GCJ-02→4548" in out
-    assert "green_spaces: repaired invalid geometry: g2" in out
+    assert "green_spaces: repaired 1 invalid geometry: g2" in out
 
 
 # --- the bad-input corpus -----------------------------------------------------------------
