@@ -83,8 +83,8 @@ def complete_floor_area(
     area = np.where(need, footprint * floors, area)
     source[need & ~from_height] = "floors"
     source[need & from_height] = "height"
-    out["floors"] = pd.array(np.where(np.isnan(floors), None, floors), dtype="Float64")
-    out["floor_area_m2"] = pd.array(np.where(np.isnan(area), None, area), dtype="Float64")
+    out["floors"] = pd.array(floors, dtype="Float64")  # NaN becomes <NA>
+    out["floor_area_m2"] = pd.array(area, dtype="Float64")
     out[FLOOR_AREA_SOURCE] = pd.array(source, dtype="string")
     notes = []
     if from_height.any():
