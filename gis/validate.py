@@ -261,6 +261,11 @@ def coerce_column(
     ...               label="x", field_name="f").tolist()
     [True, False, <NA>]
     """
+    if type_ == "str" and pd.api.types.is_float_dtype(values.dtype):
+        # a numeric code column with gaps is read as float: 120101.0 is the code "120101"
+        values = values.map(
+            lambda v: str(int(v)) if v == v and float(v).is_integer() else v, na_action="ignore"
+        )
     text = values.astype("string").str.strip()
     blank = text.isna() | (text == "")
 

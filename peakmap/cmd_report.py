@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gis._errors import InputFileError
-from layers.indicators.engine import IndicatorResult, compute_records
+from layers.indicators.engine import IndicatorResult, compute_records, load_zones
 from layers.project import Project
 from layers.report import (
     LEVEL_LABELS,
@@ -126,6 +126,9 @@ def report(
             f"no indicator {', '.join(unknown)} in {proj.targets_path.name} or its includes",
             param_hint="'--id'")
     chosen, level = _select(records, level, fmt)
+    missing = load_zones(proj).missing  # a level the data lacks: said once, not an error
+    if missing and fmt is not Format.table:
+        plain_console(stderr=True).print(missing)
     if fmt is Format.xlsx:
         if out is None:
             raise InputFileError("--format xlsx needs --out FILE.xlsx")
@@ -152,6 +155,8 @@ def report(
             "  ".join(f"{STATUS_LABELS[s][lang is Lang.en]}: {n}" for s, n in counts.items()),
             highlight=False,
         )
+        if missing:
+            console.print(missing)
         if out is not None:
             out.write_text(console.export_text(), encoding="utf-8")
     if out is not None:

@@ -6,6 +6,7 @@ Geometry reuses the square district of :mod:`ingest_fixtures` (EPSG:4548, [50000
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,7 @@ import pyogrio
 import shapely
 from ingest_fixtures import GK, X0, Y0, admin_frames
 
+CATALOGS = Path(__file__).resolve().parent.parent / "layers" / "catalogs"
 REPORT_YEAR = 2025
 
 # Heating pipes as a district delivers them: a plain Shapefile whose DBF cannot hold null,
@@ -89,6 +91,8 @@ def write_delivery_project(root: Path, *, manifest: str = MANIFEST) -> Path:
         pyogrio.write_dataframe(frame, raw / "admin.gpkg", layer=name)
     pyogrio.write_dataframe(pipes_frame(), raw / "供热管网.shp", encoding="gbk")
     (root / "project.toml").write_text(manifest, encoding="utf-8")
+    for catalog in CATALOGS.glob("*.toml"):  # targets.toml and the catalogs it includes
+        shutil.copyfile(catalog, root / catalog.name)
     return root
 
 
@@ -140,4 +144,46 @@ def write_buildings_project(root: Path) -> Path:
     """The delivery project plus the buildings Shapefile."""
     write_delivery_project(root, manifest=BUILDINGS_MANIFEST)
     pyogrio.write_dataframe(buildings_frame(), root / "raw" / "建筑.shp", encoding="gbk")
+    return root
+
+
+# Zones as the data allows: district and streets only, from Shapefiles whose codes have
+# leading zeros. HP-T4 by street (pipes of known age; p3 runs 190 m in the west street and
+# 210 m in the east one): west (300 + 100) / (300 + 200 + 190 + 100) = 50.63 %, east 0 %.
+HP_T4_WEST = 100.0 * 400.0 / 790.0
+ZONE_CODES = {"district": "0120101", "west": "012010101", "east": "012010102"}
+
+
+def zones_manifest(levels: int) -> str:
+    """A manifest with the district (``levels`` = 1) or the district and streets (2)."""
+    text = MANIFEST.split("[layers.districts]")[0] + """[layers.districts]
+path = "raw/区界.shp"
+encoding = "gbk"
+"""
+    if levels >= 2:
+        text += """
+[layers.streets]
+path = "raw/街道.shp"
+encoding = "gbk"
+
+[layers.streets.fields]
+code = "JDDM"
+name = "JDMC"
+district_code = "QDM"
+"""
+    return text + MANIFEST[MANIFEST.index("[layers.heating_pipes]"):]
+
+
+def write_zones_project(root: Path, levels: int) -> Path:
+    """The delivery project with one or two zone levels, codes with leading zeros."""
+    write_delivery_project(root, manifest=zones_manifest(levels))
+    admin = admin_frames()
+    district = admin["districts"].assign(code=[ZONE_CODES["district"]])
+    streets = gpd.GeoDataFrame(
+        {"JDDM": [ZONE_CODES["west"], ZONE_CODES["east"]], "JDMC": ["西街道", "东街道"],
+         "QDM": [ZONE_CODES["district"]] * 2},
+        geometry=admin["streets"].geometry.to_numpy(), crs=GK,
+    )
+    pyogrio.write_dataframe(district, root / "raw" / "区界.shp", encoding="gbk")
+    pyogrio.write_dataframe(streets, root / "raw" / "街道.shp", encoding="gbk")
     return root

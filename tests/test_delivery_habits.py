@@ -6,25 +6,39 @@ the built-in aliases, na_values, unknown coded values, plain numbers in messages
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
+import shapely
 from delivery_fixtures import (
+    BUILDINGS,
     HP_T4_LEFT_OUT_M,
     HP_T4_SHARE,
+    HP_T4_WEST,
     MANIFEST,
+    NEW_FLOOR_AREA_M2,
     REPORT_YEAR,
+    X0,
+    Y0,
+    ZONE_CODES,
+    write_buildings_project,
     write_delivery_project,
+    write_zones_project,
 )
+from ingest_fixtures import GK
 
 from gis._errors import LayerValidationError, ManifestError
 from layers.build import BuildError, build_project
 from layers.indicators.catalog import read_catalog
-from layers.indicators.engine import compute_records
+from layers.indicators.engine import compute_records, load_zones
 from layers.ingest_values import convert_fields
 from layers.project import Project
 from layers.schema import CANONICAL
+from peakmap.cli import main
 
 CATALOG = Path(__file__).resolve().parent.parent / "layers" / "catalogs" / "targets.toml"
 
@@ -104,8 +118,6 @@ def test_value_map_in_the_manifest_maps_local_spellings(tmp_path: Path) -> None:
     manifest = MANIFEST + '\n[layers.heating_pipes.values.network]\n"街坊管" = "secondary"\n'
     root = write_delivery_project(tmp_path / "p", manifest=manifest)
     shp = root / "raw" / "供热管网.shp"
-    import pyogrio
-
     frame = pyogrio.read_dataframe(shp, encoding="gbk")
     frame["GWJB"] = ["一级管网", "街坊管", "街坊管", "一次网", "二级网"]
     pyogrio.write_dataframe(frame, shp, encoding="gbk")
@@ -119,8 +131,6 @@ def test_value_map_in_the_manifest_maps_local_spellings(tmp_path: Path) -> None:
 def test_unknown_value_names_field_counts_and_prints_the_manifest_lines(tmp_path: Path) -> None:
     root = write_delivery_project(tmp_path / "p")
     shp = root / "raw" / "供热管网.shp"
-    import pyogrio
-
     frame = pyogrio.read_dataframe(shp, encoding="gbk")
     frame["GWJB"] = ["街坊管", "街坊管", "一次网", "户线[入户]", "街坊管"]
     pyogrio.write_dataframe(frame, shp, encoding="gbk")
@@ -223,8 +233,6 @@ def test_messages_show_plain_numbers_not_numpy_reprs() -> None:
 
 
 def test_missing_and_fractional_floors(tmp_path: Path) -> None:
-    from delivery_fixtures import BUILDINGS, NEW_FLOOR_AREA_M2, write_buildings_project
-
     root = write_buildings_project(tmp_path / "p")
     report = build_project(root, run_steps=False)
     notes = next(r for r in report.layers if r.name == "buildings").notes
@@ -247,8 +255,6 @@ def test_missing_and_fractional_floors(tmp_path: Path) -> None:
 
 
 def test_storey_height_is_a_parameter(tmp_path: Path) -> None:
-    from delivery_fixtures import write_buildings_project
-
     root = write_buildings_project(tmp_path / "p")
     text = (root / "project.toml").read_text("utf-8")
     (root / "project.toml").write_text(
@@ -263,17 +269,11 @@ def test_storey_height_is_a_parameter(tmp_path: Path) -> None:
 def test_console_prints_bracket_text_as_it_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from peakmap.cli import main
-
     root = write_delivery_project(tmp_path / "p")
     shp = root / "raw" / "供热管网.shp"
-    import pyogrio
-
     frame = pyogrio.read_dataframe(shp, encoding="gbk")
     frame["GWJB"] = ["户线[入户]"] * 5
     pyogrio.write_dataframe(frame, shp, encoding="gbk")
-    import sys
-
     argv, sys.argv = sys.argv, ["peakmap", "build", str(root), "--no-steps"]
     try:
         with pytest.raises(SystemExit):
@@ -290,10 +290,6 @@ def test_console_prints_bracket_text_as_it_is(
 
 
 def test_zero_area_rings_dropped_and_repairs_listed_by_id(tmp_path: Path) -> None:
-    import geopandas as gpd
-    import shapely
-    from delivery_fixtures import X0, Y0
-    from ingest_fixtures import GK
 
     root = write_delivery_project(
         tmp_path / "p",
@@ -321,3 +317,59 @@ def test_zero_area_rings_dropped_and_repairs_listed_by_id(tmp_path: Path) -> Non
     assert (rep.features_read, rep.repaired, rep.dropped, rep.features_stored) == (4, 1, 2, 2)
     stored = Project(root).store.read("green_spaces").set_index("id")
     assert stored.geometry.area.round(3).to_dict() == {"ok": 2500.0, "bow": 5000.0}
+
+
+def test_district_and_streets_only_report_at_the_levels_they_have(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_zones_project(tmp_path / "p", levels=2)
+    build_project(root)  # with the post-build steps: they must cope without communities
+    records = compute_records(Project(root), catalog=read_catalog(CATALOG), ids=["HP-T4"])
+    by_zone = {(r.level, r.zone_code): r.value for r in records}
+    assert by_zone == pytest.approx({
+        ("district", ZONE_CODES["district"]): HP_T4_SHARE,
+        ("street", ZONE_CODES["west"]): HP_T4_WEST,
+        ("street", ZONE_CODES["east"]): 0.0,
+    }, abs=0.005)  # values are kept to 0.01 %
+    zones = load_zones(Project(root))
+    assert zones.levels == ("district", "street")
+    assert "no community level (no communities layer)" in zones.missing
+
+    for level in ("district", "community"):
+        argv, sys.argv = sys.argv, ["peakmap", "report", str(root), "--level", level, "--id",
+                                    "HP-T4"]
+        try:
+            main()
+        finally:
+            sys.argv = argv
+        out = capsys.readouterr().out
+        assert out.count("this project has no community level") == 1
+    # the whole catalog runs: nothing fails because communities are absent
+    every = compute_records(Project(root), catalog=read_catalog(CATALOG))
+    assert {r.level for r in every} <= {"district", "street"}
+    assert all("computation failed" not in r.note for r in every)
+
+
+def test_district_only(tmp_path: Path) -> None:
+    root = write_zones_project(tmp_path / "p", levels=1)
+    build_project(root, run_steps=False)
+    records = compute_records(Project(root), catalog=read_catalog(CATALOG), ids=["HP-T4"])
+    assert [(r.level, r.zone_code, r.value) for r in records] == [
+        ("district", ZONE_CODES["district"], pytest.approx(HP_T4_SHARE))
+    ]
+    assert load_zones(Project(root)).levels == ("district",)
+
+
+def test_zone_codes_keep_their_digits() -> None:
+    # text codes keep leading zeros; a numeric code column with a gap (read as float) gives
+    # "120101", not "120101.0"
+    text = pd.DataFrame({"code": ["0101", "0102"], "name": ["甲", "乙"],
+                         "district_code": ["001", "001"]})
+    out, _ = convert_fields(text, CANONICAL["streets"], ids=pd.Series(["a", "b"]), label="s",
+                            report_year=REPORT_YEAR)
+    assert out["code"].tolist() == ["0101", "0102"]
+    assert out["district_code"].tolist() == ["001", "001"]
+    numeric = pd.DataFrame({"code": [120101.0, 120102.0], "name": ["和平区", "河西区"]})
+    out, _ = convert_fields(numeric, CANONICAL["districts"], ids=pd.Series(["a", "b"]),
+                            label="d", report_year=REPORT_YEAR)
+    assert out["code"].tolist() == ["120101", "120102"]
