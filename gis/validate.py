@@ -23,6 +23,7 @@ __all__ = [
     "GeometryReport",
     "coerce_column",
     "plain_value",
+    "polygon_outlines",
     "repair_geometries",
 ]
 
@@ -104,6 +105,32 @@ def _keep_dimension(geoms: NDArray[np.object_], dim: int) -> NDArray[np.object_]
         group = kept_parts[kept_index == idx]
         out[idx] = group[0] if len(group) == 1 else _MULTI[dim](group)
     return out
+
+
+def polygon_outlines(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """Replace polygons by their outlines (rings as lines); other geometries stay.
+
+    Returns
+    -------
+    (GeoDataFrame, int)
+        The layer and how many polygons were replaced.
+
+    Examples
+    --------
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 2, 1)])
+    >>> out, n = polygon_outlines(g)
+    >>> n, out.geometry.iloc[0].geom_type, float(out.geometry.iloc[0].length)
+    (1, 'LineString', 6.0)
+    """
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    poly = np.isin(shapely.get_type_id(geoms), _KIND_TYPES["polygon"])
+    if not poly.any():
+        return gdf, 0
+    geoms = geoms.copy()
+    geoms[poly] = shapely.boundary(geoms[poly])
+    out = gdf.copy()
+    out.geometry = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    return out, int(poly.sum())
 
 
 def _degenerate(geoms: NDArray[np.object_], kind: str) -> NDArray[np.bool_]:

@@ -128,6 +128,18 @@ VALUE_ALIASES: dict[tuple[str, str], dict[str, str]] = {
         "庭院管网": "secondary", "小区管网": "secondary", "支线": "secondary",
     },
     ("green_spaces", "class"): _GREEN_CLASSES,
+    ("nature_reserves", "category"): {
+        "国家公园": "national_park", "自然保护区": "nature_reserve",
+        "国家级自然保护区": "nature_reserve", "省级自然保护区": "nature_reserve",
+        "市级自然保护区": "nature_reserve", "自然公园": "nature_park",
+        "湿地公园": "nature_park", "森林公园": "nature_park", "地质公园": "nature_park",
+        "海洋公园": "nature_park", "风景名胜区": "nature_park", "沙漠公园": "nature_park",
+        "草原公园": "nature_park",
+    },
+    ("shorelines", "natural"): {
+        "自然岸线": "true", "自然": "true", "生态岸线": "true", "natural": "true",
+        "人工岸线": "false", "人工": "false", "硬质岸线": "false", "artificial": "false",
+    },
     ("landuse", "code"): LANDUSE_ALIASES,
     ("landuse", "subcode"): LANDUSE_ALIASES,
     ("buildings", "use"): {

@@ -33,9 +33,9 @@ from gis import crs as gcrs
 from gis._errors import CRSError, InputFileError, LayerValidationError, PeakmapError
 from gis.io import read_vector, write_gpkg_atomic
 from gis.safefile import open_raster
-from gis.validate import repair_geometries
+from gis.validate import polygon_outlines, repair_geometries
 from layers.floors import BUILDING_DEFAULTS, complete_floor_area
-from layers.ingest_values import convert_fields, geometry_notes
+from layers.ingest_values import UnknownValuesError, convert_fields, geometry_notes
 from layers.manifest import LayerSource, RasterSource
 from layers.project import Project
 from layers.schema import CANONICAL, LayerSpec
@@ -207,6 +207,10 @@ def ingest_layer(
         value_maps=src.values, na_values=src.na_values,
     )
     report.notes.extend(value_notes)
+    if spec.outlines_of_polygons:
+        gdf, n_outlines = polygon_outlines(gdf)
+        if n_outlines:
+            report.notes.append(f"{n_outlines} polygons used by their outlines")
     gdf, geo = repair_geometries(
         gdf, spec.geometry, ids=_feature_ids(gdf, spec), label=label, strict=strict
     )
@@ -347,6 +351,8 @@ def build_project(
                 name, src, path, strict=strict, label=f"{src.path}, layer {name}",
                 report_year=project.report_year,
             )
+        except UnknownValuesError as e:
+            errors.append(e.with_lines())
         except PeakmapError as e:
             errors.append(str(e))
     if errors:

@@ -37,9 +37,11 @@ __all__ = [
     "FIRST_YEAR",
     "MAX_LISTED_IDS",
     "MAX_LISTED_VALUES",
+    "UnknownValuesError",
     "convert_fields",
     "geometry_notes",
-    "unknown_values_message",
+    "split_landuse_code",
+    "unknown_values_error",
 ]
 
 FIRST_YEAR = 1800
@@ -47,6 +49,21 @@ FIRST_YEAR = 1800
 MAX_LISTED_VALUES = 8
 # Feature ids named in a build note (repaired, dropped) before "…".
 MAX_LISTED_IDS = 50
+
+
+class UnknownValuesError(LayerValidationError):
+    """Coded values that are not canonical.
+
+    ``str(error)`` is one line; ``manifest_lines`` are the TOML lines that would map them.
+    """
+
+    def __init__(self, message: str, manifest_lines: list[str]) -> None:
+        super().__init__(message)
+        self.manifest_lines = manifest_lines
+
+    def with_lines(self) -> str:
+        """The message followed by the manifest lines, indented (for the console)."""
+        return "\n".join([str(self), *(f"    {line}" for line in self.manifest_lines)])
 
 
 def _key(text: pd.Series) -> pd.Series:
@@ -99,9 +116,9 @@ def _counts_text(pairs: list[tuple[str, int]], *, unit: str = "value") -> str:
     return ", ".join(parts)
 
 
-def unknown_values_message(
+def unknown_values_error(
     label: str, layer: str, spec: FieldSpec, found: list[tuple[str, int]], first: str = ""
-) -> str:
+) -> UnknownValuesError:
     """Message for coded values that are not canonical, with the manifest lines to map them.
 
     Parameters
@@ -119,10 +136,10 @@ def unknown_values_message(
 
     Returns
     -------
-    str
-        A first line naming the field, the allowed values and the values found with their
-        counts, then the TOML lines to paste into ``project.toml`` (canonical values left
-        empty for the planner to fill in).
+    UnknownValuesError
+        One line naming the field, the allowed values and the values found with their
+        counts; its ``manifest_lines`` are the TOML lines to paste into ``project.toml``
+        (canonical values left empty for the planner to fill in).
     """
     allowed = (
         "one of " + ", ".join(spec.choices) if spec.choices is not None
@@ -133,17 +150,18 @@ def unknown_values_message(
         listed += f", … ({len(found)} distinct values)"
     total = sum(n for _, n in found)
     where = f"{label}, field {spec.name}" + (f", feature {first}" if first else "")
-    lines = [
+    table = f"[layers.{layer}.values.{spec.name}]"
+    message = (
         f"{where}: {total} value{'s' if total != 1 else ''} not {allowed}: {listed}; "
-        "map them in project.toml:",
-        f"    [layers.{layer}.values.{spec.name}]",
-    ]
+        f"map them in project.toml under {table}"
+    )
+    lines = [table]
     hint = f"  # {allowed}"
     for v, _ in found[:MAX_LISTED_VALUES]:
         text = v[1:-1] if len(v) >= 2 and v[0] == v[-1] == "'" else v
-        lines.append(f'    "{_toml_escape(text)}" = ""{hint}')
+        lines.append(f'"{_toml_escape(text)}" = ""{hint}')
         hint = ""
-    return "\n".join(lines)
+    return UnknownValuesError(message, lines)
 
 
 def _toml_escape(text: str) -> str:
@@ -166,7 +184,7 @@ def _check_coded(
     if bad.any():
         found = _counted(raw.astype("string").str.strip()[bad])
         first = str(ids.iloc[int(np.flatnonzero(bad.to_numpy())[0])])
-        raise LayerValidationError(unknown_values_message(label, layer, spec, found, first))
+        raise unknown_values_error(label, layer, spec, found, first)
 
 
 def _canonical_case(values: pd.Series, spec: FieldSpec) -> pd.Series:
@@ -241,9 +259,7 @@ def convert_fields(
             continue
         raw = out[f.name].reset_index(drop=True)
         text = raw.astype("string").str.strip()
-        maps = [value_maps.get(f.name, {})]
-        if f.type == "str":
-            maps.append(VALUE_ALIASES.get((spec.name, f.name), {}))
+        maps = [value_maps.get(f.name, {}), VALUE_ALIASES.get((spec.name, f.name), {})]
         mapped, hit = _apply_maps(text, maps)
         source = raw.astype(object).where(~hit, mapped.astype(object)) if hit.any() else raw
         declared = _na_mask(raw, text, na_values.get(f.name, ())) & ~hit
@@ -277,6 +293,8 @@ def convert_fields(
                 f"{label}, field {f.name}, feature {ids.iloc[pos]}: required value is empty "
                 f"({int(col.isna().sum())} empty)"
             )
+    if spec.name == "landuse" and "code" in out.columns:
+        out = split_landuse_code(out)
     if "id" in out.columns and spec.field("id") is not None:
         dup = out["id"].duplicated(keep=False) & out["id"].notna()
         if dup.any():
@@ -285,6 +303,33 @@ def convert_fields(
                 f"({int(dup.sum())} features share ids)"
             )
     return out, notes
+
+
+def split_landuse_code(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep the GB 50137 major class in ``code`` and a finer class in ``subcode``.
+
+    A delivery giving ``R2`` (or ``0701``, mapped to ``R``) in its code column yields
+    ``code = "R"`` and, where it has no subcode of its own, ``subcode = "R2"``; the layer
+    always has a ``subcode`` column afterwards (missing where unknown).
+
+    Examples
+    --------
+    >>> out = split_landuse_code(pd.DataFrame({"code": ["R2", "E", "G1"],
+    ...                                        "subcode": [None, "E1", "G12"]}))
+    >>> out["code"].tolist(), out["subcode"].tolist()
+    (['R', 'E', 'G'], ['R2', 'E1', 'G12'])
+    """
+    out = frame.copy()
+    code = out["code"].astype("string")
+    major = code.str.slice(0, 1)
+    finer = code.where(code.str.len() > 1)
+    sub = (
+        out["subcode"].astype("string") if "subcode" in out.columns
+        else pd.Series(pd.NA, index=out.index, dtype="string")
+    )
+    out["code"] = major
+    out["subcode"] = sub.fillna(finer)
+    return out
 
 
 def _ids(ids: list[str]) -> str:

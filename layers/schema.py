@@ -55,6 +55,8 @@ class LayerSpec:
     title_en: str
     zone_level: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # a line layer that may also be delivered as polygons: their outlines are used
+    outlines_of_polygons: bool = False
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -85,6 +87,8 @@ def _f(
 RECYCLING_KINDS = ("community_point", "transfer_station", "sorting_center", "two_network_point")
 LAMP_TYPES = ("LED", "HPS", "MH", "other")
 GREEN_CLASSES = ("G11", "G12", "G13", "G14", "G2", "G3", "XG", "EG")
+# 自然保护地 categories (关于建立以国家公园为主体的自然保护地体系的指导意见, 2019)
+RESERVE_CATEGORIES = ("national_park", "nature_reserve", "nature_park")
 
 CANONICAL: dict[str, LayerSpec] = {
     s.name: s
@@ -186,6 +190,29 @@ CANONICAL: dict[str, LayerSpec] = {
             "facilities", "point",
             (_f("id", "str", True), _f("type", "str", True), _f("name", "str")),
             "社区服务设施", "Community facilities",
+        ),
+        LayerSpec(
+            "forest", "polygon",
+            (
+                _f("id", "str", True), _f("name", "str"), _f("kind", "str"),
+                _f("canopy_cover", "float"),
+            ),
+            "林地/森林", "Forest",
+        ),
+        LayerSpec(
+            "nature_reserves", "polygon",
+            (
+                _f("id", "str", True), _f("name", "str"),
+                _f("category", "str", False, RESERVE_CATEGORIES), _f("level", "str"),
+                _f("established_year", "int"),
+            ),
+            "自然保护地", "Nature reserves",
+        ),
+        LayerSpec(
+            "shorelines", "line",
+            (_f("id", "str", True), _f("natural", "bool", True), _f("kind", "str"),
+             _f("name", "str")),
+            "岸线", "Shorelines", outlines_of_polygons=True,
         ),
         LayerSpec(
             "roads", "line",

@@ -35,7 +35,7 @@ from gis._errors import LayerValidationError, ManifestError
 from layers.build import BuildError, build_project
 from layers.indicators.catalog import read_catalog
 from layers.indicators.engine import compute_records, load_zones
-from layers.ingest_values import convert_fields
+from layers.ingest_values import UnknownValuesError, convert_fields
 from layers.project import Project
 from layers.schema import CANONICAL
 from peakmap.cli import main
@@ -139,7 +139,8 @@ def test_unknown_value_names_field_counts_and_prints_the_manifest_lines(tmp_path
     lines = str(err.value).splitlines()
     assert lines[0] == (
         "raw/供热管网.shp, layer heating_pipes, field network, feature p1: 4 values not one of "
-        "primary, secondary: '街坊管' (3), '户线[入户]' (1); map them in project.toml:"
+        "primary, secondary: '街坊管' (3), '户线[入户]' (1); map them in project.toml under "
+        "[layers.heating_pipes.values.network]"
     )
     assert lines[1:] == [
         "    [layers.heating_pipes.values.network]",
@@ -181,18 +182,23 @@ def test_manifest_refuses_value_maps_of_unknown_fields(tmp_path: Path) -> None:
     ],
 )
 def test_landuse_codes_of_both_classifications(source: str, canonical: str) -> None:
+    # the major class stays in code, a finer class goes to subcode
     frame = pd.DataFrame({"code": [source]})
     out, _ = convert_fields(frame, CANONICAL["landuse"], ids=pd.Series(["l1"]), label="lu",
                             report_year=REPORT_YEAR)
-    assert out["code"].tolist() == [canonical]
+    assert out["code"].tolist() == [canonical[0]]
+    assert out["subcode"].tolist() == [canonical if len(canonical) > 1 else pd.NA]
 
 
 def test_unknown_landuse_code_is_refused_not_passed_through() -> None:
     frame = pd.DataFrame({"code": ["住宅小区", "R2", "住宅小区"]})
-    with pytest.raises(LayerValidationError, match=r"field code, feature l1: 2 values not a code "
-                       r"matching .*'住宅小区' \(2\)"):
+    with pytest.raises(UnknownValuesError, match=r"field code, feature l1: 2 values not a code "
+                       r"matching .*'住宅小区' \(2\)") as err:
         convert_fields(frame, CANONICAL["landuse"], ids=pd.Series(["l1", "l2", "l3"]),
                        label="lu", report_year=REPORT_YEAR)
+    assert "\n" not in str(err.value)  # one line for the API; the lines to paste apart
+    assert err.value.manifest_lines[0] == "[layers.landuse.values.code]"
+    assert err.value.manifest_lines[1].startswith('"住宅小区" = ""  # a code matching')
 
 
 @pytest.mark.parametrize(
@@ -373,3 +379,62 @@ def test_zone_codes_keep_their_digits() -> None:
     out, _ = convert_fields(numeric, CANONICAL["districts"], ids=pd.Series(["a", "b"]),
                             label="d", report_year=REPORT_YEAR)
     assert out["code"].tolist() == ["120101", "120102"]
+
+
+def test_forest_reserves_and_shorelines_compute_the_tj_rows(tmp_path: Path) -> None:
+    # district 400 m × 400 m = 160,000 m²; forest 100 m × 80 m = 8,000 m² → 5 %;
+    # land (landuse other than water) 400 × 300 = 120,000 m², reserve 60 × 200 = 12,000 m²
+    # → 10 %; shorelines: a natural bank 100 m (line) and an embanked pond delivered as a
+    # polygon 50 m × 50 m (outline 200 m) → 100 / 300 = 33.33 %
+    manifest = MANIFEST + """
+[layers.landuse]
+path = "raw/eco.gpkg"
+layer = "landuse"
+
+[layers.forest]
+path = "raw/eco.gpkg"
+layer = "forest"
+
+[layers.nature_reserves]
+path = "raw/eco.gpkg"
+layer = "reserves"
+
+[layers.shorelines]
+path = "raw/eco.gpkg"
+layer = "shore"
+
+[layers.shorelines.fields]
+natural = "岸线类型"
+"""
+    root = write_delivery_project(tmp_path / "p", manifest=manifest)
+
+    def box(x: float, y: float, w: float, h: float) -> shapely.Polygon:
+        return shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h)
+
+    gpkg = root / "raw" / "eco.gpkg"
+    frames = {
+        "landuse": gpd.GeoDataFrame({"code": ["0701", "陆地水域"]},
+                                    geometry=[box(0, 0, 400, 300), box(0, 300, 400, 100)]),
+        "forest": gpd.GeoDataFrame({"id": ["f1"], "kind": ["乔木林地"]},
+                                   geometry=[box(10, 10, 100, 80)]),
+        "reserves": gpd.GeoDataFrame({"id": ["n1"], "category": ["湿地公园"]},
+                                     geometry=[box(300, 50, 60, 200)]),
+        "shore": gpd.GeoDataFrame(
+            {"id": ["s1", "s2"], "岸线类型": ["自然岸线", "人工岸线"]},
+            geometry=[shapely.LineString([(X0 + 0, Y0 + 300), (X0 + 100, Y0 + 300)]),
+                      box(220, 320, 50, 50)],
+        ),
+    }
+    for name, frame in frames.items():
+        pyogrio.write_dataframe(frame.set_crs(GK), gpkg, layer=name)
+    report = build_project(root, run_steps=False)
+    notes = next(r for r in report.layers if r.name == "shorelines").notes
+    assert "1 polygons used by their outlines" in notes
+    stored = Project(root).store.read("nature_reserves")
+    assert stored["category"].tolist() == ["nature_park"]
+    records = compute_records(Project(root), catalog=read_catalog(CATALOG),
+                              ids=["TJ-FOREST", "TJ-PROTECT", "TJ-SHORE"])
+    district = {r.indicator: r.value for r in records if r.level == "district"}
+    assert district == pytest.approx(
+        {"TJ-FOREST": 5.0, "TJ-PROTECT": 10.0, "TJ-SHORE": 100 / 3}, abs=0.005
+    )

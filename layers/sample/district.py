@@ -17,6 +17,7 @@ import shapely
 from numpy.typing import NDArray
 
 from layers.sample.buildings import lay_lots, make_buildings
+from layers.sample.ecology import ecology_layers
 from layers.sample.frame import Frame
 from layers.sample.green import GreenPlan
 from layers.sample.grid import layout_grid
@@ -58,6 +59,7 @@ ID_PREFIX = {
     "buildings": "B", "green_spaces": "G", "pocket_parks": "P", "sponge_zones": "SZ",
     "recycling_points": "R", "heating_pipes": "H", "streetlights": "L", "facilities": "F",
     "roads": "D",
+    "forest": "FO", "nature_reserves": "NR", "shorelines": "SL",
 }
 """Feature ids are the district code, this prefix and a running number."""
 DROP_COLUMNS = {"block", "width_m"}
@@ -249,6 +251,7 @@ def generate_district(
         "streetlights": lights,
         "facilities": fac,
         "roads": roads,
+        **ecology_layers(outline, grid.water, grid.river_park, green),
     }
     layers = _finish(layers, dcode, frame)
     canopy = frame.to_world(

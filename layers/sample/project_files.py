@@ -135,7 +135,10 @@ Community borders, names and counts of households; land use (GB 50137 codes); bu
 (use, age, floors, retrofit and green-building attributes); green spaces (CJJ/T 85 classes);
 pocket parks; sponge-city drainage zones; recycling points; heating pipes; street lights;
 community facilities; the road network (streets, and lanes 里巷 between the building lots);
-the DSM (2 m, metres above sea level).
+forest (the tree stands of the large parks), one nature reserve (the riverside park along the
+Haihe as a municipal wetland nature park — 和平区 has no designated 自然保护地; this one only
+lets TJ-PROTECT compute), shorelines (the inner Haihe bank in pieces of about 200 m, one in
+eight natural, the rest embanked); the DSM (2 m, metres above sea level).
 The generator aims the plan indicators at mixed results (some targets met, some not) so the
 demo shows both passes and gaps.
 
@@ -146,7 +149,8 @@ demo shows both passes and gaps.
 | `buildings_cgcs2000.gpkg` | EPSG:4490 | CGCS2000 geographic |
 | `recycling_points_amap.csv` | GCJ-02 | UTF-8, `lng,lat` as copied from Amap, Chinese headers |
 | `heating_pipes.zip` | EPSG:4548 | zipped Shapefile, GBK attributes, no `.cpg` |
-| `*.geojson` | WGS84 | green spaces, pocket parks, sponge zones, street lights, facilities, roads |
+| `*.geojson` | WGS84 | green spaces, pocket parks, sponge zones, street lights, facilities, \
+roads, forest, nature reserves, shorelines |
 | `dsm_2m_cgcs2000.tif` | EPSG:4548 | float32, deflate, tiled, 2 m |
 
 `targets.toml` (with the files it includes) and the reported-values CSV are copies of the

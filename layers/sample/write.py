@@ -86,6 +86,7 @@ HEAT_SOURCES = ("陈塘热电厂", "和平供热站", "南营门锅炉房")
 PIPE_MATERIAL = "预制直埋保温管"
 GEOJSON_LAYERS = (
     "green_spaces", "pocket_parks", "sponge_zones", "streetlights", "facilities", "roads",
+    "forest", "nature_reserves", "shorelines",
 )
 DSM_FILE = "raw/dsm_2m_cgcs2000.tif"
 
