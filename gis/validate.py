@@ -22,6 +22,7 @@ __all__ = [
     "TRUE_WORDS",
     "GeometryReport",
     "coerce_column",
+    "keep_dimension",
     "plain_value",
     "polygon_outlines",
     "repair_geometries",
@@ -87,8 +88,14 @@ def _ids_text(ids: list[str]) -> str:
 _MULTI = {0: shapely.multipoints, 1: shapely.multilinestrings, 2: shapely.multipolygons}
 
 
-def _keep_dimension(geoms: NDArray[np.object_], dim: int) -> NDArray[np.object_]:
-    """Keep only the parts of each geometry with topological dimension ``dim``."""
+def keep_dimension(geoms: NDArray[np.object_], dim: int) -> NDArray[np.object_]:
+    """Keep only the parts of each geometry with topological dimension ``dim``.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Single or multi-part geometries; None where no part has that dimension.
+    """
     parts, index = shapely.get_parts(geoms, return_index=True)
     while True:  # collections may hold multi-part members: flatten until single parts
         multi = shapely.get_num_geometries(parts) > 1
@@ -220,7 +227,7 @@ def repair_geometries(
                 f"{label}, feature {bad_ids[0]}: invalid geometry ({reason}); "
                 f"{len(bad_ids)} invalid features: {_ids_text(bad_ids)}"
             )
-        fixed = _keep_dimension(shapely.make_valid(geoms[invalid]), _KIND_DIM[kind])
+        fixed = keep_dimension(shapely.make_valid(geoms[invalid]), _KIND_DIM[kind])
         geoms = geoms.copy()
         geoms[invalid] = fixed
         now_empty = shapely.is_missing(fixed) | shapely.is_empty(fixed)

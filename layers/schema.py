@@ -210,7 +210,7 @@ CANONICAL: dict[str, LayerSpec] = {
         ),
         LayerSpec(
             "shorelines", "line",
-            (_f("id", "str", True), _f("natural", "bool", True), _f("kind", "str"),
+            (_f("id", "str", True), _f("natural", "bool", True, nullable=True), _f("kind", "str"),
              _f("name", "str")),
             "岸线", "Shorelines", outlines_of_polygons=True,
         ),

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "peakmap.cmd_report",
     "peakmap.cmd_site",
     "peakmap.cmd_serve",
+    "peakmap.cmd_import",
 )
 
 app = typer.Typer(

@@ -114,7 +114,7 @@ def test_outline_area_is_the_real_one() -> None:
 def test_same_seed_gives_identical_bytes(run_a: Path, run_b: Path) -> None:
     a, b = _files(run_a), _files(run_b)
     assert sorted(a) == sorted(b)
-    assert len(a) == 12  # 11 raw files + manifest
+    assert len(a) == 15  # 14 raw files + manifest
     for name in a:
         assert a[name] == b[name], name
 
