@@ -246,7 +246,7 @@ def _boundary(path: Path, crs: str | None) -> tuple[gpd.GeoDataFrame, BaseGeomet
 
 def _tags_text(table: Mapping[str, Any]) -> str:
     return "; ".join(
-        f"{k}={'|'.join(v) if isinstance(v, list) else v}" for k, v in table.items()
+        f"{k}={' / '.join(v) if isinstance(v, list) else v}" for k, v in table.items()
     )
 
 

@@ -178,7 +178,7 @@ def _emit(
         else:
             out.write_text(text, encoding="utf-8")
         if note:
-            Console(stderr=True).print(note, highlight=False)
+            Console(stderr=True).print(note, highlight=False, markup=False)
         return
     if out is None:
         console = Console()
@@ -193,7 +193,7 @@ def _print(console: Console, outcome: SitingOutcome, title: str, note: str | Non
     if len(outcome.proposal):
         console.print(_sites_table(outcome))
     if note:
-        console.print(note, highlight=False)
+        console.print(note, highlight=False, markup=False)
 
 
 def _finish(project: Project, outcome: SitingOutcome, *, apply: bool) -> str | None:

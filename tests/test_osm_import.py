@@ -148,3 +148,55 @@ def test_import_build_report_matches_an_independent_computation(
     assert records["HP-04"]["value"] == pytest.approx(expected["HP-04"], rel=1e-4)
     for ident in ("STD-PARK-500", "T-PARK-50"):
         assert records[ident]["value"] == pytest.approx(expected[ident], abs=0.01), ident
+
+
+def _osm_xml() -> str:
+    """A hand-made extract near (117.2, 39.1): a park, a house, a recycling point, a cut way."""
+    d = 0.001  # ≈ 86 m east-west, 111 m north-south at 39.1°N
+    nodes = {1: (0, 0), 2: (d, 0), 3: (d, d), 4: (0, d),  # park square
+             5: (2 * d, 0), 6: (2.2 * d, 0), 7: (2.2 * d, 0.2 * d), 8: (2 * d, 0.2 * d)}
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for i, (x, y) in nodes.items():
+        xml.append(f'<node id="{i}" version="1" lat="{39.1 + y:.7f}" lon="{117.2 + x:.7f}"/>')
+    xml.append(f'<node id="9" version="1" lat="{39.1 + d / 2:.7f}" lon="{117.2 + 1.5 * d:.7f}">'
+               '<tag k="amenity" v="recycling"/><tag k="recycling_type" v="container"/></node>')
+    xml.append('<way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>'
+               '<nd ref="1"/><tag k="leisure" v="park"/><tag k="name" v="小游园"/></way>')
+    xml.append('<way id="11" version="1"><nd ref="5"/><nd ref="6"/><nd ref="7"/><nd ref="8"/>'
+               '<nd ref="5"/><tag k="building" v="apartments"/>'
+               '<tag k="building:levels" v="3"/></way>')
+    # a park whose nodes 98 and 99 lie outside the extract: no geometry, listed, never guessed
+    xml.append('<way id="12" version="1"><nd ref="1"/><nd ref="98"/><nd ref="99"/><nd ref="1"/>'
+               '<tag k="leisure" v="park"/></way>')
+    xml.append("</osm>")
+    return "\n".join(xml)
+
+
+def test_hand_made_extract_gives_the_expected_layers(tmp_path: Path) -> None:
+    from layers.osm_import import import_osm
+
+    extract = tmp_path / "tiny.osm"
+    extract.write_text(_osm_xml(), encoding="utf-8")
+    boundary = tmp_path / "b.geojson"
+    gpd.GeoDataFrame({"name": ["测试区"]}, geometry=[shapely.box(117.19, 39.09, 117.21, 39.11)],
+                     crs="EPSG:4326").to_file(boundary, driver="GeoJSON")
+    result = import_osm(extract, boundary, tmp_path / "p", code="120199")
+    assert result.counts == {"landuse": 1, "buildings": 1, "green_spaces": 1,
+                             "recycling_points": 1}
+    assert result.skipped == ["w12"]
+    raw = tmp_path / "p" / "raw" / "osm.gpkg"
+    green = gpd.read_file(raw, layer="green_spaces")
+    # 0.001° × 0.001° at 39.1°N ≈ 86.3 m × 111.0 m ≈ 9,580 m² < 1 ha: a 游园 (G14)
+    assert green["class"].tolist() == ["G14"] and green["id"].tolist() == ["w10"]
+    assert green.to_crs("EPSG:4548").area.iloc[0] == pytest.approx(9_580, rel=0.01)
+    buildings = gpd.read_file(raw, layer="buildings")
+    assert buildings[["id", "use", "floors"]].to_dict("records") == [
+        {"id": "w11", "use": "residential", "floors": 3.0}
+    ]
+    points = gpd.read_file(raw, layer="recycling_points")
+    assert points["kind"].tolist() == ["community_point"]
+    landuse = gpd.read_file(raw, layer="landuse")
+    assert landuse[["code", "subcode"]].to_dict("records") == [{"code": "G", "subcode": "G1"}]
+    district = gpd.read_file(tmp_path / "p" / "raw" / "boundary.gpkg", layer="districts")
+    assert district[["code", "name"]].to_dict("records") == [{"code": "120199", "name": "测试区"}]
+    assert "w12" in (tmp_path / "p" / "SOURCE.md").read_text("utf-8")
