@@ -28,6 +28,7 @@ from delivery_fixtures import (
     write_buildings_project,
     write_delivery_project,
     write_zones_project,
+    zones_manifest,
 )
 from ingest_fixtures import GK
 
@@ -438,3 +439,22 @@ natural = "岸线类型"
     assert district == pytest.approx(
         {"TJ-FOREST": 5.0, "TJ-PROTECT": 10.0, "TJ-SHORE": 100 / 3}, abs=0.005
     )
+
+
+def test_communities_without_streets_are_linked_to_their_district(tmp_path: Path) -> None:
+    manifest = zones_manifest(1) + (
+        '\n[layers.communities]\npath = "raw/admin.gpkg"\nlayer = "communities"\n'
+    )
+    root = write_zones_project(tmp_path / "p", levels=1)
+    (root / "project.toml").write_text(manifest, "utf-8")
+    build_project(root, run_steps=False)
+    zones = load_zones(Project(root))
+    assert zones.levels == ("district", "community")
+    assert zones.communities["district_code"].tolist() == [ZONE_CODES["district"]] * 3
+    records = compute_records(Project(root), catalog=read_catalog(CATALOG), ids=["HP-T4"])
+    by_zone = {(r.level, r.zone_code): r.value for r in records}
+    # C1 holds p1, p2, p4 (unknown age), p5 and 190 m of p3; C2 no pipe; C3 210 m of p3
+    assert by_zone == pytest.approx({
+        ("district", ZONE_CODES["district"]): HP_T4_SHARE,
+        ("community", "C1"): HP_T4_WEST, ("community", "C2"): None, ("community", "C3"): 0.0,
+    }, abs=0.005)
