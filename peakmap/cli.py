@@ -79,8 +79,7 @@ def main() -> None:
         # traceback for developers.
         if os.environ.get("PEAKMAP_DEBUG"):
             raise
-        err_console.print(f"[bold red]error:[/] {escape(_one_line(e))}", highlight=False,
-                          soft_wrap=True)
+        err_console.print(error_text(_one_line(e)), soft_wrap=True)
         sys.exit(1)
     except typer.TyperException as e:  # usage errors: typer prints them as click does
         show = getattr(e, "show", None)
