@@ -230,6 +230,29 @@ def _frames(collector: _Collector) -> dict[str, gpd.GeoDataFrame]:
     return out
 
 
+def _use_from_landuse(frames: dict[str, gpd.GeoDataFrame], table: Mapping[str, str]) -> int:
+    """Give buildings of unknown use the use of the land-use class under them; return count."""
+    buildings, landuse = frames.get("buildings"), frames.get("landuse")
+    if buildings is None or landuse is None or not table or not len(buildings):
+        return 0
+    unknown = (buildings["use"] == "other").to_numpy()
+    if not unknown.any():
+        return 0
+    points = shapely.point_on_surface(np.asarray(buildings.geometry.values, dtype=object))
+    codes = landuse["code"].astype(str).to_numpy()
+    use = buildings["use"].to_numpy(dtype=object).copy()
+    tree = shapely.STRtree(np.asarray(landuse.geometry.values, dtype=object))
+    pt_idx, lu_idx = tree.query(points[unknown], predicate="within")
+    rows = np.flatnonzero(unknown)[pt_idx]
+    changed = 0
+    for row, lu in zip(rows, lu_idx, strict=True):
+        if use[row] == "other" and codes[lu] in table:
+            use[row] = table[codes[lu]]
+            changed += 1
+    buildings["use"] = use
+    return changed
+
+
 def _boundary(path: Path, crs: str | None) -> tuple[gpd.GeoDataFrame, BaseGeometry]:
     label = f"{path.name} (boundary)"
     frame = read_vector(path, label=label)
@@ -269,6 +292,8 @@ def _rules_markdown(rules: Mapping[str, Any]) -> str:
                      f"{', '.join(values)} |")
     lines += ["", "building=* → use:", ""]
     lines += [f"- {use}: {', '.join(v)}" for use, v in rules.get("building_use", {}).items()]
+    for code, use in rules.get("building_use_by_landuse", {}).items():
+        lines.append(f"- building=yes (use other) on land use {code} → {use}")
     shore = rules.get("shorelines", {})
     lines += ["", f"Shorelines: outlines of areas with {_tags_text(shore.get('areas', {}))}, "
               f"and lines with {_tags_text(shore.get('lines', {}))}; `natural` unknown (OSM "
@@ -368,6 +393,7 @@ def import_osm(
     except RuntimeError as e:
         raise InputFileError(f"{extract}: not a readable OSM extract ({e})") from e
     frames = _frames(collector)
+    by_landuse = _use_from_landuse(frames, rules.get("building_use_by_landuse", {}))
     if shore_lines:
         lines = [g for g in shapely.get_parts(np.asarray(shore_lines, dtype=object))
                  if shapely.get_dimensions(g) == 1]
@@ -396,6 +422,9 @@ def import_osm(
         notes.append("no feature in the extract for: " + ", ".join(empty))
     notes.append("buildings: floors from building:levels, height_m from height where tagged; "
                  "the build estimates the rest (see its notes)")
+    if by_landuse:
+        notes.append(f"buildings: {by_landuse} of unknown use (building=yes) took the use of the "
+                     "land use they stand on ([building_use_by_landuse])")
     out.mkdir(parents=True, exist_ok=True)
     (out / "raw").mkdir(exist_ok=True)
     layers = [layer for layer in CANONICAL if layer in frames and len(frames[layer])]

@@ -154,19 +154,26 @@ def _osm_xml() -> str:
     """A hand-made extract near (117.2, 39.1): a park, a house, a recycling point, a cut way."""
     d = 0.001  # ≈ 86 m east-west, 111 m north-south at 39.1°N
     nodes = {1: (0, 0), 2: (d, 0), 3: (d, d), 4: (0, d),  # park square
-             5: (2 * d, 0), 6: (2.2 * d, 0), 7: (2.2 * d, 0.2 * d), 8: (2 * d, 0.2 * d)}
+             5: (2 * d, 0), 6: (2.2 * d, 0), 7: (2.2 * d, 0.2 * d), 8: (2 * d, 0.2 * d),
+             20: (3 * d, 0), 21: (4 * d, 0), 22: (4 * d, d), 23: (3 * d, d),  # residential land
+             24: (3.4 * d, 0.4 * d), 25: (3.6 * d, 0.4 * d), 26: (3.6 * d, 0.6 * d),
+             27: (3.4 * d, 0.6 * d)}  # a building=yes on it
     xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
     for i, (x, y) in nodes.items():
         xml.append(f'<node id="{i}" version="1" lat="{39.1 + y:.7f}" lon="{117.2 + x:.7f}"/>')
-    xml.append(f'<node id="9" version="1" lat="{39.1 + d / 2:.7f}" lon="{117.2 + 1.5 * d:.7f}">'
+    xml.append(f'<node id="30" version="1" lat="{39.1 + d / 2:.7f}" lon="{117.2 + 1.5 * d:.7f}">'
                '<tag k="amenity" v="recycling"/><tag k="recycling_type" v="container"/></node>')
     xml.append('<way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>'
                '<nd ref="1"/><tag k="leisure" v="park"/><tag k="name" v="小游园"/></way>')
     xml.append('<way id="11" version="1"><nd ref="5"/><nd ref="6"/><nd ref="7"/><nd ref="8"/>'
                '<nd ref="5"/><tag k="building" v="apartments"/>'
                '<tag k="building:levels" v="3"/></way>')
+    xml.append('<way id="13" version="1"><nd ref="20"/><nd ref="21"/><nd ref="22"/>'
+               '<nd ref="23"/><nd ref="20"/><tag k="landuse" v="residential"/></way>')
+    xml.append('<way id="14" version="1"><nd ref="24"/><nd ref="25"/><nd ref="26"/>'
+               '<nd ref="27"/><nd ref="24"/><tag k="building" v="yes"/></way>')
     # a park whose nodes 98 and 99 lie outside the extract: no geometry, listed, never guessed
-    xml.append('<way id="12" version="1"><nd ref="1"/><nd ref="98"/><nd ref="99"/><nd ref="1"/>'
+    xml.append('<way id="16" version="1"><nd ref="1"/><nd ref="98"/><nd ref="99"/><nd ref="1"/>'
                '<tag k="leisure" v="park"/></way>')
     xml.append("</osm>")
     return "\n".join(xml)
@@ -181,22 +188,27 @@ def test_hand_made_extract_gives_the_expected_layers(tmp_path: Path) -> None:
     gpd.GeoDataFrame({"name": ["测试区"]}, geometry=[shapely.box(117.19, 39.09, 117.21, 39.11)],
                      crs="EPSG:4326").to_file(boundary, driver="GeoJSON")
     result = import_osm(extract, boundary, tmp_path / "p", code="120199")
-    assert result.counts == {"landuse": 1, "buildings": 1, "green_spaces": 1,
+    assert result.counts == {"landuse": 2, "buildings": 2, "green_spaces": 1,
                              "recycling_points": 1}
-    assert result.skipped == ["w12"]
+    assert result.skipped == ["w16"]
     raw = tmp_path / "p" / "raw" / "osm.gpkg"
     green = gpd.read_file(raw, layer="green_spaces")
     # 0.001° × 0.001° at 39.1°N ≈ 86.3 m × 111.0 m ≈ 9,580 m² < 1 ha: a 游园 (G14)
     assert green["class"].tolist() == ["G14"] and green["id"].tolist() == ["w10"]
     assert green.to_crs("EPSG:4548").area.iloc[0] == pytest.approx(9_580, rel=0.01)
     buildings = gpd.read_file(raw, layer="buildings")
-    assert buildings[["id", "use", "floors"]].to_dict("records") == [
-        {"id": "w11", "use": "residential", "floors": 3.0}
+    rec = buildings[["id", "use", "floors"]].fillna(-1).to_dict("records")
+    assert rec == [
+        {"id": "w11", "use": "residential", "floors": 3.0},  # building=apartments
+        {"id": "w14", "use": "residential", "floors": -1},  # building=yes on landuse R
     ]
+    assert any("1 of unknown use (building=yes) took the use" in n for n in result.notes)
     points = gpd.read_file(raw, layer="recycling_points")
     assert points["kind"].tolist() == ["community_point"]
     landuse = gpd.read_file(raw, layer="landuse")
-    assert landuse[["code", "subcode"]].to_dict("records") == [{"code": "G", "subcode": "G1"}]
+    assert landuse[["code", "subcode"]].fillna("").to_dict("records") == [
+        {"code": "G", "subcode": "G1"}, {"code": "R", "subcode": ""}
+    ]
     district = gpd.read_file(tmp_path / "p" / "raw" / "boundary.gpkg", layer="districts")
     assert district[["code", "name"]].to_dict("records") == [{"code": "120199", "name": "测试区"}]
-    assert "w12" in (tmp_path / "p" / "SOURCE.md").read_text("utf-8")
+    assert "w16" in (tmp_path / "p" / "SOURCE.md").read_text("utf-8")
