@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "peakmap.cmd_site",
     "peakmap.cmd_serve",
     "peakmap.cmd_import",
+    "peakmap.cmd_user",
 )
 
 app = typer.Typer(

@@ -1,4 +1,7 @@
-"""``peakmap serve PROJECT``: the dashboard and maps on http://127.0.0.1:8000."""
+"""``peakmap serve PROJECT``: the dashboard and maps on http://127.0.0.1:8000.
+
+A non-loopback ``--host`` is refused until the project has accounts (``peakmap user add``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1, "
                                              "or PEAKMAP_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000, or PEAKMAP_PORT)")] = None,
+    allowed_hosts: Annotated[str | None, typer.Option(
+        help="Host names/addresses planners type in the browser, comma-separated "
+             "(or PEAKMAP_ALLOWED_HOSTS); needed with --host 0.0.0.0")] = None,
 ) -> None:
     """Serve the dashboard, the maps and the JSON API (offline: no CDN, no tiles by default)."""
     import uvicorn
@@ -23,10 +29,17 @@ def serve(
     from web.settings import WebSettings
 
     settings = WebSettings()
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    overrides = {k: v for k, v in {"host": host, "port": port,
+                                   "allowed_hosts": allowed_hosts}.items() if v is not None}
     settings = settings.model_copy(update=overrides)
     app = create_app(project, settings=settings, warm=True)
     typer.echo(f"peakmap: serving {project} on http://{settings.host}:{settings.port}/")
+    users = app.state.users.users()
+    if users:
+        typer.echo(f"  {len(users)} accounts: login required; hosts accepted: "
+                   f"{', '.join(settings.trusted_hosts())}")
+    else:
+        typer.echo("  no accounts: login-free, loopback only (peakmap user add ... to share)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 

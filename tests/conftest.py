@@ -7,10 +7,15 @@ analyses too. Every slow test on the sample should use it instead of building it
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Starlette's TestClient sends "Host: testserver"; real servers accept only loopback names and
+# the hosts configured in PEAKMAP_ALLOWED_HOSTS (web.settings).
+os.environ.setdefault("PEAKMAP_ALLOWED_HOSTS", "testserver")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "heping"

@@ -11,13 +11,16 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gis._errors import PeakmapError
-from web import api, pages, scenario
+from web import api, auth, pages, scenario
+from web.auth import AuthMiddleware, Sessions
 from web.data import ProjectData, RecordsFn
 from web.errors import add_exception_handlers
 from web.limits import BodyLimitMiddleware
 from web.settings import WebSettings
+from web.users import AuditLog, UserStore
 
 __all__ = ["STATIC_DIR", "create_app", "leaflet_dir"]
 
@@ -69,15 +72,32 @@ def create_app(
     app.state.data = ProjectData(Path(project_dir), records_fn=records_fn)
     _ = app.state.data.project  # fail early on a missing directory or a bad manifest
     add_exception_handlers(app)
+    users = UserStore.for_project(app.state.data.project.root)
+    if not settings.loopback and not users.any():
+        raise PeakmapError(
+            f"serving on {settings.host} (not loopback) needs accounts: add one with "
+            f"'peakmap user add {project_dir} NAME --role admin' first")
+    if settings.host in ("0.0.0.0", "::") and not settings.allowed_hosts:
+        raise PeakmapError(
+            f"serving on {settings.host} needs PEAKMAP_ALLOWED_HOSTS (or --allowed-hosts): the "
+            "names or addresses planners type in the browser, e.g. planning-pc,192.168.1.20")
+    app.state.users = users
+    app.state.sessions = Sessions(settings.session_hours)
+    app.state.audit = AuditLog.for_project(app.state.data.project.root)
     if warm:
         threading.Thread(target=_warm, args=(app.state.data,), daemon=True).start()
 
-    # Upload size: counted as the body arrives, cut at the limit (web.limits).
+    # Innermost first: the upload size is counted as the body arrives (web.limits); login,
+    # roles, CSRF and the audit log (web.auth); the Host header (DNS rebinding) outermost.
     app.add_middleware(BodyLimitMiddleware, limit_bytes=settings.max_upload_bytes,
                        limit_mb=settings.max_upload_mb)
+    app.add_middleware(AuthMiddleware, users=users, sessions=app.state.sessions,
+                       audit=app.state.audit)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dir()), name="leaflet")
     app.mount("/static/peakmap", StaticFiles(directory=STATIC_DIR), name="peakmap-static")
+    app.include_router(auth.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(scenario.router)

@@ -6,6 +6,7 @@ OpenStreetMap tiles by default and ``PEAKMAP_TIANDITU_TOKEN`` enables the Tiandi
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Any, Literal
 
@@ -73,6 +74,13 @@ class WebSettings(BaseSettings):
         Number of classes of indicator choropleths (mapclassify).
     classifier
         mapclassify scheme of indicator choropleths (e.g. ``FisherJenks``, ``Quantiles``).
+    allowed_hosts
+        Comma-separated host names or addresses planners type in the browser
+        (``PEAKMAP_ALLOWED_HOSTS``, e.g. ``planning-pc,192.168.1.20``); requests naming
+        any other ``Host`` are refused (DNS rebinding). 127.0.0.1 and localhost are always
+        allowed. Needed when serving on 0.0.0.0.
+    session_hours
+        How long a browser login lasts.
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
@@ -91,11 +99,29 @@ class WebSettings(BaseSettings):
     grid_cell_px: int = Field(default=48, ge=4)
     classes: int = Field(default=5, ge=2, le=9)
     classifier: str = "FisherJenks"
+    allowed_hosts: str = ""
+    session_hours: float = Field(default=8.0, gt=0)
 
     @property
     def max_upload_bytes(self) -> int:
         """The upload limit in bytes."""
         return int(self.max_upload_mb * MEBIBYTE)
+
+    @property
+    def loopback(self) -> bool:
+        """Whether the server listens on a loopback address only."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    def trusted_hosts(self) -> list[str]:
+        """Host names accepted in the ``Host`` header."""
+        extra = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        own = [] if self.host in ("0.0.0.0", "::", "") else [self.host]
+        return list(dict.fromkeys(["127.0.0.1", "localhost", *own, *extra]))
 
     def available_basemaps(self) -> list[str]:
         """Basemaps this server can offer (Tianditu needs a token, custom needs a URL)."""

@@ -1,0 +1,257 @@
+"""Users, roles, login, CSRF, TrustedHost and the audit log (issue 13 item 3).
+
+The project is the tiny ingest fixture of test_web_api; uploads replace ``green_spaces`` with
+one 50 m × 50 m park, so an accepted upload is seen as one feature of 2,500 m².
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import ingest_fixtures as fx
+import pytest
+from test_web_api import TestClient, build_fixture, digest, records_fn
+
+from gis._errors import PeakmapError
+from web.app import create_app
+from web.settings import WebSettings
+from web.users import AuditLog, UserError, UserStore
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORDS = {"vera": "viewer-pass-1", "ed": "editor-pass-1", "ada": "admin-pass-1"}
+ROLES = {"vera": "viewer", "ed": "editor", "ada": "admin"}
+
+
+def _park(tmp: Path) -> bytes:
+    gdf = gpd.GeoDataFrame({"id": ["n1"], "类别": ["G2"]}, geometry=[fx._box(0, 0, 50, 50)],
+                           crs=fx.GK)
+    path = tmp / "park.gpkg"
+    gdf.to_file(path, driver="GPKG")
+    return path.read_bytes()
+
+
+def _upload(client: TestClient, tmp: Path, **kw: object) -> int:
+    r = client.post("/api/layers/green_spaces", files={"file": ("park.gpkg", _park(tmp))},
+                    **kw)  # type: ignore[arg-type]
+    return r.status_code
+
+
+def _green_count(project: Path) -> int:
+    return len(gpd.read_file(project / "build" / "peakmap.gpkg", layer="green_spaces"))
+
+
+def _client(project: Path, **settings: object) -> TestClient:
+    app = create_app(project, settings=WebSettings(**settings), records_fn=records_fn)
+    return TestClient(app, follow_redirects=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return build_fixture(tmp_path / "proj")
+
+
+@pytest.fixture
+def tokens(project: Path) -> dict[str, str]:
+    store = UserStore.for_project(project)
+    return {name: store.add(name, ROLES[name], pw) for name, pw in PASSWORDS.items()}
+
+
+# --- login-free loopback (no accounts): behaviour as before, plus CSRF and Host checks -------
+
+
+def test_loopback_without_accounts_stays_login_free(project: Path, tmp_path: Path) -> None:
+    client = _client(project)
+    assert client.get("/api/layers").status_code == 200
+    assert _upload(client, tmp_path) == 201  # curl-like: no Origin, no Sec-Fetch-Site
+    assert _green_count(project) == 1
+
+
+def test_cross_origin_form_post_is_refused(project: Path, tmp_path: Path) -> None:
+    client = _client(project)
+    before = digest(project / "build")
+    for headers in ({"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+                    {"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "same-site"},
+                    {"Origin": "null"}):
+        r = client.post("/api/layers/green_spaces", headers=headers,
+                        files={"file": ("park.gpkg", _park(tmp_path))})
+        assert r.status_code == 403, (headers, r.text)
+        assert r.json()["detail"].startswith("cross-site request refused")
+    assert digest(project / "build") == before
+    same = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    assert _upload(client, tmp_path, headers=same) == 201
+
+
+def test_untrusted_host_is_refused(project: Path) -> None:
+    client = _client(project)
+    assert client.get("/api/health", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/api/health", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+    assert client.get("/api/health", headers={"Host": "localhost:8000"}).status_code == 200
+    shared = _client(project, allowed_hosts="planning-pc")
+    assert shared.get("/api/health", headers={"Host": "planning-pc:8000"}).status_code == 200
+    assert shared.get("/api/health", headers={"Host": "planning-pc.evil"}).status_code == 400
+
+
+def test_non_loopback_needs_accounts(project: Path, tokens: dict[str, str]) -> None:
+    (project / ".peakmap" / "users.json").unlink()
+    with pytest.raises(PeakmapError, match=r"serving on 0\.0\.0\.0 \(not loopback\) needs "
+                                           r"accounts"):
+        create_app(project, settings=WebSettings(host="0.0.0.0"))
+    res = subprocess.run([sys.executable, "-m", "peakmap", "serve", str(project), "--host",
+                          "0.0.0.0", "--port", "1"], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=300)
+    assert res.returncode == 1
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith("error: serving on 0.0.0.0 (not loopback) needs accounts")
+
+
+def test_non_loopback_with_accounts_needs_allowed_hosts(project: Path,
+                                                         tokens: dict[str, str]) -> None:
+    with pytest.raises(PeakmapError, match="PEAKMAP_ALLOWED_HOSTS"):
+        create_app(project, settings=WebSettings(host="0.0.0.0", allowed_hosts=""))
+    create_app(project, settings=WebSettings(host="0.0.0.0", allowed_hosts="planning-pc"))
+
+
+# --- accounts: tokens, roles ------------------------------------------------------------
+
+
+def test_accounts_are_stored_hashed(project: Path, tokens: dict[str, str]) -> None:
+    text = (project / ".peakmap" / "users.json").read_text(encoding="utf-8")
+    for name, pw in PASSWORDS.items():
+        assert pw not in text and tokens[name] not in text
+    stored = json.loads(text)["users"]
+    assert {n: u["role"] for n, u in stored.items()} == ROLES
+    assert all(u["password_hash"].startswith("$argon2id$") for u in stored.values())
+    assert oct((project / ".peakmap" / "users.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_bearer_tokens_and_roles(project: Path, tmp_path: Path, tokens: dict[str, str]) -> None:
+    client = _client(project)
+    assert client.get("/api/layers").status_code == 401
+    r = client.get("/")
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/"
+    assert client.get("/api/health").status_code == 200  # public
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert client.get("/api/layers", headers=bad).status_code == 401
+
+    def auth(name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[name]}"}
+
+    assert client.get("/api/layers", headers=auth("vera")).status_code == 200
+    assert client.get("/api/layers/green_spaces/gpkg", headers=auth("vera")).status_code == 200
+    before = digest(project / "build")
+    assert _upload(client, tmp_path, headers=auth("vera")) == 403  # viewer cannot upload
+    assert digest(project / "build") == before
+    assert _upload(client, tmp_path, headers=auth("ed")) == 201
+    assert _green_count(project) == 1
+    assert client.get("/admin", headers=auth("ed")).status_code == 403
+    assert client.get("/admin", headers=auth("ada")).status_code == 200
+
+
+def _login(client: TestClient, name: str, password: str, next_url: str = "/") -> int:
+    r = client.post("/login", data={"username": name, "password": password, "next": next_url})
+    return r.status_code
+
+
+def test_browser_login_session_and_csrf_token(project: Path, tmp_path: Path,
+                                              tokens: dict[str, str]) -> None:
+    client = _client(project)
+    assert "密码 Password" in client.get("/login").text
+    assert _login(client, "ed", "wrong-password") == 401
+    r = client.post("/login", data={"username": "ed", "password": PASSWORDS["ed"],
+                                    "next": "//evil.example/x"})
+    assert r.status_code == 303 and r.headers["location"] == "/"  # never another site
+    assert client.get("/api/layers").status_code == 200
+    session = client.get("/api/session").json()
+    assert (session["user"], session["role"], session["accounts"]) == ("ed", "editor", True)
+    before = digest(project / "build")
+    r = client.post("/api/layers/green_spaces", files={"file": ("park.gpkg", _park(tmp_path))})
+    assert r.status_code == 403 and "CSRF" in r.json()["detail"]  # the cookie alone is not enough
+    wrong = {"X-CSRF-Token": "x" * 43}
+    assert _upload(client, tmp_path, headers=wrong) == 403
+    assert digest(project / "build") == before
+    assert client.cookies.get("peakmap_csrf") == session["csrf_token"]
+    assert _upload(client, tmp_path, headers={"X-CSRF-Token": session["csrf_token"]}) == 201
+    # logging out ends the session
+    client.post("/logout", headers={"X-CSRF-Token": session["csrf_token"]})
+    assert client.get("/api/layers").status_code == 401
+
+
+def test_removed_account_loses_its_session(project: Path, tokens: dict[str, str]) -> None:
+    client = _client(project)
+    assert _login(client, "vera", PASSWORDS["vera"]) == 303
+    assert client.get("/api/layers").status_code == 200
+    UserStore.for_project(project).remove("vera")
+    assert client.get("/api/layers").status_code == 401
+
+
+def test_repeated_failed_logins_are_locked_out(project: Path, tokens: dict[str, str]) -> None:
+    client = _client(project)
+    assert [_login(client, "ada", f"wrong-{i}") for i in range(5)] == [401] * 5
+    assert _login(client, "ada", PASSWORDS["ada"]) == 429  # even the right password, for 5 min
+
+
+def test_audit_log_is_appended_and_shown_to_admins(project: Path, tmp_path: Path,
+                                                   tokens: dict[str, str]) -> None:
+    client = _client(project)
+    ed = {"Authorization": f"Bearer {tokens['ed']}"}
+    vera = {"Authorization": f"Bearer {tokens['vera']}"}
+    assert _upload(client, tmp_path, headers=ed) == 201
+    log = project / ".peakmap" / "audit.jsonl"
+    first = log.read_text(encoding="utf-8")
+    assert _upload(client, tmp_path, headers=vera) == 403
+    assert _login(client, "ada", "nope-nope") == 401
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith(first)  # appended, earlier lines untouched
+    entries = [json.loads(line) for line in text.splitlines()]
+    got = [(e["user"], e["action"], e["target"], e["status"]) for e in entries]
+    assert got == [("ed", "POST", "/api/layers/green_spaces", 201),
+                   ("vera", "POST", "/api/layers/green_spaces", "403 needs editor"),
+                   ("ada", "login", "/login", "failed")]
+    assert all(e["time"].endswith("+00:00") and e["client"] for e in entries)
+    page = client.get("/admin", headers={"Authorization": f"Bearer {tokens['ada']}"}).text
+    assert "审计日志 Audit log" in page and "403 needs editor" in page
+    assert page.index("failed") < page.index("403 needs editor")  # newest first
+
+
+def test_user_store_refusals(project: Path) -> None:
+    store = UserStore.for_project(project)
+    store.add("ed", "editor", "long-enough")
+    with pytest.raises(UserError, match="exists already"):
+        store.add("ed", "viewer", "long-enough")
+    with pytest.raises(UserError, match="at least 8"):
+        store.add("bo", "viewer", "short")
+    with pytest.raises(UserError, match="not one of viewer, editor, admin"):
+        store.add("bo", "root", "long-enough")
+    with pytest.raises(UserError, match="account name"):
+        store.add("a b", "viewer", "long-enough")
+    assert AuditLog.for_project(project).entries() == []
+
+
+def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "peakmap", *args], input=stdin,
+                          capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"})
+
+
+def test_cli_user_add_list_remove(project: Path) -> None:
+    res = _cli("user", "add", str(project), "王工", "--role", "editor", "--password-stdin",
+               stdin="a-good-password\n")
+    assert res.returncode == 0, res.stderr
+    token = res.stdout.strip().splitlines()[-1].rsplit(" ", 1)[1]
+    assert UserStore.for_project(project).user_for_token(token).name == "王工"  # type: ignore[union-attr]
+    assert UserStore.for_project(project).check_password("王工", "a-good-password") is not None
+    res = _cli("user", "add", str(project), "王工", "--password-stdin", stdin="another-one\n")
+    assert res.returncode == 1
+    assert res.stderr.strip() == "error: account 王工 exists already (remove it first)"
+    listed = _cli("user", "list", str(project)).stdout.strip().split("\t")
+    assert listed[:2] == ["王工", "editor"]
+    assert _cli("user", "remove", str(project), "王工").returncode == 0
+    res = _cli("user", "remove", str(project), "王工")
+    assert res.returncode == 1 and res.stderr.startswith("error: no account '王工'")
+    audit = [(e["action"], e["target"]) for e in AuditLog.for_project(project).entries()]
+    assert audit == [("user remove", "王工"), ("user add", "王工")]
