@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
@@ -41,6 +42,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{1,64}$")
 MIN_PASSWORD = 8
 STATE_DIR = ".peakmap"
 _HASHER = PasswordHasher()
+_LOG = logging.getLogger("peakmap.audit")
 # A hash verified when the name is unknown, so both cases take the same time.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
@@ -213,12 +215,15 @@ class AuditLog:
         entry = {"time": _now(), "user": user, "action": action, "target": target,
                  "status": status, "client": client}
         line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+        except OSError as e:  # a read-only project must not turn answers into HTTP 500
+            _LOG.warning("audit log %s not written (%s): %s", self.path, e.strerror, entry)
 
     def entries(self, last: int = 200) -> list[dict[str, Any]]:
         """The ``last`` entries, newest first."""
