@@ -2,14 +2,9 @@
 
 The method, step by step (every constant below is an option of :class:`SolarOptions`):
 
-1. **Sun sample.** The year is represented by one day per month (Klein's mean days), sampled
-   every ``step_minutes`` (UTC, at the middle of each step); each sample stands for
-   ``days_in_month × step`` of the year. Sun positions come from ``pvlib.solarposition``.
-   Irradiance comes either from pvlib's Ineichen clear-sky model (Linke turbidity from pvlib's
-   monthly climatology, or a fixed value) scaled by a *clearness* factor and split into beam
-   and diffuse with the Erbs model (:func:`sun_sample_clearsky`), or from a weather CSV whose
-   records are summed into the (month, time-of-day) bin of the nearest sample
-   (:func:`sun_sample_weather`).
+1. **Sky.** Hourly weather (a file, or pvlib's clear-sky model × a clearness factor) folded
+   into a few hundred sun directions that carry beam and circumsolar light (Hay–Davies), plus
+   the year's isotropic diffuse and global irradiation: :mod:`gis.solar_sky`.
 2. **Slope and aspect** per pixel from central differences, taken only between pixels of the
    same roof when roof labels are given (so walls do not tilt roof edges).
 3. **Shadows.** Whatever the DSM holds casts shadows: neighbouring buildings and tree canopy
@@ -23,34 +18,34 @@ The method, step by step (every constant below is an option of :class:`SolarOpti
    height range allows at that sun elevation, capped at ``max_shadow_m``; the beam of a sun
    lower than ``min_sun_elevation_deg`` is left out (a negligible share of the year's energy
    in a built-up area).
-4. **Plane of array.** Beam = Σ DNI · max(cos AOI, 0) · lit. Diffuse is isotropic, reduced by
-   the sky the neighbours hide: ``DHI · (1 + cos β)/2 · F``, where ``F`` is the fraction of
-   the visible sky (weighted by solid angle and cos AOI) that is not blocked, found by casting
-   shadows for ``sky_azimuths × 3`` sky directions (elevations 15°, 45°, 75°). Ground
-   reflection: ``GHI · albedo · (1 − cos β)/2``. Nearly flat pixels (slope below
-   ``flat_slope_deg``) are assumed to carry modules tilted ``flat_tilt_deg`` towards
-   ``flat_azimuth_deg``, as flat roofs are fitted in practice.
+4. **Plane of array.** Beam and circumsolar = Σ DNI · max(cos AOI, 0) · lit. The isotropic
+   diffuse is reduced by the sky the neighbours hide: ``DHI_iso · (1 + cos β)/2 · F``, where
+   ``F`` is the fraction of the visible sky (weighted by solid angle and cos AOI) that is not
+   blocked, found by casting shadows for ``sky_azimuths × 3`` sky directions (elevations 15°,
+   45°, 75°). Ground reflection ``GHI · albedo · (1 − cos β)/2 · F``: the ground a surface
+   sees among tall neighbours is as shaded as its sky. Nearly flat pixels (slope below
+   ``flat_slope_deg``) carry the modules of a :class:`~gis.solar_layout.Layout` (tilted rows
+   with row-to-row shading, east-west or flat-mounted) when one is given, otherwise one
+   plane tilted ``flat_tilt_deg`` towards ``flat_azimuth_deg``.
 5. **Tiles.** Large rasters are processed in tiles of ``tile_px`` with a margin as long as the
    longest shadow, so results equal one pass (:func:`irradiation_raster`).
 
 Outputs per pixel: annual plane-of-array irradiation (kWh/m²/yr) with shading, the ratio of
-that to the same plane without any shading, slope and aspect (degrees clockwise from north).
+that to the same plane without neighbour shading, slope and aspect (degrees clockwise from
+north).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import tempfile
-import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import rasterio
 import rasterio.features
 import shapely
@@ -59,20 +54,32 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
 from gis._errors import InputFileError
+from gis.solar_layout import Layout
+from gis.solar_sky import (
+    SunSample,
+    plane_poa,
+    read_weather,
+    read_weather_csv,
+    sun_sample,
+    sun_sample_clearsky,
+    sun_sample_weather,
+)
 from gis.zonal import iter_windows, window_box, window_transform
 
 __all__ = [
     "BANDS",
-    "REPRESENTATIVE_DAYS",
     "SolarOptions",
     "SunSample",
     "irradiation",
     "irradiation_raster",
     "lit_mask",
+    "plane_poa",
     "raster_location",
+    "read_weather",
     "read_weather_csv",
     "slope_aspect",
     "small_gdal_cache",
+    "sun_sample",
     "sun_sample_clearsky",
     "sun_sample_weather",
 ]
@@ -80,16 +87,11 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 F32 = NDArray[np.float32]
 
-# Klein (1977) mean day of each month: its extraterrestrial radiation equals the month's mean.
-REPRESENTATIVE_DAYS = (17, 47, 75, 105, 135, 162, 198, 228, 258, 288, 318, 344)
-DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # Sky directions for the diffuse obstruction: band centres of three equal-elevation bands.
 SKY_BANDS_DEG = ((0.0, 30.0), (30.0, 60.0), (60.0, 90.0))
 # Band names of the output raster, in order.
 BANDS = ("poa_kwh_m2", "unshaded_ratio", "slope_deg", "aspect_deg")
 WH_PER_KWH = 1000.0
-MINUTES_PER_HOUR = 60.0
-HOURS_PER_YEAR = 8760.0
 # Shadow casting runs on int16 heights above the lowest pixel (half the memory traffic of
 # float32): 1 cm steps, coarser only when the height range exceeds INT16_SPAN cm.
 HEIGHT_QUANTUM_M = 0.01
@@ -120,11 +122,13 @@ class SolarOptions:
     flat_slope_deg : float
         Pixels flatter than this are treated as flat roofs.
     flat_tilt_deg, flat_azimuth_deg : float
-        Module tilt and azimuth assumed on flat roofs (30° towards south [U]).
+        Module tilt and azimuth assumed on flat roofs when no ``layout`` is given.
     sky_azimuths : int
         Number of azimuths per sky band for the diffuse obstruction.
     tile_px : int
         Core tile edge in pixels for :func:`irradiation_raster`.
+    layout : Layout, optional
+        Module layout on flat roofs (rows with row-to-row shading, east-west, flat).
     """
 
     albedo: float = 0.2
@@ -135,240 +139,7 @@ class SolarOptions:
     flat_azimuth_deg: float = 180.0
     sky_azimuths: int = 8
     tile_px: int = 2048
-
-
-@dataclass(frozen=True)
-class SunSample:
-    """Sun positions standing for a year, with the irradiation each represents.
-
-    Attributes
-    ----------
-    azimuth_deg, elevation_deg : ndarray
-        Sun position (azimuth clockwise from north), only for suns above the horizon.
-    dni_wh, dhi_wh, ghi_wh : ndarray
-        Beam normal, diffuse horizontal and global horizontal irradiation (Wh/m²) this sample
-        stands for over the year.
-    source : str
-        How the irradiance was obtained (for reports).
-    """
-
-    azimuth_deg: FloatArray
-    elevation_deg: FloatArray
-    dni_wh: FloatArray
-    dhi_wh: FloatArray
-    ghi_wh: FloatArray
-    source: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def annual_ghi_kwh(self) -> float:
-        """Global horizontal irradiation of the year (kWh/m²)."""
-        return float(self.ghi_wh.sum() / WH_PER_KWH)
-
-
-@contextlib.contextmanager
-def _quiet_pvlib() -> Iterator[None]:
-    """Silence pvlib 0.16's use of ``DatetimeIndex.dayofyear`` (deprecated in pandas 3.1)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=DeprecationWarning)
-        yield
-
-
-def _sample_times(
-    *, year: int, step_minutes: float, days: Sequence[int]
-) -> tuple[pd.DatetimeIndex, FloatArray]:
-    """UTC sample times and the hours of the year each stands for."""
-    if not 0 < step_minutes <= MINUTES_PER_HOUR * 24:
-        raise ValueError(f"step_minutes must be in (0, 1440], got {step_minutes}")
-    if len(days) != len(DAYS_IN_MONTH):
-        raise ValueError("days must give one day of year per month")
-    offsets = np.arange(step_minutes / 2, 24 * MINUTES_PER_HOUR, step_minutes)
-    start = pd.Timestamp(year=year, month=1, day=1, tz="UTC")
-    times, hours = [], []
-    for doy, ndays in zip(days, DAYS_IN_MONTH, strict=True):
-        base = start + pd.Timedelta(days=int(doy) - 1)
-        times.append(base + pd.to_timedelta(offsets, unit="min"))
-        hours.append(np.full(len(offsets), ndays * step_minutes / MINUTES_PER_HOUR))
-    return pd.DatetimeIndex(np.concatenate(times)), np.concatenate(hours)
-
-
-def sun_sample_clearsky(
-    latitude: float,
-    longitude: float,
-    *,
-    clearness: float = 0.76,
-    linke_turbidity: float | None = None,
-    altitude_m: float = 0.0,
-    step_minutes: float = 60.0,
-    year: int = 2023,
-    days: Sequence[int] = REPRESENTATIVE_DAYS,
-) -> SunSample:
-    """A year of sun positions with clear-sky irradiance scaled by a clearness factor.
-
-    Parameters
-    ----------
-    latitude, longitude : float
-        Location in degrees (WGS84).
-    clearness : float
-        Ratio of the year's actual to clear-sky global irradiation (0.76 gives Tianjin
-        ≈ 1,500 kWh/m²/yr [U]).
-    linke_turbidity : float, optional
-        Fixed Linke turbidity; by default pvlib's monthly climatology for the location.
-    altitude_m : float
-        Site altitude.
-    step_minutes : float
-        Time step on the representative days.
-    year : int
-        Calendar year of the sample (a non-leap year by default).
-    days : sequence of int
-        Day of year of the representative day of each month.
-
-    Returns
-    -------
-    SunSample
-        Suns above the horizon with the Wh/m² each stands for.
-    """
-    import pvlib
-
-    times, hours = _sample_times(year=year, step_minutes=step_minutes, days=days)
-    loc = pvlib.location.Location(latitude, longitude, altitude=altitude_m)
-    pos = loc.get_solarposition(times)
-    with _quiet_pvlib():
-        if linke_turbidity is None:
-            tl = pvlib.clearsky.lookup_linke_turbidity(times, latitude, longitude)
-        else:
-            tl = pd.Series(float(linke_turbidity), index=times)
-        cs = loc.get_clearsky(times, model="ineichen", solar_position=pos, linke_turbidity=tl)
-    ghi = clearness * cs["ghi"].to_numpy()
-    zen = pos["apparent_zenith"].to_numpy()
-    split = pvlib.irradiance.erbs(ghi, zen, times.day_of_year.to_numpy())
-    up = zen < 90.0
-    return SunSample(
-        azimuth_deg=pos["azimuth"].to_numpy()[up],
-        elevation_deg=90.0 - zen[up],
-        dni_wh=np.nan_to_num(np.asarray(split["dni"]))[up] * hours[up],
-        dhi_wh=np.nan_to_num(np.asarray(split["dhi"]))[up] * hours[up],
-        ghi_wh=ghi[up] * hours[up],
-        source=f"pvlib Ineichen clear sky × clearness {clearness:g}, Erbs split",
-        meta={"clearness": clearness, "step_minutes": step_minutes},
-    )
-
-
-def read_weather_csv(path: Path, *, utc_offset_hours: float = 8.0) -> pd.DataFrame:
-    """Read an hourly (or finer) weather file: a time column and GHI, optionally DNI and DHI.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        CSV with columns ``time`` (ISO timestamps; local time at ``utc_offset_hours`` when
-        they carry no zone), ``ghi`` and optionally ``dni``, ``dhi`` (W/m², interval means
-        labelled at the interval start). Column names are matched case-insensitively.
-    utc_offset_hours : float
-        Offset of zone-less timestamps (8 = Beijing time).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by UTC time, with ``ghi`` (and ``dni``, ``dhi`` when present) and
-        ``hours`` (the interval length).
-
-    Raises
-    ------
-    InputFileError
-        The file is missing, unreadable or lacks a time or ghi column.
-    """
-    try:
-        df = pd.read_csv(path)
-    except (OSError, ValueError) as e:
-        raise InputFileError(f"{path}: cannot be read as a weather CSV ({e})") from e
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    for col in ("time", "ghi"):
-        if col not in df.columns:
-            raise InputFileError(f"{path}, field {col}: missing in the weather CSV")
-    try:
-        t = pd.to_datetime(df["time"])
-    except (ValueError, TypeError) as e:
-        raise InputFileError(f"{path}, field time: not a timestamp ({e})") from e
-    if t.dt.tz is None:
-        t = t - pd.Timedelta(hours=utc_offset_hours)
-        t = t.dt.tz_localize("UTC")
-    else:
-        t = t.dt.tz_convert("UTC")
-    out = df[[c for c in ("ghi", "dni", "dhi") if c in df.columns]].astype(float)
-    out.index = pd.DatetimeIndex(t)
-    if len(out) < 2:
-        raise InputFileError(f"{path}: the weather CSV needs at least two records")
-    step_h = float(pd.Series(out.index).diff().median().total_seconds()) / 3600.0
-    out["hours"] = step_h
-    return out.sort_index()
-
-
-def sun_sample_weather(
-    latitude: float,
-    longitude: float,
-    weather: pd.DataFrame,
-    *,
-    step_minutes: float = 60.0,
-    altitude_m: float = 0.0,
-    days: Sequence[int] = REPRESENTATIVE_DAYS,
-) -> SunSample:
-    """A year of sun positions with irradiation summed from weather records.
-
-    Each record (from :func:`read_weather_csv`) is added to the sample of its month whose
-    UTC time-of-day step contains the middle of the record's interval; DNI and DHI missing
-    from the file are split from GHI with the Erbs model. Records of several years are
-    averaged per year. Records whose step has its representative sun below the horizon
-    (dawn and dusk of the representative days) are left out: about 1 % of a year's GHI.
-
-    Parameters
-    ----------
-    latitude, longitude : float
-        Location in degrees (WGS84).
-    weather : pandas.DataFrame
-        As returned by :func:`read_weather_csv`.
-    step_minutes : float
-        Time step on the representative days.
-    altitude_m : float
-        Site altitude.
-    days : sequence of int
-        Day of year of the representative day of each month.
-
-    Returns
-    -------
-    SunSample
-        Suns above the horizon with the Wh/m² each stands for.
-    """
-    import pvlib
-
-    times, _ = _sample_times(year=2023, step_minutes=step_minutes, days=days)
-    pos = pvlib.solarposition.get_solarposition(times, latitude, longitude, altitude=altitude_m)
-    mid = weather.index + pd.to_timedelta(weather["hours"].to_numpy() / 2, unit="h")
-    w = weather.copy()
-    if "dni" not in w or "dhi" not in w:
-        wpos = pvlib.solarposition.get_solarposition(mid, latitude, longitude)
-        split = pvlib.irradiance.erbs(
-            w["ghi"].to_numpy(), wpos["apparent_zenith"].to_numpy(), mid.day_of_year.to_numpy()
-        )
-        w["dni"], w["dhi"] = np.nan_to_num(split["dni"]), np.nan_to_num(split["dhi"])
-    n_steps = len(times) // len(DAYS_IN_MONTH)
-    minute = mid.hour.to_numpy() * MINUTES_PER_HOUR + mid.minute.to_numpy()
-    slot = (mid.month.to_numpy() - 1) * n_steps + np.floor(minute / step_minutes).astype(int)
-    n_years = max(round(float(w["hours"].sum()) / HOURS_PER_YEAR), 1)
-    sums = {}
-    for comp in ("dni", "dhi", "ghi"):
-        energy = np.clip(w[comp].to_numpy(), 0.0, None) * w["hours"].to_numpy()
-        sums[comp] = np.bincount(slot, weights=energy, minlength=len(times)) / n_years
-    zen = pos["apparent_zenith"].to_numpy()
-    up = zen < 90.0
-    return SunSample(
-        azimuth_deg=pos["azimuth"].to_numpy()[up],
-        elevation_deg=90.0 - zen[up],
-        dni_wh=sums["dni"][up],
-        dhi_wh=sums["dhi"][up],
-        ghi_wh=sums["ghi"][up],
-        source="weather CSV",
-        meta={"step_minutes": step_minutes, "records": len(weather)},
-    )
+    layout: Layout | None = None
 
 
 def slope_aspect(
@@ -625,6 +396,7 @@ def irradiation(
     hr = float(z.max() - z.min()) if height_range is None else float(height_range)
     slope, aspect = slope_aspect(z, res=res, labels=labels)
     flat = slope < o.flat_slope_deg
+    lay = o.layout
     tilt = np.radians(np.where(flat, o.flat_tilt_deg, slope)).astype(np.float32)
     azim = np.radians(np.where(flat, o.flat_azimuth_deg, np.nan_to_num(aspect))).astype(
         np.float32
@@ -633,6 +405,14 @@ def irradiation(
     sx = np.sin(tilt) * np.sin(azim)
     sy = np.sin(tilt) * np.cos(azim)
     del tilt, azim
+    sky_view = (1.0 + ct) / 2.0
+    ground_view = (1.0 - ct) / 2.0
+    flat_f = flat.astype(np.float32)
+    if lay is not None:
+        # flat pixels take the layout's modules: one scalar per direction, added below
+        sky_view[flat] = lay.sky_view()
+        ground_view[flat] = lay.ground_view()
+        ct[flat], sx[flat], sy[flat] = 0.0, 0.0, 0.0
 
     quantum = _quantum(hr)
     zq = _quantise(z, base=fill_height, quantum=quantum)
@@ -643,9 +423,16 @@ def irradiation(
     lit = np.empty(z.shape, np.bool_)
     z_tol = zq + np.int16(SHADE_TOLERANCE_Q)
 
-    def accumulate(az: float, el: float, weight: float, every: F32, unblocked: F32) -> None:
+    def accumulate(
+        az: float, el: float, weight: float, every: F32, unblocked: F32, *, rows: bool
+    ) -> None:
         """Add weight·cos AOI to ``every``, and to ``unblocked`` where nothing blocks it."""
         _cos_aoi(ct, sx, sy, az, el, scale=weight, out=cos_i, tmp=tmp)
+        if lay is not None:
+            f = lay.beam_factor(el, az, rows=rows) * weight
+            if f > 0:
+                np.multiply(flat_f, np.float32(f), out=tmp)
+                np.add(cos_i, tmp, out=cos_i)
         every += cos_i
         _shade_height(zq, shade, scratch, res=res, azimuth_deg=az, elevation_deg=el,
                       reach_m=_reach(el, hr, o), quantum=quantum)
@@ -656,20 +443,20 @@ def irradiation(
     beam_all = np.zeros(z.shape, np.float32)
     for az, el, dni in zip(sun.azimuth_deg, sun.elevation_deg, sun.dni_wh, strict=True):
         if el >= o.min_sun_elevation_deg and dni > 0:
-            accumulate(float(az), float(el), dni / WH_PER_KWH, beam_all, beam_lit)
+            accumulate(float(az), float(el), dni / WH_PER_KWH, beam_all, beam_lit, rows=True)
 
     seen = np.zeros(z.shape, np.float32)
     visible = np.zeros(z.shape, np.float32)
     for az, el, w in zip(*_sky_directions(o), strict=True):
-        accumulate(float(az), float(el), float(w), visible, seen)
+        accumulate(float(az), float(el), float(w), visible, seen, rows=False)
     sky_free = np.where(visible > 0, seen / np.where(visible > 0, visible, 1), 1.0)
 
-    dhi = float(sun.dhi_wh.sum()) / WH_PER_KWH
+    iso = sun.iso_kwh
     ghi = float(sun.ghi_wh.sum()) / WH_PER_KWH
-    iso = (1.0 + ct) / 2.0
-    reflected = ghi * o.albedo * (1.0 - ct) / 2.0
-    poa = beam_lit + dhi * iso * sky_free + reflected
-    unshaded = beam_all + dhi * iso + reflected
+    diffuse = iso * sky_view
+    reflected = ghi * o.albedo * ground_view
+    poa = beam_lit + (diffuse + reflected) * sky_free
+    unshaded = beam_all + diffuse + reflected
     ratio = np.where(unshaded > 0, poa / np.where(unshaded > 0, unshaded, 1), 0.0)
     out = {
         "poa_kwh_m2": poa.astype(np.float32),

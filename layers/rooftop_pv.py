@@ -13,14 +13,21 @@ field                    definition
 roof_area_m2             footprint area (m²): the roof area of the coverage ratios
 pv_suitable_area_m2      roof area (m², horizontal projection) passing the NREL rule:
                          annual irradiation ≥ ``min_unshaded_ratio`` of the same plane
-                         unshaded, tilt ≤ ``max_tilt_deg``, not facing the north sector
-                         (aspect within ± ``north_half_width_deg`` of north, for roofs
+                         without neighbours, tilt ≤ ``max_tilt_deg``, not facing the north
+                         sector (aspect within ± ``north_half_width_deg`` of north, for roofs
                          steeper than ``flat_slope_deg``), in patches of at least
-                         ``min_patch_m2`` of contiguous suitable pixels (4-connected)
-pv_kwp                   installable peak power (kWp) = suitable roof surface (m²; pitched
-                         pixels ÷ cos tilt) × ``usable_fraction`` × ``power_density_kwp_m2``
+                         ``min_patch_m2`` of contiguous suitable pixels (4-connected), and
+                         at least ``setback_m`` inside the footprint's edge
+pv_module_area_m2        module area (m²) the layout puts there: flat parts × the layout's
+                         ground coverage ratio (GCR), pitched parts (fitted flush) × roof
+                         surface (÷ cos tilt) × ``flush_fill``
+pv_kwp                   installable peak power (kWp) = module area × ``power_density_kwp_m2``
 pv_kwh_year              annual yield (kWh/yr) = Σ over suitable pixels of kWp × POA
-                         irradiation (kWh/m²) × ``performance_ratio``
+                         irradiation (kWh/m², with row-to-row shading on flat roofs) ×
+                         ``performance_ratio``
+pv_layout                ``rows``, ``east_west``, ``flat`` (flat roofs), ``flush`` (pitched),
+                         ``mixed`` or empty (no suitable roof), by the larger module area
+pv_gcr                   module area ÷ suitable area (horizontal)
 pv_specific_yield        pv_kwh_year ÷ pv_kwp (kWh/kWp)
 pv_poa_kwh_m2            mean annual irradiation over the whole roof (kWh/m²/yr)
 nea_class                NEA county-pilot class by ``use``: government 党政机关 (≥ 50 %),
@@ -28,21 +35,29 @@ nea_class                NEA county-pilot class by ``use``: government 党政机
                          (≥ 30 %), rural_home 农村居民 (≥ 20 %), other
 =======================  ==================================================================
 
-Pixels count for a building by their exact covered fraction (:mod:`gis.zonal`); a pixel is
-suitable only for the building holding its centre, so roof edges shared with a neighbour or
-the street are left out (they are setbacks in practice).
+Pixels count for a building by their exact covered fraction (:mod:`gis.zonal`) of the
+footprint shrunk by ``setback_m``; a pixel is suitable only for the building holding its
+centre.
+
+Flat-roof layout (:mod:`gis.solar_layout`): ``layout`` = ``rows`` (modules of slant length
+``module_length_m`` tilted ``flat_tilt_deg`` towards the equator, GCR ``row_gcr`` or, when 0,
+the GCR that keeps rows unshaded from ``no_shade_from_h`` to ``no_shade_to_h`` solar time on
+the winter solstice — 0.44 for 2 m modules at 30° and 39° N), ``east_west`` (tilt
+``east_west_tilt_deg``, GCR ``east_west_gcr``) or ``flat`` (``flat_fill``). The layout
+actually used and the sky are written to ``build/solar_irradiation.json`` and stated in the
+notes of the PV figures.
 
 Parameters (manifest ``[params.pv]`` over :data:`DEFAULTS`; [C] confirmed, [U] default
-not fixed by a standard): ``clearness`` [U] ratio of actual to clear-sky irradiation (0.76:
-Tianjin ≈ 1,510 kWh/m²/yr), ``linke_turbidity`` (0 = pvlib climatology), ``albedo`` [U],
-``performance_ratio`` [U] 0.80, ``power_density_kwp_m2`` [C] 0.14 (NREL), ``usable_fraction``
-[U] 1.0 (lower it to keep fire lanes and access), ``min_unshaded_ratio`` [C] 0.70,
-``max_tilt_deg`` [C] 60, ``north_half_width_deg`` [U] 67.5 (north = NW…NE), ``min_patch_m2``
-[C] 10, ``flat_slope_deg`` [U] 10, ``flat_tilt_deg`` [U] 30 (modules on flat roofs),
-``step_minutes`` (sun sampling on 12 representative days), ``min_sun_elevation_deg``,
-``max_shadow_m``, ``tile_px``, ``weather_csv`` (a CSV inside the project with time, ghi[, dni,
-dhi]; replaces the clear-sky model) and ``weather_utc_offset_h``, ``nea_uses`` (use values of
-each NEA class).
+not fixed by a standard): ``weather_file`` (an EPW, TMY3 CSV, PVGIS TMY JSON or plain CSV
+with time, ghi[, dni, dhi] inside the project, read with pvlib.iotools; ``weather_csv`` is
+the older name) and ``weather_utc_offset_h``; without one, ``clearness`` [U] ratio of actual
+to clear-sky irradiation (0.76: Tianjin ≈ 1,510 kWh/m²/yr) and ``linke_turbidity`` (0 = pvlib
+climatology); ``albedo`` [U], ``performance_ratio`` [U] 0.80, ``power_density_kwp_m2`` [U]
+0.14 kWp per m² of module, ``setback_m`` [U] 1.0, ``flush_fill`` [U] 0.9, the layout
+parameters above, ``min_unshaded_ratio`` [C] 0.70, ``max_tilt_deg`` [C] 60,
+``north_half_width_deg`` [U] 67.5 (north = NW…NE), ``min_patch_m2`` [C] 10, ``flat_slope_deg``
+[U] 10, ``step_minutes`` (time-of-day step of the sun directions), ``min_sun_elevation_deg``,
+``max_shadow_m``, ``tile_px``, ``nea_uses`` (use values of each NEA class).
 
 Metric kind ``pv`` (catalog ``params``)
 ---------------------------------------
@@ -65,6 +80,7 @@ Share measures also carry ``buildings`` and ``buildings_with_pv`` (counts) and, 
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Mapping
@@ -86,11 +102,12 @@ from gis.solar import (
     SunSample,
     irradiation_raster,
     raster_location,
-    read_weather_csv,
+    read_weather,
     small_gdal_cache,
     sun_sample_clearsky,
     sun_sample_weather,
 )
+from gis.solar_layout import LAYOUTS, Layout, make_layout
 from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
 from layers.indicators.registry import MetricContext, metric_kind
@@ -124,10 +141,13 @@ OTHER_CLASS = "other"
 PV_FIELDS = (
     "roof_area_m2",
     "pv_suitable_area_m2",
+    "pv_module_area_m2",
     "pv_kwp",
     "pv_kwh_year",
     "pv_specific_yield",
     "pv_poa_kwh_m2",
+    "pv_layout",
+    "pv_gcr",
     "nea_class",
 )
 DEFAULTS: dict[str, Any] = {
@@ -136,7 +156,16 @@ DEFAULTS: dict[str, Any] = {
     "albedo": 0.2,
     "performance_ratio": 0.80,
     "power_density_kwp_m2": 0.14,
-    "usable_fraction": 1.0,
+    "setback_m": 1.0,
+    "flush_fill": 0.9,
+    "layout": "rows",
+    "module_length_m": 2.0,
+    "row_gcr": 0.0,
+    "no_shade_from_h": 9.0,
+    "no_shade_to_h": 15.0,
+    "east_west_tilt_deg": 10.0,
+    "east_west_gcr": 0.85,
+    "flat_fill": 0.85,
     "min_unshaded_ratio": 0.70,
     "max_tilt_deg": 60.0,
     "north_half_width_deg": 67.5,
@@ -147,6 +176,7 @@ DEFAULTS: dict[str, Any] = {
     "min_sun_elevation_deg": 5.0,
     "max_shadow_m": 500.0,
     "tile_px": 2048,
+    "weather_file": "",
     "weather_csv": "",
     "weather_utc_offset_h": 8.0,
     "nea_uses": {
@@ -159,6 +189,8 @@ DEFAULTS: dict[str, Any] = {
 MEASURES = ("coverage", "suitable_share", "count_share", "suitable_area", "kwp", "kwh_year")
 SUM_FIELDS = {"suitable_area": "pv_suitable_area_m2", "kwp": "pv_kwp", "kwh_year": "pv_kwh_year"}
 FULL_CIRCLE = 360.0
+# A roof is 'mixed' when the smaller of flat and pitched module areas is at least this share.
+MIXED_SHARE = 0.25
 
 
 def _float(params: Mapping[str, Any], key: str) -> float:
@@ -197,7 +229,25 @@ def nea_classes(buildings: pd.DataFrame, *, uses: Mapping[str, Any] | None = Non
     return pd.Series(out, index=buildings.index, name="nea_class")
 
 
-def solar_options(params: Mapping[str, Any]) -> SolarOptions:
+def layout_for(params: Mapping[str, Any], latitude: float) -> Layout:
+    """The flat-roof :class:`~gis.solar_layout.Layout` of the ``[params.pv]`` table."""
+    kind = str(params.get("layout", "rows"))
+    if kind not in LAYOUTS:
+        raise ManifestError(f"[params.pv] layout: {kind!r} is not one of {', '.join(LAYOUTS)}")
+    try:
+        return make_layout(
+            kind, latitude_deg=latitude, tilt_deg=_float(params, "flat_tilt_deg"),
+            module_length_m=_float(params, "module_length_m"), gcr=_float(params, "row_gcr"),
+            window_start_h=_float(params, "no_shade_from_h"),
+            window_end_h=_float(params, "no_shade_to_h"),
+            east_west_tilt_deg=_float(params, "east_west_tilt_deg"),
+            east_west_gcr=_float(params, "east_west_gcr"), flat_fill=_float(params, "flat_fill"),
+        )
+    except ValueError as e:
+        raise ManifestError(f"[params.pv] layout: {e}") from e
+
+
+def solar_options(params: Mapping[str, Any], layout: Layout | None = None) -> SolarOptions:
     """The :class:`~gis.solar.SolarOptions` of the ``[params.pv]`` table."""
     return SolarOptions(
         albedo=_float(params, "albedo"),
@@ -206,20 +256,25 @@ def solar_options(params: Mapping[str, Any]) -> SolarOptions:
         flat_slope_deg=_float(params, "flat_slope_deg"),
         flat_tilt_deg=_float(params, "flat_tilt_deg"),
         tile_px=int(_float(params, "tile_px")),
+        layout=layout,
     )
 
 
 def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) -> SunSample:
-    """The year's sun sample: the weather CSV when ``weather_csv`` is set, else clear sky."""
+    """The year's sun sample: the weather file when one is named, else clear sky × clearness."""
     lat, lon = raster_location(dsm_path)
     step = _float(params, "step_minutes")
-    csv = str(params.get("weather_csv") or "")
-    if csv:
-        path = project.path(csv, what="[params.pv] weather_csv")
+    key = "weather_file" if params.get("weather_file") else "weather_csv"
+    name = str(params.get(key) or "")
+    if name:
+        path = project.path(name, what=f"[params.pv] {key}")
         if not path.is_file():
-            raise InputFileError(f"{csv}: weather CSV named by [params.pv] weather_csv not found")
-        weather = read_weather_csv(path, utc_offset_hours=_float(params, "weather_utc_offset_h"))
-        return sun_sample_weather(lat, lon, weather, step_minutes=step)
+            raise InputFileError(f"{name}: weather file named by [params.pv] {key} not found")
+        weather, fmt = read_weather(path, utc_offset_hours=_float(params, "weather_utc_offset_h"))
+        return sun_sample_weather(
+            lat, lon, weather, step_minutes=step,
+            source=f"{fmt} weather file {name} ({len(weather)} records), Hay-Davies",
+        )
     tl = _float(params, "linke_turbidity")
     return sun_sample_clearsky(
         lat, lon, clearness=_float(params, "clearness"), linke_turbidity=tl or None,
@@ -264,7 +319,8 @@ def _groups(geoms: NDArray[np.object_], ds: Any, tile_px: int) -> dict[tuple[int
 
 
 def building_pv(
-    geoms: NDArray[np.object_], raster_path: Any, params: Mapping[str, Any]
+    geoms: NDArray[np.object_], raster_path: Any, params: Mapping[str, Any],
+    layout: Layout | None = None,
 ) -> pd.DataFrame:
     """PV fields of each building from the irradiation raster.
 
@@ -276,6 +332,8 @@ def building_pv(
         ``solar_irradiation.tif`` (bands of :data:`gis.solar.BANDS`).
     params : mapping
         The ``[params.pv]`` table over :data:`DEFAULTS`.
+    layout : Layout, optional
+        Flat-roof layout (by default the one of ``params`` at the raster's latitude).
 
     Returns
     -------
@@ -283,12 +341,18 @@ def building_pv(
         One row per footprint, in order, with the PV fields of the module docstring except
         ``nea_class``.
     """
+    if layout is None:
+        layout = layout_for(params, raster_location(raster_path)[0])
     n = len(geoms)
-    out = {k: np.zeros(n) for k in ("area", "suit", "kwp", "kwh", "poa_w", "poa")}
-    density = _float(params, "power_density_kwp_m2") * _float(params, "usable_fraction")
+    keys = ("suit", "flat_mod", "pitch_mod", "kwh", "poa_w", "poa")
+    out = {k: np.zeros(n) for k in keys}
+    density = _float(params, "power_density_kwp_m2")
+    flush = _float(params, "flush_fill")
+    setback = _float(params, "setback_m")
     pr = _float(params, "performance_ratio")
     flat_deg = _float(params, "flat_slope_deg")
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    inner_all = shapely.buffer(geoms, -setback, join_style="mitre") if setback > 0 else geoms
     with rasterio.open(raster_path) as ds:
         px_m2 = abs(ds.transform.a * ds.transform.e)
         for idx in _groups(geoms[ok], ds, int(_float(params, "tile_px"))).values():
@@ -305,38 +369,69 @@ def building_pv(
             tf = window_transform(ds.transform, win)
             with small_gdal_cache():
                 bands = ds.read(window=win).astype(np.float32)
-            labels = centre_labels(g, transform=tf, shape=bands.shape[1:])
+            shape = bands.shape[1:]
+            labels = centre_labels(g, transform=tf, shape=shape)
             suitable = _suitable_pixels(bands, labels, params, px_m2)
-            w = coverage_weights(g, transform=tf, shape=bands.shape[1:])
-            flat_lab = labels.ravel()[w.pixel]
-            poa = bands[0].ravel()[w.pixel].astype(np.float64)
-            slope = bands[2].ravel()[w.pixel].astype(np.float64)
-            valid = np.isfinite(poa)
-            s = suitable.ravel()[w.pixel] & (flat_lab == w.poly + 1) & valid
-            surface = np.where(slope >= flat_deg, 1.0 / np.cos(np.radians(slope)), 1.0)
-            a = w.weight * px_m2
             k = len(members)
-            out["suit"][members] += np.bincount(w.poly, weights=a * s, minlength=k)
-            kwp = a * s * surface * density
-            out["kwp"][members] += np.bincount(w.poly, weights=kwp, minlength=k)
-            out["kwh"][members] += np.bincount(
-                w.poly, weights=kwp * np.nan_to_num(poa) * pr, minlength=k
-            )
+            # roof-wide mean irradiation over the whole footprint
+            w = coverage_weights(g, transform=tf, shape=shape)
+            poa = bands[0].ravel()[w.pixel].astype(np.float64)
+            valid = np.isfinite(poa)
+            a = w.weight * px_m2
             out["poa"][members] += np.bincount(
                 w.poly, weights=a * np.nan_to_num(poa) * valid, minlength=k
             )
             out["poa_w"][members] += np.bincount(w.poly, weights=a * valid, minlength=k)
+            # modules: suitable pixels within the footprint less its setback
+            wi = coverage_weights(inner_all[members], transform=tf, shape=shape)
+            poa = bands[0].ravel()[wi.pixel].astype(np.float64)
+            slope = bands[2].ravel()[wi.pixel].astype(np.float64)
+            s = (suitable.ravel()[wi.pixel] & (labels.ravel()[wi.pixel] == wi.poly + 1)
+                 & np.isfinite(poa))
+            a = wi.weight * px_m2 * s
+            pitched = slope >= flat_deg
+            modules = np.where(pitched, a / np.cos(np.radians(slope)) * flush, a * layout.gcr)
+            out["suit"][members] += np.bincount(wi.poly, weights=a, minlength=k)
+            out["flat_mod"][members] += np.bincount(
+                wi.poly, weights=modules * ~pitched, minlength=k
+            )
+            out["pitch_mod"][members] += np.bincount(
+                wi.poly, weights=modules * pitched, minlength=k
+            )
+            out["kwh"][members] += np.bincount(
+                wi.poly, weights=modules * density * np.nan_to_num(poa) * pr, minlength=k
+            )
+    module_area = out["flat_mod"] + out["pitch_mod"]
+    kwp = module_area * density
+    kind = np.where(out["flat_mod"] >= out["pitch_mod"], layout.kind, "flush").astype(object)
+    both = (out["flat_mod"] > 0) & (out["pitch_mod"] > 0)
+    share = np.minimum(out["flat_mod"], out["pitch_mod"]) / np.where(both, module_area, 1.0)
+    kind[both & (share >= MIXED_SHARE)] = "mixed"
+    kind[module_area <= 0] = ""
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.DataFrame(
             {
                 "roof_area_m2": shapely.area(geoms),
                 "pv_suitable_area_m2": out["suit"],
-                "pv_kwp": out["kwp"],
+                "pv_module_area_m2": module_area,
+                "pv_kwp": kwp,
                 "pv_kwh_year": out["kwh"],
-                "pv_specific_yield": np.where(out["kwp"] > 0, out["kwh"] / out["kwp"], np.nan),
+                "pv_specific_yield": np.where(kwp > 0, out["kwh"] / kwp, np.nan),
                 "pv_poa_kwh_m2": np.where(out["poa_w"] > 0, out["poa"] / out["poa_w"], np.nan),
+                "pv_layout": kind,
+                "pv_gcr": np.where(out["suit"] > 0, module_area / out["suit"], np.nan),
             }
         )
+
+
+def read_sky_note(project: Project) -> str:
+    """The sky and layout the PV fields were computed with (empty before a build)."""
+    path = project.build_dir / f"{IRRADIATION_RASTER}.json"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(info.get("note", ""))
 
 
 def build_step(project: Project) -> str:
@@ -364,18 +459,33 @@ def build_step(project: Project) -> str:
     buildings = store.read("buildings")
     geoms = np.asarray(buildings.geometry.values, dtype=object)
     sun = sun_for_project(project, params, dsm)
+    layout = layout_for(params, raster_location(dsm)[0])
     out_path = project.build_dir / f"{IRRADIATION_RASTER}.tif"
-    info = irradiation_raster(dsm, out_path, sun, roofs=geoms, opts=solar_options(params))
-    fields = building_pv(geoms, out_path, params)
+    info = irradiation_raster(
+        dsm, out_path, sun, roofs=geoms, opts=solar_options(params, layout)
+    )
+    fields = building_pv(geoms, out_path, params, layout)
     for col in fields.columns:
         buildings[col] = fields[col].to_numpy()
     buildings["nea_class"] = nea_classes(buildings, uses=params.get("nea_uses"))
     store.write_layers({"buildings": buildings})
+    note = (
+        f"sky: {sun.source}, {sun.annual_ghi_kwh:,.0f} kWh/m² GHI, diffuse fraction "
+        f"{sun.diffuse_fraction:.2f}; flat roofs: {layout.describe()}, pitched roofs flush "
+        f"× {_float(params, 'flush_fill'):g}; setback {_float(params, 'setback_m'):g} m"
+    )
+    (project.build_dir / f"{IRRADIATION_RASTER}.json").write_text(
+        json.dumps({"note": note, "sky": sun.source, "layout": layout.describe(),
+                    "annual_ghi_kwh_m2": round(sun.annual_ghi_kwh, 1),
+                    "diffuse_fraction": round(sun.diffuse_fraction, 3), "gcr": layout.gcr,
+                    "pitch_m": layout.pitch_m}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
     total_kwp = float(fields["pv_kwp"].sum())
     total_mwh = float(fields["pv_kwh_year"].sum()) / 1000.0
     return (
         f"{IRRADIATION_RASTER}.tif ({info['tiles']} tiles, {info['sun_positions']} sun "
-        f"positions, {sun.annual_ghi_kwh:.0f} kWh/m² GHI); {len(buildings)} roofs: "
+        f"positions); {note}; {len(buildings)} roofs: "
         f"{float(fields['pv_suitable_area_m2'].sum()):,.0f} m² suitable, "
         f"{total_kwp / 1000.0:,.1f} MWp, {total_mwh:,.0f} MWh/yr "
         f"({time.perf_counter() - t0:.0f} s)"
@@ -470,7 +580,9 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
         field = SUM_FIELDS[measure]
         if field not in frame.columns:
             raise NoData(f"buildings have no {field}: build the project with a DSM")
-        return pd.DataFrame({"value": _by_zone(ctx, zone, frame[field].fillna(0))}, index=index)
+        out = pd.DataFrame({"value": _by_zone(ctx, zone, frame[field].fillna(0))}, index=index)
+        out.attrs["note"] = read_sky_note(ctx.project)
+        return out
     installed = (
         pd.to_numeric(frame["pv_area_m2"], errors="coerce").fillna(0.0).to_numpy()
         if "pv_area_m2" in frame.columns else np.zeros(len(frame))
@@ -496,6 +608,11 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
         index=index,
     )
     out.attrs["scale"] = PERCENT
+    notes = []
+    if measure == "suitable_share":
+        notes.append(read_sky_note(ctx.project))
     if "pv_area_m2" not in frame.columns and measure != "suitable_share":
-        out.attrs["note"] = "buildings have no pv_area_m2 field: installed PV counted as 0"
+        notes.append("buildings have no pv_area_m2 field: installed PV counted as 0")
+    if any(notes):
+        out.attrs["note"] = "; ".join(n for n in notes if n)
     return out

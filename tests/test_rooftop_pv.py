@@ -28,7 +28,8 @@ from affine import Affine
 from shapely.geometry import box
 
 from gis._errors import ManifestError, StoreError
-from gis.solar import irradiation, sun_sample_clearsky
+from gis.solar import SolarOptions, irradiation, sun_sample_clearsky
+from gis.solar_layout import make_layout
 from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import compute_records
 from layers.project import Project
@@ -127,18 +128,31 @@ def fields(built: Project) -> gpd.GeoDataFrame:
     return built.store.read("buildings").set_index("id")
 
 
+# Rows of 2 m modules tilted 30° S at 39.09° N, unshaded 09-15 h solar time on the winter
+# solstice (δ = -23.44°): at 09 h the sun is 14.7° high, 42.2° east of south, so a row's top
+# (1 m up) throws a shadow 1 · cos 42.2° / tan 14.7° = 2.84 m across the rows; pitch =
+# 2 cos 30° + 2.84 = 4.57 m and GCR = 2 / 4.57 = 0.437.
+HAND_GCR = 0.437
+SETBACK = DEFAULTS["setback_m"]
+
+
 def test_flat_unshaded_roof_by_hand(built: Project, fields: gpd.GeoDataFrame) -> None:
     b1 = fields.loc["B1"]
     assert b1["roof_area_m2"] == pytest.approx(400.0)
-    assert b1["pv_suitable_area_m2"] == pytest.approx(400.0)
-    assert b1["pv_kwp"] == pytest.approx(400.0 * DENSITY)
+    inner = (20.0 - 2 * SETBACK) ** 2  # 1 m setback from each edge of the 20 m square
+    assert b1["pv_suitable_area_m2"] == pytest.approx(inner)
+    assert b1["pv_layout"] == "rows"
+    assert b1["pv_gcr"] == pytest.approx(HAND_GCR, abs=0.002)
+    assert b1["pv_module_area_m2"] == pytest.approx(inner * b1["pv_gcr"])
+    assert b1["pv_kwp"] == pytest.approx(inner * HAND_GCR * DENSITY, rel=0.005)
     # every pixel suitable: yield = kWp × mean irradiation × PR
-    assert b1["pv_kwh_year"] == pytest.approx(b1["pv_kwp"] * b1["pv_poa_kwh_m2"] * PR, rel=1e-6)
-    assert b1["pv_specific_yield"] == pytest.approx(b1["pv_poa_kwh_m2"] * PR, rel=1e-6)
-    # nearly what an open plate gets (the nearest tall roof is 60 m away)
+    assert b1["pv_kwh_year"] == pytest.approx(b1["pv_kwp"] * b1["pv_poa_kwh_m2"] * PR, rel=0.005)
+    # nearly what an open roof with the same rows gets (the nearest tall roof is 60 m away)
     lat, lon = 39.09, 117.0  # the scene's centre (EPSG:4548 x = 500 km is 117° E)
     sun = sun_sample_clearsky(lat, lon, step_minutes=STEP_MINUTES)
-    plate = float(irradiation(np.full((9, 9), 5.0, np.float32), sun, res=RES)["poa_kwh_m2"][4, 4])
+    opts = SolarOptions(layout=make_layout("rows", latitude_deg=lat))
+    plate = float(irradiation(np.full((9, 9), 5.0, np.float32), sun, res=RES,
+                              opts=opts)["poa_kwh_m2"][4, 4])
     assert b1["pv_poa_kwh_m2"] == pytest.approx(plate, rel=0.03)
     assert b1["nea_class"] == "government"
 
@@ -151,8 +165,11 @@ def test_north_facing_45_roof_unsuitable(fields: gpd.GeoDataFrame) -> None:
 
 def test_south_facing_45_roof_counts_its_surface(fields: gpd.GeoDataFrame) -> None:
     b3 = fields.loc["B3"]
-    assert b3["pv_suitable_area_m2"] == pytest.approx(400.0)
-    assert b3["pv_kwp"] == pytest.approx(400.0 / math.cos(math.radians(45.0)) * DENSITY, rel=1e-5)
+    inner = (20.0 - 2 * SETBACK) ** 2
+    assert b3["pv_suitable_area_m2"] == pytest.approx(inner)
+    assert b3["pv_layout"] == "flush"
+    surface = inner / math.cos(math.radians(45.0))  # modules lie in the roof plane
+    assert b3["pv_kwp"] == pytest.approx(surface * DEFAULTS["flush_fill"] * DENSITY, rel=1e-5)
     assert b3["pv_specific_yield"] > fields.loc["B1", "pv_specific_yield"] * 0.9
 
 
@@ -164,7 +181,11 @@ def test_low_roof_north_of_tall_block_partly_unsuitable(
     # the unshaded ratio falls towards the block (south)
     col = ratio[:, 5]
     assert (np.diff(col) <= 1e-6).all() and col[0] > col[-1]
-    expected = float((ratio >= DEFAULTS["min_unshaded_ratio"]).sum()) * RES * RES
+    # the 1 m setback keeps half of each edge pixel (a quarter of a corner one)
+    frac = np.ones(ratio.shape)
+    frac[[0, -1], :] *= 0.5
+    frac[:, [0, -1]] *= 0.5
+    expected = float((frac * (ratio >= DEFAULTS["min_unshaded_ratio"])).sum()) * RES * RES
     b4 = fields.loc["B4"]
     assert 0.0 < b4["pv_suitable_area_m2"] < 400.0
     assert b4["pv_suitable_area_m2"] == pytest.approx(expected)
@@ -176,7 +197,7 @@ def test_small_roof_below_patch_rule(fields: gpd.GeoDataFrame) -> None:
 
 
 def test_patch_rule_is_a_parameter(tmp_path: Path) -> None:
-    project = _write_project(tmp_path, params="min_patch_m2 = 5.0\n")
+    project = _write_project(tmp_path, params="min_patch_m2 = 5.0\nsetback_m = 0.0\n")
     build_step(project)
     b6 = Project(project.root).store.read("buildings").set_index("id").loc["B6"]
     assert b6["pv_suitable_area_m2"] == pytest.approx(8.0)
@@ -232,7 +253,7 @@ def test_nea_suitable_share_and_sums(built: Project, fields: gpd.GeoDataFrame) -
     res = _records(built, measure="suitable_share", nea_class="public")
     # public: B3 (400 of 400 suitable) and B7 (offset, 400 m² roof)
     b7 = fields.loc["B7"]
-    expected = 100 * (400.0 + b7["pv_suitable_area_m2"]) / 800.0
+    expected = 100 * (fields.loc["B3", "pv_suitable_area_m2"] + b7["pv_suitable_area_m2"]) / 800.0
     assert res[("district", "D")].value == pytest.approx(expected, abs=0.01)
     kwh = _records(built, measure="kwh_year")
     assert kwh[("district", "D")].value == pytest.approx(fields["pv_kwh_year"].sum(), rel=1e-3)
@@ -286,8 +307,10 @@ def test_pv_catalog_rows(built: Project, fields: gpd.GeoDataFrame) -> None:
     catalog = read_catalog(Path(__file__).parents[1] / "layers" / "catalogs" / "pv.toml")
     recs = compute_records(built, year=2025, catalog=catalog)
     by = {(r.indicator, r.level, r.zone_code): r for r in recs}
-    gov = by[("NEA-PV-GOV", "district", "D")]  # B1 only: 400 of 400 m² suitable
-    assert gov.value == pytest.approx(100.0) and gov.status == "pass" and gov.unit == "%"
+    gov = by[("NEA-PV-GOV", "district", "D")]  # B1 only: 324 of 400 m² suitable (setback)
+    assert gov.value == pytest.approx(81.0) and gov.status == "pass" and gov.unit == "%"
+    assert "sky: pvlib Ineichen clear sky" in gov.detail + gov.note
+    assert "rows 30° S, GCR 0.44" in by[("PV-POT-KWH", "district", "D")].note
     assert by[("NEA-PV-RURAL", "district", "D")].status == "no-data"  # no rural homes
     kwp = by[("PV-POT-KWP", "district", "D")]
     assert kwp.value == pytest.approx(fields["pv_kwp"].sum(), rel=1e-3)
@@ -326,7 +349,8 @@ def test_weather_csv_replaces_clear_sky(tmp_path: Path) -> None:
     )
     summary = build_step(Project(tmp_path / "p"))
     expected = ghi.sum() / 1000.0  # kWh/m² of the file
-    got = float(summary.split(" kWh/m² GHI")[0].rsplit(" ", 1)[-1])
+    got = float(summary.split(" kWh/m² GHI")[0].rsplit(" ", 1)[-1].replace(",", ""))
+    assert "sky: CSV weather file raw/weather.csv (8760 records), Hay-Davies" in summary
     assert got == pytest.approx(expected, rel=0.01)
 
 
