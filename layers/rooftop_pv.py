@@ -28,6 +28,8 @@ pv_kwh_year              annual yield (kWh/yr) = Σ over suitable pixels of kWp 
 pv_layout                ``rows``, ``east_west``, ``flat`` (flat roofs), ``flush`` (pitched),
                          ``mixed`` or empty (no suitable roof), by the larger module area
 pv_gcr                   module area ÷ suitable area (horizontal)
+has_pv, tj_pv50,         flags of :mod:`layers.rooftop_pv_plan` (already fitted, in TJ-PV50's
+historic                 denominator, historic), for the map; the ranking recomputes them
 pv_specific_yield        pv_kwh_year ÷ pv_kwp (kWh/kWp)
 pv_poa_kwh_m2            mean annual irradiation over the whole roof (kWh/m²/yr)
 nea_class                NEA county-pilot class by ``use``: government 党政机关 (≥ 50 %),
@@ -57,7 +59,10 @@ climatology); ``albedo`` [U], ``performance_ratio`` [U] 0.80, ``power_density_kw
 parameters above, ``min_unshaded_ratio`` [C] 0.70, ``max_tilt_deg`` [C] 60,
 ``north_half_width_deg`` [U] 67.5 (north = NW…NE), ``min_patch_m2`` [C] 10, ``flat_slope_deg``
 [U] 10, ``step_minutes`` (time-of-day step of the sun directions), ``min_sun_elevation_deg``,
-``max_shadow_m``, ``tile_px``, ``nea_uses`` (use values of each NEA class).
+``max_shadow_m``, ``tile_px``, ``nea_uses`` (use values of each NEA class); for the ranking
+and the potential per zone (:mod:`layers.rooftop_pv_plan`): ``heritage_year`` [U] 1949,
+``heritage_field`` ("protected"), ``tj_pv50_indicator`` ("TJ-PV50"), ``exclude_historic``
+(true), ``grid_emission_factor_t_per_mwh`` [C] 0.5703 and ``grid_emission_source``.
 
 Metric kind ``pv`` (catalog ``params``)
 ---------------------------------------
@@ -123,7 +128,6 @@ __all__ = [
     "building_pv",
     "nea_classes",
     "pv",
-    "rank_roofs",
     "sun_for_project",
 ]
 
@@ -179,6 +183,14 @@ DEFAULTS: dict[str, Any] = {
     "weather_file": "",
     "weather_csv": "",
     "weather_utc_offset_h": 8.0,
+    "heritage_year": 1949,
+    "heritage_field": "protected",
+    "tj_pv50_indicator": "TJ-PV50",
+    "exclude_historic": True,
+    "grid_emission_factor_t_per_mwh": 0.5703,
+    "grid_emission_source": (
+        "生态环境部 环办气候函〔2023〕43号 全国电网平均排放因子 0.5703 tCO₂/MWh"
+    ),
     "nea_uses": {
         "government": ["government"],
         "public": ["school", "hospital", "public"],
@@ -468,6 +480,14 @@ def build_step(project: Project) -> str:
     for col in fields.columns:
         buildings[col] = fields[col].to_numpy()
     buildings["nea_class"] = nea_classes(buildings, uses=params.get("nea_uses"))
+    from layers.rooftop_pv_plan import FLAGS, roof_flags  # the plan module builds on this one
+
+    try:  # for the map: roofs already fitted, in TJ-PV50's denominator, historic
+        flags = roof_flags(project, buildings)
+        for col in FLAGS:
+            buildings[col] = flags[col].to_numpy()
+    except StoreError:
+        pass  # no zones to read TJ-PV50's filter with: the ranking recomputes them anyway
     store.write_layers({"buildings": buildings})
     note = (
         f"sky: {sun.source}, {sun.annual_ghi_kwh:,.0f} kWh/m² GHI, diffuse fraction "
@@ -490,51 +510,6 @@ def build_step(project: Project) -> str:
         f"{total_kwp / 1000.0:,.1f} MWp, {total_mwh:,.0f} MWh/yr "
         f"({time.perf_counter() - t0:.0f} s)"
     )
-
-
-def rank_roofs(project: Project, *, top: int, nea_class: str | None = None) -> gpd.GeoDataFrame:
-    """The ``top`` roofs by annual PV yield, optionally within one NEA class.
-
-    Parameters
-    ----------
-    project : Project
-        A project built with a DSM (so the buildings carry the PV fields).
-    top : int
-        Number of roofs.
-    nea_class : str, optional
-        ``government``, ``public``, ``industry_commerce``, ``rural_home`` or ``other``.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``rank``, ``id``, ``use``, ``nea_class`` and the PV fields, best first.
-
-    Raises
-    ------
-    StoreError
-        The buildings carry no PV fields (the project was built without a DSM).
-    ManifestError
-        Unknown class.
-    """
-    if nea_class is not None and nea_class not in (*NEA_CLASSES, OTHER_CLASS):
-        known = ", ".join((*NEA_CLASSES, OTHER_CLASS))
-        raise ManifestError(f"unknown NEA class {nea_class!r} (use one of: {known})")
-    b = project.store.read("buildings")
-    missing = [f for f in PV_FIELDS if f not in b.columns]
-    if missing:
-        raise StoreError(
-            f"{project.store.path}, layer buildings, field {missing[0]}: no PV fields; build "
-            "the project with a DSM ([rasters.dsm]) first"
-        )
-    if nea_class is not None:
-        b = b[b["nea_class"] == nea_class]
-    b = b[b["pv_kwh_year"] > 0].sort_values(
-        ["pv_kwh_year", "pv_specific_yield"], ascending=False, kind="stable"
-    )
-    b = b.head(max(int(top), 0)).copy()
-    b.insert(0, "rank", np.arange(1, len(b) + 1))
-    keep = ["rank", "id", "use", *PV_FIELDS, b.geometry.name]
-    return gpd.GeoDataFrame(b[[c for c in keep if c in b.columns]], crs=b.crs)
 
 
 def _zone(ctx: MetricContext, frame: gpd.GeoDataFrame) -> NDArray[np.intp]:

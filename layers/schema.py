@@ -130,6 +130,8 @@ CANONICAL: dict[str, LayerSpec] = {
                 _f("large_mall", "bool"), _f("green_mall", "bool"),
                 _f("thrifty_agency", "bool"), _f("pv_area_m2", "float"),
                 _f("households", "int"),
+                _f("roof_shape", "str", False, ("flat", "gable", "hip")),
+                _f("roof_pitch_deg", "float"), _f("protected", "bool"),
             ),
             "建筑", "Buildings",
         ),

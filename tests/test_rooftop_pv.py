@@ -28,12 +28,13 @@ from affine import Affine
 from shapely.geometry import box
 
 from gis._errors import ManifestError, StoreError
-from gis.solar import SolarOptions, irradiation, sun_sample_clearsky
+from gis.solar import SolarOptions, irradiation, plane_poa, sun_sample_clearsky
 from gis.solar_layout import make_layout
 from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import compute_records
 from layers.project import Project
-from layers.rooftop_pv import DEFAULTS, build_step, nea_classes, rank_roofs
+from layers.rooftop_pv import DEFAULTS, build_step, nea_classes
+from layers.rooftop_pv_plan import potential_by_zone, rank_roofs, roof_table
 
 CRS = "EPSG:4548"
 RES = 2.0
@@ -61,6 +62,23 @@ BUILDINGS: list[tuple[str, str, int, bool, float, tuple[int, int], tuple[int, in
     ("B7", "hospital", 1990, True, 0.0, (60, 70), (110, 120)),
 ]
 OFFSET = {"B7": 0.7}
+
+
+# the plan's TJ-PV50 row (as in tianjin.toml): its population is what the ranking flags
+TJ_PV50_ROW = """
+[[indicator]]
+id = "TJ-PV50"
+title = "新建公共机构建筑、新建厂房屋顶光伏覆盖率"
+level = "district"
+kind = "pv"
+unit = "%"
+op = ">="
+target = 50
+
+[indicator.params]
+where = { built_year = { ">=" = 2021 } }
+where_any = [{ public_institution = true }, { use = "industrial" }]
+"""
 
 
 def _dsm() -> np.ndarray:
@@ -108,10 +126,10 @@ def _write_project(root: Path, *, with_dsm: bool = True, params: str = "") -> Pr
             ds.write(_dsm(), 1)
     (root / "project.toml").write_text(
         '[project]\nname = "pv"\ntargets = "targets.toml"\n\n'
-        f"[params.pv]\nstep_minutes = {STEP_MINUTES}\n{params}",
+        f"[params.pv]\nstep_minutes = {STEP_MINUTES}\nheritage_year = 1995\n{params}",
         encoding="utf-8",
     )
-    (root / "targets.toml").write_text("", encoding="utf-8")
+    (root / "targets.toml").write_text(TJ_PV50_ROW, encoding="utf-8")
     return Project(root)
 
 
@@ -171,6 +189,24 @@ def test_south_facing_45_roof_counts_its_surface(fields: gpd.GeoDataFrame) -> No
     surface = inner / math.cos(math.radians(45.0))  # modules lie in the roof plane
     assert b3["pv_kwp"] == pytest.approx(surface * DEFAULTS["flush_fill"] * DENSITY, rel=1e-5)
     assert b3["pv_specific_yield"] > fields.loc["B1", "pv_specific_yield"] * 0.9
+
+
+def test_pitched_roof_yield_by_hand(fields: gpd.GeoDataFrame) -> None:
+    """B3: a 20 m square roof sloping 45° to the south, nothing near it.
+
+    Modules flush on the 18 × 18 m left inside the setback: 324 / cos 45° = 458.2 m² of roof
+    surface × 0.9 fill × 0.14 kWp/m² = 57.7 kWp; yield = kWp × the annual irradiation of an
+    open 45° south plane (the same sky transposed by :func:`gis.solar_sky.plane_poa`, which
+    the sky tests check against pvlib) × PR 0.8.
+    """
+    b3 = fields.loc["B3"]
+    surface = (20.0 - 2 * SETBACK) ** 2 / math.cos(math.radians(45.0))
+    kwp = surface * DEFAULTS["flush_fill"] * DENSITY
+    assert b3["pv_kwp"] == pytest.approx(kwp, rel=1e-5)
+    sun = sun_sample_clearsky(39.09, 117.0, step_minutes=STEP_MINUTES)
+    poa = plane_poa(sun, 45.0, 180.0, albedo=DEFAULTS["albedo"],
+                    min_elevation_deg=DEFAULTS["min_sun_elevation_deg"])
+    assert b3["pv_kwh_year"] == pytest.approx(kwp * poa * PR, rel=0.01)
 
 
 def test_low_roof_north_of_tall_block_partly_unsuitable(
@@ -260,12 +296,21 @@ def test_nea_suitable_share_and_sums(built: Project, fields: gpd.GeoDataFrame) -
 
 
 def test_rank_roofs(built: Project, fields: gpd.GeoDataFrame) -> None:
+    # by default roofs already fitted (B1, B3, B5 carry pv_area_m2) and historic buildings
+    # (B7, built 1990 < heritage_year 1995 here) are left out
     ranked = rank_roofs(built, top=3)
-    assert ranked["rank"].tolist() == [1, 2, 3]
-    best = fields["pv_kwh_year"].sort_values(ascending=False).index[:3].tolist()
-    assert ranked["id"].tolist() == best
-    gov = rank_roofs(built, top=5, nea_class="government")
+    free = fields.drop(index=["B1", "B3", "B5", "B7"])
+    best = free.loc[free["pv_kwh_year"] > 0, "pv_kwh_year"].sort_values(ascending=False)
+    assert ranked["id"].tolist() == best.index[:3].tolist()
+    assert ranked["rank"].tolist() == list(range(1, len(ranked) + 1))
+    every = rank_roofs(built, top=10, include_existing=True, include_historic=True)
+    assert every["id"].tolist() == (
+        fields.loc[fields["pv_kwh_year"] > 0, "pv_kwh_year"].sort_values(ascending=False)
+        .index.tolist()
+    )
+    gov = rank_roofs(built, top=5, nea_class="government", include_existing=True)
     assert gov["id"].tolist() == ["B1"]
+    assert rank_roofs(built, top=5, nea_class="government").empty  # B1 has PV already
     with pytest.raises(ManifestError, match="unknown NEA class"):
         rank_roofs(built, top=3, nea_class="palace")
 
@@ -287,18 +332,31 @@ def test_cli_pv_outputs(
 ) -> None:
     from peakmap.cmd_site_pv import PvFormat, pv
 
-    pv(built.root, top=2, nea_class=None, format=PvFormat.table, out=None)
+    def run(**kw: Any) -> None:
+        args: dict[str, Any] = {
+            "top": 2, "nea_class": None, "tj_pv50": False, "with_existing": False,
+            "with_historic": False, "by": None, "format": PvFormat.table, "out": None,
+        }
+        pv(built.root, **{**args, **kw})
+
+    run()
     table = capsys.readouterr().out
     assert "年发电量" in table and "annual yield" in table and "[params.pv]" in table
+    assert "街道" in table and "GCJ-02" in table and "sky: pvlib Ineichen" in table
     out = tmp_path / "top.geojson"
-    pv(built.root, top=2, nea_class=None, format=PvFormat.geojson, out=out)
+    run(format=PvFormat.geojson, out=out, with_existing=True)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert len(data["features"]) == 2
     x, y = shapely.geometry.shape(data["features"][0]["geometry"]).centroid.coords[0]
     assert 116 < x < 118 and 38 < y < 40  # WGS84
     assert "2 roofs" in capsys.readouterr().out
-    pv(built.root, top=5, nea_class="government", format=PvFormat.csv, out=None)
-    assert capsys.readouterr().out.splitlines()[1].startswith("1,B1,")
+    run(top=5, nea_class="government", with_existing=True, format=PvFormat.csv)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("1,B1,government,True,True,False,S,街,C1,一,")
+    run(by="street", format=PvFormat.csv)
+    zones = capsys.readouterr().out.splitlines()
+    assert zones[0].startswith("code,name,roofs,roofs_with_pv,historic_roofs,roofs_to_fit,")
+    assert zones[1].startswith("S,街,7,3,1,")
 
 
 def test_pv_catalog_rows(built: Project, fields: gpd.GeoDataFrame) -> None:
@@ -386,3 +444,57 @@ def test_tj_pv50_count_row(built: Project) -> None:
     assert by[("district", "D")].value == pytest.approx(50.0)
     assert by[("community", "C1")].value == pytest.approx(50.0)
     assert by[("district", "D")].status == "no-target"
+
+
+def test_roof_flags_and_where(built: Project, fields: gpd.GeoDataFrame) -> None:
+    t = roof_table(built).set_index("id")
+    # PV already: the buildings with pv_area_m2 > 0
+    assert sorted(t.index[t["has_pv"]]) == ["B1", "B3", "B5"]
+    # TJ-PV50's population: built since 2021 and public institution or industrial
+    assert sorted(t.index[t["tj_pv50"]]) == ["B1", "B2", "B3", "B6"]
+    # historic: built before heritage_year 1995 (B7, 1990)
+    assert sorted(t.index[t["historic"]]) == ["B7"]
+    assert t.loc["B1", "community_name"] == "一" and t.loc["B3", "community_code"] == "C2"
+    assert (t["street_name"] == "街").all()
+    # B1's centre (x 500030, y 4330290 in EPSG:4548, CM 117° E) in WGS84 and GCJ-02
+    from pyproj import Transformer
+
+    from gis.crs import wgs84_to_gcj02
+
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(
+        X0 + 15 * RES, TOP - 15 * RES
+    )
+    assert t.loc["B1", "lon_wgs84"] == pytest.approx(lon, abs=1e-6)
+    assert t.loc["B1", "lat_wgs84"] == pytest.approx(lat, abs=1e-6)
+    glon, glat = wgs84_to_gcj02(np.array([lon]), np.array([lat]))
+    assert t.loc["B1", "lon_gcj02"] == pytest.approx(float(glon[0]), abs=1e-6)
+    assert t.loc["B1", "lat_gcj02"] == pytest.approx(float(glat[0]), abs=1e-6)
+    assert t.loc["B1", "lat_gcj02"] - t.loc["B1", "lat_wgs84"] > 1e-4  # the GCJ-02 offset
+
+
+def test_protection_flag_marks_historic(tmp_path: Path) -> None:
+    project = _write_project(tmp_path)
+    b = project.store.read("buildings")
+    b["protected"] = [0, 0, 0, 1, 0, 0, 0]  # B4 is a listed building (0 = no, as in a DBF)
+    project.store.write_layers({"buildings": b})
+    build_step(project)
+    t = roof_table(Project(project.root)).set_index("id")
+    assert sorted(t.index[t["historic"]]) == ["B4", "B7"]
+
+
+def test_potential_per_zone_by_hand(built: Project, fields: gpd.GeoDataFrame) -> None:
+    # roofs to fit: suitable, no PV yet (not B1, B3, B5), not historic (not B7)
+    fit = fields.loc[["B2", "B4", "B6"]]
+    fit = fit[fit["pv_kwp"] > 0]
+    street = potential_by_zone(built, level="street").set_index("code").loc["S"]
+    assert street["roofs"] == 7 and street["roofs_with_pv"] == 3
+    assert street["historic_roofs"] == 1 and street["roofs_to_fit"] == len(fit)
+    assert street["kwp"] == pytest.approx(fit["pv_kwp"].sum())
+    assert street["mwh_year"] == pytest.approx(fit["pv_kwh_year"].sum() / 1000.0)
+    factor = DEFAULTS["grid_emission_factor_t_per_mwh"]
+    assert street["tco2_year"] == pytest.approx(street["mwh_year"] * factor)
+    comm = potential_by_zone(built, level="community").set_index("code")
+    assert comm["kwp"].sum() == pytest.approx(street["kwp"])
+    assert comm.loc["C1", "street_name"] == "街"
+    with pytest.raises(ManifestError, match="unknown level"):
+        potential_by_zone(built, level="district")

@@ -64,6 +64,17 @@ P_GROUND_COMMERCIAL = 0.05
 P_PV_NEW_PUBLIC = 0.45  # new public-institution and industrial buildings with rooftop PV
 P_PV_OTHER = 0.03
 PV_ROOF_FRACTION = (0.4, 0.8)
+# Pitched roofs: low pre-1960 buildings of the old-town streets (五大道 villas, 南市) carry
+# gable or hipped roofs; height_m is then the eave height and the DSM adds the roof.
+OLD_TOWN_STREETS = ("120101003", "120101006")
+PITCHED_BEFORE_YEAR = 1960
+PITCHED_MAX_FLOORS = 4
+P_PITCHED = 0.8
+P_HIP = 0.35
+ROOF_PITCH_DEG = (25.0, 35.0)
+# Listed historic buildings (历史风貌建筑): most pre-1949 buildings of 五大道.
+P_PROTECTED_OLD_QUARTER = 0.7
+ROOF_SEED_TAG = 11
 
 
 @dataclass
@@ -194,6 +205,31 @@ def _uniform_int(rng: np.random.Generator, lo: NDArray[np.int64], hi: NDArray[np
     return np.floor(lo + rng.random(lo.shape) * (hi - lo + 1)).astype(np.int64)
 
 
+def _roofs(
+    street: NDArray[np.object_], year: NDArray[np.int64], floors: NDArray[np.int64],
+    use: NDArray[np.object_], *, n: int,
+) -> tuple[NDArray[np.object_], NDArray[np.float64], NDArray[np.bool_]]:
+    """Roof shape (flat, gable, hip), pitch and listed flag of each building.
+
+    Drawn from their own random stream, so the other attributes do not change with them.
+    """
+    rng = np.random.default_rng([ROOF_SEED_TAG, n])
+    draw, hip, protect = rng.random(n), rng.random(n), rng.random(n)
+    pitch = np.round(rng.uniform(*ROOF_PITCH_DEG, size=n) * 2) / 2
+    old_town = np.isin(street.astype(str), OLD_TOWN_STREETS)
+    low_old = (
+        old_town & (year < PITCHED_BEFORE_YEAR) & (floors <= PITCHED_MAX_FLOORS)
+        & ~np.isin(use, ("industrial", "warehouse", "utility", "transport"))
+    )
+    pitched = low_old & (draw < P_PITCHED)
+    shape = np.where(pitched, np.where(hip < P_HIP, "hip", "gable"), "flat").astype(object)
+    protected = (
+        (street.astype(str) == OLD_QUARTER_STREET) & (year < ERAS[1][0])
+        & (protect < P_PROTECTED_OLD_QUARTER)
+    )
+    return shape, np.where(pitched, pitch, 0.0), protected
+
+
 def make_buildings(
     lots: Lots,
     blocks: gpd.GeoDataFrame,
@@ -289,6 +325,9 @@ def make_buildings(
     pv_area = np.where(
         has_pv, np.round(shapely.area(geom) * rng.uniform(*PV_ROOF_FRACTION, size=n), 1), 0.0
     )
+    shape, pitch, protected = _roofs(
+        street_of_block[blk], year, floors, use, n=n
+    )
     return gpd.GeoDataFrame(
         {
             "use": use,
@@ -306,6 +345,9 @@ def make_buildings(
             "green_mall": mall & (rng.random(n) < P_GREEN_MALL),
             "thrifty_agency": gov & (rng.random(n) < P_THRIFTY),
             "pv_area_m2": pv_area,
+            "roof_shape": shape,
+            "roof_pitch_deg": pitch,
+            "protected": protected,
             "block": blk,
         },
         geometry=geom,

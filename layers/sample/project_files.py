@@ -132,7 +132,9 @@ seed (`peakmap sample --seed {seed} --scale {scale}`) to demonstrate and test pe
 
 ## Synthetic
 Community borders, names and counts of households; land use (GB 50137 codes); buildings
-(use, age, floors, retrofit and green-building attributes); green spaces (CJJ/T 85 classes);
+(use, age, floors, retrofit and green-building attributes, roof shape and pitch — gable and
+hipped roofs on low pre-1960 buildings of 五大道 and 南市, drawn into the DSM above the eave
+height — and a listed-building flag `protected`); green spaces (CJJ/T 85 classes);
 pocket parks; sponge-city drainage zones; recycling points; heating pipes; street lights;
 community facilities; the road network (streets, and lanes 里巷 between the building lots);
 forest (the tree stands of the large parks), one nature reserve (the riverside park along the

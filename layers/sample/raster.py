@@ -3,7 +3,8 @@
 Written as a tiled, deflate-compressed float32 GeoTIFF in the metric CRS at 2 m. Each copy of
 the district is rasterised and written into its own window, so memory stays bounded by one
 copy whatever ``--scale`` is. Heights are quantised (ground to 5 cm, canopy to 50 cm) so the
-file compresses well; roofs are flat.
+file compresses well; roofs are flat at ``height_m`` except the gable and hipped roofs of the
+old-town streets, drawn above their eave height by :func:`layers.sample.roofs.roof_rise`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rasterio.windows import Window
 
 from layers.sample.district import District
 from layers.sample.outline import METRIC_CRS
+from layers.sample.roofs import roof_rise
 
 __all__ = ["DSM_RESOLUTION_M", "write_dsm"]
 
@@ -72,6 +74,11 @@ def _surface(
     b = d.layers["buildings"]
     shapes = zip(b.geometry.values, b["height_m"].to_numpy(dtype=float), strict=True)
     cover = rasterize(shapes, out_shape=(h, w), transform=transform, fill=0.0, dtype="float32")
+    if "roof_shape" in b.columns:  # pitched roofs rise above the eave height
+        cover += roof_rise(
+            np.asarray(b.geometry.values, dtype=object), b["roof_shape"].to_numpy(),
+            b["roof_pitch_deg"].to_numpy(dtype=float), transform=transform, out_shape=(h, w),
+        )
     in_park = rasterize(
         ((g, 1) for g in d.canopy if not shapely.is_empty(g)),
         out_shape=(h, w), transform=transform, fill=0, dtype="uint8",
