@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,6 @@ import numpy as np
 import rasterio
 import rasterio.features
 import shapely
-from affine import Affine
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
@@ -64,6 +63,7 @@ from gis.solar_sky import (
     sun_sample_clearsky,
     sun_sample_weather,
 )
+from gis.tasks import run_tasks
 from gis.zonal import iter_windows, window_box, window_transform
 
 __all__ = [
@@ -501,22 +501,28 @@ def _height_limits(ds: Any, tile_px: int) -> tuple[float, float]:
     return (0.0, 0.0) if lo > hi else (lo, hi)
 
 
-def _labels(
-    roofs: tuple[NDArray[np.object_], shapely.STRtree] | None,
-    transform: Affine,
-    shape: tuple[int, int],
-    window: Any,
-) -> NDArray[np.int32] | None:
-    if roofs is None:
-        return None
-    geoms, tree = roofs
-    hits = tree.query(window_box(transform, window), predicate="intersects")
-    if len(hits) == 0:
-        return np.zeros(shape, np.int32)
-    return rasterio.features.rasterize(
-        [(g, int(i) + 1) for i, g in zip(hits, geoms[hits], strict=True)],
-        out_shape=shape, transform=transform, fill=0, dtype="int32",
-    )
+def _tile_bands(
+    dsm_path: str, padded: Any, core: Any, sun: SunSample, opts: SolarOptions,
+    roofs: NDArray[np.object_] | None, height_range: float, fill_height: float,
+) -> tuple[Any, F32]:
+    """One tile (run in this process or on a worker): its core's bands, stacked."""
+    with rasterio.open(dsm_path) as src:
+        tf, res = src.transform, float(src.transform.a)
+        with _small_cache():
+            z = src.read(1, window=padded, masked=True)
+    z = z.astype(np.float32).filled(np.nan)
+    ptf = window_transform(tf, padded)
+    labels = None
+    if roofs is not None:
+        labels = np.zeros(z.shape, np.int32) if len(roofs) == 0 else rasterio.features.rasterize(
+            [(g, i + 1) for i, g in enumerate(roofs)], out_shape=z.shape, transform=ptf,
+            fill=0, dtype="int32",
+        )
+    out = irradiation(z, sun, res=res, labels=labels, height_range=height_range,
+                      fill_height=fill_height, opts=opts)
+    r0, c0 = core.row_off - padded.row_off, core.col_off - padded.col_off
+    inner = (slice(r0, r0 + core.height), slice(c0, c0 + core.width))
+    return core, np.stack([out[name][inner] for name in BANDS])
 
 
 def irradiation_raster(
@@ -526,6 +532,7 @@ def irradiation_raster(
     *,
     roofs: Sequence[Any] | NDArray[np.object_] | None = None,
     opts: SolarOptions | None = None,
+    client: Any = None,
 ) -> dict[str, Any]:
     """Write the annual irradiation of a DSM to a 4-band GeoTIFF, tile by tile.
 
@@ -542,11 +549,16 @@ def irradiation_raster(
         Building footprints in the DSM's CRS, so slopes are taken within each roof.
     opts : SolarOptions, optional
         Model options (``tile_px`` sets the tile size).
+    client : distributed.Client, optional
+        Compute the tiles on this Dask cluster (:func:`gis.tasks.dask_client`); this process
+        only reads the tile list and writes the results, keeping two tiles per worker in
+        flight. The workers read ``dsm_path`` themselves. Results equal one process's.
 
     Returns
     -------
     dict
-        ``tiles``, ``margin_px``, ``height_range_m``, ``pixels``, ``sun_positions``.
+        ``tiles``, ``margin_px``, ``height_range_m``, ``pixels``, ``sun_positions``,
+        ``workers``.
     """
     o = opts or SolarOptions()
     roof_index = None
@@ -566,44 +578,46 @@ def irradiation_raster(
             raise InputFileError(f"{dsm_path}: DSM pixels are not square ({tf.a} × {-tf.e})")
         with _small_cache():
             lo, hi = _height_limits(src, o.tile_px)
-        hr = hi - lo
-        margin = math.ceil(max_reach_m(sun, hr, o) / res) + MARGIN_SLACK_PX
+        height, width = src.height, src.width
         profile = {
-            "driver": "GTiff", "height": src.height, "width": src.width, "count": len(BANDS),
+            "driver": "GTiff", "height": height, "width": width, "count": len(BANDS),
             "dtype": "float32", "crs": src.crs, "transform": tf, "nodata": np.nan,
             "compress": "deflate", "tiled": True, "blockxsize": 256, "blockysize": 256,
         }
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(suffix=".tif", dir=out_path.parent)
-        os.close(fd)
-        tiles = 0
-        try:
-            with rasterio.open(tmp_name, "w", **profile) as dst:
-                for i, name in enumerate(BANDS, start=1):
-                    dst.set_band_description(i, name)
-                for core, padded in iter_windows(
-                    src.height, src.width, tile_px=o.tile_px, margin_px=margin
-                ):
-                    tiles += 1
-                    with _small_cache():
-                        z = src.read(1, window=padded, masked=True)
-                    z = z.astype(np.float32).filled(np.nan)
-                    ptf = window_transform(tf, padded)
-                    labels = _labels(roof_index, ptf, z.shape, padded)
-                    res_tile = irradiation(
-                        z, sun, res=res, labels=labels, height_range=hr, fill_height=lo, opts=o
-                    )
-                    r0 = core.row_off - padded.row_off
-                    c0 = core.col_off - padded.col_off
-                    inner = (slice(r0, r0 + core.height), slice(c0, c0 + core.width))
-                    with _small_cache():
-                        for i, name in enumerate(BANDS, start=1):
-                            dst.write(res_tile[name][inner], i, window=core)
-            os.replace(tmp_name, out_path)
-        finally:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
+    hr = hi - lo
+    margin = math.ceil(max_reach_m(sun, hr, o) / res) + MARGIN_SLACK_PX
+    workers = 1 if client is None else max(len(client.scheduler_info().get("workers", {})), 1)
+
+    def tasks() -> Iterator[tuple[Any, ...]]:
+        for core, padded in iter_windows(height, width, tile_px=o.tile_px, margin_px=margin):
+            geoms = None
+            if roof_index is not None:
+                box = window_box(window_transform(tf, padded), padded)
+                hits = roof_index[1].query(box, predicate="intersects")
+                geoms = roof_index[0][np.sort(hits)]
+            yield str(dsm_path), padded, core, sun, o, geoms, hr, lo
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(suffix=".tif", dir=out_path.parent)
+    os.close(fd)
+    try:
+        with rasterio.open(tmp_name, "w", **profile) as dst:
+            for i, name in enumerate(BANDS, start=1):
+                dst.set_band_description(i, name)
+
+            def write(result: tuple[Any, F32]) -> None:
+                core, bands = result
+                with _small_cache():
+                    for i in range(len(BANDS)):
+                        dst.write(bands[i], i + 1, window=core)
+
+            n_tiles = run_tasks(_tile_bands, tasks(), write, client=client,
+                                max_in_flight=2 * workers)
+        os.replace(tmp_name, out_path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
     return {
-        "tiles": tiles, "margin_px": margin, "height_range_m": hr,
-        "pixels": src.height * src.width, "sun_positions": len(sun.azimuth_deg),
+        "tiles": n_tiles, "margin_px": margin, "height_range_m": hr,
+        "pixels": height * width, "sun_positions": len(sun.azimuth_deg), "workers": workers,
     }

@@ -59,7 +59,10 @@ climatology); ``albedo`` [U], ``performance_ratio`` [U] 0.80, ``power_density_kw
 parameters above, ``min_unshaded_ratio`` [C] 0.70, ``max_tilt_deg`` [C] 60,
 ``north_half_width_deg`` [U] 67.5 (north = NW…NE), ``min_patch_m2`` [C] 10, ``flat_slope_deg``
 [U] 10, ``step_minutes`` (time-of-day step of the sun directions), ``min_sun_elevation_deg``,
-``max_shadow_m``, ``tile_px``, ``nea_uses`` (use values of each NEA class); for the ranking
+``max_shadow_m``, ``tile_px``, ``nea_uses`` (use values of each NEA class). Tiles run on a
+Dask cluster when ``[params.compute] scheduler`` (or the environment variable
+``PEAKMAP_DASK_SCHEDULER``) names one: ``local:2`` for two worker processes on this machine,
+``tcp://host:8786`` for a running scheduler whose workers see the project's files. For the ranking
 and the potential per zone (:mod:`layers.rooftop_pv_plan`): ``heritage_year`` [U] 1949,
 ``heritage_field`` ("protected"), ``tj_pv50_indicator`` ("TJ-PV50"), ``exclude_historic``
 (true), ``grid_emission_factor_t_per_mwh`` [C] 0.5703 and ``grid_emission_source``.
@@ -85,6 +88,7 @@ Share measures also carry ``buildings`` and ``buildings_with_pv`` (counts) and, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -113,6 +117,7 @@ from gis.solar import (
     sun_sample_weather,
 )
 from gis.solar_layout import LAYOUTS, Layout, make_layout
+from gis.tasks import dask_client, scheduler_address
 from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
 from layers.indicators.registry import MetricContext, metric_kind
@@ -473,9 +478,11 @@ def build_step(project: Project) -> str:
     sun = sun_for_project(project, params, dsm)
     layout = layout_for(params, raster_location(dsm)[0])
     out_path = project.build_dir / f"{IRRADIATION_RASTER}.tif"
-    info = irradiation_raster(
-        dsm, out_path, sun, roofs=geoms, opts=solar_options(params, layout)
-    )
+    address = scheduler_address(str(project.params("compute", {}).get("scheduler") or ""))
+    with dask_client(address) if address else contextlib.nullcontext() as client:
+        info = irradiation_raster(
+            dsm, out_path, sun, roofs=geoms, opts=solar_options(params, layout), client=client
+        )
     fields = building_pv(geoms, out_path, params, layout)
     for col in fields.columns:
         buildings[col] = fields[col].to_numpy()
@@ -504,8 +511,8 @@ def build_step(project: Project) -> str:
     total_kwp = float(fields["pv_kwp"].sum())
     total_mwh = float(fields["pv_kwh_year"].sum()) / 1000.0
     return (
-        f"{IRRADIATION_RASTER}.tif ({info['tiles']} tiles, {info['sun_positions']} sun "
-        f"positions); {note}; {len(buildings)} roofs: "
+        f"{IRRADIATION_RASTER}.tif ({info['tiles']} tiles on {info['workers']} worker(s), "
+        f"{info['sun_positions']} sun positions); {note}; {len(buildings)} roofs: "
         f"{float(fields['pv_suitable_area_m2'].sum()):,.0f} m² suitable, "
         f"{total_kwp / 1000.0:,.1f} MWp, {total_mwh:,.0f} MWh/yr "
         f"({time.perf_counter() - t0:.0f} s)"

@@ -8,7 +8,12 @@
    (exact fractions, in memory and tiled from the file; centre rule) against exactextract and
    rasterstats, same raster and footprints, same run.
 
-Usage: ``.venv/bin/python scripts/bench_pv.py [--scales 1 10] [--large-step 180]``.
+Each scale runs once per scheduler of ``--schedulers`` (``none`` = one process; ``local:2`` =
+the tiles on a 2-worker Dask LocalCluster, via ``PEAKMAP_DASK_SCHEDULER``); peak memory is
+the largest sum of RSS over the child and its worker processes, sampled every 0.1 s.
+
+Usage: ``.venv/bin/python scripts/bench_pv.py [--scales 1 10] [--large-step 180]
+[--schedulers none local:2] [--tile-px 2048]``.
 The sample is built into a temporary directory (the committed ``data/heping`` is not touched).
 Larger copies may use a coarser sun sampling (``--large-step`` minutes, default hourly as
 for the sample) to keep the run short; the table says which.
@@ -17,7 +22,9 @@ for the sample) to keep the run short; the table says which.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -27,6 +34,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "heping"
@@ -56,10 +64,10 @@ def _build_sample(work: Path) -> Path:
     return dest
 
 
-def _with_step(project: Path, step_minutes: float) -> None:
+def _with_step(project: Path, step_minutes: float, tile_px: int) -> None:
     text = (project / "project.toml").read_text(encoding="utf-8")
     if "[params.pv]" not in text:
-        text += f"\n[params.pv]\nstep_minutes = {step_minutes:g}\n"
+        text += f"\n[params.pv]\nstep_minutes = {step_minutes:g}\ntile_px = {tile_px}\n"
         (project / "project.toml").write_text(text, encoding="utf-8")
 
 
@@ -95,12 +103,30 @@ def _copies(sample: Path, work: Path, k: int) -> Path:
     return dest
 
 
-def _run_child(project: Path) -> dict[str, float | str]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(project)], check=True, capture_output=True,
-        text=True, cwd=ROOT,
+def _tree_rss_mb(proc: psutil.Process) -> float:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total / 2**20
+
+
+def _run_child(project: Path, scheduler: str) -> dict[str, float | str]:
+    env = dict(os.environ)
+    env["PEAKMAP_DASK_SCHEDULER"] = "" if scheduler == "none" else scheduler
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(project)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
     )
-    result: dict[str, float | str] = json.loads(out.stdout.strip().splitlines()[-1])
+    proc, peak = psutil.Process(child.pid), 0.0
+    while child.poll() is None:
+        peak = max(peak, _tree_rss_mb(proc))
+        time.sleep(0.1)
+    out, err = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"bench child failed: {err.strip().splitlines()[-1:]}")
+    result: dict[str, float | str] = json.loads(out.strip().splitlines()[-1])
+    result["tree_rss_mb"] = peak
     return result
 
 
@@ -200,6 +226,9 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--large-step", type=float, default=60.0,
                         help="sun sampling step (minutes) for scales above 1")
+    parser.add_argument("--schedulers", nargs="+", default=["none", "local:2"],
+                        help="none (one process) and/or Dask scheduler addresses")
+    parser.add_argument("--tile-px", type=int, default=2048)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -209,21 +238,26 @@ def main() -> None:
         work = Path(tmp)
         sample = _build_sample(work)
         print("## Rooftop PV pipeline (layers.rooftop_pv.build_step)\n")
-        print("| copies | DSM pixels | roofs | sun step (min) | time (s) | peak RSS (MB) "
-              "| result |")
-        print("|---:|---:|---:|---:|---:|---:|---|")
+        print("| copies | DSM pixels | roofs | sun step (min) | scheduler | time (s) | "
+              "ratio to one process | peak RSS, all processes (MB) | result |")
+        print("|---:|---:|---:|---:|---|---:|---:|---:|---|")
+        import rasterio
+
         for k in args.scales:
             step = 60.0 if k == 1 else args.large_step
             project = sample if k == 1 else _copies(sample, work, k)
-            _with_step(project, step)
-            res = _run_child(project)
-            import rasterio
-
+            _with_step(project, step, args.tile_px)
             with rasterio.open(project / "build" / "dsm.tif") as ds:
                 pixels = ds.width * ds.height
-            roofs = str(res["summary"]).split(" roofs")[0].rsplit(" ", 1)[-1]
-            print(f"| {k} | {pixels:,} | {roofs} | {step:g} | {float(res['seconds']):.1f} | "
-                  f"{float(res['rss_mb']):.0f} | {res['summary']} |", flush=True)
+            base = None
+            for scheduler in args.schedulers:
+                res = _run_child(project, scheduler)
+                sec = float(res["seconds"])
+                base = sec if base is None else base
+                roofs = str(res["summary"]).split(" roofs")[0].rsplit(" ", 1)[-1]
+                print(f"| {k} | {pixels:,} | {roofs} | {step:g} | {scheduler} | {sec:.1f} | "
+                      f"{sec / base:.2f} | {float(res['tree_rss_mb']):.0f} | "
+                      f"{res['summary']} |", flush=True)
         print("\n## Shadow casting, one sun position on the sample DSM\n")
         print("| sun azimuth / elevation | reach (m) | doubling, int16 (s) | step-by-step ray "
               "march (s) | speed-up | pixels with the same lit state |")

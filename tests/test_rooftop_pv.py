@@ -498,3 +498,23 @@ def test_potential_per_zone_by_hand(built: Project, fields: gpd.GeoDataFrame) ->
     assert comm.loc["C1", "street_name"] == "街"
     with pytest.raises(ManifestError, match="unknown level"):
         potential_by_zone(built, level="district")
+
+
+def test_build_on_a_dask_cluster_equals_one_process(
+    built: Project, fields: gpd.GeoDataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PEAKMAP_DASK_SCHEDULER=local:2 and 64 px tiles: the same raster and roof figures."""
+    from gis.tasks import SCHEDULER_ENV
+
+    monkeypatch.setenv(SCHEDULER_ENV, "local:2")
+    project = _write_project(tmp_path, params="tile_px = 64\n")
+    summary = build_step(project)
+    assert "9 tiles on 2 worker(s)" in summary
+    with rasterio.open(built.build_dir / "solar_irradiation.tif") as a, rasterio.open(
+        project.build_dir / "solar_irradiation.tif"
+    ) as b:
+        np.testing.assert_allclose(np.nan_to_num(b.read()), np.nan_to_num(a.read()),
+                                   rtol=1e-5, atol=1e-3)
+    got = Project(project.root).store.read("buildings").set_index("id")
+    for col in ("pv_suitable_area_m2", "pv_kwp", "pv_kwh_year"):
+        np.testing.assert_allclose(got[col], fields[col], rtol=1e-5)

@@ -244,3 +244,34 @@ def test_weather_csv_errors(tmp_path: Path) -> None:
         read_weather_csv(bad)
     with pytest.raises(InputFileError, match="missing"):
         read_weather_csv(tmp_path / "missing.csv")
+
+
+def test_tiles_on_a_dask_cluster_equal_one_process(tmp_path: Path) -> None:
+    """The same tiles computed on a 2-worker LocalCluster give the same raster."""
+    from gis.tasks import dask_client
+
+    rng = np.random.default_rng(11)
+    z, boxes = _city(rng, (70, 90))
+    sun = sun_sample_clearsky(*TIANJIN, step_minutes=240.0)
+    tf = _write_dsm(tmp_path / "dsm.tif", z, origin=(500000.0, 4330000.0))
+    roofs = [
+        shapely.box(*(tf.c + c0 * RES, tf.f - (r0 + h) * RES, tf.c + (c0 + w) * RES,
+                      tf.f - r0 * RES))
+        for r0, c0, h, w in boxes
+    ]
+    opts = SolarOptions(tile_px=32, max_shadow_m=40.0)
+    one = irradiation_raster(tmp_path / "dsm.tif", tmp_path / "one.tif", sun, roofs=roofs,
+                             opts=opts)
+    with dask_client("local:2") as client:
+        many = irradiation_raster(tmp_path / "dsm.tif", tmp_path / "dask.tif", sun, roofs=roofs,
+                                  opts=opts, client=client)
+    assert many["workers"] == 2 and many["tiles"] == one["tiles"] == 3 * 3
+    with rasterio.open(tmp_path / "one.tif") as a, rasterio.open(tmp_path / "dask.tif") as b:
+        np.testing.assert_array_equal(a.read(), b.read())
+
+
+def test_bad_scheduler_is_one_line() -> None:
+    from gis.tasks import dask_client
+
+    with pytest.raises(InputFileError, match="local:N"), dask_client("local:two"):
+        pass
