@@ -49,23 +49,25 @@ the winter solstice — 0.44 for 2 m modules at 30° and 39° N), ``east_west`` 
 actually used and the sky are written to ``build/solar_irradiation.json`` and stated in the
 notes of the PV figures.
 
-Parameters (manifest ``[params.pv]`` over :data:`DEFAULTS`; [C] confirmed, [U] default
-not fixed by a standard): ``weather_file`` (an EPW, TMY3 CSV, PVGIS TMY JSON or plain CSV
-with time, ghi[, dni, dhi] inside the project, read with pvlib.iotools; ``weather_csv`` is
-the older name) and ``weather_utc_offset_h``; without one, ``clearness`` [U] ratio of actual
-to clear-sky irradiation (0.76: Tianjin ≈ 1,510 kWh/m²/yr) and ``linke_turbidity`` (0 = pvlib
-climatology); ``albedo`` [U], ``performance_ratio`` [U] 0.80, ``power_density_kwp_m2`` [U]
-0.14 kWp per m² of module, ``setback_m`` [U] 1.0, ``flush_fill`` [U] 0.9, the layout
-parameters above, ``min_unshaded_ratio`` [C] 0.70, ``max_tilt_deg`` [C] 60,
-``north_half_width_deg`` [U] 67.5 (north = NW…NE), ``min_patch_m2`` [C] 10, ``flat_slope_deg``
-[U] 10, ``step_minutes`` (time-of-day step of the sun directions), ``min_sun_elevation_deg``,
-``max_shadow_m``, ``tile_px``, ``nea_uses`` (use values of each NEA class). Tiles run on a
-Dask cluster when ``[params.compute] scheduler`` (or the environment variable
-``PEAKMAP_DASK_SCHEDULER``) names one: ``local:2`` for two worker processes on this machine,
-``tcp://host:8786`` for a running scheduler whose workers see the project's files. For the ranking
-and the potential per zone (:mod:`layers.rooftop_pv_plan`): ``heritage_year`` [U] 1949,
-``heritage_field`` ("protected"), ``tj_pv50_indicator`` ("TJ-PV50"), ``exclude_historic``
-(true), ``grid_emission_factor_t_per_mwh`` [C] 0.5703 and ``grid_emission_source``.
+Parameters (manifest ``[params.pv]`` over :data:`DEFAULTS`; [C] confirmed, [U] default not
+fixed by a standard): ``weather_file`` (an EPW, TMY3 CSV, PVGIS TMY JSON or plain CSV with
+time, ghi[, dni, dhi] inside the project, read with pvlib.iotools; ``weather_csv`` is the older
+name) and ``weather_utc_offset_h``; else ``monthly_climate`` (a CSV ``month, ghi_kwh_m2,
+diffuse_fraction, source`` inside the project: a clear-sky hourly shape scaled to each month,
+diffuse scaled to the month's fraction); without either, ``clearness`` [U] ratio of actual to
+clear-sky irradiation (0.76: Tianjin ≈ 1,510 kWh/m²/yr) and ``linke_turbidity`` (0 = pvlib
+climatology); ``albedo`` [U], ``performance_ratio`` [U] 0.80, ``power_density_kwp_m2`` [U] 0.14
+kWp per m² of module, ``setback_m`` [U] 1.0, ``flush_fill`` [U] 0.9, the layout parameters
+above, ``min_unshaded_ratio`` [C] 0.70, ``max_tilt_deg`` [C] 60, ``north_half_width_deg`` [U]
+67.5 (north = NW…NE), ``min_patch_m2`` [C] 10, ``flat_slope_deg`` [U] 10, ``step_minutes``
+(time-of-day step of the sun directions), ``min_sun_elevation_deg``, ``max_shadow_m``,
+``tile_px``, ``nea_uses`` (use values of each NEA class). Tiles run on a Dask cluster when
+``[params.compute] scheduler`` (or the environment variable ``PEAKMAP_DASK_SCHEDULER``) names
+one: ``local:2`` for two worker processes on this machine, ``tcp://host:8786`` for a running
+scheduler whose workers see the project's files. For the ranking and the potential per zone
+(:mod:`layers.rooftop_pv_plan`): ``heritage_year`` [U] 1949, ``heritage_field`` ("protected"),
+``tj_pv50_indicator`` ("TJ-PV50"), ``exclude_historic`` (true),
+``grid_emission_factor_t_per_mwh`` [C] 0.5703 and ``grid_emission_source``.
 
 Metric kind ``pv`` (catalog ``params``)
 ---------------------------------------
@@ -117,6 +119,7 @@ from gis.solar import (
     sun_sample_weather,
 )
 from gis.solar_layout import LAYOUTS, Layout, make_layout
+from gis.solar_sky import monthly_year, read_monthly_climate
 from gis.tasks import dask_client, scheduler_address
 from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
@@ -186,6 +189,7 @@ DEFAULTS: dict[str, Any] = {
     "max_shadow_m": 500.0,
     "tile_px": 2048,
     "weather_file": "",
+    "monthly_climate": "",
     "weather_csv": "",
     "weather_utc_offset_h": 8.0,
     "heritage_year": 1949,
@@ -291,6 +295,19 @@ def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) 
         return sun_sample_weather(
             lat, lon, weather, step_minutes=step,
             source=f"{fmt} weather file {name} ({len(weather)} records), Hay-Davies",
+        )
+    monthly = str(params.get("monthly_climate") or "")
+    if monthly:
+        path = project.path(monthly, what="[params.pv] monthly_climate")
+        if not path.is_file():
+            raise InputFileError(
+                f"{monthly}: monthly climatology named by [params.pv] monthly_climate not found"
+            )
+        table, cited = read_monthly_climate(path)
+        return sun_sample_weather(
+            lat, lon, monthly_year(lat, lon, table), step_minutes=step,
+            source=f"monthly climatology {monthly} ({cited or 'no source given'}), clear-sky "
+            "hourly shape, Erbs split scaled to the monthly diffuse fraction, Hay-Davies",
         )
     tl = _float(params, "linke_turbidity")
     return sun_sample_clearsky(

@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -254,7 +255,8 @@ def main() -> None:
                 res = _run_child(project, scheduler)
                 sec = float(res["seconds"])
                 base = sec if base is None else base
-                roofs = str(res["summary"]).split(" roofs")[0].rsplit(" ", 1)[-1]
+                found = re.search(r"([\d,]+) roofs:", str(res["summary"]))
+                roofs = found.group(1) if found else "?"
                 print(f"| {k} | {pixels:,} | {roofs} | {step:g} | {scheduler} | {sec:.1f} | "
                       f"{sec / base:.2f} | {float(res['tree_rss_mb']):.0f} | "
                       f"{res['summary']} |", flush=True)

@@ -161,3 +161,30 @@ def test_weather_file_errors(tmp_path: Path) -> None:
     bad.write_text("LOCATION,nowhere\nnot an epw\n", encoding="utf-8")
     with pytest.raises(InputFileError, match=r"bad\.epw: cannot be read"):
         read_weather(bad)
+
+
+def test_monthly_climatology_is_reproduced(tmp_path: Path) -> None:
+    """A made-up monthly table (not a real climate): the folded year returns its months."""
+    from gis.solar_sky import monthly_year, read_monthly_climate
+
+    ghi = [70, 90, 130, 160, 185, 180, 165, 155, 135, 105, 75, 62]
+    frac = [0.45, 0.47, 0.50, 0.52, 0.55, 0.60, 0.65, 0.62, 0.55, 0.50, 0.47, 0.45]
+    csv = tmp_path / "monthly.csv"
+    pd.DataFrame({"month": range(1, 13), "ghi_kwh_m2": ghi, "diffuse_fraction": frac,
+                  "source": "test table"}).to_csv(csv, index=False)
+    table, source = read_monthly_climate(csv)
+    assert source == "test table"
+    year = monthly_year(39.1, 117.2, table)
+    mid = year.index + pd.Timedelta(minutes=30)
+    by_month = year.groupby(mid.month)[["ghi", "dhi"]].sum() / 1000.0
+    np.testing.assert_allclose(by_month["ghi"], ghi, rtol=1e-6)
+    np.testing.assert_allclose(by_month["dhi"] / by_month["ghi"], frac, atol=0.01)
+    sun = sun_sample(39.1, 117.2, year)
+    assert sun.annual_ghi_kwh == pytest.approx(sum(ghi), rel=1e-6)
+    assert sun.diffuse_fraction == pytest.approx(
+        np.dot(ghi, frac) / sum(ghi), abs=0.01
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("month,ghi_kwh_m2,diffuse_fraction\n1,70,0.4\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="one row for each month"):
+        read_monthly_climate(bad)

@@ -139,8 +139,9 @@ PV_POTENTIAL_STYLE = LayerStyle(
     ramp={"field": "pv_suitable_area_m2", "den": "roof_area_m2",
           "breaks": PV_POTENTIAL_BREAKS, "colors": PV_COLORS},
     tip_fields=("id", "use", "built_year", "public_institution", "roof_area_m2",
-                "pv_suitable_area_m2", "pv_kwp", "pv_kwh_year", "pv_specific_yield",
-                "nea_class", "pv_area_m2"))
+                "pv_suitable_area_m2", "pv_layout", "pv_kwp", "pv_kwh_year",
+                "pv_specific_yield", "nea_class", "pv_area_m2", "has_pv", "tj_pv50",
+                "historic"))
 PV_STYLE = LayerStyle("#e0e0e0", weight=0.4, fill_opacity=0.8, stroke="#757575",
                       ramp={"field": "pv_area_m2", "den": "area_m2", "breaks": PV_BREAKS,
                             "colors": PV_COLORS},
