@@ -14,6 +14,7 @@ __all__ = [
     "ManifestError",
     "PeakmapError",
     "SitingError",
+    "StoreBusyError",
     "StoreError",
 ]
 
@@ -40,6 +41,10 @@ class CRSError(PeakmapError, ValueError):
 
 class StoreError(PeakmapError, RuntimeError):
     """The project store is missing or does not hold what was asked for."""
+
+
+class StoreBusyError(StoreError):
+    """Another write to the same project (a build, an upload, a siting run) holds the lock."""
 
 
 class SitingError(PeakmapError, ValueError):

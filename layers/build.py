@@ -3,19 +3,18 @@
 For every ``[layers.<name>]`` of the manifest: read the source, map its fields to the
 canonical schema, check types and values, check geometry types, drop empty and repair invalid
 geometries, settle the CRS (including GCJ-02 / BD-09 sources), then reproject everything to
-one metric CRS and write ``build/peakmap.gpkg`` through a temporary file. Rasters are
+one metric CRS and write ``build/peakmap.gpkg`` through a staging folder. Rasters are
 reprojected (or copied) to ``build/<name>.tif``. Nothing in ``build/`` changes unless every
-layer passed: errors of all layers are collected and reported together, one line each.
+layer passed and every post-build step succeeded: errors of all layers are collected and
+reported together, one line each. The whole build holds the project's writer lock, so an
+upload waits for it (and a build for an upload); siting proposals are carried over.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,7 +30,7 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from gis import crs as gcrs
 from gis._errors import CRSError, InputFileError, LayerValidationError, PeakmapError
-from gis.io import read_vector, write_gpkg_atomic
+from gis.io import read_vector
 from gis.safefile import open_raster
 from gis.validate import polygon_outlines, repair_geometries
 from layers.floors import BUILDING_DEFAULTS, complete_floor_area
@@ -39,6 +38,7 @@ from layers.ingest_values import UnknownValuesError, convert_fields, geometry_no
 from layers.manifest import LayerSource, RasterSource
 from layers.project import Project
 from layers.schema import CANONICAL, LayerSpec
+from layers.store import clean_stale_temp, store_transaction, writer_lock
 
 __all__ = [
     "POST_BUILD_STEPS",
@@ -59,6 +59,9 @@ POST_BUILD_STEPS: tuple[str, ...] = (
 )
 
 BUILD_REPORT_TABLE = "_build_report"
+# the planner's own work in the store, carried over a rebuild
+KEPT_PREFIXES: tuple[str, ...] = ("proposal__",)
+KEPT_TABLES: tuple[str, ...] = ("siting_runs",)
 
 
 class BuildError(PeakmapError, ValueError):
@@ -296,16 +299,6 @@ def _stage_raster(
         raise InputFileError(f"{label}: cannot be read as a raster ({msg})") from e
 
 
-@contextmanager
-def _staging(build_dir: Path) -> Iterator[Path]:
-    build_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
-    try:
-        yield tmp
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def build_project(
     project_dir: Path,
     *,
@@ -337,7 +330,20 @@ def build_project(
     PeakmapError
         The manifest or the metric CRS is wrong.
     """
-    project = Project(project_dir)
+    with writer_lock(Path(project_dir), what="peakmap build"):
+        clean_stale_temp(Path(project_dir))
+        # the manifest is read under the lock: an upload cannot slip in between
+        return _build_locked(Project(project_dir), strict=strict, run_steps=run_steps,
+                             on_layer=on_layer)
+
+
+def _build_locked(
+    project: Project,
+    *,
+    strict: bool,
+    run_steps: bool,
+    on_layer: Callable[[str], None] | None,
+) -> BuildReport:
     manifest = project.manifest
     frames: dict[str, gpd.GeoDataFrame] = {}
     reports: dict[str, LayerReport] = {}
@@ -367,7 +373,8 @@ def build_project(
         rep.features_stored = len(stored[name])
 
     store_path = project.store.path
-    with _staging(project.build_dir) as stage:
+    with store_transaction(project, what="peakmap build", fresh=True) as staged:
+        stage = staged.build_dir
         raster_reports = []
         for name, rsrc in manifest.rasters.items():
             if on_layer:
@@ -384,16 +391,25 @@ def build_project(
         table = pd.DataFrame(
             [{**asdict(r), "notes": "; ".join(r.notes)} for r in all_reports]
         )
-        write_gpkg_atomic(stage / store_path.name, {**stored, BUILD_REPORT_TABLE: table})
-        # every part is ready: move it into place (each replace is atomic)
-        for r in raster_reports:
-            os.replace(stage / f"{r.name}.tif", project.build_dir / f"{r.name}.tif")
-        os.replace(stage / store_path.name, store_path)
-
-    result = BuildReport(metric_crs=_crs_name(metric), store=store_path, layers=all_reports)
-    if run_steps:
-        result.steps = run_post_build_steps(project, on_step=on_layer)
+        staged.store.write_layers({**stored, BUILD_REPORT_TABLE: table})
+        kept = _carry_over(project, staged)
+        result = BuildReport(metric_crs=_crs_name(metric), store=store_path, layers=all_reports)
+        if run_steps:
+            # on the staged store: the store is replaced only when every step succeeded
+            result.steps = run_post_build_steps(staged, on_step=on_layer)
+        if kept:
+            result.steps.append(f"kept from the previous store: {', '.join(kept)}")
     return result
+
+
+def _carry_over(project: Project, staged: Project) -> list[str]:
+    """Copy the planner's own work (siting proposals and runs) into the new store."""
+    old = project.store
+    if not old.exists():
+        return []
+    names = [n for n in old.layers() if n.startswith(KEPT_PREFIXES) or n in KEPT_TABLES]
+    staged.store.copy_layers_from(old, names)
+    return names
 
 
 def run_post_build_steps(
@@ -418,7 +434,7 @@ def run_post_build_steps(
         step: Callable[[Project], Any] = getattr(module, func_name)
         if on_step:
             on_step(module_name.rsplit(".", 1)[-1])
-        fresh = Project(project.root)  # a fresh store cache per step
+        fresh = project.fresh()  # a fresh store cache per step (same staging folder)
         lines.append(f"{module_name.rsplit('.', 1)[-1]}: {step(fresh)}")
     return lines
 
@@ -431,11 +447,10 @@ def ingest_upload(
     strict: bool = False,
     **overrides: Any,
 ) -> LayerReport:
-    """Validate an uploaded file exactly as ``peakmap build`` does and replace one layer.
+    """Validate an uploaded file as ``peakmap build`` does and write it into the project.
 
-    The manifest's entry for ``name`` (field mapping, encoding, CRS) applies, updated by
-    ``overrides`` (e.g. ``crs="gcj02"``, ``encoding="gbk"``). The store is replaced
-    atomically only when the upload passed every check.
+    The file goes in at the front (``raw/uploads`` + the manifest entry, then the store):
+    see :func:`layers.uploads.accept_upload`, which this calls.
 
     Parameters
     ----------
@@ -460,25 +475,9 @@ def ingest_upload(
     PeakmapError
         Unknown layer, or any validation failure; nothing is stored then.
     """
-    if name not in CANONICAL:
-        raise PeakmapError(
-            f"layer {name}: not a canonical layer (known: {', '.join(CANONICAL)})"
-        )
-    store = project.store
-    crs_out = store.crs  # raises StoreError when the project is not built
-    base = project.manifest.layers.get(name)
-    entry: dict[str, Any] = base.model_dump() if base is not None else {}
-    entry.update({k: v for k, v in overrides.items() if v is not None})
-    entry["path"] = str(file_path.name)
-    src = LayerSource.model_validate(entry)
-    gdf, report = ingest_layer(
-        name, src, Path(file_path), strict=strict, label=f"{file_path.name}, layer {name}",
-        report_year=project.report_year,
-    )
-    gdf = _derive(project, name, gdf.to_crs(crs_out), report)
-    report.crs_out = _crs_name(crs_out)
-    report.features_stored = len(gdf)
-    store.write_layers({name: gdf})
+    uploads = importlib.import_module("layers.uploads")  # it builds on this module
+    path = Path(file_path)
+    result = uploads.accept_upload(project.root, name, path, filename=path.name,
+                                   strict=strict, **overrides)
+    report: LayerReport = result.report
     return report
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -59,6 +60,7 @@ class Project:
 
     root: Path
     manifest: Manifest = field(init=False)
+    _stage: Path | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         check_path_text(str(self.root), what="project directory")
@@ -92,13 +94,33 @@ class Project:
 
     @property
     def build_dir(self) -> Path:
-        """``PROJECT/build``, written only by ``peakmap build`` and the analyses."""
-        return self.root / "build"
+        """``PROJECT/build``, written only by ``peakmap build`` and the analyses.
+
+        In a staged project (:meth:`staged`) the staging folder of a store transaction.
+        """
+        return self._stage if self._stage is not None else self.root / "build"
 
     @cached_property
     def store(self) -> Store:
-        """The project's store (``build/peakmap.gpkg``)."""
-        return Store(self.build_dir)
+        """The project's store (``build/peakmap.gpkg``; private in a staged project)."""
+        return Store(self.build_dir, private=self._stage is not None)
+
+    def staged(self, build_dir: Path) -> Project:
+        """Return the project with its store in ``build_dir`` (see :mod:`layers.store.txn`)."""
+        other = copy.copy(self)
+        other._stage = Path(build_dir)
+        other.__dict__.pop("store", None)
+        return other
+
+    def fresh(self) -> Project:
+        """The same project (same manifest, same build folder) with an empty read cache."""
+        other = copy.copy(self)
+        other.__dict__.pop("store", None)
+        if self._stage is not None:
+            other.store.written = self.store.written
+            other.store.marks = self.store.marks
+            other.store.cleared = self.store.cleared
+        return other
 
     def path(self, relative: str, *, what: str) -> Path:
         """Resolve a manifest path inside the project (see :func:`resolve_inside`)."""

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from gis._errors import InputFileError, PeakmapError
+from layers.store import project_temp_dir
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError, UploadTooLargeError
 from web.geo import (
@@ -56,6 +57,16 @@ def indicators(data: DataDep, level: Level | None = None,
     ``scenario=proposal`` computes them with the stored siting proposals added.
     """
     return data.records(level, scenario=scenario)
+
+
+@router.get("/proposals")
+def proposals(data: DataDep) -> list[dict[str, Any]]:
+    """Stored siting proposals: when each was made, and whether it is stale.
+
+    A proposal is ``stale`` when a layer it was computed from changed after it
+    (``changed_after`` names them): re-run ``peakmap site``.
+    """
+    return data.proposals()
 
 
 @router.get("/layers")
@@ -137,11 +148,15 @@ def upload_layer(
     """Replace layer ``name`` with an uploaded file, validated exactly as ``peakmap build``.
 
     The manifest's entry for the layer (field mapping, CRS, encoding) applies; the form
-    fields override it. A rejected upload leaves the store unchanged.
+    fields override it. The file is written into the project (``raw/uploads`` + manifest,
+    the previous manifest kept under ``backup/``) and the layer into the store before the
+    answer (201), so ``peakmap build`` reproduces it. Derived results too slow for the
+    request (PV fields of buildings) are listed in ``stale`` and recomputed in the
+    background, as are the indicators. A rejected upload changes nothing.
     """
-    build = importlib.import_module("layers.build")
+    uploads = importlib.import_module("layers.uploads")
     limit = settings.max_upload_bytes
-    with tempfile.TemporaryDirectory(prefix="peakmap-upload-") as tmp:
+    with project_temp_dir(data.project_dir, "upload") as tmp:
         target = Path(tmp) / _upload_name(file.filename)
         size = 0
         with target.open("wb") as out:
@@ -153,12 +168,16 @@ def upload_layer(
                         f"{settings.max_upload_mb:g} MiB (PEAKMAP_MAX_UPLOAD_MB)")
                 out.write(chunk)
         overrides = {"crs": crs, "encoding": encoding, "layer": layer, "x": x, "y": y}
-        report = build.ingest_upload(data.project, name, target, **overrides)
-    data.invalidate()
+        result = uploads.accept_upload(data.project_dir, name, target, filename=target.name,
+                                       **overrides)
+    data.after_write(recompute=bool(result.stale))
+    report = result.report
     return {"layer": name, "file": file.filename, "bytes": size,
             "features_read": report.features_read, "features_stored": report.features_stored,
             "repaired": report.repaired, "dropped": report.dropped,
-            "crs_in": report.crs_in, "crs_out": report.crs_out, "notes": list(report.notes)}
+            "crs_in": report.crs_in, "crs_out": report.crs_out, "notes": list(report.notes),
+            "raw_path": result.raw_path, "manifest_backup": result.backup,
+            "steps": result.steps, "stale": result.stale}
 
 
 def _temp_file(suffix: str) -> tuple[Path, BackgroundTask]:

@@ -6,6 +6,7 @@ so a rebuild or an upload shows at the next request without restarting the serve
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import math
 import threading
@@ -22,6 +23,8 @@ import shapely
 from gis._errors import PeakmapError, StoreError
 from layers.project import Project
 from layers.schema import CANONICAL
+from layers.store import Store, clean_stale_temp
+from layers.store.proposals import proposal_states
 from web.geo import to_display
 
 __all__ = ["ENGINE_MODULE", "LEVELS", "ProjectData", "RecordsFn"]
@@ -102,6 +105,22 @@ class ProjectData:
         self._rec: dict[str | None, tuple[tuple[int, ...], list[Any], list[dict[str, Any]],
                                           str | None]] = {}
         self._info: dict[str, LayerInfo] | None = None
+        self._bg_lock = threading.Lock()
+        self._bg_pending: list[Callable[[], None]] = []
+        self._bg_thread: threading.Thread | None = None
+        self.background_error: str | None = None
+        self._start_up()
+
+    def _start_up(self) -> None:
+        """Remove what killed writes left behind; resume recomputing stale results."""
+        if not self.project_dir.is_dir():
+            return
+        with contextlib.suppress(PeakmapError, OSError):
+            clean_stale_temp(self.project_dir)
+        store = Store(self.project_dir / "build")
+        with contextlib.suppress(PeakmapError, OSError):
+            if store.exists() and store.meta().stale:
+                self._start_background(self._recompute_derived)
 
     # -- cache -----------------------------------------------------------------
     def stamp(self) -> tuple[int, ...]:
@@ -128,6 +147,59 @@ class ProjectData:
         with self._lock:
             self._stamp = None
             self._fresh()
+
+    def after_write(self, *, recompute: bool = False) -> None:
+        """Forget cached layers after an upload; recompute stale results in the background.
+
+        The recomputation runs off the request path, in one background thread at a time.
+        """
+        self.invalidate()
+        if recompute:
+            self._start_background(self._recompute_derived)
+
+    def _start_background(self, job: Callable[[], None]) -> None:
+        with self._bg_lock:
+            self._bg_pending.append(job)
+            if self._bg_thread is not None and self._bg_thread.is_alive():
+                return
+            self._bg_thread = threading.Thread(target=self._bg_loop, name="peakmap-background",
+                                               daemon=True)
+            self._bg_thread.start()
+
+    def _bg_loop(self) -> None:
+        while True:
+            with self._bg_lock:
+                if not self._bg_pending:
+                    self._bg_thread = None
+                    return
+                job = self._bg_pending.pop(0)
+            try:
+                job()
+            except PeakmapError as e:
+                self.background_error = str(e)
+            self.invalidate()
+
+    def _recompute_derived(self) -> None:
+        uploads = importlib.import_module("layers.uploads")
+        uploads.recompute_stale(self.project_dir)
+
+    def proposals(self) -> list[dict[str, Any]]:
+        """Every siting proposal layer: when made, and whether an input changed since."""
+        store = self.project.store
+        if not store.exists():
+            return []
+        return [p.as_dict() for p in proposal_states(store.meta())]
+
+    def stale_results(self) -> dict[str, str]:
+        """Derived results being recomputed after an upload (result → reason)."""
+        store = self.project.store
+        return store.meta().stale if store.exists() else {}
+
+    def wait_background(self, timeout: float = 600.0) -> None:
+        """Wait until the background work queued so far is done (tests, benchmarks)."""
+        thread = self._bg_thread
+        if thread is not None:
+            thread.join(timeout)
 
     @property
     def project(self) -> Project:

@@ -16,6 +16,7 @@ from gis._errors import (
     LayerValidationError,
     ManifestError,
     PeakmapError,
+    StoreBusyError,
     StoreError,
 )
 
@@ -43,6 +44,7 @@ STATUS_CODES: dict[type[PeakmapError], int] = {
     CRSError: 422,
     InputFileError: 400,
     ManifestError: 422,
+    StoreBusyError: 503,
     StoreError: 404,
     PeakmapError: 400,
 }

@@ -1,0 +1,24 @@
+"""The project store (``PROJECT/build/peakmap.gpkg`` + rasters), its writer lock and versions.
+
+- :mod:`layers.store.gpkg` — :class:`Store`: read layers, write them atomically;
+- :mod:`layers.store.lock` — one writer at a time per project, across processes;
+  temporary files named by owner and cleaned after a kill;
+- :mod:`layers.store.meta` — the store's version, when each layer changed, stale marks;
+- :mod:`layers.store.txn` — a multi-step write (build, upload) staged and swapped in whole;
+- :mod:`layers.store.proposals` — which siting proposals are stale.
+"""
+
+from layers.store.gpkg import STORE_NAME, Store
+from layers.store.lock import clean_stale_temp, project_temp_dir, writer_lock
+from layers.store.meta import StoreMeta
+from layers.store.txn import store_transaction
+
+__all__ = [
+    "STORE_NAME",
+    "Store",
+    "StoreMeta",
+    "clean_stale_temp",
+    "project_temp_dir",
+    "store_transaction",
+    "writer_lock",
+]

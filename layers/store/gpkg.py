@@ -1,0 +1,177 @@
+"""The project store: ``PROJECT/build/peakmap.gpkg`` plus processed rasters.
+
+Every canonical layer is stored under its canonical name in the project's metric CRS.
+Analyses that produce layers (uncovered residential land, siting proposals, PV fields on
+buildings) write them back with :meth:`Store.write_layers`.
+
+How a write stays whole. A write to the project's store holds the project's writer lock
+(:mod:`layers.store.lock`), copies the GeoPackage, changes the copy and renames it over
+the store: readers keep reading the old file until the rename and are never blocked, and
+a failure or a kill leaves the old file untouched. This is the transaction rather than an
+in-place SQLite transaction because GDAL replaces a layer by deleting it and creating it
+anew outside any one SQLite transaction (pyogrio wraps only the feature inserts), so an
+in-place overwrite killed mid-way would lose the layer. A *private* store (a staging copy
+inside :func:`layers.store.txn.store_transaction`) is written in place, as nobody else sees
+it until the transaction commits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from gis._errors import StoreError
+from gis.io import write_gpkg_atomic
+from layers.store.lock import writer_lock
+from layers.store.meta import StoreMeta, frame_digest
+
+__all__ = ["STORE_NAME", "Store"]
+
+STORE_NAME = "peakmap.gpkg"
+
+
+class Store:
+    """Read and update the GeoPackage store of one project.
+
+    Parameters
+    ----------
+    build_dir : pathlib.Path
+        ``PROJECT/build`` (or a staging folder, for a private store).
+    private : bool, default False
+        A staging copy nobody else reads: written in place, without the writer lock; the
+        digests of the layers written are kept in :attr:`written` for the commit.
+    """
+
+    def __init__(self, build_dir: Path, *, private: bool = False) -> None:
+        self.build_dir = Path(build_dir)
+        self.path = self.build_dir / STORE_NAME
+        self.private = private
+        self.written: dict[str, str] = {}
+        self.marks: dict[str, str] = {}
+        self.cleared: set[str] = set()
+        self._cache: dict[str, gpd.GeoDataFrame] = {}
+
+    def exists(self) -> bool:
+        """Return True when the store has been built."""
+        return self.path.is_file()
+
+    def _require(self) -> None:
+        if not self.exists():
+            raise StoreError(
+                f"{self.path}: the project has not been built yet (run 'peakmap build PROJECT')"
+            )
+
+    def layers(self) -> list[str]:
+        """Names of the layers in the store (spatial and attribute tables)."""
+        self._require()
+        return [str(row[0]) for row in pyogrio.list_layers(self.path)]
+
+    def has(self, name: str) -> bool:
+        """Return True when the store holds layer ``name``."""
+        return self.exists() and name in self.layers()
+
+    @property
+    def crs(self) -> CRS:
+        """The project's metric CRS (that of the ``districts`` or first spatial layer)."""
+        self._require()
+        names = self.layers()
+        for name in ["districts", *names]:
+            if name in names:
+                info = pyogrio.read_info(self.path, layer=name)
+                if info.get("crs"):
+                    return CRS.from_user_input(info["crs"])
+        raise StoreError(f"{self.path}: no spatial layer with a CRS")
+
+    def read(self, name: str) -> gpd.GeoDataFrame:
+        """Return layer ``name`` (a copy; the cache keeps the original).
+
+        Raises
+        ------
+        StoreError
+            The store is not built or has no such layer.
+        """
+        if name not in self._cache:
+            self._require()
+            if name not in self.layers():
+                raise StoreError(f"{self.path}: no layer {name!r} in the store")
+            self._cache[name] = pyogrio.read_dataframe(self.path, layer=name)
+        return self._cache[name].copy()
+
+    def raster_path(self, name: str) -> Path:
+        """Path of processed raster ``name`` (e.g. ``dsm`` → ``build/dsm.tif``)."""
+        path = self.build_dir / f"{name}.tif"
+        if not path.is_file():
+            raise StoreError(f"{path}: raster {name!r} is not in the store")
+        return path
+
+    def meta(self) -> StoreMeta:
+        """The store's version, layer versions and stale marks (:mod:`layers.store.meta`)."""
+        return StoreMeta.read(self.path)
+
+    def version(self) -> str:
+        """An id that changes at every write of the store ("" when it is not built).
+
+        Stores written before versions existed get one from the file's identity.
+        """
+        try:
+            st = self.path.stat()
+        except OSError:
+            return ""
+        return self.meta().version or f"file-{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+    def write_layers(self, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
+        """Add or replace layers, atomically (the old file stays intact on any failure).
+
+        Parameters
+        ----------
+        layers : dict of str to GeoDataFrame or DataFrame
+            Layer name to content; existing layers of other names are kept.
+        """
+        if self.private:
+            self._write_in_place(layers)
+        else:
+            self._require()
+            with writer_lock(self.build_dir.parent, what=f"writing {', '.join(layers)}"):
+                old = self.meta()
+                present = set(self.layers()) | set(layers)
+                new = old.next({n: frame_digest(f) for n, f in layers.items()}, present)
+                write_gpkg_atomic(self.path, {**layers, **new.tables()}, keep_existing=True)
+        for name in layers:
+            self._cache.pop(name, None)
+
+    def _write_in_place(self, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
+        for name, frame in layers.items():
+            opts = {"OVERWRITE": "YES"} if self.path.exists() else None
+            data = frame if isinstance(frame, gpd.GeoDataFrame) else pd.DataFrame(frame)
+            pyogrio.write_dataframe(data, self.path, layer=name, driver="GPKG",
+                                    layer_options=opts)
+            self.written[name] = frame_digest(frame)
+
+    def copy_layers_from(self, other: Store, names: list[str]) -> None:
+        """Copy layers ``names`` of ``other`` into this private store, keeping their versions.
+
+        Used by a build to carry siting proposals over a rebuild.
+        """
+        if not self.private:
+            raise StoreError(f"{self.path}: layers are copied only into a staging store")
+        for name in names:
+            frame = other.read(name)
+            data = frame if isinstance(frame, gpd.GeoDataFrame) and frame.crs else \
+                pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore")
+            opts = {"OVERWRITE": "YES"} if self.path.exists() else None
+            pyogrio.write_dataframe(data, self.path, layer=name, driver="GPKG",
+                                    layer_options=opts)
+
+    def mark_stale(self, result: str, reason: str) -> None:
+        """Record (at commit) that derived ``result`` no longer matches its inputs."""
+        self.marks[result] = reason
+        self.cleared.discard(result)
+
+    def clear_stale(self, result: str) -> None:
+        """Record (at commit) that derived ``result`` was recomputed."""
+        self.cleared.add(result)
+        self.marks.pop(result, None)

@@ -1,0 +1,157 @@
+"""What the store knows about itself: its version, when each layer last changed, what is stale.
+
+Two attribute tables inside ``build/peakmap.gpkg``:
+
+``_store_meta`` (key, value)
+    ``version`` — a new random id at every write (the key of every cache of results
+    computed from the store); ``counter`` — how many writes the store has seen;
+    ``written_at``; ``stale:<result>`` — a derived result (PV fields, uncovered land) that
+    no longer matches its inputs, with the reason.
+``_layer_versions`` (layer, digest, changed_in, changed_at)
+    A digest of every layer's content and the write (counter, UTC time) in which it last
+    changed. A rebuild that reproduces a layer keeps its ``changed_in``, so a siting
+    proposal is stale exactly when a layer it was computed from changed after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+__all__ = ["META_TABLE", "VERSIONS_TABLE", "LayerVersion", "StoreMeta", "frame_digest"]
+
+META_TABLE = "_store_meta"
+VERSIONS_TABLE = "_layer_versions"
+STALE_PREFIX = "stale:"
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A SHA-256 of a layer's columns, values, geometries (WKB) and CRS."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, frame.columns)).encode("utf-8"))
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        wkb = shapely.to_wkb(geoms, hex=False)
+        h.update(b"\x1e".join(b"" if w is None else w for w in wkb))
+        h.update(str(frame.crs.to_wkt() if frame.crs else "").encode("utf-8"))
+        attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    else:
+        attrs = pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore")
+    if len(attrs.columns):
+        try:
+            hashed = pd.util.hash_pandas_object(attrs, index=False)
+        except TypeError:
+            hashed = pd.util.hash_pandas_object(attrs.astype("string"), index=False)
+        h.update(np.asarray(hashed, dtype=np.uint64).tobytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class LayerVersion:
+    """When one layer last changed."""
+
+    layer: str
+    digest: str
+    changed_in: int
+    changed_at: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoreMeta:
+    """The store's version, layer versions and stale marks."""
+
+    version: str = ""
+    counter: int = 0
+    written_at: str = ""
+    layers: dict[str, LayerVersion] = field(default_factory=dict)
+    stale: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path) -> StoreMeta:
+        """Read the tables of the GeoPackage ``path`` (empty when it has none)."""
+        path = Path(path)
+        if not path.is_file():
+            return cls()
+        try:
+            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        except sqlite3.Error:
+            return cls()
+        try:
+            rows = dict(con.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
+            vers = con.execute(
+                f"SELECT layer, digest, changed_in, changed_at FROM {VERSIONS_TABLE}"
+            ).fetchall()
+        except sqlite3.Error:
+            return cls()
+        finally:
+            con.close()
+        layers = {str(r[0]): LayerVersion(str(r[0]), str(r[1]), int(r[2]), str(r[3]))
+                  for r in vers}
+        stale = {k.removeprefix(STALE_PREFIX): str(v) for k, v in rows.items()
+                 if str(k).startswith(STALE_PREFIX)}
+        return cls(version=str(rows.get("version", "")), counter=int(rows.get("counter", 0)),
+                   written_at=str(rows.get("written_at", "")), layers=layers, stale=stale)
+
+    def next(
+        self,
+        written: dict[str, str],
+        present: set[str],
+        *,
+        mark: dict[str, str] | None = None,
+        clear: set[str] | None = None,
+        reset_stale: bool = False,
+    ) -> StoreMeta:
+        """The metadata after one write.
+
+        Parameters
+        ----------
+        written : dict of str to str
+            Digest of every layer the write (re)wrote; a layer whose digest did not change
+            keeps its ``changed_in``.
+        present : set of str
+            Every layer in the new store (the versions of others are dropped).
+        mark, clear : optional
+            Stale marks to add (result → reason) and to remove.
+        reset_stale : bool, default False
+            Start from no stale mark (a full build recomputes every derived result).
+        """
+        counter = self.counter + 1
+        now = _now()
+        layers = {k: v for k, v in self.layers.items() if k in present}
+        for name, digest in written.items():
+            if name not in present:
+                continue
+            old = layers.get(name)
+            if old is None or old.digest != digest:
+                layers[name] = LayerVersion(name, digest, counter, now)
+        stale = {} if reset_stale else dict(self.stale)
+        for key in clear or set():
+            stale.pop(key, None)
+        stale.update(mark or {})
+        return replace(self, version=uuid.uuid4().hex, counter=counter, written_at=now,
+                       layers=layers, stale=stale)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The two attribute tables to write into the store."""
+        meta = [("version", self.version), ("counter", str(self.counter)),
+                ("written_at", self.written_at),
+                *((STALE_PREFIX + k, v) for k, v in sorted(self.stale.items()))]
+        vers = pd.DataFrame(
+            [(v.layer, v.digest, v.changed_in, v.changed_at) for v in self.layers.values()],
+            columns=["layer", "digest", "changed_in", "changed_at"],
+        ).astype({"layer": object, "digest": object, "changed_in": "int64",
+                  "changed_at": object})
+        return {META_TABLE: pd.DataFrame(meta, columns=["key", "value"]), VERSIONS_TABLE: vers}
