@@ -22,6 +22,7 @@ from layers.report import (
     write_records_csv,
     write_xlsx,
 )
+from layers.store.proposals import proposal_states
 from peakmap.console import plain_console
 from web.exports import sample_notice
 
@@ -112,6 +113,7 @@ def report(
     if explain_id is not None:
         print_explanation(proj, explain_id)
         return
+    warn_stale(proj, scenario)
     ids = split_ids([*(only or []), *(more_ids or [])])
     if compare:
         from peakmap.cmd_report_compare import report_compare
@@ -173,6 +175,23 @@ def print_explanation(proj: Project, ident: str) -> None:
         ident.strip(), catalog=catalog, manifest_params=proj.manifest.params, root=proj.root
     )
     sys.stdout.write(text + "\n")
+
+
+def warn_stale(proj: Project, scenario: str | None) -> None:
+    """Say on stderr which proposals and derived results are stale (one line each)."""
+    store = proj.store
+    if not store.exists():
+        return
+    meta = store.meta()
+    err = Console(stderr=True)
+    for key, reason in meta.stale.items():
+        err.print(f"note: {key} results are being recomputed ({reason})", highlight=False,
+                  markup=False, soft_wrap=True)
+    if scenario is not None:
+        for state in proposal_states(meta):
+            if state.stale:
+                err.print(f"warning: {state.message()}", highlight=False, markup=False,
+                          soft_wrap=True)
 
 
 def split_ids(values: list[str] | None) -> list[str]:

@@ -26,6 +26,7 @@ import pytest
 import rasterio
 from affine import Affine
 from starlette.exceptions import StarletteDeprecationWarning
+from test_web_api import TARGETS
 
 from gis._errors import ManifestError, StoreBusyError
 from layers.build import build_project
@@ -249,6 +250,7 @@ def test_upload_in_another_process_during_a_cli_build_is_kept(built: Path,
     code = textwrap.dedent(f"""
         from pathlib import Path
         from layers.uploads import accept_upload
+from test_web_api import TARGETS
         r = accept_upload(Path({str(built)!r}), "green_spaces", Path({str(path)!r}),
                           filename="cli1.gpkg")
         print(r.raw_path)
@@ -371,6 +373,16 @@ def test_proposal_before_an_upload_is_stale_after_it(built: Path, tmp_path: Path
         ("proposal__green_spaces", ("green_spaces",))]
     api = client.get("/api/proposals").json()
     assert api[0]["layer"] == "proposal__green_spaces" and api[0]["stale"] is True
+    assert api[0]["changed_after"] == ["green_spaces"]
+    page = client.get("/?scenario=proposal").text
+    assert "选址方案已过期：proposal__green_spaces" in page
+    (built / "targets.toml").write_text(TARGETS, encoding="utf-8")
+    cli = subprocess.run([sys.executable, "-m", "peakmap", "report", str(built), "--scenario",
+                          "proposal", "--format", "json"], env=ENV, capture_output=True,
+                         text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    assert "warning: proposal__green_spaces" in cli.stderr
+    assert "before green_spaces changed" in cli.stderr
     # and it survives the next rebuild, still stale
     build_project(built, run_steps=False)
     states = proposal_states(Project(built).store.meta())

@@ -77,6 +77,14 @@ TEXT: dict[str, dict[str, str]] = {
     "pv_share": {"zh": "光伏覆盖率", "en": "PV coverage"},
     "language": {"zh": "English", "en": "中文"},
     "scenario_proposal": {"zh": "方案情景（含选址方案）", "en": "with the siting proposals"},
+    "proposal_stale": {
+        "zh": "选址方案已过期：{layer} 生成于 {made} UTC，此后 {changed} 已更新，"
+        "请重新运行 peakmap site",
+        "en": "Stale proposal: {layer} was made at {made} UTC, before {changed} changed; "
+        "re-run peakmap site",
+    },
+    "derived_stale": {"zh": "正在重新计算：{what}（{why}）",
+                      "en": "Being recomputed: {what} ({why})"},
     "scenario_current": {"zh": "现状", "en": "current state"},
     "scenario": {"zh": "情景", "en": "Scenario"},
 }

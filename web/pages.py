@@ -13,9 +13,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gis._errors import PeakmapError
 from web import maps
-from web.data import LEVELS
+from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
-from web.i18n import op_symbol, t
+from web.i18n import Lang, op_symbol, t
 
 __all__ = ["DASHBOARD_PAGE_ROWS", "router"]
 
@@ -95,9 +95,19 @@ def dashboard(
         project_name=data.project.name, rows=shown, level=level, levels=LEVELS,
         map_level=map_level, page=page, pages=pages, error=error,
         scenario=scenario or "", sq=f"&scenario={scenario}" if scenario else "",
-        has_proposals=data.has_proposals(),
+        has_proposals=data.has_proposals(), notices=_notices(data, lang),
     )
     return HTMLResponse(html)
+
+
+def _notices(data: ProjectData, lang: Lang) -> list[str]:
+    """Stale proposals and results being recomputed, one line each, for the page."""
+    out = [t("proposal_stale", lang).format(layer=p["layer"], made=p["made_at"],
+                                            changed=", ".join(p["changed_after"]))
+           for p in data.proposals() if p["stale"]]
+    out += [t("derived_stale", lang).format(what=k, why=v)
+            for k, v in data.stale_results().items()]
+    return out
 
 
 @router.get("/maps/layers", response_class=HTMLResponse)

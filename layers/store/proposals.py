@@ -43,12 +43,14 @@ class ProposalState:
         """A one-line note for the CLI and the pages (empty when fresh)."""
         if not self.stale:
             return ""
-        return (f"{self.layer}: made {self.made_at} UTC, before {', '.join(self.changed_after)} "
+        made = self.made_at.replace("T", " ").removesuffix("+00:00")
+        return (f"{self.layer}: made {made} UTC, before {', '.join(self.changed_after)} "
                 "changed — re-run 'peakmap site' (方案已过期)")
 
     def as_dict(self) -> dict[str, object]:
         """Plain dict for JSON."""
-        return {"layer": self.layer, "made_at": self.made_at, "stale": self.stale,
+        made = self.made_at.replace("T", " ").removesuffix("+00:00")
+        return {"layer": self.layer, "made_at": made, "stale": self.stale,
                 "changed_after": list(self.changed_after), "message": self.message()}
 
 
