@@ -250,7 +250,6 @@ def test_upload_in_another_process_during_a_cli_build_is_kept(built: Path,
     code = textwrap.dedent(f"""
         from pathlib import Path
         from layers.uploads import accept_upload
-from test_web_api import TARGETS
         r = accept_upload(Path({str(built)!r}), "green_spaces", Path({str(path)!r}),
                           filename="cli1.gpkg")
         print(r.raw_path)
