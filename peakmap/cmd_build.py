@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gis._errors import PeakmapError
 from layers.build import BuildError, BuildReport, build_project
 from peakmap.console import error_text, plain_console
 
@@ -61,6 +62,9 @@ def build(
 
         try:
             report = build_project(project, strict=strict, run_steps=steps, on_layer=on_layer)
+            if steps:
+                on_layer("indicators")
+                report.steps.append(_warm_indicators(project))
         except BuildError as e:
             progress.stop()
             for line in e.errors:
@@ -75,6 +79,18 @@ def build(
             console.print(f"  {r.name}: {note}")
     for line in report.steps:
         console.print(f"  {line}")
+
+
+def _warm_indicators(project: Path) -> str:
+    """Compute the indicators of the new store once and keep them beside it."""
+    from layers.indicators.cache import cached_records
+    from layers.project import Project
+
+    try:
+        records = cached_records(Project(project))
+    except PeakmapError as e:
+        return f"indicators: not computed ({e})"
+    return f"indicators: {len(records):,} results computed and cached (build/cache)"
 
 
 def register(app: typer.Typer) -> None:

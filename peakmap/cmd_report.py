@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from gis._errors import InputFileError
-from layers.indicators.engine import IndicatorResult, compute_records, load_zones
+from layers.indicators.cache import cached_records
+from layers.indicators.engine import IndicatorResult, load_zones
 from layers.project import Project
 from layers.report import (
     LEVEL_LABELS,
@@ -121,7 +123,10 @@ def report(
         report_compare(proj, scenario=scenario, level=None if level is None else level.value,
                        fmt=fmt.value, out=out, year=year, lang=lang.value, ids=ids or None)
         return
-    records = compute_records(proj, year=year, scenario=scenario, ids=ids or None)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=plain_console(stderr=True), transient=True) as progress:
+        progress.add_task("计算指标 computing indicators (cached per store version)", total=None)
+        records = cached_records(proj, year=year, scenario=scenario, ids=ids or None)
     unknown = [i for i in ids if not any(r.indicator == i for r in records)]
     if unknown:
         raise typer.BadParameter(
@@ -183,7 +188,7 @@ def warn_stale(proj: Project, scenario: str | None) -> None:
     if not store.exists():
         return
     meta = store.meta()
-    err = Console(stderr=True)
+    err = plain_console(stderr=True)
     for key, reason in meta.stale.items():
         err.print(f"note: {key} results are being recomputed ({reason})", highlight=False,
                   markup=False, soft_wrap=True)

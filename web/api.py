@@ -50,13 +50,30 @@ def health(data: DataDep) -> dict[str, Any]:
 
 
 @router.get("/indicators")
-def indicators(data: DataDep, level: Level | None = None,
+def indicators(data: DataDep, response: Response, level: Level | None = None,
                scenario: Scenario | None = None) -> list[dict[str, Any]]:
     """Indicator records (the same as ``peakmap report --format json``), optionally one level.
 
-    ``scenario=proposal`` computes them with the stored siting proposals added.
+    ``scenario=proposal`` computes them with the stored siting proposals added. After an
+    upload or a rebuild the previous records are answered at once while new ones are
+    computed in the background: the header ``X-Peakmap-Updating: 1`` says so, and
+    ``X-Peakmap-Computed-At`` gives the time of the records answered.
     """
-    return data.records(level, scenario=scenario)
+    records = data.records(level, scenario=scenario)
+    status = data.status(scenario)
+    response.headers["X-Peakmap-Updating"] = "1" if status["updating"] else "0"
+    response.headers["X-Peakmap-Computed-At"] = status["computed_at"] or ""
+    return records
+
+
+@router.get("/status")
+def status(data: DataDep, scenario: Scenario | None = None) -> dict[str, Any]:
+    """Whether indicators are being recomputed, and which derived results are stale.
+
+    ``computed_at`` is the time of the indicator records answered now; ``stale`` lists
+    derived results (PV fields) being recomputed after an upload.
+    """
+    return {**data.status(scenario), "stale": data.stale_results()}
 
 
 @router.get("/proposals")

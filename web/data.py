@@ -10,8 +10,10 @@ import contextlib
 import importlib
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import pyogrio
 import shapely
 
 from gis._errors import PeakmapError, StoreError
+from layers.indicators import cache as results_cache
 from layers.project import Project
 from layers.schema import CANONICAL
 from layers.store import Store, clean_stale_temp
@@ -65,6 +68,17 @@ def _mtime(path: Path | None) -> int:
 
 
 @dataclass(frozen=True)
+class _Results:
+    """Indicator results of one scenario: cache key, engine objects, dicts, error, time."""
+
+    key: str
+    raw: list[Any]
+    dicts: list[dict[str, Any]]
+    error: str | None
+    computed_at: float
+
+
+@dataclass(frozen=True)
 class LayerInfo:
     """One stored layer as the API lists it."""
 
@@ -100,10 +114,12 @@ class ProjectData:
         self._project: Project | None = None
         self._layers: dict[tuple[str, bool], gpd.GeoDataFrame] = {}
         self._metric: dict[str, gpd.GeoDataFrame] = {}
-        # scenario -> (stamp, engine results, record dicts, error message)
+        # scenario -> newest results; the engine's are also kept beside the store
+        self._persist = records_fn is None
         self._rec_lock = threading.Lock()
-        self._rec: dict[str | None, tuple[tuple[int, ...], list[Any], list[dict[str, Any]],
-                                          str | None]] = {}
+        self._rec: dict[str | None, _Results] = {}
+        self._keys: dict[str | None, tuple[tuple[int, ...], str]] = {}
+        self._scheduled: set[str | None] = set()
         self._info: dict[str, LayerInfo] | None = None
         self._bg_lock = threading.Lock()
         self._bg_pending: list[Callable[[], None]] = []
@@ -156,6 +172,7 @@ class ProjectData:
         self.invalidate()
         if recompute:
             self._start_background(self._recompute_derived)
+        self._schedule(None)
 
     def _start_background(self, job: Callable[[], None]) -> None:
         with self._bg_lock:
@@ -177,11 +194,13 @@ class ProjectData:
                 job()
             except PeakmapError as e:
                 self.background_error = str(e)
-            self.invalidate()
 
     def _recompute_derived(self) -> None:
         uploads = importlib.import_module("layers.uploads")
-        uploads.recompute_stale(self.project_dir)
+        try:
+            uploads.recompute_stale(self.project_dir)
+        finally:
+            self.invalidate()
 
     def proposals(self) -> list[dict[str, Any]]:
         """Every siting proposal layer: when made, and whether an input changed since."""
@@ -197,9 +216,9 @@ class ProjectData:
 
     def wait_background(self, timeout: float = 600.0) -> None:
         """Wait until the background work queued so far is done (tests, benchmarks)."""
-        thread = self._bg_thread
-        if thread is not None:
-            thread.join(timeout)
+        end = time.monotonic() + timeout
+        while (thread := self._bg_thread) is not None and time.monotonic() < end:
+            thread.join(max(0.0, end - time.monotonic()))
 
     @property
     def project(self) -> Project:
@@ -291,25 +310,87 @@ class ProjectData:
         """Whether the store holds siting proposals (``proposal__<layer>`` layers)."""
         return any(n.startswith(PROPOSAL_PREFIX) for n in self.layer_names())
 
-    def _entry(self, scenario: str | None) -> tuple[list[Any], list[dict[str, Any]]]:
-        if scenario is not None and scenario not in SCENARIOS:
-            raise PeakmapError(f"scenario {scenario!r}: choose {', '.join(SCENARIOS)} or none")
+    def _key(self, scenario: str | None) -> str:
+        """The key of the results as the project is now (cache key, or the file stamp)."""
         stamp = self.stamp()
-        # One computation at a time; layer requests do not wait for it (other lock).
+        if not self._persist:
+            return repr(stamp)
+        memo = self._keys.get(scenario)
+        if memo is not None and memo[0] == stamp:
+            return memo[1]
+        key = results_cache.cache_key(self.project, scenario=scenario) or repr(stamp)
+        self._keys[scenario] = (stamp, key)
+        return key
+
+    def _compute(self, scenario: str | None, key: str) -> _Results:
+        """Run the engine (one computation at a time) and keep the result under ``key``."""
         with self._rec_lock:
             hit = self._rec.get(scenario)
-            if hit is None or hit[0] != stamp:
-                project = self.project
-                try:
-                    raw = (self._records_fn(project) if scenario is None
+            if hit is not None and hit.key == key:
+                return hit
+            project = self.project
+            try:
+                raw = list(self._records_fn(project) if scenario is None
                            else self._records_fn(project, scenario=scenario))
-                    hit = (stamp, list(raw), [_as_dict(r) for r in raw], None)
-                except PeakmapError as e:
-                    hit = (stamp, [], [], str(e))
+                hit = _Results(key, raw, [_as_dict(r) for r in raw], None, time.time())
+                if self._persist:
+                    results_cache.save_records(project, key, raw)
+            except PeakmapError as e:
+                hit = _Results(key, [], [], str(e), time.time())
+            self._rec[scenario] = hit
+            return hit
+
+    def _refresh(self, scenario: str | None) -> None:
+        """Background job: bring the results of ``scenario`` up to date."""
+        try:
+            self._compute(scenario, self._key(scenario))
+        finally:
+            with self._bg_lock:
+                self._scheduled.discard(scenario)
+
+    def _schedule(self, scenario: str | None) -> None:
+        with self._bg_lock:
+            if scenario in self._scheduled:
+                return
+            self._scheduled.add(scenario)
+        self._start_background(lambda: self._refresh(scenario))
+
+    def _entry(self, scenario: str | None) -> _Results:
+        """The newest results: current ones, else the last ones while new ones compute.
+
+        Current results come from memory or from the cache beside the store; when the
+        project changed and older results exist they are served at once (``status`` says
+        "updating") and the new ones are computed in the background and swapped in. Only
+        the very first computation of a project, with nothing to show, is waited for.
+        """
+        if scenario is not None and scenario not in SCENARIOS:
+            raise PeakmapError(f"scenario {scenario!r}: choose {', '.join(SCENARIOS)} or none")
+        key = self._key(scenario)
+        hit = self._rec.get(scenario)
+        if hit is not None and hit.key == key:
+            return hit
+        if self._persist:
+            raw = results_cache.load_records(self.project, key)
+            if raw is not None:
+                hit = _Results(key, raw, [_as_dict(r) for r in raw], None, time.time())
                 self._rec[scenario] = hit
-        if hit[3] is not None:
-            raise PeakmapError(hit[3])
-        return hit[1], hit[2]
+                return hit
+        if hit is not None:
+            self._schedule(scenario)
+            return hit
+        return self._compute(scenario, key)
+
+    def status(self, scenario: str | None = None) -> dict[str, Any]:
+        """Whether results are being recomputed, and when the shown ones were computed."""
+        hit = self._rec.get(scenario)
+        updating = hit is None or hit.key != self._key(scenario) or scenario in self._scheduled
+        computed = (None if hit is None else
+                    datetime.fromtimestamp(hit.computed_at).strftime("%Y-%m-%d %H:%M:%S"))
+        return {"updating": updating, "computed_at": computed}
+
+    def _raise(self, hit: _Results) -> None:
+        if hit.error is not None:
+            raise PeakmapError(hit.error)
 
     def records(self, level: str | None = None, *, scenario: str | None = None
                 ) -> list[dict[str, Any]]:
@@ -327,11 +408,15 @@ class ProjectData:
         PeakmapError
             The engine failed on this project, or the scenario is unknown.
         """
-        recs = self._entry(scenario)[1]
+        hit = self._entry(scenario)
+        self._raise(hit)
+        recs = hit.dicts
         if level is None:
             return list(recs)
         return [r for r in recs if r.get("level") == level]
 
     def raw_records(self, *, scenario: str | None = None) -> list[Any]:
         """The engine's result objects, as the report writers take them."""
-        return list(self._entry(scenario)[0])
+        hit = self._entry(scenario)
+        self._raise(hit)
+        return list(hit.raw)

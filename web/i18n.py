@@ -83,6 +83,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Stale proposal: {layer} was made at {made} UTC, before {changed} changed; "
         "re-run peakmap site",
     },
+    "updating": {"zh": "指标正在更新（数据已变更）；当前显示 {time} 的计算结果",
+                 "en": "Indicators are updating after a change; showing the results of {time}"},
     "derived_stale": {"zh": "正在重新计算：{what}（{why}）",
                       "en": "Being recomputed: {what} ({why})"},
     "scenario_current": {"zh": "现状", "en": "current state"},

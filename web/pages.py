@@ -95,14 +95,18 @@ def dashboard(
         project_name=data.project.name, rows=shown, level=level, levels=LEVELS,
         map_level=map_level, page=page, pages=pages, error=error,
         scenario=scenario or "", sq=f"&scenario={scenario}" if scenario else "",
-        has_proposals=data.has_proposals(), notices=_notices(data, lang),
+        has_proposals=data.has_proposals(), notices=_notices(data, lang, scenario),
     )
     return HTMLResponse(html)
 
 
-def _notices(data: ProjectData, lang: Lang) -> list[str]:
-    """Stale proposals and results being recomputed, one line each, for the page."""
-    out = [t("proposal_stale", lang).format(layer=p["layer"], made=p["made_at"],
+def _notices(data: ProjectData, lang: Lang, scenario: str | None = None) -> list[str]:
+    """Results being updated, stale proposals and derived results, one line each."""
+    status = data.status(scenario)
+    out = []
+    if status["updating"] and status["computed_at"]:
+        out.append(t("updating", lang).format(time=status["computed_at"]))
+    out += [t("proposal_stale", lang).format(layer=p["layer"], made=p["made_at"],
                                             changed=", ".join(p["changed_after"]))
            for p in data.proposals() if p["stale"]]
     out += [t("derived_stale", lang).format(what=k, why=v)

@@ -1,0 +1,133 @@
+"""Indicator results computed once per store version, cached beside the store, refreshed in
+the background after an upload.
+
+The project is the tiny ingest project with the one-row catalog of tests/test_web_api.py:
+HP-04 urban green area = the union of parks of class G11/G14 = 15,000 m² in the district
+(a 100 m square and a bow-tie repaired to 5,000 m²). Uploading one 50 m × 50 m G11 park
+makes it 2,500 m².
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import ingest_fixtures as fx
+import pytest
+from starlette.exceptions import StarletteDeprecationWarning
+from test_web_api import build_fixture
+
+import web.data
+from layers.indicators import cache
+from layers.project import Project
+from web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    return build_fixture(tmp_path / "proj")
+
+
+def district_green(records: list[Any]) -> float:
+    rows = [r for r in records if (r["level"] if isinstance(r, dict) else r.level) == "district"]
+    assert len(rows) == 1
+    return float(rows[0]["value"] if isinstance(rows[0], dict) else rows[0].value)
+
+
+def park_upload(tmp: Path) -> bytes:
+    gdf = gpd.GeoDataFrame({"id": ["p1"], "类别": ["G11"]}, geometry=[fx._box(0, 0, 50, 50)],
+                           crs=fx.GK)
+    path = tmp / "park.gpkg"
+    gdf.to_file(path, driver="GPKG")
+    return path.read_bytes()
+
+
+def test_key_follows_store_and_project_files_only(built: Path) -> None:
+    import os
+
+    project = Project(built)
+    k1 = cache.cache_key(project)
+    assert k1 and cache.cache_key(Project(built)) == k1
+    targets = built / "targets.toml"
+    os.utime(targets, ns=(1, 1))  # a touch without a change keeps the results
+    assert cache.cache_key(Project(built)) == k1
+    targets.write_text(targets.read_text("utf-8") + "\n# edited\n", encoding="utf-8")
+    k2 = cache.cache_key(Project(built))
+    assert k2 != k1
+    assert cache.cache_key(Project(built), scenario="proposal") != k2
+    store = Project(built).store
+    store.write_layers({"proposal__green_spaces": store.read("green_spaces").head(1)})
+    assert cache.cache_key(Project(built)) != k2  # any store write invalidates
+
+
+def test_cli_and_server_share_the_cache(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str | None] = []
+    real = cache.compute_records
+
+    def counting(project: Project, **kw: Any) -> list[Any]:
+        calls.append(kw.get("scenario"))
+        return real(project, **kw)
+
+    monkeypatch.setattr(cache, "compute_records", counting)
+    first = cache.cached_records(Project(built))
+    assert district_green([r.as_dict() for r in first]) == pytest.approx(15_000.0)
+    again = cache.cached_records(Project(built))
+    assert calls == [None] and [r.as_dict() for r in again] == [r.as_dict() for r in first]
+    assert len(list((built / "build" / cache.CACHE_DIR).glob("indicators-*.json"))) == 1
+    # the web app reads the file the CLI wrote: no computation
+    monkeypatch.setattr(web.data, "_engine_records",
+                        lambda *a, **k: pytest.fail("the cache was not used"))
+    client = TestClient(create_app(built))
+    assert district_green(client.get("/api/indicators").json()) == pytest.approx(15_000.0)
+
+
+def test_upload_answers_old_results_while_new_ones_compute(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    computing = threading.Event()
+    real = web.data._engine_records
+    state = {"hold": False}
+
+    def held(project: Project, **kw: Any) -> list[Any]:
+        if state["hold"]:
+            computing.set()
+            assert release.wait(120)
+        return real(project, **kw)
+
+    monkeypatch.setattr(web.data, "_engine_records", held)
+    app = create_app(built)
+    client = TestClient(app)
+    r = client.get("/api/indicators")
+    assert r.headers["X-Peakmap-Updating"] == "0"
+    assert district_green(r.json()) == pytest.approx(15_000.0)
+    state["hold"] = True
+    up = client.post("/api/layers/green_spaces", files={"file": ("park.gpkg",
+                                                                 park_upload(tmp_path))})
+    assert up.status_code == 201, up.text
+    assert computing.wait(60)  # the recomputation started in the background...
+    r = client.get("/api/indicators")  # ...and the request did not wait for it
+    assert r.headers["X-Peakmap-Updating"] == "1"
+    assert district_green(r.json()) == pytest.approx(15_000.0)
+    page = client.get("/").text
+    assert "指标正在更新" in page and r.headers["X-Peakmap-Computed-At"] in page
+    assert client.get("/api/status").json()["updating"] is True
+    release.set()
+    app.state.data.wait_background(120)
+    r = client.get("/api/indicators")
+    assert r.headers["X-Peakmap-Updating"] == "0"
+    assert district_green(r.json()) == pytest.approx(2_500.0)
+    assert "指标正在更新" not in client.get("/").text
+    # the new results are on disk for the CLI
+    state["hold"] = False
+    monkeypatch.setattr(cache, "compute_records",
+                        lambda *a, **k: pytest.fail("the server's results were not cached"))
+    assert district_green([r.as_dict() for r in cache.cached_records(Project(built))]) == \
+        pytest.approx(2_500.0)
