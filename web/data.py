@@ -112,6 +112,7 @@ class ProjectData:
         self._lock = threading.RLock()
         self._stamp: tuple[int, ...] | None = None
         self._project: Project | None = None
+        self._name: str | None = None
         self._layers: dict[tuple[str, bool], gpd.GeoDataFrame] = {}
         self._metric: dict[str, gpd.GeoDataFrame] = {}
         # scenario -> newest results; the engine's are also kept beside the store
@@ -219,6 +220,21 @@ class ProjectData:
         end = time.monotonic() + timeout
         while (thread := self._bg_thread) is not None and time.monotonic() < end:
             thread.join(max(0.0, end - time.monotonic()))
+
+    def health(self) -> dict[str, Any]:
+        """Status, project name, whether built, number of spatial layers: lock-free."""
+        project = self._project
+        name = project.name if project is not None else self._name
+        if name is None:
+            name = Project(self.project_dir).name
+        self._name = name
+        store = self.project_dir / "build" / "peakmap.gpkg"
+        built = store.is_file()
+        layers = 0
+        if built:
+            with contextlib.suppress(OSError, RuntimeError):
+                layers = sum(1 for r in pyogrio.list_layers(store) if r[1] is not None)
+        return {"status": "ok", "project": name, "built": built, "layers": layers}
 
     @property
     def project(self) -> Project:
