@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import html
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -25,6 +27,16 @@ from web.users import AuditLog, UserStore
 __all__ = ["STATIC_DIR", "create_app", "leaflet_dir"]
 
 STATIC_DIR = Path(__file__).parent / "static"
+# Threads for the synchronous handlers (Starlette's default is 40). Pages are CPU-bound
+# Python: fewer threads contend less for the GIL, so the event loop (/api/health) and the
+# requests already running finish sooner; the others wait their turn without CPU.
+WORKER_THREADS = 8
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    yield
 
 
 def leaflet_dir() -> Path:
@@ -67,7 +79,7 @@ def create_app(
     settings = settings or WebSettings()
     app = FastAPI(title="peakmap", description="碳达峰实施方案空间评估 — spatial indicators "
                   "of carbon-peak plans. JSON under /api, maps and dashboard outside it.",
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.data = ProjectData(Path(project_dir), records_fn=records_fn)
     _ = app.state.data.project  # fail early on a missing directory or a bad manifest
