@@ -46,7 +46,18 @@ err_console = plain_console(stderr=True)
 def _root() -> None:
     """碳达峰实施方案空间评估 — spatial indicators of carbon-peak plans."""
 
-for _name in COMMAND_MODULES:
+def _modules_needed(argv: list[str]) -> tuple[str, ...]:
+    """Only the module of the command named on the command line (all for help or tests).
+
+    Importing every command costs about a second of CPU (the sample generator, siting);
+    ``peakmap report`` on a cached project needs none of it.
+    """
+    first = next((a for a in argv[1:] if not a.startswith("-")), None)
+    wanted = f"peakmap.cmd_{first.replace('-', '_')}" if first else None
+    return (wanted,) if wanted in COMMAND_MODULES else COMMAND_MODULES
+
+
+for _name in _modules_needed(sys.argv):
     if importlib.util.find_spec(_name) is not None:
         importlib.import_module(_name).register(app)
 
