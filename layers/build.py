@@ -330,10 +330,11 @@ def build_project(
     PeakmapError
         The manifest or the metric CRS is wrong.
     """
-    with writer_lock(Path(project_dir), what="peakmap build"):
-        clean_stale_temp(Path(project_dir))
-        # the manifest is read under the lock: an upload cannot slip in between
-        return _build_locked(Project(project_dir), strict=strict, run_steps=run_steps,
+    root = Project(project_dir).root  # one-line errors for a missing or bad project
+    with writer_lock(root, what="peakmap build"):
+        clean_stale_temp(root)
+        # the manifest is read again under the lock: an upload cannot slip in between
+        return _build_locked(Project(root), strict=strict, run_steps=run_steps,
                              on_layer=on_layer)
 
 

@@ -93,7 +93,11 @@ def writer_lock(root: Path, *, what: str, timeout: float = DEFAULT_TIMEOUT_S) ->
         Another writer held the lock for longer than ``timeout``.
     """
     root = Path(root)
-    if not root.is_dir():
+    try:
+        is_dir = root.is_dir()
+    except OSError as e:  # e.g. a name too long for the file system
+        raise InputFileError(f"{root}: project directory: {e.strerror}") from e
+    if not is_dir:
         raise InputFileError(f"{root}: project directory not found")
     lock = _lock_for(root)
     try:
