@@ -56,7 +56,7 @@ from __future__ import annotations
 import datetime as _dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +69,14 @@ from numpy.typing import NDArray
 from gis._errors import ManifestError, StoreError
 from gis.coverage import (
     SizeRule,
-    WalkOptions,
     area_coverage,
     dissolve_touching,
     point_coverage,
     radius_by_size,
-    split_by_zones,
     uncovered_parts,
 )
-from gis.network import DISCONNECTED, OFF_NETWORK, WalkGraph, graph_from_lines
-from gis.overlay import assign_points
+from gis.network import DISCONNECTED, OFF_NETWORK
+from layers.demand import residential_homes, residential_land
 from layers.indicators.inputs import (
     NoData,
     community_codes,
@@ -86,9 +84,11 @@ from layers.indicators.inputs import (
     filter_frame,
     read_layer,
     resolve_value,
+    zone_index,
 )
 from layers.indicators.registry import MetricContext, metric_kind
 from layers.project import Project
+from layers.walkgraph import walk_graph, walk_options
 
 __all__ = [
     "DEFAULTS",
@@ -96,8 +96,10 @@ __all__ = [
     "UNCOVERED_LAYER",
     "Preset",
     "build_step",
+    "coverage_params",
     "load_presets",
     "park_facilities",
+    "preset_of",
     "service_coverage",
 ]
 
@@ -256,32 +258,6 @@ def _presets(ctx: MetricContext) -> dict[str, Preset]:
     return presets
 
 
-def _walk_options(params: Mapping[str, Any]) -> WalkOptions:
-    return WalkOptions(
-        demand_snap=float(params["demand_snap_m"]),
-        entrance_snap=float(params["entrance_snap_m"]),
-        access_spacing=float(params["access_spacing_m"]),
-        grid_spacing=float(params["grid_spacing_m"]),
-    )
-
-
-def _graph(ctx: MetricContext) -> WalkGraph:
-    """The walking graph of the ``roads`` layer, built once per run."""
-    if "coverage:graph" not in ctx.cache:
-        params = _params(ctx)
-        roads = read_layer(ctx, "roads")
-        if params["walkable_only"] and "walkable" in roads.columns:
-            roads = roads[roads["walkable"].astype(object).ne(False).to_numpy()]
-        if len(roads) == 0:
-            raise NoData("layer roads has no walkable road")
-        ctx.cache["coverage:graph"] = graph_from_lines(
-            np.asarray(roads.geometry.values, dtype=object),
-            snap_tolerance=float(params["road_snap_tolerance_m"]),
-        )
-    graph: WalkGraph = ctx.cache["coverage:graph"]
-    return graph
-
-
 def _geoms(frame: gpd.GeoDataFrame) -> NDArray[np.object_]:
     return np.asarray(frame.geometry.values, dtype=object)
 
@@ -326,7 +302,7 @@ def park_facilities(ctx: MetricContext, preset: Preset) -> tuple[NDArray[np.obje
     historic_codes = set(map(str, _params(ctx)["historic_streets"]))
     historic = np.zeros(len(parks), dtype=bool)
     if historic_codes and len(parks):
-        zone = assign_points(shapely.point_on_surface(parks), community_geoms(ctx))
+        zone = zone_index(ctx, parks)
         streets = ctx.communities["street_code"].astype(str).to_numpy()
         historic = (zone >= 0) & np.isin(streets[np.maximum(zone, 0)], list(historic_codes))
     radii = radius_by_size(shapely.area(parks), preset.rules, historic=historic)
@@ -335,51 +311,26 @@ def park_facilities(ctx: MetricContext, preset: Preset) -> tuple[NDArray[np.obje
 
 
 def _pocket_parks(ctx: MetricContext, notes: list[str]) -> list[NDArray[np.object_]]:
-    """Existing pocket parks, plus every pocket park of the scenario's proposal layer."""
-    base_ctx = replace(ctx, scenario=None)
+    """Pocket parks built by the report year; in a scenario also the proposed ones."""
     try:
-        pocket = read_layer(base_ctx, "pocket_parks")
+        pocket = read_layer(ctx, "pocket_parks")
     except NoData as e:
         notes.append(str(e))
         return []
     if "status" in pocket.columns:
         pocket = pocket[pocket["status"].fillna("existing") != "planned"]
-    out = [_geoms(pocket)]
-    if ctx.scenario:
-        name = f"{ctx.scenario}__pocket_parks"
-        if ctx.store.has(name):
-            out.append(_geoms(ctx.store.read(name).to_crs(pocket.crs)))
-    return out
+    return [_geoms(pocket)]
 
 
 def _residential_pieces(ctx: MetricContext) -> tuple[NDArray[np.object_], IntArray]:
-    """Residential land cut by communities: pieces and their community index."""
-    if "coverage:res" not in ctx.cache:
-        prefix = str(_params(ctx)["residential_landuse_prefix"]).upper()
-        landuse = read_layer(ctx, "landuse")
-        codes = landuse["code"].astype(str).str.strip().str.upper()
-        res = landuse[codes.str.startswith(prefix)]
-        pieces, zi, _ = split_by_zones(_geoms(res), community_geoms(ctx))
-        ctx.cache["coverage:res"] = (pieces, zi)
-    cached: tuple[NDArray[np.object_], IntArray] = ctx.cache["coverage:res"]
-    return cached
+    """Residential land cut by communities (:func:`layers.demand.residential_land`)."""
+    return residential_land(ctx)
 
 
 def _homes(ctx: MetricContext) -> tuple[NDArray[np.object_], FloatArray, IntArray]:
-    """Residential building centroids, their households and their community index."""
-    if "coverage:homes" not in ctx.cache:
-        buildings = read_layer(ctx, "buildings")
-        if "households" not in buildings.columns:
-            raise NoData("layer buildings has no field households")
-        uses = [str(u) for u in _params(ctx)["residential_uses"]]
-        res = buildings[buildings["use"].isin(uses)]
-        weights = pd.to_numeric(res["households"], errors="coerce").fillna(0.0).to_numpy(float)
-        points = shapely.centroid(_geoms(res))
-        zone = assign_points(points, community_geoms(ctx)).astype(np.int64)
-        inside = zone >= 0
-        ctx.cache["coverage:homes"] = (points[inside], weights[inside], zone[inside])
-    cached: tuple[NDArray[np.object_], FloatArray, IntArray] = ctx.cache["coverage:homes"]
-    return cached
+    """Homes, households and community (:func:`layers.demand.residential_homes`)."""
+    homes = residential_homes(ctx)
+    return homes.points, homes.households, homes.zone
 
 
 # ---------------------------------------------------------------- the metric kind
@@ -414,9 +365,8 @@ def _coverage_parts(
 ) -> tuple[FloatArray, FloatArray, str]:
     """Per-community covered and total base, and a note on unreached demand."""
     n = len(ctx.communities)
-    params = _params(ctx)
-    graph = _graph(ctx) if mode == "walk" else None
-    walk = _walk_options(params)
+    graph = walk_graph(ctx) if mode == "walk" else None
+    walk = walk_options(ctx)
     cache_key = f"coverage:{key}:{mode}:{weight}"
     if cache_key in ctx.cache:
         cached: tuple[FloatArray, FloatArray, str] = ctx.cache[cache_key]
@@ -438,17 +388,18 @@ def _coverage_parts(
             )
     else:
         points, weights, zi = _homes(ctx)
+        note = residential_homes(ctx).note
         pc = point_coverage(points, facilities, radii, mode=mode, graph=graph, walk=walk)
         num = np.bincount(zi, weights * pc.covered, minlength=n).astype(float)
         den = np.bincount(zi, weights, minlength=n).astype(float)
         if mode == "walk":
             off = float(weights[pc.reason == OFF_NETWORK].sum())
             cut = float(weights[pc.reason == DISCONNECTED].sum())
-            note = (
+            note = "; ".join(t for t in (note, (
                 f"不可步行到达的户数：离路网 >{walk.demand_snap:g} m {off:,.0f} 户，"
                 f"位于无设施路网分区 {cut:,.0f} 户 / households not reachable on foot: "
                 f"{off:,.0f} off the network, {cut:,.0f} on network parts without facilities"
-            )
+            )) if t)
     ctx.cache[cache_key] = (num, den, note)
     return num, den, note
 
@@ -463,7 +414,19 @@ def _mode_note(mode: str, params: Mapping[str, Any]) -> str:
     )
 
 
-def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFrame:
+def coverage_params(ctx: MetricContext) -> dict[str, Any]:
+    """``[params.coverage]`` as the coverage rows use it (manifest over catalog defaults)."""
+    return _params(ctx)
+
+
+def preset_of(ctx: MetricContext, spec: Mapping[str, Any]) -> Preset:
+    """The park preset a ``target = "parks"`` row names (``params.preset``).
+
+    Raises
+    ------
+    ManifestError
+        The preset is unknown.
+    """
     presets = _presets(ctx)
     name = str(resolve_value(ctx, spec.get("preset", "gbt51346")))
     if name not in presets:
@@ -471,7 +434,12 @@ def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFra
             f"indicator {spec.get('id', '')}: unknown coverage preset {name!r} "
             f"(known: {', '.join(sorted(presets))})"
         )
-    preset = presets[name]
+    return presets[name]
+
+
+def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFrame:
+    preset = preset_of(ctx, spec)
+    name = preset.name
     weight = _choice(spec, "weight", WEIGHTS, "area")
     parks, radii = park_facilities(ctx, preset)
     num, den, unreached = _coverage_parts(
@@ -521,8 +489,8 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.Data
     facilities = read_layer(ctx, "facilities")
     n = len(ctx.communities)
     points, weights, zi = _homes_or_centres(ctx)
-    graph = _graph(ctx) if mode == "walk" else None
-    walk = _walk_options(params)
+    graph = walk_graph(ctx) if mode == "walk" else None
+    walk = walk_options(ctx)
     total = np.bincount(zi, weights, minlength=n)
     complete = np.ones(n, dtype=bool)
     present_counts = []

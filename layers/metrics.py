@@ -27,7 +27,6 @@ import shapely
 from gis._errors import InputFileError
 from gis.overlay import (
     area_by_zone,
-    assign_points,
     intersection_area_by_zone,
     split_by_zones,
 )
@@ -40,6 +39,7 @@ from layers.indicators.inputs import (
     filter_mask,
     read_layer,
     read_layers,
+    zone_index,
 )
 from layers.indicators.registry import MetricContext, metric_kind
 
@@ -169,14 +169,11 @@ def area_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _point_zone(ctx: MetricContext, frame: gpd.GeoDataFrame, layer: str) -> np.ndarray:
-    """Community index of each feature (points; polygons and lines by a representative point)."""
+    """Community index of each feature (:func:`layers.indicators.inputs.zone_index`)."""
     if layer == "communities":
         codes = community_codes(ctx)
         return np.asarray(codes.get_indexer(frame["code"].astype(str)), dtype=np.intp)
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    types = shapely.get_type_id(geoms)
-    points = np.where(types == 0, geoms, shapely.point_on_surface(geoms))
-    return assign_points(points, community_geoms(ctx))
+    return zone_index(ctx, frame.geometry.values)
 
 
 def _counts(ctx: MetricContext, frame: gpd.GeoDataFrame, layer: str) -> np.ndarray:

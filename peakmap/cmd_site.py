@@ -13,20 +13,27 @@ import importlib
 import importlib.util
 import json
 import math
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import geopandas as gpd
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gis.crs import wgs84_to_gcj02
 from layers.project import Project
+from layers.scenario import compare, merge_proposal
 from layers.siting import (
     SOURCE_LABELS,
     SitingOutcome,
     apply_proposal,
+    export_proposal,
+    import_proposal,
     site_pocket_parks,
     site_recycling,
     site_transfer,
@@ -35,6 +42,8 @@ from layers.siting import (
 
 __all__ = ["register", "site_app"]
 
+#: Characters per line of a table written to a file or a pipe.
+WIDE = 160
 #: GeoJSON output CRS (web maps, GIS exchange).
 WGS84 = "EPSG:4326"
 
@@ -105,6 +114,15 @@ _SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     "parks_there": ("现有及规划口袋公园 parks there", "个"),
     "residential_m2": ("居住用地 residential land", "m²"),
     "newly_covered_m2": ("新增覆盖居住用地 newly covered", "m²"),
+    "indicator": (
+        "服务指标 indicator served", "覆盖约束即该指标定义 its definition is the constraint"
+    ),
+    "each_zone_indicator": ("每社区最少 per-community row", ""),
+    "preset": ("服务半径预设 radius preset", ""),
+    "n_earning_radius": ("有服务半径的地块 plots earning a radius", "个"),
+    "n_fixed": ("指定保留 fixed by planner", "个"),
+    "n_dropped": ("排除 dropped by planner", "个"),
+    "demand_note": ("需求说明 demand", ""),
 }
 
 
@@ -130,34 +148,116 @@ def _summary_table(outcome: SitingOutcome, title: str) -> Table:
     return table
 
 
-def _sites_table(outcome: SitingOutcome) -> Table:
+def _zone_names(project: Project) -> tuple[dict[str, str], dict[str, str]]:
+    """Names of communities and streets by code (empty when the store lacks them)."""
+    out = []
+    for layer in ("communities", "streets"):
+        if project.store.has(layer):
+            frame = project.store.read(layer)
+            out.append(dict(zip(frame["code"].astype(str), frame["name"].astype(str),
+                                strict=True)))
+        else:
+            out.append({})
+    return out[0], out[1]
+
+
+def _lonlat(points: gpd.GeoSeries) -> tuple[Any, Any, Any, Any]:
+    """WGS84 and GCJ-02 longitude/latitude of metric points (for Amap/Baidu look-ups)."""
+    wgs = points.to_crs(WGS84)
+    lon, lat = wgs.x.to_numpy(), wgs.y.to_numpy()
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    return lon, lat, glon, glat
+
+
+def _whole(value: Any) -> str:
+    """A count or area rounded to a whole number with thousands separators."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    return "-" if math.isnan(number) else f"{number:,.0f}"
+
+
+def _sites_table(project: Project, outcome: SitingOutcome) -> Table:
     new = outcome.candidates[outcome.candidates["new"]]
     table = Table(title="新增站点 proposed sites", title_justify="left")
-    cols = ["编号 id", "来源 source", "社区/街道 zone"]
+    cols = ["编号 id", "来源 source", "街道 street", "社区 community"]
     if outcome.kind == "pocket-parks":
-        cols += ["面积 area m²", "新增覆盖 newly covered m²"]
+        cols += ["面积 area m²", "服务半径 radius m", "新增覆盖 newly covered m²"]
     elif outcome.kind == "transfer":
         cols += ["服务户数 households", "户均距离 mean distance m"]
     else:
         cols += ["覆盖户数 households in range", "服务户数 households served"]
-    cols += ["X", "Y"]
+    cols += ["经纬度 lon, lat WGS84", "经纬度 lon, lat GCJ-02"]
     for i, c in enumerate(cols):
-        # ids and coordinates must stay whole; the text columns may wrap.
-        whole = i == 0 or c in ("X", "Y")
-        table.add_column(c, overflow="fold", no_wrap=whole, min_width=11 if i == 0 else None)
+        # ids and numbers must stay whole; the names may wrap.
+        text = c in cols[1:4]
+        table.add_column(c, overflow="fold", no_wrap=not text, min_width=10 if text else None,
+                         justify="left" if i < 4 or "," in c else "right")
+    communities, streets = _zone_names(project)
     pts = new.geometry.representative_point()
-    for (_, row), p in zip(new.iterrows(), pts, strict=True):
-        zone = row.get("community_code") or row.get("street_code") or ""
-        values = [str(row["proposal_id"]), SOURCE_LABELS.get(row["source"], row["source"]),
-                  str(zone or "")]
+    lon, lat, glon, glat = _lonlat(pts) if len(new) else ([], [], [], [])
+    for k, (_, row) in enumerate(new.iterrows()):
+        comm = str(row.get("community_code") or "")
+        street = str(row.get("street_code") or "")
+        source = SOURCE_LABELS.get(row["source"], row["source"])
+        if bool(row.get("fixed_by_planner", False)):
+            source += "（指定 fixed）"
+        values = [
+            str(row["proposal_id"]), source,
+            streets.get(street, street) or "-", communities.get(comm, comm) or "-",
+        ]
         if outcome.kind == "pocket-parks":
-            values += [_fmt(row["area_m2"]), _fmt(row["newly_covered_m2"])]
+            values += [_whole(row["area_m2"]), _whole(row["radius_m"]),
+                       _whole(row["covers_uncovered_m2"])]
         elif outcome.kind == "transfer":
-            values += [_fmt(row["serves_households"]), _fmt(row["mean_distance_m"])]
+            values += [_whole(row["serves_households"]), _whole(row["mean_distance_m"])]
         else:
-            values += [_fmt(row["covers_households"]), _fmt(row["serves_households"])]
-        values += [f"{p.x:.0f}", f"{p.y:.0f}"]
+            values += [_whole(row["covers_households"]), _whole(row["serves_households"])]
+        values += [f"{lon[k]:.6f}, {lat[k]:.6f}", f"{glon[k]:.6f}, {glat[k]:.6f}"]
         table.add_row(*[escape(v) for v in values])
+    table.caption = (
+        "坐标为选址点（面状地块取内部点）；GCJ-02 供高德/百度地图查询 / coordinates of the site "
+        "(a point inside a plot); GCJ-02 for Amap/Baidu look-ups"
+    )
+    return table
+
+
+def _fmt_value(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _change_table(frame: pd.DataFrame) -> Table:
+    table = Table(
+        title="方案前后指标（指标引擎计算，同 peakmap report --scenario proposal）/ indicators "
+        "now → with the proposal (indicator engine)",
+        title_justify="left",
+    )
+    for c in ("指标 indicator", "名称 title", "现状 now", "方案 proposal", "变化 change",
+              "单位 unit", "目标 target", "状态 status"):
+        right = c.startswith(("现状", "方案", "变化", "目标"))
+        table.add_column(c, justify="right" if right else "left", overflow="fold",
+                         no_wrap=right or c.startswith("指标"))
+    for _, r in frame.iterrows():
+        change = r["change"]
+        shown = "-" if change is None or pd.isna(change) else f"{change:+,.2f}"
+        target = "-" if r["target"] is None or pd.isna(r["target"]) else (
+            f"{r['op']} {r['target']:,g}"
+        )
+        status = f"{_STATUS.get(r['status_now'], r['status_now'])} → " + _STATUS.get(
+            r["status_proposal"], r["status_proposal"]
+        )
+        if r["status_change"]:
+            status += f"（{r['status_change']}）"
+        table.add_row(*[escape(str(v)) for v in (
+            r["indicator"], r["title"], _fmt_value(r["value_now"]),
+            _fmt_value(r["value_proposal"]), shown, r["unit"], target, status,
+        )])
+    table.caption = "区级 district level; 计算值 computed"
     return table
 
 
@@ -168,8 +268,12 @@ def _geojson(outcome: SitingOutcome) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
+_STATUS = {"pass": "达标", "fail": "未达标", "no-target": "无定量目标", "no-data": "无数据"}
+
+
 def _emit(
-    outcome: SitingOutcome, *, fmt: OutputFormat, out: Path | None, title: str, note: str | None
+    project: Project, outcome: SitingOutcome, *, fmt: OutputFormat, out: Path | None,
+    title: str, note: str | None, changes: pd.DataFrame,
 ) -> None:
     if fmt is OutputFormat.geojson:
         text = _geojson(outcome)
@@ -177,44 +281,81 @@ def _emit(
             typer.echo(text)
         else:
             out.write_text(text, encoding="utf-8")
+        console = Console(stderr=True)
+        console.print(_change_table(changes))
         if note:
-            Console(stderr=True).print(note, highlight=False, markup=False)
+            console.print(note, highlight=False, markup=False)
         return
     if out is None:
-        console = Console()
-        _print(console, outcome, title, note)
+        # A pipe or file gets a wide page; a terminal keeps its own width.
+        console = Console() if sys.stdout.isatty() else Console(width=WIDE)
+        _print(console, project, outcome, title, note, changes)
         return
     with out.open("w", encoding="utf-8") as fh:
-        _print(Console(file=fh, width=160), outcome, title, note)
+        _print(Console(file=fh, width=WIDE), project, outcome, title, note, changes)
 
 
-def _print(console: Console, outcome: SitingOutcome, title: str, note: str | None) -> None:
+def _print(
+    console: Console, project: Project, outcome: SitingOutcome, title: str,
+    note: str | None, changes: pd.DataFrame,
+) -> None:
     console.print(_summary_table(outcome, title))
     if len(outcome.proposal):
-        console.print(_sites_table(outcome))
+        console.print(_sites_table(project, outcome))
+    console.print(_change_table(changes))
     if note:
         console.print(note, highlight=False, markup=False)
 
 
-def _finish(project: Project, outcome: SitingOutcome, *, apply: bool) -> str | None:
-    if not apply:
-        return "未写入项目库 not recorded (--no-apply)"
-    line = apply_proposal(project, outcome)
-    return f"已写入方案 recorded: {line}; 'peakmap report PROJECT --scenario proposal'"
+def _finish(
+    project: Project, outcome: SitingOutcome, *, apply: bool, fmt: OutputFormat,
+    out: Path | None, title: str,
+) -> None:
+    """Record (or preview) the proposal, then print it with its before → after table."""
+    layers = [outcome.layer]
+    if apply:
+        line = apply_proposal(project, outcome)
+        note = f"已写入方案 recorded: {line}; 'peakmap report PROJECT --scenario proposal'"
+        changes = compare(project, layers=layers, levels=["district"])
+    else:
+        note = "未写入项目库 not recorded (--no-apply)：表中“方案”为预览 / preview"
+        preview = merge_proposal(
+            project, outcome.layer, outcome.proposal, replace_kinds=outcome.replace_kinds
+        )
+        changes = compare(
+            project, layers=layers, levels=["district"], proposals={outcome.layer: preview}
+        )
+    _emit(project, outcome, fmt=fmt, out=out, title=title, note=note, changes=changes)
+
+
+IndicatorOpt = Annotated[
+    str | None,
+    typer.Option("--indicator", help="所服务的覆盖率指标 the coverage row served (catalog id)"),
+]
+FixOpt = Annotated[
+    list[str] | None,
+    typer.Option("--fix", help="保留/指定站点 keep this candidate or proposed site (repeatable)"),
+]
+DropOpt = Annotated[
+    list[str] | None,
+    typer.Option("--drop", help="排除站点 leave this candidate or proposed site out (repeatable)"),
+]
 
 
 @site_app.command("recycling")
 def recycling(
     project: ProjectArg,
-    radius: Annotated[
-        float | None, typer.Option("--radius", help="服务半径 service radius, m [default 300]")
-    ] = None,
+    indicator: IndicatorOpt = None,
     distance: Annotated[
-        Distance | None, typer.Option("--distance", help="straight (直线) or walk (步行路网)")
+        Distance | None,
+        typer.Option("--distance", help="straight (直线) or walk (步行路网: the -walk row)"),
     ] = None,
     min_per_community: Annotated[
         int | None,
-        typer.Option("--min-per-community", help="每社区最少回收点 N per community (0 = off)"),
+        typer.Option(
+            "--min-per-community",
+            help="每社区最少回收点 N per community [default: the HP-T2 row's, 1] (0 = off)",
+        ),
     ] = None,
     capacity: Annotated[
         float | None,
@@ -226,42 +367,47 @@ def recycling(
             "--budget", help="固定新增数量，最大化覆盖户数 fixed number (0 = minimum cover)"
         ),
     ] = None,
+    fix: FixOpt = None,
+    drop: DropOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     apply: ApplyOpt = True,
     time_limit: TimeOpt = None,
 ) -> None:
-    """新增社区回收点：最少点数覆盖全部居住建筑 — fewest new points covering every home."""
+    """新增社区回收点：服务 STD-RECYCLE-300 与 HP-T2 — fewest new points covering every home."""
     proj = Project(project)
     params = siting_params(proj, {
-        "radius_m": radius, "distance": None if distance is None else distance.value,
-        "min_per_community": min_per_community, "capacity_households": capacity,
-        "budget": budget, "time_limit_s": time_limit,
+        "distance": None if distance is None else distance.value,
+        "min_per_community": min_per_community,
+        "capacity_households": capacity, "budget": budget, "time_limit_s": time_limit,
     })
-    outcome = site_recycling(proj, params)
-    note = _finish(proj, outcome, apply=apply)
-    _emit(outcome, fmt=fmt, out=out, title=f"回收点选址 Recycling points — {proj.name}", note=note)
+    outcome = site_recycling(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
+    _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
+            title=f"回收点选址 Recycling points — {proj.name}")
 
 
 @site_app.command("transfer")
 def transfer(
     project: ProjectArg,
+    indicator: IndicatorOpt = None,
     distance: Annotated[
         Distance | None, typer.Option("--distance", help="straight (直线) or walk (步行路网)")
     ] = None,
+    fix: FixOpt = None,
+    drop: DropOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     apply: ApplyOpt = True,
     time_limit: TimeOpt = None,
 ) -> None:
-    """每个缺少中转站的街道新增一处，户加权距离最小 — a transfer station per street lacking one."""
+    """每个缺少中转站的街道新增一处（HP-T3），户加权距离最小 — a station per street lacking one."""
     proj = Project(project)
     params = siting_params(proj, {
         "distance": None if distance is None else distance.value, "time_limit_s": time_limit,
     })
-    outcome = site_transfer(proj, params)
-    note = _finish(proj, outcome, apply=apply)
-    _emit(outcome, fmt=fmt, out=out, title=f"中转站选址 Transfer stations — {proj.name}", note=note)
+    outcome = site_transfer(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
+    _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
+            title=f"中转站选址 Transfer stations — {proj.name}")
 
 
 @site_app.command("pocket-parks")
@@ -270,23 +416,64 @@ def pocket_parks(
     count: Annotated[
         int | None,
         typer.Option(
-            "--count", help="新增数量 parks to add [default: target 20 minus parks there]"
+            "--count", help="新增数量 parks to add [default: HP-T1 target 20 minus parks there]"
         ),
     ] = None,
-    radius: Annotated[
-        float | None, typer.Option("--radius", help="覆盖半径 radius, m [default 300]")
-    ] = None,
+    indicator: IndicatorOpt = None,
+    fix: FixOpt = None,
+    drop: DropOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     apply: ApplyOpt = True,
     time_limit: TimeOpt = None,
 ) -> None:
-    """口袋公园选址：最大化新增覆盖的居住用地 — pocket parks covering the most uncovered homes."""
+    """口袋公园选址：服务 STD-PARK-500，最大化新增覆盖居住用地 — parks covering uncovered homes."""
     proj = Project(project)
-    params = siting_params(proj, {"pocket_park_radius_m": radius, "time_limit_s": time_limit})
-    outcome = site_pocket_parks(proj, params, count=count)
-    note = _finish(proj, outcome, apply=apply)
-    _emit(outcome, fmt=fmt, out=out, title=f"口袋公园选址 Pocket parks — {proj.name}", note=note)
+    params = siting_params(proj, {"time_limit_s": time_limit})
+    outcome = site_pocket_parks(
+        proj, params, count=count, indicator=indicator, fix=fix or (), drop=drop or ()
+    )
+    _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
+            title=f"口袋公园选址 Pocket parks — {proj.name}")
+
+
+class ProposalLayer(StrEnum):
+    """Layers a proposal can be exported from and imported into."""
+
+    recycling_points = "recycling_points"
+    pocket_parks = "pocket_parks"
+
+
+LayerOpt = Annotated[ProposalLayer, typer.Option("--layer", help="方案图层 proposal layer")]
+
+
+@site_app.command("export")
+def export(
+    project: ProjectArg,
+    layer: LayerOpt,
+    out: Annotated[Path, typer.Option("--out", help="GeoJSON file (WGS84) to write")],
+) -> None:
+    """导出方案图层（GeoJSON，WGS84）供编辑 — export a proposal layer for editing."""
+    proj = Project(project)
+    n = export_proposal(proj, layer.value, out)
+    Console().print(f"{n} 个方案要素已导出 proposed features exported: {out}", highlight=False)
+
+
+@site_app.command("import")
+def import_(
+    project: ProjectArg,
+    layer: LayerOpt,
+    path: Annotated[Path, typer.Argument(help="编辑后的 GeoJSON edited GeoJSON file")],
+) -> None:
+    """导入编辑后的方案（移动、删除、新增要素），并重算指标 — import an edited proposal."""
+    proj = Project(project)
+    stored = import_proposal(proj, layer.value, path)
+    console = Console()
+    console.print(
+        f"已导入方案 imported: {len(stored)} 个要素 features in proposal__{layer.value}",
+        highlight=False,
+    )
+    console.print(_change_table(compare(proj, layers=[layer.value], levels=["district"])))
 
 
 def register(app: typer.Typer) -> None:

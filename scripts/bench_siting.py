@@ -37,17 +37,20 @@ from gis.siting import pairs_within_distance, solve_set_cover  # noqa: E402
 from layers.build import build_project  # noqa: E402
 from layers.project import Project  # noqa: E402
 from layers.sample.generate import generate_sample  # noqa: E402
+from layers.siting.common import residential_demand, siting_context  # noqa: E402
 
 RADIUS_M = 300.0
 BYTES_PER_COST = 8
 
 
 def _instance(project: Project):
-    params = lsiting.siting_params(project, {"radius_m": RADIUS_M})
+    params = lsiting.siting_params(project)
     t0 = time.perf_counter()
-    existing = lsiting.existing_sites(project, params["point_kinds"])
-    demand = lsiting.residential_demand(project, params)
-    cands = lsiting.point_candidates(project, params, existing=existing)
+    ctx = siting_context(project)
+    rp = project.store.read("recycling_points")
+    existing = rp[rp["kind"] == "community_point"]
+    demand = residential_demand(ctx)
+    cands = lsiting.point_candidates(ctx, params, existing=existing)
     t_inst = time.perf_counter() - t0
     return demand, cands, t_inst
 

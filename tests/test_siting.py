@@ -269,16 +269,54 @@ def _pt(x: float, y: float):
     return shapely.Point(X0 + x, Y0 + y)
 
 
-def _make_project(root, *, params: str = "", drop_p3: bool = False, households=None):
+STRIP_PRESET = """
+[preset.strip]
+title = "test"
+confirmed = false
+green_classes = ["G11", "G12", "G13", "G14"]
+pocket_parks = true
+
+[[preset.strip.rule]]
+radius_m = 100.0
+min_area_m2 = 400.0
+"""
+
+STRIP_ROW = """
+[[indicator]]
+id = "T-STRIP"
+title = "strip coverage"
+title_en = "strip coverage"
+level = "district"
+kind = "service_coverage"
+unit = "%"
+
+[indicator.params]
+target = "parks"
+preset = "strip"
+mode = "straight"
+"""
+
+
+def _make_project(
+    root, *, params: str = "", drop_p3: bool = False, households=None, radius: float = 120.0,
+):
     import geopandas as gpd
 
     from gis.io import write_gpkg_atomic
     from layers.project import Project
+    from layers.sample.project_files import copy_catalogs
 
     hh = households or [100, 100, 100, 100]
     root.mkdir(parents=True, exist_ok=True)
+    copy_catalogs(root)
+    with (root / "targets.toml").open("a", encoding="utf-8") as fh:
+        fh.write(STRIP_ROW)
+    (root / "strip_presets.toml").write_text(STRIP_PRESET, encoding="utf-8")
     (root / "project.toml").write_text(
-        f'[project]\nname = "tiny"\n\n[params.siting]\n{params}\n', encoding="utf-8"
+        f'[project]\nname = "tiny"\ntargets = "targets.toml"\nyear = 2025\n\n'
+        f'[params.coverage]\nrecycling_radius_m = {radius}\n'
+        f'presets_file = "strip_presets.toml"\n\n[params.siting]\n{params}\n',
+        encoding="utf-8",
     )
 
     def gdf(data, geoms):
@@ -329,7 +367,7 @@ def _make_project(root, *, params: str = "", drop_p3: bool = False, households=N
 def _params(project, **over):
     from layers.siting import siting_params
 
-    base = {"candidate_sources": ["public_building"], "radius_m": 120.0}
+    base = {"candidate_sources": ["public_building"]}
     base.update(over)
     return siting_params(project, base)
 
@@ -397,8 +435,9 @@ def test_building_out_of_reach_is_named(tmp_path) -> None:
     project = _make_project(tmp_path / "p")
     # Radius 45: b1 ← e1 (10), b3 ← p2 (40); b2 (50 from p1, 100 from e1) and b4 (51 from p3)
     # are out of reach.
+    project = _make_project(tmp_path / "p45", radius=45.0)
     with pytest.raises(SitingError, match=r"2 demand point.*building b2, building b4"):
-        site_recycling(project, _params(project, min_per_community=0, radius_m=45.0))
+        site_recycling(project, _params(project, min_per_community=0))
 
 
 def test_transfer_station_per_street(tmp_path) -> None:
@@ -429,9 +468,9 @@ def test_pocket_parks_max_cover_on_strip(tmp_path) -> None:
     # Two parks: B then A (A adds 130..190 = 1 600) → 5 600 m² newly covered, 100 %.
     project = _make_project(tmp_path / "p")
     params = _params(
-        project, pocket_park_radius_m=100.0, pocket_park_cell_m=20.0, pocket_park_target=3,
+        project, pocket_park_indicator="T-STRIP", pocket_park_cell_m=20.0,
     )
-    out = site_pocket_parks(project, params)
+    out = site_pocket_parks(project, params, count=2)
     assert out.summary["n_new"] == 2
     assert out.summary["n_candidates"] == 3
     assert out.summary["newly_covered_m2"] == pytest.approx(5600.0)
@@ -486,9 +525,7 @@ def test_cli_recycling_geojson_and_scenario(tmp_path) -> None:
 
     from layers.siting import PROPOSAL_POINTS
 
-    project = _make_project(
-        tmp_path / "p", params='public_landuse_codes = []\nradius_m = 120.0'
-    )
+    project = _make_project(tmp_path / "p", params="public_landuse_codes = []")
     out = tmp_path / "sites.geojson"
     res = _run_cli(
         "site", "recycling", str(project.root), "--min-per-community", "1",
@@ -511,7 +548,7 @@ def test_cli_recycling_geojson_and_scenario(tmp_path) -> None:
 
 
 def test_cli_table_to_stdout_and_no_apply(tmp_path) -> None:
-    project = _make_project(tmp_path / "p", params="radius_m = 120.0")
+    project = _make_project(tmp_path / "p")
     res = _run_cli("site", "transfer", str(project.root), "--no-apply")
     assert res.returncode == 0, res.stderr
     assert "中转站" in res.stdout and "最优性间隙" in res.stdout
@@ -540,7 +577,9 @@ def test_small_attached_green_becomes_a_candidate_plot(tmp_path) -> None:
         crs=CRS,
     )
     project.store.write_layers({"green_spaces": green})
-    plots = park_plots(project, _params(project))
+    from layers.siting.common import siting_context
+
+    plots = park_plots(siting_context(project), _params(project))
     # Land use gives A, B, C (400–10 000 m²); XG g1 (500 m²) joins; g2 (50 m²) is too small
     # and g3 is a park already (class G12, not in pocket_park_green_classes).
     assert sorted(plots["area_m2"].round().tolist()) == [400.0, 400.0, 500.0, 600.0]
@@ -589,6 +628,17 @@ def test_greedy_start_is_feasible_and_capacity_model_matches_brute_force() -> No
     assert solve_set_cover(pairs).objective == 2
 
 
+def _with_road(project):
+    import geopandas as gpd
+    import shapely
+
+    road = shapely.LineString([(X0, Y0 + 100), (X0 + 400, Y0 + 100)])
+    project.store.write_layers(
+        {"roads": gpd.GeoDataFrame({"id": ["r1"]}, geometry=[road], crs=CRS)}
+    )
+    return project
+
+
 def test_walking_distance_on_tiny_project(tmp_path) -> None:
     import geopandas as gpd
     import shapely
@@ -604,28 +654,27 @@ def test_walking_distance_on_tiny_project(tmp_path) -> None:
     # e1→b1 90, e1→b2 190, p1→b2 150, p2→b3 140, p2→b4 160, p3→b4 60, p3→b3 160.
     # Radius 160: b2 needs p1; b3 and b4 need p2 (or p3) → 2 new sites walking, while the
     # straight line (e1→b2 100.5, p2→b3 40, p2→b4 60) needs only p2.
-    walk = site_recycling(
-        project, _params(project, min_per_community=0, radius_m=160.0, distance="walk")
-    )
+    project = _with_road(_make_project(tmp_path / "p160", radius=160.0))
+    walk = site_recycling(project, _params(project, min_per_community=0, distance="walk"))
     straight = site_recycling(
-        project, _params(project, min_per_community=0, radius_m=160.0, distance="straight")
+        project, _params(project, min_per_community=0, distance="straight")
     )
     assert walk.summary["n_new"] == 2
     assert "C1" in set(walk.proposal["community_code"])
     assert straight.summary["n_new"] == 1
     assert walk.summary["coverage_before_pct"] == pytest.approx(25.0)
     assert straight.summary["coverage_before_pct"] == pytest.approx(50.0)
+    project = _with_road(_make_project(tmp_path / "p120"))
     with pytest.raises(SitingError, match=r"building b2"):
-        site_recycling(
-            project, _params(project, min_per_community=0, radius_m=120.0, distance="walk")
-        )
+        site_recycling(project, _params(project, min_per_community=0, distance="walk"))
 
 
 def test_point_candidates_roadside_water_and_spacing(tmp_path) -> None:
     import geopandas as gpd
     import shapely
 
-    from layers.siting import existing_sites, point_candidates
+    from layers.siting import point_candidates
+    from layers.siting.common import siting_context
 
     project = _make_project(tmp_path / "p")
     road = shapely.LineString([(X0, Y0 + 100), (X0 + 400, Y0 + 100)])
@@ -641,11 +690,126 @@ def test_point_candidates_roadside_water_and_spacing(tmp_path) -> None:
     })
     params = _params(project, candidate_sources=["roadside"], grid_spacing_m=50.0,
                      min_spacing_m=45.0)
-    existing = existing_sites(project, ["community_point"])
-    cands = point_candidates(project, params, existing=existing)
+    rp = project.store.read("recycling_points")
+    existing = rp[rp["kind"] == "community_point"]
+    cands = point_candidates(siting_context(project), params, existing=existing)
     road_x = sorted(round(g.x - X0) for g in cands.geometry[cands["source"] == "roadside"])
     # Every 50 m from 0 to 400 (9 points, the end once); x = 200 lies in water, x = 50 is
     # 40 m from the existing point e1 (50, 60), inside the 45 m spacing.
     assert road_x == [0, 100, 150, 250, 300, 350, 400]
     assert cands["fixed"].sum() == 1 and cands.loc[cands["fixed"], "existing_id"].item() == "e1"
     assert set(cands["community_code"]) == {"C1", "C2", "C3"}
+
+
+def _district(project, ident, *, scenario=None):
+    from layers.indicators.engine import compute_records
+
+    (rec,) = [
+        r for r in compute_records(project, ids=[ident], scenario=scenario)
+        if r.level == "district"
+    ]
+    return rec.value
+
+
+@pytest.mark.parametrize(
+    ("distance", "radius", "before", "after", "n_new"),
+    [
+        # Straight, radius 120: e1 covers b1 (10 m) and b2 (100.5 m): 200 of 400 households;
+        # p2 covers b3 (40) and b4 (60) → 100 %. HP-T2 also asks one point in C3 → p3.
+        ("straight", 120.0, 50.0, 100.0, 2),
+        # Walking on the road y = 100, radius 160: e1 reaches b1 only (90 m): 25 %; b2 needs
+        # p1 (150), b3 p2 (140), b4 p2 (160) or p3 (60); C3 needs its own point → p1, p2, p3.
+        ("walk", 160.0, 25.0, 100.0, 3),
+    ],
+)
+def test_recycling_model_coverage_equals_indicator(
+    tmp_path, distance, radius, before, after, n_new
+) -> None:
+    from layers.siting import apply_proposal, site_recycling
+
+    project = _with_road(_make_project(tmp_path / "p", radius=radius))
+    row = "STD-RECYCLE-300" + ("-walk" if distance == "walk" else "")
+    out = site_recycling(project, _params(project, distance=distance))
+    assert out.summary["indicator"] == row
+    assert out.summary["n_new"] == n_new
+    assert out.summary["coverage_before_pct"] == pytest.approx(before)
+    assert out.summary["coverage_after_pct"] == pytest.approx(after)
+    assert _district(project, row) == pytest.approx(before)
+    assert _district(project, "HP-T2") == pytest.approx(100.0 / 3, abs=0.01)
+    apply_proposal(project, out)
+    assert _district(project, row, scenario="proposal") == pytest.approx(after)
+    assert _district(project, row) == pytest.approx(before)  # the base is untouched
+    assert _district(project, "HP-T2", scenario="proposal") == pytest.approx(100.0)
+
+
+def test_fix_and_drop_edit_the_proposal(tmp_path) -> None:
+    from layers.siting import apply_proposal, site_recycling
+
+    project = _make_project(tmp_path / "p")
+    params = _params(project, min_per_community=0)
+    first = site_recycling(project, params)
+    apply_proposal(project, first)
+    (pid,) = first.proposal["id"]  # p2, covering b3 and b4
+    # Dropping it leaves b3 without any site in range (p3 is 120.8 m away): named.
+    with pytest.raises(SitingError, match="building b3"):
+        site_recycling(project, params, drop=[pid])
+    # With a 125 m radius p3 reaches b3 (120.8 m) and b4 (51 m): it replaces the dropped p2.
+    wide = _make_project(tmp_path / "wide", radius=125.0)
+    apply_proposal(wide, site_recycling(wide, params))
+    second = site_recycling(wide, params, drop=[pid])
+    assert second.summary["n_new"] == 1 and second.summary["n_dropped"] == 1
+    (geom,) = second.proposal.geometry
+    assert geom.distance(_pt(360, 100)) < 6
+    # Fixing p1 by its candidate id adds it; the model still needs p2 for b3 and b4.
+    p1 = first.candidates.loc[
+        first.candidates.geometry.distance(_pt(100, 50)) < 6, "cand_id"
+    ].item()
+    third = site_recycling(project, params, fix=[p1])
+    assert third.summary["n_new"] == 2 and third.summary["n_fixed"] == 1
+    assert set(third.proposal["origin"]) == {"model", "planner"}
+    with pytest.raises(SitingError, match="PR-XX-9"):
+        site_recycling(project, params, drop=["PR-XX-9"])
+
+
+def test_import_edited_proposal_recomputes_scenario(tmp_path) -> None:
+    import json
+
+    project = _make_project(tmp_path / "p")
+    res = _run_cli("site", "recycling", str(project.root), "--min-per-community", "0")
+    assert res.returncode == 0, res.stderr
+    # The run ends with the before → after table of the rows it touches.
+    assert "STD-RECYCLE-300" in res.stdout and "HP-T2" in res.stdout
+    assert "50.00" in res.stdout and "100.00" in res.stdout
+    out = tmp_path / "edit.geojson"
+    res = _run_cli("site", "export", str(project.root), "--layer", "recycling_points",
+                   "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["features"]) == 1
+    # The planner moves the point far away (b3, b4 no longer covered) and adds one by hand
+    # next to b3 (covers b3 and, at 100 m, b4).
+    from pyproj import Transformer
+
+    to_wgs = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+    far = to_wgs.transform(X0 + 250, Y0 + 1000)
+    near = to_wgs.transform(X0 + 250, Y0 + 140)
+    data["features"][0]["geometry"]["coordinates"] = list(far)
+    data["features"].append({
+        "type": "Feature", "properties": {"kind": "community_point"},
+        "geometry": {"type": "Point", "coordinates": list(near)},
+    })
+    out.write_text(json.dumps(data), encoding="utf-8")
+    res = _run_cli("site", "import", str(project.root), "--layer", "recycling_points", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "2 个要素" in res.stdout
+    # b1, b2 by e1; b3 (10 m) and b4 (101.98 m) by the hand-made point → 100 %.
+    assert _district(project, "STD-RECYCLE-300", scenario="proposal") == pytest.approx(100.0)
+    # A polygon where a point belongs is refused, naming the feature; nothing changes.
+    data["features"][1]["geometry"] = {
+        "type": "Polygon", "coordinates": [[list(near), list(far), list(near)]],
+    }
+    out.write_text(json.dumps(data), encoding="utf-8")
+    res = _run_cli("site", "import", str(project.root), "--layer", "recycling_points", str(out))
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "feature" in res.stderr and "Polygon" in res.stderr
+    assert len(project.store.read("proposal__recycling_points")) == 2

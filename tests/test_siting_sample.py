@@ -124,19 +124,15 @@ def test_sample_lscp_equals_spopt_on_one_street(sited) -> None:
     from spopt.locate import LSCP
 
     from gis.siting import pairs_within_distance, solve_set_cover
-    from layers.siting import (
-        existing_sites,
-        point_candidates,
-        residential_demand,
-        siting_params,
-    )
+    from layers.siting import point_candidates, siting_params
+    from layers.siting.common import residential_demand, siting_context
 
     project, _, _ = sited
     params = siting_params(project)
-    demand = residential_demand(project, params)
-    cands = point_candidates(
-        project, params, existing=existing_sites(project, params["point_kinds"])
-    )
+    ctx = siting_context(project)
+    demand = residential_demand(ctx)
+    rp = project.store.read("recycling_points")
+    cands = point_candidates(ctx, params, existing=rp[rp["kind"] == "community_point"])
     street = str(project.store.read("streets")["code"].iloc[0])
     d = demand[demand["street_code"] == street]
     c = cands[cands["street_code"] == street]

@@ -35,7 +35,13 @@ from layers.indicators.registry import KINDS, THEME_MODULES, MetricContext
 from layers.project import Project
 
 __all__ = [
-    "RECORD_FIELDS", "IndicatorResult", "Zones", "compute_records", "import_themes", "load_zones"
+    "RECORD_FIELDS",
+    "IndicatorResult",
+    "Zones",
+    "compute_records",
+    "import_themes",
+    "load_zones",
+    "metric_context",
 ]
 
 RECORD_FIELDS = (
@@ -511,6 +517,50 @@ def default_year(project: Project) -> int:
     return project.report_year
 
 
+def metric_context(
+    project: Project,
+    *,
+    year: int | None = None,
+    scenario: str | None = None,
+    catalog: Catalog | None = None,
+    zones: Zones | None = None,
+    proposals: Mapping[str, Any] | None = None,
+) -> MetricContext:
+    """The context metric kinds (and siting) read the store through.
+
+    Parameters
+    ----------
+    project : Project
+        A built project.
+    year : int, optional
+        Report year (default: :func:`default_year`).
+    scenario : str, optional
+        ``"proposal"``: layers are read with their proposed features.
+    catalog : Catalog, optional
+        Its ``[params.*]`` defaults are used (default: the project's catalog).
+    zones : Zones, optional
+        Already loaded zones.
+    proposals : mapping of str to GeoDataFrame, optional
+        Proposed features not stored yet, per layer (see ``MetricContext.proposals``).
+
+    Returns
+    -------
+    MetricContext
+    """
+    catalog = catalog or read_catalog(project.targets_path)
+    zones = zones or load_zones(project)
+    ctx = MetricContext(
+        project=project,
+        store=project.store,
+        year=int(year) if year is not None else default_year(project),
+        communities=zones.communities,
+        scenario=scenario,
+        proposals=dict(proposals or {}),
+    )
+    ctx.cache["catalog_params"] = catalog.params
+    return ctx
+
+
 def compute_records(
     project: Project,
     *,
@@ -518,6 +568,7 @@ def compute_records(
     scenario: str | None = None,
     catalog: Catalog | None = None,
     ids: list[str] | None = None,
+    proposals: Mapping[str, Any] | None = None,
 ) -> list[IndicatorResult]:
     """Compute every catalog row for every zone of every level.
 
@@ -533,6 +584,8 @@ def compute_records(
         Default: the project's ``targets.toml`` with its includes.
     ids : list of str, optional
         Compute only these rows.
+    proposals : mapping of str to GeoDataFrame, optional
+        Proposed features not stored yet (with ``scenario``), per canonical layer.
 
     Returns
     -------
@@ -547,14 +600,9 @@ def compute_records(
     missing = import_themes()
     catalog = catalog or read_catalog(project.targets_path, root=project.root)
     zones = load_zones(project)
-    ctx = MetricContext(
-        project=project,
-        store=project.store,
-        year=int(year) if year is not None else default_year(project),
-        communities=zones.communities,
-        scenario=scenario,
+    ctx = metric_context(
+        project, year=year, scenario=scenario, catalog=catalog, zones=zones, proposals=proposals
     )
-    ctx.cache["catalog_params"] = catalog.params
     records: list[IndicatorResult] = []
     for spec in catalog.indicators:
         if ids is not None and spec.id not in ids:

@@ -28,8 +28,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import NDArray
 
+from gis.overlay import assign_points
 from layers.indicators.registry import MetricContext
 from layers.schema import CANONICAL
 
@@ -45,7 +47,15 @@ __all__ = [
     "read_layer",
     "read_layers",
     "resolve_value",
+    "scenario_features",
+    "zone_codes",
+    "zone_index",
 ]
+
+#: Status a proposed feature takes in a scenario: the scenario is the state once it is built.
+SCENARIO_STATUS = "existing"
+#: Column marking features that come from a proposal (True) in a scenario's layer.
+PROPOSED_FIELD = "proposed"
 
 # Features that did not exist yet in the report year are left out: the year field of each
 # layer that has one (a missing year means "existed").
@@ -144,7 +154,9 @@ def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True) -> gpd
     Returns
     -------
     geopandas.GeoDataFrame
-        The base layer plus ``<scenario>__<name>`` when a scenario is set and stored.
+        The base layer plus the scenario's proposed features (:func:`scenario_features`),
+        which count as built: their ``status`` becomes :data:`SCENARIO_STATUS` and the
+        column :data:`PROPOSED_FIELD` marks them.
 
     Raises
     ------
@@ -159,19 +171,26 @@ def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True) -> gpd
     if name not in names:
         raise NoData(f"layer {name} is not in the store")
     frame = ctx.store.read(name)
+    proposal = scenario_features(ctx, name)
+    if proposal is not None and len(proposal):
+        proposal = proposal.to_crs(frame.crs)
+        if "status" in frame.columns or "status" in proposal.columns:
+            proposal = proposal.assign(status=SCENARIO_STATUS)
+        frame = gpd.GeoDataFrame(
+            pd.concat(
+                [frame.assign(**{PROPOSED_FIELD: False}),
+                 proposal.assign(**{PROPOSED_FIELD: True})],
+                ignore_index=True,
+            ),
+            geometry=frame.geometry.name, crs=frame.crs,
+        )
     if ctx.scenario:
-        extra = f"{ctx.scenario}__{name}"
-        if extra in names:
-            proposal = ctx.store.read(extra).to_crs(frame.crs)
-            frame = gpd.GeoDataFrame(
-                pd.concat([frame, proposal], ignore_index=True), geometry=frame.geometry.name,
-                crs=frame.crs,
-            )
         frame = _apply_updates(ctx, name, frame, names)
     year_field = LAYER_YEAR_FIELD.get(name)
     if as_of_year and year_field and year_field in frame.columns:
         years = pd.to_numeric(frame[year_field], errors="coerce")
-        frame = frame[~(years > ctx.year)]
+        later = years.to_numpy(dtype=float, na_value=np.nan) > ctx.year  # missing: existed
+        frame = frame[~later]
     frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     ctx.cache[key] = frame
     return frame
@@ -206,6 +225,22 @@ def _apply_updates(
         if col in frame.columns:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").where(~hit)
     return frame
+
+
+def scenario_features(ctx: MetricContext, name: str) -> gpd.GeoDataFrame | None:
+    """The proposed features of layer ``name`` in the context's scenario, or None.
+
+    ``ctx.proposals`` (features not stored yet, e.g. a ``--no-apply`` preview) wins over the
+    stored layer ``<scenario>__<name>``.
+    """
+    if not ctx.scenario:
+        return None
+    if name in ctx.proposals:
+        return ctx.proposals[name]
+    stored = f"{ctx.scenario}__{name}"
+    if stored in _store_layers(ctx):
+        return ctx.store.read(stored)
+    return None
 
 
 def read_layers(
@@ -350,6 +385,34 @@ def community_geoms(ctx: MetricContext) -> NDArray[np.object_]:
 def community_codes(ctx: MetricContext) -> pd.Index:
     """Codes of the communities (the index every kind returns)."""
     return pd.Index(ctx.communities.index, name="code")
+
+
+def zone_index(ctx: MetricContext, geoms: Any) -> NDArray[np.intp]:
+    """Community (row position) of each feature, -1 outside every community.
+
+    The one zone assignment of peakmap: a point goes to the community holding it, a line or
+    polygon to the community holding its representative point (``point_on_surface``); on a
+    shared border the community listed first wins (:func:`gis.overlay.assign_points`).
+    Streets and districts follow from the community's ``street_code`` / ``district_code``.
+    """
+    g = np.asarray(geoms, dtype=object).reshape(-1)
+    if g.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    points = np.where(shapely.get_type_id(g) == 0, g, shapely.point_on_surface(g))
+    return assign_points(points, community_geoms(ctx))
+
+
+def zone_codes(ctx: MetricContext, geoms: Any, *, level: str = "community") -> NDArray[np.object_]:
+    """Code of the community (or its street, ``level="street"``) of each feature, or None."""
+    idx = zone_index(ctx, geoms)
+    column = {"community": None, "street": "street_code", "district": "district_code"}[level]
+    values = (
+        community_codes(ctx).to_numpy() if column is None
+        else ctx.communities[column].astype(str).to_numpy()
+    )
+    out = np.full(len(idx), None, dtype=object)
+    out[idx >= 0] = values[idx[idx >= 0]]
+    return out
 
 
 def layer_geometry(name: str) -> str | None:

@@ -65,6 +65,9 @@ class MetricContext:
         current state.
     cache : dict
         Per-run memo shared by all kinds (e.g. a union of green space reused by two rows).
+    proposals : dict
+        Proposed features per canonical layer name that are not stored (yet), used by the
+        scenario in place of the stored ``<scenario>__<layer>`` (a preview before applying).
     """
 
     project: Project
@@ -73,6 +76,7 @@ class MetricContext:
     communities: gpd.GeoDataFrame
     scenario: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    proposals: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
 
 MetricFn = Callable[[MetricContext, Mapping[str, Any]], pd.DataFrame]

@@ -1,0 +1,168 @@
+"""Residential demand: the one definition of homes and residential land in peakmap.
+
+Indicators (:mod:`layers.coverage`), siting (:mod:`layers.siting`) and the web read demand
+from here, so that the same question always gets the same answer.
+
+Homes
+    Buildings whose ``use`` is one of ``residential_uses``, as their centroid, weighted by
+    their ``households``. Where ``households`` is missing it is *estimated*: floor area
+    (``floor_area_m2``, else footprint × ``floors``) ÷ ``household_area_m2`` [U], rounded up,
+    at least 1; a building with neither gets 1. The estimate is stated in every note
+    (:attr:`Homes.note`). Homes outside every community are left out.
+Residential land
+    Land-use polygons whose ``code`` starts with ``residential_landuse_prefix``, cut by the
+    communities (area-weighted demand of the park-coverage indicators).
+
+Parameters live in ``[params.coverage]`` (defaults in :data:`DEFAULTS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from gis.coverage import split_by_zones
+from layers.indicators.inputs import NoData, community_geoms, read_layer, zone_index
+from layers.indicators.registry import MetricContext
+
+__all__ = ["DEFAULTS", "THEME", "Homes", "demand_params", "residential_homes", "residential_land"]
+
+THEME = "coverage"
+#: Demand parameters ([params.coverage]); [U] = common practice, not a standard.
+DEFAULTS: dict[str, Any] = {
+    "residential_landuse_prefix": "R",
+    "residential_uses": ["residential"],
+    "household_area_m2": 90.0,  # [U] floor area per household where households is missing
+}
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Homes:
+    """Residential buildings as demand points.
+
+    Attributes
+    ----------
+    building_id : ndarray of str
+    points : ndarray of shapely Point
+        Building centroids (metric CRS).
+    households : ndarray of float
+        Households of each building (estimated where :attr:`estimated`).
+    zone : ndarray of int
+        Community row position (:func:`layers.indicators.inputs.zone_index`).
+    estimated : ndarray of bool
+        Households estimated from floor area.
+    note : str
+        How missing households were estimated (empty when none was).
+    """
+
+    building_id: NDArray[np.object_]
+    points: NDArray[np.object_]
+    households: FloatArray
+    zone: IntArray
+    estimated: NDArray[np.bool_]
+    note: str
+
+
+def demand_params(ctx: MetricContext) -> dict[str, Any]:
+    """``[params.coverage]`` demand parameters: manifest over catalog over :data:`DEFAULTS`."""
+    key = "demand:params"
+    if key not in ctx.cache:
+        catalog = ctx.cache.get("catalog_params", {}).get(THEME, {})
+        merged = ctx.project.params(THEME, {**DEFAULTS, **catalog})
+        ctx.cache[key] = {k: merged[k] for k in DEFAULTS}
+    params: dict[str, Any] = ctx.cache[key]
+    return params
+
+
+def _estimate(res: pd.DataFrame, per_household: float) -> tuple[pd.Series, pd.Series, int]:
+    """Households, whether estimated, and how many buildings had nothing to estimate from."""
+    hh = pd.Series(np.nan, index=res.index, dtype=float)
+    if "households" in res.columns:
+        hh = pd.to_numeric(res["households"], errors="coerce").astype(float)
+    missing = hh.isna()
+    floor = pd.Series(np.nan, index=res.index, dtype=float)
+    if "floor_area_m2" in res.columns:
+        floor = pd.to_numeric(res["floor_area_m2"], errors="coerce").astype(float)
+    if "floors" in res.columns:
+        floors = pd.to_numeric(res["floors"], errors="coerce").astype(float)
+        floor = floor.fillna(res.geometry.area * floors.where(floors > 0))
+    est = np.maximum(np.ceil(floor / per_household), 1.0)
+    blind = int((missing & est.isna()).sum())
+    hh = hh.fillna(est).fillna(1.0).clip(lower=0.0)
+    return hh, missing, blind
+
+
+def residential_homes(ctx: MetricContext) -> Homes:
+    """The homes of the store (see the module docstring), cached per run.
+
+    Raises
+    ------
+    NoData
+        No buildings layer, or no residential building in it.
+    """
+    key = "demand:homes"
+    if key in ctx.cache:
+        cached: Homes = ctx.cache[key]
+        return cached
+    params = demand_params(ctx)
+    buildings = read_layer(ctx, "buildings")
+    uses = [str(u) for u in params["residential_uses"]]
+    res = buildings[buildings["use"].astype(str).isin(uses)]
+    if len(res) == 0:
+        raise NoData(f"layer buildings has no building with use in {uses}")
+    per_household = float(params["household_area_m2"])
+    hh, estimated, blind = _estimate(res, per_household)
+    points = shapely.centroid(np.asarray(res.geometry.values, dtype=object))
+    zone = zone_index(ctx, points).astype(np.int64)
+    inside = zone >= 0
+    note = ""
+    n_est = int(estimated[inside].sum())
+    if n_est:
+        note = (
+            f"户数缺失的 {n_est} 栋住宅按建筑面积 ÷ {per_household:g} m²/户 估算"
+            + (f"（{blind} 栋无面积与层数，按 1 户计）" if blind else "")
+            + f" / households missing for {n_est} residential buildings: estimated as floor "
+            f"area ÷ {per_household:g} m² per household"
+            + (f" ({blind} without floor area or floors count as 1)" if blind else "")
+        )
+    ids = res["id"].astype(str).to_numpy() if "id" in res.columns else res.index.astype(str)
+    homes = Homes(
+        building_id=np.asarray(ids, dtype=object)[inside],
+        points=points[inside],
+        households=hh.to_numpy(dtype=float)[inside],
+        zone=zone[inside],
+        estimated=estimated.to_numpy(dtype=bool)[inside],
+        note=note,
+    )
+    ctx.cache[key] = homes
+    return homes
+
+
+def residential_land(ctx: MetricContext) -> tuple[NDArray[np.object_], IntArray]:
+    """Residential land cut by the communities: pieces and their community index.
+
+    Raises
+    ------
+    NoData
+        No landuse layer.
+    """
+    key = "demand:land"
+    if key not in ctx.cache:
+        prefix = str(demand_params(ctx)["residential_landuse_prefix"]).upper()
+        landuse = read_layer(ctx, "landuse")
+        codes = landuse["code"].astype(str).str.strip().str.upper()
+        res = landuse[codes.str.startswith(prefix)]
+        pieces, zi, _ = split_by_zones(
+            np.asarray(res.geometry.values, dtype=object), community_geoms(ctx)
+        )
+        ctx.cache[key] = (pieces, zi)
+    cached: tuple[NDArray[np.object_], IntArray] = ctx.cache[key]
+    return cached

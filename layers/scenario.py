@@ -1,0 +1,246 @@
+"""Scenarios: proposed features stored beside the base layers, and what they change.
+
+A scenario (``"proposal"``) is the base layers plus the features of the store layers
+``proposal__<layer>`` (``proposal__recycling_points``, ``proposal__pocket_parks``, …). The
+indicator engine reads them as built (:func:`layers.indicators.inputs.read_layer`), so every
+indicator a proposal touches moves.
+
+Public functions, for siting, the CLI and the web:
+
+- :func:`write_proposal` stores proposed features of one layer (replacing earlier rows of
+  the same kinds);
+- :func:`indicators_touching` lists the catalog rows that read a layer;
+- :func:`compare` computes rows now and with the scenario, with change and status change;
+- :func:`compare_frame` does the same from two record lists already computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.indicators.catalog import Catalog, read_catalog
+from layers.indicators.engine import IndicatorResult, compute_records
+from layers.project import Project
+
+__all__ = [
+    "COMPARE_COLUMNS",
+    "PROPOSAL",
+    "compare",
+    "compare_frame",
+    "indicators_touching",
+    "merge_proposal",
+    "proposal_layer",
+    "read_proposal",
+    "write_proposal",
+]
+
+#: Name of the scenario every siting run writes.
+PROPOSAL = "proposal"
+#: Columns of :func:`compare_frame`.
+COMPARE_COLUMNS = (
+    "indicator", "title", "title_en", "level", "zone_code", "zone_name", "unit", "op",
+    "target", "value_now", "value_proposal", "change", "status_now", "status_proposal",
+    "status_change", "source",
+)
+#: Status change labels (zh / en) by (now, proposal).
+STATUS_CHANGE = {
+    ("fail", "pass"): "新达标 newly met",
+    ("pass", "fail"): "新不达标 newly failing",
+}
+# Metric kinds whose rows read park layers through a coverage preset (pocket parks count).
+_PARK_KINDS = ("service_coverage",)
+
+
+def proposal_layer(layer: str, scenario: str = PROPOSAL) -> str:
+    """Store name of a scenario's layer, e.g. ``proposal__pocket_parks``."""
+    return f"{scenario}__{layer}"
+
+
+def read_proposal(
+    project: Project, layer: str, scenario: str = PROPOSAL
+) -> gpd.GeoDataFrame | None:
+    """The stored proposed features of ``layer``, or None."""
+    name = proposal_layer(layer, scenario)
+    return project.store.read(name) if project.store.has(name) else None
+
+
+def write_proposal(
+    project: Project,
+    layer: str,
+    features: gpd.GeoDataFrame,
+    *,
+    replace_kinds: Sequence[str] | None = None,
+    scenario: str = PROPOSAL,
+    extra_tables: Mapping[str, pd.DataFrame] | None = None,
+) -> gpd.GeoDataFrame:
+    """Store proposed features of ``layer`` as the scenario's ``<scenario>__<layer>``.
+
+    Parameters
+    ----------
+    project : Project
+    layer : str
+        Canonical layer name (``recycling_points``, ``pocket_parks``, ``heating_pipes``…).
+    features : geopandas.GeoDataFrame
+        The proposed features in the layer's canonical fields, any CRS.
+    replace_kinds : sequence of str, optional
+        Replace only the stored rows whose ``kind`` is one of these (the other rows stay:
+        recycling points and transfer stations of two runs live side by side). Default:
+        replace the whole layer.
+    scenario : str
+    extra_tables : mapping, optional
+        Further layers or tables written in the same transaction.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The whole stored proposal layer after the write (store CRS).
+    """
+    new = merge_proposal(project, layer, features, replace_kinds=replace_kinds, scenario=scenario)
+    project.store.write_layers(
+        {proposal_layer(layer, scenario): new, **dict(extra_tables or {})}
+    )
+    return new
+
+
+def merge_proposal(
+    project: Project,
+    layer: str,
+    features: gpd.GeoDataFrame,
+    *,
+    replace_kinds: Sequence[str] | None = None,
+    scenario: str = PROPOSAL,
+) -> gpd.GeoDataFrame:
+    """The proposal layer :func:`write_proposal` would store, without storing it.
+
+    Used to preview a proposal (``--no-apply``): pass the result to
+    :func:`compare` as ``proposals={layer: ...}``.
+    """
+    crs = project.store.crs or features.crs
+    new = features.to_crs(crs) if features.crs is not None and crs is not None else features
+    old = read_proposal(project, layer, scenario)
+    if replace_kinds is not None and old is not None and "kind" in old.columns:
+        keep = old[~old["kind"].isin(list(replace_kinds))]
+        if len(keep):
+            new = pd.concat([keep.to_crs(new.crs), new], ignore_index=True)
+    return gpd.GeoDataFrame(new, geometry=new.geometry.name, crs=crs)
+
+
+def _mentions(value: Any, names: set[str]) -> bool:
+    if isinstance(value, str):
+        return value in names
+    if isinstance(value, Mapping):
+        return any(_mentions(v, names) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_mentions(v, names) for v in value)
+    return False
+
+
+def indicators_touching(catalog: Catalog, layers: Iterable[str]) -> list[str]:
+    """Ids of the catalog rows that read any of ``layers`` (catalog order).
+
+    A row reads a layer when its parameters name it; park-coverage rows
+    (``service_coverage`` with ``target = "parks"``) read ``pocket_parks`` and
+    ``green_spaces``.
+    """
+    names = set(layers)
+    out = []
+    for spec in catalog.indicators:
+        park_row = spec.kind in _PARK_KINDS and str(spec.params.get("target", "parks")) == "parks"
+        if _mentions(spec.params, names) or (
+            park_row and names & {"pocket_parks", "green_spaces"}
+        ):
+            out.append(spec.id)
+    return out
+
+
+def _status_change(now: str, after: str) -> str:
+    return STATUS_CHANGE.get((now, after), "")
+
+
+def _change(now: Any, after: Any) -> float | None:
+    if isinstance(now, int | float) and isinstance(after, int | float):
+        return round(float(after) - float(now), 2)
+    return None
+
+
+def compare_frame(
+    before: Sequence[IndicatorResult], after: Sequence[IndicatorResult]
+) -> pd.DataFrame:
+    """Now and scenario values side by side, one row per indicator and zone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COMPARE_COLUMNS`; ``change`` = proposal − now in the row's unit (None when
+        either is missing or text); ``status_change`` names targets newly met or failing.
+    """
+    after_by = {(r.indicator, r.level, r.zone_code): r for r in after}
+    rows = []
+    for r in before:
+        a = after_by.get((r.indicator, r.level, r.zone_code))
+        value_after = a.value if a is not None else None
+        status_after = a.status if a is not None else "no-data"
+        rows.append({
+            "indicator": r.indicator, "title": r.title, "title_en": r.title_en,
+            "level": r.level, "zone_code": r.zone_code, "zone_name": r.zone_name,
+            "unit": r.unit, "op": r.op, "target": r.target,
+            "value_now": r.value, "value_proposal": value_after,
+            "change": _change(r.value, value_after),
+            "status_now": r.status, "status_proposal": status_after,
+            "status_change": _status_change(r.status, status_after), "source": r.source,
+        })
+    return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
+
+
+def compare(
+    project: Project,
+    *,
+    ids: Sequence[str] | None = None,
+    layers: Iterable[str] | None = None,
+    scenario: str = PROPOSAL,
+    proposals: Mapping[str, gpd.GeoDataFrame] | None = None,
+    levels: Sequence[str] | None = None,
+    year: int | None = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Indicators now and with the scenario, computed by the indicator engine.
+
+    Parameters
+    ----------
+    project : Project
+        A built project.
+    ids : sequence of str, optional
+        Rows to compare (default: the rows touching ``layers``, else every row).
+    layers : iterable of str, optional
+        Canonical layers the proposal changes (picks the rows, see
+        :func:`indicators_touching`).
+    scenario : str
+    proposals : mapping of str to GeoDataFrame, optional
+        Proposed features not stored yet (a preview), per canonical layer.
+    levels : sequence of str, optional
+        Keep only these levels (default: all).
+    year : int, optional
+        Report year.
+    catalog : Catalog, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`compare_frame`.
+    """
+    catalog = catalog or read_catalog(project.targets_path)
+    chosen = list(ids) if ids is not None else (
+        indicators_touching(catalog, layers) if layers is not None else None
+    )
+    before = compute_records(project, year=year, catalog=catalog, ids=chosen)
+    after = compute_records(
+        project, year=year, catalog=catalog, ids=chosen, scenario=scenario, proposals=proposals
+    )
+    frame = compare_frame(before, after)
+    if levels is not None:
+        frame = frame[frame["level"].isin(list(levels))].reset_index(drop=True)
+    return frame

@@ -1,0 +1,463 @@
+"""What every proposal kind shares: parameters, the catalog rows served, candidates, pairs.
+
+A siting model serves catalog rows: its coverage constraint *is* the indicator's definition
+(the facility set, radius, distance mode and demand of the row), read from the catalog, and
+its demand is :mod:`layers.demand`'s, on :mod:`layers.walkgraph`'s walking graph, with
+:func:`layers.indicators.inputs.zone_index` as zone assignment. So the model's coverage
+before and after equals the indicator's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from gis._errors import ManifestError, StoreError
+from gis.candidates import grid_points_in, points_along, thin_to_grid
+from gis.siting import (
+    CoverPairs,
+    SitingError,
+    SitingResult,
+    pairs_by_walking,
+    pairs_within_distance,
+)
+from layers.indicators.catalog import Catalog, IndicatorSpec, read_catalog
+from layers.indicators.engine import metric_context
+from layers.indicators.inputs import (
+    NoData,
+    filter_frame,
+    read_layer,
+    resolve_value,
+    zone_codes,
+)
+from layers.indicators.registry import MetricContext
+from layers.project import Project
+from layers.walkgraph import walk_graph, walk_options
+
+__all__ = [
+    "DEFAULTS",
+    "SOURCE_LABELS",
+    "SitingOutcome",
+    "catalog_row",
+    "facility_set",
+    "point_candidates",
+    "residential_demand",
+    "siting_context",
+    "siting_params",
+]
+
+COMMUNITY_POINT = "community_point"
+TRANSFER_STATION = "transfer_station"
+PLANNED = "planned"
+
+#: Parameters of the siting theme; ``[params.siting]`` in the manifest overrides them.
+#: [U] marks practice that is not a national standard (indicators.md). Demand, radius and
+#: facility sets are *not* here: they are the served indicator's (catalog row and
+#: ``[params.coverage]``).
+DEFAULTS: dict[str, Any] = {
+    # recycling points: the rows served (coverage; per-community minimum)
+    "recycling_indicator": "STD-RECYCLE-300",
+    "recycling_each_zone_indicator": "HP-T2",
+    "transfer_indicator": "HP-T3",
+    "pocket_park_indicator": "STD-PARK-500",
+    "distance": "straight",  # or "walk": serve the "-walk" row of the indicator
+    "min_per_community": None,  # None: the per-community row's ``min`` (HP-T2: 1); 0 = off
+    "capacity_households": 0,  # 0 = off; norms: 1 point per 1,000–1,500 households [C]
+    "budget": 0,  # > 0: fixed number of new points maximising covered households
+    # candidate generation
+    "candidate_sources": ["roadside", "public_land", "public_building"],
+    "grid_spacing_m": 50.0,  # road-side and public-land grid
+    "public_landuse_codes": ["A", "S", "G"],
+    "water_landuse_codes": ["E1", "E", "W1", "water"],  # matched on code or subcode
+    "min_spacing_m": 30.0,  # no new candidate this close to an existing site
+    # pocket parks
+    "pocket_park_target": 20,  # 专栏2: 20 pocket parks per district
+    "pocket_park_min_area_m2": 400.0,
+    "pocket_park_max_area_m2": 10000.0,
+    "pocket_park_landuse_codes": ["G", "S", "A"],
+    "pocket_park_vacant_subcodes": ["vacant", "E9", "空地", "闲置"],
+    # green spaces that may be opened up as pocket parks (附属绿地, 防护绿地) when small enough
+    "pocket_park_green_classes": ["XG", "G2"],
+    "pocket_park_cell_m": 25.0,  # sample grid of residential land in the model
+    "count_planned_parks": True,  # planned parks count as sited when computing the default number
+    # solver
+    "time_limit_s": 120.0,
+    "mip_rel_gap": 1e-4,
+}
+
+DISTANCE_MODES = ("straight", "walk")
+SOURCE_LABELS = {
+    "existing": "现状站点",
+    "roadside": "路侧",
+    "public_land": "公共用地",
+    "public_building": "公共建筑首层",
+    "plot": "地块",
+    "manual": "人工添加",
+}
+
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass
+class SitingOutcome:
+    """What a siting run found.
+
+    Attributes
+    ----------
+    kind : str
+        ``"recycling"``, ``"transfer"`` or ``"pocket-parks"``.
+    candidates : geopandas.GeoDataFrame
+        Every candidate (metric CRS) with ``cand_id``, ``source``, ``selected``, ``new``,
+        ``fixed`` and what it covers.
+    proposal : geopandas.GeoDataFrame
+        The new sites in the canonical schema of the target layer.
+    summary : dict
+        Model, objective, optimality gap, solve time, status and before/after figures.
+    layer : str
+        Canonical layer the proposal adds to.
+    replace_kinds : list of str or None
+        Stored proposal rows of these kinds are replaced when applied (None: all).
+    indicators : list of str
+        The catalog rows the model serves.
+    """
+
+    kind: str
+    candidates: gpd.GeoDataFrame
+    proposal: gpd.GeoDataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+    layer: str = "recycling_points"
+    replace_kinds: list[str] | None = None
+    indicators: list[str] = field(default_factory=list)
+
+
+def siting_params(project: Project, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the siting parameters: defaults, then the manifest, then ``overrides``.
+
+    ``None`` values in ``overrides`` (options not given) are ignored.
+
+    Raises
+    ------
+    ManifestError
+        A parameter has an impossible value.
+    """
+    params = project.params("siting", DEFAULTS)
+    params.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    if params["distance"] not in DISTANCE_MODES:
+        raise ManifestError(
+            f"[params.siting] distance: {params['distance']!r} is not one of {DISTANCE_MODES}"
+        )
+    for key in ("grid_spacing_m", "pocket_park_cell_m"):
+        if not float(params[key]) > 0:
+            raise ManifestError(f"[params.siting] {key}: must be positive, got {params[key]}")
+    for key in ("capacity_households", "budget"):
+        if float(params[key]) < 0:
+            raise ManifestError(f"[params.siting] {key}: must be 0 or more, got {params[key]}")
+    return params
+
+
+def siting_context(project: Project, catalog: Catalog | None = None) -> MetricContext:
+    """The current state (no scenario) as the indicator engine reads it."""
+    if not project.store.exists():
+        raise StoreError(
+            f"{project.store.path}: the project has not been built yet (run 'peakmap build "
+            f"{project.root}')"
+        )
+    return metric_context(project, catalog=catalog or read_catalog(project.targets_path))
+
+
+def catalog_row(
+    project: Project, ident: str, *, kind: str | None = None, distance: str | None = None
+) -> IndicatorSpec:
+    """The catalog row ``ident`` (its ``-walk`` sibling when ``distance = "walk"``).
+
+    Raises
+    ------
+    ManifestError
+        No such row, or it is not of ``kind``.
+    """
+    catalog = read_catalog(project.targets_path)
+    rows = {s.id: s for s in catalog.indicators}
+    if distance == "walk" and not ident.endswith("-walk") and f"{ident}-walk" in rows:
+        ident = f"{ident}-walk"
+    if ident not in rows:
+        raise ManifestError(
+            f"{project.targets_path}: no indicator {ident!r} to serve (--indicator)"
+        )
+    spec = rows[ident]
+    if kind is not None and spec.kind != kind:
+        raise ManifestError(
+            f"indicator {ident} is of kind {spec.kind}, a {kind} row is needed here"
+        )
+    return spec
+
+
+def facility_set(ctx: MetricContext, spec: IndicatorSpec, *, layer: str = "") -> gpd.GeoDataFrame:
+    """The features a catalog row counts (its ``layer`` filtered by ``where``)."""
+    name = str(spec.params.get("layer", layer))
+    try:
+        frame = read_layer(ctx, name)
+    except NoData:
+        crs = ctx.communities.crs
+        return gpd.GeoDataFrame({"id": [], "kind": []}, geometry=[], crs=crs)
+    return filter_frame(ctx, frame, spec.params, layer_name=name).reset_index(drop=True)
+
+
+def row_radius(ctx: MetricContext, spec: IndicatorSpec) -> float:
+    """The service radius of a ``target = "points"`` coverage row."""
+    return float(resolve_value(ctx, spec.params.get("radius", "$coverage.recycling_radius_m")))
+
+
+def row_mode(spec: IndicatorSpec) -> str:
+    """Distance mode of a coverage row."""
+    return str(spec.params.get("mode", "straight"))
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def read_or_none(ctx: MetricContext, name: str) -> gpd.GeoDataFrame | None:
+    """A base layer, or None when the store lacks it."""
+    try:
+        return read_layer(ctx, name)
+    except NoData:
+        return None
+
+
+def codes_match(frame: pd.DataFrame, codes: Sequence[str]) -> pd.Series:
+    """True where ``code`` or ``subcode`` starts with one of ``codes``."""
+    prefixes = tuple(str(c) for c in codes)
+    hit = frame["code"].astype(str).str.startswith(prefixes)
+    if "subcode" in frame.columns:
+        hit |= frame["subcode"].fillna("").astype(str).str.startswith(prefixes)
+    return hit
+
+
+def attach_zones(ctx: MetricContext, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``community_code`` and ``street_code`` (the one zone assignment)."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    frame["community_code"] = zone_codes(ctx, geoms)
+    frame["street_code"] = zone_codes(ctx, geoms, level="street")
+    return frame
+
+
+def point_candidates(
+    ctx: MetricContext, params: Mapping[str, Any], *, existing: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """Candidate sites for points, existing sites first (as fixed candidates).
+
+    Road-side points every ``grid_spacing_m`` along ``roads`` (one per grid cell), grid
+    points on public land (``public_landuse_codes``) and a point on the footprint of
+    public-institution buildings; none on water (``water_landuse_codes``) or within
+    ``min_spacing_m`` of an existing site.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points with ``cand_id``, ``source``, ``fixed``, ``existing_id``, ``community_code``,
+        ``street_code`` in the metric CRS.
+    """
+    spacing = float(params["grid_spacing_m"])
+    crs = ctx.communities.crs
+    parts: list[tuple[str, NDArray[np.object_]]] = []
+    sources = set(params["candidate_sources"])
+    roads = read_or_none(ctx, "roads") if "roadside" in sources else None
+    if roads is not None and len(roads):
+        pts = points_along(np.asarray(roads.geometry.values, dtype=object), spacing=spacing)
+        parts.append(("roadside", thin_to_grid(pts, spacing=spacing)))
+    landuse = read_or_none(ctx, "landuse")
+    water = np.zeros(0, dtype=object)
+    if landuse is not None and len(landuse):
+        water = np.asarray(landuse.geometry[codes_match(landuse, params["water_landuse_codes"])])
+        if "public_land" in sources:
+            public = codes_match(landuse, params["public_landuse_codes"])
+            public_polys = np.asarray(landuse.geometry[public].values, dtype=object)
+            parts.append(("public_land", grid_points_in(public_polys, spacing=spacing)))
+    buildings = read_or_none(ctx, "buildings")
+    if (
+        buildings is not None and "public_institution" in buildings.columns
+        and "public_building" in sources
+    ):
+        pub = buildings["public_institution"].astype(object).eq(True).to_numpy()
+        parts.append(
+            ("public_building", shapely.point_on_surface(np.asarray(buildings.geometry[pub])))
+        )
+    geoms = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, dtype=object)
+    source = np.concatenate([np.full(len(p), s, dtype=object) for s, p in parts]) if parts else (
+        np.zeros(0, dtype=object)
+    )
+    keep = np.ones(len(geoms), dtype=bool)
+    if water.size and geoms.size:
+        keep[np.unique(shapely.STRtree(water).query(geoms, predicate="intersects")[0])] = False
+    ex_geoms = np.asarray(existing.geometry.values, dtype=object)
+    if ex_geoms.size and geoms.size:
+        near = shapely.STRtree(ex_geoms).query(
+            geoms, predicate="dwithin", distance=float(params["min_spacing_m"])
+        )[0]
+        keep[np.unique(near)] = False
+    geoms, source = geoms[keep], source[keep]
+    ex_ids = existing["id"].astype(str).tolist() if "id" in existing.columns else [
+        f"existing-{i}" for i in range(ex_geoms.size)
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "cand_id": [f"E{i:05d}" for i in range(ex_geoms.size)]
+            + [f"C{i:05d}" for i in range(geoms.size)],
+            "source": np.concatenate([np.full(ex_geoms.size, "existing", dtype=object), source]),
+            "fixed": np.concatenate([np.ones(ex_geoms.size, bool), np.zeros(geoms.size, bool)]),
+            "existing_id": ex_ids + [None] * geoms.size,
+        },
+        geometry=np.concatenate([ex_geoms, geoms]),
+        crs=crs,
+    )
+    return attach_zones(ctx, frame)
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+def point_pairs(
+    ctx: MetricContext,
+    demand: NDArray[np.object_],
+    candidates: NDArray[np.object_],
+    *,
+    radius: float,
+    mode: str,
+) -> CoverPairs:
+    """Demand–candidate pairs within ``radius``, straight or walking (as the indicator)."""
+    if mode == "straight":
+        return pairs_within_distance(
+            shapely.get_coordinates(demand).reshape(-1, 2),
+            shapely.get_coordinates(candidates).reshape(-1, 2),
+            radius,
+        )
+    return pairs_by_walking(
+        walk_graph(ctx), demand, candidates, radius=radius,
+        max_snap=walk_options(ctx).demand_snap,
+    )
+
+
+def covered_weight(pairs: CoverPairs, is_open: BoolArray, w: FloatArray) -> float:
+    """Weight of the demand within range of an open candidate."""
+    hit = np.zeros(pairs.n_demand, dtype=bool)
+    hit[pairs.demand[is_open[pairs.candidate]]] = True
+    return float(w[hit].sum())
+
+
+def pct(part: float, whole: float) -> float:
+    """``part`` as a percent of ``whole`` (NaN when ``whole`` is 0), 4 decimals."""
+    return round(100.0 * float(part) / float(whole), 4) if whole > 0 else float("nan")
+
+
+def new_ids(prefix: str, n: int, taken: set[str]) -> list[str]:
+    """``n`` fresh ids ``<prefix>0001``… not in ``taken``."""
+    out: list[str] = []
+    i = 1
+    while len(out) < n:
+        candidate = f"{prefix}{i:04d}"
+        if candidate not in taken:
+            out.append(candidate)
+        i += 1
+    return out
+
+
+def solver_summary(result: SitingResult) -> dict[str, Any]:
+    """The solver's figures for a summary."""
+    return {
+        "objective": result.objective,
+        "mip_gap": result.mip_gap,
+        "solve_time_s": round(result.solve_time_s, 4),
+        "status": result.status,
+        "n_variables": result.n_variables,
+        "n_constraints": result.n_constraints,
+    }
+
+
+def coverage_columns(
+    cands: gpd.GeoDataFrame, pairs: CoverPairs, w: FloatArray, result: SitingResult
+) -> gpd.GeoDataFrame:
+    """Add ``selected``, ``new``, ``covers_*`` and ``serves_*`` columns."""
+    n = len(cands)
+    cands = cands.copy()
+    cands["selected"] = result.selected
+    cands["new"] = result.new
+    cands["covers_buildings"] = np.bincount(pairs.candidate, minlength=n).astype(np.int64)
+    cands["covers_households"] = np.bincount(pairs.candidate, weights=w[pairs.demand], minlength=n)
+    cands["serves_households"] = np.round(result.load, 3)
+    cands["proposal_id"] = None
+    return cands
+
+
+# --------------------------------------------------------------------------- edits
+
+
+def resolve_edits(
+    project: Project,
+    cands: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    fix: Sequence[str] = (),
+    drop: Sequence[str] = (),
+) -> tuple[BoolArray, BoolArray]:
+    """Candidates a planner fixes (must be proposed) and drops (never proposed).
+
+    An id is a candidate id (``C00012``, ``L00003``, as the GeoJSON output lists them) or
+    the id of a site of the stored proposal (``PR-RC-0003``), which names its candidate.
+
+    Raises
+    ------
+    SitingError
+        An id names no candidate; the message lists them.
+    """
+    stored = {}
+    name = f"proposal__{layer}"
+    if project.store.has(name):
+        prop = project.store.read(name)
+        if "cand_id" in prop.columns:
+            stored = dict(zip(prop["id"].astype(str), prop["cand_id"].astype(str), strict=True))
+    index = {c: i for i, c in enumerate(cands["cand_id"].astype(str))}
+    out = []
+    for ids in (fix, drop):
+        mask = np.zeros(len(cands), dtype=bool)
+        unknown = []
+        for ident in ids:
+            cand = stored.get(str(ident), str(ident))
+            if cand not in index:
+                unknown.append(str(ident))
+                continue
+            mask[index[cand]] = True
+        if unknown:
+            raise SitingError(
+                f"--fix/--drop: no candidate or proposed site {', '.join(unknown)} "
+                "(ids are listed in the table and in the GeoJSON output)"
+            )
+        out.append(mask)
+    if (out[0] & out[1]).any():
+        raise SitingError("--fix and --drop name the same site")
+    return out[0], out[1]
+
+
+def residential_demand(ctx: MetricContext) -> gpd.GeoDataFrame:
+    """Homes with households (:func:`layers.demand.residential_homes`) as a frame.
+
+    Columns ``building_id``, ``households``, ``estimated``, ``community_code``,
+    ``street_code``; homes without households are left out (they need no service).
+    """
+    from layers.demand import residential_homes
+
+    homes = residential_homes(ctx)
+    keep = homes.households > 0
+    frame = gpd.GeoDataFrame(
+        {"building_id": homes.building_id[keep], "households": homes.households[keep],
+         "estimated": homes.estimated[keep]},
+        geometry=homes.points[keep], crs=ctx.communities.crs,
+    )
+    return attach_zones(ctx, frame)

@@ -1,0 +1,99 @@
+"""The walking graph of a project: one definition for indicators, siting and the web.
+
+Built from the store's ``roads`` layer: every road except those marked ``walkable = false``
+(when ``[params.coverage] walkable_only``, the default; a missing value counts as walkable),
+vertices closer than ``road_snap_tolerance_m`` merged (:func:`gis.network.graph_from_lines`).
+Points reach it within ``demand_snap_m`` (homes, point facilities, candidate sites) and park
+boundaries within ``entrance_snap_m`` (:func:`walk_options`).
+
+The graph is built once per store version (path, size and modification time of the store
+file) and kept in memory for the life of the process; a rebuilt store gets a new graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gis.coverage import WalkOptions
+from gis.network import WalkGraph, graph_from_lines
+from layers.indicators.inputs import NoData, read_layer
+from layers.indicators.registry import MetricContext
+
+__all__ = ["DEFAULTS", "walk_graph", "walk_options", "walk_params"]
+
+THEME = "coverage"
+#: Walking parameters ([params.coverage]).
+DEFAULTS: dict[str, Any] = {
+    "grid_spacing_m": 10.0,
+    "demand_snap_m": 150.0,
+    "entrance_snap_m": 50.0,
+    "access_spacing_m": 25.0,
+    "road_snap_tolerance_m": 1.0,
+    "walkable_only": True,
+}
+
+# (store path, size, mtime_ns, walkable_only, tolerance) → graph; one store version kept.
+_GRAPHS: dict[tuple[Any, ...], WalkGraph] = {}
+
+
+def walk_params(ctx: MetricContext) -> dict[str, Any]:
+    """Walking parameters: manifest ``[params.coverage]`` over catalog over :data:`DEFAULTS`."""
+    key = "walk:params"
+    if key not in ctx.cache:
+        catalog = ctx.cache.get("catalog_params", {}).get(THEME, {})
+        merged = ctx.project.params(THEME, {**DEFAULTS, **catalog})
+        ctx.cache[key] = {k: merged[k] for k in DEFAULTS}
+    params: dict[str, Any] = ctx.cache[key]
+    return params
+
+
+def walk_options(ctx: MetricContext) -> WalkOptions:
+    """The snapping distances and sample spacings of walking mode."""
+    p = walk_params(ctx)
+    return WalkOptions(
+        demand_snap=float(p["demand_snap_m"]),
+        entrance_snap=float(p["entrance_snap_m"]),
+        access_spacing=float(p["access_spacing_m"]),
+        grid_spacing=float(p["grid_spacing_m"]),
+    )
+
+
+def _version(ctx: MetricContext) -> tuple[Any, ...]:
+    path = ctx.store.path
+    try:
+        st = path.stat()
+        return (str(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        return (str(path), None, None)
+
+
+def walk_graph(ctx: MetricContext) -> WalkGraph:
+    """The walking graph of the store's roads (built once per store version).
+
+    Raises
+    ------
+    NoData
+        The store has no roads layer, or no walkable road.
+    """
+    if "walk:graph" in ctx.cache:
+        cached: WalkGraph = ctx.cache["walk:graph"]
+        return cached
+    params = walk_params(ctx)
+    key = (*_version(ctx), bool(params["walkable_only"]), float(params["road_snap_tolerance_m"]))
+    graph = _GRAPHS.get(key)
+    if graph is None:
+        roads = read_layer(ctx, "roads")
+        if params["walkable_only"] and "walkable" in roads.columns:
+            roads = roads[roads["walkable"].astype(object).ne(False).to_numpy()]
+        if len(roads) == 0:
+            raise NoData("layer roads has no walkable road")
+        graph = graph_from_lines(
+            np.asarray(roads.geometry.values, dtype=object),
+            snap_tolerance=float(params["road_snap_tolerance_m"]),
+        )
+        _GRAPHS.clear()
+        _GRAPHS[key] = graph
+    ctx.cache["walk:graph"] = graph
+    return graph
