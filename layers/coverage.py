@@ -141,7 +141,12 @@ IntArray = NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Preset:
-    """A park-coverage preset: which green serves and its size-class radii."""
+    """A park-coverage preset: which green serves and its size-class radii.
+
+    ``clauses[i]`` cites the standard behind ``rules[i]`` and ``rule_confirmed[i]`` says
+    whether its wording was checked against the standard's text; the preset is
+    ``confirmed`` only when every rule is.
+    """
 
     name: str
     title: str
@@ -151,18 +156,32 @@ class Preset:
     green_classes: tuple[str, ...]
     pocket_parks: bool
     rules: tuple[SizeRule, ...]
+    clauses: tuple[str, ...] = ()
+    rule_confirmed: tuple[bool, ...] = ()
+
+    @property
+    def min_counted_area(self) -> float:
+        """Smallest park (m²) that earns a radius outside historic streets."""
+        sizes = [r.min_area for r in self.rules if not r.historic_only]
+        return min(sizes) if sizes else float("inf")
 
     def describe(self) -> str:
         """One line naming the rules, e.g. ``"≥5000 m² → 500 m; …"``."""
         parts = []
-        for r in self.rules:
+        for i, r in enumerate(self.rules):
             size = f"≥{r.min_area:g} m²"
             if np.isfinite(r.max_area):
                 size = f"{r.min_area:g}–{r.max_area:g} m²"
             hist = "（历史街区）" if r.historic_only else ""
-            parts.append(f"{size}{hist} → {r.radius:g} m")
+            flag = "" if i >= len(self.rule_confirmed) or self.rule_confirmed[i] else " [U]"
+            parts.append(f"{size}{hist} → {r.radius:g} m{flag}")
         flag = "" if self.confirmed else "【未经标准确认 / not confirmed】"
-        return f"{self.name}{flag}: {', '.join(self.green_classes)}; " + "; ".join(parts)
+        floor = (
+            f"; 小于 {self.min_counted_area:g} m² 的公园不计服务半径 / parks under "
+            f"{self.min_counted_area:g} m² earn no radius"
+            if self.min_counted_area > 0 else ""
+        )
+        return f"{self.name}{flag}: {', '.join(self.green_classes)}; " + "; ".join(parts) + floor
 
 
 def _preset(name: str, raw: Any, path: Path) -> Preset:
@@ -172,7 +191,7 @@ def _preset(name: str, raw: Any, path: Path) -> Preset:
     rules_raw = raw.get("rule")
     if not isinstance(rules_raw, list) or not rules_raw:
         raise ManifestError(f"{where}: needs at least one [[preset.{name}.rule]]")
-    rules = []
+    rules, clauses, checked = [], [], []
     for i, r in enumerate(rules_raw, start=1):
         try:
             rules.append(
@@ -185,15 +204,19 @@ def _preset(name: str, raw: Any, path: Path) -> Preset:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ManifestError(f"{where}: rule {i}: needs a number radius_m ({e})") from e
+        clauses.append(str(r.get("clause", "")))
+        checked.append(bool(r.get("confirmed", raw.get("confirmed", False))))
     return Preset(
         name=name,
         title=str(raw.get("title", name)),
         title_en=str(raw.get("title_en", "")),
         source=str(raw.get("source", "")),
-        confirmed=bool(raw.get("confirmed", False)),
+        confirmed=bool(raw.get("confirmed", True)) and all(checked),
         green_classes=tuple(str(c) for c in raw.get("green_classes", ())),
         pocket_parks=bool(raw.get("pocket_parks", True)),
         rules=tuple(rules),
+        clauses=tuple(clauses),
+        rule_confirmed=tuple(checked),
     )
 
 

@@ -120,9 +120,11 @@ _SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     "each_zone_indicator": ("每社区最少 per-community row", ""),
     "preset": ("服务半径预设 radius preset", ""),
     "n_earning_radius": ("有服务半径的地块 plots earning a radius", "个"),
+    "n_filled_without_coverage": (
+        "补足个数（无新增覆盖）filled to the count", "个，按面积从大到小 largest plots first"
+    ),
     "n_fixed": ("指定保留 fixed by planner", "个"),
     "n_dropped": ("排除 dropped by planner", "个"),
-    "demand_note": ("需求说明 demand", ""),
 }
 
 
@@ -245,9 +247,10 @@ def _change_table(frame: pd.DataFrame) -> Table:
     for _, r in frame.iterrows():
         change = r["change"]
         shown = "-" if change is None or pd.isna(change) else f"{change:+,.2f}"
-        target = "-" if r["target"] is None or pd.isna(r["target"]) else (
-            f"{r['op']} {r['target']:,g}"
-        )
+        target = "-"
+        if r["target"] is not None and not pd.isna(r["target"]):
+            goal = float(r["target"])
+            target = f"{r['op']} {_fmt_value(int(goal) if goal.is_integer() else goal)}"
         status = f"{_STATUS.get(r['status_now'], r['status_now'])} → " + _STATUS.get(
             r["status_proposal"], r["status_proposal"]
         )
@@ -300,6 +303,8 @@ def _print(
     note: str | None, changes: pd.DataFrame,
 ) -> None:
     console.print(_summary_table(outcome, title))
+    if outcome.summary.get("demand_note"):
+        console.print(f"需求 demand: {outcome.summary['demand_note']}", highlight=False)
     if len(outcome.proposal):
         console.print(_sites_table(project, outcome))
     console.print(_change_table(changes))

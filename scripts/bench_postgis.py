@@ -96,13 +96,26 @@ def load_store(pg: LocalCluster, project: Path, work: Path) -> float:
     return time.perf_counter() - t0
 
 
-def postgis_values(pg: LocalCluster, year: int) -> tuple[dict[str, float], float, int, str]:
+def historic_streets(project: Path) -> list[str]:
+    """The project's historic streets ([params.coverage] historic_streets, catalog default)."""
+    from layers.project import Project
+
+    return [str(c) for c in Project(project).params("coverage", {"historic_streets": []})[
+        "historic_streets"
+    ]]
+
+
+def postgis_values(
+    pg: LocalCluster, year: int, historic: list[str]
+) -> tuple[dict[str, float], float, int, str]:
     """Run the SQL files; per-file seconds, total seconds, peak PSS and the CSV of values."""
     times: dict[str, float] = {}
     with PeakMemory(pg) as mem:
         for name in SQL_FILES:
             t0 = time.perf_counter()
-            pg.psql("-v", f"year={year}", "-f", str(HERE / "postgis" / name))
+            quoted = ",".join(f"'{c}'" for c in historic) or "''"
+            pg.psql("-v", f"year={year}", "-v", f"historic={quoted}",
+                    "-f", str(HERE / "postgis" / name))
             times[name] = time.perf_counter() - t0
         t0 = time.perf_counter()
         csv_text = pg.psql("-f", str(HERE / "postgis" / "levels.sql"))
@@ -162,8 +175,9 @@ def peakmap_compute(project: Path) -> tuple[float, int]:
 
 NAIVE_SNIPPET = """
 import json, sys, time
-import geopandas as gpd, pandas as pd
+import geopandas as gpd, numpy as np, pandas as pd
 store, year = sys.argv[1], int(sys.argv[2])
+HISTORIC = [c for c in sys.argv[3].split(",") if c]
 t0 = time.perf_counter()
 read = lambda n: gpd.read_file(store, layer=n)
 comm = read("communities")[["code", "street_code", "geometry"]]
@@ -186,7 +200,16 @@ res = landuse[landuse["code"].astype(str).str.strip().str.upper().str.startswith
 parks_g = green[green["class"].isin(["G11","G12","G13","G14","G3"])]
 parks_p = pocket[pocket["status"].fillna("existing") != "planned"]
 parks = pd.concat([parks_g[["geometry"]], parks_p[["geometry"]]], ignore_index=True)
-reach = gpd.GeoDataFrame(geometry=parks.buffer(500, quad_segs=32), crs=parks.crs).dissolve()
+merged = gpd.GeoDataFrame(geometry=list(parks.union_all().geoms), crs=parks.crs)
+where = gpd.sjoin(merged.set_geometry(merged.representative_point()),
+                  comm[["street_code", "geometry"]], predicate="intersects")
+hist = merged.index.isin(where.index[where["street_code"].astype(str).isin(HISTORIC)])
+area = merged.area
+radius = np.where(area >= 5000, 500.0, np.where(area >= 2000, 300.0,
+                  np.where(hist & (area >= 1000), 300.0, 0.0)))
+keep = radius > 0
+reach = gpd.GeoDataFrame(geometry=merged.geometry[keep].buffer(radius[keep], quad_segs=32),
+                         crs=parks.crs).dissolve()
 res_c = gpd.overlay(res[["geometry"]].dissolve(), comm, how="intersection", keep_geom_type=True)
 p_den = res_c.area.groupby(res_c["code"]).sum()
 hit = gpd.overlay(res_c, reach, how="intersection", keep_geom_type=True)
@@ -212,7 +235,8 @@ print(json.dumps({"seconds": seconds, "rows": out}))
 
 def naive(project: Path, year: int) -> tuple[float, float, int, Values]:
     wall, rss, out = run_rusage(
-        [sys.executable, "-c", NAIVE_SNIPPET, str(project / "build" / "peakmap.gpkg"), str(year)]
+        [sys.executable, "-c", NAIVE_SNIPPET, str(project / "build" / "peakmap.gpkg"), str(year),
+         ",".join(historic_streets(project))]
     )
     data = json.loads(out.strip().splitlines()[-1])
     values: Values = {}
@@ -259,7 +283,9 @@ def main(argv: list[str]) -> int:
         print(f"(scale {k}: loading PostGIS)", flush=True)
         with LocalCluster(OUT / f"pg_x{k}") as pg:
             load_s = load_store(pg, project, OUT / f"dump_x{k}")
-            pg_times, pg_total, pg_peak, csv_text = postgis_values(pg, year)
+            pg_times, pg_total, pg_peak, csv_text = postgis_values(
+                pg, year, historic_streets(project)
+            )
         pg_values = parse_postgis(csv_text)
         print(f"(scale {k}: peakmap)", flush=True)
         cli_wall, cli_rss, pm_values = peakmap_cli(project)

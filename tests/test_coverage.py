@@ -311,9 +311,13 @@ def tiny(tmp_path_factory):
 
 
 def test_gbt51346_counts_squares(tiny):
-    # P1 covers x ≤ 600, Q (G3) covers x ≥ 500: all residential land
+    # P1 (20 000 m² → 500 m) covers x ≤ 600; Q (G3, 2 000 m² → 300 m by its size) covers
+    # x ≥ 700: the strip 600..700 (20 000 m²) of the 180 000 m² of residential land is left,
+    # all in C2 (100 000 m²): 80 %; district 160 000 / 180 000 = 88.89 %.
     res = run(tiny, {"preset": "gbt51346"})
-    assert res == pytest.approx({"D": 100, "S1": 100, "S2": 100, "C1": 100, "C2": 100})
+    assert res == pytest.approx(
+        {"D": 88.89, "S1": 100, "S2": 80, "C1": 100, "C2": 80}, abs=0.01
+    )
 
 
 def test_garden_city_excludes_squares(tiny):

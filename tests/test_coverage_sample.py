@@ -53,7 +53,7 @@ def test_walking_never_above_straight_in_any_zone(records: pd.DataFrame, ident: 
 def test_park500_per_street_matches_geopandas_buffer_union(
     records: pd.DataFrame, heping_built: Path
 ) -> None:
-    """Independent method: geopandas dissolve + buffer + overlay, per street."""
+    """Independent method: geopandas union + size classes + buffer + overlay, per street."""
     store = Project(heping_built).store
     preset = load_presets()["gbt51346"]
     green = store.read("green_spaces")
@@ -65,7 +65,25 @@ def test_park500_per_street_matches_geopandas_buffer_union(
     if "built_year" in green.columns:
         parks = parks[~(pd.to_numeric(green["built_year"], errors="coerce") > 2025)]
     allparks = gpd.GeoSeries(pd.concat([parks, pocket.geometry]), crs=green.crs)
-    served = allparks.union_all().buffer(500.0, quad_segs=32)
+    # Merged parks, each with the radius its merged size earns (GB/T 50563 classes):
+    # ≥ 5000 m² 500 m, 2000–5000 m² 300 m, ≥ 1000 m² 300 m in the historic streets.
+    merged = gpd.GeoDataFrame(geometry=allparks.union_all().geoms, crs=green.crs)
+    merged = merged[merged.geometry.geom_type == "Polygon"].reset_index(drop=True)
+    historic = set(Project(heping_built).params("coverage", {"historic_streets": []})[
+        "historic_streets"
+    ])
+    streets_all = store.read("streets")[["code", "geometry"]]
+    where = gpd.sjoin(
+        merged.set_geometry(merged.representative_point()), streets_all, predicate="within"
+    )
+    in_historic = merged.index.isin(where.index[where["code"].isin(historic)])
+    area = merged.area.to_numpy()
+    radius = np.where(area >= 5000, 500.0, np.where(area >= 2000, 300.0, 0.0))
+    radius = np.where((radius == 0) & in_historic & (area >= 1000), 300.0, radius)
+    keep = radius > 0
+    served = gpd.GeoSeries(merged.geometry[keep]).buffer(
+        radius[keep], quad_segs=32
+    ).union_all()
     landuse = store.read("landuse")
     res = landuse[landuse["code"].astype(str).str.upper().str.startswith("R")][["geometry"]]
     streets = store.read("streets")[["code", "geometry"]]

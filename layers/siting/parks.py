@@ -54,7 +54,7 @@ def park_plots(ctx: MetricContext, params: Mapping[str, Any]) -> gpd.GeoDataFram
     Land-use parcels with a public/green code or a vacant subcode, and green spaces of the
     classes ``pocket_park_green_classes`` (attached or protective green that can be opened
     to the public), of ``pocket_park_min_area_m2``–``pocket_park_max_area_m2``; plots that
-    are mostly an existing pocket park already are left out.
+    are mostly a pocket park or park green (G1x) already are left out.
     """
     landuse = read_or_none(ctx, "landuse")
     if landuse is None:
@@ -85,10 +85,16 @@ def park_plots(ctx: MetricContext, params: Mapping[str, Any]) -> gpd.GeoDataFram
         plots = gpd.GeoDataFrame(
             pd.concat([plots, extra], ignore_index=True), geometry="geometry", crs=landuse.crs
         )
+    taken = []  # plots mostly a park already (a pocket park or park green G1x) are left out
     parks = read_or_none(ctx, "pocket_parks")
-    if parks is not None and len(parks) and len(plots):
+    if parks is not None and len(parks):
+        taken.append(np.asarray(parks.geometry.values, dtype=object))
+    if green is not None and len(green):
+        park_green = green["class"].astype(str).str.startswith("G1").to_numpy()
+        taken.append(np.asarray(green.geometry.values, dtype=object)[park_green])
+    k_geoms = np.concatenate(taken) if taken else np.zeros(0, dtype=object)
+    if len(k_geoms) and len(plots):
         p_geoms = np.asarray(plots.geometry.values, dtype=object)
-        k_geoms = np.asarray(parks.geometry.values, dtype=object)
         p_idx, k_idx = shapely.STRtree(k_geoms).query(p_geoms, predicate="intersects")
         inter = shapely.area(shapely.intersection(p_geoms[p_idx], k_geoms[k_idx]))
         shared = np.bincount(p_idx, weights=inter, minlength=len(plots))
@@ -241,6 +247,15 @@ def site_pocket_parks(
         time_limit=float(params["time_limit_s"]), mip_rel_gap=float(params["mip_rel_gap"]),
     )
     new_mask = (result.new | fixed)[n_ex:] & ~existing[n_ex:]
+    # HP-T1 counts parks: when no further plot adds coverage, the count is filled with the
+    # largest remaining plots (they add green area, HP-04, and count, but cover no one new).
+    short = count - int(new_mask.sum())
+    filled = np.zeros(len(plots), dtype=bool)
+    if short > 0:
+        spare = np.flatnonzero(~new_mask & ~dropped)
+        order = spare[np.argsort(-plots["area_m2"].to_numpy()[spare], kind="stable")]
+        filled[order[:short]] = True
+        new_mask |= filled
     before_hit = np.zeros(len(samples), dtype=bool)
     before_hit[pairs.demand[existing[pairs.candidate]]] = True
     after_hit = np.zeros(len(samples), dtype=bool)
@@ -270,7 +285,9 @@ def site_pocket_parks(
             "built_year": pd.array([None] * len(new), dtype="Int64"),
             "status": PLANNED,
             "cand_id": new["cand_id"].to_numpy(),
-            "origin": np.where(new["fixed_by_planner"], "planner", "model"),
+            "origin": np.where(
+                new["fixed_by_planner"], "planner", np.where(filled[new_mask], "count", "model")
+            ),
             "area_m2": new["area_m2"].to_numpy(),
             "radius_m": new["radius_m"].to_numpy(),
         },
@@ -289,6 +306,7 @@ def site_pocket_parks(
         "n_fixed": int(fixed_by_planner.sum()),
         "n_dropped": int(dropped.sum()),
         "n_new": len(proposal),
+        "n_filled_without_coverage": int(filled.sum()),
         "parks_there": there,
         "residential_m2": round(total, 1),
         "coverage_before_pct": pct(float(w[before_hit].sum()), total),
