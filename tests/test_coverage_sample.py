@@ -67,7 +67,7 @@ def test_park500_per_street_matches_geopandas_buffer_union(
     allparks = gpd.GeoSeries(pd.concat([parks, pocket.geometry]), crs=green.crs)
     # Merged parks, each with the radius its merged size earns (GB/T 50563 classes):
     # ≥ 5000 m² 500 m, 2000–5000 m² 300 m, ≥ 1000 m² 300 m in the historic streets.
-    merged = gpd.GeoDataFrame(geometry=allparks.union_all().geoms, crs=green.crs)
+    merged = gpd.GeoDataFrame(geometry=list(allparks.union_all().geoms), crs=green.crs)
     merged = merged[merged.geometry.geom_type == "Polygon"].reset_index(drop=True)
     historic = set(Project(heping_built).params("coverage", {"historic_streets": []})[
         "historic_streets"

@@ -3,8 +3,9 @@
 Fixture: the tiny project of tests/test_metrics.py with
 - a pipe-renewal proposal renewing h1: HP-T4 45.45 % (100 of 220 m old) → 0 %, newly met;
 - no counted park now (green spaces made EG, pocket parks planned), so the residential land
-  R = box(0, 0, 100, 50) = 5,000 m² is all outside the park radius; a proposed 1,600 m²
-  pocket park at box(110, 10, 150, 50) lies within 150 m of all of it (radius 500 m): 0 m².
+  R = box(0, 0, 100, 50) = 5,000 m² is all outside the park radius; a proposed 2,000 m²
+  pocket park at box(110, 10, 160, 50) earns 300 m by its size (preset gbt51346) and lies
+  within 111 m of all of it: 0 m².
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def scenario_project(root: Path) -> Path:
     green = store.read("green_spaces").assign(**{"class": "EG"})
     pocket = store.read("pocket_parks").assign(status="planned")
     park = gpd.GeoDataFrame({"id": ["np1"], "status": ["planned"]},
-                            geometry=[shapely.box(110, 10, 150, 50)], crs=CRS)
+                            geometry=[shapely.box(110, 10, 160, 50)], crs=CRS)
     store.write_layers({"green_spaces": green, "pocket_parks": pocket,
                         "proposal__pocket_parks": park})
     _write_renewal(Project(root), ["h1"])
