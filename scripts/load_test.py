@@ -163,7 +163,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                      limits=limits) as client:
             await wait_up(client, proc)
             t_start = time.perf_counter()
-            await client.get("/")  # the first load after serve (not counted below)
+            await client.get("/", timeout=300)  # the first load after serve (not counted)
             first_load = time.perf_counter() - t_start
             end = time.monotonic() + args.seconds
             tasks = [reader(client, tally, end, seed) for seed in range(args.users)]

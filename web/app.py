@@ -30,7 +30,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Threads for the synchronous handlers (Starlette's default is 40). Pages are CPU-bound
 # Python: fewer threads contend less for the GIL, so the event loop (/api/health) and the
 # requests already running finish sooner; the others wait their turn without CPU.
-WORKER_THREADS = 8
+WORKER_THREADS = 4
 
 
 @contextlib.asynccontextmanager
