@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "peakmap.cmd_sample",
     "peakmap.cmd_build",
     "peakmap.cmd_report",
+    "peakmap.cmd_map",
     "peakmap.cmd_site",
     "peakmap.cmd_serve",
     "peakmap.cmd_import",

@@ -6,14 +6,42 @@ its printed map or workbook never disagree.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
 
-from web.i18n import t
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gis._errors import PeakmapError
+from web.deps import DataDep, LangDep, SettingsDep
+from web.errors import NotFoundError
+from web.i18n import op_symbol, t
 
 if TYPE_CHECKING:
-    from layers.project import Project
+    import geopandas as gpd
 
-__all__ = ["sample_notice"]
+    from layers.project import Project
+    from web.data import ProjectData
+    from web.settings import WebSettings
+
+
+__all__ = [
+    "MAP_FORMATS",
+    "ExportError",
+    "MapSheet",
+    "cjk_font",
+    "indicator_map_file",
+    "nice_length",
+    "render_map",
+    "router",
+    "sample_notice",
+]
 
 
 def sample_notice(project: Project, lang: str) -> str | None:
@@ -29,3 +57,401 @@ def sample_notice(project: Project, lang: str) -> str | None:
     str or None
     """
     return t("synthetic_note", lang) if project.is_sample else None
+
+
+# --- maps as PNG and PDF -------------------------------------------------------------------
+
+MAP_FORMATS = ("pdf", "png")
+PAGE_SIZE_IN = (11.69, 8.27)  # A4 landscape
+PNG_DPI = 150
+CJK_FONT_NAMES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC",
+                  "Microsoft YaHei", "SimHei")
+ZONE_EDGE = "#4d4d4d"
+ROAD_COLOR = "#bdbdbd"
+WATER_COLOR = "#c6dbef"
+OUTLINE_COLOR = "#222222"
+NICE_STEPS = (1, 2, 5)
+NO_DATA_FILL = "#d9d9d9"
+NOTE_WIDTH = 58  # columns of the notes beside the map (a Chinese character takes two)
+EXPORT_TEXT: dict[str, dict[str, str]] = {
+    "export_date": {"zh": "制图日期", "en": "Date"},
+    "data_source": {"zh": "数据来源", "en": "Data source"},
+    "export_pdf": {"zh": "导出 PDF", "en": "Export PDF"},
+    "export_png": {"zh": "导出 PNG", "en": "Export PNG"},
+}
+
+
+def _tx(key: str, lang: str) -> str:
+    """Text of the exports: the pages' table (``web/i18n.py``) first, then these few keys."""
+    entry = EXPORT_TEXT.get(key)
+    if entry is None:
+        return t(key, lang)
+    return entry.get(lang, entry["zh"])
+
+
+class ExportError(PeakmapError):
+    """A map or report cannot be exported (missing font, unknown format)."""
+
+
+def cjk_font() -> str:
+    """The name of an installed font with Chinese glyphs, for matplotlib.
+
+    Raises
+    ------
+    ExportError
+        No such font: Chinese text would print as empty boxes.
+    """
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for name in CJK_FONT_NAMES:
+        if name in installed:
+            return name
+    raise ExportError(
+        "no Chinese font found for map exports (install fonts-wqy-microhei: "
+        "scripts/ensure_system_deps.sh, or any of " + ", ".join(CJK_FONT_NAMES) + ")")
+
+
+def nice_length(span_m: float) -> float:
+    """A round scale-bar length (1, 2 or 5 × 10ⁿ metres) of about a fifth of ``span_m``.
+
+    Examples
+    --------
+    >>> nice_length(4300.0), nice_length(900.0), nice_length(26000.0)
+    (500.0, 100.0, 5000.0)
+    """
+    goal = max(span_m / 5.0, 1.0)
+    exp = 10 ** math.floor(math.log10(goal))
+    best = exp
+    for step in NICE_STEPS:
+        if step * exp <= goal:
+            best = step * exp
+    return float(best)
+
+
+def wrap_width(text: str, width: int) -> str:
+    """Wrap ``text`` to lines of at most ``width`` columns, a Chinese character being two.
+
+    Examples
+    --------
+    >>> wrap_width("示例数据：区界为真实数据", 10).splitlines()
+    ['示例数据：', '区界为真实', '数据']
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0
+        for word in re.findall(r"[A-Za-z0-9.,:;%()/=≥≤<>+\-–_']+\s*|\S\s*|\s+", paragraph):
+            w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in word)
+            if used + w > width and line:
+                lines.append(line.rstrip())
+                line, used = "", 0
+            line += word
+            used += w
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def _length_text(m: float) -> str:
+    return f"{m / 1000:g} km" if m >= 1000 else f"{m:g} m"
+
+
+@dataclass(frozen=True)
+class MapSheet:
+    """Everything printed on one exported map besides the geometry.
+
+    Attributes
+    ----------
+    title, subtitle : str
+    legend : list of (colour, label)
+    notes : list of str
+        Definition, target, source, date, CRS; printed under the legend.
+    notice : str or None
+        The sample-data notice.
+    """
+
+    title: str
+    subtitle: str
+    legend: list[tuple[str, str]]
+    notes: list[str]
+    notice: str | None = None
+
+
+def render_map(
+    zones: gpd.GeoDataFrame,
+    colors: Sequence[str],
+    sheet: MapSheet,
+    *,
+    fmt: str,
+    context: dict[str, gpd.GeoDataFrame] | None = None,
+    labels: Sequence[str] | None = None,
+    lang: str = "zh",
+) -> bytes:
+    """Draw zones filled with ``colors`` on an A4 landscape page; return PDF or PNG bytes.
+
+    The page holds the title, the map (in the project's metric CRS, so the metric scale bar
+    is exact and grid north is up), a north arrow, a scale bar, zone labels, the legend, the
+    notes (definition, target, data source, date) and the sample-data notice.
+
+    Parameters
+    ----------
+    zones : geopandas.GeoDataFrame
+        In a projected CRS with metres.
+    colors : sequence of str
+        Fill colour per zone.
+    sheet : MapSheet
+    fmt : {"pdf", "png"}
+    context : dict, optional
+        ``{"water": gdf, "roads": gdf, "outline": gdf}`` drawn under and over the zones.
+    labels : sequence of str, optional
+        Text placed inside each zone.
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    ExportError
+        Unknown format, no metric CRS, or no Chinese font.
+    """
+    if fmt not in MAP_FORMATS:
+        raise ExportError(f"map format {fmt!r}: choose pdf or png")
+    if zones.crs is None or not zones.crs.is_projected:
+        raise ExportError("map export needs the zones in a projected (metric) CRS")
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
+    font = cjk_font()
+    with matplotlib.rc_context({"font.family": [font, "DejaVu Sans"], "pdf.fonttype": 42,
+                                "axes.unicode_minus": False}):
+        fig = Figure(figsize=PAGE_SIZE_IN)
+        fig.text(0.03, 0.955, sheet.title, fontsize=15, va="top")
+        fig.text(0.03, 0.915, sheet.subtitle, fontsize=9, color="#404040", va="top")
+        ax = fig.add_axes((0.03, 0.07, 0.58, 0.82))
+        ax.set_axis_off()
+        ctx = context or {}
+        if "water" in ctx and len(ctx["water"]):
+            ctx["water"].plot(ax=ax, color=WATER_COLOR, linewidth=0, zorder=1)
+        zones.plot(ax=ax, color=list(colors), edgecolor=ZONE_EDGE, linewidth=0.6, zorder=2)
+        if "roads" in ctx and len(ctx["roads"]):
+            ctx["roads"].plot(ax=ax, color=ROAD_COLOR, linewidth=0.3, alpha=0.8, zorder=3)
+        if "outline" in ctx and len(ctx["outline"]):
+            ctx["outline"].boundary.plot(ax=ax, color=OUTLINE_COLOR, linewidth=1.4, zorder=4)
+        x0, y0, x1, y1 = (float(v) for v in zones.total_bounds)
+        pad = 0.04 * max(x1 - x0, y1 - y0)
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
+        ax.set_aspect("equal")
+        if labels is not None:
+            # a light box, not a stroked halo: the names stay text in the PDF (searchable)
+            box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                   "alpha": 0.65}
+            size = 8 if len(zones) <= 20 else 5.5
+            for point, text in zip(zones.representative_point(), labels, strict=True):
+                ax.text(point.x, point.y, text, fontsize=size, ha="center", va="center",
+                        bbox=box, zorder=5)
+        _north_arrow(fig, lang)
+        _scale_bar(ax, Rectangle)
+        handles = [Patch(facecolor=c, edgecolor=ZONE_EDGE, label=text)
+                   for c, text in sheet.legend]
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.89),
+                   frameon=False, fontsize=9, title=t("legend", lang), title_fontsize=10,
+                   alignment="left")
+        notes = "\n".join(wrap_width(n, NOTE_WIDTH) for n in sheet.notes)
+        fig.text(0.67, 0.07 + (0.06 if sheet.notice else 0), notes, fontsize=7.5,
+                 va="bottom", color="#303030", linespacing=1.35)
+        if sheet.notice:
+            fig.text(0.67, 0.07, wrap_width(sheet.notice, NOTE_WIDTH), fontsize=7.5,
+                     va="bottom", color="#b2182b")
+        buffer = io.BytesIO()
+        meta = ({"Title": sheet.title, "Creator": "peakmap"} if fmt == "pdf"
+                else {"Title": sheet.title, "Software": "peakmap"})
+        fig.savefig(buffer, format=fmt, dpi=PNG_DPI, metadata=meta)
+    return buffer.getvalue()
+
+
+def _north_arrow(fig: Any, lang: str) -> None:
+    """Grid north of the metric CRS, beside the map's top right corner."""
+    from matplotlib.patches import FancyArrow
+
+    fig.add_artist(FancyArrow(0.635, 0.80, 0.0, 0.06, width=0.004, head_width=0.014,
+                              head_length=0.025, color="black", transform=fig.transFigure))
+    fig.text(0.635, 0.895, "北 N" if lang == "zh" else "N", ha="center", va="bottom",
+             fontsize=10)
+
+
+def _scale_bar(ax: Any, rectangle: Any) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = nice_length(x1 - x0)
+    left, bottom = x0 + 0.03 * (x1 - x0), y0 + 0.03 * (y1 - y0)
+    height = 0.012 * (y1 - y0)
+    for i in range(2):  # two halves, black and white, as surveyors draw them
+        ax.add_patch(rectangle((left + i * length / 2, bottom), length / 2, height,
+                               facecolor="black" if i == 0 else "white", edgecolor="black",
+                               linewidth=0.8, zorder=6))
+    for pos, text in ((0.0, "0"), (length, _length_text(length))):
+        ax.text(left + pos, bottom + 1.6 * height, text, ha="center", va="bottom",
+                fontsize=7.5, zorder=6)
+
+
+def _classes(values: Any, first: dict[str, Any], *, k: int, scheme: str
+             ) -> tuple[list[int], list[tuple[str, float, float]]]:
+    """Class of each value (−1: none) and the classes as (colour, low, high).
+
+    The pages' classification: ``web.classes`` (classes around the target, green = meets
+    it) where it exists, else the mapclassify classes of ``web.maps``.
+    """
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("web.classes") is not None:
+        classes_mod = importlib.import_module("web.classes")
+        idx, classes = classes_mod.classify_indicator(
+            values, op=first.get("op"), target=first.get("target"),
+            unit=str(first.get("unit") or ""), k=k)
+        return [int(i) for i in idx], [(c.color, c.lo, c.hi) for c in classes]
+    from web import maps
+
+    yb, bins = maps._classify(values, k, scheme)
+    palette = maps.CLASS_COLORS[:: max(1, len(maps.CLASS_COLORS) // max(1, len(bins)))]
+    lows = [min(float(v) for v in values[values == values]) if len(bins) else 0.0, *bins[:-1]]
+    return [int(i) for i in yb], [(palette[i], lo, hi)
+                                  for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
+
+
+def _num(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:,.0f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def indicator_map_file(
+    data: ProjectData,
+    indicator: str,
+    *,
+    level: str,
+    lang: str,
+    fmt: str,
+    settings: WebSettings,
+    scenario: str | None = None,
+    today: date | None = None,
+) -> bytes:
+    """One indicator's map by street or community as a printable PDF or PNG page.
+
+    The same records, zone layer, classes and colours as ``/maps/indicator``; drawn in the
+    project's metric CRS with zone names, a legend, a metric scale bar, a north arrow, the
+    date, the data source and the sample-data notice where it applies.
+
+    Raises
+    ------
+    NotFoundError
+        No record of ``indicator`` at ``level``.
+    ExportError
+        Unknown format or no Chinese font.
+    """
+    import numpy as np
+
+    from web.maps import ZONE_LAYERS
+
+    if level not in ZONE_LAYERS:
+        raise NotFoundError(f"level {level!r}: choose district, street or community")
+    recs = [r for r in data.records(level, scenario=scenario)
+            if r.get("indicator") == indicator]
+    if not recs:
+        raise NotFoundError(f"indicator {indicator!r}: no results at level {level}")
+    zone_layer = ZONE_LAYERS[level]
+    data.require_layer(zone_layer)
+    zones = data.metric(zone_layer)
+    by_code = {str(r.get("zone_code")): r for r in recs}
+    zrecs = [by_code.get(str(c)) for c in zones["code"]]
+    first = recs[0]
+    unit = str(first.get("unit") or "")
+    title = str((first.get("title_en") if lang == "en" else None) or first.get("title")
+                or indicator)
+    values = np.array([np.nan if r is None or not isinstance(r.get("value"), (int, float))
+                       else float(r["value"]) for r in zrecs], dtype=float)
+    idx, classes = _classes(values, first, k=settings.classes, scheme=settings.classifier)
+    colors = [classes[i][0] if i >= 0 else NO_DATA_FILL for i in idx]
+    legend = [(c, f"{_num(lo)} – {_num(hi)} {unit}".strip() if lo != hi
+               else f"{_num(lo)} {unit}".strip()) for c, lo, hi in classes]
+    legend.append((NO_DATA_FILL, t("status_no-data", lang)))
+    project = data.project
+    level_name = t(f"level_{level}", lang)
+    target = (f"{t('target', lang)}: {op_symbol(first.get('op'))} {_num(first.get('target'))}"
+              f" {unit}" if first.get("target") is not None else
+              f"{t('target', lang)}: {t('status_no-target', lang)}")
+    sources = sorted({t(f"source_{r.get('source')}", lang) for r in recs})
+    judged = [r for r in recs if r.get("status") in ("pass", "fail")]
+    passing = sum(r.get("status") == "pass" for r in judged)
+    definition = str((first.get("definition_en") if lang == "en" else None)
+                     or first.get("definition") or "")
+    notes = [target,
+             f"{t('status_pass', lang)}: {passing} / {len(judged)} {level_name}" if judged
+             else "",
+             f"{t('definition', lang)}: {definition}" if definition else "",
+             f"{_tx('data_source', lang)}: {project.name}, {project.store.path.name} "
+             f"({', '.join(sources)})",
+             f"{_tx('export_date', lang)}: {(today or date.today()).isoformat()}",
+             f"CRS: {zones.crs.to_string() if zones.crs else '—'}"]
+    scen = f" — {t('scenario_proposal', lang)}" if scenario else ""
+    sheet = MapSheet(
+        title=f"{indicator} {title}{scen}",
+        subtitle=f"{project.name} · {t('level', lang)}: {level_name} · {t('unit', lang)}: "
+                 f"{unit or '—'}",
+        legend=legend, notes=[n for n in notes if n], notice=sample_notice(project, lang))
+    context = _context(data, zones)
+    return render_map(zones, colors, sheet, fmt=fmt, context=context,
+                      labels=[str(n) for n in zones["name"]], lang=lang)
+
+
+def _context(data: ProjectData, zones: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Reference layers from the project itself: water (land use E), roads, the district."""
+    names = set(data.layer_names())
+    out: dict[str, gpd.GeoDataFrame] = {}
+    if "landuse" in names:
+        landuse = data.metric("landuse")
+        if "code" in landuse.columns:
+            out["water"] = landuse[landuse["code"].astype(str).str.startswith("E")]
+    if "roads" in names:
+        out["roads"] = data.metric("roads")
+    if "districts" in names:
+        out["outline"] = data.metric("districts")
+    del zones
+    return out
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+router = APIRouter(tags=["exports"])
+MEDIA = {"pdf": "application/pdf", "png": "image/png"}
+_SAFE_FILE = re.compile(r"[^A-Za-z0-9._\-]")
+
+
+@router.get("/maps/indicator.{fmt}", response_class=Response,
+            responses={200: {"content": {MEDIA["pdf"]: {}, MEDIA["png"]: {}}}})
+def indicator_export(
+    fmt: Literal["pdf", "png"],
+    data: DataDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    indicator: str,
+    level: Literal["street", "community"] = "street",
+    scenario: Literal["proposal"] | None = None,
+) -> Response:
+    """One indicator's map as a printable A4 page (PDF or PNG).
+
+    With title, legend, metric scale bar, north arrow, date, data source and the sample-data
+    notice where it applies.
+    """
+    body = indicator_map_file(data, indicator, level=level, lang=lang, fmt=fmt,
+                              settings=settings, scenario=scenario)
+    name = _SAFE_FILE.sub("_", f"peakmap-{indicator}-{level}") + f".{fmt}"
+    return Response(body, media_type=MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

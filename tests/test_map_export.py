@@ -1,0 +1,154 @@
+"""Printable map exports (issue 12 item 4): ``peakmap map`` and ``/maps/indicator.pdf|png``.
+
+On the tiny project of tests/test_metrics.py (three streets 100 m × 100 m; LED shares by
+hand: S1 2 of 3 lamps = 66.67 %, S2 0 of 1 = 0 %, S3 no lamps = no data). The PDF's first
+page is converted to PNG with pdftoppm (poppler) and kept under test-output/ to look at;
+its text is read back with pdftotext.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from test_metrics import make_project
+from test_report import TARGETS
+from typer.testing import CliRunner
+
+from layers.sample.project_files import GENERATED_MARK
+from peakmap.cli import app
+from web import exports
+from web.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+OUT = Path(__file__).resolve().parents[1] / "test-output"
+A4_LANDSCAPE_PT = (841.89, 595.28)
+needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
+                                   reason="poppler-utils not installed")
+
+
+@pytest.fixture(scope="module")
+def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("maps")
+    make_project(root, targets=TARGETS)
+    return root
+
+
+@pytest.fixture(scope="module")
+def sample_like(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same project, with the manifest header ``peakmap sample`` writes."""
+    root = tmp_path_factory.mktemp("sample_like")
+    make_project(root, targets=TARGETS)
+    manifest = root / "project.toml"
+    manifest.write_text(f"{GENERATED_MARK} --seed 1 --scale 1`.\n" + manifest.read_text(
+        encoding="utf-8"), encoding="utf-8")
+    return root
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def _page_size(path: Path) -> tuple[float, float]:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    line = next(x for x in info.splitlines() if x.startswith("Page size"))
+    w, _, h = line.split(":", 1)[1].split()[:3]
+    return float(w), float(h)
+
+
+@needs_poppler
+def test_cli_pdf_has_title_legend_scale_north_date_source(sample_like: Path,
+                                                          tmp_path: Path) -> None:
+    out = tmp_path / "HP-17.pdf"
+    result = CliRunner().invoke(app, ["map", str(sample_like), "HP-17", "--level", "street",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    assert _page_size(out) == pytest.approx(A4_LANDSCAPE_PT, abs=1.0)
+    text = _pdf_text(out)
+    for piece in ("HP-17", "LED等高效节能灯具使用占比", "图例", "北", "街道一", "街道二",
+                  "街道三", "无数据", "目标: > 80 %", "达标: 0 / 2 街道", "制图日期", "数据来源",
+                  "EPSG:4548", "示例数据"):
+        assert piece in text, piece
+    assert "50 m" in text  # the metric scale bar: 300 m wide → 50 m (1-2-5 steps)
+    OUT.mkdir(exist_ok=True)
+    prefix = OUT / "map-export-HP-17-street"
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                    str(out), str(prefix)], check=True)
+    with Image.open(prefix.with_suffix(".png")) as page:
+        assert page.width > page.height  # landscape
+
+
+@needs_poppler
+def test_notice_only_on_the_sample(project_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.pdf"
+    result = CliRunner().invoke(app, ["map", str(project_dir), "HP-17", "--out", str(out),
+                                      "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    text = _pdf_text(out)
+    assert "Sample data" not in text and "示例数据" not in text
+    assert "Legend" in text and "Share of LED lamps" in text and "N" in text
+
+
+def _colours(png: bytes) -> set[tuple[int, int, int]]:
+    with Image.open(io.BytesIO(png)) as im:
+        return {c for _, c in im.convert("RGB").getcolors(maxcolors=1 << 20) or []}
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def test_route_png_draws_the_class_colours(project_dir: Path) -> None:
+    client = TestClient(create_app(project_dir))
+    r = client.get("/maps/indicator.png?indicator=HP-17&level=street")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "image/png"
+    assert "peakmap-HP-17-street.png" in r.headers["content-disposition"]
+    seen = _colours(r.content)
+    # S3 has no lamps: the no-data grey; S1 and S2 the fills of their two classes, the same
+    # classes the page's map computes for these values
+    assert _rgb(exports.NO_DATA_FILL) in seen
+    idx, classes = exports._classes(
+        __import__("numpy").array([66.67, 0.0, float("nan")]),
+        {"op": ">", "target": 80.0, "unit": "%"}, k=5, scheme="FisherJenks")
+    assert idx[2] == -1 and idx[0] != idx[1]
+    for i in idx[:2]:
+        assert _rgb(classes[i][0]) in seen
+
+
+def test_route_pdf_and_errors(project_dir: Path) -> None:
+    client = TestClient(create_app(project_dir))
+    r = client.get("/maps/indicator.pdf?indicator=HP-17&level=community&lang=en")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    r = client.get("/maps/indicator.pdf?indicator=HP-99&level=street")
+    assert r.status_code == 404 and "HP-99" in r.json()["detail"]
+    assert client.get("/maps/indicator.svg?indicator=HP-17").status_code == 422
+
+
+def test_cli_errors_are_one_line(project_dir: Path, tmp_path: Path) -> None:
+    for args, needle in ((["HP-17", "--out", str(tmp_path / "m.svg")], ".pdf or .png"),
+                         (["HP-99", "--out", str(tmp_path / "m.pdf")], "HP-99")):
+        proc = subprocess.run([sys.executable, "-m", "peakmap", "map", str(project_dir), *args],
+                              capture_output=True, text=True, check=False, timeout=120)
+        assert proc.returncode == 1, proc.stderr
+        assert needle in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_missing_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(exports, "CJK_FONT_NAMES", ("No Such Font",))
+    with pytest.raises(exports.ExportError, match="fonts-wqy-microhei"):
+        exports.cjk_font()
