@@ -6,6 +6,7 @@ its printed map or workbook never disagree.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
@@ -36,6 +37,7 @@ __all__ = [
     "ExportError",
     "MapSheet",
     "cjk_font",
+    "export_links",
     "indicator_map_file",
     "nice_length",
     "render_map",
@@ -78,6 +80,7 @@ EXPORT_TEXT: dict[str, dict[str, str]] = {
     "data_source": {"zh": "数据来源", "en": "Data source"},
     "export_pdf": {"zh": "导出 PDF", "en": "Export PDF"},
     "export_png": {"zh": "导出 PNG", "en": "Export PNG"},
+    "print": {"zh": "打印", "en": "Print"},
 }
 
 
@@ -184,6 +187,7 @@ def render_map(
     fmt: str,
     context: dict[str, gpd.GeoDataFrame] | None = None,
     labels: Sequence[str] | None = None,
+    edges: Sequence[str] | None = None,
     lang: str = "zh",
 ) -> bytes:
     """Draw zones filled with ``colors`` on an A4 landscape page; return PDF or PNG bytes.
@@ -204,6 +208,8 @@ def render_map(
         ``{"water": gdf, "roads": gdf, "outline": gdf}`` drawn under and over the zones.
     labels : sequence of str, optional
         Text placed inside each zone.
+    edges : sequence of str, optional
+        Outline colour per zone (the pages' pass/fail outlines).
     lang : {"zh", "en"}
 
     Returns
@@ -237,6 +243,8 @@ def render_map(
         if "water" in ctx and len(ctx["water"]):
             ctx["water"].plot(ax=ax, color=WATER_COLOR, linewidth=0, zorder=1)
         zones.plot(ax=ax, color=list(colors), edgecolor=ZONE_EDGE, linewidth=0.6, zorder=2)
+        if edges is not None:
+            zones.boundary.plot(ax=ax, color=list(edges), linewidth=1.6, zorder=2.5)
         if "roads" in ctx and len(ctx["roads"]):
             ctx["roads"].plot(ax=ax, color=ROAD_COLOR, linewidth=0.3, alpha=0.8, zorder=3)
         if "outline" in ctx and len(ctx["outline"]):
@@ -300,8 +308,8 @@ def _scale_bar(ax: Any, rectangle: Any) -> None:
 
 
 def _classes(values: Any, first: dict[str, Any], *, k: int, scheme: str
-             ) -> tuple[list[int], list[tuple[str, float, float]]]:
-    """Class of each value (−1: none) and the classes as (colour, low, high).
+             ) -> tuple[list[int], list[tuple[str, str]]]:
+    """Class of each value (−1: none) and the classes as (colour, legend label).
 
     The pages' classification: ``web.classes`` (classes around the target, green = meets
     it) where it exists, else the mapclassify classes of ``web.maps``.
@@ -309,19 +317,22 @@ def _classes(values: Any, first: dict[str, Any], *, k: int, scheme: str
     import importlib
     import importlib.util
 
+    unit = str(first.get("unit") or "")
+    u = f" {unit}" if unit else ""
     if importlib.util.find_spec("web.classes") is not None:
         classes_mod = importlib.import_module("web.classes")
         idx, classes = classes_mod.classify_indicator(
-            values, op=first.get("op"), target=first.get("target"),
-            unit=str(first.get("unit") or ""), k=k)
-        return [int(i) for i in idx], [(c.color, c.lo, c.hi) for c in classes]
+            values, op=first.get("op"), target=first.get("target"), unit=unit, k=k)
+        return [int(i) for i in idx], [
+            (c.color, f"{_num(c.lo)}{u}" if c.lo == c.hi else f"{_num(c.lo)} – {_num(c.hi)}{u}")
+            for c in classes]
     from web import maps
 
     yb, bins = maps._classify(values, k, scheme)
     palette = maps.CLASS_COLORS[:: max(1, len(maps.CLASS_COLORS) // max(1, len(bins)))]
-    lows = [min(float(v) for v in values[values == values]) if len(bins) else 0.0, *bins[:-1]]
-    return [int(i) for i in yb], [(palette[i], lo, hi)
-                                  for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
+    labels = [f"≤ {_num(hi)}{u}" if i == 0 else f"{_num(bins[i - 1])} – {_num(hi)}{u}"
+              for i, hi in enumerate(bins)]
+    return [int(i) for i in yb], list(zip(palette, labels, strict=False))
 
 
 def _num(v: Any) -> str:
@@ -358,7 +369,7 @@ def indicator_map_file(
     """
     import numpy as np
 
-    from web.maps import ZONE_LAYERS
+    from web.maps import STATUS_COLORS, ZONE_LAYERS
 
     if level not in ZONE_LAYERS:
         raise NotFoundError(f"level {level!r}: choose district, street or community")
@@ -379,9 +390,9 @@ def indicator_map_file(
                        else float(r["value"]) for r in zrecs], dtype=float)
     idx, classes = _classes(values, first, k=settings.classes, scheme=settings.classifier)
     colors = [classes[i][0] if i >= 0 else NO_DATA_FILL for i in idx]
-    legend = [(c, f"{_num(lo)} – {_num(hi)} {unit}".strip() if lo != hi
-               else f"{_num(lo)} {unit}".strip()) for c, lo, hi in classes]
-    legend.append((NO_DATA_FILL, t("status_no-data", lang)))
+    legend = [*classes, (NO_DATA_FILL, t("status_no-data", lang))]
+    edges = [STATUS_COLORS[str(r.get("status"))] if r and r.get("status") in ("pass", "fail")
+             else ZONE_EDGE for r in zrecs]  # the pages' pass/fail outlines
     project = data.project
     level_name = t(f"level_{level}", lang)
     target = (f"{t('target', lang)}: {op_symbol(first.get('op'))} {_num(first.get('target'))}"
@@ -399,7 +410,8 @@ def indicator_map_file(
              f"{_tx('data_source', lang)}: {project.name}, {project.store.path.name} "
              f"({', '.join(sources)})",
              f"{_tx('export_date', lang)}: {(today or date.today()).isoformat()}",
-             f"CRS: {zones.crs.to_string() if zones.crs else '—'}"]
+             f"CRS: {zones.crs.to_string() if zones.crs else '—'}",
+             t("pass_border", lang) if judged else ""]
     scen = f" — {t('scenario_proposal', lang)}" if scenario else ""
     sheet = MapSheet(
         title=f"{indicator} {title}{scen}",
@@ -407,7 +419,7 @@ def indicator_map_file(
                  f"{unit or '—'}",
         legend=legend, notes=[n for n in notes if n], notice=sample_notice(project, lang))
     context = _context(data, zones)
-    return render_map(zones, colors, sheet, fmt=fmt, context=context,
+    return render_map(zones, colors, sheet, fmt=fmt, context=context, edges=edges,
                       labels=[str(n) for n in zones["name"]], lang=lang)
 
 
@@ -425,6 +437,29 @@ def _context(data: ProjectData, zones: gpd.GeoDataFrame) -> dict[str, gpd.GeoDat
         out["outline"] = data.metric("districts")
     del zones
     return out
+
+
+def export_links(indicator: str, level: str, lang: str, scenario: str | None = None) -> str:
+    """HTML of the export buttons of an indicator map page (PDF, PNG, print), escaped.
+
+    Examples
+    --------
+    >>> "/maps/indicator.pdf?indicator=HP-18&amp;level=street&amp;lang=zh" in export_links(
+    ...     "HP-18", "street", "zh")
+    True
+    """
+    from urllib.parse import urlencode
+
+    query = {"indicator": indicator, "level": level, "lang": lang}
+    if scenario:
+        query["scenario"] = scenario
+    q = html.escape(urlencode(query))
+    return (f'<div class="pm-export">'
+            f'<a href="/maps/indicator.pdf?{q}" download>{html.escape(_tx("export_pdf", lang))}'
+            f'</a><a href="/maps/indicator.png?{q}" download>'
+            f'{html.escape(_tx("export_png", lang))}</a>'
+            f'<button type="button" onclick="window.print()">{html.escape(_tx("print", lang))}'
+            f"</button></div>")
 
 
 # --- routes ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from jinja2 import Template
 
 from web.data import ProjectData
 from web.errors import NotFoundError
+from web.exports import export_links
 from web.geo import simplify_for_zoom, to_feature_collection
 from web.i18n import op_symbol, t
 from web.settings import WebSettings
@@ -46,7 +47,8 @@ __all__ = [
 
 OFFLINE_JS = [("leaflet", "/static/leaflet/leaflet.js"), ("peakmap", "/static/peakmap/peakmap.js")]
 OFFLINE_CSS = [("leaflet_css", "/static/leaflet/leaflet.css"),
-               ("peakmap_css", "/static/peakmap/peakmap.css")]
+               ("peakmap_css", "/static/peakmap/peakmap.css"),
+               ("peakmap_exports_css", "/static/peakmap/exports.css")]
 
 # Tile URL templates; they reach a page only when the user picks that basemap.
 TILE_SOURCES: dict[str, tuple[str, str, str]] = {
@@ -495,7 +497,8 @@ def indicator_map(
              f"{t('classes_note', lang)}: mapclassify {settings.classifier}, "
              f"k={settings.classes}",
              t("pass_border", lang)]
-    return _render(m, _legend(f"{indicator} {ind_title}", items, notes))
+    return _render(m, _legend(f"{indicator} {ind_title}", items, notes)
+                   + export_links(indicator, level, lang, scenario))
 
 
 def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
