@@ -48,6 +48,7 @@ class Format(StrEnum):
     json = "json"
     csv = "csv"
     xlsx = "xlsx"
+    pdf = "pdf"
 
 
 class Lang(StrEnum):
@@ -141,6 +142,10 @@ def report(
             raise InputFileError("--format xlsx needs --out FILE.xlsx")
         write_xlsx(chosen, out, lang=lang.value, project_name=proj.name,
                    notice=sample_notice(proj, lang.value))
+    elif fmt is Format.pdf:
+        if out is None:
+            raise InputFileError("--format pdf needs --out FILE.pdf")
+        write_pdf(project, records, out, lang=lang.value, scenario=scenario)
     elif fmt is Format.csv:
         if out is None:
             write_records_csv(chosen, sys.stdout)
@@ -168,6 +173,20 @@ def report(
             out.write_text(console.export_text(), encoding="utf-8")
     if out is not None:
         plain_console(stderr=True).print(f"wrote {out}")
+
+
+def write_pdf(project: Path, records: list[IndicatorResult], out: Path, *, lang: str,
+              scenario: str | None) -> None:
+    """Write the one-file PDF compliance report of ``records`` (every level) to ``out``."""
+    from web.data import ProjectData
+    from web.report_pdf import write_report_pdf
+    from web.settings import WebSettings
+
+    def computed(_proj: object, scenario: str | None = None) -> list[IndicatorResult]:
+        return records
+
+    data = ProjectData(project, records_fn=computed)
+    write_report_pdf(data, out, lang=lang, settings=WebSettings(), scenario=scenario)
 
 
 def print_explanation(proj: Project, ident: str) -> None:

@@ -152,3 +152,32 @@ def test_missing_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(exports, "CJK_FONT_NAMES", ("No Such Font",))
     with pytest.raises(exports.ExportError, match="fonts-wqy-microhei"):
         exports.cjk_font()
+
+
+@needs_poppler
+def test_pdf_compliance_report(sample_like: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.pdf"
+    result = CliRunner().invoke(app, ["report", str(sample_like), "--format", "pdf", "--out",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True,
+                          check=True).stdout
+    # district table (3 rows) + street matrix (2 rows) + one street map per indicator the
+    # district fails: HP-17 (50 % ≤ 80 %) and HP-04 (1,900 < 2,000 m²); HP-01 has no target
+    assert "Pages:           4" in info
+    pages = [subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(out), "-"],
+                            capture_output=True, text=True, check=True).stdout
+             for i in range(1, 5)]
+    assert "区D: 达标 0, 未达标 2, 无目标 1, 无数据 0" in pages[0]
+    assert all(p in pages[0] for p in ("HP-01", "HP-04", "HP-17", "区城市管理委、区商务局"))
+    assert "街道 × 指标达标情况" in pages[1] and "66.67" in pages[1] and "街道三" in pages[1]
+    assert "HP-17 LED等高效节能灯具使用占比" in pages[2] and "图例" in pages[2]
+    assert "HP-04 城市绿地面积" in pages[3]
+    assert all("示例数据" in p for p in pages)  # the sample notice on every page
+    OUT.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(out),
+                    str(OUT / "report-pdf-tiny")], check=True)
+    proc = subprocess.run([sys.executable, "-m", "peakmap", "report", str(sample_like),
+                           "--format", "pdf"], capture_output=True, text=True, check=False,
+                          timeout=120)
+    assert proc.returncode == 1 and "--out" in proc.stderr and "Traceback" not in proc.stderr

@@ -11,7 +11,8 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -38,11 +39,17 @@ __all__ = [
     "MapSheet",
     "cjk_font",
     "export_links",
+    "export_text",
+    "indicator_figure",
     "indicator_map_file",
+    "map_figure",
     "nice_length",
+    "num_text",
+    "page_style",
     "render_map",
     "router",
     "sample_notice",
+    "save_figure",
 ]
 
 
@@ -84,7 +91,7 @@ EXPORT_TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def _tx(key: str, lang: str) -> str:
+def export_text(key: str, lang: str) -> str:
     """Text of the exports: the pages' table (``web/i18n.py``) first, then these few keys."""
     entry = EXPORT_TEXT.get(key)
     if entry is None:
@@ -223,63 +230,100 @@ def render_map(
     """
     if fmt not in MAP_FORMATS:
         raise ExportError(f"map format {fmt!r}: choose pdf or png")
-    if zones.crs is None or not zones.crs.is_projected:
-        raise ExportError("map export needs the zones in a projected (metric) CRS")
+    with page_style():
+        fig = map_figure(zones, colors, sheet, context=context, labels=labels, edges=edges,
+                         lang=lang)
+        return save_figure(fig, fmt, sheet.title)
+
+
+@contextmanager
+def page_style() -> Iterator[None]:
+    """Matplotlib settings of every exported page: the CJK font, fonts embedded in PDFs.
+
+    Raises
+    ------
+    ExportError
+        No Chinese font is installed.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch, Rectangle
-
     font = cjk_font()
     with matplotlib.rc_context({"font.family": [font, "DejaVu Sans"], "pdf.fonttype": 42,
                                 "axes.unicode_minus": False}):
-        fig = Figure(figsize=PAGE_SIZE_IN)
-        fig.text(0.03, 0.955, sheet.title, fontsize=15, va="top")
-        fig.text(0.03, 0.915, sheet.subtitle, fontsize=9, color="#404040", va="top")
-        ax = fig.add_axes((0.03, 0.07, 0.58, 0.82))
-        ax.set_axis_off()
-        ctx = context or {}
-        if "water" in ctx and len(ctx["water"]):
-            ctx["water"].plot(ax=ax, color=WATER_COLOR, linewidth=0, zorder=1)
-        zones.plot(ax=ax, color=list(colors), edgecolor=ZONE_EDGE, linewidth=0.6, zorder=2)
-        if edges is not None:
-            zones.boundary.plot(ax=ax, color=list(edges), linewidth=1.6, zorder=2.5)
-        if "roads" in ctx and len(ctx["roads"]):
-            ctx["roads"].plot(ax=ax, color=ROAD_COLOR, linewidth=0.3, alpha=0.8, zorder=3)
-        if "outline" in ctx and len(ctx["outline"]):
-            ctx["outline"].boundary.plot(ax=ax, color=OUTLINE_COLOR, linewidth=1.4, zorder=4)
-        x0, y0, x1, y1 = (float(v) for v in zones.total_bounds)
-        pad = 0.04 * max(x1 - x0, y1 - y0)
-        ax.set_xlim(x0 - pad, x1 + pad)
-        ax.set_ylim(y0 - pad, y1 + pad)
-        ax.set_aspect("equal")
-        if labels is not None:
-            # a light box, not a stroked halo: the names stay text in the PDF (searchable)
-            box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
-                   "alpha": 0.65}
-            size = 8 if len(zones) <= 20 else 5.5
-            for point, text in zip(zones.representative_point(), labels, strict=True):
-                ax.text(point.x, point.y, text, fontsize=size, ha="center", va="center",
-                        bbox=box, zorder=5)
-        _north_arrow(fig, lang)
-        _scale_bar(ax, Rectangle)
-        handles = [Patch(facecolor=c, edgecolor=ZONE_EDGE, label=text)
-                   for c, text in sheet.legend]
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.89),
-                   frameon=False, fontsize=9, title=t("legend", lang), title_fontsize=10,
-                   alignment="left")
-        notes = "\n".join(wrap_width(n, NOTE_WIDTH) for n in sheet.notes)
-        fig.text(0.67, 0.07 + (0.06 if sheet.notice else 0), notes, fontsize=7.5,
-                 va="bottom", color="#303030", linespacing=1.35)
-        if sheet.notice:
-            fig.text(0.67, 0.07, wrap_width(sheet.notice, NOTE_WIDTH), fontsize=7.5,
-                     va="bottom", color="#b2182b")
-        buffer = io.BytesIO()
-        meta = ({"Title": sheet.title, "Creator": "peakmap"} if fmt == "pdf"
-                else {"Title": sheet.title, "Software": "peakmap"})
-        fig.savefig(buffer, format=fmt, dpi=PNG_DPI, metadata=meta)
+        yield
+
+
+def save_figure(fig: Any, fmt: str, title: str) -> bytes:
+    """The figure as PDF or PNG bytes, with its title in the file's metadata."""
+    buffer = io.BytesIO()
+    meta = ({"Title": title, "Creator": "peakmap"} if fmt == "pdf"
+            else {"Title": title, "Software": "peakmap"})
+    fig.savefig(buffer, format=fmt, dpi=PNG_DPI, metadata=meta)
     return buffer.getvalue()
+
+
+def map_figure(
+    zones: gpd.GeoDataFrame,
+    colors: Sequence[str],
+    sheet: MapSheet,
+    *,
+    context: dict[str, gpd.GeoDataFrame] | None = None,
+    labels: Sequence[str] | None = None,
+    edges: Sequence[str] | None = None,
+    lang: str = "zh",
+) -> Any:
+    """The A4 map page of :func:`render_map` as a matplotlib figure (call in page_style)."""
+    if zones.crs is None or not zones.crs.is_projected:
+        raise ExportError("map export needs the zones in a projected (metric) CRS")
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
+    fig = Figure(figsize=PAGE_SIZE_IN)
+    fig.set_label(sheet.title)
+    fig.text(0.03, 0.955, sheet.title, fontsize=15, va="top")
+    fig.text(0.03, 0.915, sheet.subtitle, fontsize=9, color="#404040", va="top")
+    ax = fig.add_axes((0.03, 0.07, 0.58, 0.82))
+    ax.set_axis_off()
+    ctx = context or {}
+    if "water" in ctx and len(ctx["water"]):
+        ctx["water"].plot(ax=ax, color=WATER_COLOR, linewidth=0, zorder=1, rasterized=True)
+    zones.plot(ax=ax, color=list(colors), edgecolor=ZONE_EDGE, linewidth=0.6, zorder=2)
+    if edges is not None:
+        zones.boundary.plot(ax=ax, color=list(edges), linewidth=1.6, zorder=2.5)
+    if "roads" in ctx and len(ctx["roads"]):
+        # reference lines as pixels inside the PDF: thousands of roads stay cheap to write
+        ctx["roads"].plot(ax=ax, color=ROAD_COLOR, linewidth=0.3, alpha=0.8, zorder=3,
+                          rasterized=True)
+    if "outline" in ctx and len(ctx["outline"]):
+        ctx["outline"].boundary.plot(ax=ax, color=OUTLINE_COLOR, linewidth=1.4, zorder=4)
+    x0, y0, x1, y1 = (float(v) for v in zones.total_bounds)
+    pad = 0.04 * max(x1 - x0, y1 - y0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    ax.set_aspect("equal")
+    if labels is not None:
+        # a light box, not a stroked halo: the names stay text in the PDF (searchable)
+        box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+               "alpha": 0.65}
+        size = 8 if len(zones) <= 20 else 5.5
+        for point, text in zip(zones.representative_point(), labels, strict=True):
+            ax.text(point.x, point.y, text, fontsize=size, ha="center", va="center",
+                    bbox=box, zorder=5)
+    _north_arrow(fig, lang)
+    _scale_bar(ax, Rectangle)
+    handles = [Patch(facecolor=c, edgecolor=ZONE_EDGE, label=text)
+               for c, text in sheet.legend]
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.89),
+               frameon=False, fontsize=9, title=t("legend", lang), title_fontsize=10,
+               alignment="left")
+    notes = "\n".join(wrap_width(n, NOTE_WIDTH) for n in sheet.notes)
+    fig.text(0.67, 0.07 + (0.06 if sheet.notice else 0), notes, fontsize=7.5,
+             va="bottom", color="#303030", linespacing=1.35)
+    if sheet.notice:
+        fig.text(0.67, 0.07, wrap_width(sheet.notice, NOTE_WIDTH), fontsize=7.5,
+                 va="bottom", color="#b2182b")
+    return fig
 
 
 def _north_arrow(fig: Any, lang: str) -> None:
@@ -324,18 +368,25 @@ def _classes(values: Any, first: dict[str, Any], *, k: int, scheme: str
         idx, classes = classes_mod.classify_indicator(
             values, op=first.get("op"), target=first.get("target"), unit=unit, k=k)
         return [int(i) for i in idx], [
-            (c.color, f"{_num(c.lo)}{u}" if c.lo == c.hi else f"{_num(c.lo)} – {_num(c.hi)}{u}")
-            for c in classes]
+            (c.color, f"{num_text(c.lo)}{u}" if c.lo == c.hi
+             else f"{num_text(c.lo)} – {num_text(c.hi)}{u}") for c in classes]
     from web import maps
 
     yb, bins = maps._classify(values, k, scheme)
     palette = maps.CLASS_COLORS[:: max(1, len(maps.CLASS_COLORS) // max(1, len(bins)))]
-    labels = [f"≤ {_num(hi)}{u}" if i == 0 else f"{_num(bins[i - 1])} – {_num(hi)}{u}"
-              for i, hi in enumerate(bins)]
+    labels = [f"≤ {num_text(hi)}{u}" if i == 0
+              else f"{num_text(bins[i - 1])} – {num_text(hi)}{u}" for i, hi in enumerate(bins)]
     return [int(i) for i in yb], list(zip(palette, labels, strict=False))
 
 
-def _num(v: Any) -> str:
+def num_text(v: Any) -> str:
+    """A figure as the pages print it: thousands separators, at most two decimals.
+
+    Examples
+    --------
+    >>> num_text(1568269.37), num_text(43.78), num_text(50.0), num_text(None)
+    ('1,568,269', '43.78', '50', '—')
+    """
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "—"
     if isinstance(v, float):
@@ -355,6 +406,28 @@ def indicator_map_file(
     today: date | None = None,
 ) -> bytes:
     """One indicator's map by street or community as a printable PDF or PNG page.
+
+    See :func:`indicator_figure`.
+    """
+    if fmt not in MAP_FORMATS:
+        raise ExportError(f"map format {fmt!r}: choose pdf or png")
+    with page_style():
+        fig = indicator_figure(data, indicator, level=level, lang=lang, settings=settings,
+                               scenario=scenario, today=today)
+        return save_figure(fig, fmt, str(fig.get_label()))
+
+
+def indicator_figure(
+    data: ProjectData,
+    indicator: str,
+    *,
+    level: str,
+    lang: str,
+    settings: WebSettings,
+    scenario: str | None = None,
+    today: date | None = None,
+) -> Any:
+    """One indicator's map by street or community as an A4 page (call in page_style).
 
     The same records, zone layer, classes and colours as ``/maps/indicator``; drawn in the
     project's metric CRS with zone names, a legend, a metric scale bar, a north arrow, the
@@ -395,8 +468,8 @@ def indicator_map_file(
              else ZONE_EDGE for r in zrecs]  # the pages' pass/fail outlines
     project = data.project
     level_name = t(f"level_{level}", lang)
-    target = (f"{t('target', lang)}: {op_symbol(first.get('op'))} {_num(first.get('target'))}"
-              f" {unit}" if first.get("target") is not None else
+    target = (f"{t('target', lang)}: {op_symbol(first.get('op'))} "
+              f"{num_text(first.get('target'))} {unit}" if first.get("target") is not None else
               f"{t('target', lang)}: {t('status_no-target', lang)}")
     sources = sorted({t(f"source_{r.get('source')}", lang) for r in recs})
     judged = [r for r in recs if r.get("status") in ("pass", "fail")]
@@ -407,9 +480,9 @@ def indicator_map_file(
              f"{t('status_pass', lang)}: {passing} / {len(judged)} {level_name}" if judged
              else "",
              f"{t('definition', lang)}: {definition}" if definition else "",
-             f"{_tx('data_source', lang)}: {project.name}, {project.store.path.name} "
+             f"{export_text('data_source', lang)}: {project.name}, {project.store.path.name} "
              f"({', '.join(sources)})",
-             f"{_tx('export_date', lang)}: {(today or date.today()).isoformat()}",
+             f"{export_text('export_date', lang)}: {(today or date.today()).isoformat()}",
              f"CRS: {zones.crs.to_string() if zones.crs else '—'}",
              t("pass_border", lang) if judged else ""]
     scen = f" — {t('scenario_proposal', lang)}" if scenario else ""
@@ -418,8 +491,7 @@ def indicator_map_file(
         subtitle=f"{project.name} · {t('level', lang)}: {level_name} · {t('unit', lang)}: "
                  f"{unit or '—'}",
         legend=legend, notes=[n for n in notes if n], notice=sample_notice(project, lang))
-    context = _context(data, zones)
-    return render_map(zones, colors, sheet, fmt=fmt, context=context, edges=edges,
+    return map_figure(zones, colors, sheet, context=_context(data, zones), edges=edges,
                       labels=[str(n) for n in zones["name"]], lang=lang)
 
 
@@ -454,12 +526,11 @@ def export_links(indicator: str, level: str, lang: str, scenario: str | None = N
     if scenario:
         query["scenario"] = scenario
     q = html.escape(urlencode(query))
-    return (f'<div class="pm-export">'
-            f'<a href="/maps/indicator.pdf?{q}" download>{html.escape(_tx("export_pdf", lang))}'
-            f'</a><a href="/maps/indicator.png?{q}" download>'
-            f'{html.escape(_tx("export_png", lang))}</a>'
-            f'<button type="button" onclick="window.print()">{html.escape(_tx("print", lang))}'
-            f"</button></div>")
+    pdf, png, prn = (html.escape(export_text(k, lang)) for k in ("export_pdf", "export_png",
+                                                                 "print"))
+    return (f'<div class="pm-export"><a href="/maps/indicator.pdf?{q}" download>{pdf}</a>'
+            f'<a href="/maps/indicator.png?{q}" download>{png}</a>'
+            f'<button type="button" onclick="window.print()">{prn}</button></div>')
 
 
 # --- routes ---------------------------------------------------------------------------------
