@@ -152,6 +152,40 @@ def test_dashboard_renders(browser: Any, base_url: str) -> None:
     page.close()
 
 
+def test_matrix_filters_and_drills_down(browser: Any, base_url: str) -> None:
+    """Rows: 和平区, 西街道 S1 (HP-04 pass), 东街道 S2 (HP-04 fail); C2 (S1) fails HP-T2."""
+    page, log = open_page(browser, f"{base_url}/")
+    rows = page.locator("#pm-matrix tbody tr")
+    assert rows.count() == 3
+    assert page.evaluate("() => window.peakmapMatrixShown") == {"rows": 3, "columns": 1}
+    # The failing community of S1 is named on its row, as text (its name is a script).
+    assert XSS in rows.nth(1).locator("th.zone").inner_text()
+    shot(page, "matrix")
+    page.select_option("#pm-status", "fail")
+    assert page.evaluate("() => window.peakmapMatrixShown") == {"rows": 1, "columns": 1}
+    assert rows.nth(2).is_visible() and not rows.nth(1).is_visible()
+    page.select_option("#pm-status", "")
+    page.fill("#pm-search", "西")
+    assert page.evaluate("() => window.peakmapMatrixShown") == {"rows": 1, "columns": 1}
+    page.fill("#pm-search", "")
+    page.click("#pm-summary button[data-status=pass]")
+    assert page.evaluate("() => window.peakmapMatrixShown") == {"rows": 2, "columns": 1}
+    page.click("#pm-matrix tbody tr[data-zone=S1] th a")
+    page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
+    assert "street=S1" in page.url
+    zones = page.locator("#pm-matrix tbody tr").evaluate_all(
+        "trs => trs.map(tr => tr.dataset.zone)")
+    assert zones == ["S1", "C1", "C2"]
+    shot(page, "matrix_street")
+    check_clean(log, base_url)
+    page.close()
+    page, log = open_page(browser, f"{base_url}/?lang=en")
+    assert "Street × indicator compliance" in page.inner_text("h2")
+    shot(page, "matrix_en")
+    check_clean(log, base_url)
+    page.close()
+
+
 def test_layers_map_draws_inline_and_loaded_layers(browser: Any, base_url: str) -> None:
     page, log = open_page(browser, f"{base_url}/maps/layers")
     page.wait_for_function("() => window.peakmapLoaded && 'buildings' in window.peakmapLoaded",
@@ -270,6 +304,12 @@ def test_heping_layers_map_in_chromium(browser: Any, heping_built: Path) -> None
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     try:
+        page, log = open_page(browser, f"{base}/")
+        # The sample's six streets under the district row, every one with its cells.
+        assert page.locator("#pm-matrix tbody tr[data-level=street]").count() == 6
+        shot(page, "heping_matrix")
+        check_clean(log, base)
+        page.close()
         page, log = open_page(browser, f"{base}/maps/layers")
         page.wait_for_function("""() => window.peakmapLoaded && Object.keys(
             window.peakmapLoaded).length >= (window.peakmapExpected || 0)""",

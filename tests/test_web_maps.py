@@ -128,7 +128,7 @@ def test_dashboard_escapes_record_text(built: Path) -> None:
 
 
 def test_dashboard_shows_units_status_department_source(client: TestClient) -> None:
-    page = client.get("/").text
+    page = client.get("/?level=district").text
     assert "城市绿地面积" in page and "区城市管理委" in page
     assert "15,000.00 m²" in page and "≥ 12,000.00 m²" in page
     assert "达标" in page and "计算" in page

@@ -16,6 +16,7 @@ from web import maps
 from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
 from web.i18n import Lang, op_symbol, t
+from web.matrix import STATUSES, build_matrix, status_counts
 
 __all__ = ["DASHBOARD_PAGE_ROWS", "router"]
 
@@ -52,14 +53,61 @@ def _street_pass(records: list[dict[str, Any]]) -> dict[str, str]:
     return {k: f"{passed[k]}/{n}" for k, n in total.items()}
 
 
+def _street_of(data: ProjectData) -> dict[str, str]:
+    """Community code → street code, from the communities layer (empty without it)."""
+    if "communities" not in data.layer_names():
+        return {}
+    comm = data.metric("communities")
+    if "street_code" not in comm.columns:
+        return {}
+    return dict(zip(comm["code"].astype(str), comm["street_code"].astype(str), strict=True))
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
     data: DataDep,
     lang: LangDep,
-    level: Level = "district",
+    level: Level | None = None,
+    street: str | None = None,
     page: Annotated[int, Query(ge=0)] = 0,
     scenario: Scenario | None = None,
 ) -> HTMLResponse:
+    """The first view: the street × indicator compliance matrix with the district summary.
+
+    ``?street=CODE`` shows the communities of one street; ``?level=`` the detailed table.
+    """
+    if level is not None:
+        return _table(data, lang, level, page, scenario)
+    error = None
+    try:
+        records = data.records(scenario=scenario)
+        street_of = _street_of(data)
+    except PeakmapError as e:
+        records, street_of, error = [], {}, str(e)
+    street_name = None
+    if street is not None:
+        codes = [c for c, s in street_of.items() if s == street]
+        matrix = build_matrix(records, row_level="community", row_codes=codes,
+                              parent_of=None, lang=lang, head=("street", street))
+        street_name = next((r.get("zone_name") for r in records
+                            if r.get("level") == "street" and r.get("zone_code") == street),
+                           street)
+    else:
+        matrix = build_matrix(records, row_level="street", parent_of=street_of, lang=lang)
+    summary = status_counts(r for r in records if r.get("level") == "district")
+    departments = sorted({d for c in matrix.columns for d in c.departments})
+    html = TEMPLATES.get_template("matrix.html").render(
+        t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
+        project_name=data.project.name, matrix=matrix, summary=summary, statuses=STATUSES,
+        departments=departments, groups=[g for g, _ in matrix.groups], error=error,
+        street=street, street_name=street_name, scenario=scenario or "",
+        sq=f"&scenario={scenario}" if scenario else "", has_proposals=data.has_proposals(),
+    )
+    return HTMLResponse(html)
+
+
+def _table(data: ProjectData, lang: str, level: str, page: int,
+           scenario: str | None) -> HTMLResponse:
     """Indicator table by district, street or community (no geometry inline).
 
     Each row: value with unit, target, status, gap, deadline, responsible department,

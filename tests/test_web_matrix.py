@@ -1,0 +1,107 @@
+"""The dashboard's compliance matrix: rows, columns, groups, counts, failing children, pages.
+
+The records are written out below; every expected figure is read off them by hand. The
+project is the tiny ingest fixture: streets S1 (西街道: C1, C2) and S2 (东街道: C3).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_web_api import RECORDS, TestClient, build_fixture, record
+
+from web.app import create_app
+from web.matrix import build_matrix, cell_text, status_counts
+
+
+def _rec(level: str, code: str, name: str, value: Any, status: str, *, indicator: str,
+         group: str = "", responsible: str = "区城市管理委") -> dict[str, Any]:
+    r = record(level, code, name, value, None, status, None, indicator=indicator)
+    r.update(group=group, responsible=responsible, title=f"{indicator} 标题",
+             title_en=f"{indicator} title")
+    return r
+
+
+# Two annex groups: A holds HP-04 (district, streets, communities) and HP-11 (streets and
+# communities), B holds HP-01 (district only, reported by another department).
+MATRIX_RECORDS = [
+    {**r, "group": "A"} for r in RECORDS
+] + [
+    _rec("district", "120101", "和平区", 12.4, "no-target", indicator="HP-01", group="B",
+         responsible="区商务局"),
+    _rec("street", "S1", "西街道", 50.0, "fail", indicator="HP-11", group="A"),
+    _rec("street", "S2", "东街道", 100.0, "pass", indicator="HP-11", group="A"),
+    _rec("community", "C1", "甲社区", 0.0, "fail", indicator="HP-11", group="A"),
+    _rec("community", "C2", "乙社区", 100.0, "pass", indicator="HP-11", group="A"),
+    _rec("community", "C3", "丙社区", None, "no-data", indicator="HP-11", group="A"),
+]
+# HP-04 at community level: C2 fails, to list it on its street.
+MATRIX_RECORDS[4] = {**MATRIX_RECORDS[4], "status": "fail", "target": 1.0}
+PARENT = {"C1": "S1", "C2": "S1", "C3": "S2"}
+
+
+def test_matrix_rows_columns_groups_by_hand() -> None:
+    m = build_matrix(MATRIX_RECORDS, row_level="street", parent_of=PARENT)
+    # Columns in catalog order inside groups, groups in order of first appearance.
+    assert [c.indicator for c in m.columns] == ["HP-04", "HP-11", "HP-01"]
+    assert m.groups == [("A", 2), ("B", 1)]
+    assert [(r.level, r.code) for r in m.rows] == [
+        ("district", "120101"), ("street", "S1"), ("street", "S2")]
+    district, s1, s2 = m.rows
+    assert [c.status if c else None for c in district.cells] == ["pass", None, "no-target"]
+    assert [c.status if c else None for c in s1.cells] == ["pass", "fail", None]
+    assert [c.text if c else None for c in s2.cells] == ["5,000", "100", None]
+    # Failing communities: C1 fails HP-11, C2 fails HP-04 (both in S1); S2 has none.
+    assert s1.failing_children == [("乙社区", 1), ("甲社区", 1)]  # order of the records
+    assert s1.cells[1].failing_children == ["甲社区"]
+    assert s1.cells[0].failing_children == ["乙社区"]
+    assert s2.failing_children == []
+    assert s1.link and not district.link
+    assert m.columns[2].departments == ("区商务局",)
+
+
+def test_matrix_of_one_street_has_its_communities() -> None:
+    m = build_matrix(MATRIX_RECORDS, row_level="community", row_codes=["C2", "C1"],
+                     head=("street", "S1"))
+    assert [(r.level, r.code) for r in m.rows] == [
+        ("street", "S1"), ("community", "C2"), ("community", "C1")]
+    assert [c.indicator for c in m.columns] == ["HP-04", "HP-11"]
+    assert [c.status if c else None for c in m.rows[2].cells] == ["no-target", "fail"]
+
+
+def test_cell_text_and_counts() -> None:
+    assert cell_text(1_568_269.4) == "1,568,269"
+    assert cell_text(29.04) == "29.0"
+    assert cell_text(-0.04) == "0.0"
+    assert cell_text(None) == "—"
+    assert status_counts(r for r in MATRIX_RECORDS if r["level"] == "district") == {
+        "pass": 1, "fail": 0, "no-target": 1, "no-data": 0}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    built: Path = build_fixture(tmp_path_factory.mktemp("matrix") / "proj")
+    return TestClient(create_app(built, records_fn=lambda p: [dict(r) for r in MATRIX_RECORDS]))
+
+
+def test_dashboard_first_view_is_the_matrix(client: TestClient) -> None:
+    page = client.get("/").text
+    assert 'id="pm-matrix"' in page
+    counts = dict(re.findall(r'data-status="([a-z-]+)">\s*<span class="n">(\d+)</span>', page))
+    assert counts == {"pass": "1", "fail": "0", "no-target": "1", "no-data": "0"}
+    # Street rows link to their communities; the failing ones are named on the row.
+    assert 'href="/?lang=zh&street=S1"' in page
+    row_s1 = page[page.index('data-zone="S1"'):page.index('data-zone="S2"')]
+    assert "甲社区 (1)" in row_s1 and "乙社区 (1)" in row_s1
+    assert page.count('<td class="c st-fail"') == 2  # S1 × HP-11, S2 × HP-04
+    assert '<option value="区商务局">' in page and '<option value="B">' in page
+
+
+def test_dashboard_street_drill_down(client: TestClient) -> None:
+    page = client.get("/?street=S1&lang=en").text
+    assert "西街道" in page and "甲社区" in page and "乙社区" in page
+    assert "丙社区" not in page  # C3 lies in S2
+    assert "Community × indicator compliance" in page

@@ -1,0 +1,254 @@
+"""The compliance matrix of the dashboard: zones × indicators, cells by status.
+
+Rows are the streets of the district (or the communities of one street), columns the
+indicators in catalog order, grouped as the plan's annex groups them (目标类型). Pure
+functions over indicator records, so the page and the tests share them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from web.i18n import op_symbol, t
+
+__all__ = [
+    "STATUSES",
+    "Cell",
+    "Column",
+    "Matrix",
+    "Row",
+    "build_matrix",
+    "cell_text",
+    "status_counts",
+]
+
+STATUSES: tuple[str, ...] = ("pass", "fail", "no-target", "no-data")
+# Characters of a text value shown in a cell (the whole text is in its tooltip).
+MAX_TEXT = 8
+# Child zones named on a row before "… and N more".
+MAX_NAMED_CHILDREN = 8
+RESPONSIBLE_SEPARATOR = "、"
+_CHILD = {"district": "street", "street": "community"}
+
+
+@dataclass
+class Column:
+    """One indicator column."""
+
+    indicator: str
+    title: str
+    group: str
+    unit: str
+    target_text: str
+    departments: tuple[str, ...]
+
+
+@dataclass
+class Cell:
+    """One zone × indicator cell."""
+
+    status: str
+    text: str
+    tip: str
+    failing_children: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    """One zone: its cells (None where the indicator has no record at that zone)."""
+
+    code: str
+    name: str
+    level: str
+    cells: list[Cell | None]
+    failing_children: list[tuple[str, int]]
+    link: bool = False
+
+    @property
+    def counts(self) -> Counter[str]:
+        """Cells per status."""
+        return Counter(c.status for c in self.cells if c is not None)
+
+
+@dataclass
+class Matrix:
+    """Columns, their groups (name, span) in order, and rows."""
+
+    columns: list[Column]
+    groups: list[tuple[str, int]]
+    rows: list[Row]
+
+
+def cell_text(value: Any) -> str:
+    """A value short enough for a matrix cell: thousands separators, at most 1 decimal.
+
+    Examples
+    --------
+    >>> cell_text(1568269.4), cell_text(29.04), cell_text(None), cell_text(0.0)
+    ('1,568,269', '29.0', '—', '0')
+    >>> cell_text(-0.04), cell_text(-0.4)
+    ('0.0', '-0.4')
+    >>> cell_text("现代服务业增加值占比持续提高")
+    '现代服务业增加…'
+
+    """
+    if value is None or isinstance(value, bool):
+        return "—" if value is None else str(value)
+    if isinstance(value, str):
+        return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - 1] + "…"
+    v = float(value)
+    if not math.isfinite(v):
+        return "—"
+    text = f"{v:,.0f}" if v == int(v) or abs(v) >= 100 else f"{v:,.1f}"
+    # A value that rounds to zero shows no sign ("-0.0" reads as a negative value).
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+def status_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """How many records have each status (every status present, zero if none).
+
+    Examples
+    --------
+    >>> status_counts([{"status": "pass"}, {"status": "fail"}, {"status": "pass"}])
+    {'pass': 2, 'fail': 1, 'no-target': 0, 'no-data': 0}
+    """
+    c = Counter(str(r.get("status")) for r in records)
+    return {s: c.get(s, 0) for s in STATUSES}
+
+
+def _group_name(rec: Mapping[str, Any], lang: str) -> str:
+    group = str(rec.get("group") or "")
+    return group or t("group_other", lang)
+
+
+def _departments(text: str) -> tuple[str, ...]:
+    return tuple(d.strip() for d in text.split(RESPONSIBLE_SEPARATOR) if d.strip())
+
+
+def _column(rec: Mapping[str, Any], lang: str) -> Column:
+    title = rec.get("title") if lang == "zh" else (rec.get("title_en") or rec.get("title"))
+    unit = str(rec.get("unit") or "")
+    target = rec.get("target")
+    target_text = (f"{op_symbol(rec.get('op'))} {cell_text(target)} {unit}".strip()
+                   if target is not None else "")
+    return Column(indicator=str(rec["indicator"]), title=str(title or rec["indicator"]),
+                  group=_group_name(rec, lang), unit=unit, target_text=target_text,
+                  departments=_departments(str(rec.get("responsible") or "")))
+
+
+def _tip(rec: Mapping[str, Any], col: Column, lang: str, failing: Sequence[str]) -> str:
+    value = rec.get("value")
+    shown = value if isinstance(value, str) else cell_text(value)
+    # The indicator's title is in the sticky column header; the tip says zone and figures.
+    parts = [f"{col.indicator} · {rec.get('zone_name')}",
+             f"{t('value', lang)}: {shown} {col.unit}".rstrip()]
+    if rec.get("target") is not None:
+        parts.append(f"{t('target', lang)}: {op_symbol(rec.get('op'))} "
+                     f"{cell_text(rec.get('target'))} {col.unit}".rstrip())
+    parts.append(f"{t('status', lang)}: {t('status_' + str(rec.get('status')), lang)}")
+    if failing:
+        named = RESPONSIBLE_SEPARATOR.join(failing[:MAX_NAMED_CHILDREN])
+        more = len(failing) - MAX_NAMED_CHILDREN
+        if more > 0:
+            named += t("and_more", lang).format(n=more)
+        parts.append(f"{t('failing_children', lang)}: {named}")
+    return "\n".join(parts)
+
+
+def build_matrix(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    row_level: str,
+    row_codes: Sequence[str] | None = None,
+    parent_of: Mapping[str, str] | None = None,
+    lang: str = "zh",
+    head: tuple[str, str | None] | None = ("district", None),
+) -> Matrix:
+    """The zone × indicator matrix of ``records`` (all levels, catalog order).
+
+    Parameters
+    ----------
+    records : sequence of dict
+        Indicator records of every level.
+    row_level : str
+        ``street`` (rows: every street) or ``community``.
+    row_codes : sequence of str, optional
+        Only these zones as rows (the communities of one street), in this order.
+    parent_of : mapping, optional
+        Child zone code → row zone code (community → street), used to list the failing
+        children of each row and cell. Without it no children are listed.
+    lang : str
+        ``zh`` or ``en``.
+    head : (level, code) or None
+        Zones put first as summary rows: ``("district", None)`` every district,
+        ``("street", "S1")`` the street whose communities are the rows; None: no head rows.
+
+    Returns
+    -------
+    Matrix
+        Columns are the indicators with a record at ``row_level`` or at the head zones.
+    """
+    child_level = _CHILD.get(row_level)
+    head_level, head_code = head if head is not None else (row_level, None)
+    levels = {row_level, head_level}
+    columns: dict[str, Column] = {}
+    for r in records:
+        if r.get("level") in levels and r["indicator"] not in columns and (
+                head_code is None or r.get("level") == row_level
+                or str(r.get("zone_code")) == head_code):
+            columns[str(r["indicator"])] = _column(r, lang)
+    # Keep catalog order inside each group, groups in order of first appearance.
+    by_group: dict[str, list[Column]] = defaultdict(list)
+    for col in columns.values():
+        by_group[col.group].append(col)
+    ordered = [c for cols in by_group.values() for c in cols]
+    index = {c.indicator: i for i, c in enumerate(ordered)}
+
+    failing: dict[tuple[str, str], list[str]] = defaultdict(list)
+    failing_count: dict[str, Counter[str]] = defaultdict(Counter)
+    if parent_of is not None and child_level is not None:
+        for r in records:
+            if r.get("level") == child_level and r.get("status") == "fail":
+                parent = parent_of.get(str(r.get("zone_code")))
+                if parent is None:
+                    continue
+                name = str(r.get("zone_name"))
+                failing[(parent, str(r["indicator"]))].append(name)
+                failing_count[parent][name] += 1
+
+    rows: dict[tuple[str, str], Row] = {}
+    order: list[tuple[str, str]] = []
+    wanted = None if row_codes is None else set(row_codes)
+    for r in records:
+        level = str(r.get("level"))
+        if level not in levels or str(r["indicator"]) not in index:
+            continue
+        code = str(r.get("zone_code"))
+        if level == row_level and wanted is not None and code not in wanted:
+            continue
+        if level != row_level and head_code is not None and code != head_code:
+            continue
+        key = (level, code)
+        if key not in rows:
+            named = (failing_count[code].most_common() if level == row_level
+                     else [])
+            rows[key] = Row(code=code, name=str(r.get("zone_name")), level=level,
+                            cells=[None] * len(ordered), failing_children=named,
+                            link=level == "street" == row_level)
+            order.append(key)
+        col = columns[str(r["indicator"])]
+        kids = failing.get((code, col.indicator), []) if level == row_level else []
+        rows[key].cells[index[col.indicator]] = Cell(
+            status=str(r.get("status")), text=cell_text(r.get("value")),
+            tip=_tip(r, col, lang, kids), failing_children=kids)
+    district = [rows[k] for k in order if k[0] != row_level]
+    zone_rows = [rows[k] for k in order if k[0] == row_level]
+    if row_codes is not None:
+        pos = {c: i for i, c in enumerate(row_codes)}
+        zone_rows.sort(key=lambda row: pos.get(row.code, len(pos)))
+    groups: list[tuple[str, int]] = [(g, len(cols)) for g, cols in by_group.items()]
+    return Matrix(columns=ordered, groups=groups, rows=district + zone_rows)
