@@ -7,6 +7,7 @@ Screenshots go to ``test-output/screenshots/``.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -23,6 +24,7 @@ from test_web_api import RECORDS, XSS, build_fixture, record, records_fn
 
 from layers.project import Project
 from web.app import create_app
+from web.classes import FAIL_COLORS, PASS_COLORS
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.browser
@@ -40,11 +42,12 @@ if shutil.which(CHROMIUM) is None:  # pragma: no cover - depends on the machine
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-# JavaScript: the folium map object of the page and the number of vector layers drawn.
+# JavaScript: the folium map object of the page and the number of vector layers drawn
+# (the offline reference basemap underneath, pane pmBase, is not counted).
 COUNT_DRAWN = """() => {
   const m = window[document.querySelector('.folium-map').id];
   let n = 0;
-  m.eachLayer(l => { if (l instanceof L.Path) { n += 1; } });
+  m.eachLayer(l => { if (l instanceof L.Path && l.options.pane !== 'pmBase') { n += 1; } });
   return n;
 }"""
 
@@ -68,7 +71,19 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
                   shapely.box(500_250, 4_330_100, 500_280, 4_330_130)],
         crs=store.crs,
     )
-    store.write_layers({"communities": comm, "buildings": buildings})
+    # The reference basemap's layers: a residential block, a pond (E1), a primary road and
+    # a lane (both drawn from zoom 15 on; the 400 m district opens at about 17).
+    landuse = gpd.GeoDataFrame(
+        {"code": ["R", "E"], "subcode": ["R2", "E1"]},
+        geometry=[shapely.box(500_000, 4_330_000, 500_200, 4_330_200),
+                  shapely.box(500_300, 4_330_300, 500_380, 4_330_380)], crs=store.crs)
+    roads = gpd.GeoDataFrame(
+        {"id": ["r1", "r2"], "class": ["primary", "lane"], "walkable": [True, True]},
+        geometry=[shapely.LineString([(500_000, 4_330_210), (500_400, 4_330_210)]),
+                  shapely.LineString([(500_220, 4_330_000), (500_220, 4_330_200)])],
+        crs=store.crs)
+    store.write_layers({"communities": comm, "buildings": buildings, "landuse": landuse,
+                        "roads": roads})
     return root
 
 
@@ -193,7 +208,8 @@ def test_layers_map_draws_inline_and_loaded_layers(browser: Any, base_url: str) 
     assert page.evaluate("() => window.peakmapLoaded.buildings") == 3
     # Shown by default: district 1 + streets 2 + parks 2 + recycling 2 + buildings 3.
     assert page.evaluate(COUNT_DRAWN) == 10
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 7
+    # Districts, streets, communities, land use, buildings, green, recycling, pipes, roads.
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 9
     assert page.locator("#pm-legend").is_visible()
     shot(page, "layers_map")
     check_clean(log, base_url)
@@ -203,14 +219,22 @@ def test_layers_map_draws_inline_and_loaded_layers(browser: Any, base_url: str) 
 def test_indicator_map_draws_zones_with_status(browser: Any, base_url: str) -> None:
     page, log = open_page(browser, f"{base_url}/maps/indicator?indicator=HP-04&level=street")
     assert page.evaluate(COUNT_DRAWN) == 2
-    strokes = page.evaluate("""() => {
+    fills = page.evaluate("""() => {
       const m = window[document.querySelector('.folium-map').id];
       const out = [];
-      m.eachLayer(l => { if (l instanceof L.Path) { out.push(l.options.color); } });
+      m.eachLayer(l => { if (l instanceof L.Path && l.options.pane !== 'pmBase') {
+        out.push(l.options.fillColor); } });
       return out.sort();
     }""")
-    assert strokes == ["#1a9850", "#d73027"]  # S1 passes, S2 fails
-    shot(page, "indicator_map")
+    # Target ≥ 8,000 m²: S1 (10,000) in the one green class, S2 (5,000) in the one red.
+    assert fills == [PASS_COLORS[0], FAIL_COLORS[-1]]
+    # The offline reference basemap: 2 land-use parcels + 2 roads, under the zones.
+    page.wait_for_function("() => window.peakmapBasemapLoaded === 4", timeout=LOAD_TIMEOUT_MS)
+    labels = page.locator(".pm-label").all_inner_texts()
+    assert sorted(labels) == ["东街道", "西街道"]
+    scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(scale) == 1 and re.fullmatch(r"\d+ k?m", scale[0])
+    shot(page, "indicator_map_labels_basemap")
     check_clean(log, base_url)
     page.close()
 
@@ -254,6 +278,25 @@ def test_script_in_a_name_shows_as_text(browser: Any, base_url: str) -> None:
     page.close()
 
 
+def test_tooltips_translate_fields_and_codes(browser: Any, base_url: str) -> None:
+    # Loaded layer (peakmap.js): building b2, residential, 6 floors, 40 × 30 m.
+    page, log = open_page(browser, f"{base_url}/maps/layers")
+    page.wait_for_function("() => window.peakmapLoaded && 'buildings' in window.peakmapLoaded",
+                           timeout=LOAD_TIMEOUT_MS)
+    text = _open_tooltip(page, "residential")
+    assert "用途: 居住" in text and "层数: 6 层" in text and "面积: 1,200 m²" in text
+    assert "residential" not in text and "floors" not in text
+    shot(page, "tooltip_loaded_zh")
+    check_clean(log, base_url)
+    page.close()
+    # Inline layer (Python): recycling point r1, delivered as 社区回收点 → community_point.
+    page, log = open_page(browser, f"{base_url}/maps/layers?lang=en")
+    text = _open_tooltip(page, "</span> r1<")
+    assert "kind: community collection point" in text and "community_point" not in text
+    check_clean(log, base_url)
+    page.close()
+
+
 def test_pv_and_gaps_maps(browser: Any, base_url: str) -> None:
     page, log = open_page(browser, f"{base_url}/maps/pv?lang=en")
     page.wait_for_function("() => window.peakmapLoaded && 'buildings' in window.peakmapLoaded",
@@ -293,6 +336,7 @@ def test_records_fixture_is_the_shared_one() -> None:
 @pytest.mark.slow
 def test_heping_layers_map_in_chromium(browser: Any, heping_built: Path) -> None:
     app = create_app(heping_built)
+    app.state.data.records()  # computed once before the pages (the first one would wait)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -400,7 +400,8 @@ def test_indicators_match_engine_and_report_json(built: Path) -> None:
     client = TestClient(create_app(built))
     expected = json.loads(records_to_json(compute_records(Project(built))))
     body = client.get("/api/indicators").json()
-    assert body == expected
+    labels = ("status_label", "source_label", "note_label")
+    assert [{k: v for k, v in r.items() if k not in labels} for r in body] == expected
     values = {(r["level"], r["zone_code"]): r["value"] for r in body}
     assert values == pytest.approx({
         ("district", "120101"): 15_000.0, ("street", "S1"): 10_000.0,
@@ -409,6 +410,9 @@ def test_indicators_match_engine_and_report_json(built: Path) -> None:
     }, rel=1e-6)
     district = next(r for r in body if r["level"] == "district")
     assert district["status"] == "pass" and district["source"] == "computed"
+    assert (district["status_label"], district["source_label"]) == ("达标", "计算")
+    en = client.get("/api/indicators?level=district&lang=en").json()[0]
+    assert (en["status_label"], en["source_label"]) == ("met", "computed")
 
 
 @pytest.mark.skipif(not HAVE_ENGINE or not HAVE_REPORT, reason="report writers not written yet")

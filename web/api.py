@@ -9,12 +9,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 import pyogrio
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from gis._errors import InputFileError, PeakmapError
+from layers.labels import note_label, source_label, status_label
 from layers.store import project_temp_dir
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError, UploadTooLargeError
@@ -51,16 +53,21 @@ async def health(data: DataDep) -> dict[str, Any]:
 
 
 @router.get("/indicators")
-def indicators(data: DataDep, response: Response, level: Level | None = None,
+def indicators(data: DataDep, response: Response, lang: LangDep, level: Level | None = None,
                scenario: Scenario | None = None) -> list[dict[str, Any]]:
     """Indicator records (the same as ``peakmap report --format json``), optionally one level.
 
     ``scenario=proposal`` computes them with the stored siting proposals added. After an
     upload or a rebuild the previous records are answered at once while new ones are
     computed in the background: the header ``X-Peakmap-Updating: 1`` says so, and
-    ``X-Peakmap-Computed-At`` gives the time of the records answered.
+    ``X-Peakmap-Computed-At`` gives the time of the records answered. Each record also
+    carries ``status_label``, ``source_label`` and ``note_label`` in ``lang`` (zh by
+    default, ``en``).
     """
-    records = data.records(level, scenario=scenario)
+    records = [{**r, "status_label": status_label(r.get("status"), lang),
+                "source_label": source_label(r.get("source"), lang),
+                "note_label": note_label(r.get("note"), lang)}
+               for r in data.records(level, scenario=scenario)]
     status = data.status(scenario)
     response.headers["X-Peakmap-Updating"] = "1" if status["updating"] else "0"
     response.headers["X-Peakmap-Computed-At"] = status["computed_at"] or ""
@@ -112,6 +119,8 @@ def layer_geojson(
     datum: Annotated[Literal["wgs84", "gcj02"], Query(description="gcj02 for Amap")] = "wgs84",
     fields: Annotated[str | None, Query(description="comma-separated properties to keep "
                                         "(default: all)")] = None,
+    sums: Annotated[str | None, Query(description="comma-separated numeric properties "
+                                      "summed per cell of a grid summary")] = None,
 ) -> Response:
     """Layer ``name`` as GeoJSON in WGS84 (or GCJ-02), cut to ``bbox``.
 
@@ -128,8 +137,11 @@ def layer_geojson(
         if too_many or coarse:
             measure = (gdf["area_m2"] if "area_m2" in gdf.columns
                        else gdf["length_m"] if "length_m" in gdf.columns else None)
+            summed = {f: pd.to_numeric(gdf[f], errors="coerce").to_numpy(dtype=float)
+                      for f in (sums or "").split(",") if f in gdf.columns}
             cells = grid_summary(gdf, degrees_per_pixel(zoom) * settings.grid_cell_px,
-                                 measure=None if measure is None else measure.to_numpy())
+                                 measure=None if measure is None else measure.to_numpy(),
+                                 sums=summed)
             cells.insert(0, "_agg", True)
             return Response(to_feature_collection(cells), media_type=GEOJSON_MEDIA)
         gdf = simplify_for_zoom(gdf, zoom)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -176,6 +176,7 @@ def grid_summary(
     cell_deg: float,
     *,
     measure: Sequence[float] | NDArray[np.float64] | None = None,
+    sums: Mapping[str, Sequence[float] | NDArray[np.float64]] | None = None,
 ) -> gpd.GeoDataFrame:
     """Summarise features on a square grid of ``cell_deg`` degrees (by representative point).
 
@@ -187,6 +188,9 @@ def grid_summary(
         Cell size in degrees.
     measure : array of float, optional
         A value per feature to sum per cell (e.g. area in m²).
+    sums : mapping of str to array of float, optional
+        More values per feature summed per cell, each in a column of its name (missing
+        values count as 0), e.g. suitable and total roof area for a share per cell.
 
     Returns
     -------
@@ -208,7 +212,11 @@ def grid_summary(
     x0 = cells[:, 0] * cell_deg
     y0 = cells[:, 1] * cell_deg
     boxes = shapely.box(x0, y0, x0 + cell_deg, y0 + cell_deg)
-    return gpd.GeoDataFrame({"count": count, "measure": total}, geometry=boxes, crs=gdf.crs)
+    extra = {name: np.bincount(inverse, weights=np.nan_to_num(np.asarray(v, dtype=float)),
+                               minlength=len(cells))
+             for name, v in (sums or {}).items() if name not in ("count", "measure")}
+    return gpd.GeoDataFrame({"count": count, "measure": total, **extra}, geometry=boxes,
+                            crs=gdf.crs)
 
 
 def to_feature_collection(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from layers.labels import LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS
+
 __all__ = ["LANGS", "OP_SYMBOLS", "TEXT", "Lang", "lang_of", "op_symbol", "t"]
 
 Lang = Literal["zh", "en"]
@@ -18,9 +20,6 @@ TEXT: dict[str, dict[str, str]] = {
         "it are synthetic, not real locations.",
     },
     "level": {"zh": "层级", "en": "Level"},
-    "level_district": {"zh": "区", "en": "District"},
-    "level_street": {"zh": "街道", "en": "Street"},
-    "level_community": {"zh": "社区", "en": "Community"},
     "indicator": {"zh": "指标", "en": "Indicator"},
     "zone": {"zh": "区域", "en": "Zone"},
     "value": {"zh": "现状值", "en": "Value"},
@@ -32,13 +31,8 @@ TEXT: dict[str, dict[str, str]] = {
     "responsible": {"zh": "责任单位", "en": "Responsible"},
     "source": {"zh": "来源", "en": "Source"},
     "definition": {"zh": "口径", "en": "Definition"},
+    "note": {"zh": "备注", "en": "Note"},
     "map": {"zh": "地图", "en": "Map"},
-    "status_pass": {"zh": "达标", "en": "pass"},
-    "status_fail": {"zh": "未达标", "en": "fail"},
-    "status_no-target": {"zh": "无定量目标", "en": "no target"},
-    "status_no-data": {"zh": "无数据", "en": "no data"},
-    "source_computed": {"zh": "计算", "en": "computed"},
-    "source_reported": {"zh": "填报", "en": "reported"},
     "no_indicators": {
         "zh": "暂无指标结果（请先运行 peakmap build，并检查指标目录）。",
         "en": "No indicator results yet (run peakmap build and check the catalog).",
@@ -65,11 +59,6 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "现状值由空间数据计算（计算）或由统计填报（填报）。",
         "en": "Values are computed from the spatial data (computed) or read from reported "
         "statistics (reported).",
-    },
-    "classes_note": {"zh": "分级方法", "en": "Classes"},
-    "pass_border": {
-        "zh": "绿色边框：达标；红色边框：未达标",
-        "en": "green border: pass; red border: fail",
     },
     "no_layer": {"zh": "该图层不存在", "en": "layer not in the store"},
     "uncovered": {"zh": "未覆盖区域", "en": "uncovered areas"},
@@ -115,8 +104,24 @@ TEXT: dict[str, dict[str, str]] = {
         "target and the communities below it.",
     },
     "upload": {"zh": "上传图层", "en": "Upload a layer"},
+    "cell_share": {"zh": "本格面积比例", "en": "share in this cell"},
+    "classes_target": {
+        "zh": "分级：以目标值为界，红色未达标（越深离目标越远），绿色达标（越深超出越多）。",
+        "en": "Classes split at the target: reds where it is not met (darker = further "
+        "away), greens where it is met (darker = further beyond).",
+    },
+    "classes_plain": {
+        "zh": "分级：无定量目标，按固定间隔（百分比）或分位数分级，蓝色不表示达标与否。",
+        "en": "Classes: no target, so fixed steps (shares) or quantiles; blue says nothing "
+        "about meeting a target.",
+    },
 }
 
+# Statuses, sources and levels come from the table every output shares (layers.labels).
+for _prefix, _table in (("status_", STATUS_LABELS), ("source_", SOURCE_LABELS),
+                        ("level_", LEVEL_LABELS)):
+    for _key, (_zh, _en) in _table.items():
+        TEXT[_prefix + _key] = {"zh": _zh, "en": _en}
 
 OP_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 

@@ -12,18 +12,19 @@ from __future__ import annotations
 import html
 import json
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from layers.labels import codes_in_text, note_label, unit_label, value_label
+from web.basemap import BASEMAP_LAYERS, MetricScale, OfflineBasemap, ZoneLabels, zone_labels
+from web.classes import class_label, classify_indicator
 from web.data import ProjectData
 from web.errors import NotFoundError
 from web.exports import export_links
@@ -31,11 +32,11 @@ from web.geo import simplify_for_zoom, to_feature_collection
 from web.i18n import op_symbol, t
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
+from web.tips import tip_config, tip_rows
 
 __all__ = [
     "OFFLINE_CSS",
     "OFFLINE_JS",
-    "STATUS_COLORS",
     "TILE_SOURCES",
     "gaps_map",
     "indicator_map",
@@ -64,17 +65,17 @@ TILE_SOURCES: dict[str, tuple[str, str, str]] = {
 TIANDITU_LABELS = ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
                    "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
                    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
-STATUS_COLORS = {"pass": "#1a9850", "fail": "#d73027", "no-target": "#777777",
-                 "no-data": "#777777"}
-# Sequential YlGnBu-like palette for indicator classes (up to 9 classes).
-CLASS_COLORS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0",
-                "#225ea8", "#253494", "#081d58"]
 NO_DATA_COLOR = "#d9d9d9"
+ZONE_OUTLINE = "#555555"
+# Decimals of class bounds: the engine keeps two (areas to 0.01 m², shares to 0.01 %).
+CLASS_DECIMALS = 2
 DEFAULT_CENTER = (39.12, 117.2)
 DEFAULT_ZOOM = 14
 # Inline layers are simplified to one pixel at this zoom (≈ 1 m): invisible, but lighter.
 INLINE_SIMPLIFY_ZOOM = 17
 ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
+# Community names appear from this zoom on (the district fits the screen at about 14).
+COMMUNITY_LABEL_ZOOM = 15
 
 
 def tip_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
@@ -94,10 +95,10 @@ def tip_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
     return "<br>".join(parts)
 
 
-def _tips(frame: pd.DataFrame, title: str, fields: Sequence[str]) -> list[str]:
-    cols = [f for f in fields if f in frame.columns]
-    values = frame[cols].astype(object).to_numpy()
-    return [tip_html(title, zip(cols, row, strict=True)) for row in values]
+def _tips(frame: pd.DataFrame, layer: str, title: str, fields: Sequence[str],
+          lang: str) -> list[str]:
+    """Tooltips with translated field names, translated codes and rounded values."""
+    return [tip_html(title, rows) for rows in tip_rows(frame, layer, fields, lang)]
 
 
 class _Html(Element):
@@ -192,7 +193,8 @@ def new_map(
     folium.Map
     """
     m = folium.Map(location=DEFAULT_CENTER, zoom_start=DEFAULT_ZOOM, tiles=None,
-                   prefer_canvas=True, control_scale=True)
+                   prefer_canvas=True, control_scale=False)
+    m.add_child(MetricScale())
     m.default_js = list(OFFLINE_JS)
     m.default_css = list(OFFLINE_CSS)
     if basemap in TILE_SOURCES and basemap in settings.available_basemaps():
@@ -222,6 +224,21 @@ def new_map(
     return m
 
 
+def _reference(m: folium.Map, data: ProjectData, *, basemap: str, gcj02: bool,
+               label_levels: Sequence[str] = ("street", "community")) -> None:
+    """The offline reference basemap (without tiles) and the zone-name labels."""
+    names = data.layer_names()
+    if basemap == "none" and any(n in names for n in BASEMAP_LAYERS):
+        m.add_child(OfflineBasemap(datum="gcj02" if gcj02 else "wgs84"))
+    for level in label_levels:
+        layer = ZONE_LAYERS[level]
+        if layer in names:
+            small = level == "community"
+            m.add_child(ZoneLabels(zone_labels(data.display(layer, gcj02=gcj02)),
+                                   min_zoom=COMMUNITY_LABEL_ZOOM if small else 0,
+                                   css="pm-label-small" if small else ""))
+
+
 def _figure(m: folium.Map) -> Figure:
     root = m.get_root()
     assert isinstance(root, Figure)
@@ -239,12 +256,14 @@ def _bounds(data: ProjectData, *, gcj02: bool) -> list[float] | None:
 
 
 def _add_inline(m: folium.Map, gdf: gpd.GeoDataFrame, style: LayerStyle, title: str,
-                *, show: bool | None = None, colors: pd.Series | None = None,
-                tips: list[str] | None = None, stroke: pd.Series | None = None) -> None:
+                *, layer: str = "", lang: str = "zh", show: bool | None = None,
+                colors: pd.Series | None = None, tips: list[str] | None = None,
+                stroke: pd.Series | None = None) -> None:
     fills = colors if colors is not None else colors_of(gdf, style)
     frame = gpd.GeoDataFrame(
         {
-            "_tip": tips if tips is not None else _tips(gdf, title, style.tip_fields),
+            "_tip": tips if tips is not None else _tips(gdf, layer, title, style.tip_fields,
+                                                        lang),
             "_c": fills.to_numpy(),
             "_s": (stroke.to_numpy() if stroke is not None
                    else np.full(len(gdf), style.stroke or "", dtype=object)),
@@ -285,7 +304,12 @@ def _add_dynamic(m: folium.Map, name: str, style: LayerStyle, title: str, *, lan
         "datum": "gcj02" if gcj02 else "wgs84",
         "style": style.as_json(),
         "tip_fields": list(style.tip_fields),
-        "text": {"count": t("count", lang), "aggregated": t("aggregated", lang)},
+        "tips": tip_config(name, style.tip_fields, lang),
+        "text": {"count": t("count", lang), "aggregated": t("aggregated", lang),
+                 "share": t("cell_share", lang)},
+        # A ratio layer sums its numerator and denominator per grid cell (share per cell).
+        "sums": (",".join([style.ramp["field"], style.ramp["den"]])
+                 if style.ramp is not None and style.ramp.get("den") else ""),
     }
     m.add_child(_DynamicLayer(m.get_name(), group.get_name(), config))
 
@@ -320,11 +344,11 @@ def _add_layer(m: folium.Map, data: ProjectData, name: str, settings: WebSetting
         _add_dynamic(m, name, st, title, lang=lang, gcj02=gcj02, show=show)
     else:
         gdf = simplify_for_zoom(data.display(name, gcj02=gcj02), INLINE_SIMPLIFY_ZOOM)
-        _add_inline(m, gdf, st, title, show=show)
+        _add_inline(m, gdf, st, title, layer=name, lang=lang, show=show)
 
 
-def _legend_items(data: ProjectData, entries: Sequence[tuple[str, str, LayerStyle]]
-                  ) -> list[tuple[str, str]]:
+def _legend_items(data: ProjectData, entries: Sequence[tuple[str, str, LayerStyle]],
+                  lang: str) -> list[tuple[str, str]]:
     """Legend swatches: one per category value present in the layer, else one per layer."""
     items: list[tuple[str, str]] = []
     for name, title, st in entries:
@@ -334,7 +358,9 @@ def _legend_items(data: ProjectData, entries: Sequence[tuple[str, str, LayerStyl
             if field_name in frame.columns:
                 present = dict.fromkeys(colors_of(frame, st))
                 keys = [k for k, c in st.category["colors"].items() if c in present]
-                items.extend((st.category["colors"][k], f"{title}: {k}") for k in keys)
+                items.extend((st.category["colors"][k],
+                              f"{title}: {value_label(name, field_name, k, lang)}")
+                             for k in keys)
                 if st.color in present and st.color not in st.category["colors"].values():
                     items.append((st.color, title))
                 continue
@@ -356,41 +382,16 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
     title = f"{t('layers_map', lang)} — {data.project.name}"
     m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
                 lang=lang, title=title)
+    _reference(m, data, basemap=basemap, gcj02=gcj02)
     entries = []
     for name in data.layer_names():
         if name.startswith("proposal__") or "uncovered" in name:
             continue
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02)
         entries.append((name, _layer_title(data, name, lang), style_for(name)))
-    legend = _legend(t("legend", lang), _legend_items(data, entries),
+    legend = _legend(t("legend", lang), _legend_items(data, entries, lang),
                      [t("synthetic_note", lang)], open_=False)
     return _render(m, legend)
-
-
-def _classify(values: np.ndarray, k: int, scheme: str) -> tuple[np.ndarray, list[float]]:
-    """Class index of each value (−1 for NaN) and the upper bounds of the classes."""
-    finite = values[np.isfinite(values)]
-    yb = np.full(len(values), -1, dtype=int)
-    if finite.size == 0:
-        return yb, []
-    uniq = np.unique(finite)
-    if uniq.size <= k:
-        bins = [float(v) for v in uniq]
-    else:
-        with warnings.catch_warnings():
-            # mapclassify says it runs its pure-Python Fisher-Jenks without numba; zone
-            # counts are small (hundreds), so that is fine and not worth a warning.
-            warnings.filterwarnings("ignore", message="Numba not installed")
-            bins = [float(b) for b in mapclassify.classify(finite, scheme, k=k).bins]
-    ok = np.isfinite(values)
-    yb[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"), len(bins) - 1)
-    return yb, bins
-
-
-def _classes_for(values: np.ndarray, bins: list[float]) -> np.ndarray:
-    from web.scenario import classify
-
-    return classify(values, bins)
 
 
 def _fmt(v: Any) -> str:
@@ -413,11 +414,13 @@ def indicator_map(
 ) -> str:
     """HTML of one indicator's choropleth by street or community.
 
-    Fill: the value's class (mapclassify, ``settings.classifier`` with ``settings.classes``
-    classes; when proposals are stored, computed on the values now and with the proposal
-    together, so both maps share their breaks); outline: pass (green) or fail (red).
-    Tooltips give the value with its unit, target, status, gap, deadline, responsible
-    department and source (computed/reported).
+    Fill: the value's class (:func:`web.classes.classify_indicator`, at most
+    ``settings.classes`` classes): around the target where the level has one, reds for
+    not met and greens for met; fixed steps or quantiles in blue otherwise. When proposals
+    are stored, the classes are computed on the values now and with the proposal together,
+    so both maps share them. Tooltips give
+    the value with its unit, target, status, gap, deadline, responsible department, source
+    (computed/reported) and note.
 
     Raises
     ------
@@ -440,39 +443,28 @@ def indicator_map(
     first = recs[0]
     name_key = "title" if lang == "zh" else "title_en"
     ind_title = str(first.get(name_key) or first.get("title") or indicator)
-    unit = str(first.get("unit") or "")
-    values = np.array([np.nan if r is None or r.get("value") is None else float(r["value"])
-                       for r in zones["_rec"]], dtype=float)
-    yb, bins = _classify(values, settings.classes, settings.classifier)
-    if data.has_proposals():  # one set of breaks for now and proposal (web.scenario)
-        from web.scenario import other_side_values, shared_breaks
+    unit = unit_label(str(first.get("unit") or ""), lang)
+    values = np.array([np.nan if r is None or not _is_number(r.get("value"))
+                       else float(r["value"]) for r in zones["_rec"]], dtype=float)
+    # Classes around the target where this level has one (the first record with a target).
+    with_target = next((r for r in recs if r.get("target") is not None), None)
+    op = with_target.get("op") if with_target else None
+    target = with_target.get("target") if with_target else None
+    yb, classes = classify_indicator(values, op=op, target=target,
+                                     unit=str(first.get("unit") or ""), k=settings.classes,
+                                     decimals=CLASS_DECIMALS)
+    if data.has_proposals():  # one set of classes for now and proposal (web.scenario)
+        from web.scenario import classify, other_side_values, shared_breaks
 
         other = other_side_values(data, indicator, level, codes.tolist(), scenario)
-        bins = shared_breaks(values, other, k=settings.classes, scheme=settings.classifier)
-        yb = _classes_for(values, bins)
-    palette = CLASS_COLORS[:: max(1, len(CLASS_COLORS) // max(1, len(bins)))][: len(bins)]
-    fills = pd.Series([palette[i] if i >= 0 else NO_DATA_COLOR for i in yb], index=zones.index)
-    stroke = pd.Series([STATUS_COLORS.get(str(r.get("status")), "#777777") if r else "#777777"
-                        for r in zones["_rec"]], index=zones.index)
-    tips = []
-    for name, code, rec in zip(zones["name"], codes, zones["_rec"], strict=True):
-        if rec is None:
-            tips.append(tip_html(f"{name} ({code})", [(t("status", lang),
-                                                       t("status_no-data", lang))]))
-            continue
-        target = rec.get("target")
-        tips.append(tip_html(f"{name} ({code})", [
-            (t("indicator", lang), f"{indicator} {ind_title}"),
-            (t("value", lang), f"{_fmt(rec.get('value'))} {unit}"),
-            (t("target", lang), f"{op_symbol(rec.get('op'))} {_fmt(target)} {unit}"
-             if target is not None else None),
-            (t("status", lang), t(f"status_{rec.get('status')}", lang)),
-            (t("gap", lang), f"{_fmt(rec.get('gap'))} {unit}" if rec.get("gap") is not None
-             else None),
-            (t("deadline", lang), rec.get("deadline")),
-            (t("responsible", lang), rec.get("responsible")),
-            (t("source", lang), t(f"source_{rec.get('source')}", lang)),
-        ]))
+        classes = shared_breaks(values, other, k=settings.classes, op=op, target=target,
+                                unit=str(first.get("unit") or ""))
+        yb = classify(values, classes, op=op, target=target)
+    fills = pd.Series([classes[i].color if i >= 0 else NO_DATA_COLOR for i in yb],
+                      index=zones.index)
+    stroke = pd.Series([ZONE_OUTLINE] * len(zones), index=zones.index)
+    tips = [_zone_tip(name, code, rec, indicator, ind_title, unit, lang)
+            for name, code, rec in zip(zones["name"], codes, zones["_rec"], strict=True)]
     title = f"{indicator} {ind_title}"
     if scenario:
         title += f" — {t('scenario_proposal', lang)}"
@@ -480,25 +472,57 @@ def indicator_map(
     m = new_map(basemap=basemap, settings=settings,
                 bounds=[float(v) for v in zones.total_bounds], lang=lang, title=title,
                 extra_query=q)
-    st = LayerStyle("#777777", weight=2.5, fill_opacity=0.75)
+    _reference(m, data, basemap=basemap, gcj02=gcj02, label_levels=(level,))
+    st = LayerStyle(ZONE_OUTLINE, weight=1.5, fill_opacity=0.7)
     _add_inline(m, simplify_for_zoom(zones.drop(columns="_rec"), INLINE_SIMPLIFY_ZOOM), st,
-                ind_title, show=True, colors=fills,
-                tips=tips, stroke=stroke)
-    lows = [None, *bins[:-1]] if len(bins) else []  # no bins when every zone is no-data
-    items = [(palette[i], f"{_fmt(lo) if lo is not None else '≤'} – {_fmt(hi)} {unit}"
-              if lo is not None else f"≤ {_fmt(hi)} {unit}")
-             for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
+                ind_title, show=True, colors=fills, tips=tips, stroke=stroke)
+    items = []
+    for c in classes:
+        word = "" if c.meets is None else t("status_pass" if c.meets else "status_fail", lang)
+        items.append((c.color, (f"{word} " if word else "")
+                      + class_label(c, CLASS_DECIMALS, unit)))
     items.append((NO_DATA_COLOR, t("status_no-data", lang)))
     src = {t(f"source_{r.get('source')}", lang) for r in recs}
+    definition = (first.get("definition_en") or first.get("definition")) if lang == "en" \
+        else codes_in_text(first.get("definition"), lang)
+    target_text = (f"{op_symbol(op)} {_fmt(target)} {unit}" if target is not None
+                   else t("status_no-target", lang))
     notes = [f"{t('unit', lang)}: {unit or '—'}",
+             f"{t('target', lang)}: {target_text}",
              f"{t('definition', lang)}: {indicator} {ind_title}"
-             + (f" — {first['definition']}" if first.get("definition") else ""),
+             + (f" — {definition}" if definition else ""),
              f"{t('source', lang)}: {', '.join(sorted(src))}",
-             f"{t('classes_note', lang)}: mapclassify {settings.classifier}, "
-             f"k={settings.classes}",
-             t("pass_border", lang)]
+             t("classes_target" if target is not None else "classes_plain", lang)]
     return _render(m, _legend(f"{indicator} {ind_title}", items, notes)
                    + export_links(indicator, level, lang, scenario))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _zone_tip(name: Any, code: str, rec: dict[str, Any] | None, indicator: str,
+              ind_title: str, unit: str, lang: str) -> str:
+    """Tooltip of one zone of an indicator map: figures rounded, words translated."""
+    if rec is None:
+        return tip_html(f"{name} ({code})", [(t("status", lang), t("status_no-data", lang))])
+    target = rec.get("target")
+    value = rec.get("value")
+    shown = f"{_fmt(value)} {unit}".strip() if _is_number(value) or value is None \
+        else str(value)
+    return tip_html(f"{name} ({code})", [
+        (t("indicator", lang), f"{indicator} {ind_title}"),
+        (t("value", lang), shown),
+        (t("target", lang), f"{op_symbol(rec.get('op'))} {_fmt(target)} {unit}".strip()
+         if target is not None else t("status_no-target", lang)),
+        (t("status", lang), t(f"status_{rec.get('status')}", lang)),
+        (t("gap", lang), f"{_fmt(rec.get('gap'))} {unit}".strip()
+         if rec.get("gap") is not None else None),
+        (t("deadline", lang), rec.get("deadline")),
+        (t("responsible", lang), rec.get("responsible")),
+        (t("source", lang), t(f"source_{rec.get('source')}", lang)),
+        (t("note", lang), note_label(rec.get("note"), lang) or None),
+    ])
 
 
 def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
@@ -507,6 +531,7 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
     title = t("gaps_map", lang)
     m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
                 lang=lang, title=title)
+    _reference(m, data, basemap=basemap, gcj02=gcj02)
     names = data.layer_names()
     entries: list[tuple[str, str, LayerStyle]] = []
     for name in ("streets", "communities"):
@@ -525,7 +550,7 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
     notes = [] if gap_layers or proposals else [
         "尚无盲区或选址图层（运行 peakmap site）。" if lang == "zh"
         else "No uncovered or proposal layers yet (run peakmap site)."]
-    return _render(m, _legend(t("legend", lang), _legend_items(data, entries), notes))
+    return _render(m, _legend(t("legend", lang), _legend_items(data, entries, lang), notes))
 
 
 def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
@@ -541,6 +566,7 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
     title = t("pv_map", lang)
     m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
                 lang=lang, title=title)
+    _reference(m, data, basemap=basemap, gcj02=gcj02)
     names = data.layer_names()
     if "streets" in names:
         _add_layer(m, data, "streets", settings, lang=lang, gcj02=gcj02, show=True)
@@ -556,14 +582,16 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
     items = [(c, f"{_fmt(lo)} – {_fmt(hi)} %" if lo is not None else f"{_fmt(hi)} %")
              for c, lo, hi in zip(PV_COLORS, lows, breaks, strict=True)]
     if potential:
-        notes = ["适宜面积比例 = 适宜安装光伏的屋顶面积 pv_suitable_area_m2 ÷ 屋顶面积 "
-                 "roof_area_m2 × 100（屋顶光伏分析计算值，参数见 pv.toml）；提示框给出装机 kWp、"
-                 "年发电量 kWh 和 NEA 分类" if lang == "zh" else
-                 "Suitable share = pv_suitable_area_m2 ÷ roof_area_m2 × 100, computed by the "
-                 "rooftop PV analysis (parameters in pv.toml); tooltips give kWp, kWh per year "
-                 "and the NEA class"]
-    else:
-        notes = ["光伏覆盖率 = 光伏面积 pv_area_m2 ÷ 屋顶面积（建筑基底面积 area_m2）× 100，计算值"
+        notes = ["适宜面积比例 = 光伏适宜面积 ÷ 屋顶面积 × 100（屋顶光伏分析计算值，参数见 "
+                 "pv.toml）；提示框给出装机容量 kWp、年发电量 kWh 和国家能源局试点分类"
                  if lang == "zh" else
-                 "PV coverage = pv_area_m2 ÷ roof (footprint) area_m2 × 100, computed"]
+                 "Suitable share = PV-suitable area ÷ roof area × 100, computed by the "
+                 "rooftop PV analysis (parameters in pv.toml); tooltips give kWp, kWh per year "
+                 "and the NEA pilot class"]
+    else:
+        notes = ["光伏覆盖率 = 已建光伏面积 ÷ 屋顶面积（建筑基底面积）× 100，计算值"
+                 if lang == "zh" else
+                 "PV coverage = installed PV area ÷ roof (footprint) area × 100, computed"]
+    notes.append("缩小时按网格汇总：每格颜色为格内建筑的合计比例" if lang == "zh" else
+                 "Zoomed out, each grid cell is coloured by the share summed over its buildings")
     return _render(m, _legend(label, items, notes))

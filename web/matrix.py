@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from layers.labels import note_label, unit_label
 from web.i18n import op_symbol, t
 
 __all__ = [
@@ -131,7 +132,7 @@ def _departments(text: str) -> tuple[str, ...]:
 
 def _column(rec: Mapping[str, Any], lang: str) -> Column:
     title = rec.get("title") if lang == "zh" else (rec.get("title_en") or rec.get("title"))
-    unit = str(rec.get("unit") or "")
+    unit = unit_label(str(rec.get("unit") or ""), lang)
     target = rec.get("target")
     target_text = (f"{op_symbol(rec.get('op'))} {cell_text(target)} {unit}".strip()
                    if target is not None else "")
@@ -150,6 +151,9 @@ def _tip(rec: Mapping[str, Any], col: Column, lang: str, failing: Sequence[str])
         parts.append(f"{t('target', lang)}: {op_symbol(rec.get('op'))} "
                      f"{cell_text(rec.get('target'))} {col.unit}".rstrip())
     parts.append(f"{t('status', lang)}: {t('status_' + str(rec.get('status')), lang)}")
+    note = note_label(rec.get("note"), lang)
+    if note and rec.get("status") == "no-data":
+        parts.append(f"{t('note', lang)}: {note}")
     if failing:
         named = RESPONSIBLE_SEPARATOR.join(failing[:MAX_NAMED_CHILDREN])
         more = len(failing) - MAX_NAMED_CHILDREN

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gis._errors import PeakmapError
-from web import maps
+from layers.labels import codes_in_text, note_label, unit_label
+from web import basemap, maps
 from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
 from web.i18n import Lang, op_symbol, t
@@ -21,6 +22,8 @@ from web.matrix import STATUSES, build_matrix, status_counts
 __all__ = ["DASHBOARD_PAGE_ROWS", "router"]
 
 router = APIRouter(tags=["pages"])
+# The offline reference basemap's JSON is served next to the maps that draw it.
+router.include_router(basemap.router)
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -137,6 +140,11 @@ def _table(data: ProjectData, lang: str, level: str, page: int,
             "op": op_symbol(r.get("op")),
             "streets_pass": street_pass.get(r.get("indicator", "")),
             "mappable": r.get("source") == "computed" and r.get("indicator") in on_map,
+            "unit_shown": unit_label(r.get("unit"), lang),
+            "definition_shown": (r.get("definition_en") or r.get("definition")
+                                 if lang == "en" else codes_in_text(r.get("definition"), lang)),
+            "note_shown": "；".join(x for x in (note_label(r.get("note"), lang),
+                                              note_label(r.get("detail"), lang)) if x),
         })
     html = TEMPLATES.get_template("dashboard.html").render(
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",

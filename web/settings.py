@@ -71,9 +71,8 @@ class WebSettings(BaseSettings):
     grid_cell_px
         Size of an aggregation cell, in screen pixels at the requested zoom.
     classes
-        Number of classes of indicator choropleths (mapclassify).
-    classifier
-        mapclassify scheme of indicator choropleths (e.g. ``FisherJenks``, ``Quantiles``).
+        Most classes of indicator maps (split at the target where there is one, see
+        :mod:`web.classes`).
     allowed_hosts
         Comma-separated host names or addresses planners type in the browser
         (``PEAKMAP_ALLOWED_HOSTS``, e.g. ``planning-pc,192.168.1.20``); requests naming
@@ -98,7 +97,6 @@ class WebSettings(BaseSettings):
     max_features_per_request: int = Field(default=10000, ge=1)
     grid_cell_px: int = Field(default=48, ge=4)
     classes: int = Field(default=5, ge=2, le=9)
-    classifier: str = "FisherJenks"
     allowed_hosts: str = ""
     session_hours: float = Field(default=8.0, gt=0)
 

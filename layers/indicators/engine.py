@@ -65,7 +65,8 @@ class IndicatorResult:
 
     The first fifteen fields are the public record; ``definition``, ``note`` and ``detail``
     follow (the metric's definition, why a value is missing, failing child zones...), then
-    the annex's ``group`` (目标类型) and ``seq`` (序号).
+    the annex's ``group`` (目标类型) and ``seq`` (序号), and the English definition where the
+    catalog gives one.
     """
 
     indicator: str
@@ -88,6 +89,7 @@ class IndicatorResult:
     detail: str = ""
     group: str = ""
     seq: int | None = None
+    definition_en: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the record as a dict, public fields first."""
@@ -331,6 +333,7 @@ class _Builder:
                 detail=detail,
                 group=spec.group,
                 seq=spec.seq,
+                definition_en=spec.definition_en,
             )
         )
 

@@ -28,6 +28,24 @@
     return st.color;
   }
 
+  // A value as in the Python tooltips (web/tips.py): codes translated, numbers rounded.
+  function shown(f, v, tips) {
+    if (typeof v === 'number') {
+      if (!isFinite(v)) { return ''; }
+      var text;
+      if (tips.plain.indexOf(f) >= 0) { text = String(v); }
+      else if (Math.abs(v) >= 100 || Number.isInteger(v)) {
+        text = Math.round(v).toLocaleString('en-US');
+      } else {
+        text = v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+      }
+      return tips.units[f] ? text + ' ' + tips.units[f] : text;
+    }
+    var names = tips.values[f] || {};
+    var k = key(v);
+    return Object.prototype.hasOwnProperty.call(names, k) ? names[k] : k;
+  }
+
   function tipNode(props, cfg) {
     var div = document.createElement('div');
     var head = document.createElement('b');
@@ -37,17 +55,25 @@
       var row = document.createElement('div');
       row.textContent = cfg.text.count + ': ' + key(props.count) + ' — ' + cfg.text.aggregated;
       div.appendChild(row);
+      var rp = cfg.style.ramp;
+      if (rp && rp.den && props[rp.den] > 0) {
+        var share = document.createElement('div');
+        share.textContent = cfg.text.share + ': ' +
+          (100 * props[rp.field] / props[rp.den]).toFixed(1) + ' %';
+        div.appendChild(share);
+      }
       return div;
     }
+    var tips = cfg.tips || { labels: {}, units: {}, values: {}, plain: [] };
     cfg.tip_fields.forEach(function (f) {
       var v = props[f];
       if (v === null || v === undefined || v === '') { return; }
       var r = document.createElement('div');
       var k = document.createElement('span');
       k.className = 'pm-k';
-      k.textContent = f + ': ';
+      k.textContent = (tips.labels[f] || f) + ': ';
       var val = document.createElement('span');
-      val.textContent = key(v);
+      val.textContent = shown(f, v, tips);
       r.appendChild(k);
       r.appendChild(val);
       div.appendChild(r);
@@ -62,6 +88,10 @@
     function style(f) {
       var p = f.properties;
       if (p._agg) {
+        if (st.ramp && p[st.ramp.field] !== undefined) {
+          // Grid summary of a ratio (PV): the cell's own share, summed over its features.
+          return { stroke: false, fill: true, fillColor: colorOf(p, st), fillOpacity: 0.8 };
+        }
         // Grid summary: the layer's colour, darker where more features fall in the cell.
         return { stroke: false, fill: true, fillColor: st.color,
                  fillOpacity: 0.1 + 0.6 * p.count / maxCount };
@@ -77,7 +107,8 @@
         .map(function (v) { return v.toFixed(6); }).join(',');
       var mine = ++seq;
       var url = cfg.url + '?bbox=' + bbox + '&zoom=' + map.getZoom() + '&datum=' + cfg.datum +
-        '&fields=' + encodeURIComponent(cfg.fields);
+        '&fields=' + encodeURIComponent(cfg.fields) +
+        (cfg.sums ? '&sums=' + encodeURIComponent(cfg.sums) : '');
       fetch(url).then(function (r) {
         if (!r.ok) { throw new Error(cfg.name + ': HTTP ' + r.status); }
         return r.json();
@@ -109,6 +140,73 @@
     map.on('moveend', load);
     group.on('add', load);
     load();
+  };
+
+  // Offline reference basemap from the project's land use and roads (web/basemap.py).
+  var LANDUSE = { R: '#f3e9c6', A: '#f2d4d4', B: '#f2cfc0', M: '#e2d9ef', W: '#ead8ef',
+                  S: '#e6e6e6', U: '#dde3e6', G: '#d4ead0', E: '#d6e9d2', H: '#eeeeee' };
+  var ROAD_WIDTH = { primary: 3, secondary: 2.4, local: 1.6, lane: 0.8, footway: 0.6 };
+  window.peakmapBasemap = function (map, cfg) {
+    var pane = map.createPane('pmBase');
+    pane.style.zIndex = 250;
+    pane.style.pointerEvents = 'none';
+    var renderer = L.canvas({ pane: 'pmBase' });
+    var group = L.layerGroup().addTo(map);
+    var seq = 0;
+    function style(f) {
+      var p = f.properties;
+      if (p.k === 'road') {
+        return { color: '#ffffff', weight: ROAD_WIDTH[p.c] || 1.2, opacity: 1,
+                 renderer: renderer, interactive: false };
+      }
+      if (p.k === 'water') {
+        return { stroke: false, fill: true, fillColor: '#a8d0ea', fillOpacity: 1,
+                 renderer: renderer, interactive: false };
+      }
+      return { stroke: false, fill: true, fillColor: LANDUSE[p.c] || '#eeeeee',
+               fillOpacity: 1, renderer: renderer, interactive: false };
+    }
+    function load() {
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+        .map(function (v) { return v.toFixed(6); }).join(',');
+      var mine = ++seq;
+      fetch(cfg.url + '?bbox=' + bbox + '&zoom=' + map.getZoom() + '&datum=' + cfg.datum)
+        .then(function (r) {
+          if (!r.ok) { throw new Error('basemap: HTTP ' + r.status); }
+          return r.json();
+        }).then(function (fc) {
+          if (mine !== seq) { return; }
+          group.clearLayers();
+          L.geoJSON(fc, { style: style, pane: 'pmBase', interactive: false }).addTo(group);
+          window.peakmapBasemapLoaded = fc.features.length;
+        }).catch(function (e) { window.peakmapErrors.push(String(e)); });
+    }
+    map.on('moveend', load);
+    load();
+  };
+
+  // Zone names as permanent labels; each name is set with textContent (never HTML).
+  window.peakmapLabels = function (map, labels, minZoom, css) {
+    if (!map.getPane('pmLabels')) {
+      var pane = map.createPane('pmLabels');
+      pane.style.zIndex = 650;
+      pane.style.pointerEvents = 'none';
+    }
+    var group = L.layerGroup();
+    labels.forEach(function (l) {
+      var el = document.createElement('span');
+      el.textContent = l[2];
+      var icon = L.divIcon({ className: 'pm-label ' + css, html: el, iconSize: null });
+      L.marker([l[0], l[1]], { icon: icon, pane: 'pmLabels', interactive: false,
+                               keyboard: false }).addTo(group);
+    });
+    function toggle() {
+      if (map.getZoom() >= minZoom) { group.addTo(map); } else { group.remove(); }
+    }
+    map.on('zoomend', toggle);
+    toggle();
+    window.peakmapLabelCount = (window.peakmapLabelCount || 0) + labels.length;
   };
 
   window.peakmapSetBasemap = function (value) {

@@ -1,0 +1,263 @@
+"""Classes of an indicator map, chosen for the indicator.
+
+- With a target: classes on each side of it, reds where the target is not met (darker the
+  further away), greens where it is met (darker the further beyond). Green always means
+  "meets the target", on every map.
+- Without a target: fixed steps of 20 points for shares that spread over 40 points or
+  more, quantiles otherwise, in a neutral blue (no pass/fail meaning).
+- Never more classes than the values allow at their precision: values are compared as
+  rounded to ``decimals`` places, and a range narrower than the number of classes times
+  one step of that precision gets fewer classes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["FAIL_COLORS", "NEUTRAL_COLORS", "PASS_COLORS", "MapClass", "classify_indicator"]
+
+# Far from the target → near it (ColorBrewer RdYlGn ends).
+FAIL_COLORS = ("#a50026", "#d73027", "#f46d43", "#fdae61")
+# Just met → far beyond it.
+PASS_COLORS = ("#a6d96a", "#66bd63", "#1a9850", "#006837")
+NEUTRAL_COLORS = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+FIXED_STEP_PERCENT = 20.0
+FIXED_STEP_MIN_SPREAD = 40.0
+
+
+@dataclass(frozen=True)
+class MapClass:
+    """One class: colour, bounds, whether it meets the target (None: no target)."""
+
+    color: str
+    lo: float
+    hi: float
+    meets: bool | None
+    lo_open: bool = False
+    hi_open: bool = False
+
+
+def _fmt(v: float, decimals: int) -> str:
+    text = f"{v:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def class_label(c: MapClass, decimals: int, unit: str) -> str:
+    """Legend text of a class, e.g. ``60 – 80 %``; an open end reads ``< 60`` / ``> 60``.
+
+    Examples
+    --------
+    >>> class_label(MapClass("#fff", 10.0, 60.0, False, hi_open=True), 1, "%")
+    '10 – < 60 %'
+    >>> class_label(MapClass("#fff", 60.0, 80.0, True), 1, "%")
+    '60 – 80 %'
+    """
+    u = f" {unit}" if unit else ""
+    lo, hi = _fmt(c.lo, decimals), _fmt(c.hi, decimals)
+    if c.lo == c.hi:
+        return f"{lo}{u}"
+    lo_text = f"> {lo}" if c.lo_open else lo
+    hi_text = f"< {hi}" if c.hi_open else hi
+    return f"{lo_text} – {hi_text}{u}"
+
+
+def _nice(edges: Sequence[float], keep: Sequence[float] = ()) -> list[float]:
+    """Edges rounded to the fewest significant digits that keep them distinct.
+
+    The outer edges round outwards (so every value stays inside); edges in ``keep`` (the
+    target) stay exact.
+
+    Examples
+    --------
+    >>> _nice([20328.97, 151451.77, 155023.28, 306707.63])
+    [20000.0, 150000.0, 160000.0, 310000.0]
+    """
+    top = max((abs(e) for e in edges), default=0.0)
+    if top == 0:
+        return list(edges)
+    for sig in range(2, 8):
+        q = 10.0 ** (math.floor(math.log10(top)) - sig + 1)
+        out = []
+        for i, e in enumerate(edges):
+            if e in keep:
+                out.append(e)
+            elif i == 0:
+                out.append(math.floor(e / q) * q)
+            elif i == len(edges) - 1:
+                out.append(math.ceil(e / q) * q)
+            else:
+                out.append(round(e / q) * q)
+        out = [float(round(x, 10)) for x in out]
+        if all(a < b for a, b in itertools.pairwise(out)):
+            return out
+    return list(edges)
+
+
+def _steps(lo: float, hi: float, n: int, decimals: int, keep: Sequence[float] = ()
+           ) -> list[float]:
+    """``n`` equal steps from lo to hi at the values' precision, rounded to nice numbers."""
+    edges = sorted({round(lo + (hi - lo) * i / n, decimals) for i in range(n + 1)})
+    return _nice(edges, keep) if len(edges) > 1 else edges
+
+
+def _n_classes(values: NDArray[np.float64], k: int, decimals: int) -> int:
+    """At most ``k``, the number of distinct rounded values, and the steps the range holds."""
+    if values.size == 0:
+        return 0
+    rounded = np.unique(np.round(values, decimals))
+    spread_steps = round((rounded.max() - rounded.min()) * 10**decimals)
+    return max(1, min(k, rounded.size, spread_steps + 1))
+
+
+def _side(lo: float, hi: float, n: int, decimals: int, *, meets: bool,
+          target_low: bool, open_at_target: bool) -> list[MapClass]:
+    """Classes covering [lo, hi] on one side of the target, low to high.
+
+    ``target_low``: the target is the low end of this side. Colours get darker away from
+    the target (red for not met, green for met).
+    """
+    palette = FAIL_COLORS if not meets else PASS_COLORS
+    target = lo if target_low else hi
+    edges = _steps(lo, hi, max(1, min(n, len(palette))), decimals, keep=(target,))
+    if len(edges) == 1:
+        edges = [edges[0], edges[0]]
+    m = len(edges) - 1
+    # Ordered from near the target to far from it.
+    near_far = list(palette[-m:][::-1]) if not meets else list(palette[:m])
+    colors = near_far if target_low else near_far[::-1]
+    out = []
+    for i in range(m):
+        out.append(MapClass(colors[i], edges[i], edges[i + 1], meets,
+                            lo_open=open_at_target and target_low and i == 0,
+                            hi_open=open_at_target and not target_low and i == m - 1))
+    return out
+
+
+def classify_indicator(
+    values: Sequence[float] | NDArray[np.float64],
+    *,
+    op: str | None,
+    target: float | None,
+    unit: str,
+    k: int = 5,
+    decimals: int = 2,
+) -> tuple[NDArray[np.int64], list[MapClass]]:
+    """Class index of each value (−1 for missing) and the classes, low to high.
+
+    Parameters
+    ----------
+    values : array of float
+        One value per zone (NaN where there is none).
+    op, target
+        The indicator's comparison and target (None: no target).
+    unit : str
+        ``%`` allows fixed steps of 20 points.
+    k : int
+        Most classes.
+    decimals : int
+        Precision of the values (the engine keeps two decimals).
+
+    Returns
+    -------
+    (array of int, list of MapClass)
+
+    Examples
+    --------
+    Five shares against a target of ≥ 60 %: two below (red), three at or above (green).
+
+    >>> idx, cls = classify_indicator([10.0, 50.0, 60.0, 80.0, 100.0], op=">=", target=60.0,
+    ...                               unit="%", k=5)
+    >>> [cls[i].meets for i in idx]
+    [False, False, True, True, True]
+    """
+    v = np.asarray(values, dtype=float)
+    idx = np.full(v.size, -1, dtype=np.int64)
+    ok = np.isfinite(v)
+    finite = np.round(v[ok], decimals)
+    if finite.size == 0:
+        return idx, []
+    if op in (">=", ">", "<=", "<") and target is not None:
+        classes = _around_target(finite, op, float(target), k, decimals)
+    else:
+        classes = _no_target(finite, unit, k, decimals)
+    idx[ok] = [_which(x, classes, op, target) for x in finite]
+    return idx, classes
+
+
+def _meets(x: float, op: str | None, target: float | None) -> bool:
+    if op is None or target is None:
+        return True
+    return {">=": x >= target, ">": x > target, "<=": x <= target, "<": x < target}[op]
+
+
+def _which(x: float, classes: list[MapClass], op: str | None, target: float | None) -> int:
+    side = _meets(x, op, target) if classes and classes[0].meets is not None else None
+    best = -1
+    for i, c in enumerate(classes):
+        if side is not None and c.meets != side:
+            continue
+        if c.lo <= x <= c.hi or best < 0:
+            best = i
+            if c.lo <= x <= c.hi:
+                return i
+    # Outside every bound (rounding): the nearest class of its side.
+    same = [i for i, c in enumerate(classes) if side is None or c.meets == side]
+    return min(same, key=lambda i: min(abs(x - classes[i].lo), abs(x - classes[i].hi)))
+
+
+def _around_target(values: NDArray[np.float64], op: str, target: float, k: int,
+                   decimals: int) -> list[MapClass]:
+    meets = np.array([_meets(x, op, target) for x in values])
+    fail, ok = values[~meets], values[meets]
+    n_fail = _n_classes(fail, max(1, k // 2 + k % 2), decimals) if fail.size else 0
+    n_ok = _n_classes(ok, max(1, k // 2), decimals) if ok.size else 0
+    strict = op in (">", "<")
+    if op in (">=", ">"):
+        fail_cls = _side(float(fail.min()), target, n_fail, decimals, meets=False,
+                         target_low=False, open_at_target=not strict) if fail.size else []
+        ok_cls = _side(target, max(target, float(ok.max())), n_ok, decimals, meets=True,
+                       target_low=True, open_at_target=strict) if ok.size else []
+        return [*fail_cls, *ok_cls]
+    ok_cls = _side(min(target, float(ok.min())), target, n_ok, decimals, meets=True,
+                   target_low=False, open_at_target=strict) if ok.size else []
+    fail_cls = _side(target, float(fail.max()), n_fail, decimals, meets=False,
+                     target_low=True, open_at_target=not strict) if fail.size else []
+    return [*ok_cls, *fail_cls]
+
+
+def _no_target(values: NDArray[np.float64], unit: str, k: int, decimals: int
+               ) -> list[MapClass]:
+    n = _n_classes(values, k, decimals)
+    lo, hi = float(values.min()), float(values.max())
+    uniq = np.unique(values)
+    if unit == "%" and hi - lo >= FIXED_STEP_MIN_SPREAD:
+        start = math.floor(lo / FIXED_STEP_PERCENT) * FIXED_STEP_PERCENT
+        stop = math.ceil(hi / FIXED_STEP_PERCENT) * FIXED_STEP_PERCENT
+        edges = [float(e) for e in
+                 np.arange(start, stop + FIXED_STEP_PERCENT / 2, FIXED_STEP_PERCENT)]
+    elif uniq.size <= n:
+        edges = [float(x) for x in uniq]
+        return [MapClass(c, e, e, None) for c, e in
+                zip(_palette(len(edges)), edges, strict=True)]
+    else:
+        qs = np.quantile(values, np.linspace(0, 1, n + 1))
+        edges = sorted({round(float(q), decimals) for q in qs})
+        edges[0], edges[-1] = min(edges[0], lo), max(edges[-1], hi)
+        edges = _nice(edges)
+    if len(edges) < 2:
+        edges = [lo, hi]
+    return [MapClass(c, a, b, None) for c, a, b in
+            zip(_palette(len(edges) - 1), edges[:-1], edges[1:], strict=True)]
+
+
+def _palette(n: int) -> list[str]:
+    if n <= 1:
+        return [NEUTRAL_COLORS[3]]
+    step = (len(NEUTRAL_COLORS) - 1) / (n - 1)
+    return [NEUTRAL_COLORS[round(i * step)] for i in range(n)]
