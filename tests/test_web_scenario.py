@@ -62,9 +62,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
 
 def test_shared_breaks_cover_both_sides() -> None:
     now, after = np.array([0.0, 100.0]), np.array([0.0, 0.0])
-    bins = shared_breaks(now, after, k=5, scheme="FisherJenks")
-    assert bins == [0.0, 100.0]
-    assert classify(now, bins).tolist() == [0, 1] and classify(after, bins).tolist() == [0, 0]
+    classes = shared_breaks(now, after, k=5)
+    assert [c.hi for c in classes] == [0.0, 100.0]
+    assert classify(now, classes).tolist() == [0, 1]
+    assert classify(after, classes).tolist() == [0, 0]
 
 
 def test_scenario_page_counts_newly_met(client: TestClient) -> None:
@@ -90,7 +91,9 @@ def test_compare_map_payload_uses_one_set_of_breaks(client: TestClient) -> None:
     payload = json.loads(re.search(r"const data = (\{.*?\});\n", html, re.S).group(1))
     # S1: 100 of 120 m old now (h1 + h3 renewed 2022) = 83.33 %, 0 % with h1 renewed;
     # S2: h2 (25 years) = 0 % both; S3: no pipe → no data
-    assert payload["bins"] == pytest.approx([0.0, 100 * 100 / 120], abs=0.01)  # 2 decimals
+    # Target ≤ 0 %: one green class at 0, one red class up to 83.33 %, its outer end
+    # rounded up to two significant digits (web.classes): 84.
+    assert payload["bins"] == pytest.approx([0.0, 84.0])
     assert payload["left"]["S1"]["color"] != payload["left"]["S2"]["color"]
     assert payload["right"]["S1"]["color"] == payload["left"]["S2"]["color"]
     assert payload["left"]["S1"]["text"] == "83.33 %"
@@ -114,6 +117,7 @@ def test_indicator_maps_now_and_proposal_share_breaks(client: TestClient) -> Non
     now = client.get("/maps/indicator?indicator=HP-T4&level=street").text
     after = client.get("/maps/indicator?indicator=HP-T4&level=street&scenario=proposal").text
     # with the proposal every street is at 0 % (S3: no data); alone it would have one class,
-    # with shared breaks its legend keeps the class up to S1's 83.33 % of today
+    # with shared classes its legend keeps the red class up to S1's 83.33 % of today
+    # (target ≤ 0 %: green 0 %, red above it, outer end rounded up to 84)
     for html in (now, after):
-        assert "≤ 0 %" in html and "0 – 83.33 %" in html
+        assert "达标 0 %" in html and "未达标 &gt; 0 – 84 %" in html

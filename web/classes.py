@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FAIL_COLORS", "NEUTRAL_COLORS", "PASS_COLORS", "MapClass", "classify_indicator"]
+__all__ = ["FAIL_COLORS", "NEUTRAL_COLORS", "PASS_COLORS", "MapClass", "assign_classes",
+           "class_label", "classify_indicator"]
 
 # Far from the target → near it (ColorBrewer RdYlGn ends).
 FAIL_COLORS = ("#a50026", "#d73027", "#f46d43", "#fdae61")
@@ -188,6 +189,29 @@ def classify_indicator(
         classes = _no_target(finite, unit, k, decimals)
     idx[ok] = [_which(x, classes, op, target) for x in finite]
     return idx, classes
+
+
+def assign_classes(values: Sequence[float] | NDArray[np.float64], classes: list[MapClass], *,
+                   op: str | None, target: float | None, decimals: int = 2
+                   ) -> NDArray[np.int64]:
+    """Class index of each value under given ``classes`` (−1 for missing or no classes).
+
+    Maps that must share classes (now and with a proposal) compute them once on all their
+    values with :func:`classify_indicator` and assign each side with this.
+
+    Examples
+    --------
+    >>> _, cls = classify_indicator([0.0, 50.0], op=">=", target=40.0, unit="%")
+    >>> assign_classes([45.0, 10.0, float("nan")], cls, op=">=", target=40.0).tolist()
+    [1, 0, -1]
+    """
+    v = np.asarray(values, dtype=float)
+    idx = np.full(v.size, -1, dtype=np.int64)
+    if not classes:
+        return idx
+    ok = np.isfinite(v)
+    idx[ok] = [_which(x, classes, op, target) for x in np.round(v[ok], decimals)]
+    return idx
 
 
 def _meets(x: float, op: str | None, target: float | None) -> bool:

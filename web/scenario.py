@@ -27,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gis._errors import PeakmapError
 from layers.compare import CHANGE_LABELS, NEWLY_MET, compare_records, count_newly_met
+from web.classes import MapClass, assign_classes, class_label, classify_indicator
 from web.data import LEVELS, ProjectData
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
@@ -46,22 +47,21 @@ SITE_COLOR = "#6a3d9a"
 Level = Literal["district", "street", "community"]
 
 
-def shared_breaks(*values: np.ndarray, k: int, scheme: str) -> list[float]:
-    """Upper class bounds computed on every given set of values together.
+def shared_breaks(*values: np.ndarray, k: int, op: str | None = None,
+                  target: float | None = None, unit: str = "") -> list[MapClass]:
+    """Classes computed on every given set of values together (web.classes).
 
-    Maps of the same indicator now and with a proposal use these bounds on both sides, so
-    one colour is one value range on both.
+    Maps of the same indicator now and with a proposal use these classes on both sides, so
+    one colour is one value range on both; green means the target is met, as on every map.
 
     Examples
     --------
-    >>> shared_breaks(np.array([1.0, 2.0]), np.array([3.0, np.nan]), k=5, scheme="quantiles")
+    >>> [c.hi for c in shared_breaks(np.array([1.0, 2.0]), np.array([3.0, np.nan]), k=5)]
     [1.0, 2.0, 3.0]
     """
-    from web.maps import _classify  # the one classifier of the indicator maps
-
     joined = np.concatenate([np.asarray(v, dtype=float) for v in values]) if values else (
         np.empty(0))
-    return _classify(joined, k, scheme)[1]
+    return classify_indicator(joined, op=op, target=target, unit=unit, k=k)[1]
 
 
 def other_side_values(data: ProjectData, indicator: str, level: str, codes: list[str],
@@ -74,22 +74,17 @@ def other_side_values(data: ProjectData, indicator: str, level: str, codes: list
                      and not isinstance(v, bool) else np.nan for c in codes])
 
 
-def classify(values: np.ndarray, bins: list[float]) -> np.ndarray:
-    """Class index of each value for upper bounds ``bins`` (−1 for NaN or no bins).
+def classify(values: np.ndarray, classes: list[MapClass], *, op: str | None = None,
+             target: float | None = None) -> np.ndarray:
+    """Class index of each value under ``classes`` (−1 for NaN or no classes).
 
     Examples
     --------
-    >>> classify(np.array([0.5, 2.0, 9.0, np.nan]), [1.0, 2.0, 3.0]).tolist()
+    >>> cls = shared_breaks(np.array([1.0, 2.0, 3.0]), k=5)
+    >>> classify(np.array([1.0, 2.0, 3.0, np.nan]), cls).tolist()
     [0, 1, 2, -1]
     """
-    values = np.asarray(values, dtype=float)
-    out = np.full(len(values), -1, dtype=int)
-    if not bins:
-        return out
-    ok = np.isfinite(values)
-    out[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"),
-                         len(bins) - 1)
-    return out
+    return assign_classes(values, classes, op=op, target=target)
 
 
 def _num(v: Any, *, signed: bool = False) -> str:
@@ -209,7 +204,7 @@ def _safe_json(value: Any) -> str:
 
 
 def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
-                     scheme: str, lang: str) -> dict[str, Any]:
+                     lang: str) -> dict[str, Any]:
     recs = {s: {str(r.get("zone_code")): r for r in data.records(level, scenario=s)
                 if r.get("indicator") == indicator} for s in (None, SCENARIO)}
     if not recs[None]:
@@ -221,35 +216,36 @@ def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
                                                 (int, float)) else np.nan for c in codes])
 
     now, after = vals(None), vals(SCENARIO)
-    bins = shared_breaks(now, after, k=k, scheme=scheme)
-    from web.maps import CLASS_COLORS, NO_DATA_COLOR
+    from web.maps import NO_DATA_COLOR
 
-    palette = CLASS_COLORS[:: max(1, len(CLASS_COLORS) // max(1, len(bins)))][: len(bins)]
     first = next(iter(recs[None].values()))
     unit = str(first.get("unit") or "")
+    with_target = next((r for r in recs[None].values() if r.get("target") is not None), {})
+    op, target = with_target.get("op"), with_target.get("target")
+    classes = shared_breaks(now, after, k=k, op=op, target=target, unit=unit)
+    bins = [c.hi for c in classes]
 
     def side(values: np.ndarray, key: str | None) -> dict[str, Any]:
-        cls = classify(values, bins)
-        return {c: {"color": palette[i] if i >= 0 else NO_DATA_COLOR,
+        cls = classify(values, classes, op=op, target=target)
+        return {c: {"color": classes[i].color if i >= 0 else NO_DATA_COLOR,
                     "text": f"{_num(v if np.isfinite(v) else None)} {unit}",
                     "status": str(recs[key].get(c, {}).get("status", "no-data"))}
                 for c, i, v in zip(codes, cls, values, strict=True)}
 
-    lows = [None, *bins[:-1]]
-    legend = [{"color": palette[i], "label": (f"{_num(lo)} – {_num(hi)} {unit}" if lo is not None
-                                              else f"≤ {_num(hi)} {unit}")}
-              for i, (lo, hi) in enumerate(zip(lows, bins, strict=True))]
+    legend = [{"color": c.color,
+               "label": ("" if c.meets is None else
+                         t("status_pass" if c.meets else "status_fail", lang) + " ")
+               + class_label(c, 2, unit)} for c in classes]
     legend.append({"color": NO_DATA_COLOR, "label": t("status_no-data", lang)})
     legend.append(_site_legend(lang))
     title = str(first.get("title") if lang == "zh" else (first.get("title_en")
                                                           or first.get("title")))
     return {"geo": geo, "left": side(now, None), "right": side(after, SCENARIO),
             "legend": legend, "title": f"{indicator} {title}", "bins": bins,
-            "note": (f"{unit}; " if unit else "") + ("同一分级断点（现状与方案合并计算，"
-                                                    f"mapclassify {scheme}, k={k}）" if lang == "zh"
-                                                    else f"one set of class breaks for both "
-                                                    f"sides (mapclassify {scheme}, k={k}, on "
-                                                    "now and proposal together)")}
+            "note": (f"{unit}; " if unit else "") + (
+                "同一分级（现状与方案合并计算，以目标值为界：绿色达标，红色未达标）" if lang == "zh"
+                else "one set of classes for both sides (now and proposal together, split at "
+                "the target: green met, red not met)")}
 
 
 def _gap_sides(data: ProjectData, lang: str) -> dict[str, Any]:
@@ -293,8 +289,7 @@ def compare_map(data: DataDep, settings: SettingsDep, lang: LangDep, indicator: 
         payload = _gap_sides(data, lang)
         kind = "gaps"
     else:
-        payload = _indicator_sides(data, indicator, level, settings.classes,
-                                   settings.classifier, lang)
+        payload = _indicator_sides(data, indicator, level, settings.classes, lang)
         kind = "indicator"
     payload["sites"] = _sites(data, lang)
     # the gaps view shows the proposed parks (what closes the gaps); the layer control on the
