@@ -482,3 +482,107 @@ def ingest_upload(
                                    strict=strict, **overrides)
     report: LayerReport = result.report
     return report
+
+
+def check_upload(
+    project: Project,
+    name: str,
+    file_path: Path,
+    *,
+    strict: bool = False,
+    **overrides: Any,
+) -> tuple[LayerReport | None, list[str]]:
+    """Validate an upload as :func:`ingest_upload` does, write nothing, list every problem.
+
+    The verdict is the build's own: the file passes exactly when :func:`ingest_layer` (and
+    the reprojection to the store's CRS) accepts it. When it does not, the same checks are
+    run once more field by field, so every problem found is listed at once (missing
+    fields, bad values of each field, geometries, CRS), not only the first.
+
+    Parameters
+    ----------
+    project : Project
+        The built project.
+    name : str
+        Canonical layer name.
+    file_path : pathlib.Path
+        The uploaded file.
+    strict : bool, default False
+        Refuse invalid geometries instead of repairing them.
+    **overrides
+        As for :func:`ingest_upload`.
+
+    Returns
+    -------
+    (LayerReport or None, list of str)
+        The report of what would be stored and no errors, or None and one line per problem
+        (the build's own message first).
+    """
+    if name not in CANONICAL:
+        return None, [f"layer {name}: not a canonical layer (known: {', '.join(CANONICAL)})"]
+    try:
+        crs_out = project.store.crs
+    except PeakmapError as e:
+        return None, [str(e)]
+    # The same manifest entry as ingest_upload builds.
+    base = project.manifest.layers.get(name)
+    entry: dict[str, Any] = base.model_dump() if base is not None else {}
+    entry.update({k: v for k, v in overrides.items() if v is not None})
+    entry["path"] = str(Path(file_path).name)
+    label = f"{Path(file_path).name}, layer {name}"
+    try:
+        src = LayerSource.model_validate(entry)
+        gdf, report = ingest_layer(name, src, Path(file_path), strict=strict, label=label)
+        gdf = gdf.to_crs(crs_out)
+    except (PeakmapError, ValueError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        more = _every_problem(name, entry, Path(file_path), label, strict=strict)
+        return None, list(dict.fromkeys([first, *more]))
+    report.crs_out = _crs_name(crs_out)
+    report.features_stored = len(gdf)
+    return report, []
+
+
+def _every_problem(name: str, entry: dict[str, Any], path: Path, label: str, *,
+                   strict: bool) -> list[str]:
+    """The checks of :func:`ingest_layer` run one field at a time, collecting messages."""
+    spec = CANONICAL[name]
+    problems: list[str] = []
+    try:
+        src = LayerSource.model_validate(entry)
+        gdf = read_vector(path, layer=src.layer, encoding=src.encoding, x=src.x, y=src.y,
+                          label=label)
+    except (PeakmapError, ValueError):
+        return problems  # nothing more to check without the features
+    try:
+        mapped = _map_fields(gdf, spec, src, label)
+    except PeakmapError as e:
+        problems.append(str(e))
+        # Go on with what can be mapped, and name every required field still missing.
+        renamed = {s: c for c, s in src.fields.items() if s in gdf.columns}
+        mapped = gdf.rename(columns=renamed)
+        have = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name) or "none"
+        problems += [f"{label}, field {f}: required field missing (columns: {have}); map it "
+                     f"with [layers.{name}.fields] {f} = \"<column>\""
+                     for f in spec.required if f not in mapped.columns]
+        keep = [f.name for f in spec.fields if f.name in mapped.columns]
+        mapped = mapped[[*keep, mapped.geometry.name]]
+    id_cols = [c for c in ("id", "code") if c in mapped.columns and spec.field(c)]
+    for f in spec.fields:
+        if f.name not in mapped.columns:
+            continue
+        cols = list(dict.fromkeys([f.name, *id_cols]))
+        try:
+            _coerce_fields(mapped[[*cols, mapped.geometry.name]], spec, label)
+        except PeakmapError as e:
+            problems.append(str(e))
+    try:
+        repaired, _ = repair_geometries(mapped, spec.geometry, ids=_feature_ids(mapped, spec),
+                                        label=label, strict=strict)
+        if len(repaired) == 0:
+            problems.append(f"{label}: no feature has a usable geometry")
+        else:
+            _settle_crs(repaired, src, label, name)
+    except PeakmapError as e:
+        problems.append(str(e))
+    return problems

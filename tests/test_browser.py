@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import ingest_fixtures as fx
 import pytest
 import shapely
 import uvicorn
@@ -325,6 +326,45 @@ def test_api_docs_render_offline(browser: Any, base_url: str) -> None:
     page.locator(".opblock").first.wait_for(timeout=LOAD_TIMEOUT_MS)
     assert page.locator(".opblock").count() >= 8  # health, indicators, layers, uploads...
     shot(page, "api_docs")
+    check_clean(log, base_url)
+    page.close()
+
+
+def test_upload_page_rejects_then_accepts(browser: Any, base_url: str, tmp_path: Path) -> None:
+    """A CSV with two problems is refused with both listed; the good one is checked, stored."""
+    bad = tmp_path / "recycling.csv"
+    bad.write_text(fx.recycling_csv().replace("r2,中转站", "r1,垃圾桶"), encoding="utf-8")
+    good = tmp_path / "good" / "recycling.csv"
+    good.parent.mkdir()
+    good.write_text(fx.recycling_csv(), encoding="utf-8")
+    page, log = open_page(browser, f"{base_url}/upload")
+    page.select_option("#pm-layer", "recycling_points")
+    page.set_input_files("#pm-file", str(bad))
+    page.click("#pm-check")
+    page.wait_for_function("() => window.peakmapUploadChecked", timeout=LOAD_TIMEOUT_MS)
+    items = page.locator("#pm-result li").all_inner_texts()
+    assert len(items) == 2 and any("垃圾桶" in i for i in items)
+    assert page.locator("#pm-confirm").is_disabled()
+    shot(page, "upload_rejected")
+    # The good file, dropped on the drop zone as a planner would.
+    content = good.read_text(encoding="utf-8")
+    page.evaluate("""(text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'recycling.csv', { type: 'text/csv' }));
+      document.getElementById('pm-drop').dispatchEvent(
+        new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }""", content)
+    assert page.inner_text("#pm-file-name").startswith("recycling.csv")
+    page.evaluate("() => { window.peakmapUploadChecked = null; }")
+    page.click("#pm-check")
+    page.wait_for_function("() => window.peakmapUploadChecked", timeout=LOAD_TIMEOUT_MS)
+    assert page.evaluate("() => window.peakmapUploadChecked.ok") is True
+    shot(page, "upload_checked")
+    page.click("#pm-confirm")
+    page.wait_for_function("() => window.peakmapUploadStored", timeout=LOAD_TIMEOUT_MS)
+    assert page.evaluate("() => window.peakmapUploadStored.status") == 201
+    assert "读取要素: 2" in page.inner_text("#pm-result")
+    shot(page, "upload_stored")
     check_clean(log, base_url)
     page.close()
 

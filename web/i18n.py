@@ -104,6 +104,24 @@ TEXT: dict[str, dict[str, str]] = {
         "target and the communities below it.",
     },
     "upload": {"zh": "上传图层", "en": "Upload a layer"},
+    "upload_intro": {
+        "zh": "选择要替换的图层，拖入文件，先检查（按 peakmap build 的规则校验，列出全部问题，"
+        "不写入任何数据），通过后再确认上传。",
+        "en": "Choose the layer to replace, drop a file, check it first (validated as "
+        "peakmap build does, every problem listed, nothing written), then confirm.",
+    },
+    "upload_layer": {"zh": "图层", "en": "Layer"},
+    "upload_drop": {"zh": "将文件拖到此处，或选择文件", "en": "Drop a file here, or choose one"},
+    "upload_formats": {"zh": "GeoPackage、GeoJSON、Shapefile（zip）、CSV 点表",
+                       "en": "GeoPackage, GeoJSON, zipped Shapefile, CSV of points"},
+    "upload_limit": {"zh": "上限", "en": "limit"},
+    "upload_options": {"zh": "高级选项（覆盖项目清单中的设置）",
+                       "en": "Options (override the project manifest)"},
+    "upload_crs": {"zh": "坐标系", "en": "CRS"},
+    "upload_encoding": {"zh": "编码", "en": "Encoding"},
+    "upload_sublayer": {"zh": "文件内图层名", "en": "Layer inside the file"},
+    "upload_check": {"zh": "检查", "en": "Check"},
+    "upload_confirm": {"zh": "确认上传", "en": "Confirm upload"},
     "cell_share": {"zh": "本格面积比例", "en": "share in this cell"},
     "classes_target": {
         "zh": "分级：以目标值为界，红色未达标（越深离目标越远），绿色达标（越深超出越多）。",

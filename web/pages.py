@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gis._errors import PeakmapError
 from layers.labels import codes_in_text, note_label, unit_label
-from web import basemap, maps
+from web import basemap, maps, upload
 from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
 from web.i18n import Lang, op_symbol, t
@@ -24,6 +24,7 @@ __all__ = ["DASHBOARD_PAGE_ROWS", "router"]
 router = APIRouter(tags=["pages"])
 # The offline reference basemap's JSON is served next to the maps that draw it.
 router.include_router(basemap.router)
+router.include_router(upload.router)
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),

@@ -1,0 +1,85 @@
+"""The upload page's dry run: the build's verdict, every problem at once, nothing written.
+
+Files are those of the upload corpus (tests/test_web_api.py); the tiny project is
+tests/ingest_fixtures.py (recycling points r1 社区回收点 and r2 中转站, parks g1 and g2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ingest_fixtures as fx
+import pytest
+from test_web_api import UPLOAD_CORPUS, build_fixture, client_for, digest
+
+from layers.build import check_upload
+from layers.project import Project
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    return build_fixture(tmp_path / "proj")
+
+
+@pytest.mark.parametrize("case", sorted(UPLOAD_CORPUS))
+def test_check_gives_the_uploads_verdict_and_writes_nothing(
+    case: str, built: Path, tmp_path: Path
+) -> None:
+    layer, filename, content, form, _words = UPLOAD_CORPUS[case]
+    client = client_for(built)
+    before = digest(built / "build")
+    files = {"file": (filename, content(tmp_path))}
+    r = client.post(f"/api/layers/{layer}/check", files=files, data=form)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["ok"] is False and body["report"] is None
+    assert digest(built / "build") == before
+    # The first problem is the message the real upload answers with.
+    upload = client.post(f"/api/layers/{layer}", files=files, data=form)
+    assert 400 <= upload.status_code < 500
+    assert body["errors"][0] == upload.json()["detail"]
+    assert all("\n" not in e and "Traceback" not in e for e in body["errors"])
+
+
+def _two_problems() -> bytes:
+    # r2 becomes a second r1 (ids not unique) and its kind 垃圾桶 is not in the value list.
+    text = fx.recycling_csv().replace("r2,中转站", "r1,垃圾桶")
+    assert "r1,垃圾桶" in text
+    return text.encode("utf-8")
+
+
+def test_check_lists_every_problem_at_once(built: Path) -> None:
+    client = client_for(built)
+    r = client.post("/api/layers/recycling_points/check",
+                    files={"file": ("recycling.csv", _two_problems())})
+    errors = r.json()["errors"]
+    assert len(errors) == 2, errors
+    assert any("field kind" in e and "垃圾桶" in e for e in errors)
+    assert any("field id" in e and "not unique" in e for e in errors)
+
+
+def test_check_passes_a_good_file_and_reports_what_would_be_stored(built: Path) -> None:
+    client = client_for(built)
+    before = digest(built / "build")
+    r = client.post("/api/layers/recycling_points/check",
+                    files={"file": ("recycling.csv", fx.recycling_csv().encode("utf-8"))})
+    body = r.json()
+    assert body["ok"] is True and body["errors"] == []
+    assert body["report"]["features_read"] == 2 and body["report"]["features_stored"] == 2
+    assert body["report"]["crs_in"] == "GCJ-02" and body["report"]["crs_out"] == "EPSG:4548"
+    assert digest(built / "build") == before
+
+
+def test_check_upload_needs_a_built_project(tmp_path: Path) -> None:
+    root = fx.write_project(tmp_path / "p")
+    report, errors = check_upload(Project(root), "recycling_points",
+                                  root / "raw" / "recycling.csv")
+    assert report is None and len(errors) == 1 and "build" in errors[0].lower()
+
+
+def test_upload_page_lists_the_layers(built: Path) -> None:
+    page = client_for(built).get("/upload").text
+    assert 'value="recycling_points"' in page and "再生资源回收点" in page
+    assert "/static/peakmap/upload.js" in page
+    en = client_for(built).get("/upload?lang=en").text
+    assert "Recycling points" in en and "Confirm upload" in en

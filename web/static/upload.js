@@ -1,0 +1,128 @@
+/* peakmap upload page: check a file (dry run, every problem listed), then store it.
+ * Every message is put into the page with textContent, never as HTML. */
+(function () {
+  'use strict';
+  var T = JSON.parse(document.getElementById('pm-upload-text').textContent);
+  var form = document.getElementById('pm-upload');
+  var drop = document.getElementById('pm-drop');
+  var input = document.getElementById('pm-file');
+  var layer = document.getElementById('pm-layer');
+  var checkBtn = document.getElementById('pm-check');
+  var confirmBtn = document.getElementById('pm-confirm');
+  var result = document.getElementById('pm-result');
+  var file = null;
+  var checked = null;  // the layer and file a passed check was for
+
+  function csrfHeaders() {
+    // Sent when the server puts a token in the page (login / CSRF middleware).
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? { 'X-CSRF-Token': meta.getAttribute('content') } : {};
+  }
+
+  function formData() {
+    var fd = new FormData();
+    fd.append('file', file, file.name);
+    ['crs', 'encoding', 'layer', 'x', 'y'].forEach(function (k) {
+      var v = form.elements[k].value.trim();
+      if (v) { fd.append(k, v); }
+    });
+    return fd;
+  }
+
+  function show(kind, title, lines) {
+    result.textContent = '';
+    result.className = 'pm-result ' + kind;
+    var h = document.createElement('b');
+    h.textContent = title;
+    result.appendChild(h);
+    var ul = document.createElement('ul');
+    lines.forEach(function (line) {
+      var li = document.createElement('li');
+      li.textContent = line;
+      ul.appendChild(li);
+    });
+    result.appendChild(ul);
+  }
+
+  function reportLines(r) {
+    var lines = [T.read + ': ' + r.features_read, T.stored + ': ' + r.features_stored,
+                 T.crs + ': ' + r.crs_in + ' → ' + r.crs_out];
+    if (r.repaired) { lines.push(T.repaired + ': ' + r.repaired); }
+    if (r.dropped) { lines.push(T.dropped + ': ' + r.dropped); }
+    return lines.concat(r.notes || []);
+  }
+
+  function setFile(f) {
+    file = f;
+    checked = null;
+    confirmBtn.disabled = true;
+    document.getElementById('pm-file-name').textContent = f ? f.name + ' (' +
+      Math.ceil(f.size / 1024) + ' KiB)' : '';
+    checkBtn.disabled = !f;
+    result.textContent = '';
+    result.className = 'pm-result';
+  }
+
+  input.addEventListener('change', function () { setFile(input.files[0] || null); });
+  ['dragenter', 'dragover'].forEach(function (ev) {
+    drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.add('over'); });
+  });
+  ['dragleave', 'drop'].forEach(function (ev) {
+    drop.addEventListener(ev, function (e) { e.preventDefault(); drop.classList.remove('over'); });
+  });
+  drop.addEventListener('drop', function (e) {
+    if (e.dataTransfer && e.dataTransfer.files.length) {
+      input.value = '';  // the chooser no longer names an earlier file
+      setFile(e.dataTransfer.files[0]);
+    }
+  });
+  layer.addEventListener('change', function () { checked = null; confirmBtn.disabled = true; });
+
+  function answer(r) {
+    return r.text().then(function (text) {
+      var body;
+      try { body = JSON.parse(text); } catch (e) { body = { detail: text }; }
+      return { status: r.status, body: body };
+    });
+  }
+
+  checkBtn.addEventListener('click', function () {
+    if (!file) { return; }
+    var name = layer.value;
+    checkBtn.disabled = true;
+    show('busy', T.checking, []);
+    fetch('/api/layers/' + encodeURIComponent(name) + '/check',
+          { method: 'POST', body: formData(), headers: csrfHeaders() })
+      .then(answer).then(function (a) {
+        checkBtn.disabled = false;
+        if (a.status !== 200) {
+          show('bad', T.rejected, [String(a.body.detail || a.status)]);
+          return;
+        }
+        if (a.body.ok) {
+          checked = name + '\u0000' + file.name;
+          confirmBtn.disabled = false;
+          show('good', T.passed, reportLines(a.body.report));
+        } else {
+          show('bad', T.rejected + ' (' + a.body.errors.length + ')', a.body.errors);
+        }
+        window.peakmapUploadChecked = a.body;
+      }).catch(function (e) { checkBtn.disabled = false; show('bad', T.failed, [String(e)]); });
+  });
+
+  confirmBtn.addEventListener('click', function () {
+    if (!file || checked !== layer.value + '\u0000' + file.name) { return; }
+    confirmBtn.disabled = true;
+    show('busy', T.storing, []);
+    fetch('/api/layers/' + encodeURIComponent(layer.value),
+          { method: 'POST', body: formData(), headers: csrfHeaders() })
+      .then(answer).then(function (a) {
+        if (a.status === 201) {
+          show('good', T.stored_ok, reportLines(a.body));
+        } else {
+          show('bad', T.rejected, [String(a.body.detail || a.status)]);
+        }
+        window.peakmapUploadStored = a;
+      }).catch(function (e) { show('bad', T.failed, [String(e)]); });
+  });
+})();
