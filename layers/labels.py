@@ -118,6 +118,12 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, Pair]] = {
         "none": ("无", "none"), "basic": ("基本级", "basic"), "one_star": ("一星级", "one star"),
         "two_star": ("二星级", "two stars"), "three_star": ("三星级", "three stars"),
     },
+    ("nature_reserves", "category"): {
+        # 《关于建立以国家公园为主体的自然保护地体系的指导意见》 (2019) three categories.
+        "national_park": ("国家公园", "national park"),
+        "nature_reserve": ("自然保护区", "nature reserve"),
+        "nature_park": ("自然公园", "nature park"),
+    },
     ("buildings", "nea_class"): {
         "government": ("党政机关", "government"), "public": ("公共建筑", "public buildings"),
         "industry_commerce": ("工商业厂房", "industry and commerce"),
@@ -150,6 +156,9 @@ _SHARED_FIELDS: dict[str, tuple[str, str, str]] = {
     "public_access": ("对公众开放", "open to the public", ""), "status": ("状态", "status", ""),
     "compliant": ("达到海绵城市要求", "meets sponge-city standard", ""),
     "runoff_control_rate": ("年径流总量控制率", "annual runoff control rate", "%"),
+    "canopy_cover": ("郁闭度", "canopy cover", ""), "category": ("类别", "category", ""),
+    "level": ("级别", "level", ""), "established_year": ("设立年份", "year established", ""),
+    "natural": ("自然岸线", "natural shoreline", ""),
     "target_rate": ("目标控制率", "target rate", "%"),
     "completed_year": ("完成年份", "year completed", ""), "kind": ("类型", "kind", ""),
     "opened_year": ("启用年份", "year opened", ""),

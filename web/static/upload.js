@@ -14,9 +14,10 @@
   var checked = null;  // the layer and file a passed check was for
 
   function csrfHeaders() {
-    // Sent when the server puts a token in the page (login / CSRF middleware).
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? { 'X-CSRF-Token': meta.getAttribute('content') } : {};
+    // With accounts (web/auth.py) the session's CSRF token is the readable cookie
+    // peakmap_csrf; every state-changing request sends it back as X-CSRF-Token.
+    var m = document.cookie.match(/(?:^|;\s*)peakmap_csrf=([^;]*)/);
+    return m ? { 'X-CSRF-Token': decodeURIComponent(m[1]) } : {};
   }
 
   function formData() {
