@@ -532,11 +532,13 @@ def check_upload(
     label = f"{Path(file_path).name}, layer {name}"
     try:
         src = LayerSource.model_validate(entry)
-        gdf, report = ingest_layer(name, src, Path(file_path), strict=strict, label=label)
-        gdf = gdf.to_crs(crs_out)
+        gdf, report = ingest_layer(name, src, Path(file_path), strict=strict, label=label,
+                                   report_year=project.report_year)
+        gdf = _derive(project, name, gdf.to_crs(crs_out), report)
     except (PeakmapError, ValueError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        more = _every_problem(name, entry, Path(file_path), label, strict=strict)
+        more = _every_problem(name, entry, Path(file_path), label, strict=strict,
+                              report_year=project.report_year)
         return None, list(dict.fromkeys([first, *more]))
     report.crs_out = _crs_name(crs_out)
     report.features_stored = len(gdf)
@@ -544,7 +546,7 @@ def check_upload(
 
 
 def _every_problem(name: str, entry: dict[str, Any], path: Path, label: str, *,
-                   strict: bool) -> list[str]:
+                   strict: bool, report_year: int) -> list[str]:
     """The checks of :func:`ingest_layer` run one field at a time, collecting messages."""
     spec = CANONICAL[name]
     problems: list[str] = []
@@ -573,7 +575,10 @@ def _every_problem(name: str, entry: dict[str, Any], path: Path, label: str, *,
             continue
         cols = list(dict.fromkeys([f.name, *id_cols]))
         try:
-            _coerce_fields(mapped[[*cols, mapped.geometry.name]], spec, label)
+            part = mapped[[*cols, mapped.geometry.name]]
+            convert_fields(part, spec, ids=_feature_ids(part, spec), label=label,
+                           report_year=report_year, value_maps=src.values,
+                           na_values=src.na_values)
         except PeakmapError as e:
             problems.append(str(e))
     try:
