@@ -124,6 +124,8 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, Pair]] = {
         "nature_reserve": ("自然保护区", "nature reserve"),
         "nature_park": ("自然公园", "nature park"),
     },
+    ("buildings", "roof_shape"): {"flat": ("平屋顶", "flat"), "gable": ("双坡屋顶", "gable"),
+                                  "hip": ("四坡屋顶", "hip")},
     ("buildings", "nea_class"): {
         "government": ("党政机关", "government"), "public": ("公共建筑", "public buildings"),
         "industry_commerce": ("工商业厂房", "industry and commerce"),

@@ -106,11 +106,12 @@ def dashboard(
         departments=departments, groups=[g for g, _ in matrix.groups], error=error,
         street=street, street_name=street_name, scenario=scenario or "",
         sq=f"&scenario={scenario}" if scenario else "", has_proposals=data.has_proposals(),
+        notices=_notices(data, lang, scenario),
     )
     return HTMLResponse(html)
 
 
-def _table(data: ProjectData, lang: str, level: str, page: int,
+def _table(data: ProjectData, lang: Lang, level: str, page: int,
            scenario: str | None) -> HTMLResponse:
     """Indicator table by district, street or community (no geometry inline).
 
