@@ -168,7 +168,7 @@ def test_pdf_compliance_report(sample_like: Path, tmp_path: Path) -> None:
     pages = [subprocess.run(["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(out), "-"],
                             capture_output=True, text=True, check=True).stdout
              for i in range(1, 5)]
-    assert "区D: 达标 0, 未达标 2, 无目标 1, 无数据 0" in pages[0]
+    assert "区D: 达标 0, 未达标 2, 无定量目标 1, 无数据 0" in pages[0]
     assert all(p in pages[0] for p in ("HP-01", "HP-04", "HP-17", "区城市管理委、区商务局"))
     assert "街道 × 指标达标情况" in pages[1] and "66.67" in pages[1] and "街道三" in pages[1]
     assert "HP-17 LED等高效节能灯具使用占比" in pages[2] and "图例" in pages[2]

@@ -66,6 +66,35 @@ TIANDITU_LABELS = ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST
                    "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
                    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
 NO_DATA_COLOR = "#d9d9d9"
+# Kept for web/exports.py (print maps), which still classes with mapclassify; the pages use
+# web.classes (split at the target, green = met).
+STATUS_COLORS = {"pass": "#1a9850", "fail": "#d73027", "no-target": "#777777",
+                 "no-data": "#777777"}
+CLASS_COLORS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0",
+                "#225ea8", "#253494", "#081d58"]
+
+
+def _classify(values: np.ndarray, k: int, scheme: str) -> tuple[np.ndarray, list[float]]:
+    """Class index of each value (−1 for NaN) and upper bounds, by a mapclassify scheme."""
+    import warnings
+
+    import mapclassify
+
+    finite = values[np.isfinite(values)]
+    yb = np.full(len(values), -1, dtype=int)
+    if finite.size == 0:
+        return yb, []
+    uniq = np.unique(finite)
+    if uniq.size <= k:
+        bins = [float(v) for v in uniq]
+    else:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            bins = [float(b) for b in mapclassify.classify(finite, scheme, k=k).bins]
+    ok = np.isfinite(values)
+    yb[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"),
+                        len(bins) - 1)
+    return yb, bins
 ZONE_OUTLINE = "#555555"
 # Decimals of class bounds: the engine keeps two (areas to 0.01 m², shares to 0.01 %).
 CLASS_DECIMALS = 2
