@@ -1,4 +1,4 @@
-"""Command-line entry: ``peakmap sample | build | report | site | serve``.
+"""Command-line entry: ``peakmap sample | build | report | map | site | serve | import | user``.
 
 Each command lives in its own ``peakmap/cmd_<name>.py`` with a ``register(app)`` function,
 so the commands stay thin and independent. Errors of peakmap (``PeakmapError``) are printed
@@ -9,30 +9,68 @@ errors that escaped as something else (``PEAKMAP_DEBUG=1`` shows their traceback
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 
 import typer
+import typer._click as click  # typer 0.29 carries its own click; its classes are these
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from gis._errors import PeakmapError
 from peakmap.console import error_text, plain_console
 
 __all__ = ["app", "main"]
 
-COMMAND_MODULES = (
-    "peakmap.cmd_sample",
-    "peakmap.cmd_build",
-    "peakmap.cmd_report",
-    "peakmap.cmd_map",
-    "peakmap.cmd_site",
-    "peakmap.cmd_serve",
-    "peakmap.cmd_import",
-    "peakmap.cmd_user",
-)
+# Command name → (module whose register(app) adds it, short help for ``peakmap --help``).
+# A command's module is imported only when that command runs (or shows its own help), so
+# ``peakmap --help`` and every command import only what they use (the sample generator and
+# siting cost about a second of CPU that ``peakmap report`` on a cached project never needs).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sample": ("peakmap.cmd_sample", "生成和平区示例项目 — generate the Heping sample project"),
+    "build": ("peakmap.cmd_build", "原始数据入库 — build the store from the raw files"),
+    "report": ("peakmap.cmd_report", "指标对照表 — indicators against their targets"),
+    "map": ("peakmap.cmd_map", "专题图导出 PDF/PNG — export an indicator map"),
+    "site": ("peakmap.cmd_site", "选址方案 — propose sites: recycling, parks, PV, heating"),
+    "serve": ("peakmap.cmd_serve", "本地网页 — serve the dashboard and maps"),
+    "import": ("peakmap.cmd_import", "导入 OpenStreetMap — start a project from an OSM extract"),
+    "user": ("peakmap.cmd_user", "用户与角色 — accounts for a shared server"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """A command group that imports a command's module only when the command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, loaded or not, in :data:`COMMANDS` order."""
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The loaded command, else a stub carrying its short help (for the command list)."""
+        loaded = super().get_command(ctx, cmd_name)
+        if loaded is not None or cmd_name not in COMMANDS:
+            return loaded
+        return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Load the module of the command about to run, then resolve as click does."""
+        if args and args[0] in COMMANDS and args[0] not in self.commands:
+            self._load(args[0])
+        return super().resolve_command(ctx, args)
+
+    def _load(self, name: str) -> None:
+        sub = typer.Typer()
+        importlib.import_module(COMMANDS[name][0]).register(sub)
+        group = typer.main.get_group(sub)
+        for cmd_name, command in group.commands.items():
+            self.add_command(command, cmd_name)
+
 
 app = typer.Typer(
     name="peakmap",
+    cls=LazyGroup,
     help="碳达峰实施方案空间评估 — spatial indicators of carbon-peak plans, per district, "
     "street and community.",
     no_args_is_help=True,
@@ -46,21 +84,6 @@ err_console = plain_console(stderr=True)
 @app.callback()
 def _root() -> None:
     """碳达峰实施方案空间评估 — spatial indicators of carbon-peak plans."""
-
-def _modules_needed(argv: list[str]) -> tuple[str, ...]:
-    """Only the module of the command named on the command line (all for help or tests).
-
-    Importing every command costs about a second of CPU (the sample generator, siting);
-    ``peakmap report`` on a cached project needs none of it.
-    """
-    first = next((a for a in argv[1:] if not a.startswith("-")), None)
-    wanted = f"peakmap.cmd_{first.replace('-', '_')}" if first else None
-    return (wanted,) if wanted in COMMAND_MODULES else COMMAND_MODULES
-
-
-for _name in _modules_needed(sys.argv):
-    if importlib.util.find_spec(_name) is not None:
-        importlib.import_module(_name).register(app)
 
 
 def _one_line(exc: BaseException) -> str:
