@@ -373,10 +373,11 @@ def test_non_finite_vertex_upload_is_422(value: float, shown: str, tmp_path: Pat
     assert digest(built / "build") == before
 
 
-def test_long_upload_name_is_400(tmp_path: Path) -> None:
+@pytest.mark.parametrize("route", ["/api/layers/green_spaces", "/api/layers/green_spaces/check"])
+def test_long_upload_name_is_400(tmp_path: Path, route: str) -> None:
+    """The upload and its dry run refuse the same over-long name (web.receive)."""
     built = build_fixture(tmp_path / "proj")
-    r = client_for(built).post("/api/layers/green_spaces",
-                               files={"file": ("a" * 300 + ".geojson", b"{}")})
+    r = client_for(built).post(route, files={"file": ("a" * 300 + ".geojson", b"{}")})
     assert r.status_code == 400, r.text
     assert r.json()["detail"].startswith("upload file name is 308 characters long; the limit "
                                          "is 200")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,11 +14,11 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from gis._errors import InputFileError, PeakmapError
+from gis._errors import PeakmapError
 from layers.labels import note_label, source_label, status_label
 from layers.store import project_temp_dir
 from web.deps import DataDep, LangDep, SettingsDep
-from web.errors import NotFoundError, UploadTooLargeError
+from web.errors import NotFoundError
 from web.geo import (
     degrees_per_pixel,
     grid_summary,
@@ -28,6 +27,7 @@ from web.geo import (
     simplify_for_zoom,
     to_feature_collection,
 )
+from web.receive import save_upload, upload_name
 
 __all__ = ["router"]
 
@@ -36,8 +36,6 @@ router = APIRouter(prefix="/api", tags=["api"])
 GEOJSON_MEDIA = "application/geo+json"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GPKG_MEDIA = "application/geopackage+sqlite3"
-COPY_CHUNK = 1024 * 1024
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-\u4e00-\u9fff]")
 Level = Literal["district", "street", "community"]
 Scenario = Literal["proposal"]
 
@@ -149,19 +147,6 @@ def layer_geojson(
     return Response(to_feature_collection(gdf, columns=keep), media_type=GEOJSON_MEDIA)
 
 
-MAX_UPLOAD_NAME = 200  # characters of an uploaded file's name
-
-
-def _upload_name(filename: str | None) -> str:
-    if filename is not None and len(filename) > MAX_UPLOAD_NAME:
-        raise InputFileError(
-            f"upload file name is {len(filename)} characters long; the limit is "
-            f"{MAX_UPLOAD_NAME} ({filename[:40]!r}…)")
-    base = Path(filename or "upload").name
-    safe = _SAFE_NAME.sub("_", base).lstrip(".") or "upload"
-    return safe
-
-
 @router.post("/layers/{name}", status_code=201)
 def upload_layer(
     name: str,
@@ -185,18 +170,9 @@ def upload_layer(
     background, as are the indicators. A rejected upload changes nothing.
     """
     uploads = importlib.import_module("layers.uploads")
-    limit = settings.max_upload_bytes
     with project_temp_dir(data.project_dir, "upload") as tmp:
-        target = Path(tmp) / _upload_name(file.filename)
-        size = 0
-        with target.open("wb") as out:
-            while chunk := file.file.read(COPY_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadTooLargeError(
-                        f"{file.filename}: upload larger than the limit of "
-                        f"{settings.max_upload_mb:g} MiB (PEAKMAP_MAX_UPLOAD_MB)")
-                out.write(chunk)
+        target = Path(tmp) / upload_name(file.filename)
+        size = save_upload(file, target, settings)
         overrides = {"crs": crs, "encoding": encoding, "layer": layer, "x": x, "y": y}
         result = uploads.accept_upload(data.project_dir, name, target, filename=target.name,
                                        **overrides)

@@ -7,7 +7,6 @@ to ``POST /api/layers/{name}``, which stores it.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from layers.build import check_upload
 from layers.schema import CANONICAL
 from web.deps import DataDep, LangDep, SettingsDep
-from web.errors import UploadTooLargeError
 from web.i18n import t
+from web.receive import save_upload, upload_name
 
 __all__ = ["router"]
 
@@ -29,7 +28,6 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(["html"]),
 )
-COPY_CHUNK = 1024 * 1024
 # Words the page script writes (zh, en).
 SCRIPT_TEXT: dict[str, tuple[str, str]] = {
     "read": ("读取要素", "features read"), "stored": ("入库要素", "features stored"),
@@ -41,12 +39,6 @@ SCRIPT_TEXT: dict[str, tuple[str, str]] = {
     "stored_ok": ("已上传，指标将按新数据重新计算", "Stored; indicators are recomputed with it"),
     "failed": ("请求失败", "Request failed"),
 }
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._\-\u4e00-\u9fff]")
-
-
-def _safe_name(filename: str | None) -> str:
-    base = Path(filename or "upload").name
-    return _SAFE_NAME.sub("_", base).lstrip(".") or "upload"
 
 
 @router.get("/upload", response_class=HTMLResponse, tags=["pages"])
@@ -83,18 +75,9 @@ def check_layer(
     the build's own message first) and ``report`` (features read and stored, repairs,
     CRS) when the file passes.
     """
-    limit = settings.max_upload_bytes
     with tempfile.TemporaryDirectory(prefix="peakmap-check-") as tmp:
-        target = Path(tmp) / _safe_name(file.filename)
-        size = 0
-        with target.open("wb") as out:
-            while chunk := file.file.read(COPY_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadTooLargeError(
-                        f"{file.filename}: upload larger than the limit of "
-                        f"{settings.max_upload_mb:g} MiB (PEAKMAP_MAX_UPLOAD_MB)")
-                out.write(chunk)
+        target = Path(tmp) / upload_name(file.filename)
+        size = save_upload(file, target, settings)
         report, errors = check_upload(data.project, name, target, crs=crs,
                                       encoding=encoding, layer=layer, x=x, y=y)
     body: dict[str, Any] = {"layer": name, "file": file.filename, "bytes": size,
