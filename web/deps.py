@@ -14,25 +14,31 @@ from web.settings import BASEMAPS, WebSettings
 __all__ = ["BasemapDep", "DataDep", "LangDep", "SettingsDep"]
 
 
-def get_data(request: Request) -> ProjectData:
+# The dependencies are ``async def`` although they never wait: FastAPI runs a plain ``def``
+# dependency in the worker-thread pool, so under load even /api/health (answered on the
+# event loop) queued behind the page handlers for a free thread just to fetch app state.
+
+
+async def get_data(request: Request) -> ProjectData:
     """The app's :class:`ProjectData`."""
     data: ProjectData = request.app.state.data
     return data
 
 
-def get_settings(request: Request) -> WebSettings:
+async def get_settings(request: Request) -> WebSettings:
     """The app's :class:`WebSettings`."""
     settings: WebSettings = request.app.state.settings
     return settings
 
 
-def get_lang(lang: Annotated[str | None, Query(description="zh (default) or en")] = None
-             ) -> Lang:
+async def get_lang(
+    lang: Annotated[str | None, Query(description="zh (default) or en")] = None,
+) -> Lang:
     """Page language from ``?lang=``."""
     return lang_of(lang)
 
 
-def get_basemap(
+async def get_basemap(
     settings: Annotated[WebSettings, Depends(get_settings)],
     basemap: Annotated[str | None, Query(description=f"one of {', '.join(BASEMAPS)}")] = None,
 ) -> str:
