@@ -20,10 +20,8 @@ Usage: ``python scripts/bench_postgis.py [--scales 1 10 30] [--no-naive-above K]
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -48,28 +46,37 @@ ROUNDING = 0.005
 REL_NOISE = 1e-6
 
 
+# Runs a child's ``-m module`` or ``-c code`` and prints its own peak resident memory (VmHWM
+# of its address space) at exit. The kernel's ru_maxrss of a child is no use here: a child
+# forked from this process inherits this process's high-water mark, which is already large.
+HWM_WRAPPER = """
+import atexit, runpy, sys
+def _hwm():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            sys.stderr.write('\\nBENCH_VMHWM_KB ' + line.split()[1] + '\\n')
+atexit.register(_hwm)
+mode, target, *rest = sys.argv[1:]
+if mode == '-m':
+    sys.argv = [target, *rest]
+    runpy.run_module(target, run_name='__main__', alter_sys=True)
+else:
+    sys.argv = ['-c', *rest]
+    exec(compile(target, '<bench>', 'exec'), {'__name__': '__main__'})
+"""
+
+
 def run_rusage(cmd: list[str]) -> tuple[float, int, str]:
-    """Wall time (s), peak RSS (bytes) and stdout of a child process (reaped with wait4)."""
+    """Wall time (s), peak RSS (bytes) and stdout of a Python child (``python -m``/``-c``)."""
+    assert cmd[0] == sys.executable and cmd[1] in ("-m", "-c")
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out_chunks: list[str] = []
-    err_chunks: list[str] = []
-
-    def drain(stream: Any, into: list[str]) -> None:
-        into.append(stream.read())
-
-    threads = [threading.Thread(target=drain, args=(proc.stdout, out_chunks)),
-               threading.Thread(target=drain, args=(proc.stderr, err_chunks))]
-    for t in threads:
-        t.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    for t in threads:
-        t.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    done = subprocess.run([sys.executable, "-c", HWM_WRAPPER, *cmd[1:]], capture_output=True,
+                          text=True, check=False)
     wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])} … failed: {''.join(err_chunks).strip()[-2000:]}")
-    return wall, usage.ru_maxrss * 1024, "".join(out_chunks)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} … failed: {done.stderr.strip()[-2000:]}")
+    marks = [ln for ln in done.stderr.splitlines() if ln.startswith("BENCH_VMHWM_KB ")]
+    return wall, int(marks[-1].split()[1]) * 1024, done.stdout
 
 
 # ---------------------------------------------------------------------------- PostGIS
