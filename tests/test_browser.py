@@ -7,6 +7,7 @@ Screenshots go to ``test-output/screenshots/``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -90,10 +91,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def base_url(project: Path) -> Iterator[str]:
-    # detail_zoom 0: the buildings arrive as features (not a grid) at any zoom.
-    app = create_app(project, settings=WebSettings(detail_zoom=0), records_fn=_records)
+@contextlib.contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in a thread; yield its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -105,9 +105,19 @@ def base_url(project: Path) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def base_url(project: Path) -> Iterator[str]:
+    # detail_zoom 0: the buildings arrive as features (not a grid) at any zoom.
+    app = create_app(project, settings=WebSettings(detail_zoom=0), records_fn=_records)
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.server
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,7 @@ from typing import Any
 import geopandas as gpd
 import ingest_fixtures as fx
 import pytest
-import uvicorn
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, shot
+from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serve_app, shot
 from test_web_api import build_fixture, digest, records_fn
 
 from web.app import create_app
@@ -49,18 +47,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base_url(project: Path) -> Iterator[str]:
     app = create_app(project, settings=WebSettings(), records_fn=records_fn)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

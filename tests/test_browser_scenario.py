@@ -9,16 +9,12 @@ proposed pocket park covers all of it. Screenshots go to
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from test_browser import CHROMIUM, CHROMIUM_ARGS, check_clean, open_page, shot
+from test_browser import CHROMIUM, CHROMIUM_ARGS, check_clean, open_page, serve_app, shot
 from test_web_scenario import scenario_project
 
 from web.app import create_app
@@ -32,20 +28,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = scenario_project(tmp_path_factory.mktemp("scenario"))
     app = create_app(Path(root))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
