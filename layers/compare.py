@@ -1,7 +1,8 @@
 """Before → after: every indicator now and with a scenario (the stored proposals), side by side.
 
-:func:`compare` runs the indicator engine twice (without and with the scenario) and pairs the
-records of the same indicator and zone: value now, value with the proposal, change
+:func:`compare` takes the indicator results without and with the scenario (from the results
+cache of the store version, computed on a miss) and pairs the records of the same indicator
+and zone: value now, value with the proposal, change
 (proposal − now, in the indicator's unit) and status change (新达标 newly met, 不再达标 no
 longer met, or unchanged). The writers give the same columns as a terminal table, JSON, CSV
 and a small workbook (one sheet per level). The web's scenario page uses the same pairs.
@@ -202,10 +203,12 @@ def compare(
     -------
     list of Comparison
     """
-    from layers.indicators.engine import compute_records
+    from layers.indicators.cache import cached_records
 
-    now = compute_records(project, year=year, ids=ids)
-    after = compute_records(project, year=year, scenario=scenario, ids=ids)
+    # the stored results of this store version when there are any (the key covers the
+    # scenario, the year, the catalogs and the code; a build, upload or siting run renews it)
+    now = cached_records(project, year=year, ids=ids)
+    after = cached_records(project, year=year, scenario=scenario, ids=ids)
     return compare_records(now, after, scenario=scenario)
 
 

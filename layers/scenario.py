@@ -22,6 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from layers.indicators.cache import cached_records
 from layers.indicators.catalog import Catalog, read_catalog
 from layers.indicators.engine import IndicatorResult, compute_records
 from layers.project import Project
@@ -232,14 +233,23 @@ def compare(
     pandas.DataFrame
         See :func:`compare_frame`.
     """
+    own_catalog = catalog is None
     catalog = catalog or read_catalog(project.targets_path)
     chosen = list(ids) if ids is not None else (
         indicators_touching(catalog, layers) if layers is not None else None
     )
-    before = compute_records(project, year=year, catalog=catalog, ids=chosen)
-    after = compute_records(
-        project, year=year, catalog=catalog, ids=chosen, scenario=scenario, proposals=proposals
-    )
+    if own_catalog:
+        # the project's own catalog: the stored results of this store version serve
+        before = cached_records(project, year=year, ids=chosen)
+    else:
+        before = compute_records(project, year=year, catalog=catalog, ids=chosen)
+    if own_catalog and proposals is None:
+        after = cached_records(project, year=year, ids=chosen, scenario=scenario)
+    else:  # a preview of proposals not stored yet, or another catalog: compute
+        after = compute_records(
+            project, year=year, catalog=catalog, ids=chosen, scenario=scenario,
+            proposals=proposals,
+        )
     frame = compare_frame(before, after)
     if levels is not None:
         frame = frame[frame["level"].isin(list(levels))].reset_index(drop=True)

@@ -131,3 +131,28 @@ def test_upload_answers_old_results_while_new_ones_compute(
                         lambda *a, **k: pytest.fail("the server's results were not cached"))
     assert district_green([r.as_dict() for r in cache.cached_records(Project(built))]) == \
         pytest.approx(2_500.0)
+
+
+def test_report_compare_reads_the_cache(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from layers.compare import compare
+
+    store = Project(built).store
+    store.write_layers({"proposal__green_spaces": store.read("green_spaces").head(1)})
+    calls: list[str | None] = []
+    real = cache.compute_records
+
+    def counting(project: Project, **kw: Any) -> list[Any]:
+        calls.append(kw.get("scenario"))
+        return real(project, **kw)
+
+    monkeypatch.setattr(cache, "compute_records", counting)
+    first = compare(Project(built))
+    assert sorted(calls, key=str) == [None, "proposal"]  # now and with the scenario, once each
+    second = compare(Project(built))
+    assert len(calls) == 2 and second == first  # the second run computed nothing
+    district = [p for p in first if p.level == "district"]
+    # the fixture's one indicator is its green area (15,000 m²); the proposal repeats a stored
+    # green space, so the union does not grow
+    assert len(district) == 1
+    assert district[0].value_now == pytest.approx(15_000.0)
+    assert district[0].value_proposal == pytest.approx(15_000.0)
