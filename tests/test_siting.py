@@ -589,7 +589,7 @@ def test_small_attached_green_becomes_a_candidate_plot(tmp_path) -> None:
 def test_greedy_start_is_feasible_and_capacity_model_matches_brute_force() -> None:
     from itertools import combinations
 
-    from gis.siting import _greedy_capacity
+    from gis.siting.models import _greedy_capacity
 
     cost = _random_instance(21, 40, 9)
     w = np.random.default_rng(21).integers(1, 30, 40).astype(float)
