@@ -354,7 +354,8 @@ def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str 
         if not rows:
             continue
         ws = wb.create_sheet(labels[idx - 1])
-        ws.append([c[idx] for c in COLUMNS])
+        for col, c in enumerate(COLUMNS, start=1):
+            set_cell(ws.cell(row=1, column=col), c[idx])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for p in rows:
@@ -369,10 +370,13 @@ def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str 
             ws.column_dimensions[get_column_letter(i)].width = 34 if field == "title" else 13
         ws.freeze_panes = "A2"
     notes = wb.create_sheet("说明" if lang != "en" else "Notes")
-    notes.append(["变化 / Change", "方案值 − 现状值，单位同指标 / proposal − now, in the "
-                  "indicator's unit"])
-    notes.append([f"新达标 / newly met: {count_newly_met(pairs)}",
-                  "现状未达标、方案达标的指标×区域数 / targets met only with the proposal"])
+    for line, texts in enumerate((
+        ("变化 / Change", "方案值 − 现状值，单位同指标 / proposal − now, in the indicator's unit"),
+        (f"新达标 / newly met: {count_newly_met(pairs)}",
+         "现状未达标、方案达标的指标×区域数 / targets met only with the proposal"),
+    ), start=1):
+        for col, text in enumerate(texts, start=1):
+            set_cell(notes.cell(row=line, column=col), text)
     if not any(ws.title != notes.title for ws in wb.worksheets):
         wb.create_sheet("empty")
     tmp = _atomic_target(path)

@@ -22,6 +22,7 @@ from rich.table import Table
 from layers.compare import compare, comparisons_to_table
 from layers.heating_renewal import apply_renewal, propose_renewal
 from layers.project import Project
+from layers.sheets import frame_to_csv
 
 __all__ = ["HeatingFormat", "heating"]
 
@@ -96,7 +97,7 @@ def heating(
         text = proposal.to_crs(WGS84).to_json(ensure_ascii=False, drop_id=True)
         _write(text, out)
     elif fmt is HeatingFormat.csv:
-        _write(proposal.drop(columns="geometry").to_csv(index=False), out)
+        _write(frame_to_csv(proposal.drop(columns="geometry")), out)
     s = outcome.summary
     note = "未写入项目库 not recorded (--no-apply)"
     if apply:

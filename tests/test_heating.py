@@ -8,6 +8,8 @@ hold 3,000 m² of floor area, b1–b3 (2,500 m²) stood in 2020.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -290,3 +292,24 @@ def test_renewal_savings_carry_the_calibration(tmp_path: Path) -> None:
     assert got.loc["a", "loss_w_per_m"] == pytest.approx(plain.loc["a", "loss_w_per_m"] * k,
                                                          abs=0.1)
     assert len(got) == 3  # the same pipes, only the figures scaled
+
+
+def test_site_heating_csv_neutralises_formula_like_names(tmp_path: Path) -> None:
+    """``site heating --format csv`` writes through layers.sheets like every other export."""
+    project = _renewal_project(tmp_path)
+    streets = project.store.read("streets")
+    streets["name"] = ["=HYPERLINK(\"http://x\")", "-2+3", "@SUM(A1)"][: len(streets)]
+    project.store.write_layers({"streets": streets})
+    out = tmp_path / "pipes.csv"
+    res = CliRunner().invoke(app, ["site", "heating", str(tmp_path), "--format", "csv",
+                                   "--out", str(out), "--no-apply"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    by_id = {r["id"]: r for r in rows}
+    # c lies mostly in S3, b in S2, a in S1 (test above); names as written, apostrophe first
+    names = dict(zip(streets["code"], streets["name"], strict=True))
+    assert by_id["c"]["street_name"] == "'" + names["S3"]
+    assert by_id["b"]["street_name"] == "'" + names["S2"]
+    assert by_id["a"]["street_name"] == "'" + names["S1"]
+    # numbers stay numbers (no apostrophe on the negative-free numeric columns)
+    assert float(by_id["a"]["length_m"]) == pytest.approx(100.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -178,3 +179,34 @@ def test_api_csv_and_xlsx_hold_no_formula(evil_project: Path) -> None:
     r = client.get("/api/report.xlsx")
     assert r.status_code == 200, r.text
     _check_xlsx(r.content)
+
+
+# Writers of project *inputs* (the synthetic sample's raw files) are not exports.
+NOT_EXPORTS = {"layers/sample/write.py"}
+BYPASS = (".to_csv(", ".to_excel(", "csv.writer(", "csv.DictWriter(", "xlsxwriter")
+SHEET_APPEND = re.compile(r"\b(ws|sheet|notes|wb\.active)\.append\(")
+
+
+def test_every_csv_and_xlsx_export_goes_through_layers_sheets() -> None:
+    """No export writer of the program writes CSV/XLSX cells except through layers.sheets.
+
+    CSV writers and pandas' ``to_csv``/``to_excel`` are allowed only in layers/sheets.py;
+    a module that makes an openpyxl workbook fills its cells with ``set_cell`` (never
+    ``Worksheet.append``, which would store ``=...`` text as a formula).
+    """
+    root = Path(__file__).resolve().parent.parent
+    offenders = []
+    for package in ("gis", "layers", "web", "peakmap"):
+        for path in sorted((root / package).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            if rel in NOT_EXPORTS or rel == "layers/sheets.py":
+                continue
+            text = path.read_text(encoding="utf-8")
+            sheets = "openpyxl" in text
+            for n, line in enumerate(text.splitlines(), 1):
+                code = line.split("#", 1)[0]
+                if any(b in code for b in BYPASS) or (sheets and SHEET_APPEND.search(code)):
+                    offenders.append(f"{rel}:{n}: {line.strip()}")
+            if "Workbook(" in text and "set_cell" not in text:
+                offenders.append(f"{rel}: makes a workbook without layers.sheets.set_cell")
+    assert offenders == []
