@@ -5,6 +5,8 @@ set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# pdftoppm/pdftotext: the map-export tests read back the PDF's text and its first page
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 # a CJK font, so screenshots of the Chinese pages show characters, not boxes
 if ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
     need+=(fonts-wqy-microhei)

@@ -8,7 +8,9 @@ its text is read back with pdftotext.
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,7 @@ from layers.sample.project_files import GENERATED_MARK
 from peakmap.cli import app
 from web import exports
 from web.app import create_app
+from web.classes import FAIL_COLORS, classify_indicator
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -118,15 +121,33 @@ def test_route_png_draws_the_class_colours(project_dir: Path) -> None:
     assert r.headers["content-type"] == "image/png"
     assert "peakmap-HP-17-street.png" in r.headers["content-disposition"]
     seen = _colours(r.content)
-    # S3 has no lamps: the no-data grey; S1 and S2 the fills of their two classes, the same
-    # classes the page's map computes for these values
+    # S3 has no lamps: the no-data grey; S1 (66.67 %) and S2 (0 %) both miss the target
+    # > 80 %, so their fills are two different reds of the not-met side (web.classes)
     assert _rgb(exports.NO_DATA_FILL) in seen
-    idx, classes = exports._classes(
-        __import__("numpy").array([66.67, 0.0, float("nan")]),
-        {"op": ">", "target": 80.0, "unit": "%"}, k=5, scheme="FisherJenks")
+    idx, classes = classify_indicator([66.67, 0.0, float("nan")], op=">", target=80.0,
+                                      unit="%", k=5)
     assert idx[2] == -1 and idx[0] != idx[1]
     for i in idx[:2]:
-        assert _rgb(classes[i][0]) in seen
+        assert classes[i].meets is False and classes[i].color in FAIL_COLORS
+        assert _rgb(classes[i].color) in seen
+
+
+@needs_poppler
+def test_pdf_legend_is_the_pages_legend(project_dir: Path, tmp_path: Path) -> None:
+    """The printed map uses the interactive map's classes: every legend line of the page
+    (web.maps, class bounds and met/not-met words) is printed in the PDF."""
+    client = TestClient(create_app(project_dir))
+    page = client.get("/maps/indicator?indicator=HP-17&level=street&lang=zh").text
+    legend = re.search(r'<details class="pm-legend".*?</details>', page, re.S)
+    assert legend is not None
+    labels = [html.unescape(x) for x in
+              re.findall(r'<span class="sw"[^>]*></span>([^<]+)</div>', legend.group(0))]
+    assert any("未达标" in x for x in labels) and "无数据" in labels
+    pdf = tmp_path / "legend.pdf"
+    pdf.write_bytes(client.get("/maps/indicator.pdf?indicator=HP-17&level=street").content)
+    text = _pdf_text(pdf)
+    for label in labels:
+        assert label in text, label
 
 
 def test_route_pdf_and_errors(project_dir: Path) -> None:

@@ -14,20 +14,30 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FAIL_COLORS", "NEUTRAL_COLORS", "PASS_COLORS", "MapClass", "assign_classes",
-           "class_label", "classify_indicator"]
+if TYPE_CHECKING:
+    from web.data import ProjectData
+
+__all__ = ["CLASS_DECIMALS", "FAIL_COLORS", "NEUTRAL_COLORS", "PASS_COLORS", "STATUS_COLORS",
+           "MapClass", "ZoneClasses", "assign_classes", "class_label", "classify_indicator",
+           "legend_items", "zone_classes"]
 
 # Far from the target → near it (ColorBrewer RdYlGn ends).
 FAIL_COLORS = ("#a50026", "#d73027", "#f46d43", "#fdae61")
 # Just met → far beyond it.
 PASS_COLORS = ("#a6d96a", "#66bd63", "#1a9850", "#006837")
+# Outlines of zones that meet (green) or miss (red) the target, on the pages and the prints.
+STATUS_COLORS = {"pass": "#1a9850", "fail": "#d73027", "no-target": "#777777",
+                 "no-data": "#777777"}
 NEUTRAL_COLORS = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+# Decimals of class bounds: the engine keeps two (areas to 0.01 m², shares to 0.01 %).
+CLASS_DECIMALS = 2
 FIXED_STEP_PERCENT = 20.0
 FIXED_STEP_MIN_SPREAD = 40.0
 
@@ -285,3 +295,87 @@ def _palette(n: int) -> list[str]:
         return [NEUTRAL_COLORS[3]]
     step = (len(NEUTRAL_COLORS) - 1) / (n - 1)
     return [NEUTRAL_COLORS[round(i * step)] for i in range(n)]
+
+
+@dataclass(frozen=True)
+class ZoneClasses:
+    """The classes of one indicator map and the class of each zone (−1: no value)."""
+
+    idx: NDArray[np.int64]
+    classes: list[MapClass]
+    op: str | None
+    target: float | None
+
+
+def zone_classes(
+    data: ProjectData,
+    indicator: str,
+    level: str,
+    recs: Sequence[Mapping[str, Any]],
+    values: NDArray[np.float64],
+    codes: Sequence[str],
+    *,
+    scenario: str | None,
+    k: int,
+) -> ZoneClasses:
+    """Classes of an indicator map as every map of it draws them (page, PNG, PDF, report).
+
+    Around the target of the first record of ``recs`` that has one. When proposals are
+    stored, the classes are computed on the values now and with the proposal together, so
+    both maps of the indicator share them.
+
+    Parameters
+    ----------
+    data : web.data.ProjectData
+    indicator, level : str
+    recs : sequence of dict
+        The indicator's records at ``level`` (of ``scenario``).
+    values : array of float
+        One value per zone of ``codes`` (NaN where there is none).
+    codes : sequence of str
+        Zone codes in the order of ``values``.
+    scenario : str or None
+    k : int
+        Most classes.
+
+    Returns
+    -------
+    ZoneClasses
+    """
+    with_target = next((r for r in recs if r.get("target") is not None), None)
+    op = with_target.get("op") if with_target else None
+    target = with_target.get("target") if with_target else None
+    unit = str(recs[0].get("unit") or "") if recs else ""
+    if data.has_proposals():
+        other_key = None if scenario else "proposal"
+        by_code = {str(r.get("zone_code")): r.get("value")
+                   for r in data.records(level, scenario=other_key)
+                   if r.get("indicator") == indicator}
+        other = np.array([float(v) if isinstance(v := by_code.get(str(c)), (int, float))
+                          and not isinstance(v, bool) else np.nan for c in codes])
+        joined = np.concatenate([np.asarray(values, dtype=float), other])
+        classes = classify_indicator(joined, op=op, target=target, unit=unit, k=k,
+                                     decimals=CLASS_DECIMALS)[1]
+        idx = assign_classes(values, classes, op=op, target=target, decimals=CLASS_DECIMALS)
+    else:
+        idx, classes = classify_indicator(values, op=op, target=target, unit=unit, k=k,
+                                          decimals=CLASS_DECIMALS)
+    return ZoneClasses(idx, classes, op, None if target is None else float(target))
+
+
+def legend_items(classes: Sequence[MapClass], unit: str, lang: str) -> list[tuple[str, str]]:
+    """(colour, label) of each class as the legends show it: 达标/未达标 and the bounds.
+
+    Examples
+    --------
+    >>> legend_items([MapClass("#a6d96a", 60.0, 80.0, True)], "%", "en")
+    [('#a6d96a', 'met 60 – 80 %')]
+    """
+    from web.i18n import t
+
+    items = []
+    for c in classes:
+        word = "" if c.meets is None else t("status_pass" if c.meets else "status_fail", lang)
+        items.append((c.color, (f"{word} " if word else "") + class_label(c, CLASS_DECIMALS,
+                                                                        unit)))
+    return items

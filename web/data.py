@@ -30,9 +30,11 @@ from layers.store import Store, clean_stale_temp
 from layers.store.proposals import proposal_states
 from web.geo import to_display
 
-__all__ = ["ENGINE_MODULE", "LEVELS", "ProjectData", "RecordsFn"]
+__all__ = ["ENGINE_MODULE", "LEVELS", "ZONE_LAYERS", "ProjectData", "RecordsFn"]
 
 LEVELS: tuple[str, ...] = ("district", "street", "community")
+# The zone layer of each level.
+ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
 ENGINE_MODULE = "layers.indicators.engine"
 RecordsFn = Callable[..., list[Any]]
 SCENARIOS: tuple[str, ...] = ("proposal",)

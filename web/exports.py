@@ -21,6 +21,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from gis._errors import PeakmapError
+from layers.labels import unit_label
+from web.classes import STATUS_COLORS, legend_items, zone_classes
+from web.data import ZONE_LAYERS
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
 from web.i18n import op_symbol, t
@@ -351,34 +354,6 @@ def _scale_bar(ax: Any, rectangle: Any) -> None:
                 fontsize=7.5, zorder=6)
 
 
-def _classes(values: Any, first: dict[str, Any], *, k: int, scheme: str
-             ) -> tuple[list[int], list[tuple[str, str]]]:
-    """Class of each value (−1: none) and the classes as (colour, legend label).
-
-    The pages' classification: ``web.classes`` (classes around the target, green = meets
-    it) where it exists, else the mapclassify classes of ``web.maps``.
-    """
-    import importlib
-    import importlib.util
-
-    unit = str(first.get("unit") or "")
-    u = f" {unit}" if unit else ""
-    if importlib.util.find_spec("web.classes") is not None:
-        classes_mod = importlib.import_module("web.classes")
-        idx, classes = classes_mod.classify_indicator(
-            values, op=first.get("op"), target=first.get("target"), unit=unit, k=k)
-        return [int(i) for i in idx], [
-            (c.color, f"{num_text(c.lo)}{u}" if c.lo == c.hi
-             else f"{num_text(c.lo)} – {num_text(c.hi)}{u}") for c in classes]
-    from web import maps
-
-    yb, bins = maps._classify(values, k, scheme)
-    palette = maps.CLASS_COLORS[:: max(1, len(maps.CLASS_COLORS) // max(1, len(bins)))]
-    labels = [f"≤ {num_text(hi)}{u}" if i == 0
-              else f"{num_text(bins[i - 1])} – {num_text(hi)}{u}" for i, hi in enumerate(bins)]
-    return [int(i) for i in yb], list(zip(palette, labels, strict=False))
-
-
 def num_text(v: Any) -> str:
     """A figure as the pages print it: thousands separators, at most two decimals.
 
@@ -442,8 +417,6 @@ def indicator_figure(
     """
     import numpy as np
 
-    from web.maps import STATUS_COLORS, ZONE_LAYERS
-
     if level not in ZONE_LAYERS:
         raise NotFoundError(f"level {level!r}: choose district, street or community")
     recs = [r for r in data.records(level, scenario=scenario)
@@ -453,23 +426,27 @@ def indicator_figure(
     zone_layer = ZONE_LAYERS[level]
     data.require_layer(zone_layer)
     zones = data.metric(zone_layer)
+    codes = [str(c) for c in zones["code"]]
     by_code = {str(r.get("zone_code")): r for r in recs}
-    zrecs = [by_code.get(str(c)) for c in zones["code"]]
+    zrecs = [by_code.get(c) for c in codes]
     first = recs[0]
-    unit = str(first.get("unit") or "")
+    unit = unit_label(str(first.get("unit") or ""), lang)
     title = str((first.get("title_en") if lang == "en" else None) or first.get("title")
                 or indicator)
     values = np.array([np.nan if r is None or not isinstance(r.get("value"), (int, float))
-                       else float(r["value"]) for r in zrecs], dtype=float)
-    idx, classes = _classes(values, first, k=settings.classes, scheme=settings.classifier)
-    colors = [classes[i][0] if i >= 0 else NO_DATA_FILL for i in idx]
-    legend = [*classes, (NO_DATA_FILL, t("status_no-data", lang))]
+                       or isinstance(r.get("value"), bool) else float(r["value"])
+                       for r in zrecs], dtype=float)
+    # the page's classes (web.classes): split at the target, shared with the proposal's map
+    zc = zone_classes(data, indicator, level, recs, values, codes, scenario=scenario,
+                      k=settings.classes)
+    colors = [zc.classes[i].color if i >= 0 else NO_DATA_FILL for i in zc.idx]
+    legend = [*legend_items(zc.classes, unit, lang), (NO_DATA_FILL, t("status_no-data", lang))]
     edges = [STATUS_COLORS[str(r.get("status"))] if r and r.get("status") in ("pass", "fail")
              else ZONE_EDGE for r in zrecs]  # the pages' pass/fail outlines
     project = data.project
     level_name = t(f"level_{level}", lang)
-    target = (f"{t('target', lang)}: {op_symbol(first.get('op'))} "
-              f"{num_text(first.get('target'))} {unit}" if first.get("target") is not None else
+    target = (f"{t('target', lang)}: {op_symbol(zc.op)} {num_text(zc.target)} {unit}"
+              if zc.target is not None else
               f"{t('target', lang)}: {t('status_no-target', lang)}")
     sources = sorted({t(f"source_{r.get('source')}", lang) for r in recs})
     judged = [r for r in recs if r.get("status") in ("pass", "fail")]

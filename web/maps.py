@@ -24,8 +24,8 @@ from jinja2 import Template
 
 from layers.labels import codes_in_text, note_label, unit_label, value_label
 from web.basemap import BASEMAP_LAYERS, MetricScale, OfflineBasemap, ZoneLabels, zone_labels
-from web.classes import class_label, classify_indicator
-from web.data import ProjectData
+from web.classes import legend_items, zone_classes
+from web.data import ZONE_LAYERS, ProjectData
 from web.errors import NotFoundError
 from web.exports import export_links
 from web.geo import simplify_for_zoom, to_feature_collection
@@ -66,43 +66,11 @@ TIANDITU_LABELS = ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST
                    "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
                    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
 NO_DATA_COLOR = "#d9d9d9"
-# Kept for web/exports.py (print maps), which still classes with mapclassify; the pages use
-# web.classes (split at the target, green = met).
-STATUS_COLORS = {"pass": "#1a9850", "fail": "#d73027", "no-target": "#777777",
-                 "no-data": "#777777"}
-CLASS_COLORS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0",
-                "#225ea8", "#253494", "#081d58"]
-
-
-def _classify(values: np.ndarray, k: int, scheme: str) -> tuple[np.ndarray, list[float]]:
-    """Class index of each value (−1 for NaN) and upper bounds, by a mapclassify scheme."""
-    import warnings
-
-    import mapclassify
-
-    finite = values[np.isfinite(values)]
-    yb = np.full(len(values), -1, dtype=int)
-    if finite.size == 0:
-        return yb, []
-    uniq = np.unique(finite)
-    if uniq.size <= k:
-        bins = [float(v) for v in uniq]
-    else:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Numba not installed")
-            bins = [float(b) for b in mapclassify.classify(finite, scheme, k=k).bins]
-    ok = np.isfinite(values)
-    yb[ok] = np.minimum(np.searchsorted(np.asarray(bins), values[ok], side="left"),
-                        len(bins) - 1)
-    return yb, bins
 ZONE_OUTLINE = "#555555"
-# Decimals of class bounds: the engine keeps two (areas to 0.01 m², shares to 0.01 %).
-CLASS_DECIMALS = 2
 DEFAULT_CENTER = (39.12, 117.2)
 DEFAULT_ZOOM = 14
 # Inline layers are simplified to one pixel at this zoom (≈ 1 m): invisible, but lighter.
 INLINE_SIMPLIFY_ZOOM = 17
-ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
 # Community names appear from this zoom on (the district fits the screen at about 14).
 COMMUNITY_LABEL_ZOOM = 15
 
@@ -475,20 +443,10 @@ def indicator_map(
     unit = unit_label(str(first.get("unit") or ""), lang)
     values = np.array([np.nan if r is None or not _is_number(r.get("value"))
                        else float(r["value"]) for r in zones["_rec"]], dtype=float)
-    # Classes around the target where this level has one (the first record with a target).
-    with_target = next((r for r in recs if r.get("target") is not None), None)
-    op = with_target.get("op") if with_target else None
-    target = with_target.get("target") if with_target else None
-    yb, classes = classify_indicator(values, op=op, target=target,
-                                     unit=str(first.get("unit") or ""), k=settings.classes,
-                                     decimals=CLASS_DECIMALS)
-    if data.has_proposals():  # one set of classes for now and proposal (web.scenario)
-        from web.scenario import classify, other_side_values, shared_breaks
-
-        other = other_side_values(data, indicator, level, codes.tolist(), scenario)
-        classes = shared_breaks(values, other, k=settings.classes, op=op, target=target,
-                                unit=str(first.get("unit") or ""))
-        yb = classify(values, classes, op=op, target=target)
+    # Classes around the target where this level has one, shared with the proposal's map
+    zc = zone_classes(data, indicator, level, recs, values, codes.tolist(),
+                      scenario=scenario, k=settings.classes)
+    yb, classes, op, target = zc.idx, zc.classes, zc.op, zc.target
     fills = pd.Series([classes[i].color if i >= 0 else NO_DATA_COLOR for i in yb],
                       index=zones.index)
     stroke = pd.Series([ZONE_OUTLINE] * len(zones), index=zones.index)
@@ -505,11 +463,7 @@ def indicator_map(
     st = LayerStyle(ZONE_OUTLINE, weight=1.5, fill_opacity=0.7)
     _add_inline(m, simplify_for_zoom(zones.drop(columns="_rec"), INLINE_SIMPLIFY_ZOOM), st,
                 ind_title, show=True, colors=fills, tips=tips, stroke=stroke)
-    items = []
-    for c in classes:
-        word = "" if c.meets is None else t("status_pass" if c.meets else "status_fail", lang)
-        items.append((c.color, (f"{word} " if word else "")
-                      + class_label(c, CLASS_DECIMALS, unit)))
+    items = legend_items(classes, unit, lang)
     items.append((NO_DATA_COLOR, t("status_no-data", lang)))
     src = {t(f"source_{r.get('source')}", lang) for r in recs}
     definition = (first.get("definition_en") or first.get("definition")) if lang == "en" \

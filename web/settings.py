@@ -97,7 +97,6 @@ class WebSettings(BaseSettings):
     max_features_per_request: int = Field(default=10000, ge=1)
     grid_cell_px: int = Field(default=48, ge=4)
     classes: int = Field(default=5, ge=2, le=9)
-    classifier: str = "FisherJenks"  # print maps (web/exports.py) only
     allowed_hosts: str = ""
     session_hours: float = Field(default=8.0, gt=0)
 
