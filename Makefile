@@ -31,7 +31,7 @@ run: report
 sample: install
 	$(BIN)/peakmap sample --out $(PROJECT)
 
-# every test: tests/ and the docstring examples of gis, layers, web and peakmap (pyproject)
+# every test: tests/ and the docstring examples of gis, layers, web, peakmap and sample (pyproject)
 test: install
 	bash scripts/ensure_system_deps.sh
 	$(BIN)/python -m pytest
@@ -40,7 +40,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 lint: install
-	$(BIN)/ruff check gis layers web peakmap scripts tests
+	$(BIN)/ruff check gis layers web peakmap sample scripts tests
 	$(BIN)/mypy
 
 # what CI runs (.ci/run): lint, then every test and docstring example

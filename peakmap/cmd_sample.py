@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from layers.sample import DISTRICT_STEPS, WRITE_STEPS, generate_sample
 from peakmap.console import plain_console
+from sample import DISTRICT_STEPS, WRITE_STEPS, generate_sample
 
 __all__ = ["register", "sample"]
 

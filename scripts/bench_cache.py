@@ -39,7 +39,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 def project_at(scale: int) -> Path:
     """A built sample project at ``scale`` (generated once, then reused)."""
     from layers.build import build_project
-    from layers.sample.generate import generate_sample
+    from sample.generate import generate_sample
 
     out = OUT / f"heping_x{scale}"
     if not (out / "build" / "peakmap.gpkg").is_file():

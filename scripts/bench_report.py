@@ -53,7 +53,7 @@ NAIVE_MAX_CIRCLES = 10_000
 def project_at(scale: int) -> Path:
     """A built sample project at ``scale`` (generated once, then cached)."""
     from layers.build import build_project
-    from layers.sample.generate import generate_sample
+    from sample.generate import generate_sample
 
     out = CACHE / f"heping_x{scale}"
     if not (out / "build" / "peakmap.gpkg").is_file():

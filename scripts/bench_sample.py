@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from layers.sample import District, generate_district, generate_sample
-from layers.sample.raster import _north_up, _snap, _surface, write_dsm
+from sample import District, generate_district, generate_sample
+from sample.raster import _north_up, _snap, _surface, write_dsm
 
 MB = 1e6
 

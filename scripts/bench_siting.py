@@ -36,8 +36,8 @@ import layers.siting as lsiting  # noqa: E402
 from gis.siting import pairs_within_distance, solve_set_cover  # noqa: E402
 from layers.build import build_project  # noqa: E402
 from layers.project import Project  # noqa: E402
-from layers.sample.generate import generate_sample  # noqa: E402
 from layers.siting.common import residential_demand, siting_context  # noqa: E402
+from sample.generate import generate_sample  # noqa: E402
 
 RADIUS_M = 300.0
 BYTES_PER_COST = 8

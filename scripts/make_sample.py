@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from layers.sample import generate_sample
+from sample import generate_sample
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from test_metrics import make_project
 from test_report import TARGETS
 from typer.testing import CliRunner
 
-from layers.sample.project_files import GENERATED_MARK
+from layers.project import GENERATED_MARK
 from peakmap.cli import app
 from web import exports
 from web.app import create_app

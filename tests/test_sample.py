@@ -24,11 +24,11 @@ from typer.testing import CliRunner
 from gis._errors import InputFileError
 from gis.crs import gcj02_to_wgs84
 from layers.manifest import load_manifest
-from layers.sample import DISTRICT_STEPS, WRITE_STEPS, generate_district, generate_sample
-from layers.sample.outline import STREETS, outline_metric, outline_wgs84
-from layers.sample.project_files import CATALOG_DIR
 from layers.schema import CANONICAL
 from peakmap import cmd_sample
+from sample import DISTRICT_STEPS, WRITE_STEPS, generate_district, generate_sample
+from sample.outline import STREETS, outline_metric, outline_wgs84
+from sample.project_files import CATALOG_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 METRIC = "EPSG:4548"
@@ -97,13 +97,13 @@ def _files(out: Path) -> dict[str, bytes]:
 
 
 def test_outline_area_is_the_real_one() -> None:
-    packaged = REPO / "layers/sample/heping_outline_gcj02.geojson"
+    packaged = REPO / "sample/heping_outline_gcj02.geojson"
     assert packaged.read_bytes() == (REPO / "data/heping_outline_gcj02.geojson").read_bytes()
     assert outline_metric().area == pytest.approx(10.02e6, abs=0.01e6)
     # left in GCJ-02 the outline would sit about 560 m north-east of the truth
     gcj = shapely.Polygon(
         np.asarray(
-            gpd.read_file(REPO / "layers/sample/heping_outline_gcj02.geojson")
+            gpd.read_file(REPO / "sample/heping_outline_gcj02.geojson")
             .geometry.iloc[0].exterior.coords
         )
     )
@@ -520,7 +520,7 @@ def test_built_store_matches_the_raw_files(heping_built: Path) -> None:
 
 
 def test_frame_rotates_about_its_centre_and_shifts() -> None:
-    from layers.sample.frame import Frame
+    from sample.frame import Frame
 
     f = Frame(0.0, 0.0, angle_deg=90.0, shift_x=100.0)
     p = f.to_world(shapely.Point(1.0, 0.0))
@@ -531,7 +531,7 @@ def test_frame_rotates_about_its_centre_and_shifts() -> None:
 
 
 def test_river_edge_picks_the_north_and_east_sides() -> None:
-    from layers.sample.outline import river_edge
+    from sample.outline import river_edge
 
     edge = river_edge(shapely.box(0, 0, 2, 1))  # east side length 1, north side length 2
     assert edge.length == pytest.approx(3.0)
@@ -539,7 +539,7 @@ def test_river_edge_picks_the_north_and_east_sides() -> None:
 
 
 def test_random_points_in_polygons() -> None:
-    from layers.sample.zones import random_points_in
+    from sample.zones import random_points_in
 
     polys = np.array([shapely.box(0, 0, 1, 1), shapely.Polygon([(5, 0), (7, 0), (5, 2)])])
     xy, owner = random_points_in(polys, np.array([3, 50]), np.random.default_rng(0))
@@ -548,7 +548,7 @@ def test_random_points_in_polygons() -> None:
 
 
 def test_partition_of_a_rectangle_by_two_seeds() -> None:
-    from layers.sample.zones import partition
+    from sample.zones import partition
 
     cells = partition(shapely.box(0, 0, 2, 1), np.array([[0.5, 0.5], [1.5, 0.5]]))
     assert cells[0].equals(shapely.box(0, 0, 1, 1))
@@ -556,7 +556,7 @@ def test_partition_of_a_rectangle_by_two_seeds() -> None:
 
 
 def test_lots_of_a_block_by_hand() -> None:
-    from layers.sample.buildings import lay_lots
+    from sample.buildings import lay_lots
 
     # 100 m × 50 m block, 3 m setback: 94 × 44 m, lots of about 23 m -> 4 × 1 lots
     blocks = gpd.GeoDataFrame({"code": ["R"], "subcode": ["R2"]},
@@ -571,8 +571,8 @@ def test_lots_of_a_block_by_hand() -> None:
 
 
 def test_lanes_of_a_block_by_hand() -> None:
-    from layers.sample.buildings import lay_lots
-    from layers.sample.lanes import LANE_CLEARANCE_M
+    from sample.buildings import lay_lots
+    from sample.lanes import LANE_CLEARANCE_M
 
     # 150 m x 80 m block, 3 m setback: 144 x 74 m -> 6 x 3 lots of 24 x 24.67 m
     pitch_u, pitch_v = 144.0 / 6, 74.0 / 3
@@ -607,7 +607,7 @@ def test_lanes_of_a_block_by_hand() -> None:
 
 
 def test_lanes_are_noded_into_the_streets_by_hand() -> None:
-    from layers.sample.lanes import tie_lanes
+    from sample.lanes import tie_lanes
 
     segs = gpd.GeoDataFrame(
         {"class": ["local", "local", "footway"], "width_m": [14.0, 14.0, 4.0],
@@ -637,7 +637,7 @@ def test_lanes_are_noded_into_the_streets_by_hand() -> None:
 
 
 def test_residential_cover_by_hand() -> None:
-    from layers.sample.green import ResidentialCover
+    from sample.green import ResidentialCover
 
     xy = np.array([[0.0, 0.0], [400.0, 0.0], [900.0, 0.0], [2000.0, 0.0]])
     cov = ResidentialCover(xy, np.array([0, 0, 1, 1]), np.array(["a", "a", "b", "b"], object))
@@ -652,7 +652,7 @@ def test_residential_cover_by_hand() -> None:
 def test_recycling_csv_uses_gcj02(tmp_path: Path) -> None:
     from pyproj import Transformer
 
-    from layers.sample.write import write_recycling_csv
+    from sample.write import write_recycling_csv
 
     # published pair: WGS84 (116.397128, 39.916527) is GCJ-02 (116.403372, 39.917931)
     x, y = Transformer.from_crs(4326, METRIC, always_xy=True).transform(116.397128, 39.916527)
@@ -669,7 +669,7 @@ def test_recycling_csv_uses_gcj02(tmp_path: Path) -> None:
 
 
 def test_pipes_zip_round_trip_in_gbk(tmp_path: Path) -> None:
-    from layers.sample.write import write_pipes_zip
+    from sample.write import write_pipes_zip
 
     pipes = gpd.GeoDataFrame(
         {"id": ["H1", "H2"], "network": ["primary", "secondary"], "diameter_mm": [400.0, 80.0],

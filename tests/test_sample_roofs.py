@@ -15,7 +15,7 @@ from affine import Affine
 from rasterio.features import rasterize
 
 from gis.solar import slope_aspect
-from layers.sample.roofs import roof_axes, roof_rise
+from sample.roofs import roof_axes, roof_rise
 
 SAMPLE = Path(__file__).parents[1] / "data" / "heping" / "raw"
 RES = 0.5

@@ -29,7 +29,7 @@ from shapely.geometry import box
 from gis.io import write_gpkg_atomic
 from layers.indicators.engine import compute_records
 from layers.project import Project
-from layers.sample.project_files import copy_catalogs
+from sample.project_files import copy_catalogs
 
 CRS = "EPSG:4548"
 X0, Y0 = 500_000.0, 4_330_000.0

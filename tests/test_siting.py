@@ -304,7 +304,7 @@ def _make_project(
 
     from gis.io import write_gpkg_atomic
     from layers.project import Project
-    from layers.sample.project_files import copy_catalogs
+    from sample.project_files import copy_catalogs
 
     hh = households or [100, 100, 100, 100]
     root.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ def sited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         shutil.copytree(built, dest)
     else:  # the committed sample is not there yet: generate the same one
         from layers.build import build_project
-        from layers.sample.generate import generate_sample
+        from sample.generate import generate_sample
 
         generate_sample(dest)
         build_project(dest, run_steps=False)

@@ -4,7 +4,7 @@ An old city centre is crossed by narrow lanes between groups of buildings, and w
 distances depend on them. In every block of a lane-bearing land use, some lot boundaries of
 the lot lattice (every 2nd or 3rd, per block and axis) become lanes: a straight line across
 the block along that boundary. Footprints keep :data:`LANE_CLEARANCE_M` from a lane's centre
-line (see :mod:`layers.sample.buildings`), so lanes never run through a building. Each lane
+line (see :mod:`sample.buildings`), so lanes never run through a building. Each lane
 end is carried across the road corridor to the centre line of the street it meets, so the
 lanes are noded into the walking network.
 

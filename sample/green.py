@@ -21,8 +21,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from layers.sample.buildings import Lots
-from layers.sample.outline import NAMED_PARKS, RIVER_PARK_NAME
+from sample.buildings import Lots
+from sample.outline import NAMED_PARKS, RIVER_PARK_NAME
 
 __all__ = [
     "COVERAGE_RADIUS_M",
@@ -216,7 +216,7 @@ class GreenPlan:
         river_park : shapely geometry
             The riverside park strip.
         named_points : array of points
-            Locations of :data:`~layers.sample.outline.NAMED_PARKS` (local frame).
+            Locations of :data:`~sample.outline.NAMED_PARKS` (local frame).
         rng : numpy.random.Generator
 
         Returns

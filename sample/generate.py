@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 
 from gis._errors import InputFileError
-from layers.sample.district import MAX_COPIES, District, generate_district
-from layers.sample.project_files import (
+from sample.district import MAX_COPIES, District, generate_district
+from sample.project_files import (
     GENERATED_MARK,
     copy_catalogs,
     manifest_text,
     source_text,
 )
-from layers.sample.raster import write_dsm
-from layers.sample.write import (
+from sample.raster import write_dsm
+from sample.write import (
     DSM_FILE,
     GEOJSON_LAYERS,
     reproducible_gdal,

@@ -4,7 +4,7 @@ Written as a tiled, deflate-compressed float32 GeoTIFF in the metric CRS at 2 m.
 the district is rasterised and written into its own window, so memory stays bounded by one
 copy whatever ``--scale`` is. Heights are quantised (ground to 5 cm, canopy to 50 cm) so the
 file compresses well; roofs are flat at ``height_m`` except the gable and hipped roofs of the
-old-town streets, drawn above their eave height by :func:`layers.sample.roofs.roof_rise`.
+old-town streets, drawn above their eave height by :func:`sample.roofs.roof_rise`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from numpy.typing import NDArray
 from rasterio.features import rasterize
 from rasterio.windows import Window
 
-from layers.sample.district import District
-from layers.sample.outline import METRIC_CRS
-from layers.sample.roofs import roof_rise
+from sample.district import District
+from sample.outline import METRIC_CRS
+from sample.roofs import roof_rise
 
 __all__ = ["DSM_RESOLUTION_M", "write_dsm"]
 

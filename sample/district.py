@@ -16,14 +16,15 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from layers.sample.buildings import lay_lots, make_buildings
-from layers.sample.ecology import ecology_layers
-from layers.sample.frame import Frame
-from layers.sample.green import GreenPlan
-from layers.sample.grid import layout_grid
-from layers.sample.lanes import tie_lanes
-from layers.sample.networks import heating_pipes, road_segments, street_lights
-from layers.sample.outline import (
+from layers.schema import CANONICAL
+from sample.buildings import lay_lots, make_buildings
+from sample.ecology import ecology_layers
+from sample.frame import Frame
+from sample.green import GreenPlan
+from sample.grid import layout_grid
+from sample.lanes import tie_lanes
+from sample.networks import heating_pipes, road_segments, street_lights
+from sample.outline import (
     DISTRICT_CODE,
     DISTRICT_NAME,
     NAMED_PARKS,
@@ -32,16 +33,15 @@ from layers.sample.outline import (
     river_edge,
     to_metric,
 )
-from layers.sample.points import facilities, recycling_points
-from layers.sample.sponge import sponge_zones
-from layers.sample.zones import (
+from sample.points import facilities, recycling_points
+from sample.sponge import sponge_zones
+from sample.zones import (
     LLOYD_ITERATIONS,
     community_names,
     partition,
     random_points_in,
     street_zones,
 )
-from layers.schema import CANONICAL
 
 __all__ = ["COPY_GAP_M", "District", "copy_codes", "generate_district"]
 

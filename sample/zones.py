@@ -8,7 +8,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from layers.sample.outline import STREETS
+from sample.outline import STREETS
 
 __all__ = [
     "LLOYD_ITERATIONS",

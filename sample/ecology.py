@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
-from layers.sample.outline import RIVER_PARK_NAME
+from sample.outline import RIVER_PARK_NAME
 
 __all__ = ["FOREST_EDGE_M", "NATURAL_EVERY", "SHORE_PIECE_M", "ecology_layers"]
 

@@ -33,7 +33,7 @@ import pyogrio
 from pyproj import Transformer
 
 from gis.crs import wgs84_to_gcj02
-from layers.sample.outline import METRIC_CRS
+from sample.outline import METRIC_CRS
 
 __all__ = [
     "ADMIN_FILE",

@@ -9,8 +9,8 @@ Public entry points: :func:`generate_sample` (write a project directory) and
 :func:`generate_district` (one copy of the district as GeoDataFrames, metric CRS).
 """
 
-from layers.sample.district import District, generate_district
-from layers.sample.generate import DISTRICT_STEPS, WRITE_STEPS, SampleResult, generate_sample
+from sample.district import District, generate_district
+from sample.generate import DISTRICT_STEPS, WRITE_STEPS, SampleResult, generate_sample
 
 __all__ = [
     "DISTRICT_STEPS",

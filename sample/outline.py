@@ -99,7 +99,7 @@ def outline_wgs84() -> Polygon:
     shapely.Polygon
         Longitude/latitude in WGS84.
     """
-    text = resources.files("layers.sample").joinpath(OUTLINE_RESOURCE).read_text("utf-8")
+    text = resources.files("sample").joinpath(OUTLINE_RESOURCE).read_text("utf-8")
     ring = np.asarray(json.loads(text)["features"][0]["geometry"]["coordinates"][0], dtype=float)
     lon, lat = gcj02_to_wgs84(ring[:, 0], ring[:, 1])
     return Polygon(np.column_stack([lon, lat]))

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from layers.sample.lanes import LANE_CLEARANCE_M, LaneLattice, draw_lattice, is_lane, lane_lines
+from sample.lanes import LANE_CLEARANCE_M, LaneLattice, draw_lattice, is_lane, lane_lines
 
 __all__ = ["LOT_PITCH_M", "Lots", "lay_lots", "make_buildings"]
 
@@ -112,7 +112,7 @@ def lay_lots(
     skip : array of bool, keyword-only
         Blocks that get no lots (parks, squares, protective green).
     lane_rng : numpy.random.Generator, keyword-only, optional
-        Draws of the lanes (:mod:`layers.sample.lanes`); ``None`` lays no lanes. Footprints
+        Draws of the lanes (:mod:`sample.lanes`); ``None`` lays no lanes. Footprints
         keep ``LANE_CLEARANCE_M`` from every lane; merged footprints never span a lane.
 
     Returns

@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from layers.sample.zones import partition, random_points_in
+from sample.zones import partition, random_points_in
 
 __all__ = ["PILOT_STREETS", "sponge_zones"]
 

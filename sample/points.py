@@ -7,7 +7,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from layers.sample.zones import random_points_in
+from sample.zones import random_points_in
 
 __all__ = ["facilities", "recycling_points"]
 

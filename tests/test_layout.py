@@ -1,0 +1,56 @@
+"""The package layout: imports point one way (README "Layout").
+
+``gis`` imports none of our packages, ``layers`` only ``gis``, ``web`` only ``layers`` and
+``gis``; the sample generator (``sample``) is a consumer like the scripts: it may import
+``layers`` and ``gis``, and none of ``gis``, ``layers`` and ``web`` imports it. Every import
+statement counts, also the ones inside functions.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OURS = {"gis", "layers", "web", "peakmap", "sample"}
+ALLOWED = {
+    "gis": {"gis"},
+    "layers": {"gis", "layers"},
+    "web": {"gis", "layers", "web"},
+    "sample": {"gis", "layers", "sample"},
+}
+
+
+def imported_packages(source: str) -> set[str]:
+    """Top-level names of the absolute imports in ``source`` that are our packages.
+
+    >>> sorted(imported_packages("import gis.crs\\nfrom layers import x\\nimport numpy"))
+    ['gis', 'layers']
+    >>> sorted(imported_packages("def f():\\n    from sample.outline import STREETS"))
+    ['sample']
+    """
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found & OURS
+
+
+def test_imported_packages_sees_lazy_and_from_imports() -> None:
+    src = "import os\nimport web.app as w\ndef f():\n    from sample import generate_sample\n"
+    assert imported_packages(src) == {"web", "sample"}
+    assert imported_packages("from . import sibling\nimport numpy") == set()
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_imports_point_one_way(package: str) -> None:
+    wrong = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        bad = imported_packages(path.read_text(encoding="utf-8")) - ALLOWED[package]
+        if bad:
+            wrong[path.relative_to(ROOT).as_posix()] = sorted(bad)
+    assert not wrong, f"{package}/ may import only {sorted(ALLOWED[package])}: {wrong}"
