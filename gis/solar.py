@@ -2,9 +2,10 @@
 
 The method, step by step (every constant below is an option of :class:`SolarOptions`):
 
-1. **Sky.** Hourly weather (a file, or pvlib's clear-sky model × a clearness factor) folded
-   into a few hundred sun directions that carry beam and circumsolar light (Hay–Davies), plus
-   the year's isotropic diffuse and global irradiation: :mod:`gis.solar_sky`.
+1. **Sky.** Hourly weather (a file, a monthly climatology, or pvlib's clear-sky model × a
+   clearness factor) folded into a few hundred sun directions that carry beam and circumsolar
+   light, plus the year's isotropic diffuse, Perez horizon band and global irradiation:
+   :mod:`gis.solar_sky`.
 2. **Slope and aspect** per pixel from central differences, taken only between pixels of the
    same roof when roof labels are given (so walls do not tilt roof edges).
 3. **Shadows.** Whatever the DSM holds casts shadows: neighbouring buildings and tree canopy
@@ -18,12 +19,20 @@ The method, step by step (every constant below is an option of :class:`SolarOpti
    height range allows at that sun elevation, capped at ``max_shadow_m``; the beam of a sun
    lower than ``min_sun_elevation_deg`` is left out (a negligible share of the year's energy
    in a built-up area).
-4. **Plane of array.** Beam and circumsolar = Σ DNI · max(cos AOI, 0) · lit. The isotropic
-   diffuse is reduced by the sky the neighbours hide: ``DHI_iso · (1 + cos β)/2 · F``, where
-   ``F`` is the fraction of the visible sky (weighted by solid angle and cos AOI) that is not
-   blocked, found by casting shadows for ``sky_azimuths × 3`` sky directions (elevations 15°,
-   45°, 75°). Ground reflection ``GHI · albedo · (1 − cos β)/2 · F``: the ground a surface
-   sees among tall neighbours is as shaded as its sky. Nearly flat pixels (slope below
+4. **Plane of array.** The anisotropic sky (Perez by default, :mod:`gis.solar_sky`) is split
+   by where its light comes from, and each part is blocked by what blocks that part of the
+   sky. Beam and circumsolar = Σ DNI · max(cos AOI, 0) · lit: the circumsolar disc is
+   shaded exactly as the sun. The isotropic diffuse is reduced by the sky the neighbours
+   hide: ``DHI_iso · (1 + cos β)/2 · F``, where ``F`` is the fraction of the visible sky
+   (weighted by solid angle and cos AOI) that is not blocked, found by casting shadows for
+   ``sky_azimuths × 3`` sky directions (elevations 15°, 45°, 75°). Perez's horizon band
+   ``DHI·F2 · sin β`` is reduced by ``F_low``, the same fraction over the lowest band's
+   directions only (elevation 15°; the band itself lies below 6.5°, so ``F_low`` is an upper
+   bound of what stays visible of it). Ground reflection ``GHI · albedo · (1 − cos β)/2 · F``:
+   the ground a surface sees among tall neighbours is shaded in proportion to the sky they
+   hide (a roof whose sky is half hidden sees ground and walls lit by half the sky; light
+   reflected by sunlit walls is not modelled). A pixel whose whole sky is blocked receives
+   nothing. Nearly flat pixels (slope below
    ``flat_slope_deg``) carry the modules of a :class:`~gis.solar_layout.Layout` (tilted rows
    with row-to-row shading, east-west or flat-mounted) when one is given, otherwise one
    plane tilted ``flat_tilt_deg`` towards ``flat_azimuth_deg``.
@@ -407,11 +416,13 @@ def irradiation(
     del tilt, azim
     sky_view = (1.0 + ct) / 2.0
     ground_view = (1.0 - ct) / 2.0
+    horizon_view = np.sqrt(np.maximum(1.0 - ct * ct, 0.0))  # sin β
     flat_f = flat.astype(np.float32)
     if lay is not None:
         # flat pixels take the layout's modules: one scalar per direction, added below
         sky_view[flat] = lay.sky_view()
         ground_view[flat] = lay.ground_view()
+        horizon_view[flat] = lay.horizon_view()
         ct[flat], sx[flat], sy[flat] = 0.0, 0.0, 0.0
 
     quantum = _quantum(hr)
@@ -445,18 +456,27 @@ def irradiation(
         if el >= o.min_sun_elevation_deg and dni > 0:
             accumulate(float(az), float(el), dni / WH_PER_KWH, beam_all, beam_lit, rows=True)
 
+    # the visible sky, all bands and the lowest band (for the horizon brightening) apart
     seen = np.zeros(z.shape, np.float32)
     visible = np.zeros(z.shape, np.float32)
-    for az, el, w in zip(*_sky_directions(o), strict=True):
-        accumulate(float(az), float(el), float(w), visible, seen, rows=False)
-    sky_free = np.where(visible > 0, seen / np.where(visible > 0, visible, 1), 1.0)
+    seen_low = np.zeros(z.shape, np.float32)
+    visible_low = np.zeros(z.shape, np.float32)
+    n_low = o.sky_azimuths
+    for i, (az, el, w) in enumerate(zip(*_sky_directions(o), strict=True)):
+        if i < n_low:
+            accumulate(float(az), float(el), float(w), visible_low, seen_low, rows=False)
+        else:
+            accumulate(float(az), float(el), float(w), visible, seen, rows=False)
+    horizon_free = _ratio(seen_low, visible_low)
+    sky_free = _ratio(seen + seen_low, visible + visible_low)
+    del seen, visible, seen_low, visible_low
 
-    iso = sun.iso_kwh
     ghi = float(sun.ghi_wh.sum()) / WH_PER_KWH
-    diffuse = iso * sky_view
+    diffuse = sun.iso_kwh * sky_view
+    horizon = sun.horizon_kwh * horizon_view
     reflected = ghi * o.albedo * ground_view
-    poa = beam_lit + (diffuse + reflected) * sky_free
-    unshaded = beam_all + diffuse + reflected
+    poa = beam_lit + (diffuse + reflected) * sky_free + horizon * horizon_free
+    unshaded = beam_all + diffuse + horizon + reflected
     ratio = np.where(unshaded > 0, poa / np.where(unshaded > 0, unshaded, 1), 0.0)
     out = {
         "poa_kwh_m2": poa.astype(np.float32),
@@ -467,6 +487,11 @@ def irradiation(
     for arr in out.values():
         arr[nan] = np.nan
     return out
+
+
+def _ratio(part: F32, whole: F32) -> F32:
+    """``part / whole``, 1 where ``whole`` is 0 (a plane that sees none of those directions)."""
+    return np.asarray(np.where(whole > 0, part / np.where(whole > 0, whole, 1), 1.0), np.float32)
 
 
 def small_gdal_cache() -> Any:

@@ -22,7 +22,8 @@ front is ``f = 1 − sin αₚ / (GCR · sin(β + αₚ))`` (clipped to [0, 1]),
 the sun's elevation projected on the plane across the rows (:func:`shaded_fraction`). Beam
 and circumsolar light on the shaded part is lost (a linear, i.e. optimistic, electrical
 model). The isotropic sky the row in front hides is Passias & Källbäck's (1984) average
-masking loss (pvlib's :func:`pvlib.shading.sky_diffuse_passias`).
+masking loss (pvlib's :func:`pvlib.shading.sky_diffuse_passias`); Perez's horizon band is
+scaled by the same loss (:meth:`Layout.horizon_view`).
 """
 
 from __future__ import annotations
@@ -231,6 +232,18 @@ class Layout:
         masking = pvlib.shading.masking_angle_passias(beta, self.gcr)
         loss = float(pvlib.shading.sky_diffuse_passias(masking))
         return (1.0 + math.cos(math.radians(beta))) / 2.0 * (1.0 - loss)
+
+    def horizon_view(self) -> float:
+        """Mean weight of Perez's horizon band on the modules: ``sin β`` less row masking.
+
+        The row in front hides the low sky ahead; the band is scaled by the same Passias
+        masking loss as the isotropic sky (an approximation: the band lies below 6.5° and is
+        hidden from most of a row behind another).
+        """
+        if self.kind == "flat":
+            return 0.0
+        iso = (1.0 + math.cos(math.radians(self.tilt_deg))) / 2.0
+        return math.sin(math.radians(self.tilt_deg)) * self.sky_view() / iso
 
     def ground_view(self) -> float:
         """Mean view of the ground (for reflection), ``(1 − cos β)/2``."""

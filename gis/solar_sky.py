@@ -9,8 +9,20 @@ Hourly records come from one of
   by a clearness factor (:func:`clearsky_year`) when no file is given.
 
 Missing beam and diffuse are split from GHI hour by hour with the Erbs model. Diffuse light
-is transposed with the Hay–Davies model: a share ``A = DNI / DNI_extra`` (anisotropy index)
-of the diffuse comes from the sun's direction (circumsolar) and the rest from an isotropic sky.
+is transposed with an anisotropic sky model (``transposition``), split into three parts that
+the DSM shades differently (:mod:`gis.solar`):
+
+``perez`` (default; Perez et al. 1990, the ``allsitescomposite1990`` coefficients pvlib uses)
+    ``DHI·[(1 − F1)(1 + cos β)/2 + F1·a/b + F2·sin β]`` with ``a = max(cos AOI, 0)``,
+    ``b = max(cos Z, cos 85°)``, F1 and F2 from the sky's clearness ε and brightness Δ
+    (relative air mass: Kasten & Young 1989). The circumsolar part ``DHI·F1/b`` travels with
+    the beam (same direction, same shadows), the isotropic part ``DHI·(1 − F1)`` with the
+    visible sky, and the horizon band ``DHI·F2`` (× sin β on the plane; F2 may be negative)
+    with the visible sky near the horizon.
+``haydavies`` (Hay & Davies 1980)
+    A share ``A = DNI / DNI_extra`` (anisotropy index) of the diffuse comes from the sun's
+    direction (circumsolar, ``DHI·A / max(cos Z, cos 89°)``) and the rest from an isotropic
+    sky; no horizon band.
 
 :func:`sun_sample` folds the hourly records into a few hundred sun directions for shadow
 casting: records are grouped by month and time-of-day step, and each group becomes one
@@ -19,7 +31,8 @@ weighted by their beam-plus-circumsolar energy ``E``; the sample stores ``|V|`` 
 ``V/|V|``. As the beam on a plane is ``n·ŝ·E``, the sample reproduces Σ over the hours of the
 beam and circumsolar light on every plane that faces all of a group's suns — the
 plane-of-array irradiation equals the hour-by-hour transposition (:func:`plane_poa`), only
-the shadow directions are grouped.
+the shadow directions are grouped. The isotropic and horizon parts do not depend on the sun's
+direction and are carried as yearly sums.
 """
 
 from __future__ import annotations
@@ -39,6 +52,7 @@ from numpy.typing import NDArray
 from gis._errors import InputFileError
 
 __all__ = [
+    "TRANSPOSITIONS",
     "SunSample",
     "clearsky_year",
     "monthly_year",
@@ -60,6 +74,14 @@ MONTHS = 12
 MIN_COS_ZENITH = 0.01745
 # Below ~86° from zenith the beam is left in the diffuse when a month is rescaled.
 MIN_COS_BEAM = 0.07
+# pvlib's Perez floor on cos(zenith) in the circumsolar term: cos 85°.
+PEREZ_MIN_COS_ZENITH = math.cos(math.radians(85.0))
+PEREZ_KAPPA = 1.041  # Perez et al. (1990), zenith in radians
+# Upper edges of Perez's sky-clearness bins 1..7 (bin 8 is above the last).
+PEREZ_EPSILON_BINS = (1.065, 1.23, 1.5, 1.95, 2.8, 4.5, 6.2)
+TRANSPOSITIONS = ("perez", "haydavies")
+TRANSPOSITION_NAMES = {"perez": "Perez 1990 transposition",
+                       "haydavies": "Hay-Davies transposition"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,9 @@ class SunSample:
         Isotropic part of the diffuse (Wh/m²); ``dhi_wh`` when absent (isotropic sky).
     source : str
         Which sky was used (for every PV figure's note).
+    horizon_wh : float
+        Perez horizon-band irradiation of the year, ``Σ DHI·F2`` (Wh/m²; × sin β on a plane
+        of tilt β); 0 for Hay–Davies or an isotropic sky.
     """
 
     azimuth_deg: FloatArray
@@ -89,6 +114,7 @@ class SunSample:
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     dhi_iso_wh: FloatArray | None = None
+    horizon_wh: float = 0.0
 
     @property
     def annual_ghi_kwh(self) -> float:
@@ -100,6 +126,11 @@ class SunSample:
         """Isotropic diffuse horizontal irradiation of the year (kWh/m²)."""
         iso = self.dhi_wh if self.dhi_iso_wh is None else self.dhi_iso_wh
         return float(iso.sum() / WH_PER_KWH)
+
+    @property
+    def horizon_kwh(self) -> float:
+        """Perez horizon-band irradiation of the year (kWh/m², × sin β on a plane)."""
+        return self.horizon_wh / WH_PER_KWH
 
     @property
     def diffuse_fraction(self) -> float:
@@ -362,20 +393,68 @@ def _positions(
     return pos
 
 
+def perez_coefficients(
+    dhi: FloatArray, dni: FloatArray, dni_extra: FloatArray, zenith_deg: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Perez's circumsolar and horizon brightening coefficients F1, F2 of each record.
+
+    The ``allsitescomposite1990`` coefficients and the binning of
+    :func:`pvlib.irradiance.perez` (Perez et al. 1990), relative air mass by Kasten & Young
+    (1989). Records with no diffuse or the sun below the horizon get F1 = F2 = 0.
+
+    Returns
+    -------
+    F1, F2 : ndarray
+        ``F1 ≥ 0``; F2 may be negative (a horizon darker than the isotropic sky).
+    """
+    import pvlib
+
+    z = np.radians(zenith_deg)
+    airmass = np.asarray(pvlib.atmosphere.get_relative_airmass(zenith_deg), float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delta = dhi * airmass / dni_extra
+        eps = ((dhi + dni) / dhi + PEREZ_KAPPA * z**3) / (1.0 + PEREZ_KAPPA * z**3)
+    ok = (dhi > 0) & np.isfinite(airmass) & np.isfinite(eps)
+    ebin = np.digitize(np.where(ok, eps, 1.0), PEREZ_EPSILON_BINS)
+    f1c, f2c = pvlib.irradiance._get_perez_coefficients("allsitescomposite1990")
+    f1c, f2c = np.asarray(f1c, float)[ebin], np.asarray(f2c, float)[ebin]
+    d = np.where(ok, delta, 0.0)
+    f1 = np.maximum(f1c[:, 0] + f1c[:, 1] * d + f1c[:, 2] * z, 0.0)
+    f2 = f2c[:, 0] + f2c[:, 1] * d + f2c[:, 2] * z
+    return np.where(ok, f1, 0.0), np.where(ok, f2, 0.0)
+
+
 def hourly_components(
-    latitude: float, longitude: float, weather: pd.DataFrame, *, altitude_m: float = 0.0
+    latitude: float, longitude: float, weather: pd.DataFrame, *, altitude_m: float = 0.0,
+    transposition: str = "perez",
 ) -> pd.DataFrame:
-    """Sun position and Hay–Davies components of every record (at its interval's middle).
+    """Sun position and the diffuse split of every record (at its interval's middle).
+
+    Parameters
+    ----------
+    transposition : {"perez", "haydavies"}
+        Anisotropic sky model (module docstring).
 
     Returns
     -------
     pandas.DataFrame
         Indexed by the interval middle: ``zenith`` (apparent), ``azimuth``, ``ghi``, ``dni``,
-        ``dhi``, ``dni_extra``, ``circ`` (circumsolar beam-normal equivalent
-        ``DHI·A / max(cos Z, 0.01745)``), ``iso`` (``DHI·(1 − A)``), ``hours``.
+        ``dhi``, ``dni_extra``, ``circ`` (circumsolar beam-normal equivalent: Perez
+        ``DHI·F1 / max(cos Z, cos 85°)``, Hay–Davies ``DHI·A / max(cos Z, 0.01745)``), ``iso``
+        (isotropic horizontal: ``DHI·(1 − F1)`` or ``DHI·(1 − A)``), ``horizon`` (Perez
+        ``DHI·F2``, else 0), ``hours``.
+
+    Raises
+    ------
+    ValueError
+        Unknown transposition model.
     """
     import pvlib
 
+    if transposition not in TRANSPOSITIONS:
+        raise ValueError(
+            f"unknown transposition {transposition!r} (use one of: {', '.join(TRANSPOSITIONS)})"
+        )
     mid = weather.index + pd.to_timedelta(weather["hours"].to_numpy() / 2, unit="h")
     pos = _positions(latitude, longitude, pd.DatetimeIndex(mid), altitude_m)
     zen = pos["apparent_zenith"].to_numpy()
@@ -388,13 +467,19 @@ def hourly_components(
         dni = np.nan_to_num(np.asarray(split["dni"], float))
         dhi = np.nan_to_num(np.asarray(split["dhi"], float))
     extra = pos["dni_extra"].to_numpy()
-    ai = dni / extra
-    cos_z = np.maximum(np.cos(np.radians(zen)), MIN_COS_ZENITH)
+    if transposition == "perez":
+        f1, f2 = perez_coefficients(dhi, dni, extra, zen)
+        circ = dhi * f1 / np.maximum(np.cos(np.radians(zen)), PEREZ_MIN_COS_ZENITH)
+        iso, horizon = dhi * (1.0 - f1), dhi * f2
+    else:
+        ai = dni / extra
+        cos_z = np.maximum(np.cos(np.radians(zen)), MIN_COS_ZENITH)
+        circ, iso, horizon = dhi * ai / cos_z, dhi * (1.0 - ai), np.zeros_like(dhi)
     return pd.DataFrame(
         {
             "zenith": zen, "azimuth": pos["azimuth"].to_numpy(), "ghi": ghi, "dni": dni,
-            "dhi": dhi, "dni_extra": extra, "circ": np.maximum(dhi * ai / cos_z, 0.0),
-            "iso": np.maximum(dhi * (1.0 - ai), 0.0), "hours": weather["hours"].to_numpy(),
+            "dhi": dhi, "dni_extra": extra, "circ": np.maximum(circ, 0.0), "iso": iso,
+            "horizon": horizon, "hours": weather["hours"].to_numpy(),
         },
         index=mid,
     )
@@ -402,7 +487,7 @@ def hourly_components(
 
 def sun_sample(
     latitude: float, longitude: float, weather: pd.DataFrame, *, step_minutes: float = 60.0,
-    altitude_m: float = 0.0, source: str = "",
+    altitude_m: float = 0.0, source: str = "", transposition: str = "perez",
 ) -> SunSample:
     """Fold hourly records into one sun direction per month and time-of-day step.
 
@@ -417,7 +502,9 @@ def sun_sample(
     altitude_m : float
         Site altitude.
     source : str
-        Description of the sky for reports.
+        Description of the sky for reports; the transposition model is appended.
+    transposition : {"perez", "haydavies"}
+        Anisotropic sky model (module docstring).
 
     Returns
     -------
@@ -426,7 +513,8 @@ def sun_sample(
     """
     if not 0 < step_minutes <= MINUTES_PER_HOUR * 24:
         raise ValueError(f"step_minutes must be in (0, 1440], got {step_minutes}")
-    h = hourly_components(latitude, longitude, weather, altitude_m=altitude_m)
+    h = hourly_components(latitude, longitude, weather, altitude_m=altitude_m,
+                          transposition=transposition)
     hours = h["hours"].to_numpy()
     n_years = max(round(float(hours.sum()) / HOURS_PER_YEAR), 1)
     n_steps = math.ceil(24 * MINUTES_PER_HOUR / step_minutes)
@@ -460,8 +548,10 @@ def sun_sample(
         dhi_wh=dhi,
         ghi_wh=ghi,
         dhi_iso_wh=iso,
-        source=source,
+        horizon_wh=float((h["horizon"].to_numpy() * hours).sum()) / n_years,
+        source=", ".join(t for t in (source, TRANSPOSITION_NAMES[transposition]) if t),
         meta={"step_minutes": step_minutes, "records": len(weather),
+              "transposition": transposition,
               "circumsolar_kwh": float(circ_share.sum()) / n_years / WH_PER_KWH},
     )
 
@@ -469,24 +559,25 @@ def sun_sample(
 def sun_sample_clearsky(
     latitude: float, longitude: float, *, clearness: float = 0.76,
     linke_turbidity: float | None = None, altitude_m: float = 0.0, step_minutes: float = 60.0,
-    year: int = 2023,
+    year: int = 2023, transposition: str = "perez",
 ) -> SunSample:
-    """Sun sample of a clear-sky year × clearness (:func:`clearsky_year`), Hay–Davies diffuse."""
+    """Sun sample of a clear-sky year × clearness (:func:`clearsky_year`)."""
     weather = clearsky_year(latitude, longitude, clearness=clearness,
                             linke_turbidity=linke_turbidity, altitude_m=altitude_m, year=year)
     return sun_sample(
         latitude, longitude, weather, step_minutes=step_minutes, altitude_m=altitude_m,
-        source=f"pvlib Ineichen clear sky × clearness {clearness:g}, Erbs split, Hay-Davies",
+        source=f"pvlib Ineichen clear sky × clearness {clearness:g}, Erbs split",
+        transposition=transposition,
     )
 
 
 def sun_sample_weather(
     latitude: float, longitude: float, weather: pd.DataFrame, *, step_minutes: float = 60.0,
-    altitude_m: float = 0.0, source: str = "weather file",
+    altitude_m: float = 0.0, source: str = "weather file", transposition: str = "perez",
 ) -> SunSample:
-    """Sun sample of hourly weather records (:func:`read_weather`), Hay–Davies diffuse."""
+    """Sun sample of hourly weather records (:func:`read_weather`)."""
     return sun_sample(latitude, longitude, weather, step_minutes=step_minutes,
-                      altitude_m=altitude_m, source=source)
+                      altitude_m=altitude_m, source=source, transposition=transposition)
 
 
 def plane_poa(
@@ -496,7 +587,7 @@ def plane_poa(
     """Annual irradiation (kWh/m²) on an unshaded plane from a sun sample.
 
     Beam + circumsolar ``Σ dni_wh · max(cos AOI, 0)``, isotropic sky ``iso · (1 + cos β)/2``,
-    ground ``GHI · albedo · (1 − cos β)/2``.
+    horizon band ``horizon · sin β``, ground ``GHI · albedo · (1 − cos β)/2``.
     """
     t, a = math.radians(tilt_deg), math.radians(azimuth_deg)
     el, az = np.radians(sun.elevation_deg), np.radians(sun.azimuth_deg)
@@ -504,5 +595,6 @@ def plane_poa(
     beam = float((sun.dni_wh * np.clip(cos_i, 0.0, None))[
         sun.elevation_deg >= min_elevation_deg].sum())
     iso = sun.iso_kwh * WH_PER_KWH * (1 + math.cos(t)) / 2
+    horizon = sun.horizon_wh * math.sin(t)
     ground = float(sun.ghi_wh.sum()) * albedo * (1 - math.cos(t)) / 2
-    return (beam + iso + ground) / WH_PER_KWH
+    return (beam + iso + horizon + ground) / WH_PER_KWH

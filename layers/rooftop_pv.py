@@ -119,7 +119,7 @@ from gis.solar import (
     sun_sample_weather,
 )
 from gis.solar_layout import LAYOUTS, Layout, make_layout
-from gis.solar_sky import monthly_year, read_monthly_climate
+from gis.solar_sky import TRANSPOSITIONS, monthly_year, read_monthly_climate
 from gis.tasks import dask_client, scheduler_address
 from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
@@ -166,6 +166,7 @@ DEFAULTS: dict[str, Any] = {
     "clearness": 0.76,
     "linke_turbidity": 0.0,
     "albedo": 0.2,
+    "transposition": "perez",
     "performance_ratio": 0.80,
     "power_density_kwp_m2": 0.14,
     "setback_m": 1.0,
@@ -285,6 +286,11 @@ def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) 
     """The year's sun sample: the weather file when one is named, else clear sky × clearness."""
     lat, lon = raster_location(dsm_path)
     step = _float(params, "step_minutes")
+    model = str(params.get("transposition") or "perez")
+    if model not in TRANSPOSITIONS:
+        raise ManifestError(
+            f"[params.pv] transposition: {model!r} is not one of {', '.join(TRANSPOSITIONS)}"
+        )
     key = "weather_file" if params.get("weather_file") else "weather_csv"
     name = str(params.get(key) or "")
     if name:
@@ -294,7 +300,7 @@ def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) 
         weather, fmt = read_weather(path, utc_offset_hours=_float(params, "weather_utc_offset_h"))
         return sun_sample_weather(
             lat, lon, weather, step_minutes=step,
-            source=f"{fmt} weather file {name} ({len(weather)} records), Hay-Davies",
+            source=f"{fmt} weather file {name} ({len(weather)} records)", transposition=model,
         )
     monthly = str(params.get("monthly_climate") or "")
     if monthly:
@@ -307,12 +313,13 @@ def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) 
         return sun_sample_weather(
             lat, lon, monthly_year(lat, lon, table), step_minutes=step,
             source=f"monthly climatology {monthly} ({cited or 'no source given'}), clear-sky "
-            "hourly shape, Erbs split scaled to the monthly diffuse fraction, Hay-Davies",
+            "hourly shape, Erbs split scaled to the monthly diffuse fraction",
+            transposition=model,
         )
     tl = _float(params, "linke_turbidity")
     return sun_sample_clearsky(
         lat, lon, clearness=_float(params, "clearness"), linke_turbidity=tl or None,
-        step_minutes=step,
+        step_minutes=step, transposition=model,
     )
 
 

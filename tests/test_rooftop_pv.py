@@ -408,7 +408,8 @@ def test_weather_csv_replaces_clear_sky(tmp_path: Path) -> None:
     summary = build_step(Project(tmp_path / "p"))
     expected = ghi.sum() / 1000.0  # kWh/m² of the file
     got = float(summary.split(" kWh/m² GHI")[0].rsplit(" ", 1)[-1].replace(",", ""))
-    assert "sky: CSV weather file raw/weather.csv (8760 records), Hay-Davies" in summary
+    sky = "sky: CSV weather file raw/weather.csv (8760 records), Perez 1990 transposition"
+    assert sky in summary
     assert got == pytest.approx(expected, rel=0.01)
 
 

@@ -22,6 +22,7 @@ from gis.solar import (
     irradiation,
     irradiation_raster,
     lit_mask,
+    plane_poa,
     read_weather_csv,
     slope_aspect,
     sun_sample_clearsky,
@@ -57,7 +58,7 @@ def test_flat_roof_specific_yield_in_tianjin_band(year_sun: SunSample) -> None:
 
 
 def test_year_sample_matches_pvlib_hourly_year(year_sun: SunSample) -> None:
-    """The folded sun sample on a DSM agrees with pvlib's hour-by-hour Hay-Davies year."""
+    """The folded sun sample on a DSM agrees with pvlib's hour-by-hour Perez year."""
     lat, lon = TIANJIN
     mid = pd.date_range("2023-01-01 00:30", "2023-12-31 23:30", freq="1h", tz="UTC")
     loc = pvlib.location.Location(lat, lon)
@@ -70,8 +71,9 @@ def test_year_sample_matches_pvlib_hourly_year(year_sun: SunSample) -> None:
         split = pvlib.irradiance.erbs(ghi, pos["apparent_zenith"], mid.day_of_year)
         ref = pvlib.irradiance.get_total_irradiance(
             30, 180, pos["apparent_zenith"], pos["azimuth"], split["dni"], ghi, split["dhi"],
-            dni_extra=pvlib.irradiance.get_extra_radiation(mid), model="haydavies", albedo=0.2,
-        )["poa_global"].sum() / 1000.0
+            dni_extra=pvlib.irradiance.get_extra_radiation(mid), model="perez", albedo=0.2,
+            airmass=pvlib.atmosphere.get_relative_airmass(pos["apparent_zenith"]),
+        )["poa_global"].fillna(0.0).sum() / 1000.0
     z = np.full((8, 8), 5.0, np.float32)
     ours = float(irradiation(z, year_sun, res=RES)["poa_kwh_m2"][4, 4])
     assert ours == pytest.approx(ref, rel=0.01)
@@ -162,6 +164,63 @@ def test_north_facing_45_degree_roof_gets_less(year_sun: SunSample) -> None:
     poa_n = irradiation(north.astype(np.float32), year_sun, res=RES)["poa_kwh_m2"][6, 3]
     poa_s = irradiation(south.astype(np.float32), year_sun, res=RES)["poa_kwh_m2"][6, 3]
     assert poa_n < 0.7 * poa_s
+
+
+def _sky_sun() -> SunSample:
+    """One sun 60° high in the south (1,000 Wh/m² beam + circumsolar) and a year's diffuse."""
+    one = np.array([1.0])
+    return SunSample(
+        azimuth_deg=one * 180.0, elevation_deg=one * 60.0, dni_wh=one * 1000.0,
+        dhi_wh=one * 600.0, ghi_wh=one * 1466.0, dhi_iso_wh=one * 500.0, horizon_wh=100.0,
+    )
+
+
+def test_fully_blocked_sky_receives_nothing() -> None:
+    """A flat roof pixel at the bottom of a 200 m shaft 6 m wide: every sun and sky direction
+    (15°, 45°, 75°) is blocked, so beam, circumsolar, isotropic, horizon and ground-reflected
+    light are all 0 — while the same pixel in the open gets the whole unshaded plane."""
+    z = np.full((41, 41), 200.0, np.float32)
+    z[19:22, 19:22] = 0.0
+    sun = _sky_sun()
+    out = irradiation(z, sun, res=RES)
+    assert float(out["poa_kwh_m2"][20, 20]) == 0.0
+    assert float(out["unshaded_ratio"][20, 20]) == 0.0
+    open_ = irradiation(np.zeros((41, 41), np.float32), sun, res=RES)
+    assert float(open_["poa_kwh_m2"][20, 20]) == pytest.approx(plane_poa(sun, 30.0, 180.0))
+
+
+def test_ring_wall_hides_the_low_sky_by_hand() -> None:
+    """A flat roof pixel (modules 30° S) in a ring wall whose top stands 28–31° above it.
+
+    Sky directions at 15° are all hidden, those at 45° and 75° all visible. With the band
+    weights ``w = (sin top − sin bottom)/8`` and ``c = max(cos AOI, 0)`` on the 30° S plane
+    (``c = sin e · cos 30° + cos e · sin 30° · cos(a − 180°)``), the visible share of the
+    isotropic sky is ``F = Σ_45°,75° w·c / Σ_all w·c`` = 0.3362 / 0.4760 = 0.7063 and that of
+    the horizon band ``F_low = 0``. The sun at 60° S is in view (cos AOI = 1): POA =
+    1.000 + 0.500·(1 + cos 30°)/2·F + 0.100·sin 30°·0 + 1.466·0.2·(1 − cos 30°)/2·F kWh/m².
+    """
+    res = 1.0
+    r, c = np.mgrid[0:61, 0:61].astype(np.float32)
+    dist = np.hypot(r - 30, c - 30)
+    z = np.where((dist >= 19.0) & (dist <= 22.0), np.float32(11.55), np.float32(0.0))
+    az = (np.arange(8) + 0.5) * 45.0
+    beta = math.radians(30.0)
+    parts = []
+    for lo, hi in ((0.0, 30.0), (30.0, 60.0), (60.0, 90.0)):
+        e = math.radians((lo + hi) / 2)
+        w = (math.sin(math.radians(hi)) - math.sin(math.radians(lo))) / 8
+        cos_i = math.sin(e) * math.cos(beta) + math.cos(e) * math.sin(beta) * np.cos(
+            np.radians(az - 180.0))
+        parts.append(w * float(np.clip(cos_i, 0, None).sum()))
+    f = (parts[1] + parts[2]) / sum(parts)
+    assert f == pytest.approx(0.7063, abs=1e-4)
+    iso, ground = 0.5 * (1 + math.cos(beta)) / 2, 1.466 * 0.2 * (1 - math.cos(beta)) / 2
+    expected = 1.0 + iso * f + ground * f
+    sun = _sky_sun()
+    out = irradiation(z, sun, res=res)
+    assert float(out["poa_kwh_m2"][30, 30]) == pytest.approx(expected, rel=1e-5)
+    unshaded = 1.0 + iso + 0.1 * math.sin(beta) + ground
+    assert float(out["unshaded_ratio"][30, 30]) == pytest.approx(expected / unshaded, rel=1e-5)
 
 
 def _write_dsm(path: Path, z: np.ndarray, *, origin: tuple[float, float]) -> Affine:

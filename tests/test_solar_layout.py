@@ -77,23 +77,29 @@ def tmy() -> tuple[pd.DataFrame, float, float]:
     return weather, float(meta["latitude"]), float(meta["longitude"])
 
 
-def _pvlib_year(weather: pd.DataFrame, lat: float, lon: float, tilt: float, az: float) -> float:
-    h = hourly_components(lat, lon, weather)
+def _pvlib_year(
+    weather: pd.DataFrame, lat: float, lon: float, tilt: float, az: float,
+    model: str = "perez",
+) -> float:
+    """pvlib's own transposition of the same records, hour by hour (kWh/m²/yr)."""
+    h = hourly_components(lat, lon, weather, transposition=model)
     poa = pvlib.irradiance.get_total_irradiance(
         tilt, az, h["zenith"], h["azimuth"], h["dni"], h["ghi"], h["dhi"],
-        dni_extra=h["dni_extra"], model="haydavies", albedo=0.2,
+        dni_extra=h["dni_extra"], model=model, albedo=0.2,
+        airmass=pvlib.atmosphere.get_relative_airmass(h["zenith"]),
     )["poa_global"]
-    return float((poa * h["hours"]).sum()) / 1000.0
+    return float((poa.fillna(0.0) * h["hours"]).sum()) / 1000.0
 
 
+@pytest.mark.parametrize("model", ["perez", "haydavies"])
 @pytest.mark.parametrize(("tilt", "az"), [(30.0, 180.0), (45.0, 135.0), (20.0, 270.0)])
 def test_unshaded_plane_equals_pvlib_transposition(
-    tmy: tuple[pd.DataFrame, float, float], tilt: float, az: float
+    tmy: tuple[pd.DataFrame, float, float], tilt: float, az: float, model: str
 ) -> None:
-    """A tilted plane on a DSM, TMY3 weather: peakmap's sky vs pvlib's Hay-Davies hour by hour."""
+    """A tilted plane on a DSM, TMY3 weather: peakmap's sky vs pvlib's transposition."""
     weather, lat, lon = tmy
-    ref = _pvlib_year(weather, lat, lon, tilt, az)
-    sun = sun_sample(lat, lon, weather)
+    ref = _pvlib_year(weather, lat, lon, tilt, az, model)
+    sun = sun_sample(lat, lon, weather, transposition=model)
     assert plane_poa(sun, tilt, az) == pytest.approx(ref, rel=0.01)
     # the same plane drawn as a DSM (a uniform slope), computed with shading and all
     n = 21
@@ -107,12 +113,37 @@ def test_unshaded_plane_equals_pvlib_transposition(
     assert float(out["poa_kwh_m2"][10, 10]) == pytest.approx(ref, rel=0.01)
 
 
+def test_perez_split_equals_pvlib_components(tmy: tuple[pd.DataFrame, float, float]) -> None:
+    """Hour by hour, the three parts carried for shading rebuild pvlib.irradiance.perez's
+    isotropic, circumsolar and horizon components on any plane."""
+    weather, lat, lon = tmy
+    h = hourly_components(lat, lon, weather)
+    up = (h["zenith"] < 88.0) & (h["dhi"] > 0)
+    h = h[up]
+    for tilt, az in ((30.0, 180.0), (60.0, 100.0), (90.0, 0.0)):
+        ref = pvlib.irradiance.perez(
+            tilt, az, h["dhi"], h["dni"], h["dni_extra"], h["zenith"], h["azimuth"],
+            pvlib.atmosphere.get_relative_airmass(h["zenith"]), return_components=True,
+        )
+        cos_i = pvlib.irradiance.aoi_projection(tilt, az, h["zenith"], h["azimuth"]).clip(0)
+        iso = h["iso"] * (1 + math.cos(math.radians(tilt))) / 2
+        hor = h["horizon"] * math.sin(math.radians(tilt))
+        circ = h["circ"] * cos_i
+        kept = ref["poa_sky_diffuse"] > 0  # pvlib zeroes all parts when their sum is < 0
+        np.testing.assert_allclose(iso[kept], ref["poa_isotropic"][kept], rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(hor[kept], ref["poa_horizon"][kept], rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(circ[kept], ref["poa_circumsolar"][kept], rtol=1e-9,
+                                   atol=1e-9)
+    with pytest.raises(ValueError, match="unknown transposition"):
+        hourly_components(lat, lon, weather, transposition="klucher")
+
+
 def test_rows_on_a_flat_roof_equal_pvlib_row_model(tmy: tuple[pd.DataFrame, float, float]) -> None:
     """Flat roof with 30° rows at GCR 0.6: beam and circumsolar less pvlib's shaded fraction,
     isotropic sky less pvlib's Passias masking loss, hour by hour."""
     weather, lat, lon = tmy
     gcr = 0.6
-    h = hourly_components(lat, lon, weather)
+    h = hourly_components(lat, lon, weather, transposition="haydavies")
     comp = pvlib.irradiance.get_total_irradiance(
         30.0, 180.0, h["zenith"], h["azimuth"], h["dni"], h["ghi"], h["dhi"],
         dni_extra=h["dni_extra"], model="haydavies", albedo=0.2,
@@ -131,14 +162,14 @@ def test_rows_on_a_flat_roof_equal_pvlib_row_model(tmy: tuple[pd.DataFrame, floa
         + iso["poa_isotropic"] * (1 - loss) + comp["poa_ground_diffuse"]
     )
     ref = float((hourly * h["hours"]).sum()) / 1000.0
-    sun = sun_sample(lat, lon, weather)
+    sun = sun_sample(lat, lon, weather, transposition="haydavies")
     layout = make_layout("rows", latitude_deg=lat, gcr=gcr)
     z = np.full((9, 9), 10.0, np.float32)
     opts = SolarOptions(layout=layout, min_sun_elevation_deg=0.0)
     ours = float(irradiation(z, sun, res=RES, opts=opts)["poa_kwh_m2"][4, 4])
     assert ours == pytest.approx(ref, rel=0.01)
     # and row shading costs something against the unshaded plane
-    assert ours < 0.99 * _pvlib_year(weather, lat, lon, 30.0, 180.0)
+    assert ours < 0.99 * _pvlib_year(weather, lat, lon, 30.0, 180.0, "haydavies")
 
 
 def test_east_west_and_flat_layouts() -> None:
