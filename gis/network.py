@@ -46,11 +46,13 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 #: Road vertices closer than this (metres) are treated as one junction.
 DEFAULT_SNAP_TOLERANCE_M = 1.0
 #: Smallest edge weight: scipy's sparse graphs treat stored zeros as absent edges.
 _MIN_WEIGHT = 1e-9
+_SNAP_MEMO_POINTS = 2_000_000  # points remembered per graph and distance
 #: Slack on distance limits (metres), so that the tiny edge weights above never push a
 #: point lying exactly at the limit out of reach.
 LIMIT_SLACK = 1e-6
@@ -90,6 +92,10 @@ class WalkGraph:
     length: FloatArray
     component: IntArray
     _tree: shapely.STRtree = field(repr=False, compare=False)
+    # snapped points per snapping distance (see snap_to_graph)
+    _snaps: dict[float, _SnapMemo] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def n_nodes(self) -> int:
@@ -252,6 +258,67 @@ def snap_to_graph(graph: WalkGraph, points: ArrayLike, *, max_distance: float) -
     Snapped
     """
     pts = np.asarray(points, dtype=object)
+    n = len(pts)
+    if n == 0 or len(graph.u) == 0:
+        return _snap(graph, pts, max_distance)
+    coords, index = shapely.get_coordinates(pts, return_index=True)
+    if len(coords) != n or not np.array_equal(index, np.arange(n)) or not np.isfinite(
+            coords).all():
+        return _snap(graph, pts, max_distance)  # not one finite point each: no memo
+    # Every coverage row, and the runs now and with a proposal, snap mostly the same points
+    # (homes, park entrances): the graph remembers each point's snap, so only new points are
+    # queried. A point's snap does not depend on the other points of the call.
+    key = coords[:, 0] + 1j * coords[:, 1]
+    memo = graph._snaps.setdefault(float(max_distance), _SnapMemo.empty())
+    where, known = memo.find(key)
+    if not known.all():
+        new_keys, first = np.unique(key[~known], return_index=True)
+        fresh = _snap(graph, pts[~known][first], max_distance)
+        memo = memo.merged(new_keys, fresh)
+        if len(memo.keys) > _SNAP_MEMO_POINTS:  # bound the memory: start again
+            memo = _SnapMemo.empty()
+            graph._snaps[float(max_distance)] = memo
+            return _snap(graph, pts, max_distance)
+        graph._snaps[float(max_distance)] = memo
+        where, known = memo.find(key)
+    edge = memo.edge[where]
+    edge[~known] = -1  # defensive: every finite point has just been added
+    return Snapped(edge, memo.t[where], memo.offset[where])
+
+
+@dataclass(frozen=True)
+class _SnapMemo:
+    """Snaps of distinct points, sorted by the point as a complex number ``x + iy``."""
+
+    keys: NDArray[np.complex128]
+    edge: IntArray
+    t: FloatArray
+    offset: FloatArray
+
+    @classmethod
+    def empty(cls) -> _SnapMemo:
+        return cls(np.zeros(0, np.complex128), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+
+    def find(self, key: NDArray[np.complex128]) -> tuple[IntArray, BoolArray]:
+        """Position of each key in the memo (clipped) and whether it is there."""
+        pos = np.minimum(np.searchsorted(self.keys, key), max(len(self.keys) - 1, 0))
+        known = (pos < len(self.keys)) & (self.keys[pos] == key) if len(self.keys) else (
+            np.zeros(len(key), dtype=bool))
+        return pos.astype(np.int64), known
+
+    def merged(self, keys: NDArray[np.complex128], snapped: Snapped) -> _SnapMemo:
+        """The memo with ``keys`` (distinct, not yet present) and their snaps added."""
+        all_keys = np.concatenate([self.keys, keys])
+        order = np.argsort(all_keys, kind="stable")
+        return _SnapMemo(
+            all_keys[order],
+            np.concatenate([self.edge, snapped.edge])[order],
+            np.concatenate([self.t, snapped.t])[order],
+            np.concatenate([self.offset, snapped.offset])[order],
+        )
+
+
+def _snap(graph: WalkGraph, pts: NDArray[np.object_], max_distance: float) -> Snapped:
     n = len(pts)
     edge = np.full(n, -1, dtype=np.int64)
     t = np.zeros(n)

@@ -15,6 +15,7 @@ from gis.network import (
     OFF_NETWORK,
     REACHED,
     TOO_FAR,
+    WalkGraph,
     boundary_access_points,
     graph_from_lines,
     snap_to_graph,
@@ -145,3 +146,29 @@ def test_walking_never_shorter_than_straight(seed, n_src, n_tgt):
     straight = shapely.distance(tgt[:, None], src[None, :]).min(axis=1)
     ok = np.isfinite(r.distance)
     assert np.all(r.distance[ok] >= straight[ok] - 1e-6)
+
+
+def test_snap_memo_answers_as_a_fresh_graph_does() -> None:
+    """Repeated, overlapping and duplicate points snap exactly as on a graph with no memo."""
+    rng = np.random.default_rng(7)
+    lines = [LineString([(x, 0), (x, 500)]) for x in range(0, 501, 50)]
+    lines += [LineString([(0, y), (500, y)]) for y in range(0, 501, 70)]
+
+    def fresh() -> WalkGraph:
+        return graph_from_lines(lines)
+
+    memo_graph = fresh()
+    pool = rng.uniform(-40, 540, size=(300, 2))
+    for _ in range(5):
+        pick = rng.integers(0, len(pool), size=120)  # overlapping subsets with repeats
+        pts = shapely.points(pool[pick])
+        got = snap_to_graph(memo_graph, pts, max_distance=12.0)
+        want = snap_to_graph(fresh(), pts, max_distance=12.0)
+        assert np.array_equal(got.edge, want.edge)
+        assert np.allclose(got.t, want.t) and np.array_equal(got.offset, want.offset)
+        assert (got.edge >= 0).any() and (got.edge < 0).any()  # near and out-of-reach points
+    # another snapping distance is remembered apart
+    pts = shapely.points(pool[:50])
+    wide = snap_to_graph(memo_graph, pts, max_distance=100.0)
+    assert np.array_equal(wide.edge, snap_to_graph(fresh(), pts, max_distance=100.0).edge)
+    assert (wide.edge >= 0).all()
