@@ -38,7 +38,7 @@ facilities, min_share
     level (HP-10/11: ``op = ">="``, ``target = 60``, ``unit = "%"``).
 
 Every row returns ``num`` and ``den`` per community (``den`` NaN where the community has no
-base); ``attrs["note"]`` states the parameters used and, in walking mode, the demand that
+base); the result's ``note`` states the parameters used and, in walking mode, the demand that
 could not be reached (off the network, or on a network part without facilities).
 
 Parameters (``[params.coverage]``; defaults in :data:`DEFAULTS`, [U] = not confirmed)
@@ -83,7 +83,7 @@ from layers.indicators.inputs import (
     resolve_value,
     zone_index,
 )
-from layers.indicators.registry import MetricContext, metric_kind
+from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 from layers.park_presets import PRESETS_PATH, Preset, load_presets
 from layers.project import Project
 from layers.walkgraph import walk_graph, walk_options
@@ -245,12 +245,10 @@ def _choice(spec: Mapping[str, Any], key: str, allowed: tuple[str, ...], default
     return value
 
 
-def _frame(ctx: MetricContext, num: FloatArray, den: FloatArray, note: str) -> pd.DataFrame:
+def _frame(ctx: MetricContext, num: FloatArray, den: FloatArray, note: str) -> MetricResult:
     den = np.where(den > 0, den, np.nan)
     out = pd.DataFrame({"num": num, "den": den}, index=community_codes(ctx))
-    out.attrs["scale"] = PERCENT
-    out.attrs["note"] = note
-    return out
+    return MetricResult(out, note=note, scale=PERCENT)
 
 
 def _coverage_parts(
@@ -336,7 +334,7 @@ def preset_of(ctx: MetricContext, spec: Mapping[str, Any]) -> Preset:
     return presets[name]
 
 
-def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFrame:
+def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResult:
     preset = preset_of(ctx, spec)
     name = preset.name
     weight = _choice(spec, "weight", WEIGHTS, "area")
@@ -351,7 +349,7 @@ def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFra
     return _frame(ctx, num, den, note)
 
 
-def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFrame:
+def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResult:
     params = _params(ctx)
     layer = str(spec.get("layer", "recycling_points"))
     entry = dict(spec)
@@ -377,7 +375,7 @@ def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFr
     return _frame(ctx, num, den, note)
 
 
-def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> pd.DataFrame:
+def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResult:
     params = _params(ctx)
     types = resolve_value(ctx, spec.get("facilities", params["complete_facilities"]))
     if not isinstance(types, Mapping) or not types:
@@ -450,7 +448,7 @@ def _coverage_reads(spec: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 @metric_kind("service_coverage", reads=_coverage_reads, themes=("coverage",))
-def service_coverage(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def service_coverage(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Share of residential land or households within the service radius of facilities.
 
     Parameters
@@ -461,8 +459,8 @@ def service_coverage(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFram
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``num`` and ``den`` per community, ``attrs["note"]`` with the parameters.
+    MetricResult
+        Values: columns ``num`` and ``den`` per community; its note states the parameters.
     """
     target = _choice(spec, "target", ("parks", "points", "complete_community"), "parks")
     mode = _choice(spec, "mode", MODES, "straight")

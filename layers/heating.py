@@ -44,7 +44,7 @@ import pandas as pd
 
 from gis.overlay import split_by_zones
 from layers.indicators.inputs import NoData, community_codes, community_geoms, read_layer
-from layers.indicators.registry import MetricContext, metric_kind
+from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 
 __all__ = [
     "CASING_MM",
@@ -332,7 +332,7 @@ def _supply(ctx: MetricContext, years: tuple[int, ...], load: float) -> list[np.
 @metric_kind(
     "heat_loss_change", reads=lambda spec: ("heating_pipes", "buildings"), themes=("heating",)
 )
-def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Change of the heating network's loss rate from the baseline year to the report year.
 
     Parameters (catalog ``params``)
@@ -342,8 +342,9 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFram
 
     Returns
     -------
-    DataFrame with ``loss_base``, ``loss_now``, ``supply_base``, ``supply_now`` (W) per
-    community; ``attrs["combine"]`` turns their sums into percentage points.
+    MetricResult
+        Values: ``loss_base``, ``loss_now``, ``supply_base``, ``supply_now`` (W) per
+        community; its ``combine`` turns their sums into percentage points.
     """
     p = heating_params(ctx)
     pipes = read_layer(ctx, "heating_pipes", as_of_year=False)
@@ -369,11 +370,10 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFram
     for label in ("base", "now"):
         columns[f"loss_{label}"] = columns[f"loss_{label}"] * scale
     out = pd.DataFrame(columns, index=community_codes(ctx))
-    out.attrs["combine"] = _combine
-    out.attrs["note"] = _note(p, baseline, ctx.year) + (
+    note = _note(p, baseline, ctx.year) + (
         f"; calibrated to {float(p['baseline_rate_percent']):g} % in {baseline} "
         f"(losses × {scale:.3g})" if scale != 1.0 else "")
-    return out
+    return MetricResult(out, note=note, combine=_combine)
 
 
 def _note(p: Mapping[str, Any], baseline: int, year: int) -> str:

@@ -41,7 +41,7 @@ from layers.indicators.inputs import (
     read_layers,
     zone_index,
 )
-from layers.indicators.registry import MetricContext, metric_kind
+from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
 
 __all__ = [
     "area_share",
@@ -87,15 +87,13 @@ def _entries(spec: Mapping[str, Any], key: str = "layers") -> list[Mapping[str, 
     return [e if isinstance(e, Mapping) else {"layer": e} for e in (raw or [])]
 
 
-def _note(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    notes = [n for n in notes if n]
-    if notes:
-        frame.attrs["note"] = "; ".join(notes)
-    return frame
+def _result(frame: pd.DataFrame, notes: list[str], **how: Any) -> MetricResult:
+    """``frame`` with the non-empty ``notes`` joined, and ``how`` to read it."""
+    return MetricResult(frame, note="; ".join(n for n in notes if n), **how)
 
 
 @metric_kind("area_sum")
-def area_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def area_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Area (m²) of the features of one or more layers inside each community.
 
     Parameters (catalog ``params``)
@@ -107,14 +105,15 @@ def area_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with column ``value`` (m²).
+    MetricResult
+        Values: a DataFrame with column ``value`` (m²).
     """
     frames, notes = read_layers(ctx, _entries(spec), what="area_sum")
     value = area_by_zone(
         _geoms(frames), community_geoms(ctx), dissolve=bool(spec.get("dissolve", True)),
         workers=_workers(ctx),
     )
-    return _note(_frame(ctx, value=value), notes)
+    return _result(_frame(ctx, value=value), notes)
 
 
 def _base_den(ctx: MetricContext, base: Any) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
@@ -136,7 +135,7 @@ def _base_den(ctx: MetricContext, base: Any) -> tuple[np.ndarray | None, np.ndar
 
 
 @metric_kind("area_share")
-def area_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def area_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Share of a base covered by features: Σ area(features ∩ base) ÷ Σ area(base).
 
     Parameters (catalog ``params``)
@@ -152,7 +151,9 @@ def area_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with columns ``num`` and ``den``; ``den`` is NaN where the zone has no base.
+    MetricResult
+        Values: a DataFrame with columns ``num`` and ``den``; ``den`` is NaN where the zone
+        has no base.
     """
     frames, notes = read_layers(ctx, _entries(spec), what="area_share")
     zones = community_geoms(ctx)
@@ -164,8 +165,7 @@ def area_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
         num = intersection_area_by_zone(geoms, base_geoms, zones, workers=_workers(ctx))
     den = np.where(den > 0, den, np.nan)
     out = _frame(ctx, num=num, den=den)
-    out.attrs["scale"] = float(spec.get("scale", PERCENT))
-    return _note(out, notes + base_notes)
+    return _result(out, notes + base_notes, scale=float(spec.get("scale", PERCENT)))
 
 
 def _point_zone(ctx: MetricContext, frame: gpd.GeoDataFrame, layer: str) -> np.ndarray:
@@ -183,7 +183,7 @@ def _counts(ctx: MetricContext, frame: gpd.GeoDataFrame, layer: str) -> np.ndarr
 
 
 @metric_kind("count")
-def count(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def count(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Number of features inside each community (points by containment).
 
     Parameters (catalog ``params``)
@@ -195,18 +195,19 @@ def count(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with column ``value`` and one column per ``also`` label.
+    MetricResult
+        Values: a DataFrame with column ``value`` and one column per ``also`` label.
     """
     layer = str(spec["layer"])
     frame = read_layer(ctx, layer)
     out = _frame(ctx, value=_counts(ctx, filter_frame(ctx, frame, spec, layer_name=layer), layer))
     for label, extra in (spec.get("also") or {}).items():
         out[label] = _counts(ctx, filter_frame(ctx, frame, extra, layer_name=layer), layer)
-    return out
+    return MetricResult(out)
 
 
 @metric_kind("each_zone_min")
-def each_zone_min(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def each_zone_min(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Features per zone, for the share of zones holding at least ``min`` of them.
 
     Parameters (catalog ``params``)
@@ -220,18 +221,16 @@ def each_zone_min(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with column ``count`` per community; ``attrs["each_zone_min"]`` tells the engine
-    to report the count at the ``over`` level and, above it, the percent of ``over`` zones
-    reaching ``min`` (with the list of those that do not).
+    MetricResult
+        Values: column ``count`` per community; its ``each_zone_min`` tells the engine to
+        report the count at the ``over`` level and, above it, the percent of ``over`` zones
+        reaching ``min`` (with the list of those that do not).
     """
     layer = str(spec["layer"])
     frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
     out = _frame(ctx, count=_counts(ctx, frame, layer))
-    out.attrs["each_zone_min"] = {
-        "over": str(spec.get("over", "community")),
-        "min": int(spec.get("min", 1)),
-    }
-    return out
+    rule = EachZoneMin(over=str(spec.get("over", "community")), minimum=int(spec.get("min", 1)))
+    return MetricResult(out, each_zone_min=rule)
 
 
 def _weights_by_zone(
@@ -316,7 +315,7 @@ def _known(
 
 
 @metric_kind("attribute_share")
-def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Share of features meeting a condition, by count, area, length or a field's sum.
 
     Parameters (catalog ``params``)
@@ -335,7 +334,9 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame
 
     Returns
     -------
-    DataFrame with columns ``num`` and ``den``; ``den`` is NaN where the zone has no feature.
+    MetricResult
+        Values: a DataFrame with columns ``num`` and ``den``; ``den`` is NaN where the zone
+        has no feature.
     """
     layer = str(spec["layer"])
     by = str(spec.get("by", "count"))
@@ -350,12 +351,11 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame
     num = _sum(ctx, zone, np.where(part_meets, weight, 0.0))
     den = _sum(ctx, zone, weight)
     out = _frame(ctx, num=num, den=np.where(den > 0, den, np.nan))
-    out.attrs["scale"] = PERCENT
-    return _note(out, notes)
+    return _result(out, notes, scale=PERCENT)
 
 
 @metric_kind("attribute_sum")
-def attribute_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def attribute_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Sum of a numeric field over filtered features (split by area/length across borders).
 
     Parameters (catalog ``params``)
@@ -367,7 +367,8 @@ def attribute_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with column ``value``.
+    MetricResult
+        Values: a DataFrame with column ``value``.
     """
     layer = str(spec["layer"])
     field = str(spec["field"])
@@ -375,11 +376,11 @@ def attribute_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     _require_field(frame, layer, field)
     zone, weight, _ = _weights_by_zone(ctx, frame, layer, field)
     notes = [floor_area_note(frame)] if field == "floor_area_m2" else []
-    return _note(_frame(ctx, value=_sum(ctx, zone, weight)), notes)
+    return _result(_frame(ctx, value=_sum(ctx, zone, weight)), notes)
 
 
 @metric_kind("length_share")
-def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Share of line length meeting a condition, per community (lines split by length).
 
     Parameters (catalog ``params``)
@@ -395,7 +396,8 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame with columns ``num`` and ``den`` (m).
+    MetricResult
+        Values: a DataFrame with columns ``num`` and ``den`` (m).
     """
     layer = str(spec["layer"])
     frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
@@ -408,8 +410,7 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
     num = _sum(ctx, pieces.zone, np.where(meets[pieces.feature], pieces.measure, 0.0))
     den = _sum(ctx, pieces.zone, pieces.measure)
     out = _frame(ctx, num=num, den=np.where(den > 0, den, np.nan))
-    out.attrs["scale"] = PERCENT
-    return _note(out, notes)
+    return _result(out, notes, scale=PERCENT)
 
 
 def read_reported(path: Path) -> pd.DataFrame:
@@ -449,7 +450,7 @@ def read_reported(path: Path) -> pd.DataFrame:
 
 
 @metric_kind("reported")
-def reported(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def reported(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Values of non-spatial indicators from the project's ``reported.csv``.
 
     For each zone the latest year not after the report year is used. Non-numeric values
@@ -462,8 +463,9 @@ def reported(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame indexed by zone code (any level) with ``value``, ``year`` and ``note``;
-    ``attrs["levels"]`` marks it as already per zone.
+    MetricResult
+        Values: a DataFrame indexed by zone code (any level) with ``value``, ``year`` and
+        ``note``; its ``levels`` mark it as already per zone.
     """
     path = ctx.project.reported_path
     if path is None or not path.is_file():
@@ -488,8 +490,7 @@ def reported(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
         },
         index=pd.Index(rows["zone_code"].astype(str).str.strip(), name="code"),
     )
-    out.attrs["levels"] = ("district", "street", "community")
-    return out
+    return MetricResult(out, levels=("district", "street", "community"))
 
 
 def _number_or_text(value: Any) -> float | str:

@@ -123,7 +123,7 @@ from gis.solar_sky import TRANSPOSITIONS, monthly_year, read_monthly_climate
 from gis.tasks import dask_client, scheduler_address
 from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
-from layers.indicators.registry import MetricContext, metric_kind
+from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 
 if TYPE_CHECKING:
     from layers.project import Project
@@ -558,7 +558,7 @@ def _by_zone(ctx: MetricContext, zone: NDArray[np.intp], weights: Any) -> NDArra
 
 
 @metric_kind("pv", reads=lambda spec: ("buildings",), themes=("pv",))
-def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
+def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """Rooftop PV coverage or potential of a building set, per community.
 
     See the module docstring for the parameters (``measure``, ``where``, ``where_any``,
@@ -566,9 +566,9 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        ``num``/``den`` (shares, plus ``buildings`` and ``buildings_with_pv`` counts) or
-        ``value`` (sums), indexed by community code.
+    MetricResult
+        Values: ``num``/``den`` (shares, plus ``buildings`` and ``buildings_with_pv``
+        counts) or ``value`` (sums), indexed by community code.
     """
     measure = str(spec.get("measure", "coverage"))
     if measure not in MEASURES:
@@ -587,8 +587,7 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
         if field not in frame.columns:
             raise NoData(f"buildings have no {field}: build the project with a DSM")
         out = pd.DataFrame({"value": _by_zone(ctx, zone, frame[field].fillna(0))}, index=index)
-        out.attrs["note"] = read_sky_note(ctx.project)
-        return out
+        return MetricResult(out, note=read_sky_note(ctx.project))
     installed = (
         pd.to_numeric(frame["pv_area_m2"], errors="coerce").fillna(0.0).to_numpy()
         if "pv_area_m2" in frame.columns else np.zeros(len(frame))
@@ -613,12 +612,9 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> pd.DataFrame:
         },
         index=index,
     )
-    out.attrs["scale"] = PERCENT
     notes = []
     if measure == "suitable_share":
         notes.append(read_sky_note(ctx.project))
     if "pv_area_m2" not in frame.columns and measure != "suitable_share":
         notes.append("buildings have no pv_area_m2 field: installed PV counted as 0")
-    if any(notes):
-        out.attrs["note"] = "; ".join(n for n in notes if n)
-    return out
+    return MetricResult(out, note="; ".join(n for n in notes if n), scale=PERCENT)

@@ -20,6 +20,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -28,6 +29,14 @@ from shapely.geometry import LineString, Point, Polygon, box
 
 from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import compute_records
+from layers.indicators.registry import (
+    KIND_READS,
+    KIND_THEMES,
+    KINDS,
+    MetricContext,
+    MetricResult,
+    metric_kind,
+)
 from layers.project import Project
 
 CRS = "EPSG:4548"
@@ -406,6 +415,40 @@ def test_heat_loss_change_in_percentage_points(tmp_path: Path) -> None:
     assert rec.gap == pytest.approx(expected + 5.0, abs=0.01)
     # C4 has neither pipes nor a change: 0 percentage points
     assert res[("community", "C4")].value == pytest.approx(0.0)
+
+
+def test_metric_result_scale_note_and_combine_reach_the_records(tiny: Project) -> None:
+    parts = pd.DataFrame(
+        {"num": [1.0, 0.0, 0.0, 3.0], "den": [1.0, 2.0, 3.0, 4.0],
+         "a": [5.0, 1.0, 0.0, 2.0], "b": [1.0, 1.0, 0.0, 0.0]},
+        index=["C1", "C2", "C3", "C4"],
+    )
+
+    def per_mille(ctx: MetricContext, spec: Any) -> MetricResult:
+        return MetricResult(parts[["num", "den"]].reindex(ctx.communities.index),
+                            note="toy note", scale=1000.0)
+
+    def difference(ctx: MetricContext, spec: Any) -> MetricResult:
+        return MetricResult(parts[["a", "b"]].reindex(ctx.communities.index),
+                            combine=lambda sums: sums["a"] - 2 * sums["b"])
+
+    metric_kind("toy_per_mille")(per_mille)
+    metric_kind("toy_difference")(difference)
+    try:
+        res = run(tiny, "toy_per_mille", {}, unit="‰")
+        # shares from the sums × 1000: S1 = (1 + 0) / (1 + 2), D = 4 / 10 (not the mean 437.5)
+        assert values(res) == pytest.approx(
+            {"C1": 1000, "C2": 0, "C3": 0, "C4": 750, "S1": 333.33, "S2": 0, "S3": 750,
+             "D": 400}, abs=0.01)
+        assert {r.note for r in res.values()} == {"toy note"}
+        diff = values(run(tiny, "toy_difference", {}, unit="个"))
+        # a − 2b of the sums: S1 = (5 + 1) − 2 × (1 + 1) = 2, D = 8 − 2 × 2 = 4
+        assert diff == pytest.approx(
+            {"C1": 3, "C2": -1, "C3": 0, "C4": 2, "S1": 2, "S2": 0, "S3": 2, "D": 4})
+    finally:
+        for registry in (KINDS, KIND_READS, KIND_THEMES):
+            registry.pop("toy_per_mille", None)
+            registry.pop("toy_difference", None)
 
 
 def test_unknown_kind_and_absent_layer_are_no_data(tmp_path: Path) -> None:

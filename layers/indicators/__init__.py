@@ -12,7 +12,8 @@ inputs
     What metric kinds share: reading a layer for a year and scenario, the filter language,
     parameters, :class:`~layers.indicators.inputs.NoData`.
 registry
-    The metric-kind contract (``@metric_kind``).
+    The metric-kind contract: ``@metric_kind`` functions return a
+    :class:`~layers.indicators.registry.MetricResult` (values, note, scale, combine rule).
 
 The generic kinds live in :mod:`layers.metrics`, the theme kinds in their theme modules
 (:mod:`layers.heating`, :mod:`layers.coverage`, :mod:`layers.rooftop_pv`); the writers of

@@ -31,7 +31,14 @@ from gis._errors import PeakmapError, StoreError
 from gis.overlay import assign_points
 from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec, read_catalog
 from layers.indicators.inputs import PARAMS_USED, NoData
-from layers.indicators.registry import KINDS, THEME_MODULES, MetricContext
+from layers.indicators.registry import (
+    DEFAULT_SCALE,
+    KINDS,
+    THEME_MODULES,
+    EachZoneMin,
+    MetricContext,
+    MetricResult,
+)
 from layers.project import Project
 
 __all__ = [
@@ -50,7 +57,6 @@ RECORD_FIELDS = (
 )
 COUNT_UNIT = "个"
 PERCENT_UNIT = "%"
-DEFAULT_SCALE = 100.0
 # Decimal places kept in values and gaps (areas to 0.01 m², shares to 0.01 %).
 DECIMALS = 2
 RESPONSIBLE_SEPARATOR = "、"
@@ -355,14 +361,12 @@ def _sums_by_level(parts: pd.DataFrame, zones: Zones) -> dict[str, pd.DataFrame]
     return out
 
 
-def _values(sums: pd.DataFrame, attrs: Mapping[str, Any]) -> pd.Series:
-    combine = attrs.get("combine")
-    if callable(combine):
-        return pd.Series(combine(sums), index=sums.index, dtype=float)
+def _values(sums: pd.DataFrame, result: MetricResult) -> pd.Series:
+    if result.combine is not None:
+        return pd.Series(result.combine(sums), index=sums.index, dtype=float)
     if "num" in sums.columns and "den" in sums.columns:
         den = sums["den"].where(sums["den"] > 0)
-        scale = float(attrs.get("scale", DEFAULT_SCALE))
-        return scale * sums["num"] / den
+        return float(result.scale) * sums["num"] / den
     return sums["value"]
 
 
@@ -376,11 +380,11 @@ def _extra_detail(row: pd.Series, skip: set[str]) -> str:
     return "; ".join(parts)
 
 
-def _emit_additive(b: _Builder, parts: pd.DataFrame, note: str) -> None:
-    sums = _sums_by_level(parts, b.zones)
+def _emit_additive(b: _Builder, result: MetricResult, note: str) -> None:
+    sums = _sums_by_level(result.values, b.zones)
     skip = {"value", "num", "den"}
     for level in b.spec.reported_levels():
-        values = _values(sums[level], parts.attrs)
+        values = _values(sums[level], result)
         for code, value in values.items():
             row_note = note
             if _clean(value) is None and "den" in sums[level].columns:
@@ -427,9 +431,8 @@ def _list_failing_children(b: _Builder) -> None:
                 r.detail = f"{r.detail}; {text}" if r.detail else text
 
 
-def _emit_each_zone_min(b: _Builder, parts: pd.DataFrame, note: str) -> None:
-    rule = parts.attrs["each_zone_min"]
-    over, minimum = str(rule["over"]), int(rule["min"])
+def _emit_each_zone_min(b: _Builder, parts: pd.DataFrame, rule: EachZoneMin, note: str) -> None:
+    over, minimum = str(rule.over), int(rule.minimum)
     if over not in b.zones.levels:
         b.no_data(f"needs the {over} level, which this project does not have")
         return
@@ -458,9 +461,11 @@ def _emit_each_zone_min(b: _Builder, parts: pd.DataFrame, note: str) -> None:
                   detail=detail)
 
 
-def _emit_per_zone(b: _Builder, frame: pd.DataFrame, note: str, source: str) -> None:
+def _emit_per_zone(
+    b: _Builder, frame: pd.DataFrame, levels_given: tuple[str, ...], note: str, source: str
+) -> None:
     """Rows already per zone (reported values, non-additive district rates)."""
-    levels = set(b.spec.reported_levels()) & set(frame.attrs.get("levels", LEVELS))
+    levels = set(b.spec.reported_levels()) & set(levels_given)
     for code, row in frame.iterrows():
         level = b.zones.level_of(str(code))
         if level is None or level not in levels:
@@ -485,7 +490,7 @@ def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dic
     params = {**spec.params, "id": spec.id, "level": spec.level}
     ctx.cache[PARAMS_USED] = {}
     try:
-        frame = fn(ctx, params)
+        result = fn(ctx, params)
     except NoData as e:
         b.no_data(str(e))
         return b.records
@@ -497,18 +502,18 @@ def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dic
     except Exception as e:  # a bug in one kind must not take the whole report down
         b.no_data(f"computation failed ({type(e).__name__}: {e}); please report it")
         return b.records
-    note = str(frame.attrs.get("note", ""))
+    note = result.note
     used = ctx.cache.get(PARAMS_USED) or {}
     if used:
         listed = ", ".join(f"{k} = {v}" for k, v in sorted(used.items()))
         note = "; ".join(t for t in (note, f"参数 parameters: {listed}") if t)
     source = "reported" if spec.kind == "reported" else "computed"
-    if "each_zone_min" in frame.attrs:
-        _emit_each_zone_min(b, frame, note)
-    elif "levels" in frame.attrs:
-        _emit_per_zone(b, frame, note, source)
+    if result.each_zone_min is not None:
+        _emit_each_zone_min(b, result.values, result.each_zone_min, note)
+    elif result.levels is not None:
+        _emit_per_zone(b, result.values, result.levels, note, source)
     else:
-        _emit_additive(b, frame, note)
+        _emit_additive(b, result, note)
         _list_failing_children(b)
     if not b.records:
         b.no_data(note or "no zone of this project carries a value")

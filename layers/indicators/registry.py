@@ -1,18 +1,20 @@
 """The contract between the indicator engine and the metric kinds.
 
-A metric kind is a function ``fn(ctx, spec) -> pandas.DataFrame`` registered under its kind
+A metric kind is a function ``fn(ctx, spec) -> MetricResult`` registered under its kind
 name with :func:`metric_kind`. It computes *additive parts* at the finest zone level
 (communities), so that the engine can aggregate them upward by summing and recompute shares
-from the sums (never averaging shares):
+from the sums (never averaging shares). :attr:`MetricResult.values` holds them:
 
-- a share returns columns ``num`` and ``den`` (value = 100 * num / den, unit ``%``);
-- a sum or a count returns column ``value``.
+- a share returns columns ``num`` and ``den`` (value = ``scale`` * num / den, unit ``%``);
+- a sum or a count returns column ``value``;
+- other numeric columns are summed alike and shown in the row's detail.
 
 The frame is indexed by community code and holds one row for every community (zero where
-nothing is found, NaN in ``den``/``value`` where the base data is absent). Kinds that cannot
-be computed per community (a rate that is not additive) may set ``LEVELS`` in the returned
-frame's ``attrs`` (``frame.attrs["levels"] = ("district",)``) and index it by that level's
-zone code instead.
+nothing is found, NaN in ``den``/``value`` where the base data is absent). The other fields
+of :class:`MetricResult` tell the engine how to read it: ``note`` (shown with every value),
+``scale``, ``combine`` (a value from summed columns that is not ``num``/``den``),
+``each_zone_min`` (a count per zone with a minimum) and ``levels`` (values already per zone,
+for rates that are not additive: the frame is then indexed by zone code at those levels).
 
 Theme modules (``layers/<theme>.py``) register their kinds on import; the engine imports the
 theme modules listed in :data:`THEME_MODULES` so every kind is known before a catalog runs.
@@ -33,12 +35,15 @@ if TYPE_CHECKING:
     from layers.store import Store
 
 __all__ = [
+    "DEFAULT_SCALE",
     "KINDS",
     "KIND_READS",
     "KIND_THEMES",
     "THEME_MODULES",
+    "EachZoneMin",
     "MetricContext",
     "MetricFn",
+    "MetricResult",
     "ReadsFn",
     "layers_named",
     "metric_kind",
@@ -79,7 +84,68 @@ class MetricContext:
     proposals: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
 
 
-MetricFn = Callable[[MetricContext, Mapping[str, Any]], pd.DataFrame]
+#: ``num`` / ``den`` shares are reported as percent unless a kind says otherwise.
+DEFAULT_SCALE = 100.0
+
+
+@dataclass(frozen=True)
+class EachZoneMin:
+    """Rule of a count that every zone of one level must reach.
+
+    Attributes
+    ----------
+    over : str
+        The zone level that must each hold ``minimum`` features (``"community"`` or
+        ``"street"``): the count is reported there, and above it the percent of those zones
+        reaching it.
+    minimum : int
+        Features each zone needs.
+    """
+
+    over: str
+    minimum: int
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """What a metric kind returns: additive parts per zone and how to read them.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        Additive parts indexed by community code (``num``/``den``, ``value`` or ``count``,
+        plus extra numeric columns shown in the detail), or values per zone code when
+        ``levels`` is set.
+    note : str
+        Shown with every value of the row (parameters used, estimates, data gaps).
+    scale : float
+        Value = ``scale`` × Σnum / Σden for share rows (default 100: percent).
+    combine : callable or None
+        ``combine(sums) -> array`` computes the value from the summed columns of one level
+        instead of ``num``/``den``/``value`` (e.g. a change in percentage points).
+    each_zone_min : EachZoneMin or None
+        ``values`` holds a ``count`` column to report against a per-zone minimum.
+    levels : tuple of str or None
+        ``values`` is already per zone at these levels (indexed by zone code, with
+        ``value`` and optional ``year`` and ``note`` columns); nothing is summed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = MetricResult(pd.DataFrame({"num": [1.0], "den": [4.0]}, index=["c1"]), note="n")
+    >>> r.scale, r.combine is None, r.levels is None
+    (100.0, True, True)
+    """
+
+    values: pd.DataFrame
+    note: str = ""
+    scale: float = DEFAULT_SCALE
+    combine: Callable[[pd.DataFrame], Any] | None = None
+    each_zone_min: EachZoneMin | None = None
+    levels: tuple[str, ...] | None = None
+
+
+MetricFn = Callable[[MetricContext, Mapping[str, Any]], MetricResult]
 ReadsFn = Callable[[Mapping[str, Any]], tuple[str, ...]]
 
 KINDS: dict[str, MetricFn] = {}
@@ -142,7 +208,8 @@ def metric_kind(
     Parameters
     ----------
     name : str
-        The ``kind`` value catalog rows use, e.g. ``"area_share"``.
+        The ``kind`` value catalog rows use, e.g. ``"area_share"``. The function takes the
+        :class:`MetricContext` and the row's params and returns a :class:`MetricResult`.
     reads : callable, optional
         ``reads(params)`` gives the store layers a row of this kind reads (shown in
         docs/indicators.md and by ``peakmap report --explain``); default: the layers its
