@@ -389,3 +389,12 @@ def test_proposal_before_an_upload_is_stale_after_it(built: Path, tmp_path: Path
     states = proposal_states(Project(built).store.meta())
     assert [(s.layer, s.stale) for s in states] == [("proposal__green_spaces", True)]
     assert "later" in stored_ids(built, "green_spaces")
+
+
+def test_layer_names_follow_writes_by_another_store_object(built: Path) -> None:
+    reader, writer = Project(built).store, Project(built).store
+    before = reader.layers()
+    assert "proposal__green_spaces" not in before
+    writer.write_layers({"proposal__green_spaces": writer.read("green_spaces").head(1)})
+    assert "proposal__green_spaces" in reader.layers()  # the file was replaced: read again
+    assert set(reader.layers()) == {str(r[0]) for r in pyogrio.list_layers(reader.path)}

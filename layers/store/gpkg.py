@@ -54,6 +54,8 @@ class Store:
         self.marks: dict[str, str] = {}
         self.cleared: set[str] = set()
         self._cache: dict[str, gpd.GeoDataFrame] = {}
+        # layer names with the file identity they were read at (see layers())
+        self._names: tuple[tuple[int, int, int], list[str]] | None = None
 
     def exists(self) -> bool:
         """Return True when the store has been built."""
@@ -68,7 +70,13 @@ class Store:
     def layers(self) -> list[str]:
         """Names of the layers in the store (spatial and attribute tables)."""
         self._require()
-        return [str(row[0]) for row in pyogrio.list_layers(self.path)]
+        # read once per file state: another writer replaces the file (new inode), this
+        # object's own writes forget the names
+        st = self.path.stat()
+        ident = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._names is None or self._names[0] != ident:
+            self._names = (ident, [str(row[0]) for row in pyogrio.list_layers(self.path)])
+        return list(self._names[1])
 
     def has(self, name: str) -> bool:
         """Return True when the store holds layer ``name``."""
@@ -140,10 +148,12 @@ class Store:
                 present = set(self.layers()) | set(layers)
                 new = old.next({n: frame_digest(f) for n, f in layers.items()}, present)
                 write_gpkg_atomic(self.path, {**layers, **new.tables()}, keep_existing=True)
+        self._names = None
         for name in layers:
             self._cache.pop(name, None)
 
     def _write_in_place(self, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
+        self._names = None
         for name, frame in layers.items():
             opts = {"OVERWRITE": "YES"} if self.path.exists() else None
             data = frame if isinstance(frame, gpd.GeoDataFrame) else pd.DataFrame(frame)
@@ -158,6 +168,7 @@ class Store:
         """
         if not self.private:
             raise StoreError(f"{self.path}: layers are copied only into a staging store")
+        self._names = None
         for name in names:
             frame = other.read(name)
             data = frame if isinstance(frame, gpd.GeoDataFrame) and frame.crs else \
