@@ -12,7 +12,6 @@ upload waits for it (and a build for an upload); siting proposals are carried ov
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -48,15 +47,13 @@ __all__ = [
     "build_project",
     "ingest_layer",
     "ingest_upload",
+    "post_build_step",
     "run_post_build_steps",
 ]
 
-# Analyses run after ingest, as "module:function"; each takes the Project and returns a
-# one-line summary. Modules that are not installed are skipped.
-POST_BUILD_STEPS: tuple[str, ...] = (
-    "layers.coverage:build_step",
-    "layers.rooftop_pv:build_step",
-)
+# Analyses run after ingest, by name (the name heads the step's summary line and is its
+# stale mark after an upload); :func:`post_build_step` gives each one's function.
+POST_BUILD_STEPS: tuple[str, ...] = ("coverage", "rooftop_pv")
 
 BUILD_REPORT_TABLE = "_build_report"
 # the planner's own work in the store, carried over a rebuild
@@ -416,7 +413,7 @@ def _carry_over(project: Project, staged: Project) -> list[str]:
 def run_post_build_steps(
     project: Project, *, on_step: Callable[[str], None] | None = None
 ) -> list[str]:
-    """Run the analyses of :data:`POST_BUILD_STEPS` that are installed.
+    """Run the analyses of :data:`POST_BUILD_STEPS`, in order.
 
     Returns
     -------
@@ -424,20 +421,45 @@ def run_post_build_steps(
         One summary line per step.
     """
     lines = []
-    for entry in POST_BUILD_STEPS:
-        module_name, func_name = entry.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name == module_name:
-                continue
-            raise
-        step: Callable[[Project], Any] = getattr(module, func_name)
+    for name in POST_BUILD_STEPS:
+        step = post_build_step(name)
         if on_step:
-            on_step(module_name.rsplit(".", 1)[-1])
+            on_step(name)
         fresh = project.fresh()  # a fresh store cache per step (same staging folder)
-        lines.append(f"{module_name.rsplit('.', 1)[-1]}: {step(fresh)}")
+        lines.append(f"{name}: {step(fresh)}")
     return lines
+
+
+def post_build_step(name: str) -> Callable[[Project], str]:
+    """The function of post-build step ``name`` (one of :data:`POST_BUILD_STEPS`).
+
+    The theme modules are imported here, not at the top: they read this module's
+    neighbours, and every upload and ``peakmap build`` imports this module first.
+
+    Parameters
+    ----------
+    name : str
+        ``"coverage"`` or ``"rooftop_pv"``.
+
+    Returns
+    -------
+    callable
+        Takes the Project, writes its store layers or fields, returns a one-line summary.
+
+    Examples
+    --------
+    >>> post_build_step("coverage").__module__
+    'layers.coverage'
+    """
+    if name == "coverage":
+        from layers.coverage import build_step as coverage_step
+
+        return coverage_step
+    if name == "rooftop_pv":
+        from layers.rooftop_pv import build_step as rooftop_pv_step
+
+        return rooftop_pv_step
+    raise KeyError(f"no post-build step {name!r}; known: {', '.join(POST_BUILD_STEPS)}")
 
 
 def ingest_upload(
@@ -476,10 +498,11 @@ def ingest_upload(
     PeakmapError
         Unknown layer, or any validation failure; nothing is stored then.
     """
-    uploads = importlib.import_module("layers.uploads")  # it builds on this module
+    from layers.uploads import accept_upload  # not at the top: it builds on this module
+
     path = Path(file_path)
-    result = uploads.accept_upload(project.root, name, path, filename=path.name,
-                                   strict=strict, **overrides)
+    result = accept_upload(project.root, name, path, filename=path.name,
+                           strict=strict, **overrides)
     report: LayerReport = result.report
     return report
 

@@ -16,10 +16,8 @@ Nothing is written when any check or step fails.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +30,7 @@ from layers.build import (
     _crs_name,
     _derive,
     ingest_layer,
+    post_build_step,
 )
 from layers.manifest import LayerSource
 from layers.manifest_edit import set_layer_entry
@@ -45,16 +44,11 @@ __all__ = ["SLOW_STEPS", "STEP_INPUTS", "UploadResult", "accept_upload", "recomp
 UPLOAD_DIR = "raw/uploads"
 # The layers each post-build step reads (None: any layer may matter, re-run it always).
 STEP_INPUTS: dict[str, tuple[str, ...] | None] = {
-    "layers.coverage:build_step": None,
-    "layers.rooftop_pv:build_step": ("buildings",),
+    "coverage": None,
+    "rooftop_pv": ("buildings",),
 }
 # Steps too slow for a request (PV: ~13 s on the sample): marked stale, recomputed after.
-SLOW_STEPS: frozenset[str] = frozenset({"layers.rooftop_pv:build_step"})
-
-
-def step_key(entry: str) -> str:
-    """``"layers.rooftop_pv:build_step"`` → ``"rooftop_pv"`` (the stale mark's name)."""
-    return entry.split(":")[0].rsplit(".", 1)[-1]
+SLOW_STEPS: frozenset[str] = frozenset({"rooftop_pv"})
 
 
 @dataclass
@@ -68,16 +62,8 @@ class UploadResult:
     stale: list[str] = field(default_factory=list)
 
 
-def _run_step(project: Project, entry: str) -> str | None:
-    module_name, func_name = entry.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name == module_name:
-            return None
-        raise
-    step: Callable[[Project], Any] = getattr(module, func_name)
-    return f"{step_key(entry)}: {step(project.fresh())}"
+def _run_step(project: Project, name: str) -> str:
+    return f"{name}: {post_build_step(name)(project.fresh())}"
 
 
 def _dependent_steps(name: str) -> list[str]:
@@ -167,16 +153,13 @@ def accept_upload(
         result = UploadResult(report=report, raw_path=raw_rel, backup="")
         with store_transaction(project, what=f"upload of {name}", timeout=timeout) as staged:
             staged.store.write_layers({name: gdf})
-            for entry_name in _dependent_steps(name):
-                key = step_key(entry_name)
-                if entry_name in SLOW_STEPS:
+            for key in _dependent_steps(name):
+                if key in SLOW_STEPS:
                     staged.store.mark_stale(
                         key, f"{name} uploaded {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
                     result.stale.append(key)
                 else:
-                    line = _run_step(staged, entry_name)
-                    if line:
-                        result.steps.append(line)
+                    result.steps.append(_run_step(staged, key))
             # the front door, once everything else is ready: raw file, then manifest
             _place(Path(upload), root / raw_rel)
             result.backup = str(set_layer_entry(root, name, src).relative_to(root))
@@ -195,15 +178,13 @@ def recompute_stale(project_dir: Path, *, timeout: float = DEFAULT_TIMEOUT_S) ->
     with writer_lock(root, what="recomputing derived results", timeout=timeout):
         project = Project(root)
         stale = project.store.meta().stale if project.store.exists() else {}
-        todo = [e for e in POST_BUILD_STEPS if step_key(e) in stale]
+        todo = [e for e in POST_BUILD_STEPS if e in stale]
         if not todo:
             return []
         lines: list[str] = []
         with store_transaction(project, what="recomputing derived results",
                                timeout=timeout) as staged:
-            for entry_name in todo:
-                line = _run_step(staged, entry_name)
-                if line:
-                    lines.append(line)
-                staged.store.clear_stale(step_key(entry_name))
+            for step in todo:
+                lines.append(_run_step(staged, step))
+                staged.store.clear_stale(step)
         return lines

@@ -9,8 +9,6 @@ after the change.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import math
 import sys
@@ -39,6 +37,8 @@ from layers.siting import (
     site_transfer,
     siting_params,
 )
+from peakmap.cmd_site_heating import heating
+from peakmap.cmd_site_pv import pv
 
 __all__ = ["register", "site_app"]
 
@@ -482,11 +482,7 @@ def import_(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``site`` command group (and ``site pv`` when the PV module exists) to ``app``."""
-    if importlib.util.find_spec("peakmap.cmd_site_pv") is not None:
-        pv = importlib.import_module("peakmap.cmd_site_pv").pv
-        site_app.command("pv")(pv)
-    if importlib.util.find_spec("peakmap.cmd_site_heating") is not None:
-        heating = importlib.import_module("peakmap.cmd_site_heating").heating
-        site_app.command("heating")(heating)
+    """Add the ``site`` command group (with ``site pv`` and ``site heating``) to ``app``."""
+    site_app.command("pv")(pv)
+    site_app.command("heating")(heating)
     app.add_typer(site_app, name="site")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,9 +15,10 @@ from starlette.background import BackgroundTask
 
 from gis._errors import PeakmapError
 from layers.labels import note_label, source_label, status_label
+from layers.report import write_csv, write_xlsx
 from layers.store import project_temp_dir
+from layers.uploads import accept_upload
 from web.deps import DataDep, LangDep, SettingsDep
-from web.errors import NotFoundError
 from web.geo import (
     degrees_per_pixel,
     grid_summary,
@@ -169,13 +169,11 @@ def upload_layer(
     request (PV fields of buildings) are listed in ``stale`` and recomputed in the
     background, as are the indicators. A rejected upload changes nothing.
     """
-    uploads = importlib.import_module("layers.uploads")
     with project_temp_dir(data.project_dir, "upload") as tmp:
         target = Path(tmp) / upload_name(file.filename)
         size = save_upload(file, target, settings)
-        overrides = {"crs": crs, "encoding": encoding, "layer": layer, "x": x, "y": y}
-        result = uploads.accept_upload(data.project_dir, name, target, filename=target.name,
-                                       **overrides)
+        result = accept_upload(data.project_dir, name, target, filename=target.name,
+                               crs=crs, encoding=encoding, layer=layer, x=x, y=y)
     data.after_write(recompute=bool(result.stale))
     report = result.report
     return {"layer": name, "file": file.filename, "bytes": size,
@@ -202,13 +200,6 @@ def layer_gpkg(name: str, data: DataDep) -> FileResponse:
                         background=cleanup)
 
 
-def _report_module() -> Any:
-    try:
-        return importlib.import_module("layers.report")
-    except ModuleNotFoundError as e:
-        raise NotFoundError(f"report writers not available ({e.name})") from e
-
-
 @router.get("/report.xlsx", response_class=FileResponse)
 def report_xlsx(data: DataDep, lang: LangDep, scenario: Scenario | None = None) -> FileResponse:
     """The indicator table as an Excel workbook (all levels, annex layout, ready to print).
@@ -217,11 +208,10 @@ def report_xlsx(data: DataDep, lang: LangDep, scenario: Scenario | None = None) 
     """
     from web.exports import sample_notice
 
-    report = _report_module()
     path, cleanup = _temp_file(".xlsx")
     project = data.project
-    report.write_xlsx(data.raw_records(scenario=scenario), path, lang=lang,
-                      project_name=project.name, notice=sample_notice(project, lang))
+    write_xlsx(data.raw_records(scenario=scenario), path, lang=lang,
+               project_name=project.name, notice=sample_notice(project, lang))
     return FileResponse(path, media_type=XLSX_MEDIA, filename="peakmap-indicators.xlsx",
                         background=cleanup)
 
@@ -229,9 +219,8 @@ def report_xlsx(data: DataDep, lang: LangDep, scenario: Scenario | None = None) 
 @router.get("/report.csv", response_class=FileResponse)
 def report_csv(data: DataDep, scenario: Scenario | None = None) -> FileResponse:
     """The indicator table as CSV (UTF-8, all levels); formula-like text is neutralised."""
-    report = _report_module()
     path, cleanup = _temp_file(".csv")
-    report.write_csv(data.raw_records(scenario=scenario), path)
+    write_csv(data.raw_records(scenario=scenario), path)
     return FileResponse(path, media_type="text/csv; charset=utf-8",
                         filename="peakmap-indicators.csv", background=cleanup)
 

@@ -7,7 +7,6 @@ so a rebuild or an upload shows at the next request without restarting the serve
 from __future__ import annotations
 
 import contextlib
-import importlib
 import math
 import threading
 import time
@@ -24,18 +23,19 @@ import shapely
 
 from gis._errors import PeakmapError, StoreError
 from layers.indicators import cache as results_cache
+from layers.indicators.engine import compute_records
 from layers.project import Project
 from layers.schema import CANONICAL
 from layers.store import Store, clean_stale_temp
 from layers.store.proposals import proposal_states
+from layers.uploads import recompute_stale
 from web.geo import to_display
 
-__all__ = ["ENGINE_MODULE", "LEVELS", "ZONE_LAYERS", "ProjectData", "RecordsFn"]
+__all__ = ["LEVELS", "ZONE_LAYERS", "ProjectData", "RecordsFn"]
 
 LEVELS: tuple[str, ...] = ("district", "street", "community")
 # The zone layer of each level.
 ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
-ENGINE_MODULE = "layers.indicators.engine"
 RecordsFn = Callable[..., list[Any]]
 SCENARIOS: tuple[str, ...] = ("proposal",)
 PROPOSAL_PREFIX = "proposal__"
@@ -43,11 +43,7 @@ PROPOSAL_PREFIX = "proposal__"
 
 def _engine_records(project: Project, *, scenario: str | None = None) -> list[Any]:
     """All indicator results of ``project`` from the indicator engine (all levels)."""
-    try:
-        engine = importlib.import_module(ENGINE_MODULE)
-    except ModuleNotFoundError as e:
-        raise PeakmapError(f"indicator engine not available ({e.name})") from e
-    return list(engine.compute_records(project, scenario=scenario))
+    return list(compute_records(project, scenario=scenario))
 
 
 def _json_safe(value: Any) -> Any:
@@ -199,9 +195,8 @@ class ProjectData:
                 self.background_error = str(e)
 
     def _recompute_derived(self) -> None:
-        uploads = importlib.import_module("layers.uploads")
         try:
-            uploads.recompute_stale(self.project_dir)
+            recompute_stale(self.project_dir)
         finally:
             self.invalidate()
 

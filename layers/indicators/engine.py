@@ -18,9 +18,8 @@ The mapping a kind receives is the row's ``params`` table plus ``id`` and ``leve
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -227,12 +226,39 @@ def _holder(zones: Any, parents: Any) -> Any:
     return np.where(idx >= 0, codes[np.maximum(idx, 0)], None)
 
 
+def _load_metrics() -> None:
+    import layers.metrics  # noqa: F401  (area_sum/share, count, each_zone_min, attribute_*)
+
+
+def _load_heating() -> None:
+    import layers.heating  # noqa: F401  (heat_loss_change)
+
+
+def _load_coverage() -> None:
+    import layers.coverage  # noqa: F401  (service_coverage)
+
+
+def _load_rooftop_pv() -> None:
+    import layers.rooftop_pv  # noqa: F401  (pv)
+
+
+# Plain imports of the theme modules of THEME_MODULES (in that order), each in a function of
+# its own: the themes import this package, so not at the top; and one ``try`` per theme, so
+# a broken theme does not take every other row down.
+_THEME_LOADERS: dict[str, Callable[[], None]] = {
+    "layers.metrics": _load_metrics,
+    "layers.heating": _load_heating,
+    "layers.coverage": _load_coverage,
+    "layers.rooftop_pv": _load_rooftop_pv,
+}
+
+
 def import_themes() -> dict[str, str]:
     """Import every theme module; return the modules that could not be imported."""
     missing: dict[str, str] = {}
     for module in THEME_MODULES:
         try:
-            importlib.import_module(module)
+            _THEME_LOADERS[module]()
         except ModuleNotFoundError as e:
             missing[module] = "not installed yet" if e.name == module else f"needs {e.name}"
         except Exception as e:  # a broken theme must not take every other row down
