@@ -26,6 +26,14 @@ def sample(
         int, typer.Option("--scale", help="Side-by-side copies of the district (1–50).")
     ] = 1,
     dsm: Annotated[bool, typer.Option("--dsm/--no-dsm", help="Write the DSM raster.")] = True,
+    copy_catalogs: Annotated[
+        bool,
+        typer.Option(
+            "--copy-catalogs",
+            help="Copy the packaged catalogs into the project to edit them (default: "
+            "targets.toml includes them).",
+        ),
+    ] = False,
 ) -> None:
     """生成和平区示例项目（区界真实，内部要素为合成数据）/ Generate the Heping sample project."""
     console = plain_console(stderr=True)
@@ -39,7 +47,9 @@ def sample(
         def tick(label: str) -> None:
             bar.update(task, advance=1, description=label)
 
-        result = generate_sample(out, seed=seed, scale=scale, dsm=dsm, progress=tick)
+        result = generate_sample(
+            out, seed=seed, scale=scale, dsm=dsm, progress=tick, copy_catalogs=copy_catalogs
+        )
     size = sum(f.stat().st_size for f in result.files if f.is_file())
     console.print(
         f"wrote {len(result.files)} files ({size / 1e6:.1f} MB) to {result.out} "

@@ -2,8 +2,10 @@
 
 The district outline and street names/codes are real; everything inside is synthetic and
 deterministic for a seed. The aims follow the design note ``sample-city.md``;
-``data/heping/SOURCE.md`` says what is real. The outline ships with the package
-(``heping_outline_gcj02.geojson``, identical to ``data/heping_outline_gcj02.geojson``).
+``data/heping/SOURCE.md`` says what is real. The outline (GCJ-02, as
+published) and the synthetic reported values ship with this package
+(``heping_outline_gcj02.geojson``, ``heping_reported.csv``); the catalogs are those of
+``layers/catalogs/``.
 
 Public entry points: :func:`generate_sample` (write a project directory) and
 :func:`generate_district` (one copy of the district as GeoDataFrames, metric CRS).

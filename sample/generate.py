@@ -17,9 +17,9 @@ from gis._errors import InputFileError
 from sample.district import MAX_COPIES, District, generate_district
 from sample.project_files import (
     GENERATED_MARK,
-    copy_catalogs,
     manifest_text,
     source_text,
+    write_catalogs,
 )
 from sample.raster import write_dsm
 from sample.write import (
@@ -73,6 +73,7 @@ def generate_sample(
     scale: int = 1,
     dsm: bool = True,
     progress: ProgressFn | None = None,
+    copy_catalogs: bool = False,
 ) -> SampleResult:
     """Generate the Heping sample project into ``out``.
 
@@ -89,6 +90,9 @@ def generate_sample(
         Write the DSM raster (``False`` skips it, for quick large runs).
     progress : callable, keyword-only, optional
         Called with a label at each step (``DISTRICT_STEPS`` per copy, then ``WRITE_STEPS``).
+    copy_catalogs : bool, keyword-only
+        Copy the catalogs packaged with peakmap into ``out`` (to be edited); by default the
+        project's ``targets.toml`` includes them (``include = ["peakmap:targets.toml"]``).
 
     Returns
     -------
@@ -155,8 +159,8 @@ def generate_sample(
         source_text(seed=seed, scale=scale, with_dsm=dsm), encoding="utf-8"
     )
     files += [out / "project.toml", out / "SOURCE.md"]
-    tick("copying catalogs")
-    files += copy_catalogs(out)
+    tick("writing targets.toml and reported.csv")
+    files += write_catalogs(out, copy=copy_catalogs)
     return SampleResult(
         out=out, files=files, facts=[c.facts for c in copies],
         seconds=time.perf_counter() - t0,

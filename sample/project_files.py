@@ -1,11 +1,18 @@
-"""The text files of the sample project: ``project.toml`` and ``SOURCE.md``; catalog copies."""
+"""The text files of the sample project: ``project.toml``, ``SOURCE.md``, catalog, reported values.
+
+The project's ``targets.toml`` includes the catalogs packaged with peakmap
+(``include = ["peakmap:targets.toml"]``, see :mod:`layers.indicators.catalog`), so the sample
+follows ``layers/catalogs/`` without a copy; ``--copy-catalogs`` writes editable copies instead.
+The synthetic reported values ship with this package (``heping_reported.csv``) and are
+written as the project's ``reported.csv``.
+"""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-import layers
+from layers.indicators.catalog import PACKAGED_DIR, PACKAGED_PREFIX
 from layers.project import GENERATED_MARK
 from sample.district import copy_codes
 from sample.write import (
@@ -24,17 +31,20 @@ from sample.write import (
 __all__ = [
     "AS_OF_YEAR",
     "GENERATED_MARK",
+    "REPORTED_SOURCE",
     "copy_catalogs",
     "historic_streets",
     "manifest_text",
-    "reported_source",
     "source_text",
+    "write_catalogs",
 ]
 
 AS_OF_YEAR = 2025
-CATALOG_DIR = Path(layers.__file__).parent / "catalogs"
-CATALOG_PATTERNS = ("*.toml", "*.csv")
+CATALOG_DIR = PACKAGED_DIR
+TARGETS_NAME = "targets.toml"
 REPORTED_NAME = "reported.csv"
+REPORTED_SOURCE = Path(__file__).with_name("heping_reported.csv")
+"""Synthetic values of the non-spatial indicators (not official figures)."""
 HISTORIC_STREET_SUFFIX = "003"
 """五大道街道, the historic-cultural quarter (五大道历史文化街区)."""
 
@@ -66,11 +76,10 @@ def manifest_text(*, seed: int, scale: int, with_dsm: bool = True) -> str:
         "[project]",
         'name = "和平区碳达峰空间评估（示例数据）"',
         'metric_crs = "EPSG:4548"',
-        'targets = "targets.toml"',
+        f'targets = "{TARGETS_NAME}"',
+        f'reported = "{REPORTED_NAME}"',
+        f"year = {AS_OF_YEAR}",
     ]
-    if reported_source() is not None:
-        lines.append(f'reported = "{REPORTED_NAME}"')
-    lines.append(f"year = {AS_OF_YEAR}")
     for name, layer in ADMIN_LAYERS.items():
         lines += ["", f"[layers.{name}]", f'path = "{ADMIN_FILE}"', f'layer = "{layer}"']
         if name == "communities":
@@ -119,9 +128,9 @@ seed (`peakmap sample --seed {seed} --scale {scale}`) to demonstrate and test pe
 {dsm}
 ## Real
 - District outline of 和平区 (adcode 120101): DataV.GeoAtlas, as published in the public
-  repository anzhou99/GeoJsons (`120000_full.json`); the original GCJ-02 file is kept in
-  `../heping_outline_gcj02.geojson`. It is converted to WGS84 (iterative GCJ-02 inverse)
-  and measures ≈ 10.02 km² in EPSG:4548 (official area 9.98 km²).
+  repository anzhou99/GeoJsons (`120000_full.json`); the original GCJ-02 file ships with the
+  generator (`sample/heping_outline_gcj02.geojson` in the peakmap source). It is converted to
+  WGS84 (iterative GCJ-02 inverse) and measures ≈ 10.02 km² in EPSG:4548 (official area 9.98 km²).
 - Streets (街道) and codes: 120101001 劝业场街道, 120101002 小白楼街道, 120101003 五大道街道,
   120101004 新兴街道, 120101005 南营门街道, 120101006 南市街道; 64 communities in all
   (plan text). Street borders are Voronoi cells of approximate street centres, not the
@@ -154,36 +163,66 @@ demo shows both passes and gaps.
 roads, forest, nature reserves, shorelines |
 | `dsm_2m_cgcs2000.tif` | EPSG:4548 | float32, deflate, tiled, 2 m |
 
-`targets.toml` (with the files it includes) and the reported-values CSV are copies of the
-plan catalogs in `layers/catalogs/`; the CSV holds synthetic values of the non-spatial
-statistics the plans report (energy intensity and the like), not official figures.
+`targets.toml` includes the plan catalogs packaged with peakmap (`layers/catalogs/`; with
+`peakmap sample --copy-catalogs` they are copied here, to be edited). `reported.csv` holds
+synthetic values of the non-spatial statistics the plans report (energy intensity and the
+like), not official figures.
 """
 
 
-def reported_source() -> Path | None:
-    """The catalogs' reported-values CSV (``reported.csv``, else the one named ``*reported*``)."""
-    if not CATALOG_DIR.is_dir():
-        return None
-    paths = sorted(CATALOG_DIR.glob("*.csv"))
-    exact = [p for p in paths if p.name == REPORTED_NAME]
-    return next(iter(exact or [p for p in paths if "reported" in p.name]), None)
+TARGETS_TEXT = f"""\
+# Indicator catalog of this project, written by `peakmap sample`. Its rows are the plan
+# catalogs packaged with peakmap (layers/catalogs/{TARGETS_NAME} and the files it includes),
+# read through the include below. Add this project's own [[indicator]] rows here; to change
+# a packaged row, run `peakmap sample --copy-catalogs` (editable copies) and edit those.
+# 本项目的指标目录：指标行来自 peakmap 自带的规划目录（layers/catalogs/）。
+include = ["{PACKAGED_PREFIX}{TARGETS_NAME}"]
+"""
+
+
+def write_catalogs(out: Path, *, copy: bool = False) -> list[Path]:
+    """Write the project's catalog and ``reported.csv`` into ``out``.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The project directory (it must exist).
+    copy : bool, keyword-only
+        Copy the packaged catalogs (editable, see :func:`copy_catalogs`) instead of writing a
+        ``targets.toml`` that includes them.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    if copy:
+        written = copy_catalogs(out)
+    else:
+        (out / TARGETS_NAME).write_text(TARGETS_TEXT, encoding="utf-8")
+        written = [out / TARGETS_NAME]
+    shutil.copyfile(REPORTED_SOURCE, out / REPORTED_NAME)
+    return [*written, out / REPORTED_NAME]
 
 
 def copy_catalogs(out: Path) -> list[Path]:
-    """Copy ``layers/catalogs/*.toml`` and ``*.csv`` into ``out`` (when that folder exists).
+    """Copy the packaged catalogs (``layers/catalogs/*.toml``) into ``out``.
 
-    The reported-values CSV is also copied as ``reported.csv``, the name the manifest uses.
+    ``targets.toml`` then includes its neighbours by name, and every row can be edited.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        An existing directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The copies.
     """
     copied: list[Path] = []
-    if not CATALOG_DIR.is_dir():
-        return copied
-    for pattern in CATALOG_PATTERNS:
-        for src in sorted(CATALOG_DIR.glob(pattern)):
-            dst = out / src.name
-            shutil.copyfile(src, dst)
-            copied.append(dst)
-    reported = reported_source()
-    if reported is not None and reported.name != REPORTED_NAME:
-        shutil.copyfile(reported, out / REPORTED_NAME)
-        copied.append(out / REPORTED_NAME)
+    for src in sorted(CATALOG_DIR.glob("*.toml")):
+        dst = out / src.name
+        shutil.copyfile(src, dst)
+        copied.append(dst)
     return copied

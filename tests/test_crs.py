@@ -37,7 +37,7 @@ from gis.crs import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-HEPING_OUTLINE = ROOT / "data" / "heping_outline_gcj02.geojson"
+HEPING_OUTLINE = ROOT / "sample" / "heping_outline_gcj02.geojson"
 GEOD = pyproj.Geod(ellps="WGS84")
 ONE_CM = 0.01
 PairFn = Callable[[Any, Any], tuple[np.ndarray, np.ndarray]]

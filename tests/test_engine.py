@@ -99,6 +99,41 @@ def test_include_cycle_is_refused(tmp_path: Path) -> None:
         load_catalog(tmp_path / "a.toml")
 
 
+def test_packaged_include_reads_the_catalogs_of_peakmap(tmp_path: Path) -> None:
+    """``peakmap:targets.toml`` reads layers/catalogs with its own includes; own rows first."""
+    main = tmp_path / "targets.toml"
+    main.write_text('include = ["peakmap:targets.toml"]\n' + ROW.format(id="OWN-1"),
+                    encoding="utf-8")
+    packaged = read_catalog(CATALOGS / "targets.toml")
+    got = read_catalog(main)
+    assert [s.id for s in got.indicators] == ["OWN-1", *(s.id for s in packaged.indicators)]
+    assert got.files[1:] == packaged.files
+    assert {f.name for f in got.files[1:]} == {
+        "targets.toml", "tianjin.toml", "standards.toml", "pv.toml"}
+    assert all(f.parent == CATALOGS.resolve() for f in got.files[1:])
+    assert got.params == packaged.params
+    by_id = {s.id: s for s in got.indicators}
+    assert by_id["HP-04"].source_file == str((CATALOGS / "targets.toml").resolve())
+
+
+@pytest.mark.parametrize("name", ["peakmap:nowhere.toml", "peakmap:../manifest.py",
+                                  "peakmap:catalogs/targets.toml", "peakmap:"])
+def test_packaged_include_must_name_a_packaged_catalog(tmp_path: Path, name: str) -> None:
+    main = tmp_path / "targets.toml"
+    main.write_text(f'include = ["{name}"]\n', encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"targets\.toml: included catalog .* not a catalog "
+                       r"packaged with peakmap \(known: .*peakmap:targets\.toml"):
+        read_catalog(main)
+
+
+def test_packaged_id_defined_again_in_the_project_is_refused(tmp_path: Path) -> None:
+    main = tmp_path / "targets.toml"
+    main.write_text('include = ["peakmap:pv.toml"]\n'
+                    + ROW.format(id="NEA-PV-GOV"), encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"pv\.toml: indicator NEA-PV-GOV is defined twice"):
+        read_catalog(main)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -199,7 +234,7 @@ def test_heping_catalog_rows_and_kinds() -> None:
     assert specs["HP-10"].kind == specs["HP-11"].kind == "service_coverage"
     assert specs["TJ-PV50"].kind == "pv"
     assert specs["HP-29"].deadline == 2023
-    with (CATALOGS / "heping_reported.csv").open(encoding="utf-8") as fh:
+    with (CATALOGS.parents[1] / "sample" / "heping_reported.csv").open(encoding="utf-8") as fh:
         ids = {r["indicator"] for r in csv.DictReader(fh)}
     reported = {s.id for s in specs.values() if s.kind == "reported"}
     assert ids <= set(specs)

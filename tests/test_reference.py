@@ -95,7 +95,8 @@ def test_explain_shows_parameters_in_force(tmp_path: Path) -> None:
     done = _peakmap("report", str(project), "--explain", "STD-RECYCLE-300")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "catalog:      standards.toml:" in out
+    # the sample includes the packaged catalogs: shown from the source root, as code paths are
+    assert "catalog:      layers/catalogs/standards.toml:" in out
     assert "layers.coverage.service_coverage (layers/coverage.py:" in out
     assert "radius = $coverage.recycling_radius_m → 250.0" in out
     assert "recycling_radius_m = 250.0  (manifest)" in out

@@ -23,12 +23,13 @@ from typer.testing import CliRunner
 
 from gis._errors import InputFileError
 from gis.crs import gcj02_to_wgs84
+from layers.indicators.catalog import read_catalog
 from layers.manifest import load_manifest
 from layers.schema import CANONICAL
 from peakmap import cmd_sample
 from sample import DISTRICT_STEPS, WRITE_STEPS, generate_district, generate_sample
 from sample.outline import STREETS, outline_metric, outline_wgs84
-from sample.project_files import CATALOG_DIR
+from sample.project_files import CATALOG_DIR, REPORTED_SOURCE, copy_catalogs
 
 REPO = Path(__file__).resolve().parents[1]
 METRIC = "EPSG:4548"
@@ -89,7 +90,8 @@ def layers_a(run_a: Path) -> dict[str, gpd.GeoDataFrame]:
 
 def _files(out: Path) -> dict[str, bytes]:
     files = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "raw").iterdir()}
-    files["project.toml"] = (out / "project.toml").read_bytes()
+    for name in ("project.toml", "targets.toml", "reported.csv", "SOURCE.md"):
+        files[name] = (out / name).read_bytes()
     return files
 
 
@@ -97,8 +99,6 @@ def _files(out: Path) -> dict[str, bytes]:
 
 
 def test_outline_area_is_the_real_one() -> None:
-    packaged = REPO / "sample/heping_outline_gcj02.geojson"
-    assert packaged.read_bytes() == (REPO / "data/heping_outline_gcj02.geojson").read_bytes()
     assert outline_metric().area == pytest.approx(10.02e6, abs=0.01e6)
     # left in GCJ-02 the outline would sit about 560 m north-east of the truth
     gcj = shapely.Polygon(
@@ -114,7 +114,7 @@ def test_outline_area_is_the_real_one() -> None:
 def test_same_seed_gives_identical_bytes(run_a: Path, run_b: Path) -> None:
     a, b = _files(run_a), _files(run_b)
     assert sorted(a) == sorted(b)
-    assert len(a) == 15  # 14 raw files + manifest
+    assert len(a) == 18  # 14 raw files + manifest, catalog, reported values, SOURCE.md
     for name in a:
         assert a[name] == b[name], name
 
@@ -127,14 +127,14 @@ def test_committed_sample_is_the_seed_42_output(run_a: Path) -> None:
         assert a[name] == c[name], f"data/heping/{name} is stale: run `peakmap sample`"
 
 
-def test_committed_catalogs_are_current() -> None:
-    """data/heping holds copies of layers/catalogs: rerun `peakmap sample` after editing them."""
+def test_repository_keeps_one_copy_of_catalogs_and_outline() -> None:
+    """data/heping includes the packaged catalogs instead of holding copies of them."""
     committed = REPO / "data/heping"
-    for src in [*CATALOG_DIR.glob("*.toml"), *CATALOG_DIR.glob("*.csv")]:
-        copy = committed / src.name
-        assert copy.is_file() and copy.read_bytes() == src.read_bytes(), (
-            f"data/heping/{src.name} differs from {src}: run `peakmap sample` and commit"
-        )
+    assert sorted(p.name for p in committed.glob("*.toml")) == ["project.toml", "targets.toml"]
+    assert [p.name for p in committed.glob("*.csv")] == ["reported.csv"]
+    outlines = [p.relative_to(REPO).as_posix() for d in ("data", "gis", "layers", "sample")
+                for p in (REPO / d).rglob("heping_outline_gcj02.geojson")]
+    assert outlines == ["sample/heping_outline_gcj02.geojson"]
 
 
 def test_different_seed_differs(run_a: Path, run_scaled: Path) -> None:
@@ -159,15 +159,31 @@ def test_manifest_declares_every_canonical_layer(run_a: Path) -> None:
     assert (run_a / "SOURCE.md").read_text(encoding="utf-8").count("synthetic") >= 2
 
 
-def test_catalogs_are_copied(run_a: Path) -> None:
-    sources = [*CATALOG_DIR.glob("*.toml"), *CATALOG_DIR.glob("*.csv")]
-    for src in sources:
-        assert (run_a / src.name).read_bytes() == src.read_bytes()
+def test_targets_include_the_packaged_catalogs(run_a: Path) -> None:
+    assert sorted(p.name for p in run_a.glob("*.toml")) == ["project.toml", "targets.toml"]
+    packaged = read_catalog(CATALOG_DIR / "targets.toml")
+    project = read_catalog(run_a / "targets.toml", root=run_a)
+    assert [s.id for s in project.indicators] == [s.id for s in packaged.indicators]
+    assert project.indicators == packaged.indicators
+    assert project.params == packaged.params
+    assert project.files[0] == (run_a / "targets.toml").resolve()
+    assert project.files[1:] == packaged.files
     man = load_manifest(run_a)
-    reported = [p for p in sources if "reported" in p.name]
-    if reported:
-        assert man.project.reported == "reported.csv"
-        assert (run_a / "reported.csv").read_bytes() == reported[0].read_bytes()
+    assert man.project.reported == "reported.csv"
+    assert (run_a / "reported.csv").read_bytes() == REPORTED_SOURCE.read_bytes()
+
+
+def test_copy_catalogs_writes_editable_copies(tmp_path: Path) -> None:
+    copied = copy_catalogs(tmp_path)
+    assert {p.name for p in copied} == {p.name for p in CATALOG_DIR.glob("*.toml")}
+    assert {"targets.toml", "tianjin.toml", "standards.toml", "pv.toml"} <= {
+        p.name for p in copied}
+    for p in copied:
+        assert p.read_bytes() == (CATALOG_DIR / p.name).read_bytes()
+    own = read_catalog(tmp_path / "targets.toml")
+    assert own.files[0] == (tmp_path / "targets.toml").resolve()
+    assert all(f.parent == tmp_path.resolve() for f in own.files)  # nothing read from the package
+    assert len(own.indicators) == len(read_catalog(CATALOG_DIR / "targets.toml").indicators)
 
 
 def test_raw_files_crs_and_encodings(run_a: Path) -> None:

@@ -29,6 +29,12 @@ A catalog file holds ``[[indicator]]`` rows, parameter defaults and other files 
     [indicator.params]               # the metric kind's parameters
     layers = [{ layer = "green_spaces", where = { class = ["G11", "G2"] } }]
 
+An include named ``"peakmap:<file>"`` reads a catalog packaged with peakmap
+(``layers/catalogs/<file>``, with the files it includes): a project whose ``targets.toml`` says
+``include = ["peakmap:targets.toml"]`` follows the plan catalogs of the installed peakmap and
+may add its own rows; to change a packaged row, copy the packaged files into the project
+(``peakmap sample --copy-catalogs`` does) and include them by name instead.
+
 Optional keys: ``target_levels`` (levels where the target applies; default: every level for
 ``%`` rows, else ``level`` only), ``levels`` (levels reported; default all three),
 ``definition_en``.
@@ -45,11 +51,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gis._errors import ManifestError
 
-__all__ = ["LEVELS", "OPS", "Catalog", "IndicatorSpec", "load_catalog", "read_catalog"]
+__all__ = [
+    "LEVELS",
+    "OPS",
+    "PACKAGED_DIR",
+    "PACKAGED_PREFIX",
+    "Catalog",
+    "IndicatorSpec",
+    "load_catalog",
+    "read_catalog",
+]
 
 Level = Literal["district", "street", "community"]
 LEVELS: tuple[Level, ...] = ("district", "street", "community")
 OPS = (">=", ">", "<=", "<", "==")
+PACKAGED_DIR = Path(__file__).resolve().parents[1] / "catalogs"
+"""The plan catalogs packaged with peakmap (``layers/catalogs/``)."""
+PACKAGED_PREFIX = "peakmap:"
+"""An ``include`` beginning with this names a file of :data:`PACKAGED_DIR`."""
 
 
 class IndicatorSpec(BaseModel):
@@ -163,13 +182,28 @@ def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path
     for name in includes:
         if "\x00" in name:
             raise ManifestError(f"{path}: included catalog {name!r} contains a NUL byte")
-        target = (path.parent / name).resolve()
-        if not target.is_relative_to(root):
+        target, inside = _include_target(path, name, root)
+        _load(target, catalog, seen, (*stack, path), inside)
+
+
+def _include_target(path: Path, name: str, root: Path) -> tuple[Path, Path]:
+    """The file an ``include`` entry of ``path`` names, and the folder its own includes stay in."""
+    if name.startswith(PACKAGED_PREFIX):
+        file = name.removeprefix(PACKAGED_PREFIX)
+        target = (PACKAGED_DIR / file).resolve()
+        if target.parent != PACKAGED_DIR.resolve() or not target.is_file():
+            known = ", ".join(PACKAGED_PREFIX + p.name for p in sorted(PACKAGED_DIR.glob("*.toml")))
             raise ManifestError(
-                f"{path}: included catalog {name!r} points outside the project ({root})")
-        if not target.is_file():
-            raise ManifestError(f"{path}: included catalog {name!r} not found ({target})")
-        _load(target, catalog, seen, (*stack, path), root)
+                f"{path}: included catalog {name!r} is not a catalog packaged with peakmap "
+                f"(known: {known})")
+        return target, PACKAGED_DIR.resolve()
+    target = (path.parent / name).resolve()
+    if not target.is_relative_to(root):
+        raise ManifestError(
+            f"{path}: included catalog {name!r} points outside the project ({root})")
+    if not target.is_file():
+        raise ManifestError(f"{path}: included catalog {name!r} not found ({target})")
+    return target, root
 
 
 def read_catalog(path: Path | str, *, root: Path | str | None = None) -> Catalog:

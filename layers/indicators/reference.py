@@ -66,6 +66,10 @@ def _relative(path: Path | str, root: Path) -> str:
     return p.relative_to(root).as_posix() if p.is_relative_to(root) else p.as_posix()
 
 
+def _inside(path: Path | str, root: Path) -> bool:
+    return Path(path).resolve().is_relative_to(root.resolve())
+
+
 def _id_lines(path: Path) -> dict[str, int]:
     lines: dict[str, int] = {}
     for no, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -97,7 +101,8 @@ def _reference(spec: IndicatorSpec, root: Path, lines: dict[str, int]) -> Indica
         title_en=spec.title_en,
         kind=spec.kind,
         unit=spec.unit,
-        catalog=_relative(spec.source_file, root),
+        # a catalog packaged with peakmap (``include = ["peakmap:…"]``) as the code paths are
+        catalog=_relative(spec.source_file, root if _inside(spec.source_file, root) else CODE_ROOT),
         line=lines.get(spec.id, 0),
         function=function,
         function_file=file,
