@@ -55,9 +55,7 @@ __all__ = [
     "TRANSPOSITIONS",
     "SunSample",
     "clearsky_year",
-    "monthly_year",
     "plane_poa",
-    "read_monthly_climate",
     "read_weather",
     "read_weather_csv",
     "sun_sample",
@@ -184,85 +182,6 @@ def clearsky_year(
     split = pvlib.irradiance.erbs(ghi, pos["apparent_zenith"].to_numpy(), mid.day_of_year)
     return _frame(ghi, np.nan_to_num(np.asarray(split["dni"])),
                   np.nan_to_num(np.asarray(split["dhi"])), start, 1.0)
-
-
-def monthly_year(
-    latitude: float, longitude: float, monthly: pd.DataFrame, *, altitude_m: float = 0.0,
-    year: int = 2023,
-) -> pd.DataFrame:
-    """An hourly year matching a monthly climatology of GHI and diffuse fraction.
-
-    Each hour of pvlib's clear-sky year (:func:`clearsky_year` shape) is scaled so that the
-    month's GHI equals ``monthly.ghi_kwh_m2``; GHI is split hour by hour with Erbs, then the
-    month's diffuse is scaled to ``monthly.diffuse_fraction`` × GHI (capped at GHI) and the
-    beam is what is left, ``DNI = (GHI − DHI) / cos Z``. Days within a month share one shape:
-    the mix of clear and overcast days is not represented.
-
-    Parameters
-    ----------
-    monthly : pandas.DataFrame
-        12 rows indexed by month 1..12 with ``ghi_kwh_m2`` (the month's total, kWh/m²) and
-        ``diffuse_fraction`` (DHI ÷ GHI over the month).
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`read_weather`.
-    """
-    base = clearsky_year(latitude, longitude, clearness=1.0, altitude_m=altitude_m, year=year)
-    mid = base.index + pd.Timedelta(minutes=30)
-    month = mid.month.to_numpy()
-    import pvlib
-
-    with quiet_pvlib():
-        zen = pvlib.solarposition.get_solarposition(mid, latitude, longitude)[
-            "apparent_zenith"].to_numpy()
-    clear = np.bincount(month, weights=base["ghi"].to_numpy(), minlength=13) / WH_PER_KWH
-    target = monthly["ghi_kwh_m2"].reindex(range(1, 13)).to_numpy(float)
-    ghi = base["ghi"].to_numpy() * (target / np.maximum(clear[1:], 1e-9))[month - 1]
-    dhi = np.nan_to_num(np.asarray(
-        pvlib.irradiance.erbs(ghi, zen, mid.day_of_year)["dhi"], float))
-    sums = np.bincount(month, weights=dhi, minlength=13)[1:]
-    want = monthly["diffuse_fraction"].reindex(range(1, 13)).to_numpy(float) * target * WH_PER_KWH
-    dhi = np.minimum(dhi * (want / np.maximum(sums, 1e-9))[month - 1], ghi)
-    cos_z = np.cos(np.radians(zen))
-    dni = np.where(cos_z > MIN_COS_BEAM, (ghi - dhi) / np.maximum(cos_z, MIN_COS_BEAM), 0.0)
-    dhi = np.where(cos_z > MIN_COS_BEAM, dhi, ghi)  # keep GHI whole at the horizon
-    return _frame(ghi, dni, dhi, pd.DatetimeIndex(base.index), 1.0)
-
-
-def read_monthly_climate(path: Path) -> tuple[pd.DataFrame, str]:
-    """Read a monthly climatology CSV: ``month, ghi_kwh_m2, diffuse_fraction[, source]``.
-
-    Returns
-    -------
-    (pandas.DataFrame, str)
-        The table indexed by month and its source text (the ``source`` column, joined).
-
-    Raises
-    ------
-    InputFileError
-        Missing file, column or month, or values out of range.
-    """
-    try:
-        df = pd.read_csv(path)
-    except (OSError, ValueError) as e:
-        raise InputFileError(f"{path}: cannot be read as a monthly climatology ({e})") from e
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    for col in ("month", "ghi_kwh_m2", "diffuse_fraction"):
-        if col not in df.columns:
-            raise InputFileError(f"{path}, field {col}: missing in the monthly climatology")
-    table = df.set_index(pd.to_numeric(df["month"], errors="coerce"))
-    if sorted(table.index.dropna().astype(int)) != list(range(1, 13)):
-        raise InputFileError(f"{path}, field month: needs one row for each month 1..12")
-    ghi = pd.to_numeric(table["ghi_kwh_m2"], errors="coerce")
-    frac = pd.to_numeric(table["diffuse_fraction"], errors="coerce")
-    if not ((ghi > 0).all() and frac.between(0.0, 1.0).all()):
-        raise InputFileError(
-            f"{path}: ghi_kwh_m2 must be > 0 and diffuse_fraction within 0..1 for every month"
-        )
-    source = "; ".join(dict.fromkeys(df["source"].dropna().astype(str))) if "source" in df else ""
-    return pd.DataFrame({"ghi_kwh_m2": ghi, "diffuse_fraction": frac}), source
 
 
 def read_weather_csv(path: Path, *, utc_offset_hours: float = 8.0) -> pd.DataFrame:

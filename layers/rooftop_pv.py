@@ -49,25 +49,37 @@ the winter solstice — 0.44 for 2 m modules at 30° and 39° N), ``east_west`` 
 actually used and the sky are written to ``build/solar_irradiation.json`` and stated in the
 notes of the PV figures.
 
-Parameters (manifest ``[params.pv]`` over :data:`DEFAULTS`; [C] confirmed, [U] default not
-fixed by a standard): ``weather_file`` (an EPW, TMY3 CSV, PVGIS TMY JSON or plain CSV with
-time, ghi[, dni, dhi] inside the project, read with pvlib.iotools; ``weather_csv`` is the older
-name) and ``weather_utc_offset_h``; else ``monthly_climate`` (a CSV ``month, ghi_kwh_m2,
-diffuse_fraction, source`` inside the project: a clear-sky hourly shape scaled to each month,
-diffuse scaled to the month's fraction); without either, ``clearness`` [U] ratio of actual to
-clear-sky irradiation (0.76: Tianjin ≈ 1,510 kWh/m²/yr) and ``linke_turbidity`` (0 = pvlib
-climatology); ``albedo`` [U], ``performance_ratio`` [U] 0.80, ``power_density_kwp_m2`` [U] 0.14
-kWp per m² of module, ``setback_m`` [U] 1.0, ``flush_fill`` [U] 0.9, the layout parameters
-above, ``min_unshaded_ratio`` [C] 0.70, ``max_tilt_deg`` [C] 60, ``north_half_width_deg`` [U]
-67.5 (north = NW…NE), ``min_patch_m2`` [C] 10, ``flat_slope_deg`` [U] 10, ``step_minutes``
-(time-of-day step of the sun directions), ``min_sun_elevation_deg``, ``max_shadow_m``,
-``tile_px``, ``nea_uses`` (use values of each NEA class). Tiles run on a Dask cluster when
-``[params.compute] scheduler`` (or the environment variable ``PEAKMAP_DASK_SCHEDULER``) names
-one: ``local:2`` for two worker processes on this machine, ``tcp://host:8786`` for a running
-scheduler whose workers see the project's files. For the ranking and the potential per zone
-(:mod:`layers.rooftop_pv_plan`): ``heritage_year`` [U] 1949, ``heritage_field`` ("protected"),
-``tj_pv50_indicator`` ("TJ-PV50"), ``exclude_historic`` (true),
-``grid_emission_factor_t_per_mwh`` [C] 0.5703 and ``grid_emission_source``.
+Sky
+---
+In order (:func:`sun_for_project`): the hourly weather file ``weather_file`` names (EPW, TMY3
+CSV, PVGIS TMY JSON or a plain CSV with time, ghi[, dni, dhi], inside the project, read with
+pvlib.iotools; ``weather_csv`` is the older name; ``weather_utc_offset_h``); else the monthly
+CSV ``monthly_climate`` (``month, ghi_kwh_m2, diffuse_fraction, source``); else the monthly
+table ``monthly_ghi_kwh_m2`` (12 totals, kWh/m²) with ``monthly_diffuse_fraction`` (empty:
+from the Erbs et al. 1982 monthly correlation), ``monthly_source`` and
+``monthly_site_lat_lon`` (the table is ignored more than 1° from the DSM) — the catalog
+``pv.toml`` carries Tianjin's, marked [U] unverified; monthly figures are spread over
+clear-sky-shaped hours (:mod:`gis.solar_climate`). Only without any of these: pvlib's clear
+sky × ``clearness`` [U] 0.76 (``linke_turbidity`` 0 = pvlib climatology). Diffuse light is
+transposed with ``transposition`` ``perez`` (default) or ``haydavies``. The sky used is stated
+in every PV figure's note.
+
+Parameters (manifest ``[params.pv]`` over the catalog's ``[params.pv]`` over
+:data:`DEFAULTS`, :func:`pv_params`; [C] confirmed, [U] default not fixed by a standard):
+the sky above; ``albedo`` [U] 0.2, ``performance_ratio`` [U] 0.80, ``power_density_kwp_m2``
+[C] 0.21 kWp per m² of module area (module efficiency at STC; MIIT《光伏制造行业规范条件
+（2024年本）》: mono-Si modules ≥ 21.2 %), ``setback_m`` [U] 1.0, ``flush_fill`` [U] 0.9, the
+layout parameters above, ``min_unshaded_ratio`` [C] 0.70, ``max_tilt_deg`` [C] 60,
+``north_half_width_deg`` [U] 67.5 (north = NW…NE), ``min_patch_m2`` [C] 10,
+``flat_slope_deg`` [U] 10, ``step_minutes`` (time-of-day step of the sun directions),
+``min_sun_elevation_deg``, ``max_shadow_m``, ``tile_px``, ``nea_uses`` (use values of each NEA
+class). Tiles run on a Dask cluster when ``[params.compute] scheduler`` (or the environment
+variable ``PEAKMAP_DASK_SCHEDULER``) names one: ``local:2`` for two worker processes on this
+machine, ``tcp://host:8786`` for a running scheduler whose workers see the project's files.
+For the ranking and the potential per zone (:mod:`layers.rooftop_pv_plan`): ``heritage_year``
+[U] 1949, ``heritage_field`` ("protected"), ``tj_pv50_indicator`` ("TJ-PV50"),
+``exclude_historic`` (true), ``grid_emission_factor_t_per_mwh`` [C] 0.5306 (MEE & NBS, 2023
+national average electricity CO₂ factor, published 2026) and ``grid_emission_source``.
 
 Metric kind ``pv`` (catalog ``params``)
 ---------------------------------------
@@ -95,6 +107,7 @@ import json
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -118,8 +131,9 @@ from gis.solar import (
     sun_sample_clearsky,
     sun_sample_weather,
 )
+from gis.solar_climate import monthly_table, monthly_year, read_monthly_climate
 from gis.solar_layout import LAYOUTS, Layout, make_layout
-from gis.solar_sky import TRANSPOSITIONS, monthly_year, read_monthly_climate
+from gis.solar_sky import TRANSPOSITIONS
 from gis.tasks import dask_client, scheduler_address
 from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
@@ -136,6 +150,7 @@ __all__ = [
     "building_pv",
     "nea_classes",
     "pv",
+    "pv_params",
     "sun_for_project",
 ]
 
@@ -168,7 +183,7 @@ DEFAULTS: dict[str, Any] = {
     "albedo": 0.2,
     "transposition": "perez",
     "performance_ratio": 0.80,
-    "power_density_kwp_m2": 0.14,
+    "power_density_kwp_m2": 0.21,
     "setback_m": 1.0,
     "flush_fill": 0.9,
     "layout": "rows",
@@ -197,10 +212,15 @@ DEFAULTS: dict[str, Any] = {
     "heritage_field": "protected",
     "tj_pv50_indicator": "TJ-PV50",
     "exclude_historic": True,
-    "grid_emission_factor_t_per_mwh": 0.5703,
+    "grid_emission_factor_t_per_mwh": 0.5306,
     "grid_emission_source": (
-        "生态环境部 环办气候函〔2023〕43号 全国电网平均排放因子 0.5703 tCO₂/MWh"
+        "生态环境部、国家统计局《关于发布2023年电力二氧化碳排放因子的公告》：2023年全国电力平均"
+        "二氧化碳排放因子 0.5306 kgCO₂/kWh"
     ),
+    "monthly_ghi_kwh_m2": [],
+    "monthly_diffuse_fraction": [],
+    "monthly_source": "",
+    "monthly_site_lat_lon": [],
     "nea_uses": {
         "government": ["government"],
         "public": ["school", "hospital", "public"],
@@ -208,6 +228,12 @@ DEFAULTS: dict[str, Any] = {
         "rural_home": ["rural_residential"],
     },
 }
+# A monthly climatology serves sites within this many degrees of latitude and longitude.
+MAX_CLIMATE_DISTANCE_DEG = 1.0
+MONTHLY_METHOD = (
+    "clear-sky hourly shape scaled to each month's GHI, Erbs hourly split scaled to the "
+    "month's diffuse fraction"
+)
 MEASURES = ("coverage", "suitable_share", "count_share", "suitable_area", "kwp", "kwh_year")
 SUM_FIELDS = {"suitable_area": "pv_suitable_area_m2", "kwp": "pv_kwp", "kwh_year": "pv_kwh_year"}
 FULL_CIRCLE = 360.0
@@ -283,7 +309,12 @@ def solar_options(params: Mapping[str, Any], layout: Layout | None = None) -> So
 
 
 def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) -> SunSample:
-    """The year's sun sample: the weather file when one is named, else clear sky × clearness."""
+    """The year's sun sample (which sky: see the module docstring, 'Sky').
+
+    In order: the weather file ``weather_file`` names; the monthly CSV of ``monthly_climate``;
+    the monthly table ``monthly_ghi_kwh_m2`` (catalog or manifest; ignored when
+    ``monthly_site_lat_lon`` lies more than 1° from the DSM); pvlib's clear sky × clearness.
+    """
     lat, lon = raster_location(dsm_path)
     step = _float(params, "step_minutes")
     model = str(params.get("transposition") or "perez")
@@ -312,15 +343,66 @@ def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) 
         table, cited = read_monthly_climate(path)
         return sun_sample_weather(
             lat, lon, monthly_year(lat, lon, table), step_minutes=step,
-            source=f"monthly climatology {monthly} ({cited or 'no source given'}), clear-sky "
-            "hourly shape, Erbs split scaled to the monthly diffuse fraction",
+            source=f"monthly climatology {monthly} ({cited or 'no source given'}), "
+            f"{MONTHLY_METHOD}", transposition=model,
+        )
+    table = _catalog_climate(params, lat, lon)
+    if table is not None:
+        return sun_sample_weather(
+            lat, lon, monthly_year(lat, lon, table), step_minutes=step,
+            source=f"monthly climatology of [params.pv] monthly_ghi_kwh_m2 "
+            f"({params.get('monthly_source') or 'no source given'}), {MONTHLY_METHOD}",
             transposition=model,
         )
     tl = _float(params, "linke_turbidity")
-    return sun_sample_clearsky(
+    sun = sun_sample_clearsky(
         lat, lon, clearness=_float(params, "clearness"), linke_turbidity=tl or None,
         step_minutes=step, transposition=model,
     )
+    if params.get("monthly_ghi_kwh_m2"):
+        site = params.get("monthly_site_lat_lon")
+        sun = replace(sun, source=f"{sun.source} (the monthly climatology of [params.pv] is for "
+                      f"{site}, more than {MAX_CLIMATE_DISTANCE_DEG:g}° from this DSM)")
+    return sun
+
+
+def _catalog_climate(
+    params: Mapping[str, Any], latitude: float, longitude: float
+) -> pd.DataFrame | None:
+    """The monthly table of ``monthly_ghi_kwh_m2`` when it is given and meant for this site."""
+    ghi = params.get("monthly_ghi_kwh_m2") or []
+    if not ghi:
+        return None
+    site = params.get("monthly_site_lat_lon") or []
+    if len(site) == 2 and max(abs(float(site[0]) - latitude),
+                              abs(float(site[1]) - longitude)) > MAX_CLIMATE_DISTANCE_DEG:
+        return None
+    try:
+        return monthly_table(latitude, longitude, [float(v) for v in ghi],
+                             params.get("monthly_diffuse_fraction") or None)
+    except (TypeError, ValueError) as e:
+        raise ManifestError(
+            f"[params.pv] monthly_ghi_kwh_m2 / monthly_diffuse_fraction: {e}") from e
+
+
+def pv_params(project: Project, catalog: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``[params.pv]``: the manifest over the catalog's ``[params.pv]`` over :data:`DEFAULTS`.
+
+    Parameters
+    ----------
+    project : Project
+    catalog : mapping, optional
+        The catalog's ``[params.pv]`` when the caller has it (an indicator run); by default
+        read from the project's catalog (none when it cannot be read).
+    """
+    if catalog is None:
+        try:
+            from layers.indicators.catalog import read_catalog
+
+            catalog = dict(read_catalog(project.targets_path).params.get(THEME, {}))
+        except (OSError, ManifestError):
+            catalog = {}
+    return project.params(THEME, {**DEFAULTS, **catalog})
 
 
 def _suitable_pixels(
@@ -496,7 +578,7 @@ def build_step(project: Project) -> str:
     if not store.has("buildings"):
         return "skipped: no buildings layer"
     t0 = time.perf_counter()
-    params = project.params(THEME, DEFAULTS)
+    params = pv_params(project)
     buildings = store.read("buildings")
     geoms = np.asarray(buildings.geometry.values, dtype=object)
     sun = sun_for_project(project, params, dsm)
@@ -577,7 +659,8 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     classes = spec.get("nea_class")
     if classes is not None:
         wanted = [classes] if isinstance(classes, str) else list(classes)
-        uses = ctx.project.params(THEME, DEFAULTS).get("nea_uses")
+        uses = pv_params(ctx.project, ctx.cache.get("catalog_params", {}).get(THEME, {})).get(
+            "nea_uses")
         frame = frame[nea_classes(frame, uses=uses).isin(wanted).to_numpy()]
     zone = _zone(ctx, frame)
     index = pd.Index(ctx.communities.index, name="code")

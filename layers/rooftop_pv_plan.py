@@ -39,7 +39,7 @@ from layers.indicators.catalog import read_catalog
 from layers.indicators.engine import default_year, load_zones
 from layers.indicators.inputs import NoData, filter_mask
 from layers.indicators.registry import MetricContext
-from layers.rooftop_pv import DEFAULTS, NEA_CLASSES, OTHER_CLASS, PV_FIELDS, THEME, read_sky_note
+from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS, PV_FIELDS, pv_params, read_sky_note
 
 if TYPE_CHECKING:
     from layers.project import Project
@@ -119,7 +119,7 @@ def roof_flags(project: Project, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
     ManifestError
         ``[params.pv] heritage_year`` is not a year.
     """
-    params = project.params(THEME, DEFAULTS)
+    params = pv_params(project)
     b = buildings
     installed = (
         pd.to_numeric(b["pv_area_m2"], errors="coerce").fillna(0.0).to_numpy()
@@ -187,7 +187,7 @@ def roof_table(project: Project) -> gpd.GeoDataFrame:
 
 
 def _factor(project: Project) -> float:
-    params = project.params(THEME, DEFAULTS)
+    params = pv_params(project)
     try:
         return float(params["grid_emission_factor_t_per_mwh"])
     except (TypeError, ValueError) as e:
@@ -199,7 +199,7 @@ def _factor(project: Project) -> float:
 
 def emission_note(project: Project) -> str:
     """Which emission factor turns MWh into tCO₂, with its source, and which sky was used."""
-    params = project.params(THEME, DEFAULTS)
+    params = pv_params(project)
     sky = read_sky_note(project)
     return (
         f"tCO₂ = MWh × {_factor(project):g} t/MWh ({params.get('grid_emission_source', '')})"
@@ -233,7 +233,7 @@ def potential_by_zone(project: Project, *, level: str = "street") -> pd.DataFram
     """
     if level not in LEVELS:
         raise ManifestError(f"unknown level {level!r} (use one of: {', '.join(LEVELS)})")
-    params = project.params(THEME, DEFAULTS)
+    params = pv_params(project)
     b = roof_table(project)
     candidate = ~b["has_pv"].to_numpy(bool)
     if bool(params.get("exclude_historic", True)):

@@ -163,6 +163,9 @@ def test_flat_unshaded_roof_by_hand(built: Project, fields: gpd.GeoDataFrame) ->
     assert b1["pv_gcr"] == pytest.approx(HAND_GCR, abs=0.002)
     assert b1["pv_module_area_m2"] == pytest.approx(inner * b1["pv_gcr"])
     assert b1["pv_kwp"] == pytest.approx(inner * HAND_GCR * DENSITY, rel=0.005)
+    # by hand: 324 m² × GCR 0.437 = 141.6 m² of modules, i.e. 70.8 modules of 2.0 m² at
+    # 420 W (21 % efficient, 0.21 kWp per m² of module) = 29.7 kWp
+    assert b1["pv_kwp"] == pytest.approx(70.8 * 0.420, rel=0.005)
     # every pixel suitable: yield = kWp × mean irradiation × PR
     assert b1["pv_kwh_year"] == pytest.approx(b1["pv_kwp"] * b1["pv_poa_kwh_m2"] * PR, rel=0.005)
     # nearly what an open roof with the same rows gets (the nearest tall roof is 60 m away)
@@ -195,14 +198,15 @@ def test_pitched_roof_yield_by_hand(fields: gpd.GeoDataFrame) -> None:
     """B3: a 20 m square roof sloping 45° to the south, nothing near it.
 
     Modules flush on the 18 × 18 m left inside the setback: 324 / cos 45° = 458.2 m² of roof
-    surface × 0.9 fill × 0.14 kWp/m² = 57.7 kWp; yield = kWp × the annual irradiation of an
-    open 45° south plane (the same sky transposed by :func:`gis.solar_sky.plane_poa`, which
-    the sky tests check against pvlib) × PR 0.8.
+    surface × 0.9 fill × 0.21 kWp per m² of module = 86.6 kWp; yield = kWp × the annual
+    irradiation of an open 45° south plane (the same sky transposed by
+    :func:`gis.solar_sky.plane_poa`, which the sky tests check against pvlib) × PR 0.8.
     """
     b3 = fields.loc["B3"]
     surface = (20.0 - 2 * SETBACK) ** 2 / math.cos(math.radians(45.0))
     kwp = surface * DEFAULTS["flush_fill"] * DENSITY
     assert b3["pv_kwp"] == pytest.approx(kwp, rel=1e-5)
+    assert b3["pv_kwp"] == pytest.approx(86.6, abs=0.1)
     sun = sun_sample_clearsky(39.09, 117.0, step_minutes=STEP_MINUTES)
     poa = plane_poa(sun, 45.0, 180.0, albedo=DEFAULTS["albedo"],
                     min_elevation_deg=DEFAULTS["min_sun_elevation_deg"])
@@ -427,8 +431,18 @@ def test_heping_sample_pv(heping_built: Path) -> None:
     assert (b["pv_suitable_area_m2"] <= b["roof_area_m2"] + 1e-6).all()
     assert b["pv_kwp"].sum() > 0
     ok = b["pv_kwp"] > 0
-    # every suitable pixel gets >= 70 % of a plane's unshaded output: yields stay in a band
-    assert b.loc[ok, "pv_specific_yield"].between(800.0, 1450.0).all()
+    # every suitable pixel gets >= 70 % of its plane's unshaded output, and no roof beats an
+    # unshaded plane at the best tilt and azimuth under the same sky (independent: plane_poa)
+    from gis.solar_sky import plane_poa
+    from layers.rooftop_pv import pv_params, sun_for_project
+
+    params = pv_params(project)
+    sun = sun_for_project(project, params, project.store.raster_path("dsm"))
+    assert "Erbs et al. 1982" in sun.source and "Perez" in sun.source
+    best = max(plane_poa(sun, t, a) for t in range(0, 61, 5) for a in range(90, 271, 15))
+    top = best * float(params["performance_ratio"])
+    assert 1300.0 < top < 1600.0  # kWh/kWp: Tianjin's band for a well-tilted unshaded array
+    assert b.loc[ok, "pv_specific_yield"].between(800.0, top * 1.005).all()
     ref = exactextract.exact_extract(str(tif), b[["geometry"]], ["mean"], output="pandas")
     np.testing.assert_allclose(
         b["pv_poa_kwh_m2"].to_numpy(), ref.filter(like="band_1").iloc[:, 0], rtol=0.005
@@ -519,3 +533,25 @@ def test_build_on_a_dask_cluster_equals_one_process(
     got = Project(project.root).store.read("buildings").set_index("id")
     for col in ("pv_suitable_area_m2", "pv_kwp", "pv_kwh_year"):
         np.testing.assert_allclose(got[col], fields[col], rtol=1e-5)
+
+
+def test_monthly_climatology_of_params_is_the_sky(tmp_path: Path) -> None:
+    """[params.pv] monthly_ghi_kwh_m2 is the sky near its site; far from it the clear-sky
+    fallback is used and the note says why."""
+    from layers.rooftop_pv import pv_params, sun_for_project
+
+    ghi = [70, 90, 130, 160, 185, 180, 165, 155, 135, 105, 75, 62]
+    table = f"monthly_ghi_kwh_m2 = {ghi}\nmonthly_source = \"test table\"\n"
+    near = _write_project(tmp_path / "near",
+                          params=table + "monthly_site_lat_lon = [39.1, 117.2]\n")
+    sun = sun_for_project(near, pv_params(near), near.build_dir / "dsm.tif")
+    assert sun.annual_ghi_kwh == pytest.approx(sum(ghi), rel=1e-6)
+    assert "monthly climatology of [params.pv] monthly_ghi_kwh_m2 (test table)" in sun.source
+    far = _write_project(tmp_path / "far",
+                         params=table + "monthly_site_lat_lon = [31.2, 121.5]\n")
+    sun = sun_for_project(far, pv_params(far), far.build_dir / "dsm.tif")
+    assert sun.source.startswith("pvlib Ineichen clear sky")
+    assert "[31.2, 121.5], more than 1°" in sun.source
+    bad = _write_project(tmp_path / "bad", params="monthly_ghi_kwh_m2 = [1, 2]\n")
+    with pytest.raises(ManifestError, match="monthly_ghi_kwh_m2"):
+        sun_for_project(bad, pv_params(bad), bad.build_dir / "dsm.tif")

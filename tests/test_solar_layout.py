@@ -196,7 +196,7 @@ def test_weather_file_errors(tmp_path: Path) -> None:
 
 def test_monthly_climatology_is_reproduced(tmp_path: Path) -> None:
     """A made-up monthly table (not a real climate): the folded year returns its months."""
-    from gis.solar_sky import monthly_year, read_monthly_climate
+    from gis.solar_climate import monthly_year, read_monthly_climate
 
     ghi = [70, 90, 130, 160, 185, 180, 165, 155, 135, 105, 75, 62]
     frac = [0.45, 0.47, 0.50, 0.52, 0.55, 0.60, 0.65, 0.62, 0.55, 0.50, 0.47, 0.45]
@@ -219,3 +219,60 @@ def test_monthly_climatology_is_reproduced(tmp_path: Path) -> None:
     bad.write_text("month,ghi_kwh_m2,diffuse_fraction\n1,70,0.4\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="one row for each month"):
         read_monthly_climate(bad)
+
+
+def test_erbs_monthly_correlation_by_hand() -> None:
+    """Erbs et al. (1982) monthly correlation at 39.1° N, K̄t = 0.5.
+
+    January (mean day 17, δ = −20.9°): ωs = arccos(tan 39.1° · tan 20.9°) = 71.9° ≤ 81.4°,
+    H̄d/H̄ = 1.391 − 3.560·0.5 + 4.189·0.25 − 2.137·0.125 = 0.3911. July (day 198,
+    δ = +21.2°): ωs = 108.3° > 81.4°, 1.311 − 3.022·0.5 + 3.427·0.25 − 1.821·0.125 = 0.4291.
+    """
+    from gis.solar_climate import erbs_monthly_diffuse_fraction
+
+    frac = erbs_monthly_diffuse_fraction(39.1, [0.5] * 12)
+    assert frac[0] == pytest.approx(0.3911, abs=1e-4)
+    assert frac[6] == pytest.approx(0.4291, abs=1e-4)
+    # outside the fitted range K̄t is clipped to 0.3..0.8
+    assert erbs_monthly_diffuse_fraction(39.1, [0.1] * 12)[0] == pytest.approx(
+        1.391 - 3.560 * 0.3 + 4.189 * 0.09 - 2.137 * 0.027)
+
+
+def test_monthly_clearness_against_the_daily_formula() -> None:
+    """Extraterrestrial horizontal irradiation per month from pvlib, hour by hour, against
+    Duffie & Beckman's daily formula on Klein's mean day × the days of the month:
+    H0 = 24/π · Gsc (1 + 0.033 cos(360 n/365)) (cos φ cos δ sin ωs + π ωs/180 sin φ sin δ)."""
+    from gis.solar_climate import MEAN_DAY_OF_MONTH, monthly_clearness
+
+    lat = 39.1
+    days = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    n = np.array(MEAN_DAY_OF_MONTH, float)
+    dec = np.radians(23.45 * np.sin(np.radians(360.0 * (284 + n) / 365)))
+    phi = math.radians(lat)
+    ws = np.arccos(-math.tan(phi) * np.tan(dec))
+    h0 = (24 / math.pi * 1.367 * (1 + 0.033 * np.cos(np.radians(360 * n / 365)))
+          * (math.cos(phi) * np.cos(dec) * np.sin(ws) + ws * math.sin(phi) * np.sin(dec)))
+    kt = monthly_clearness(lat, 117.2, h0 * days)
+    np.testing.assert_allclose(kt, 1.0, atol=0.03)  # mean-day formula vs hourly midpoint sums
+
+
+def test_catalog_climatology_is_the_sky(tmp_path: Path) -> None:
+    """The monthly table of [params.pv] becomes the sky (its GHI, Erbs diffuse) near its site
+    and is set aside, with a note, far from it."""
+    from gis.solar_climate import monthly_table
+
+    ghi = [78.4, 94.4, 138.9, 163.8, 188.2, 173.7, 156.6, 146.3, 129.0, 103.9, 74.7, 66.0]
+    table = monthly_table(39.1, 117.2, ghi)
+    year = monthly_year_for(table)
+    mid = year.index + pd.Timedelta(minutes=30)
+    np.testing.assert_allclose(year.groupby(mid.month)["ghi"].sum() / 1000.0, ghi, rtol=1e-6)
+    frac = year.groupby(mid.month)["dhi"].sum() / year.groupby(mid.month)["ghi"].sum()
+    np.testing.assert_allclose(frac.to_numpy(), table["diffuse_fraction"], atol=0.01)
+    with pytest.raises(ValueError, match="12 positive"):
+        monthly_table(39.1, 117.2, ghi[:11])
+
+
+def monthly_year_for(table: pd.DataFrame) -> pd.DataFrame:
+    from gis.solar_climate import monthly_year
+
+    return monthly_year(39.1, 117.2, table)
