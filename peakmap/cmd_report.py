@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from gis._errors import InputFileError
 from layers.indicators.cache import cached_records
@@ -25,7 +24,7 @@ from layers.report import (
     write_xlsx,
 )
 from layers.store.proposals import proposal_states
-from peakmap.console import plain_console
+from peakmap.console import plain_console, spinner
 from web.exports import sample_notice
 
 # Columns of the table when it goes to a file or a pipe (a terminal sets its own width).
@@ -124,9 +123,7 @@ def report(
         report_compare(proj, scenario=scenario, level=None if level is None else level.value,
                        fmt=fmt.value, out=out, year=year, lang=lang.value, ids=ids or None)
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=plain_console(stderr=True), transient=True) as progress:
-        progress.add_task("计算指标 computing indicators (cached per store version)", total=None)
+    with spinner("计算指标 computing indicators (cached per store version)"):
         records = cached_records(proj, year=year, scenario=scenario, ids=ids or None)
     unknown = [i for i in ids if not any(r.indicator == i for r in records)]
     if unknown:
@@ -140,12 +137,14 @@ def report(
     if fmt is Format.xlsx:
         if out is None:
             raise InputFileError("--format xlsx needs --out FILE.xlsx")
-        write_xlsx(chosen, out, lang=lang.value, project_name=proj.name,
-                   notice=sample_notice(proj, lang.value))
+        with spinner(f"写入 writing {out.name}"):
+            write_xlsx(chosen, out, lang=lang.value, project_name=proj.name,
+                       notice=sample_notice(proj, lang.value))
     elif fmt is Format.pdf:
         if out is None:
             raise InputFileError("--format pdf needs --out FILE.pdf")
-        write_pdf(project, records, out, lang=lang.value, scenario=scenario)
+        with spinner(f"合规报告 PDF compliance report → {out.name}"):
+            write_pdf(project, records, out, lang=lang.value, scenario=scenario)
     elif fmt is Format.csv:
         if out is None:
             write_records_csv(chosen, sys.stdout)

@@ -25,6 +25,7 @@ from layers.compare import (
 )
 from layers.project import Project
 from layers.report import LEVEL_LABELS
+from peakmap.console import spinner
 
 __all__ = ["report_compare"]
 
@@ -46,7 +47,8 @@ def report_compare(
         raise InputFileError("--compare needs --scenario proposal (what to compare with)")
     if fmt == "xlsx" and out is None:
         raise InputFileError("--format xlsx needs --out FILE.xlsx")
-    pairs = compare(project, year=year, scenario=scenario, ids=ids)
+    with spinner("现状 vs 方案 computing now and with the proposal"):
+        pairs = compare(project, year=year, scenario=scenario, ids=ids)
     chosen_level = level or ("all" if fmt == "xlsx" else "district")
     if chosen_level != "all":
         pairs = [p for p in pairs if p.level == chosen_level]

@@ -39,6 +39,7 @@ from layers.siting import (
 )
 from peakmap.cmd_site_heating import heating
 from peakmap.cmd_site_pv import pv
+from peakmap.console import spinner
 
 __all__ = ["register", "site_app"]
 
@@ -318,18 +319,21 @@ def _finish(
 ) -> None:
     """Record (or preview) the proposal, then print it with its before → after table."""
     layers = [outcome.layer]
-    if apply:
-        line = apply_proposal(project, outcome)
-        note = f"已写入方案 recorded: {line}; 'peakmap report PROJECT --scenario proposal'"
-        changes = compare(project, layers=layers, levels=["district"])
-    else:
-        note = "未写入项目库 not recorded (--no-apply)：表中“方案”为预览 / preview"
-        preview = merge_proposal(
-            project, outcome.layer, outcome.proposal, replace_kinds=outcome.replace_kinds
-        )
-        changes = compare(
-            project, layers=layers, levels=["district"], proposals={outcome.layer: preview}
-        )
+    with spinner("方案前后指标 indicators now → with the proposal") as step:
+        if apply:
+            step("写入方案 recording the proposal")
+            line = apply_proposal(project, outcome)
+            note = f"已写入方案 recorded: {line}; 'peakmap report PROJECT --scenario proposal'"
+            step("方案前后指标 indicators now → with the proposal")
+            changes = compare(project, layers=layers, levels=["district"])
+        else:
+            note = "未写入项目库 not recorded (--no-apply)：表中“方案”为预览 / preview"
+            preview = merge_proposal(
+                project, outcome.layer, outcome.proposal, replace_kinds=outcome.replace_kinds
+            )
+            changes = compare(
+                project, layers=layers, levels=["district"], proposals={outcome.layer: preview}
+            )
     _emit(project, outcome, fmt=fmt, out=out, title=title, note=note, changes=changes)
 
 
@@ -386,7 +390,8 @@ def recycling(
         "min_per_community": min_per_community,
         "capacity_households": capacity, "budget": budget, "time_limit_s": time_limit,
     })
-    outcome = site_recycling(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
+    with spinner("回收点选址模型 siting model: recycling points"):
+        outcome = site_recycling(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
             title=f"回收点选址 Recycling points — {proj.name}")
 
@@ -410,7 +415,8 @@ def transfer(
     params = siting_params(proj, {
         "distance": None if distance is None else distance.value, "time_limit_s": time_limit,
     })
-    outcome = site_transfer(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
+    with spinner("中转站选址模型 siting model: transfer stations"):
+        outcome = site_transfer(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
             title=f"中转站选址 Transfer stations — {proj.name}")
 
@@ -435,9 +441,10 @@ def pocket_parks(
     """口袋公园选址：服务 STD-PARK-500，最大化新增覆盖居住用地 — parks covering uncovered homes."""
     proj = Project(project)
     params = siting_params(proj, {"time_limit_s": time_limit})
-    outcome = site_pocket_parks(
-        proj, params, count=count, indicator=indicator, fix=fix or (), drop=drop or ()
-    )
+    with spinner("口袋公园选址模型 siting model: pocket parks"):
+        outcome = site_pocket_parks(
+            proj, params, count=count, indicator=indicator, fix=fix or (), drop=drop or ()
+        )
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
             title=f"口袋公园选址 Pocket parks — {proj.name}")
 
@@ -472,13 +479,16 @@ def import_(
 ) -> None:
     """导入编辑后的方案（移动、删除、新增要素），并重算指标 — import an edited proposal."""
     proj = Project(project)
-    stored = import_proposal(proj, layer.value, path)
+    with spinner(f"导入方案 importing proposal__{layer.value}") as step:
+        stored = import_proposal(proj, layer.value, path)
+        step("方案前后指标 indicators now → with the proposal")
+        changes = compare(proj, layers=[layer.value], levels=["district"])
     console = Console()
     console.print(
         f"已导入方案 imported: {len(stored)} 个要素 features in proposal__{layer.value}",
         highlight=False,
     )
-    console.print(_change_table(compare(proj, layers=[layer.value], levels=["district"])))
+    console.print(_change_table(changes))
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,7 @@ from layers.compare import compare, comparisons_to_table
 from layers.heating_renewal import apply_renewal, propose_renewal
 from layers.project import Project
 from layers.sheets import frame_to_csv
+from peakmap.console import spinner
 
 __all__ = ["HeatingFormat", "heating"]
 
@@ -91,7 +92,8 @@ def heating(
 ) -> None:
     """老旧供热管网改造：先改散热最大、最老的管段，按街道汇总 — pipes to renew, by street."""
     proj = Project(project)
-    outcome = propose_renewal(proj, year=year, max_km=max_km)
+    with spinner("供热管网改造排序 ranking pipes to renew"):
+        outcome = propose_renewal(proj, year=year, max_km=max_km)
     proposal = outcome.proposal
     if fmt is HeatingFormat.geojson:
         text = proposal.to_crs(WGS84).to_json(ensure_ascii=False, drop_id=True)
@@ -100,8 +102,13 @@ def heating(
         _write(frame_to_csv(proposal.drop(columns="geometry")), out)
     s = outcome.summary
     note = "未写入项目库 not recorded (--no-apply)"
+    pairs = []
     if apply:
-        note = f"已写入方案 recorded: {apply_renewal(proj, outcome)}"
+        with spinner("写入方案 recording the proposal") as step:
+            note = f"已写入方案 recorded: {apply_renewal(proj, outcome)}"
+            step("方案前后指标 indicators now → with the proposal")
+            pairs = [p for p in compare(proj, year=s["year"], ids=MOVED)
+                     if p.level == "district"]
     wide = out is not None or not sys.stdout.isatty()
     console = Console(width=TABLE_WIDTH if wide else None,
                       stderr=fmt is not HeatingFormat.table, record=out is not None)
@@ -117,7 +124,6 @@ def heating(
     )
     console.print(note, highlight=False)
     if apply:
-        pairs = [p for p in compare(proj, year=s["year"], ids=MOVED) if p.level == "district"]
         console.print(comparisons_to_table(pairs, title="指标变化 before → after"))
     if fmt is HeatingFormat.table and out is not None:
         out.write_text(console.export_text(), encoding="utf-8")

@@ -25,6 +25,7 @@ from layers.project import Project
 from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS
 from layers.rooftop_pv_plan import emission_note, potential_by_zone, rank_roofs
 from layers.sheets import frame_to_csv
+from peakmap.console import spinner
 
 __all__ = ["PvFormat", "pv"]
 
@@ -170,7 +171,8 @@ def pv(
     fmt = PvFormat(format)
     note = emission_note(proj)
     if by is not None:
-        zones = _rounded(potential_by_zone(proj, level=ZoneLevel(by).value), ZONE_COLUMNS)
+        with spinner(f"屋顶光伏潜力汇总 PV potential per {ZoneLevel(by).value}"):
+            zones = _rounded(potential_by_zone(proj, level=ZoneLevel(by).value), ZONE_COLUMNS)
         if fmt is PvFormat.geojson:
             raise typer.BadParameter("--by gives a table: use --format table or csv")
         if fmt is PvFormat.csv:
@@ -185,8 +187,9 @@ def pv(
             )
         count = len(zones)
     else:
-        ranked = rank_roofs(proj, top=top, nea_class=nea_class, tj_pv50_only=tj_pv50,
-                            include_existing=with_existing, include_historic=with_historic)
+        with spinner("屋顶光伏排序 ranking roofs by annual yield"):
+            ranked = rank_roofs(proj, top=top, nea_class=nea_class, tj_pv50_only=tj_pv50,
+                                include_existing=with_existing, include_historic=with_historic)
         if fmt is PvFormat.geojson:
             text = ranked.to_crs(WGS84).to_json(drop_id=True, ensure_ascii=False)
         elif fmt is PvFormat.csv:

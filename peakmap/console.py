@@ -7,12 +7,15 @@ through :func:`plain_console`; colour is given with ``style=``, never with marku
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-__all__ = ["error_text", "plain_console"]
+__all__ = ["error_text", "plain_console", "spinner"]
 
 
 def plain_console(**kwargs: Any) -> Console:
@@ -31,3 +34,22 @@ def error_text(message: str) -> Text:
     text = Text("error:", style="bold red")
     text.append(" " + message)
     return text
+
+
+@contextmanager
+def spinner(description: str) -> Iterator[Callable[[str], None]]:
+    """A transient spinner with the elapsed time on stderr while a long step runs.
+
+    Yields a function that replaces the description (the step now running). The text is
+    printed literally (no markup), and nothing is left on the screen afterwards.
+
+    Examples
+    --------
+    >>> with spinner("computing") as step:
+    ...     step("computing: coverage")
+    """
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                  TimeElapsedColumn(), console=plain_console(stderr=True),
+                  transient=True) as progress:
+        task = progress.add_task(description, total=None)
+        yield lambda text: progress.update(task, description=text)

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gis._errors import PeakmapError
-from web import api, auth, exports, pages, scenario
+from web import api, auth, exports, exports_maps, pages, scenario
 from web.auth import AuthMiddleware, Sessions
 from web.data import ProjectData, RecordsFn
 from web.errors import add_exception_handlers
@@ -114,6 +114,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(scenario.router)
     app.include_router(exports.router)
+    app.include_router(exports_maps.router)
     _add_docs(app)
     return app
 

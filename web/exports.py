@@ -40,12 +40,16 @@ __all__ = [
     "MAP_FORMATS",
     "ExportError",
     "MapSheet",
+    "Overlay",
     "cjk_font",
+    "draw_panel",
+    "export_buttons",
     "export_links",
     "export_text",
     "indicator_figure",
     "indicator_map_file",
     "map_figure",
+    "new_page",
     "nice_length",
     "num_text",
     "page_style",
@@ -266,27 +270,139 @@ def save_figure(fig: Any, fmt: str, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def map_figure(
-    zones: gpd.GeoDataFrame,
-    colors: Sequence[str],
-    sheet: MapSheet,
-    *,
-    context: dict[str, gpd.GeoDataFrame] | None = None,
-    labels: Sequence[str] | None = None,
-    edges: Sequence[str] | None = None,
-    lang: str = "zh",
-) -> Any:
-    """The A4 map page of :func:`render_map` as a matplotlib figure (call in page_style)."""
-    if zones.crs is None or not zones.crs.is_projected:
-        raise ExportError("map export needs the zones in a projected (metric) CRS")
+@dataclass(frozen=True)
+class Overlay:
+    """A layer drawn over the zones of an exported map (features coloured one by one).
+
+    Attributes
+    ----------
+    frame : geopandas.GeoDataFrame
+        In the zones' metric CRS.
+    colors : str or sequence of str
+        One colour, or a colour per feature.
+    fill : bool
+        Fill polygons (else only their outline).
+    width : float
+        Line width (points) of lines and outlines.
+    size : float
+        Marker size of points (points²).
+    edge : str, optional
+        Outline colour of filled polygons.
+    alpha : float
+    """
+
+    frame: gpd.GeoDataFrame
+    colors: str | Sequence[str]
+    fill: bool = True
+    width: float = 0.5
+    size: float = 6.0
+    edge: str | None = None
+    alpha: float = 1.0
+
+
+RASTER_FEATURES = 1500  # layers with more features are pixels inside the PDF (small, fast)
+
+
+def _draw_overlay(ax: Any, layer: Overlay, z: float) -> None:
+    frame = layer.frame
+    if not len(frame):
+        return
+    colors = layer.colors if isinstance(layer.colors, str) else list(layer.colors)
+    raster = len(frame) > RASTER_FEATURES
+    kinds = set(frame.geometry.geom_type.dropna())
+    if kinds <= {"Point", "MultiPoint"}:
+        frame.plot(ax=ax, color=colors, markersize=layer.size, linewidth=0.2,
+                   edgecolor="#333333", alpha=layer.alpha, zorder=z, rasterized=raster)
+    elif kinds <= {"LineString", "MultiLineString"} or not layer.fill:
+        target = frame if kinds <= {"LineString", "MultiLineString"} else frame.boundary
+        target.plot(ax=ax, color=colors, linewidth=layer.width, alpha=layer.alpha, zorder=z,
+                    rasterized=raster)
+    else:
+        _draw_polygons(ax, frame, colors, layer, z, raster)
+
+
+def _draw_polygons(ax: Any, frame: gpd.GeoDataFrame, colors: str | list[str], layer: Overlay,
+                   z: float, raster: bool) -> None:
+    """Filled polygons as one matplotlib collection built from the coordinate arrays.
+
+    geopandas builds one patch per polygon in Python (≈ 1 ms each); thousands of buildings
+    are drawn here from shapely's arrays instead. Polygons with holes go through geopandas,
+    which keeps the holes open.
+    """
+    import numpy as np
+    import shapely
+    from matplotlib.collections import PolyCollection
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    fills = np.asarray([colors] * len(frame) if isinstance(colors, str) else colors,
+                       dtype=object)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    holes = shapely.get_num_interior_rings(parts) > 0
+    simple = parts[~holes]
+    if len(simple):
+        coords, ring = shapely.get_coordinates(shapely.get_exterior_ring(simple),
+                                               return_index=True)
+        verts = np.split(coords, np.cumsum(np.bincount(ring, minlength=len(simple)))[:-1])
+        edge = layer.edge or "face"
+        ax.add_collection(PolyCollection(
+            verts, facecolors=list(fills[owner[~holes]]), edgecolors=edge,
+            linewidths=layer.width, alpha=layer.alpha, zorder=z, rasterized=raster))
+        ax.autoscale_view()
+    if holes.any():
+        import geopandas as gpd_
+
+        rest = gpd_.GeoSeries(parts[holes], crs=frame.crs)
+        rest.plot(ax=ax, color=list(fills[owner[holes]]), edgecolor=layer.edge or "face",
+                  linewidth=layer.width, alpha=layer.alpha, zorder=z, rasterized=raster)
+
+
+def new_page(sheet: MapSheet, lang: str) -> Any:
+    """An A4 landscape figure with a map sheet's furniture (call in :func:`page_style`).
+
+    Title and subtitle on top; north arrow beside the map's top right corner; legend, notes
+    (definition, target, data source, date, CRS) and the sample-data notice on the right.
+    The map axes are added by the caller in the left 60 % (see :func:`map_figure`).
+    """
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.patches import Patch
 
     fig = Figure(figsize=PAGE_SIZE_IN)
     fig.set_label(sheet.title)
     fig.text(0.03, 0.955, sheet.title, fontsize=15, va="top")
     fig.text(0.03, 0.915, sheet.subtitle, fontsize=9, color="#404040", va="top")
-    ax = fig.add_axes((0.03, 0.07, 0.58, 0.82))
+    _north_arrow(fig, lang)
+    handles = [Patch(facecolor=c, edgecolor=ZONE_EDGE, label=text)
+               for c, text in sheet.legend]
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.89),
+               frameon=False, fontsize=9 if len(handles) <= 14 else 7.5,
+               title=t("legend", lang), title_fontsize=10, alignment="left")
+    notes = "\n".join(wrap_width(n, NOTE_WIDTH) for n in sheet.notes)
+    fig.text(0.67, 0.07 + (0.06 if sheet.notice else 0), notes, fontsize=7.5,
+             va="bottom", color="#303030", linespacing=1.35)
+    if sheet.notice:
+        fig.text(0.67, 0.07, wrap_width(sheet.notice, NOTE_WIDTH), fontsize=7.5,
+                 va="bottom", color="#b2182b")
+    return fig
+
+
+def draw_panel(
+    ax: Any,
+    zones: gpd.GeoDataFrame,
+    colors: Sequence[str],
+    *,
+    context: dict[str, gpd.GeoDataFrame] | None = None,
+    labels: Sequence[str] | None = None,
+    edges: Sequence[str] | None = None,
+    overlays: Sequence[Overlay] = (),
+    extent: tuple[float, float, float, float] | None = None,
+) -> None:
+    """Draw one map into ``ax``: water, zones, overlays, roads, outline, labels, scale bar.
+
+    ``extent`` (minx, miny, maxx, maxy) defaults to the zones' bounds; maps side by side pass
+    the same extent so their scales agree.
+    """
+    from matplotlib.patches import Rectangle
+
     ax.set_axis_off()
     ctx = context or {}
     if "water" in ctx and len(ctx["water"]):
@@ -294,13 +410,15 @@ def map_figure(
     zones.plot(ax=ax, color=list(colors), edgecolor=ZONE_EDGE, linewidth=0.6, zorder=2)
     if edges is not None:
         zones.boundary.plot(ax=ax, color=list(edges), linewidth=1.6, zorder=2.5)
+    for i, layer in enumerate(overlays):
+        _draw_overlay(ax, layer, 2.6 + 0.01 * i)
     if "roads" in ctx and len(ctx["roads"]):
         # reference lines as pixels inside the PDF: thousands of roads stay cheap to write
         ctx["roads"].plot(ax=ax, color=ROAD_COLOR, linewidth=0.3, alpha=0.8, zorder=3,
                           rasterized=True)
     if "outline" in ctx and len(ctx["outline"]):
         ctx["outline"].boundary.plot(ax=ax, color=OUTLINE_COLOR, linewidth=1.4, zorder=4)
-    x0, y0, x1, y1 = (float(v) for v in zones.total_bounds)
+    x0, y0, x1, y1 = extent or tuple(float(v) for v in zones.total_bounds)
     pad = 0.04 * max(x1 - x0, y1 - y0)
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
@@ -313,19 +431,27 @@ def map_figure(
         for point, text in zip(zones.representative_point(), labels, strict=True):
             ax.text(point.x, point.y, text, fontsize=size, ha="center", va="center",
                     bbox=box, zorder=5)
-    _north_arrow(fig, lang)
     _scale_bar(ax, Rectangle)
-    handles = [Patch(facecolor=c, edgecolor=ZONE_EDGE, label=text)
-               for c, text in sheet.legend]
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.89),
-               frameon=False, fontsize=9, title=t("legend", lang), title_fontsize=10,
-               alignment="left")
-    notes = "\n".join(wrap_width(n, NOTE_WIDTH) for n in sheet.notes)
-    fig.text(0.67, 0.07 + (0.06 if sheet.notice else 0), notes, fontsize=7.5,
-             va="bottom", color="#303030", linespacing=1.35)
-    if sheet.notice:
-        fig.text(0.67, 0.07, wrap_width(sheet.notice, NOTE_WIDTH), fontsize=7.5,
-                 va="bottom", color="#b2182b")
+
+
+def map_figure(
+    zones: gpd.GeoDataFrame,
+    colors: Sequence[str],
+    sheet: MapSheet,
+    *,
+    context: dict[str, gpd.GeoDataFrame] | None = None,
+    labels: Sequence[str] | None = None,
+    edges: Sequence[str] | None = None,
+    overlays: Sequence[Overlay] = (),
+    lang: str = "zh",
+) -> Any:
+    """The A4 map page of :func:`render_map` as a matplotlib figure (call in page_style)."""
+    if zones.crs is None or not zones.crs.is_projected:
+        raise ExportError("map export needs the zones in a projected (metric) CRS")
+    fig = new_page(sheet, lang)
+    ax = fig.add_axes((0.03, 0.07, 0.58, 0.82))
+    draw_panel(ax, zones, colors, context=context, labels=labels, edges=edges,
+               overlays=overlays)
     return fig
 
 
@@ -488,6 +614,37 @@ def _context(data: ProjectData, zones: gpd.GeoDataFrame) -> dict[str, gpd.GeoDat
     return out
 
 
+def export_buttons(path: str, query: dict[str, str], lang: str,
+                   extra: Sequence[tuple[str, str]] = ()) -> str:
+    """HTML of a map page's export buttons (PDF, PNG of ``path``, print), escaped.
+
+    Parameters
+    ----------
+    path : str
+        The export route without its extension, e.g. ``/maps/gaps``.
+    query : dict
+        Query parameters of both files.
+    lang : {"zh", "en"}
+    extra : sequence of (href, label)
+        Further download links (e.g. the before/after sheet), escaped here.
+
+    Examples
+    --------
+    >>> "/maps/pv.png?lang=en" in export_buttons("/maps/pv", {"lang": "en"}, "en")
+    True
+    """
+    from urllib.parse import urlencode
+
+    q = html.escape(urlencode(query))
+    pdf, png, prn = (html.escape(export_text(k, lang)) for k in ("export_pdf", "export_png",
+                                                                 "print"))
+    more = "".join(f'<a href="{html.escape(href)}" download>{html.escape(label)}</a>'
+                   for href, label in extra)
+    return (f'<div class="pm-export"><a href="{path}.pdf?{q}" download>{pdf}</a>'
+            f'<a href="{path}.png?{q}" download>{png}</a>{more}'
+            f'<button type="button" onclick="window.print()">{prn}</button></div>')
+
+
 def export_links(indicator: str, level: str, lang: str, scenario: str | None = None) -> str:
     """HTML of the export buttons of an indicator map page (PDF, PNG, print), escaped.
 
@@ -497,17 +654,10 @@ def export_links(indicator: str, level: str, lang: str, scenario: str | None = N
     ...     "HP-18", "street", "zh")
     True
     """
-    from urllib.parse import urlencode
-
     query = {"indicator": indicator, "level": level, "lang": lang}
     if scenario:
         query["scenario"] = scenario
-    q = html.escape(urlencode(query))
-    pdf, png, prn = (html.escape(export_text(k, lang)) for k in ("export_pdf", "export_png",
-                                                                 "print"))
-    return (f'<div class="pm-export"><a href="/maps/indicator.pdf?{q}" download>{pdf}</a>'
-            f'<a href="/maps/indicator.png?{q}" download>{png}</a>'
-            f'<button type="button" onclick="window.print()">{prn}</button></div>')
+    return export_buttons("/maps/indicator", query, lang)
 
 
 # --- routes ---------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from web.basemap import BASEMAP_LAYERS, MetricScale, OfflineBasemap, ZoneLabels,
 from web.classes import legend_items, zone_classes
 from web.data import ZONE_LAYERS, ProjectData
 from web.errors import NotFoundError
-from web.exports import export_links
+from web.exports import export_buttons, export_links
 from web.geo import simplify_for_zoom, to_feature_collection
 from web.i18n import op_symbol, t
 from web.settings import WebSettings
@@ -388,7 +388,7 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
         entries.append((name, _layer_title(data, name, lang), style_for(name)))
     legend = _legend(t("legend", lang), _legend_items(data, entries, lang),
                      [t("synthetic_note", lang)], open_=False)
-    return _render(m, legend)
+    return _render(m, legend + export_buttons("/maps/layers", {"lang": lang}, lang))
 
 
 def _fmt(v: Any) -> str:
@@ -533,7 +533,10 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
     notes = [] if gap_layers or proposals else [
         "尚无盲区或选址图层（运行 peakmap site）。" if lang == "zh"
         else "No uncovered or proposal layers yet (run peakmap site)."]
-    return _render(m, _legend(t("legend", lang), _legend_items(data, entries, lang), notes))
+    extra = [(f"/maps/gaps.pdf?compare=true&lang={lang}",
+              "现状｜方案 PDF" if lang == "zh" else "Now | proposal PDF")] if proposals else []
+    return _render(m, _legend(t("legend", lang), _legend_items(data, entries, lang), notes)
+                   + export_buttons("/maps/gaps", {"lang": lang}, lang, extra))
 
 
 def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
@@ -577,4 +580,5 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
                  "PV coverage = installed PV area ÷ roof (footprint) area × 100, computed"]
     notes.append("缩小时按网格汇总：每格颜色为格内建筑的合计比例" if lang == "zh" else
                  "Zoomed out, each grid cell is coloured by the share summed over its buildings")
-    return _render(m, _legend(label, items, notes))
+    return _render(m, _legend(label, items, notes)
+                   + export_buttons("/maps/pv", {"lang": lang}, lang))

@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import numpy as np
 from fastapi import APIRouter
@@ -31,6 +32,7 @@ from web.classes import MapClass, assign_classes, class_label, classify_indicato
 from web.data import LEVELS, ProjectData
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
+from web.exports import export_buttons
 from web.i18n import op_symbol, t
 
 __all__ = ["classify", "other_side_values", "router", "shared_breaks"]
@@ -297,11 +299,21 @@ def compare_map(data: DataDep, settings: SettingsDep, lang: LangDep, indicator: 
     payload["shown"] = (["proposal__pocket_parks"] if kind == "gaps"
                         else [site["name"] for site in payload["sites"]])
     en = lang == "en"
+    if kind == "gaps":
+        exports = export_buttons("/maps/gaps", {"compare": "true", "lang": lang}, lang)
+    else:  # the two sides are two indicator sheets with the same classes (web.classes)
+        q = urlencode({"indicator": indicator, "level": level, "lang": lang,
+                       "scenario": SCENARIO})
+        side = "方案" if lang == "zh" else "Proposal"
+        exports = export_buttons(
+            "/maps/indicator", {"indicator": indicator, "level": level, "lang": lang}, lang,
+            [(f"/maps/indicator.pdf?{q}", f"{side} PDF"),
+             (f"/maps/indicator.png?{q}", f"{side} PNG")])
     html = TEMPLATES.get_template("scenario_map.html").render(
         lang=lang, title=payload["title"], kind=kind, payload=_safe_json(payload),
         legend=payload["legend"], note=payload["note"], areas=payload.get("areas"),
         left_label="Now" if en else "现状", right_label="With proposal" if en else "方案",
-        back="Back to the scenario table" if en else "返回情景对比表",
+        back="Back to the scenario table" if en else "返回情景对比表", exports=exports,
         project_name=data.project.name,
     )
     return HTMLResponse(html)

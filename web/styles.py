@@ -122,6 +122,13 @@ LAYER_STYLES: dict[str, LayerStyle] = {
                                tip_fields=("id", "lamp_type", "power_w", "street_code")),
     "facilities": LayerStyle("#6a1b9a", radius=3.0, fill_opacity=0.9, show=False,
                              tip_fields=("id", "name", "type")),
+    "forest": LayerStyle("#33691e", weight=0.5, fill_opacity=0.5,
+                         tip_fields=("id", "name", "kind", "canopy_cover")),
+    "nature_reserves": LayerStyle("#00695c", fill=False, weight=2.5,
+                                  tip_fields=("id", "name", "category", "level",
+                                              "established_year")),
+    "shorelines": LayerStyle("#0d47a1", fill=False, weight=2.0,
+                             tip_fields=("id", "name", "kind", "natural")),
     "roads": LayerStyle("#9e9e9e", fill=False, weight=1.0, show=False,
                         tip_fields=("id", "name", "class", "walkable", "length_m")),
 }
