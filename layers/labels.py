@@ -129,7 +129,12 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, Pair]] = {
     ("buildings", "nea_class"): {
         "government": ("党政机关", "government"), "public": ("公共建筑", "public buildings"),
         "industry_commerce": ("工商业厂房", "industry and commerce"),
-        "rural": ("农村居民", "rural homes"), "other": ("其他", "other"),
+        "rural_home": ("农村居民", "rural homes"), "other": ("其他", "other"),
+    },
+    ("buildings", "pv_layout"): {
+        "rows": ("南向倾斜阵列", "tilted rows"), "east_west": ("东西向低倾角", "east-west"),
+        "flat": ("平铺", "flat-mounted"), "flush": ("顺坡平铺（坡屋顶）", "flush (pitched roof)"),
+        "mixed": ("平、坡屋顶混合", "mixed flat and pitched"),
     },
 }
 # Fields shared by several layers translate the same everywhere.
@@ -174,6 +179,12 @@ _SHARED_FIELDS: dict[str, tuple[str, str, str]] = {
     "pv_specific_yield": ("单位发电量", "specific yield", "kWh/kWp"),
     "pv_poa_kwh_m2": ("年辐照量（倾斜面）", "plane-of-array irradiation", "kWh/m²"),
     "nea_class": ("国家能源局试点分类", "NEA pilot class", ""),
+    "pv_module_area_m2": ("组件面积", "module area", "m²"),
+    "pv_layout": ("组件布置", "module layout", ""),
+    "pv_gcr": ("组件面积比（GCR）", "ground coverage ratio (GCR)", ""),
+    "has_pv": ("已装光伏", "already has PV", ""),
+    "tj_pv50": ("属 TJ-PV50 统计范围", "in TJ-PV50's denominator", ""),
+    "historic": ("历史建筑", "historic building", ""),
     "residential_m2": ("居住用地面积", "residential land", "m²"),
     "uncovered_m2": ("服务半径外面积", "area outside the reach", "m²"),
     "uncovered_pct": ("服务半径外比例", "share outside the reach", "%"),

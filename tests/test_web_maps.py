@@ -283,3 +283,50 @@ def test_heping_every_dashboard_map_link_opens(heping_client: TestClient) -> Non
         for link in sorted(links):
             r = heping_client.get(link.replace("&amp;", "&"))
             assert r.status_code == 200, (link, r.text[:200])
+
+
+def test_pv_flag_outlines_by_hand() -> None:
+    """The first true flag outlines a roof: PV first, then historic, then TJ-PV50."""
+    from web.styles import PV_FLAG_OUTLINES, PV_POTENTIAL_STYLE, outlines_of
+
+    roofs = pd.DataFrame({"has_pv": [True, False, False, False, True],
+                          "historic": [True, True, False, False, False],
+                          "tj_pv50": [True, True, True, False, np.nan]})
+    got = outlines_of(roofs, PV_POTENTIAL_STYLE)
+    colors = {r["field"]: r["color"] for r in PV_FLAG_OUTLINES}
+    assert got["color"].tolist() == [colors["has_pv"], colors["historic"], colors["tj_pv50"],
+                                     PV_POTENTIAL_STYLE.stroke, colors["has_pv"]]
+    assert got["weight"].tolist() == [2.5, 2.5, 2.5, PV_POTENTIAL_STYLE.weight, 2.5]
+
+
+def test_pv_map_shows_the_flags(tmp_path: Path) -> None:
+    """With the PV analysis in the store, the PV map outlines the three flags, says so in its
+    legend in both languages, asks the API for the flag fields and translates their tooltips."""
+    root = build_fixture(tmp_path / "proj")
+    store = Project(root).store
+    b = gpd.GeoDataFrame(
+        {"id": ["b1", "b2"], "use": ["school", "residential"], "roof_area_m2": [200.0, 400.0],
+         "pv_suitable_area_m2": [150.0, 0.0], "pv_kwp": [14.0, 0.0],
+         "pv_kwh_year": [17000.0, 0.0], "pv_layout": ["rows", ""], "has_pv": [False, True],
+         "tj_pv50": [True, False], "historic": [False, False]},
+        geometry=[shapely.box(500_010, 4_330_010, 500_030, 4_330_020),
+                  shapely.box(500_100, 4_330_300, 500_120, 4_330_320)],
+        crs=store.crs,
+    )
+    store.write_layers({"buildings": b})
+    client = client_for(root)
+    zh = client.get("/maps/pv").text
+    en = client.get("/maps/pv?lang=en").text
+    for text in ("已装光伏（pv_area_m2 &gt; 0）", "历史建筑（早于 [params.pv] heritage_year",
+                 "TJ-PV50 统计范围", "#1565c0", "属 TJ-PV50 统计范围", "南向倾斜阵列"):
+        assert text in zh, text
+    for text in ("Already fitted with PV", "Historic (built before", "In TJ-PV50&#x27;s",
+                 "already has PV", "tilted rows"):
+        assert text in en or text.replace("&#x27;", "'") in en, text
+    fields = re.search(r'"fields": "([^"]+)"', zh)
+    assert fields is not None
+    assert {"has_pv", "tj_pv50", "historic"} <= set(fields.group(1).split(","))
+    api = client.get("/api/layers/buildings", params={
+        "bbox": "116,38,118,40", "zoom": 18, "fields": "id,has_pv,tj_pv50,historic"}).json()
+    props = {f["properties"]["id"]: f["properties"] for f in api["features"]}
+    assert props["b2"]["has_pv"] is True and props["b1"]["tj_pv50"] is True

@@ -151,9 +151,12 @@ def _header(lang: str, basemap: str, settings: WebSettings, title: str,
 
 
 def _legend(title: str, items: Sequence[tuple[str, str]], notes: Sequence[str] = (),
-            *, open_: bool = True) -> str:
+            *, open_: bool = True, outlines: Sequence[tuple[str, str]] = ()) -> str:
     rows = "".join(f'<div><span class="sw" style="background:{html.escape(c)}"></span>'
                    f"{html.escape(label)}</div>" for c, label in items)
+    rows += "".join(f'<div class="pm-outline"><span class="sw" style="background:#fff;'
+                    f'border:2px solid {html.escape(c)}"></span>{html.escape(label)}</div>'
+                    for c, label in outlines)
     ps = "".join(f"<p>{html.escape(n)}</p>" for n in notes)
     state = " open" if open_ else ""
     return (f'<details class="pm-legend" id="pm-legend"{state}><summary><b>'
@@ -293,6 +296,7 @@ def _add_dynamic(m: folium.Map, name: str, style: LayerStyle, title: str, *, lan
     for rule in (style.category, style.ramp):
         if rule is not None:
             wanted += [rule["field"]] + ([rule["den"]] if rule.get("den") else [])
+    wanted += [r["field"] for r in style.outline]
     config = {
         "name": name,
         "title": title,
@@ -539,6 +543,17 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
                    + export_buttons("/maps/gaps", {"lang": lang}, lang, extra))
 
 
+# Legend text of the PV flag outlines (web.styles.PV_FLAG_OUTLINES), Chinese and English.
+PV_FLAG_TEXT: dict[str, tuple[str, str]] = {
+    "has_pv": ("已装光伏（pv_area_m2 > 0）", "Already fitted with PV (pv_area_m2 > 0)"),
+    "historic": ("历史建筑（早于 [params.pv] heritage_year 建成或受保护）",
+                 "Historic (built before [params.pv] heritage_year, or protected)"),
+    "tj_pv50": ("TJ-PV50 统计范围：2021 年起新建公共机构建筑和厂房",
+                "In TJ-PV50's denominator: public-institution buildings and factories "
+                "built since 2021"),
+}
+
+
 def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
     """HTML of rooftop PV per building.
 
@@ -580,5 +595,14 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
                  "PV coverage = installed PV area ÷ roof (footprint) area × 100, computed"]
     notes.append("缩小时按网格汇总：每格颜色为格内建筑的合计比例" if lang == "zh" else
                  "Zoomed out, each grid cell is coloured by the share summed over its buildings")
-    return _render(m, _legend(label, items, notes)
+    outlines: list[tuple[str, str]] = []
+    if potential:
+        outlines = [(r["color"], PV_FLAG_TEXT[r["field"]][0 if lang == "zh" else 1])
+                    for r in PV_POTENTIAL_STYLE.outline]
+        notes.append("描边标出屋顶光伏排序的三个标记（按此顺序取第一个）；已装光伏和历史建筑"
+                     "不计入待开发潜力（peakmap site pv）" if lang == "zh" else
+                     "Outlines mark the PV ranking's flags (the first that applies); roofs "
+                     "already fitted and historic buildings are left out of the potential "
+                     "still to fit (peakmap site pv)")
+    return _render(m, _legend(label, items, notes, outlines=outlines)
                    + export_buttons("/maps/pv", {"lang": lang}, lang))

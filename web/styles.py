@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_STYLE", "LAYER_STYLES", "LayerStyle", "colors_of", "style_for"]
+__all__ = ["DEFAULT_STYLE", "LAYER_STYLES", "LayerStyle", "colors_of", "outlines_of", "style_for"]
 
 AGG_COLOR = "#3f51b5"
 MISSING_COLOR = "#bdbdbd"
@@ -44,6 +44,10 @@ class LayerStyle:
         Layer switched on when the page opens.
     stroke : str, optional
         Outline colour of filled polygons (default: the fill colour).
+    outline : tuple of dict
+        Flag outlines ``{"field": name, "color": c, "weight": px}``: a feature whose field is
+        true (``true`` as text) is outlined in the first matching rule's colour and width,
+        whatever its fill; the fill still follows ``category`` or ``ramp``.
     """
 
     color: str
@@ -58,11 +62,13 @@ class LayerStyle:
     stroke: str | None = None
     agg_color: str = AGG_COLOR
     legend: dict[str, str] = field(default_factory=dict)
+    outline: tuple[dict[str, Any], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """Plain dict for the page script."""
         out = asdict(self)
         out["tip_fields"] = list(self.tip_fields)
+        out["outline"] = [dict(r) for r in self.outline]
         if self.ramp is not None:
             out["ramp"] = {**self.ramp, "missing": MISSING_COLOR}
         return out
@@ -141,14 +147,22 @@ PROPOSAL_STYLE = LayerStyle("#e91e63", weight=3.0, fill_opacity=0.7, radius=7.0,
 UNCOVERED_STYLE = LayerStyle("#d50000", weight=0.5, fill_opacity=0.35,
                              tip_fields=("id", "name", "code", "area_m2", "households"))
 PV_POTENTIAL_BREAKS = [0.0, 25.0, 50.0, 75.0, 100.0]
+# Outlines of the PV ranking's flags (layers.rooftop_pv_plan), first match wins: roofs that
+# already carry PV, historic buildings (left out of the potential), TJ-PV50's denominator.
+PV_FLAG_OUTLINES: tuple[dict[str, Any], ...] = (
+    {"field": "has_pv", "color": "#1565c0", "weight": 2.5},
+    {"field": "historic", "color": "#6d4c41", "weight": 2.5},
+    {"field": "tj_pv50", "color": "#8e24aa", "weight": 2.5},
+)
 PV_POTENTIAL_STYLE = LayerStyle(
     "#e0e0e0", weight=0.4, fill_opacity=0.8, stroke="#757575",
     ramp={"field": "pv_suitable_area_m2", "den": "roof_area_m2",
           "breaks": PV_POTENTIAL_BREAKS, "colors": PV_COLORS},
     tip_fields=("id", "use", "built_year", "public_institution", "roof_area_m2",
-                "pv_suitable_area_m2", "pv_layout", "pv_kwp", "pv_kwh_year",
-                "pv_specific_yield", "nea_class", "pv_area_m2", "has_pv", "tj_pv50",
-                "historic"))
+                "pv_suitable_area_m2", "pv_layout", "pv_gcr", "pv_module_area_m2", "pv_kwp",
+                "pv_kwh_year", "pv_specific_yield", "nea_class", "pv_area_m2", "has_pv",
+                "tj_pv50", "historic"),
+    outline=PV_FLAG_OUTLINES)
 PV_STYLE = LayerStyle("#e0e0e0", weight=0.4, fill_opacity=0.8, stroke="#757575",
                       ramp={"field": "pv_area_m2", "den": "area_m2", "breaks": PV_BREAKS,
                             "colors": PV_COLORS},
@@ -179,6 +193,37 @@ def _text_key(values: pd.Series) -> pd.Series:
               "false" if v is False or v is np.False_ else str(v))
     )
     return out.astype(str)
+
+
+def outlines_of(frame: pd.DataFrame, style: LayerStyle) -> pd.DataFrame:
+    """Outline colour and width of each row under ``style`` (the same rule as ``peakmap.js``).
+
+    Rows no flag rule matches keep the style's own outline: ``stroke`` (or the fill colour,
+    given as None) at ``weight``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``color`` (str or None) and ``weight`` (float), indexed as ``frame``.
+
+    Examples
+    --------
+    >>> st = LayerStyle("#eee", weight=0.4, stroke="#777",
+    ...                 outline=({"field": "a", "color": "#00f", "weight": 2.0},))
+    >>> outlines_of(pd.DataFrame({"a": [True, False]}), st)["color"].tolist()
+    ['#00f', '#777']
+    """
+    color = pd.Series([style.stroke] * len(frame), index=frame.index, dtype=object)
+    weight = pd.Series(float(style.weight), index=frame.index)
+    done = pd.Series(False, index=frame.index)
+    for rule in style.outline:
+        if rule["field"] not in frame.columns:
+            continue
+        hit = (_text_key(frame[rule["field"]]) == "true") & ~done
+        color[hit] = rule["color"]
+        weight[hit] = float(rule["weight"])
+        done |= hit
+    return pd.DataFrame({"color": color, "weight": weight})
 
 
 def colors_of(frame: pd.DataFrame, style: LayerStyle) -> pd.Series:

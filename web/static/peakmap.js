@@ -97,8 +97,18 @@
                  fillOpacity: 0.1 + 0.6 * p.count / maxCount };
       }
       var c = colorOf(p, st);
-      return { color: st.fill ? st.stroke || c : c, weight: st.weight, fill: st.fill,
-               fillColor: c, fillOpacity: st.fill_opacity };
+      var out = { color: st.fill ? st.stroke || c : c, weight: st.weight, fill: st.fill,
+                  fillColor: c, fillOpacity: st.fill_opacity };
+      // Flag outlines (web/styles.py outlines_of): the first rule whose field is true.
+      var rules = st.outline || [];
+      for (var i = 0; i < rules.length; i++) {
+        if (key(p[rules[i].field]) === 'true') {
+          out.color = rules[i].color;
+          out.weight = rules[i].weight;
+          break;
+        }
+      }
+      return out;
     }
     function load() {
       if (!map.hasLayer(group)) { return; }
