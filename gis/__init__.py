@@ -32,16 +32,14 @@ from gis._errors import (  # noqa: E402
     CRSError,
     InputFileError,
     LayerValidationError,
-    ManifestError,
     PeakmapError,
-    StoreError,
+    SitingError,
 )
 
 __all__ = [
     "CRSError",
     "InputFileError",
     "LayerValidationError",
-    "ManifestError",
     "PeakmapError",
-    "StoreError",
+    "SitingError",
 ]

@@ -1,7 +1,8 @@
-"""Error classes of peakmap.
+"""Error classes of peakmap's engine, and their base :class:`PeakmapError`.
 
-Every error carries a one-line message that names what is wrong and where: the file, the
-layer, the field and, where it applies, the feature. The command line prints that message
+The domain's errors (manifest, store) subclass it in ``layers/_errors.py``. Every error
+carries a one-line message that names what is wrong and where: the file, the layer, the
+field and, where it applies, the feature. The command line prints that message
 and exits non-zero; the web app maps the classes to HTTP status codes in one table.
 """
 
@@ -11,20 +12,13 @@ __all__ = [
     "CRSError",
     "InputFileError",
     "LayerValidationError",
-    "ManifestError",
     "PeakmapError",
     "SitingError",
-    "StoreBusyError",
-    "StoreError",
 ]
 
 
 class PeakmapError(Exception):
     """Base class of every error peakmap reports to a user."""
-
-
-class ManifestError(PeakmapError, ValueError):
-    """The project manifest (``project.toml``) or a catalog is malformed."""
 
 
 class InputFileError(PeakmapError, OSError):
@@ -37,14 +31,6 @@ class LayerValidationError(PeakmapError, ValueError):
 
 class CRSError(PeakmapError, ValueError):
     """A coordinate reference system is missing, unknown or implausible for the data."""
-
-
-class StoreError(PeakmapError, RuntimeError):
-    """The project store is missing or does not hold what was asked for."""
-
-
-class StoreBusyError(StoreError):
-    """Another write to the same project (a build, an upload, a siting run) holds the lock."""
 
 
 class SitingError(PeakmapError, ValueError):

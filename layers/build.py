@@ -27,8 +27,8 @@ from pyproj import CRS
 from rasterio.errors import RasterioError
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
+from gis import CRSError, InputFileError, LayerValidationError, PeakmapError
 from gis import crs as gcrs
-from gis._errors import CRSError, InputFileError, LayerValidationError, PeakmapError
 from gis.io import read_vector
 from gis.safefile import open_raster
 from gis.validate import polygon_outlines, repair_geometries

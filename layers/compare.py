@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gis._errors import InputFileError
+from gis import InputFileError
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -64,7 +64,6 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from gis._errors import ManifestError, StoreError
 from gis.coverage import (
     area_coverage,
     dissolve_touching,
@@ -73,6 +72,7 @@ from gis.coverage import (
     uncovered_parts,
 )
 from gis.network import DISCONNECTED, OFF_NETWORK
+from layers._errors import ManifestError, StoreError
 from layers.demand import residential_homes, residential_land
 from layers.indicators.inputs import (
     NoData,

@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from gis.overlay import split_by_zones
 from layers.heating import calibration_factor, heating_params, pipe_loss_w_per_m
 from layers.indicators.engine import default_year

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from gis._errors import LayerValidationError
+from gis import LayerValidationError
 from gis.validate import GeometryReport, coerce_column, plain_value
 from layers.aliases import VALUE_ALIASES
 from layers.schema import FieldSpec, LayerSpec

@@ -41,7 +41,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gis._errors import InputFileError, ManifestError
+from gis import InputFileError
+from layers._errors import ManifestError
 from layers.schema import CANONICAL, FieldSpec
 
 __all__ = ["LayerSource", "Manifest", "ProjectSection", "RasterSource", "load_manifest"]

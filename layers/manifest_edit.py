@@ -19,7 +19,7 @@ from typing import Any
 import tomlkit
 from pydantic import ValidationError
 
-from gis._errors import ManifestError
+from layers._errors import ManifestError
 from layers.manifest import MANIFEST_NAME, LayerSource, Manifest
 
 __all__ = ["BACKUP_DIR", "entry_dict", "set_layer_entry"]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from gis.overlay import (
     area_by_zone,
     intersection_area_by_zone,

@@ -28,8 +28,8 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
+from gis import InputFileError
 from gis import crs as gcrs
-from gis._errors import InputFileError
 from gis.io import read_vector, write_gpkg_atomic
 from gis.validate import keep_dimension
 from layers.schema import CANONICAL

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from gis._errors import ManifestError
 from gis.coverage import SizeRule
+from layers._errors import ManifestError
 
 __all__ = ["PRESETS_PATH", "Preset", "load_presets"]
 

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from gis.safefile import check_path_text
 from layers.manifest import Manifest, load_manifest
 from layers.store import Store

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from layers.sheets import write_csv_rows
 
 if TYPE_CHECKING:

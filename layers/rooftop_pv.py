@@ -119,7 +119,7 @@ import shapely
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
-from gis._errors import InputFileError, ManifestError, StoreError
+from gis import InputFileError
 from gis.overlay import assign_points
 from gis.solar import (
     SolarOptions,
@@ -136,6 +136,7 @@ from gis.solar_layout import LAYOUTS, Layout, make_layout
 from gis.solar_sky import TRANSPOSITIONS
 from gis.tasks import dask_client, scheduler_address
 from gis.zonal import centre_labels, coverage_weights, window_transform
+from layers._errors import ManifestError, StoreError
 from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 

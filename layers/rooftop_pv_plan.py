@@ -32,9 +32,9 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from gis._errors import ManifestError, StoreError
 from gis.crs import wgs84_to_gcj02
 from gis.overlay import assign_points
+from layers._errors import ManifestError, StoreError
 from layers.indicators.catalog import read_catalog
 from layers.indicators.engine import default_year, load_zones
 from layers.indicators.inputs import NoData, filter_mask

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from layers.build import (
     POST_BUILD_STEPS,
     LayerReport,
@@ -127,7 +127,7 @@ def accept_upload(
     ------
     PeakmapError
         Unknown layer, project not built, any validation failure, a failing derived step;
-        nothing is written then. :class:`~gis._errors.StoreBusyError` after ``timeout``.
+        nothing is written then. :class:`~layers.StoreBusyError` after ``timeout``.
     """
     if name not in CANONICAL:
         raise PeakmapError(

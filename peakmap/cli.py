@@ -17,7 +17,7 @@ import typer._click as click  # typer 0.29 carries its own click; its classes ar
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from peakmap.console import error_text, plain_console
 
 __all__ = ["app", "main"]

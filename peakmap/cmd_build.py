@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from layers.build import BuildError, BuildReport, build_project
 from peakmap.console import error_text, plain_console
 

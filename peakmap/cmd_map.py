@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from layers.report import atomic_path
 from peakmap.console import spinner
 

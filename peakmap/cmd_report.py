@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from layers.indicators.cache import cached_records
 from layers.indicators.engine import IndicatorResult, load_zones
 from layers.project import Project

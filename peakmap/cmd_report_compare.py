@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from layers.compare import (
     CHANGE_LABELS,
     compare,

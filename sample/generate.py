@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from sample.district import MAX_COPIES, District, generate_district
 from sample.project_files import (
     GENERATED_MARK,

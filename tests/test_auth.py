@@ -17,7 +17,7 @@ import ingest_fixtures as fx
 import pytest
 from test_web_api import TestClient, build_fixture, digest, records_fn
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from web.app import create_app
 from web.settings import WebSettings
 from web.users import AuditLog, UserError, UserStore

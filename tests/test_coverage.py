@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, Point, box
 
-from gis._errors import ManifestError
 from gis.coverage import (
     SizeRule,
     WalkOptions,
@@ -25,6 +24,7 @@ from gis.coverage import (
     uncovered_parts,
 )
 from gis.network import DISCONNECTED, OFF_NETWORK, REACHED, graph_from_lines
+from layers import ManifestError
 from layers.coverage import PRESETS_PATH, UNCOVERED_LAYER, build_step, load_presets
 from layers.indicators.catalog import Catalog, IndicatorSpec, read_catalog
 from layers.indicators.engine import compute_records

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
-from gis._errors import CRSError
+from gis import CRSError
 from gis.crs import (
     PSEUDO_DATUMS,
     auto_metric_crs,

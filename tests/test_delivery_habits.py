@@ -32,7 +32,8 @@ from delivery_fixtures import (
 )
 from ingest_fixtures import GK
 
-from gis._errors import LayerValidationError, ManifestError
+from gis import LayerValidationError
+from layers import ManifestError
 from layers.build import BuildError, build_project
 from layers.indicators.catalog import read_catalog
 from layers.indicators.engine import compute_records, load_zones

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import Point
 from test_metrics import CRS, make_project
 
-from gis._errors import ManifestError
+from layers import ManifestError
 from layers.indicators.catalog import load_catalog, read_catalog
 from layers.indicators.engine import RECORD_FIELDS, compute_records
 from layers.project import Project
@@ -276,7 +276,7 @@ def test_a_failing_kind_gives_no_data_and_other_rows_survive(tmp_path: Path) -> 
 
 
 def test_unbuilt_project_says_so(tmp_path: Path) -> None:
-    from gis._errors import StoreError
+    from layers import StoreError
 
     project = make_project(tmp_path, targets=ROW.format(id="P1"))
     project.store.path.unlink()

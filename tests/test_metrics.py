@@ -546,7 +546,7 @@ def test_reported_csv_in_gbk_with_thousands_separators(tmp_path: Path) -> None:
 
 
 def test_reported_csv_errors_name_the_file_and_line(tmp_path: Path) -> None:
-    from gis._errors import InputFileError
+    from gis import InputFileError
 
     project = make_project(tmp_path)
     (tmp_path / "reported.csv").write_text(

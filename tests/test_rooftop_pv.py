@@ -27,9 +27,9 @@ import shapely
 from affine import Affine
 from shapely.geometry import box
 
-from gis._errors import ManifestError, StoreError
 from gis.solar import SolarOptions, irradiation, plane_poa, sun_sample_clearsky
 from gis.solar_layout import make_layout
+from layers import ManifestError, StoreError
 from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import compute_records
 from layers.project import Project
@@ -396,7 +396,7 @@ def test_weather_csv_replaces_clear_sky(tmp_path: Path) -> None:
         tmp_path / "raw" / "weather.csv", index=False
     )
     project = _write_project(tmp_path / "p", params='weather_csv = "../raw/weather.csv"\n')
-    from gis._errors import InputFileError
+    from gis import InputFileError
 
     with pytest.raises(InputFileError, match="outside the project"):
         build_step(project)

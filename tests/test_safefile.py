@@ -23,9 +23,10 @@ import ingest_fixtures as fx
 import pytest
 from test_web_api import build_fixture, client_for, digest
 
-from gis._errors import InputFileError, ManifestError
+from gis import InputFileError
 from gis.io import read_vector
 from gis.safefile import ZipLimits, extract_zip_members
+from layers import ManifestError
 from layers.build import BuildError, build_project
 from layers.indicators.catalog import read_catalog
 from web.app import create_app
@@ -208,7 +209,7 @@ def test_content_checks_hold_when_pyogrio_was_imported_first(tmp_path: Path,
     code = ("import sys, json, pyogrio\n"
             "assert {'OGR_VRT', 'GDALG'} <= set(pyogrio.list_drivers())\n"
             "from gis.io import read_vector\n"
-            "from gis._errors import InputFileError\n"
+            "from gis import InputFileError\n"
             "out = {}\n"
             "for case, p in json.loads(sys.argv[1]).items():\n"
             "    try:\n"

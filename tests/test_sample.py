@@ -21,7 +21,7 @@ import shapely
 import typer
 from typer.testing import CliRunner
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from gis.crs import gcj02_to_wgs84
 from layers.indicators.catalog import read_catalog
 from layers.manifest import load_manifest

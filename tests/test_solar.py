@@ -14,7 +14,7 @@ import rasterio
 import shapely
 from affine import Affine
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from gis.solar import (
     BANDS,
     SolarOptions,

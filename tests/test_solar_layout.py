@@ -10,7 +10,7 @@ import pandas as pd
 import pvlib
 import pytest
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from gis.solar import SolarOptions, irradiation
 from gis.solar_layout import make_layout, shaded_fraction, solstice_pitch
 from gis.solar_sky import hourly_components, plane_poa, read_weather, sun_sample

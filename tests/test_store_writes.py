@@ -28,7 +28,7 @@ from affine import Affine
 from starlette.exceptions import StarletteDeprecationWarning
 from test_web_api import TARGETS
 
-from gis._errors import ManifestError, StoreBusyError
+from layers import ManifestError, StoreBusyError
 from layers.build import build_project
 from layers.project import Project
 from layers.store import clean_stale_temp, writer_lock

@@ -25,15 +25,9 @@ import shapely
 from pyproj import Transformer
 from starlette.exceptions import StarletteDeprecationWarning
 
-from gis._errors import (
-    CRSError,
-    InputFileError,
-    LayerValidationError,
-    ManifestError,
-    PeakmapError,
-    StoreError,
-)
+from gis import CRSError, InputFileError, LayerValidationError, PeakmapError
 from gis.crs import wgs84_to_gcj02
+from layers import ManifestError, StoreError
 from layers.build import build_project
 from web.app import create_app
 from web.errors import NotFoundError, UploadTooLargeError, status_for

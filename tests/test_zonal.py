@@ -13,7 +13,7 @@ from affine import Affine
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from gis.zonal import coverage_weights, iter_windows, zonal_stats, zonal_stats_path
 
 # 4 × 4 raster of 1 m pixels, origin (0, 4); value = 10 * row + col.

@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from layers.labels import note_label, source_label, status_label
 from layers.report import write_csv, write_xlsx
 from layers.store import project_temp_dir

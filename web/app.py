@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from web import api, auth, exports, exports_maps, pages, scenario
 from web.auth import AuthMiddleware, Sessions
 from web.data import ProjectData, RecordsFn

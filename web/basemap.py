@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from jinja2 import Template
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from web.data import ProjectData
 from web.deps import DataDep
 from web.geo import parse_bbox, select_bbox, simplify_for_zoom, to_feature_collection

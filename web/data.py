@@ -21,7 +21,8 @@ import numpy as np
 import pyogrio
 import shapely
 
-from gis._errors import PeakmapError, StoreError
+from gis import PeakmapError
+from layers import StoreError
 from layers.indicators import cache as results_cache
 from layers.indicators.engine import compute_records
 from layers.project import Project

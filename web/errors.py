@@ -1,6 +1,6 @@
 """peakmap errors to HTTP responses, in one table (style.md #9).
 
-Handlers never catch errors themselves: a :class:`~gis._errors.PeakmapError` raised anywhere
+Handlers never catch errors themselves: a :class:`~gis.PeakmapError` raised anywhere
 becomes a JSON response ``{"detail": message, "error": class name}`` with the status from
 :data:`STATUS_CODES` (the most specific class in the table wins).
 """
@@ -10,15 +10,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from gis._errors import (
-    CRSError,
-    InputFileError,
-    LayerValidationError,
-    ManifestError,
-    PeakmapError,
-    StoreBusyError,
-    StoreError,
-)
+from gis import CRSError, InputFileError, LayerValidationError, PeakmapError
+from layers import ManifestError, StoreBusyError, StoreError
 
 __all__ = [
     "STATUS_CODES",

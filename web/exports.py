@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from layers.labels import unit_label
 from web.classes import STATUS_COLORS, legend_items, zone_classes
 from web.data import ZONE_LAYERS

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from layers.labels import codes_in_text, note_label, unit_label
 from web import basemap, maps, upload
 from web.data import LEVELS, ProjectData

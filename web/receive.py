@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import UploadFile
 
-from gis._errors import InputFileError
+from gis import InputFileError
 from web.errors import UploadTooLargeError
 from web.settings import WebSettings
 

@@ -26,7 +26,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 from layers.compare import CHANGE_LABELS, NEWLY_MET, compare_records, count_newly_met
 from web.classes import MapClass, assign_classes, class_label, classify_indicator
 from web.data import LEVELS, ProjectData

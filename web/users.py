@@ -32,7 +32,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 
 __all__ = ["ROLES", "AuditLog", "User", "UserError", "UserStore", "role_at_least"]
 

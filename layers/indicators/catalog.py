@@ -49,7 +49,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gis._errors import ManifestError
+from layers._errors import ManifestError
 
 __all__ = [
     "LEVELS",

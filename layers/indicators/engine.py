@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gis._errors import PeakmapError, StoreError
+from gis import PeakmapError
 from gis.overlay import assign_points
+from layers._errors import StoreError
 from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec, read_catalog
 from layers.indicators.inputs import PARAMS_USED, NoData
 from layers.indicators.registry import (

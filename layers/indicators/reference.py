@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gis._errors import ManifestError
+from layers._errors import ManifestError
 from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import import_themes
 from layers.indicators.registry import KIND_READS, KIND_THEMES, KINDS

@@ -19,7 +19,6 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from gis._errors import ManifestError, StoreError
 from gis.candidates import grid_points_in, points_along, thin_to_grid
 from gis.siting import (
     CoverPairs,
@@ -28,6 +27,7 @@ from gis.siting import (
     pairs_by_walking,
     pairs_within_distance,
 )
+from layers._errors import ManifestError, StoreError
 from layers.indicators.catalog import Catalog, IndicatorSpec, read_catalog
 from layers.indicators.engine import metric_context
 from layers.indicators.inputs import (

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis._errors import InputFileError, LayerValidationError
+from gis import InputFileError, LayerValidationError
 from layers.project import Project
 from layers.scenario import proposal_layer, read_proposal, write_proposal
 from layers.siting.common import COMMUNITY_POINT, PLANNED, SitingOutcome, new_ids

@@ -24,8 +24,8 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
-from gis._errors import StoreError
 from gis.io import write_gpkg_atomic
+from layers._errors import StoreError
 from layers.store.lock import writer_lock
 from layers.store.meta import StoreMeta, frame_digest
 

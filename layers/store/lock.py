@@ -27,7 +27,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from gis._errors import InputFileError, StoreBusyError
+from gis import InputFileError
+from layers._errors import StoreBusyError
 
 __all__ = [
     "LOCK_NAME",
