@@ -12,6 +12,8 @@ import typer
 
 __all__ = ["register", "serve"]
 
+KEEP_ALIVE_S = 65
+
 
 def serve(
     project: Annotated[Path, typer.Argument(help="Project directory (built with peakmap build)")],
@@ -32,7 +34,7 @@ def serve(
     overrides = {k: v for k, v in {"host": host, "port": port,
                                    "allowed_hosts": allowed_hosts}.items() if v is not None}
     settings = settings.model_copy(update=overrides)
-    app = create_app(project, settings=settings, warm=True)
+    app = create_app(project, settings=settings, warm=True, processes=True)
     typer.echo(f"peakmap: serving {project} on http://{settings.host}:{settings.port}/")
     users = app.state.users.users()
     if users:
@@ -40,7 +42,10 @@ def serve(
                    f"{', '.join(settings.trusted_hosts())}")
     else:
         typer.echo("  no accounts: login-free, loopback only (peakmap user add ... to share)")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    # Idle keep-alive connections are kept 65 s (uvicorn's 5 s default closes connections a
+    # browser or a client pool is about to reuse: the load test saw those as read errors).
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                timeout_keep_alive=KEEP_ALIVE_S)
 
 
 def register(app: typer.Typer) -> None:

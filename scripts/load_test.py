@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -119,18 +120,20 @@ async def timed(client: httpx.AsyncClient, tally: Tally, kind: str, method: str,
     return r
 
 
-async def reader(client: httpx.AsyncClient, tally: Tally, end: float, seed: int) -> None:
+async def reader(client: httpx.AsyncClient, tally: Tally, end: float, seed: int,
+                 max_requests: int = MAX_REQUESTS) -> None:
     rng = random.Random(seed)
-    while time.monotonic() < end and tally.count < MAX_REQUESTS:
+    while time.monotonic() < end and tally.count < max_requests:
         kind, url = rng.choice(READS)
         await timed(client, tally, kind, "GET", url)
         await asyncio.sleep(rng.uniform(0.2, 1.0))
 
 
 async def uploader(client: httpx.AsyncClient, tally: Tally, project: Path, end: float,
-                   every: float, acked: list[dict[str, Any]]) -> None:
+                   every: float, acked: list[dict[str, Any]],
+                   max_requests: int = MAX_REQUESTS) -> None:
     i = 0
-    while time.monotonic() < end - 2 and tally.count < MAX_REQUESTS:
+    while time.monotonic() < end - 2 and tally.count < max_requests:
         layer, rel = UPLOADS[i % len(UPLOADS)]
         content = (project / rel).read_bytes()
         r = await timed(client, tally, "upload", "POST", f"/api/layers/{layer}",
@@ -147,40 +150,86 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+async def lag_probe(lags: list[float], end: float) -> None:
+    """How late a 10 ms timer fires in this client process (its own event-loop delay)."""
+    while time.monotonic() < end:
+        t0 = time.perf_counter()
+        await asyncio.sleep(0.01)
+        lags.append(time.perf_counter() - t0 - 0.01)
+
+
+async def client_part(port: int, seeds: list[int], deadline: float, upload: bool,
+                      project: Path, every: float, max_requests: int) -> dict[str, Any]:
+    """One client process's share of the users (and the uploader, in the first one)."""
+    tally = Tally()
+    acked: list[dict[str, Any]] = []
+    lags: list[float] = []
+    end = time.monotonic() + max(0.0, deadline - time.time())
+    limits = httpx.Limits(max_connections=len(seeds) + 2)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as client:
+        tasks = [reader(client, tally, end, seed, max_requests) for seed in seeds]
+        if upload:
+            tasks.append(uploader(client, tally, project, end, every, acked, max_requests))
+        tasks.append(lag_probe(lags, end))
+        await asyncio.gather(*tasks)
+    return {"times": tally.times, "failures": tally.failures, "count": tally.count,
+            "acked": acked, "lags": lags}
+
+
+def _client_process(job: tuple[Any, ...]) -> dict[str, Any]:
+    return asyncio.run(client_part(*job))
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     work = args.out.parent
     work.mkdir(parents=True, exist_ok=True)
     project = prepare(args.project, work)
     port = free_port()
     env = {**os.environ, "PEAKMAP_HOST": "127.0.0.1", "PEAKMAP_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "peakmap", "serve", str(project),
-                             "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env)
+    cmd = [sys.executable, "-m", "peakmap"]
+    if args.profile is not None:  # the server under a sampling profiler (scripts/profile_server)
+        cmd = [sys.executable, str(ROOT / "scripts" / "profile_server.py"), str(args.profile)]
+    proc = subprocess.Popen([*cmd, "serve", str(project), "--host", "127.0.0.1",
+                             "--port", str(port)], cwd=ROOT, env=env)
     tally = Tally()
     acked: list[dict[str, Any]] = []
+    lags: list[float] = []
     try:
-        limits = httpx.Limits(max_connections=args.users + 2)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
-                                     limits=limits) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             await wait_up(client, proc)
             t_start = time.perf_counter()
             await client.get("/", timeout=300)  # the first load after serve (not counted)
             first_load = time.perf_counter() - t_start
-            end = time.monotonic() + args.seconds
-            tasks = [reader(client, tally, end, seed) for seed in range(args.users)]
-            tasks.append(uploader(client, tally, project, end, args.upload_every, acked))
-            await asyncio.gather(*tasks)
-            # every acknowledged upload is in the project's manifest history and raw files
-            missing = [a["raw_path"] for a in acked if not (project / a["raw_path"]).is_file()]
+        # the users split over --clients processes, so the client's own event loop (httpx
+        # parsing ~150 kB answers) does not add its delays to the latencies measured
+        deadline = time.time() + args.seconds
+        k = max(1, min(args.clients, args.users))
+        jobs = [(port, list(range(i, args.users, k)), deadline, i == 0, project,
+                 args.upload_every, MAX_REQUESTS // k) for i in range(k)]
+        with multiprocessing.get_context("fork").Pool(k) as pool:
+            parts = await asyncio.to_thread(pool.map, _client_process, jobs)
+        for part in parts:
+            for kind, values in part["times"].items():
+                tally.times.setdefault(kind, []).extend(values)
+            tally.failures.extend(part["failures"])
+            tally.count += part["count"]
+            acked.extend(part["acked"])
+            lags.extend(part["lags"])
+        # every acknowledged upload is in the project's manifest history and raw files
+        missing = [a["raw_path"] for a in acked if not (project / a["raw_path"]).is_file()]
     finally:
         proc.terminate()
         proc.wait(30)
     rows = {kind: {"n": len(v), "p50_ms": 1000 * statistics.median(v),
                    "p95_ms": 1000 * pct(v, 95), "max_ms": 1000 * max(v)}
             for kind, v in sorted(tally.times.items())}
-    return {"users": args.users, "seconds": args.seconds, "requests": tally.count,
-            "failed": len(tally.failures), "failures": tally.failures[:20],
-            "uploads_acknowledged": len(acked), "uploads_missing_raw": missing,
-            "first_dashboard_load_s": first_load, "by_kind": rows}
+    return {"users": args.users, "seconds": args.seconds, "clients": k,
+            "requests": tally.count, "failed": len(tally.failures),
+            "failures": tally.failures[:20], "uploads_acknowledged": len(acked),
+            "uploads_missing_raw": missing, "first_dashboard_load_s": first_load,
+            "client_loop_lag_ms": {"p50": 1000 * statistics.median(lags),
+                                   "p95": 1000 * pct(lags, 95)} if lags else {},
+            "by_kind": rows}
 
 
 def main() -> None:
@@ -189,6 +238,10 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=60)
     ap.add_argument("--seconds", type=float, default=45.0)
     ap.add_argument("--upload-every", type=float, default=8.0)
+    ap.add_argument("--clients", type=int, default=2,
+                    help="client processes the users are split over (default 2)")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="sample the server's threads; write where the time goes here (JSON)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-output" / "load" / "result.json")
     args = ap.parse_args()
     args.users = max(1, min(args.users, MAX_USERS))
@@ -198,7 +251,9 @@ def main() -> None:
     print(f"{result['users']} users, {result['seconds']:.0f} s, {result['requests']} requests, "
           f"{result['failed']} failed, {result['uploads_acknowledged']} uploads acknowledged "
           f"({len(result['uploads_missing_raw'])} missing afterwards); first dashboard load "
-          f"{result['first_dashboard_load_s']:.2f} s")
+          f"{result['first_dashboard_load_s']:.2f} s; {result['clients']} client processes, "
+          f"client loop lag p50/p95 {result['client_loop_lag_ms'].get('p50', 0):.0f}/"
+          f"{result['client_loop_lag_ms'].get('p95', 0):.0f} ms")
     print("\n| request | n | p50 (ms) | p95 (ms) | max (ms) |\n|---|---:|---:|---:|---:|")
     for kind, row in result["by_kind"].items():
         print(f"| {kind} | {row['n']} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | "

@@ -435,7 +435,7 @@ def test_cli_serve_wires_host_port_and_app(built: Path, monkeypatch: pytest.Monk
 
     seen: dict[str, Any] = {}
 
-    def fake_run(app: Any, *, host: str, port: int, log_level: str) -> None:
+    def fake_run(app: Any, *, host: str, port: int, log_level: str, **kw: Any) -> None:
         seen.update(app=app, host=host, port=port)
 
     monkeypatch.setattr(uvicorn, "run", fake_run)

@@ -172,8 +172,10 @@ def upload_layer(
     with project_temp_dir(data.project_dir, "upload") as tmp:
         target = Path(tmp) / upload_name(file.filename)
         size = save_upload(file, target, settings)
-        result = accept_upload(data.project_dir, name, target, filename=target.name,
-                               crs=crs, encoding=encoding, layer=layer, x=x, y=y)
+        # in a child process when the server has them (web.work): no interpreter lock held
+        result = data.work.run(accept_upload, data.project_dir, name, target,
+                               filename=target.name, crs=crs, encoding=encoding, layer=layer,
+                               x=x, y=y)
     data.after_write(recompute=bool(result.stale))
     report = result.report
     return {"layer": name, "file": file.filename, "bytes": size,

@@ -18,11 +18,13 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from gis import PeakmapError
 from web import api, auth, exports, exports_maps, pages, scenario
 from web.auth import AuthMiddleware, Sessions
+from web.cache import ResponseCacheMiddleware
 from web.data import ProjectData, RecordsFn
 from web.errors import add_exception_handlers
 from web.limits import BodyLimitMiddleware
 from web.settings import WebSettings
 from web.users import AuditLog, UserStore
+from web.work import WorkPool
 
 __all__ = ["STATIC_DIR", "create_app", "leaflet_dir"]
 
@@ -36,7 +38,10 @@ WORKER_THREADS = 4
 @contextlib.asynccontextmanager
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
-    yield
+    try:
+        yield
+    finally:
+        _app.state.data.work.close()
 
 
 def leaflet_dir() -> Path:
@@ -57,6 +62,7 @@ def create_app(
     settings: WebSettings | None = None,
     records_fn: RecordsFn | None = None,
     warm: bool = False,
+    processes: bool = False,
 ) -> FastAPI:
     """Build the web app of one project.
 
@@ -71,6 +77,10 @@ def create_app(
     warm : bool, keyword-only
         Compute the indicator records in a background thread right away, so the first
         dashboard request does not wait for them.
+    processes : bool, keyword-only
+        Run uploads, derived results and the indicator engine in
+        ``settings.work_processes`` child processes (:mod:`web.work`; ``peakmap serve``
+        does) instead of the server's threads.
 
     Returns
     -------
@@ -81,7 +91,8 @@ def create_app(
                   "of carbon-peak plans. JSON under /api, maps and dashboard outside it.",
                   docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
-    app.state.data = ProjectData(Path(project_dir), records_fn=records_fn)
+    work = WorkPool(settings.work_processes if processes else 0)
+    app.state.data = ProjectData(Path(project_dir), records_fn=records_fn, work=work)
     _ = app.state.data.project  # fail early on a missing directory or a bad manifest
     add_exception_handlers(app)
     users = UserStore.for_project(app.state.data.project.root)
@@ -99,10 +110,12 @@ def create_app(
     if warm:
         threading.Thread(target=_warm, args=(app.state.data,), daemon=True).start()
 
-    # Innermost first: the upload size is counted as the body arrives (web.limits); login,
+    # Innermost first: the upload size is counted as the body arrives (web.limits); pages
+    # and reads kept per data version (web.cache), behind the checks of who asks; login,
     # roles, CSRF and the audit log (web.auth); the Host header (DNS rebinding) outermost.
     app.add_middleware(BodyLimitMiddleware, limit_bytes=settings.max_upload_bytes,
                        limit_mb=settings.max_upload_mb)
+    app.add_middleware(ResponseCacheMiddleware, version=app.state.data.version)
     app.add_middleware(AuthMiddleware, users=users, sessions=app.state.sessions,
                        audit=app.state.audit)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())

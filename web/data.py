@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from layers.store import Store, clean_stale_temp
 from layers.store.proposals import proposal_states
 from layers.uploads import recompute_stale
 from web.geo import to_display
+from web.work import WorkPool
 
 __all__ = ["LEVELS", "ZONE_LAYERS", "ProjectData", "RecordsFn"]
 
@@ -64,6 +66,22 @@ def _mtime(path: Path | None) -> int:
         return path.stat().st_mtime_ns if path is not None else 0
     except OSError:
         return 0
+
+
+def _spatial_layer_count(store: Path) -> int:
+    """Number of feature tables of a GeoPackage (0 when it cannot be read)."""
+    try:
+        con = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return 0
+    try:
+        row = con.execute(
+            "SELECT count(*) FROM gpkg_contents WHERE data_type = 'features'").fetchone()
+        return int(row[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        con.close()
 
 
 @dataclass(frozen=True)
@@ -103,10 +121,16 @@ class ProjectData:
     records_fn : callable, optional
         ``fn(project) -> list of results`` (objects with ``as_dict()`` or dicts); default:
         the indicator engine's ``compute_records``.
+    work : WorkPool, optional
+        Where the heavy work runs (indicator records of the engine, derived results after
+        an upload, uploads themselves): child processes, or (default) the calling thread.
     """
 
-    def __init__(self, project_dir: Path, *, records_fn: RecordsFn | None = None) -> None:
+    def __init__(self, project_dir: Path, *, records_fn: RecordsFn | None = None,
+                 work: WorkPool | None = None) -> None:
         self.project_dir = Path(project_dir)
+        self.work = work or WorkPool(0)
+        self._health: tuple[tuple[int, int, int], int] | None = None
         self._records_fn = records_fn or _engine_records
         self._lock = threading.RLock()
         self._stamp: tuple[int, ...] | None = None
@@ -158,6 +182,16 @@ class ProjectData:
             self._metric.clear()
             self._info = None
 
+    def version(self) -> tuple[Any, ...]:
+        """Changes whenever anything a page or API read shows may have changed.
+
+        The files' stamp (store, manifest, catalogs, reported values) and, per scenario,
+        the indicator results held and whether new ones are being computed. Cheap (a few
+        ``stat`` calls): :class:`web.cache.ResponseCacheMiddleware` asks it per request.
+        """
+        held = tuple(sorted((str(s), h.key, h.computed_at) for s, h in self._rec.items()))
+        return (self.stamp(), held, tuple(sorted(map(str, self._scheduled))))
+
     def invalidate(self) -> None:
         """Forget every cached layer and record (after an upload)."""
         with self._lock:
@@ -197,7 +231,7 @@ class ProjectData:
 
     def _recompute_derived(self) -> None:
         try:
-            recompute_stale(self.project_dir)
+            self.work.run(recompute_stale, self.project_dir)
         finally:
             self.invalidate()
 
@@ -220,19 +254,27 @@ class ProjectData:
             thread.join(max(0.0, end - time.monotonic()))
 
     def health(self) -> dict[str, Any]:
-        """Status, project name, whether built, number of spatial layers: lock-free."""
+        """Status, project name, whether built, number of spatial layers: lock-free.
+
+        Cheap enough for the event loop: one ``stat`` of the store; the layer count is read
+        (one SQLite query, no GDAL) only when the store file changed.
+        """
         project = self._project
         name = project.name if project is not None else self._name
         if name is None:
             name = Project(self.project_dir).name
         self._name = name
         store = self.project_dir / "build" / "peakmap.gpkg"
-        built = store.is_file()
-        layers = 0
-        if built:
-            with contextlib.suppress(OSError, RuntimeError):
-                layers = sum(1 for r in pyogrio.list_layers(store) if r[1] is not None)
-        return {"status": "ok", "project": name, "built": built, "layers": layers}
+        try:
+            st = store.stat()
+        except OSError:
+            return {"status": "ok", "project": name, "built": False, "layers": 0}
+        ident = (st.st_ino, st.st_mtime_ns, st.st_size)
+        memo = self._health
+        if memo is None or memo[0] != ident:
+            memo = (ident, _spatial_layer_count(store))
+            self._health = memo
+        return {"status": "ok", "project": name, "built": True, "layers": memo[1]}
 
     @property
     def project(self) -> Project:
@@ -344,10 +386,20 @@ class ProjectData:
                 return hit
             project = self.project
             try:
-                raw = list(self._records_fn(project) if scenario is None
-                           else self._records_fn(project, scenario=scenario))
+                if self._persist and self.work.processes:
+                    # the engine in a child process; the results come back through the cache
+                    key = self.work.run(results_cache.refresh, self.project_dir,
+                                        scenario=scenario)
+                    loaded = results_cache.load_records(project, key)
+                    if loaded is None:
+                        raise PeakmapError(f"{project.build_dir}: indicator results of "
+                                           f"{key} were not readable after computing them")
+                    raw = list(loaded)
+                else:
+                    raw = list(self._records_fn(project) if scenario is None
+                               else self._records_fn(project, scenario=scenario))
                 hit = _Results(key, raw, [_as_dict(r) for r in raw], None, time.time())
-                if self._persist:
+                if self._persist and not self.work.processes:
                     results_cache.save_records(project, key, raw)
             except PeakmapError as e:
                 hit = _Results(key, [], [], str(e), time.time())

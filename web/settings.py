@@ -80,6 +80,10 @@ class WebSettings(BaseSettings):
         allowed. Needed when serving on 0.0.0.0.
     session_hours
         How long a browser login lasts.
+    work_processes
+        Child processes of ``peakmap serve`` for uploads, derived results and the indicator
+        engine (``PEAKMAP_WORK_PROCESSES``, default 1; 0 = the server's own threads, which
+        then hold the interpreter lock for seconds and slow every request down).
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
@@ -99,6 +103,7 @@ class WebSettings(BaseSettings):
     classes: int = Field(default=5, ge=2, le=9)
     allowed_hosts: str = ""
     session_hours: float = Field(default=8.0, gt=0)
+    work_processes: int = Field(default=1, ge=0, le=8)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -23,7 +23,7 @@ from typing import Any
 from layers.indicators.engine import IndicatorResult, compute_records
 from layers.project import Project
 
-__all__ = ["CACHE_DIR", "cache_key", "cached_records", "load_records", "save_records"]
+__all__ = ["CACHE_DIR", "cache_key", "cached_records", "load_records", "refresh", "save_records"]
 
 CACHE_DIR = "cache"
 KEEP = 6  # newest result files kept (current + a few scenarios / years)
@@ -137,3 +137,23 @@ def cached_records(
             return compute_records(project, year=year, scenario=scenario, ids=ids)
         return [r for r in records if r.indicator in wanted]
     return records
+
+
+def refresh(project_dir: Path | str, *, scenario: str | None = None) -> str:
+    """Make sure the results of the project as it is now are cached; return their key.
+
+    A module-level function taking a path, so a server can run it in a child process
+    (:mod:`web.work`) and then read the results with :func:`load_records`.
+
+    Raises
+    ------
+    PeakmapError
+        The project is not built, or the engine failed on it.
+    """
+    project = Project(Path(project_dir))
+    key = cache_key(project, scenario=scenario)
+    if not key:
+        project.store.layers()  # raises the "not built" StoreError
+    if load_records(project, key) is None:
+        save_records(project, key, compute_records(project, scenario=scenario))
+    return key

@@ -1,0 +1,191 @@
+"""The server's heavy work in child processes, its answers kept per data version, a cheap health.
+
+The project is the tiny ingest project of tests/test_results_cache.py: HP-04 green area is
+15,000 m² in the district, 2,500 m² after uploading one 50 m × 50 m G11 park.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyogrio
+import pytest
+from starlette.exceptions import StarletteDeprecationWarning
+from test_results_cache import district_green, park_upload
+from test_web_api import build_fixture
+
+import web.data
+from gis._errors import InputFileError, PeakmapError
+from web.app import create_app
+from web.cache import ResponseCacheMiddleware
+from web.settings import WebSettings
+from web.work import WorkPool
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    return build_fixture(tmp_path / "proj")
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _refuse(path: str) -> None:
+    raise InputFileError(f"{path}: refused in the child")
+
+
+def test_pool_runs_in_another_process_and_raises_the_same_error() -> None:
+    pool = WorkPool(1)
+    try:
+        assert pool.run(_pid) != os.getpid()
+        with pytest.raises(InputFileError, match=r"x\.geojson: refused in the child"):
+            pool.run(_refuse, "x.geojson")
+    finally:
+        pool.close()
+    assert WorkPool(0).run(_pid) == os.getpid()  # 0 processes: the calling thread
+
+
+def test_upload_and_indicators_run_in_a_child_process(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the engine must not run in the server process (nor the upload's own steps)
+    monkeypatch.setattr(web.data, "_engine_records",
+                        lambda *a, **k: pytest.fail("indicators computed in the server"))
+    app = create_app(built, settings=WebSettings(work_processes=1), processes=True)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert district_green(client.get("/api/indicators").json()) == pytest.approx(15_000.0)
+        up = client.post("/api/layers/green_spaces",
+                         files={"file": ("park.gpkg", park_upload(tmp_path))})
+        assert up.status_code == 201, up.text
+        app.state.data.wait_background(300)
+        r = client.get("/api/indicators")
+        assert r.headers["X-Peakmap-Updating"] == "0"
+        assert district_green(r.json()) == pytest.approx(2_500.0)
+        # a refused upload from the child is the same 4xx with one clear message
+        bad = client.post("/api/layers/green_spaces", files={"file": ("x.geojson", b"{")})
+        assert 400 <= bad.status_code < 500 and "x.geojson" in bad.text
+
+
+def test_health_counts_spatial_layers_without_gdal(built: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    client = TestClient(create_app(built), base_url="http://127.0.0.1")
+    store = built / "build" / "peakmap.gpkg"
+    expected = sum(1 for r in pyogrio.list_layers(store) if r[1] is not None)
+    monkeypatch.setattr(pyogrio, "list_layers", lambda *a, **k: pytest.fail("GDAL in health"))
+    body = client.get("/api/health").json()
+    assert body["built"] is True and body["layers"] == expected
+    monkeypatch.undo()
+    # a new spatial layer shows at the next call (the count follows the store file)
+    from layers.project import Project
+
+    s = Project(built).store
+    s.write_layers({"proposal__green_spaces": s.read("green_spaces").head(1)})
+    assert client.get("/api/health").json()["layers"] == expected + 1
+
+
+# --- the answer cache -------------------------------------------------------------------------
+
+
+def _counting_app(calls: list[str], *, status: int = 200, delay: float = 0.0,
+                  headers: list[tuple[bytes, bytes]] | None = None) -> Any:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        if delay:
+            await asyncio.sleep(delay)
+        body = f"answer {len(calls)}".encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain"), *(headers or [])]})
+        await send({"type": "http.response.body", "body": body})
+    return app
+
+
+def _get(app: Any, *paths: str) -> list[httpx.Response]:
+    async def go() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            return list(await asyncio.gather(*(c.get(p) for p in paths)))
+    return asyncio.run(go())
+
+
+def test_cache_replays_until_the_data_version_changes() -> None:
+    calls: list[str] = []
+    version = {"v": 1}
+    app = ResponseCacheMiddleware(_counting_app(calls), version=lambda: version["v"])
+    first, again = _get(app, "/maps/layers?lang=en")[0], _get(app, "/maps/layers?lang=en")[0]
+    assert first.text == again.text == "answer 1" and calls == ["/maps/layers"]
+    assert _get(app, "/maps/layers?lang=zh")[0].text == "answer 2"  # another query
+    version["v"] = 2  # an upload, a rebuild, new records
+    assert _get(app, "/maps/layers?lang=en")[0].text == "answer 3"
+    # not kept: health and status, downloads, errors, answers setting a cookie
+    for path in ("/api/health", "/api/status", "/api/layers/roads/gpkg", "/maps/indicator.pdf"):
+        _get(app, path)
+        _get(app, path)
+        assert calls.count(path) == 2
+
+
+@pytest.mark.parametrize("status,headers", [
+    (404, []), (200, [(b"set-cookie", b"a=b")]),
+    (200, [(b"content-disposition", b"attachment")])])
+def test_cache_keeps_only_plain_200_answers(status: int,
+                                            headers: list[tuple[bytes, bytes]]) -> None:
+    calls: list[str] = []
+    app = ResponseCacheMiddleware(_counting_app(calls, status=status, headers=headers),
+                                  version=lambda: 1)
+    _get(app, "/")
+    _get(app, "/")
+    assert len(calls) == 2
+
+
+def test_cache_renders_once_for_requests_arriving_together() -> None:
+    calls: list[str] = []
+    app = ResponseCacheMiddleware(_counting_app(calls, delay=0.2), version=lambda: 1)
+    answers = _get(app, *["/"] * 5)
+    assert calls == ["/"] and {a.text for a in answers} == {"answer 1"}
+
+
+def test_cache_size_is_bounded() -> None:
+    calls: list[str] = []
+    app = ResponseCacheMiddleware(_counting_app(calls), version=lambda: 1, max_bytes=20)
+    _get(app, "/maps/a")
+    _get(app, "/maps/b")  # 8 + 8 bytes kept
+    _get(app, "/maps/c")  # 24 > 20: the least recently used (/maps/a) goes
+    _get(app, "/maps/c")
+    _get(app, "/maps/a")
+    assert calls == ["/maps/a", "/maps/b", "/maps/c", "/maps/a"]
+
+
+def test_pages_follow_an_upload(built: Path, tmp_path: Path) -> None:
+    """Through the real app: a kept page is not shown after the data changed."""
+    client = TestClient(create_app(built), base_url="http://127.0.0.1")
+    before = client.get("/api/layers").json()
+    green = next(x for x in before if x["name"] == "green_spaces")["features"]
+    assert client.get("/api/layers").json() == before  # kept
+    up = client.post("/api/layers/green_spaces",
+                     files={"file": ("park.gpkg", park_upload(tmp_path))})
+    assert up.status_code == 201, up.text
+    after = next(x for x in client.get("/api/layers").json() if x["name"] == "green_spaces")
+    assert green != 1 and after["features"] == 1
+
+
+def test_pool_child_death_is_one_clear_error() -> None:
+    pool = WorkPool(1)
+    try:
+        with pytest.raises(PeakmapError, match="worker process running _exit_now died"):
+            pool.run(_exit_now)
+        assert pool.run(_pid) != os.getpid()  # replaced at the next job
+    finally:
+        pool.close()
+
+
+def _exit_now() -> None:
+    os._exit(3)
