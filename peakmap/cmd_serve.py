@@ -23,6 +23,9 @@ def serve(
     allowed_hosts: Annotated[str | None, typer.Option(
         help="Host names/addresses planners type in the browser, comma-separated "
              "(or PEAKMAP_ALLOWED_HOSTS); needed with --host 0.0.0.0")] = None,
+    trusted_origins: Annotated[str | None, typer.Option(
+        help="Origins browsers use behind a reverse proxy, comma-separated, e.g. "
+             "https://peakmap.district.gov.cn (or PEAKMAP_TRUSTED_ORIGINS)")] = None,
 ) -> None:
     """Serve the dashboard, the maps and the JSON API (offline: no CDN, no tiles by default)."""
     import uvicorn
@@ -31,8 +34,9 @@ def serve(
     from web.settings import WebSettings
 
     settings = WebSettings()
-    overrides = {k: v for k, v in {"host": host, "port": port,
-                                   "allowed_hosts": allowed_hosts}.items() if v is not None}
+    overrides = {k: v for k, v in {"host": host, "port": port, "allowed_hosts": allowed_hosts,
+                                   "trusted_origins": trusted_origins}.items()
+                 if v is not None}
     settings = settings.model_copy(update=overrides)
     app = create_app(project, settings=settings, warm=True, processes=True)
     typer.echo(f"peakmap: serving {project} on http://{settings.host}:{settings.port}/")

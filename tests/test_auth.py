@@ -86,6 +86,33 @@ def test_cross_origin_form_post_is_refused(project: Path, tmp_path: Path) -> Non
     assert _upload(client, tmp_path, headers=same) == 201
 
 
+def test_trusted_origin_behind_a_reverse_proxy(project: Path, tmp_path: Path) -> None:
+    """A proxy at https://peakmap.district.example passes requests on with Host 127.0.0.1."""
+    proxied = {"Host": "127.0.0.1:8000", "Origin": "https://peakmap.district.example",
+               "Sec-Fetch-Site": "same-origin"}
+    before = digest(project / "build")
+    r = _client(project).post("/api/layers/green_spaces", headers=proxied,
+                              files={"file": ("park.gpkg", _park(tmp_path))})
+    assert r.status_code == 403 and "https://peakmap.district.example" in r.json()["detail"]
+    assert digest(project / "build") == before
+    client = _client(project, trusted_origins="HTTPS://Peakmap.District.Example/, "
+                                              "http://10.0.0.5:8080")
+    for origin in ("https://evil.example", "http://peakmap.district.example",
+                   "https://peakmap.district.example:8443"):
+        r = client.post("/api/layers/green_spaces", headers={**proxied, "Origin": origin},
+                        files={"file": ("park.gpkg", _park(tmp_path))})
+        assert r.status_code == 403, origin  # scheme and port are part of an origin
+    assert _upload(client, tmp_path, headers=proxied) == 201
+    assert _green_count(project) == 1
+    with pytest.raises(PeakmapError, match=r"PEAKMAP_TRUSTED_ORIGINS: 'peakmap\.example/x'"):
+        _client(project, trusted_origins="peakmap.example/x")
+
+
+def test_trusted_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PEAKMAP_TRUSTED_ORIGINS", "https://a.example,https://b.example:444")
+    assert WebSettings().trusted_origin_set() == {"https://a.example", "https://b.example:444"}
+
+
 def test_untrusted_host_is_refused(project: Path) -> None:
     client = _client(project)
     assert client.get("/api/health", headers={"Host": "evil.example"}).status_code == 400

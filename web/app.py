@@ -116,8 +116,12 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, limit_bytes=settings.max_upload_bytes,
                        limit_mb=settings.max_upload_mb)
     app.add_middleware(ResponseCacheMiddleware, version=app.state.data.version)
+    try:
+        origins = settings.trusted_origin_set()
+    except ValueError as e:
+        raise PeakmapError(str(e)) from e
     app.add_middleware(AuthMiddleware, users=users, sessions=app.state.sessions,
-                       audit=app.state.audit)
+                       audit=app.state.audit, trusted_origins=origins)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts())
 
     app.mount("/static/leaflet", StaticFiles(directory=leaflet_dir()), name="leaflet")

@@ -123,8 +123,25 @@ def _client(scope: Scope) -> str:
     return str(client[0]) if client else ""
 
 
-def cross_site_reason(method: str, headers: dict[bytes, bytes]) -> str | None:
+def normalise_origin(text: str) -> str:
+    """``scheme://host[:port]`` in lower case, without a path or trailing slash.
+
+    Examples
+    --------
+    >>> normalise_origin("HTTPS://Peakmap.Example.CN/")
+    'https://peakmap.example.cn'
+    """
+    parts = urlsplit(text.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}" if parts.netloc else ""
+
+
+def cross_site_reason(method: str, headers: dict[bytes, bytes],
+                      trusted_origins: frozenset[str] = frozenset()) -> str | None:
     """Why a state-changing request comes from another site, or None when it does not.
+
+    An ``Origin`` is this server's when its host is the request's ``Host``, or when it is one
+    of ``trusted_origins`` (``PEAKMAP_TRUSTED_ORIGINS``: the address planners open behind a
+    reverse proxy, which may pass the request on with another ``Host``).
 
     Examples
     --------
@@ -132,6 +149,10 @@ def cross_site_reason(method: str, headers: dict[bytes, bytes]) -> str | None:
     ...                            b"origin": b"http://evil.example"})
     'Origin http://evil.example is not this server (127.0.0.1:8000)'
     >>> cross_site_reason("POST", {b"host": b"127.0.0.1:8000"}) is None
+    True
+    >>> cross_site_reason("POST", {b"host": b"127.0.0.1:8000",
+    ...                            b"origin": b"https://plan.example"},
+    ...                   frozenset({"https://plan.example"})) is None
     True
     """
     if method in SAFE_METHODS:
@@ -143,7 +164,10 @@ def cross_site_reason(method: str, headers: dict[bytes, bytes]) -> str | None:
     if origin is not None:
         text = origin.decode("latin-1")
         host = headers.get(b"host", b"").decode("latin-1").lower()
-        if text == "null" or urlsplit(text).netloc.lower() != host:
+        if text == "null":
+            return f"Origin {text} is not this server ({host})"
+        if urlsplit(text).netloc.lower() != host and \
+                normalise_origin(text) not in trusted_origins:
             return f"Origin {text} is not this server ({host})"
     return None
 
@@ -157,11 +181,14 @@ class AuthMiddleware:
     users : UserStore
     sessions : Sessions
     audit : AuditLog
+    trusted_origins : frozenset of str, optional
+        Origins (``https://host[:port]``) accepted besides the request's own ``Host``.
     """
 
     def __init__(self, app: ASGIApp, *, users: UserStore, sessions: Sessions,
-                 audit: AuditLog) -> None:
+                 audit: AuditLog, trusted_origins: frozenset[str] = frozenset()) -> None:
         self.app = app
+        self.trusted_origins = trusted_origins
         self.users = users
         self.sessions = sessions
         self.audit = audit
@@ -186,7 +213,7 @@ class AuthMiddleware:
         method = scope["method"]
         path = scope.get("path", "")
         headers = dict(scope.get("headers") or [])
-        reason = cross_site_reason(method, headers)
+        reason = cross_site_reason(method, headers, self.trusted_origins)
         if reason is not None:
             self.audit.append(user="-", action=method, target=path,
                               status="403 cross-site", client=_client(scope))

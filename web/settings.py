@@ -78,6 +78,11 @@ class WebSettings(BaseSettings):
         (``PEAKMAP_ALLOWED_HOSTS``, e.g. ``planning-pc,192.168.1.20``); requests naming
         any other ``Host`` are refused (DNS rebinding). 127.0.0.1 and localhost are always
         allowed. Needed when serving on 0.0.0.0.
+    trusted_origins
+        Comma-separated origins (``PEAKMAP_TRUSTED_ORIGINS``, e.g.
+        ``https://peakmap.district.gov.cn``) from which browsers may send state-changing
+        requests besides this server's own ``Host``: the address planners open when a
+        reverse proxy passes requests on with another ``Host`` header.
     session_hours
         How long a browser login lasts.
     work_processes
@@ -102,6 +107,7 @@ class WebSettings(BaseSettings):
     grid_cell_px: int = Field(default=48, ge=4)
     classes: int = Field(default=5, ge=2, le=9)
     allowed_hosts: str = ""
+    trusted_origins: str = ""
     session_hours: float = Field(default=8.0, gt=0)
     work_processes: int = Field(default=1, ge=0, le=8)
 
@@ -125,6 +131,28 @@ class WebSettings(BaseSettings):
         extra = [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
         own = [] if self.host in ("0.0.0.0", "::", "") else [self.host]
         return list(dict.fromkeys(["127.0.0.1", "localhost", *own, *extra]))
+
+    def trusted_origin_set(self) -> frozenset[str]:
+        """The trusted origins, normalised (``scheme://host[:port]``, lower case).
+
+        Raises
+        ------
+        ValueError
+            An entry is not an ``http(s)://host[:port]`` origin.
+        """
+        from urllib.parse import urlsplit
+
+        out = set()
+        for item in (x.strip() for x in self.trusted_origins.split(",")):
+            if not item:
+                continue
+            parts = urlsplit(item)
+            if parts.scheme not in ("http", "https") or not parts.netloc or \
+                    parts.path.strip("/") or parts.query:
+                raise ValueError(f"PEAKMAP_TRUSTED_ORIGINS: {item!r} is not an origin such as "
+                                 "https://peakmap.example.cn or http://10.0.0.5:8080")
+            out.add(f"{parts.scheme}://{parts.netloc.lower()}")
+        return frozenset(out)
 
     def available_basemaps(self) -> list[str]:
         """Basemaps this server can offer (Tianditu needs a token, custom needs a URL)."""
