@@ -169,3 +169,38 @@ def test_indicator_pdf_with_a_proposal_keeps_the_shared_classes(client: TestClie
                         .content)
         text = _pdf_text(pdf)
         assert "达标 0 %" in text and "未达标 > 0 – 84 %" in text, q
+
+
+def test_pv_sheet_outlines_the_flags_and_names_the_sky(tmp_path: Path) -> None:
+    """With the PV analysis stored, the printed PV map outlines roofs already fitted,
+    historic ones and TJ-PV50's denominator, names them in the legend and quotes the sky."""
+    import json
+
+    from matplotlib.text import Text
+
+    root = scenario_project(tmp_path / "p")
+    project = Project(root)
+    b = project.store.read("buildings")
+    n = len(b)
+    b["roof_area_m2"] = 100.0
+    b["pv_suitable_area_m2"] = 50.0
+    b["pv_kwp"] = 5.0
+    b["pv_kwh_year"] = 6000.0
+    b["has_pv"] = [i == 0 for i in range(n)]
+    b["historic"] = [i == 1 for i in range(n)]
+    b["tj_pv50"] = [i == 2 for i in range(n)]
+    project.store.write_layers({"buildings": b})
+    (project.build_dir / "solar_irradiation.json").write_text(
+        json.dumps({"note": "sky: test sky, Perez 1990 transposition"}), encoding="utf-8")
+    with page_style():
+        fig = pv_figure(ProjectData(root), lang="en")
+    edges: set[str] = set()
+    for ax in fig.axes:
+        for coll in ax.collections:
+            edges |= {to_hex(c, keep_alpha=False) for c in coll.get_edgecolors()}
+    assert {"#1565c0", "#6d4c41", "#8e24aa"} <= edges
+    text = "".join("".join(t.get_text().split()) for t in fig.findobj(Text))  # notes wrap
+    for piece in ("Outline: Already fitted with PV", "Outline: Historic",
+                  "Outline: In TJ-PV50's denominator",
+                  "Sky and layout used: sky: test sky, Perez 1990 transposition"):
+        assert "".join(piece.split()) in text, piece

@@ -34,7 +34,7 @@ from web.exports import (
     save_figure,
 )
 from web.i18n import t
-from web.styles import LayerStyle, colors_of, style_for
+from web.styles import LayerStyle, colors_of, outlines_of, style_for
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -230,6 +230,16 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
     return fig
 
 
+def pv_sky_note(data: ProjectData) -> str:
+    """The sky and layout the stored PV fields were computed with (empty before a build)."""
+    from layers.rooftop_pv import read_sky_note
+
+    try:
+        return read_sky_note(data.project)
+    except (OSError, ValueError):
+        return ""
+
+
 def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any:
     """Rooftop PV per building as an A4 page, in the PV page's colours and classes.
 
@@ -254,12 +264,25 @@ def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any
     style, breaks = (PV_POTENTIAL_STYLE, PV_POTENTIAL_BREAKS) if potential else (
         PV_STYLE, PV_BREAKS)
     colors = colors_of(buildings, style)
-    overlay = Overlay(buildings, list(colors), width=0.1, edge=PV_EDGE)
+    overlays = [Overlay(buildings, list(colors), width=0.1, edge=PV_EDGE)]
+    flagged = outlines_of(buildings, style)["color"]
+    flag_legend: list[tuple[str, str]] = []
+    if potential:
+        from web.maps import PV_FLAG_TEXT
+
+        for rule in style.outline:  # roofs already fitted, historic, TJ-PV50 (first flag wins)
+            hit = (flagged == rule["color"]).to_numpy()
+            if hit.any():
+                overlays.append(Overlay(buildings[hit], rule["color"], fill=False, width=0.8))
+                flag_legend.append((rule["color"], _t2(
+                    f"描边：{PV_FLAG_TEXT[rule['field']][0]}",
+                    f"Outline: {PV_FLAG_TEXT[rule['field']][1]}", lang)))
     lows = [None, *breaks[:-1]]
     legend = [(c, f"{num_text(lo)} – {num_text(hi)} %" if lo is not None else
                f"{num_text(hi)} %") for c, lo, hi in zip(PV_COLORS, lows, breaks, strict=True)]
     if (colors == MISSING_COLOR).any():
         legend.append((MISSING_COLOR, t("status_no-data", lang)))
+    legend += flag_legend
     title = (_t2("屋顶光伏适宜面积比例", "Roof share suitable for PV", lang) if potential
              else t("pv_share", lang))
     if potential:
@@ -273,6 +296,9 @@ def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any
             notes.append(_t2(f"全区可装容量 {num_text(kwp)} kWp，年发电量 {num_text(kwh)} kWh"
                              "（计算值）", f"District: {num_text(kwp)} kWp installable, "
                              f"{num_text(kwh)} kWh per year (computed)", lang))
+        sky = pv_sky_note(data)
+        if sky:
+            notes.append(_t2(f"计算所用天空与布置：{sky}", f"Sky and layout used: {sky}", lang))
     else:
         notes = [_t2("光伏覆盖率 = 已建光伏面积 ÷ 屋顶面积（建筑基底面积）× 100，计算值；"
                      "运行 peakmap site pv 得到适宜面积",
@@ -281,7 +307,7 @@ def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any
     notes += _source(data, ["buildings"], lang, today)
     sheet = _sheet(data, f"{title} — {data.project.name}", legend, notes, zones, lang)
     return map_figure(zones, ["none"] * len(zones), sheet, context=_context(data, zones),
-                      labels=_labels(zones), overlays=[overlay], lang=lang)
+                      labels=_labels(zones), overlays=overlays, lang=lang)
 
 
 def map_file(data: ProjectData, kind: str, *, lang: str, fmt: str, compare: bool = False,

@@ -604,5 +604,11 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
                      "Outlines mark the PV ranking's flags (the first that applies); roofs "
                      "already fitted and historic buildings are left out of the potential "
                      "still to fit (peakmap site pv)")
+        from web.exports_maps import pv_sky_note
+
+        sky = pv_sky_note(data)
+        if sky:
+            notes.append(f"计算所用天空与布置：{sky}" if lang == "zh" else
+                         f"Sky and layout used: {sky}")
     return _render(m, _legend(label, items, notes, outlines=outlines)
                    + export_buttons("/maps/pv", {"lang": lang}, lang))
