@@ -20,7 +20,7 @@ from test_results_cache import district_green, park_upload
 from test_web_api import build_fixture
 
 import web.data
-from gis._errors import InputFileError, PeakmapError
+from gis import InputFileError, PeakmapError
 from web.app import create_app
 from web.cache import ResponseCacheMiddleware
 from web.settings import WebSettings

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 
 __all__ = ["WorkPool"]
 

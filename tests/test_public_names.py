@@ -1,0 +1,103 @@
+"""Public names live on public modules: packages re-export them, nobody imports ``_`` modules.
+
+Checks issue 15's rules: error classes are imported from ``gis`` and ``layers`` (not from
+their ``_errors`` modules), a package's ``_``-prefixed modules are imported only inside that
+package, and the packages that replaced ``gis/crs.py`` and ``gis/siting.py`` still offer
+every name the old modules did.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+import gis
+import layers
+
+ROOT = Path(__file__).resolve().parents[1]
+OURS = ("gis", "layers", "web", "peakmap", "sample")
+CHECKED = (*OURS, "scripts", "tests")
+
+# The __all__ of gis/crs.py and gis/siting.py before they became packages.
+OLD_PUBLIC = {
+    "gis.crs": [
+        "PSEUDO_DATUMS", "GaussKrugerZone", "auto_metric_crs", "bd09_to_gcj02", "bd09_to_wgs84",
+        "check_coordinates", "gauss_kruger_zone", "gcj02_to_bd09", "gcj02_to_wgs84", "in_china",
+        "parse_crs", "pseudo_datum_name", "pseudo_to_wgs84", "wgs84_to_bd09", "wgs84_to_gcj02",
+        "wgs84_to_pseudo",
+    ],
+    "gis.siting": [
+        "CoverPairs", "SitingError", "SitingResult", "pairs_by_walking", "pairs_from_cost_matrix",
+        "pairs_within_distance", "solve_max_cover", "solve_p_median", "solve_set_cover",
+    ],
+}
+
+
+def private_module_imports(source: str, own_package: str) -> list[str]:
+    """Absolute imports of another of our packages' ``_``-prefixed modules in ``source``.
+
+    >>> private_module_imports("from gis._errors import CRSError\\nimport gis.io", "web")
+    ['gis._errors']
+    >>> private_module_imports("from gis.siting._highs import Mip", "gis")
+    []
+    """
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+        for module in modules:
+            parts = module.split(".")
+            private = any(p.startswith("_") for p in parts[1:])
+            if private and parts[0] in OURS and parts[0] != own_package:
+                found.append(module)
+    return found
+
+
+def test_private_module_imports_flags_only_other_packages() -> None:
+    assert private_module_imports("import layers._errors as e", "layers") == []
+    assert private_module_imports("import typer._click as click", "peakmap") == []
+    assert private_module_imports("def f():\n    import layers._errors\n", "web") == [
+        "layers._errors"
+    ]
+
+
+@pytest.mark.parametrize("folder", CHECKED)
+def test_no_module_imports_another_packages_private_modules(folder: str) -> None:
+    wrong = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        bad = private_module_imports(path.read_text(encoding="utf-8"), folder)
+        if bad:
+            wrong[path.relative_to(ROOT).as_posix()] = bad
+    assert not wrong, f"import these from the package instead: {wrong}"
+
+
+@pytest.mark.parametrize(
+    ("package", "names"),
+    [
+        (gis, ["PeakmapError", "InputFileError", "LayerValidationError", "CRSError",
+               "SitingError"]),
+        (layers, ["ManifestError", "StoreError", "StoreBusyError"]),
+    ],
+)
+def test_error_classes_are_public_on_their_package(package: object, names: list[str]) -> None:
+    for name in names:
+        cls = getattr(package, name)
+        assert issubclass(cls, gis.PeakmapError), name
+        assert name in package.__all__  # type: ignore[attr-defined]
+    assert issubclass(layers.StoreBusyError, layers.StoreError)
+
+
+@pytest.mark.parametrize("module", sorted(OLD_PUBLIC))
+def test_split_packages_keep_every_old_public_name(module: str) -> None:
+    mod = importlib.import_module(module)
+    missing = [name for name in OLD_PUBLIC[module] if not hasattr(mod, name)]
+    assert not missing
+    assert set(OLD_PUBLIC[module]) <= set(mod.__all__)
+    unexported = [name for name in mod.__all__ if not hasattr(mod, name)]
+    assert not unexported
