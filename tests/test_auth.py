@@ -6,10 +6,13 @@ one 50 m × 50 m park, so an accepted upload is seen as one feature of 2,500 m²
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,6 +22,7 @@ from test_web_api import TestClient, build_fixture, digest, records_fn
 
 from gis import PeakmapError
 from web.app import create_app
+from web.sessions import Sessions
 from web.settings import WebSettings
 from web.users import AuditLog, UserError, UserStore
 
@@ -206,6 +210,55 @@ def test_browser_login_session_and_csrf_token(project: Path, tmp_path: Path,
     # logging out ends the session
     client.post("/logout", headers={"X-CSRF-Token": session["csrf_token"]})
     assert client.get("/api/layers").status_code == 401
+
+
+def test_sessions_survive_a_restart_and_are_stored_hashed(project: Path, tmp_path: Path,
+                                                          tokens: dict[str, str]) -> None:
+    first = _client(project)
+    assert _login(first, "ed", PASSWORDS["ed"]) == 303
+    sid = first.cookies.get("peakmap_session")
+    csrf = first.get("/api/session").json()["csrf_token"]
+    assert sid and csrf
+    db = project / ".peakmap" / "sessions.sqlite"
+    assert oct(db.stat().st_mode & 0o777) == "0o600"
+    # the cookie's id is not in the file (only its SHA-256), in any table
+    raw = b"".join(p.read_bytes() for p in db.parent.glob("sessions.sqlite*"))
+    assert sid.encode() not in raw
+    assert hashlib.sha256(sid.encode()).hexdigest().encode() in raw
+    # a new server (restart, or another worker process) knows the session and its token
+    second = _client(project)
+    second.cookies.set("peakmap_session", sid)
+    assert second.get("/api/layers").status_code == 200
+    assert second.get("/api/session").json()["csrf_token"] == csrf
+    assert _upload(second, tmp_path, headers={"X-CSRF-Token": csrf}) == 201
+    # logging out in one ends it in the other
+    second.post("/logout", headers={"X-CSRF-Token": csrf})
+    assert first.get("/api/layers").status_code == 401
+
+
+def test_sessions_expire_and_are_shared_across_processes(project: Path,
+                                                         tokens: dict[str, str]) -> None:
+    sessions = Sessions(project / ".peakmap" / "sessions.sqlite", hours=1.0)
+    sid, sess = sessions.create("vera")
+    code = (f"from web.sessions import Sessions; s = Sessions({str(sessions.path)!r}, 1.0)\n"
+            f"got = s.get({sid!r}); print(got.user, got.csrf)\n"
+            "s.failed('ada')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120, check=True)
+    assert out.stdout.split() == ["vera", sess.csrf]
+    # failed logins counted by another process count here: four more lock the name out
+    for _ in range(4):
+        sessions.failed("ada")
+    assert sessions.locked_out("ada") and not sessions.locked_out("ed")
+    # an expired session is refused and removed
+    con = sqlite3.connect(sessions.path)
+    con.execute("UPDATE sessions SET expires = ?", (time.time() - 1,))
+    con.commit()
+    con.close()
+    assert sessions.get(sid) is None
+    con = sqlite3.connect(sessions.path)
+    assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+    con.close()
 
 
 def test_removed_account_loses_its_session(project: Path, tokens: dict[str, str]) -> None:

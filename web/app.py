@@ -17,11 +17,12 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gis import PeakmapError
 from web import api, auth, exports, exports_maps, pages, scenario
-from web.auth import AuthMiddleware, Sessions
+from web.auth import AuthMiddleware
 from web.cache import ResponseCacheMiddleware
 from web.data import ProjectData, RecordsFn
 from web.errors import add_exception_handlers
 from web.limits import BodyLimitMiddleware
+from web.sessions import SESSIONS_FILE, Sessions
 from web.settings import WebSettings
 from web.users import AuditLog, UserStore
 from web.work import WorkPool
@@ -105,7 +106,7 @@ def create_app(
             f"serving on {settings.host} needs PEAKMAP_ALLOWED_HOSTS (or --allowed-hosts): the "
             "names or addresses planners type in the browser, e.g. planning-pc,192.168.1.20")
     app.state.users = users
-    app.state.sessions = Sessions(settings.session_hours)
+    app.state.sessions = Sessions(users.path.parent / SESSIONS_FILE, settings.session_hours)
     app.state.audit = AuditLog.for_project(app.state.data.project.root)
     if warm:
         threading.Thread(target=_warm, args=(app.state.data,), daemon=True).start()

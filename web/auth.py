@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import html
 import secrets
-import threading
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -31,9 +28,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from web.sessions import Session, Sessions
 from web.users import ROLES, AuditLog, UserStore, role_at_least
 
-__all__ = ["AuthMiddleware", "Sessions", "router"]
+__all__ = ["AuthMiddleware", "Session", "Sessions", "router"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,67 +44,8 @@ CSRF_COOKIE = "peakmap_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_PREFIXES = ("/static/", "/login", "/api/health", "/favicon.ico")
-MAX_FAILURES = 5
-LOCKOUT_S = 300.0
 
 router = APIRouter(tags=["auth"])
-
-
-@dataclass
-class Session:
-    """A logged-in browser: the account name, its CSRF token and when it ends."""
-
-    user: str
-    csrf: str
-    expires: float
-
-
-class Sessions:
-    """Server-side sessions in memory (a restart logs everyone out), plus login throttling."""
-
-    def __init__(self, hours: float) -> None:
-        self.ttl = hours * 3600.0
-        self._items: dict[str, Session] = {}
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def create(self, user: str) -> tuple[str, Session]:
-        """A new session id and session for ``user``."""
-        sid = secrets.token_urlsafe(32)
-        sess = Session(user=user, csrf=secrets.token_urlsafe(32),
-                       expires=time.time() + self.ttl)
-        with self._lock:
-            self._items[sid] = sess
-        return sid, sess
-
-    def get(self, sid: str | None) -> Session | None:
-        """The live session of ``sid``, or None."""
-        if not sid:
-            return None
-        with self._lock:
-            sess = self._items.get(sid)
-            if sess is not None and sess.expires < time.time():
-                del self._items[sid]
-                return None
-            return sess
-
-    def drop(self, sid: str | None) -> None:
-        """End a session."""
-        with self._lock:
-            self._items.pop(sid or "", None)
-
-    def locked_out(self, name: str) -> bool:
-        """Whether ``name`` had :data:`MAX_FAILURES` failed logins in the last 5 minutes."""
-        now = time.time()
-        with self._lock:
-            recent = [t for t in self._failures.get(name, []) if now - t < LOCKOUT_S]
-            self._failures[name] = recent
-            return len(recent) >= MAX_FAILURES
-
-    def failed(self, name: str) -> None:
-        """Count a failed login of ``name``."""
-        with self._lock:
-            self._failures.setdefault(name, []).append(time.time())
 
 
 def _cookies(headers: dict[bytes, bytes]) -> dict[str, str]:
