@@ -224,7 +224,8 @@ def read_vector(
 def _read_zipped_shapefile(path: Path, *, layer: str | None, encoding: str | None,
                            label: str, limits: ZipLimits) -> gpd.GeoDataFrame:
     """Inflate one shapefile's parts from a zip (limits checked) and read it."""
-    with tempfile.TemporaryDirectory(prefix="peakmap-unzip-") as tmp:
+    # the process id in the name lets the next start remove it after a kill
+    with tempfile.TemporaryDirectory(prefix=f"peakmap-unzip-{os.getpid()}-") as tmp:
         with zip_members_checked(path, limits, label=label) as zf:
             member, parts = _shapefile_members(zf, layer=layer, label=label)
             extract_zip_members(zf, {m: f"layer{ext}" for ext, m in parts.items()},

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,10 +21,12 @@ import pyogrio
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 from test_results_cache import district_green, park_upload
-from test_web_api import build_fixture
+from test_web_api import build_fixture, records_fn
 
+import web.api
 import web.data
 from gis import InputFileError, PeakmapError
+from layers.store.lock import TMP_DIR, clean_old_temp
 from web.app import create_app
 from web.cache import ResponseCacheMiddleware
 from web.settings import WebSettings
@@ -189,3 +195,57 @@ def test_pool_child_death_is_one_clear_error() -> None:
 
 def _exit_now() -> None:
     os._exit(3)
+
+
+# --- temporary files ----------------------------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    return int(proc.stdout)
+
+
+def test_exports_leave_no_temporary_file(built: Path, monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    system_tmp = tmp_path / "systmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    client = TestClient(create_app(built), base_url="http://127.0.0.1")
+    for url in ("/api/report.csv", "/api/report.xlsx", "/api/layers/green_spaces/gpkg"):
+        r = client.get(url)
+        assert r.status_code == 200 and len(r.content) > 0, url
+    assert list((built / TMP_DIR).iterdir()) == []  # removed after each answer
+    assert list(system_tmp.iterdir()) == []  # and nothing in /tmp
+    # an export that fails while writing leaves nothing either
+    monkeypatch.setattr(web.api, "write_csv", _raise_disk_full)
+    assert client.get("/api/report.csv").status_code >= 400
+    assert list((built / TMP_DIR).iterdir()) == [] and list(system_tmp.iterdir()) == []
+
+
+def _raise_disk_full(*a: Any, **k: Any) -> None:
+    raise InputFileError("export.csv: no space left on device")
+
+
+def test_next_start_removes_what_dead_processes_left(built: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    system_tmp = tmp_path / "systmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    dead, alive = _dead_pid(), os.getpid()
+    (built / TMP_DIR).mkdir(exist_ok=True)
+    left = [built / TMP_DIR / f"export-{dead}-abc", built / TMP_DIR / f"check-{dead}-abd",
+            system_tmp / f"peakmap-unzip-{dead}-abe"]
+    kept = [built / TMP_DIR / f"export-{alive}-abf", system_tmp / f"peakmap-unzip-{alive}-abg",
+            system_tmp / "peakmap-unrelated", system_tmp / f"other-unzip-{dead}-x"]
+    for path in (*left, *kept):
+        path.mkdir()
+        (path / "export.xlsx").write_bytes(b"x")
+    create_app(built, records_fn=records_fn)  # a server start
+    assert [p.exists() for p in left] == [False] * 3
+    assert [p.exists() for p in kept] == [True] * 4
+    # an export folder of the live server an hour old (a cut-off download) goes at the next
+    old = kept[0]
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert clean_old_temp(built, "export", 3600.0) == [old] and not old.exists()

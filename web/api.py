@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,9 @@ from gis import PeakmapError
 from layers.labels import note_label, source_label, status_label
 from layers.report import write_csv, write_xlsx
 from layers.store import project_temp_dir
+from layers.store.lock import clean_old_temp, owned_temp_dir
 from layers.uploads import accept_upload
+from web.data import ProjectData
 from web.deps import DataDep, LangDep, SettingsDep
 from web.geo import (
     degrees_per_pixel,
@@ -36,6 +39,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 GEOJSON_MEDIA = "application/geo+json"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GPKG_MEDIA = "application/geopackage+sqlite3"
+# an export folder this old is a cut-off download's: removed at the next export
+EXPORT_MAX_AGE_S = 3600.0
 Level = Literal["district", "street", "community"]
 Scenario = Literal["proposal"]
 
@@ -186,9 +191,21 @@ def upload_layer(
             "steps": result.steps, "stale": result.stale}
 
 
-def _temp_file(suffix: str) -> tuple[Path, BackgroundTask]:
-    tmp = Path(tempfile.mkdtemp(prefix="peakmap-export-"))
-    return tmp / f"export{suffix}", BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
+@contextlib.contextmanager
+def _export_file(data: ProjectData, suffix: str) -> Iterator[tuple[Path, BackgroundTask]]:
+    """A file to write an export to, removed after the answer is sent.
+
+    It lives in an owned folder of the project (``.peakmap-tmp/export-<pid>-…``): removed by
+    the answer's background task, at once when writing it fails, and otherwise at the next
+    start (a killed server) or at the next export once an hour old (a cut-off download).
+    """
+    clean_old_temp(data.project_dir, "export", EXPORT_MAX_AGE_S)
+    tmp = owned_temp_dir(data.project_dir, "export")
+    try:
+        yield tmp / f"export{suffix}", BackgroundTask(shutil.rmtree, tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 @router.get("/layers/{name}/gpkg", response_class=FileResponse)
@@ -196,10 +213,10 @@ def layer_gpkg(name: str, data: DataDep) -> FileResponse:
     """Layer ``name`` as a GeoPackage in the project's metric CRS."""
     data.require_layer(name)
     gdf = data.project.store.read(name)
-    path, cleanup = _temp_file(".gpkg")
-    pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG")
-    return FileResponse(path, media_type=GPKG_MEDIA, filename=f"{name}.gpkg",
-                        background=cleanup)
+    with _export_file(data, ".gpkg") as (path, cleanup):
+        pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG")
+        return FileResponse(path, media_type=GPKG_MEDIA, filename=f"{name}.gpkg",
+                            background=cleanup)
 
 
 @router.get("/report.xlsx", response_class=FileResponse)
@@ -210,19 +227,19 @@ def report_xlsx(data: DataDep, lang: LangDep, scenario: Scenario | None = None) 
     """
     from web.exports import sample_notice
 
-    path, cleanup = _temp_file(".xlsx")
     project = data.project
-    write_xlsx(data.raw_records(scenario=scenario), path, lang=lang,
-               project_name=project.name, notice=sample_notice(project, lang))
-    return FileResponse(path, media_type=XLSX_MEDIA, filename="peakmap-indicators.xlsx",
-                        background=cleanup)
+    with _export_file(data, ".xlsx") as (path, cleanup):
+        write_xlsx(data.raw_records(scenario=scenario), path, lang=lang,
+                   project_name=project.name, notice=sample_notice(project, lang))
+        return FileResponse(path, media_type=XLSX_MEDIA, filename="peakmap-indicators.xlsx",
+                            background=cleanup)
 
 
 @router.get("/report.csv", response_class=FileResponse)
 def report_csv(data: DataDep, scenario: Scenario | None = None) -> FileResponse:
     """The indicator table as CSV (UTF-8, all levels); formula-like text is neutralised."""
-    path, cleanup = _temp_file(".csv")
-    write_csv(data.raw_records(scenario=scenario), path)
-    return FileResponse(path, media_type="text/csv; charset=utf-8",
-                        filename="peakmap-indicators.csv", background=cleanup)
+    with _export_file(data, ".csv") as (path, cleanup):
+        write_csv(data.raw_records(scenario=scenario), path)
+        return FileResponse(path, media_type="text/csv; charset=utf-8",
+                            filename="peakmap-indicators.csv", background=cleanup)
 

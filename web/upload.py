@@ -7,7 +7,6 @@ to ``POST /api/layers/{name}``, which stores it.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from layers.build import check_upload
 from layers.schema import CANONICAL
+from layers.store import project_temp_dir
 from web.deps import DataDep, LangDep, SettingsDep
 from web.i18n import t
 from web.receive import save_upload, upload_name
@@ -75,7 +75,7 @@ def check_layer(
     the build's own message first) and ``report`` (features read and stored, repairs,
     CRS) when the file passes.
     """
-    with tempfile.TemporaryDirectory(prefix="peakmap-check-") as tmp:
+    with project_temp_dir(data.project_dir, "check") as tmp:
         target = Path(tmp) / upload_name(file.filename)
         size = save_upload(file, target, settings)
         report, errors = check_upload(data.project, name, target, crs=crs,

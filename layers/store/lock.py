@@ -33,8 +33,10 @@ from layers._errors import StoreBusyError
 __all__ = [
     "LOCK_NAME",
     "TMP_DIR",
+    "clean_old_temp",
     "clean_stale_temp",
     "holder",
+    "owned_temp_dir",
     "project_temp_dir",
     "stage_dir",
     "writer_lock",
@@ -47,6 +49,9 @@ STAGE_PREFIX = ".staging-"
 # a write waits this long for the one before it (a build of the sample takes ~25 s)
 DEFAULT_TIMEOUT_S = 600.0
 _OWNED = re.compile(r"-(\d+)-[^-/]+$")
+# Temporary folders peakmap makes in the system's temporary directory (unzipped shapefile
+# parts): "peakmap-<kind>-<pid>-<random>", removed at the next start when <pid> is gone.
+SYSTEM_TMP = re.compile(r"^peakmap-[a-z]+-(\d+)-[^-/]+$")
 
 _locks: dict[Path, FileLock] = {}
 _locks_guard = threading.Lock()
@@ -137,6 +142,16 @@ def _owned_name(kind: str) -> str:
     return f"{kind}-{os.getpid()}-"
 
 
+def owned_temp_dir(root: Path, kind: str) -> Path:
+    """A new private folder ``PROJECT/.peakmap-tmp/<kind>-<pid>-<random>``; the caller removes it.
+
+    Should the process die first, :func:`clean_stale_temp` removes it at the next start.
+    """
+    base = Path(root) / TMP_DIR
+    base.mkdir(exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=_owned_name(kind), dir=base))
+
+
 @contextmanager
 def project_temp_dir(root: Path, kind: str) -> Iterator[Path]:
     """A private folder under ``PROJECT/.peakmap-tmp``, removed on exit (or at next start).
@@ -144,13 +159,30 @@ def project_temp_dir(root: Path, kind: str) -> Iterator[Path]:
     It lives on the project's file system, so a file prepared in it can be renamed into
     ``raw/`` atomically.
     """
-    base = Path(root) / TMP_DIR
-    base.mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=_owned_name(kind), dir=base))
+    tmp = owned_temp_dir(root, kind)
     try:
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def clean_old_temp(root: Path, kind: str, max_age_s: float) -> list[Path]:
+    """Remove ``kind`` folders of ``PROJECT/.peakmap-tmp`` older than ``max_age_s``, owner or not.
+
+    For folders whose owner is alive but that it will not remove: an export whose download
+    was cut off (the clean-up after the answer never ran).
+    """
+    now = time.time()
+    gone = []
+    for path in (Path(root) / TMP_DIR).glob(f"{kind}-*"):
+        try:
+            old = now - path.stat().st_mtime > max_age_s
+        except OSError:
+            continue
+        if old:
+            _remove(path)
+            gone.append(path)
+    return gone
 
 
 def stage_dir(build_dir: Path) -> Path:
@@ -163,8 +195,9 @@ def stage_dir(build_dir: Path) -> Path:
 def clean_stale_temp(root: Path) -> list[Path]:
     """Remove temporary files of writes that died (killed upload, build, siting run).
 
-    Owned entries (``<kind>-<pid>-<random>`` in ``PROJECT/.peakmap-tmp`` and staging folders
-    in ``build/``) go when their process is gone. Unowned temporary store files
+    Owned entries (``<kind>-<pid>-<random>`` in ``PROJECT/.peakmap-tmp`` — uploads, checks,
+    exports —, staging folders in ``build/`` and ``peakmap-<kind>-<pid>-<random>`` in the
+    system's temporary directory) go when their process is gone. Unowned temporary store files
     (``build/.peakmap.tmp-*``, a half-written manifest or raw upload, all written only under
     the writer lock) go when the lock is free.
 
@@ -179,6 +212,11 @@ def clean_stale_temp(root: Path) -> list[Path]:
     owned = [*(root / TMP_DIR).glob("*"), *build.glob(STAGE_PREFIX + "*")]
     for path in owned:
         m = _OWNED.search(path.name)
+        if m and not _alive(int(m.group(1))):
+            _remove(path)
+            gone.append(path)
+    for path in Path(tempfile.gettempdir()).glob("peakmap-*"):
+        m = SYSTEM_TMP.match(path.name)
         if m and not _alive(int(m.group(1))):
             _remove(path)
             gone.append(path)
