@@ -46,7 +46,6 @@ __all__ = [
     "LayerReport",
     "build_project",
     "ingest_layer",
-    "ingest_upload",
     "post_build_step",
     "run_post_build_steps",
 ]
@@ -462,51 +461,6 @@ def post_build_step(name: str) -> Callable[[Project], str]:
     raise KeyError(f"no post-build step {name!r}; known: {', '.join(POST_BUILD_STEPS)}")
 
 
-def ingest_upload(
-    project: Project,
-    name: str,
-    file_path: Path,
-    *,
-    strict: bool = False,
-    **overrides: Any,
-) -> LayerReport:
-    """Validate an uploaded file as ``peakmap build`` does and write it into the project.
-
-    The file goes in at the front (``raw/uploads`` + the manifest entry, then the store):
-    see :func:`layers.uploads.accept_upload`, which this calls.
-
-    Parameters
-    ----------
-    project : Project
-        The built project.
-    name : str
-        Canonical layer name.
-    file_path : pathlib.Path
-        The uploaded file (any location).
-    strict : bool, default False
-        Refuse invalid geometries instead of repairing them.
-    **overrides
-        Keys of a manifest layer entry: ``layer``, ``crs``, ``encoding``, ``x``, ``y``,
-        ``fields``.
-
-    Returns
-    -------
-    LayerReport
-
-    Raises
-    ------
-    PeakmapError
-        Unknown layer, or any validation failure; nothing is stored then.
-    """
-    from layers.uploads import accept_upload  # not at the top: it builds on this module
-
-    path = Path(file_path)
-    result = accept_upload(project.root, name, path, filename=path.name,
-                           strict=strict, **overrides)
-    report: LayerReport = result.report
-    return report
-
-
 def check_upload(
     project: Project,
     name: str,
@@ -515,7 +469,7 @@ def check_upload(
     strict: bool = False,
     **overrides: Any,
 ) -> tuple[LayerReport | None, list[str]]:
-    """Validate an upload as :func:`ingest_upload` does, write nothing, list every problem.
+    """Validate an upload as ``layers.uploads.ingest_upload`` does; write nothing, list problems.
 
     The verdict is the build's own: the file passes exactly when :func:`ingest_layer` (and
     the reprojection to the store's CRS) accepts it. When it does not, the same checks are
@@ -533,7 +487,7 @@ def check_upload(
     strict : bool, default False
         Refuse invalid geometries instead of repairing them.
     **overrides
-        As for :func:`ingest_upload`.
+        As for :func:`layers.uploads.ingest_upload`.
 
     Returns
     -------
@@ -547,7 +501,7 @@ def check_upload(
         crs_out = project.store.crs
     except PeakmapError as e:
         return None, [str(e)]
-    # The same manifest entry as ingest_upload builds.
+    # The same manifest entry as an upload builds (layers.uploads).
     base = project.manifest.layers.get(name)
     entry: dict[str, Any] = base.model_dump() if base is not None else {}
     entry.update({k: v for k, v in overrides.items() if v is not None})

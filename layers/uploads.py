@@ -39,7 +39,14 @@ from layers.schema import CANONICAL
 from layers.store import store_transaction, writer_lock
 from layers.store.lock import DEFAULT_TIMEOUT_S
 
-__all__ = ["SLOW_STEPS", "STEP_INPUTS", "UploadResult", "accept_upload", "recompute_stale"]
+__all__ = [
+    "SLOW_STEPS",
+    "STEP_INPUTS",
+    "UploadResult",
+    "accept_upload",
+    "ingest_upload",
+    "recompute_stale",
+]
 
 UPLOAD_DIR = "raw/uploads"
 # The layers each post-build step reads (None: any layer may matter, re-run it always).
@@ -188,3 +195,46 @@ def recompute_stale(project_dir: Path, *, timeout: float = DEFAULT_TIMEOUT_S) ->
                 lines.append(_run_step(staged, step))
                 staged.store.clear_stale(step)
         return lines
+
+
+def ingest_upload(
+    project: Project,
+    name: str,
+    file_path: Path,
+    *,
+    strict: bool = False,
+    **overrides: Any,
+) -> LayerReport:
+    """Validate an uploaded file as ``peakmap build`` does and write it into the project.
+
+    The file goes in at the front (``raw/uploads`` + the manifest entry, then the store):
+    see :func:`accept_upload`, which this calls.
+
+    Parameters
+    ----------
+    project : Project
+        The built project.
+    name : str
+        Canonical layer name.
+    file_path : pathlib.Path
+        The uploaded file (any location).
+    strict : bool, default False
+        Refuse invalid geometries instead of repairing them.
+    **overrides
+        Keys of a manifest layer entry: ``layer``, ``crs``, ``encoding``, ``x``, ``y``,
+        ``fields``.
+
+    Returns
+    -------
+    LayerReport
+
+    Raises
+    ------
+    PeakmapError
+        Unknown layer, or any validation failure; nothing is stored then.
+    """
+    path = Path(file_path)
+    result = accept_upload(project.root, name, path, filename=path.name,
+                           strict=strict, **overrides)
+    report: LayerReport = result.report
+    return report

@@ -15,8 +15,9 @@ import ingest_fixtures as fx
 import pytest
 import shapely
 
-from layers.build import build_project, ingest_upload
+from layers.build import build_project
 from layers.project import Project
+from layers.uploads import ingest_upload
 from peakmap import cli
 
 

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gis._errors import PeakmapError
+from gis import PeakmapError
 
 __all__ = ["LOCKOUT_S", "MAX_FAILURES", "SESSIONS_FILE", "Session", "Sessions"]
 
