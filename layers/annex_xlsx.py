@@ -23,15 +23,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from layers.report import (
-    GAP_NOTE,
+from layers.labels import (
     LEVEL_LABELS,
-    OP_SYMBOLS,
     SOURCE_LABELS,
     STATUS_LABELS,
-    atomic_path,
-    format_target,
+    note_label,
+    unit_label,
 )
+from layers.report import GAP_NOTE, OP_SYMBOLS, atomic_path, format_target
 from layers.report import STATUS_FILL as REPORT_STATUS_FILL
 from layers.sheets import set_cell
 
@@ -189,17 +188,18 @@ def _row_dict(r: IndicatorResult, lang: str) -> dict[str, Any]:
         "zone_code": r.zone_code,
         "zone_name": r.zone_name,
         "value": r.value if isinstance(r.value, str) or _is_number(r.value) else None,
-        "unit": r.unit,
+        "unit": unit_label(r.unit, lang),
         "op": OP_SYMBOLS.get(r.op or "", r.op) if has_target else None,
         "target": r.target if has_target else None,
-        "target_unit": r.unit if has_target else None,
+        "target_unit": unit_label(r.unit, lang) if has_target else None,
         "gap": r.gap if _is_number(r.gap) else None,
         "deadline": r.deadline,
         "responsible": r.responsible,
         "status": _label(STATUS_LABELS, r.status, lang),
         "source": _label(SOURCE_LABELS, r.source, lang),
-        "definition": r.definition,
-        "remark": "；".join(t for t in (r.detail, r.note) if t),
+        "definition": (r.definition_en or r.definition) if lang == "en" else r.definition,
+        "remark": ("；" if lang == "zh" else "; ").join(
+            t for t in (note_label(r.detail, lang), note_label(r.note, lang)) if t),
     }
 
 
@@ -386,7 +386,7 @@ def _matrix_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult]
             "seq": head.seq,
             "indicator": head.indicator,
             "title": (head.title_en or head.title) if lang == "en" else head.title,
-            "unit": head.unit,
+            "unit": unit_label(head.unit, lang),
             "target_text": format_target(head.op, head.target),
         }
         lines = 1
@@ -437,7 +437,7 @@ def _matrix_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult]
 def _notes_sheet(ws: Worksheet, st: _Styles, *, notice: str | None) -> None:
     rows: list[tuple[str, str]] = [("项目 / Item", "说明 / Meaning")]
     for key, (zh, en) in STATUS_LABELS.items():
-        rows.append((f"状态 {zh} / {en}", key))
+        rows.append((f"状态 {zh} / {en}", f"CSV/JSON 中的代码 / code in CSV and JSON: {key}"))
     rows.append(("差距 / Gap", GAP_NOTE))
     rows.append(("来源 / Source", "计算 = 由空间数据计算；填报 = 取自 reported.csv / computed "
                  "from the spatial layers; reported = read from reported.csv"))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gis import InputFileError
+from layers.labels import CHANGE_LABELS, LEVEL_LABELS, STATUS_LABELS
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -42,19 +43,6 @@ __all__ = [
 ]
 
 NEWLY_MET, LOST, SAME = "newly-met", "no-longer-met", "unchanged"
-CHANGE_LABELS = {
-    NEWLY_MET: ("新达标", "newly met"),
-    LOST: ("不再达标", "no longer met"),
-    SAME: ("不变", "unchanged"),
-}
-STATUS_LABELS = {
-    "pass": ("达标", "pass"),
-    "fail": ("未达标", "fail"),
-    "no-target": ("无定量目标", "no target"),
-    "no-data": ("无数据", "no data"),
-}
-LEVEL_LABELS = {"district": ("区", "District"), "street": ("街道", "Street"),
-                "community": ("社区", "Community")}
 # (field, zh header, en header)
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("indicator", "编号", "Id"),
@@ -276,9 +264,25 @@ def comparisons_to_table(
     return table
 
 
-def comparisons_to_json(pairs: Iterable[Comparison], *, indent: int | None = 2) -> str:
-    """The pairs as a JSON list (field names of :class:`Comparison`, NaN as null)."""
-    return json.dumps([p.as_dict() for p in pairs], ensure_ascii=False, indent=indent)
+def _labelled(p: Comparison, lang: str) -> dict[str, Any]:
+    """The pair's fields, then its statuses in words (:mod:`layers.labels`) in ``lang``."""
+    return {**p.as_dict(),
+            "status_now_label": _label(STATUS_LABELS, p.status_now, lang),
+            "status_proposal_label": _label(STATUS_LABELS, p.status_proposal, lang),
+            "status_change_label": _label(CHANGE_LABELS, p.status_change, lang)
+            if p.status_change else ""}
+
+
+LABEL_FIELDS = ("status_now_label", "status_proposal_label", "status_change_label")
+
+
+def comparisons_to_json(pairs: Iterable[Comparison], *, indent: int | None = 2,
+                        lang: str = "zh") -> str:
+    """The pairs as a JSON list: fields of :class:`Comparison`, then statuses in words.
+
+    NaN is written as null; the words are in ``lang``.
+    """
+    return json.dumps([_labelled(p, lang) for p in pairs], ensure_ascii=False, indent=indent)
 
 
 def _atomic_target(path: Path) -> str:
@@ -298,27 +302,29 @@ def _replace(tmp: str, path: Path) -> None:
             os.unlink(tmp)
 
 
-def write_comparison_json(pairs: Sequence[Comparison], path: Path) -> None:
+def write_comparison_json(pairs: Sequence[Comparison], path: Path, *,
+                          lang: str = "zh") -> None:
     """Write :func:`comparisons_to_json` to ``path`` (atomically)."""
     tmp = _atomic_target(path)
     try:
-        Path(tmp).write_text(comparisons_to_json(pairs) + "\n", encoding="utf-8")
+        Path(tmp).write_text(comparisons_to_json(pairs, lang=lang) + "\n", encoding="utf-8")
     finally:
         _replace(tmp, Path(path))
 
 
-def comparison_rows(pairs: Iterable[Comparison]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Field names and rows (as dicts) of the CSV of the pairs."""
-    fields = list(Comparison.__dataclass_fields__)
-    return fields, [p.as_dict() for p in pairs]
+def comparison_rows(pairs: Iterable[Comparison], *, lang: str = "zh"
+                    ) -> tuple[list[str], list[dict[str, Any]]]:
+    """Field names and rows (as dicts) of the CSV of the pairs, statuses also in words."""
+    fields = [*Comparison.__dataclass_fields__, *LABEL_FIELDS]
+    return fields, [_labelled(p, lang) for p in pairs]
 
 
 def write_comparison_csv(pairs: Sequence[Comparison], path: Path | None = None,
-                         stream: Any = None) -> None:
+                         stream: Any = None, *, lang: str = "zh") -> None:
     """Write the pairs as CSV (UTF-8 with BOM for Excel), to ``path`` or ``stream``."""
     from layers.sheets import write_csv_rows
 
-    fields, rows = comparison_rows(pairs)
+    fields, rows = comparison_rows(pairs, lang=lang)
 
     def _write(fh: Any) -> None:
         write_csv_rows(fh, fields, rows)

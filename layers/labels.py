@@ -24,6 +24,7 @@ from layers.schema import CANONICAL
 
 __all__ = [
     "BOOL_LABELS",
+    "CHANGE_LABELS",
     "FIELD_LABELS",
     "LEVEL_LABELS",
     "SOURCE_LABELS",
@@ -36,6 +37,7 @@ __all__ = [
     "label",
     "level_label",
     "note_label",
+    "record_labels",
     "source_label",
     "status_label",
     "unit_label",
@@ -55,6 +57,10 @@ SOURCE_LABELS: dict[str, Pair] = {"computed": ("计算", "computed"),
 LEVEL_LABELS: dict[str, Pair] = {"district": ("区", "District"), "street": ("街道", "Street"),
                                  "community": ("社区", "Community")}
 BOOL_LABELS: dict[str, Pair] = {"true": ("是", "yes"), "false": ("否", "no")}
+# Status change of an indicator with a proposal (layers/compare.py).
+CHANGE_LABELS: dict[str, Pair] = {"newly-met": ("新达标", "newly met"),
+                                  "no-longer-met": ("不再达标", "no longer met"),
+                                  "unchanged": ("不变", "unchanged")}
 
 _GREEN: dict[str, Pair] = {
     # CJJ/T 85-2017 绿地分类; the code stays in the label, planners know the classes by it.
@@ -126,15 +132,24 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, Pair]] = {
     },
     ("buildings", "roof_shape"): {"flat": ("平屋顶", "flat"), "gable": ("双坡屋顶", "gable"),
                                   "hip": ("四坡屋顶", "hip")},
+    # NEA pilot classes (layers/rooftop_pv.py NEA_CLASSES holds their roof shares)
     ("buildings", "nea_class"): {
-        "government": ("党政机关", "government"), "public": ("公共建筑", "public buildings"),
-        "industry_commerce": ("工商业厂房", "industry and commerce"),
-        "rural_home": ("农村居民", "rural homes"), "other": ("其他", "other"),
+        "government": ("党政机关", "Party and government buildings"),
+        "public": ("学校、医院等公共建筑", "Schools, hospitals and other public buildings"),
+        "industry_commerce": ("工商业厂房", "Industrial and commercial buildings"),
+        "rural_home": ("农村居民住宅", "Rural homes"), "other": ("其他", "other"),
     },
     ("buildings", "pv_layout"): {
         "rows": ("南向倾斜阵列", "tilted rows"), "east_west": ("东西向低倾角", "east-west"),
         "flat": ("平铺", "flat-mounted"), "flush": ("顺坡平铺（坡屋顶）", "flush (pitched roof)"),
         "mixed": ("平、坡屋顶混合", "mixed flat and pitched"),
+    },
+    # where a proposed site comes from (layers/siting)
+    ("proposals", "source"): {
+        "existing": ("现状站点", "existing site"), "roadside": ("路侧", "roadside"),
+        "public_land": ("公共用地", "public land"),
+        "public_building": ("公共建筑首层", "public building, ground floor"),
+        "plot": ("地块", "plot"), "manual": ("人工添加", "added by hand"),
     },
 }
 # Fields shared by several layers translate the same everywhere.
@@ -388,3 +403,19 @@ def note_label(note: str | None, lang: str) -> str:
             part = re.sub(r"\s+([:：])", r"\1", part).strip()
         parts.append(part)
     return codes_in_text(("; " if lang == "en" else "；").join(p for p in parts if p), lang)
+
+
+def record_labels(record: dict[str, Any], lang: str) -> dict[str, str]:
+    """The words of an indicator record in ``lang``: status, source and note.
+
+    The keys every export adds beside the codes (API, JSON, CSV): ``status_label``,
+    ``source_label``, ``note_label``.
+
+    Examples
+    --------
+    >>> record_labels({"status": "no-target", "source": "computed", "note": None}, "en")
+    {'status_label': 'no target', 'source_label': 'computed', 'note_label': ''}
+    """
+    return {"status_label": status_label(record.get("status"), lang),
+            "source_label": source_label(record.get("source"), lang),
+            "note_label": note_label(record.get("note"), lang)}

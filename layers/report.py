@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gis import InputFileError
+from layers.labels import LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS, record_labels
 from layers.sheets import write_csv_rows
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LEVEL_LABELS",
+    "SOURCE_LABELS",
     "STATUS_LABELS",
     "atomic_path",
     "format_target",
@@ -40,18 +42,6 @@ __all__ = [
     "write_xlsx",
 ]
 
-STATUS_LABELS = {
-    "pass": ("达标", "pass"),
-    "fail": ("未达标", "fail"),
-    "no-target": ("无定量目标", "no target"),
-    "no-data": ("无数据", "no data"),
-}
-SOURCE_LABELS = {"computed": ("计算", "computed"), "reported": ("填报", "reported")}
-LEVEL_LABELS = {
-    "district": ("区", "District"),
-    "street": ("街道", "Street"),
-    "community": ("社区", "Community"),
-}
 OP_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "no-target": "cyan", "no-data": "yellow"}
 STATUS_FILL = {"pass": "C6EFCE", "fail": "FFC7CE", "no-data": "FFEB9C"}
@@ -106,19 +96,27 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def records_to_json(records: Iterable[IndicatorResult], *, indent: int | None = 2) -> str:
+def records_to_json(records: Iterable[IndicatorResult], *, indent: int | None = 2,
+                    lang: str = "zh") -> str:
     """Return the records as a JSON list of objects (UTF-8 text, NaN written as null).
+
+    Each object holds the record's fields, then ``status_label``, ``source_label`` and
+    ``note_label`` in ``lang`` (:func:`layers.labels.record_labels`), as ``/api/indicators``.
 
     Parameters
     ----------
     records : iterable of IndicatorResult
     indent : int or None
+    lang : {"zh", "en"}
 
     Returns
     -------
     str
     """
-    rows = [{k: _json_safe(v) for k, v in r.as_dict().items()} for r in records]
+    rows = []
+    for r in records:
+        row = {k: _json_safe(v) for k, v in r.as_dict().items()}
+        rows.append({**row, **record_labels(row, lang)})
     return json.dumps(rows, ensure_ascii=False, indent=indent)
 
 
@@ -159,15 +157,18 @@ def atomic_path(path: Path) -> Iterator[str]:
         yield tmp
 
 
-def write_json(records: Sequence[IndicatorResult], path: Path) -> None:
+def write_json(records: Sequence[IndicatorResult], path: Path, *, lang: str = "zh") -> None:
     """Write :func:`records_to_json` to ``path`` (atomically)."""
     with _atomic(Path(path)) as fh:
-        fh.write(records_to_json(records))
+        fh.write(records_to_json(records, lang=lang))
         fh.write("\n")
 
 
-def write_csv(records: Sequence[IndicatorResult], path: Path) -> None:
+def write_csv(records: Sequence[IndicatorResult], path: Path, *, lang: str = "zh") -> None:
     """Write the records as CSV, one column per record field (UTF-8 with BOM for Excel).
+
+    The codes (``status``, ``source``, ``note``) are followed by their words in ``lang``:
+    ``status_label``, ``source_label``, ``note_label`` (:mod:`layers.labels`).
 
     Text cells that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``)
     are neutralised by :func:`layers.sheets.csv_cell`.
@@ -176,23 +177,29 @@ def write_csv(records: Sequence[IndicatorResult], path: Path) -> None:
     ----------
     records : sequence of IndicatorResult
     path : pathlib.Path
+    lang : {"zh", "en"}
     """
     with _atomic(Path(path), newline="") as fh:
-        write_records_csv(records, fh)
+        write_records_csv(records, fh, lang=lang)
 
 
-def write_records_csv(records: Sequence[IndicatorResult], fh: TextIO) -> None:
+def write_records_csv(records: Sequence[IndicatorResult], fh: TextIO, *,
+                      lang: str = "zh") -> None:
     """Write the CSV of the records to an open text file (``newline=""``): header + rows.
 
     Parameters
     ----------
     records : sequence of IndicatorResult
     fh : text file
+    lang : {"zh", "en"}
+        Language of the label columns.
     """
     from layers.indicators.engine import IndicatorResult
 
-    fields = list(IndicatorResult.__dataclass_fields__)
-    write_csv_rows(fh, fields, (r.as_dict() for r in records))
+    fields = [*IndicatorResult.__dataclass_fields__, "status_label", "source_label",
+              "note_label"]
+    rows = ({**(d := r.as_dict()), **record_labels(d, lang)} for r in records)
+    write_csv_rows(fh, fields, rows)
 
 
 def write_xlsx(

@@ -147,14 +147,14 @@ def report(
             write_pdf(project, records, out, lang=lang.value, scenario=scenario)
     elif fmt is Format.csv:
         if out is None:
-            write_records_csv(chosen, sys.stdout)
+            write_records_csv(chosen, sys.stdout, lang=lang.value)
         else:
-            write_csv(chosen, out)
+            write_csv(chosen, out, lang=lang.value)
     elif fmt is Format.json:
         if out is None:
-            sys.stdout.write(records_to_json(chosen) + "\n")
+            sys.stdout.write(records_to_json(chosen, lang=lang.value) + "\n")
         else:
-            write_json(chosen, out)
+            write_json(chosen, out, lang=lang.value)
     else:
         wide = out is not None or not sys.stdout.isatty()
         console = plain_console(width=PIPE_WIDTH if wide else None, record=out is not None)

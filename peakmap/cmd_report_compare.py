@@ -58,14 +58,14 @@ def report_compare(
         write_comparison_xlsx(pairs, out, lang=lang)
     elif fmt == "csv":
         if out is None:
-            write_comparison_csv(pairs, stream=sys.stdout)
+            write_comparison_csv(pairs, stream=sys.stdout, lang=lang)
         else:
-            write_comparison_csv(pairs, out)
+            write_comparison_csv(pairs, out, lang=lang)
     elif fmt == "json":
         if out is None:
-            sys.stdout.write(comparisons_to_json(pairs) + "\n")
+            sys.stdout.write(comparisons_to_json(pairs, lang=lang) + "\n")
         else:
-            write_comparison_json(pairs, out)
+            write_comparison_json(pairs, out, lang=lang)
     else:
         wide = out is not None or not sys.stdout.isatty()
         console = Console(width=PIPE_WIDTH if wide else None, record=out is not None)

@@ -24,6 +24,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gis.crs import wgs84_to_gcj02
+from layers.labels import CHANGE_LABELS, label, status_label
 from layers.project import Project
 from layers.scenario import compare, merge_proposal
 from layers.siting import (
@@ -252,11 +253,10 @@ def _change_table(frame: pd.DataFrame) -> Table:
         if r["target"] is not None and not pd.isna(r["target"]):
             goal = float(r["target"])
             target = f"{r['op']} {_fmt_value(int(goal) if goal.is_integer() else goal)}"
-        status = f"{_STATUS.get(r['status_now'], r['status_now'])} → " + _STATUS.get(
-            r["status_proposal"], r["status_proposal"]
-        )
+        status = (f"{status_label(r['status_now'], 'zh')} → "
+                  f"{status_label(r['status_proposal'], 'zh')}")
         if r["status_change"]:
-            status += f"（{r['status_change']}）"
+            status += f"（{label(CHANGE_LABELS, r['status_change'], 'zh')}）"
         table.add_row(*[escape(str(v)) for v in (
             r["indicator"], r["title"], _fmt_value(r["value_now"]),
             _fmt_value(r["value_proposal"]), shown, r["unit"], target, status,
@@ -272,7 +272,6 @@ def _geojson(outcome: SitingOutcome) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
-_STATUS = {"pass": "达标", "fail": "未达标", "no-target": "无定量目标", "no-data": "无数据"}
 
 
 def _emit(

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from layers.labels import value_label
 from layers.project import Project
 from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS
 from layers.rooftop_pv_plan import emission_note, potential_by_zone, rank_roofs
@@ -62,10 +63,6 @@ ZONE_COLUMNS = (
     ("mwh_year", "年发电量", "annual yield", "MWh/yr", 0),
     ("tco2_year", "年减排", "CO₂ avoided", "tCO₂/yr", 0),
 )
-LAYOUT_ZH = {"rows": "南向阵列", "east_west": "东西向", "flat": "平铺", "flush": "顺坡",
-             "mixed": "混合", "": ""}
-
-
 class PvFormat(StrEnum):
     """Output formats of ``site pv``."""
 
@@ -82,8 +79,10 @@ class ZoneLevel(StrEnum):
 
 
 def _class_label(cls: str) -> str:
-    zh, en, share = NEA_CLASSES.get(cls, ("其他", "other", 0.0))
-    return f"{zh} {en}" + (f" (≥ {share:g} %)" if share else "")
+    share = NEA_CLASSES.get(cls, ("", "", 0.0))[2]
+    words = f"{value_label('buildings', 'nea_class', cls, 'zh')} " \
+            f"{value_label('buildings', 'nea_class', cls, 'en')}"
+    return words + (f" (≥ {share:g} %)" if share else "")
 
 
 def _with_display_columns(ranked: pd.DataFrame) -> pd.DataFrame:
@@ -100,10 +99,10 @@ def _with_display_columns(ranked: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell(field: str, value: Any, decimals: int) -> str:
-    if field == "nea_class":
-        return f"{NEA_CLASSES.get(str(value), ('其他',))[0]} {value}"
-    if field == "pv_layout":
-        return f"{LAYOUT_ZH.get(str(value), '')} {value}".strip()
+    if field in ("nea_class", "pv_layout"):
+        if value is None or str(value) == "":
+            return ""
+        return f"{value_label('buildings', field, value, 'zh')} {value}"
     if decimals < 0:
         return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     if value is None or pd.isna(value):

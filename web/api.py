@@ -236,10 +236,11 @@ def report_xlsx(data: DataDep, lang: LangDep, scenario: Scenario | None = None) 
 
 
 @router.get("/report.csv", response_class=FileResponse)
-def report_csv(data: DataDep, scenario: Scenario | None = None) -> FileResponse:
+def report_csv(data: DataDep, lang: LangDep, scenario: Scenario | None = None
+               ) -> FileResponse:
     """The indicator table as CSV (UTF-8, all levels); formula-like text is neutralised."""
     with _export_file(data, ".csv") as (path, cleanup):
-        write_csv(data.raw_records(scenario=scenario), path)
+        write_csv(data.raw_records(scenario=scenario), path, lang=lang)
         return FileResponse(path, media_type="text/csv; charset=utf-8",
                             filename="peakmap-indicators.csv", background=cleanup)
 

@@ -38,6 +38,7 @@ from layers.indicators.inputs import (
     zone_codes,
 )
 from layers.indicators.registry import MetricContext
+from layers.labels import VALUE_LABELS
 from layers.project import Project
 from layers.walkgraph import walk_graph, walk_options
 
@@ -93,14 +94,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 DISTANCE_MODES = ("straight", "walk")
-SOURCE_LABELS = {
-    "existing": "现状站点",
-    "roadside": "路侧",
-    "public_land": "公共用地",
-    "public_building": "公共建筑首层",
-    "plot": "地块",
-    "manual": "人工添加",
-}
+# Chinese words of the candidate sources (the one table: layers/labels.py)
+SOURCE_LABELS = {k: zh for k, (zh, _en) in VALUE_LABELS[("proposals", "source")].items()}
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
