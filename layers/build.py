@@ -32,9 +32,10 @@ from gis import crs as gcrs
 from gis.io import read_vector
 from gis.safefile import open_raster
 from gis.validate import polygon_outlines, repair_geometries
-from layers.floors import BUILDING_DEFAULTS, complete_floor_area
+from layers.floors import complete_floor_area
 from layers.ingest_values import UnknownValuesError, convert_fields, geometry_notes
 from layers.manifest import LayerSource, RasterSource
+from layers.params import BuildingsParams
 from layers.project import Project
 from layers.schema import CANONICAL, LayerSpec
 from layers.store import clean_stale_temp, store_transaction, writer_lock
@@ -227,7 +228,7 @@ def _derive(
     """Fields derived once the layer is metric: floors and floor area of buildings."""
     if name != "buildings":
         return gdf
-    gdf, notes = complete_floor_area(gdf, project.params("buildings", BUILDING_DEFAULTS))
+    gdf, notes = complete_floor_area(gdf, project.params(BuildingsParams).model_dump())
     report.notes.extend(notes)
     return gdf
 

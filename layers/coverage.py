@@ -41,15 +41,8 @@ Every row returns ``num`` and ``den`` per community (``den`` NaN where the commu
 base); the result's ``note`` states the parameters used and, in walking mode, the demand that
 could not be reached (off the network, or on a network part without facilities).
 
-Parameters (``[params.coverage]``; defaults in :data:`DEFAULTS`, [U] = not confirmed)
--------------------------------------------------------------------------------------
-residential_landuse_prefix ("R"), residential_uses (["residential"]), recycling_radius_m
-(300 [U]: no national radius), recycling_kinds (["community_point"]), historic_streets
-(street codes whose parks meet the ``historic_only`` rules, []), complete_facilities
-(kindergarten/elderly_care/supermarket/community_service 300 m, clinic 500 m [U]),
-complete_min_share (80 % [U]), grid_spacing_m (10), demand_snap_m (150), entrance_snap_m
-(50), access_spacing_m (25), road_snap_tolerance_m (1), walkable_only (true: roads with
-``walkable = false`` are left out), uncovered_preset ("gbt51346"), presets_file ("").
+Parameters: ``[params.coverage]``, :class:`layers.params.CoverageParams` (keys, units and
+defaults; read with :func:`coverage_params`).
 """
 
 from __future__ import annotations
@@ -81,15 +74,16 @@ from layers.indicators.inputs import (
     filter_frame,
     read_layer,
     resolve_value,
+    theme_params,
     zone_index,
 )
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
+from layers.params import CoverageParams
 from layers.park_presets import PRESETS_PATH, Preset, load_presets
 from layers.project import Project
 from layers.walkgraph import walk_graph, walk_options
 
 __all__ = [
-    "DEFAULTS",
     "PRESETS_PATH",
     "UNCOVERED_LAYER",
     "Preset",
@@ -104,33 +98,8 @@ __all__ = [
 UNCOVERED_LAYER = "uncovered_residential"
 PERCENT = 100.0
 M2_PER_HA = 1e4
-THEME = "coverage"
 MODES = ("straight", "walk")
 WEIGHTS = ("area", "households")
-
-DEFAULTS: dict[str, Any] = {
-    "residential_landuse_prefix": "R",
-    "residential_uses": ["residential"],
-    "recycling_radius_m": 300.0,
-    "recycling_kinds": ["community_point"],
-    "historic_streets": [],
-    "complete_facilities": {
-        "kindergarten": 300.0,
-        "elderly_care": 300.0,
-        "supermarket": 300.0,
-        "community_service": 300.0,
-        "clinic": 500.0,
-    },
-    "complete_min_share": 80.0,
-    "grid_spacing_m": 10.0,
-    "demand_snap_m": 150.0,
-    "entrance_snap_m": 50.0,
-    "access_spacing_m": 25.0,
-    "road_snap_tolerance_m": 1.0,
-    "walkable_only": True,
-    "uncovered_preset": "gbt51346",
-    "presets_file": "",
-}
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -139,18 +108,14 @@ IntArray = NDArray[np.int64]
 # ---------------------------------------------------------------- parameters and inputs
 
 
-def _params(ctx: MetricContext) -> dict[str, Any]:
-    """``[params.coverage]``: manifest over catalog defaults over :data:`DEFAULTS`."""
-    if "coverage:params" not in ctx.cache:
-        catalog = ctx.cache.get("catalog_params", {}).get(THEME, {})
-        ctx.cache["coverage:params"] = ctx.project.params(THEME, {**DEFAULTS, **catalog})
-    params: dict[str, Any] = ctx.cache["coverage:params"]
-    return params
+def _params(ctx: MetricContext) -> CoverageParams:
+    """``[params.coverage]`` of the run (:func:`layers.indicators.inputs.theme_params`)."""
+    return theme_params(ctx, CoverageParams)
 
 
 def _presets(ctx: MetricContext) -> dict[str, Preset]:
     if "coverage:presets" not in ctx.cache:
-        extra = str(_params(ctx).get("presets_file") or "")
+        extra = _params(ctx).presets_file
         path = ctx.project.path(extra, what="[params.coverage] presets_file") if extra else None
         ctx.cache["coverage:presets"] = load_presets(path)
     presets: dict[str, Preset] = ctx.cache["coverage:presets"]
@@ -198,7 +163,7 @@ def park_facilities(ctx: MetricContext, preset: Preset) -> tuple[NDArray[np.obje
     if not parts:
         raise NoData("; ".join(notes) or "no park layer")
     parks = dissolve_touching(np.concatenate(parts))
-    historic_codes = set(map(str, _params(ctx)["historic_streets"]))
+    historic_codes = set(map(str, _params(ctx).historic_streets))
     historic = np.zeros(len(parks), dtype=bool)
     if historic_codes and len(parks):
         zone = zone_index(ctx, parks)
@@ -301,18 +266,18 @@ def _coverage_parts(
     return num, den, note
 
 
-def _mode_note(mode: str, params: Mapping[str, Any]) -> str:
+def _mode_note(mode: str, params: CoverageParams) -> str:
     if mode == "straight":
         return "直线距离（缓冲区）/ straight-line buffers"
     return (
-        f"步行距离（道路网络，网格 {params['grid_spacing_m']:g} m，入口间距 "
-        f"{params['access_spacing_m']:g} m）/ walking distance on roads "
-        f"(grid {params['grid_spacing_m']:g} m, entrances every {params['access_spacing_m']:g} m)"
+        f"步行距离（道路网络，网格 {params.grid_spacing_m:g} m，入口间距 "
+        f"{params.access_spacing_m:g} m）/ walking distance on roads "
+        f"(grid {params.grid_spacing_m:g} m, entrances every {params.access_spacing_m:g} m)"
     )
 
 
-def coverage_params(ctx: MetricContext) -> dict[str, Any]:
-    """``[params.coverage]`` as the coverage rows use it (manifest over catalog defaults)."""
+def coverage_params(ctx: MetricContext) -> CoverageParams:
+    """``[params.coverage]`` as the coverage rows use it (catalog < manifest)."""
     return _params(ctx)
 
 
@@ -353,9 +318,9 @@ def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricRes
     params = _params(ctx)
     layer = str(spec.get("layer", "recycling_points"))
     entry = dict(spec)
-    entry.setdefault("where", {"kind": params["recycling_kinds"]})
+    entry.setdefault("where", {"kind": params.recycling_kinds})
     frame = filter_frame(ctx, read_layer(ctx, layer), entry, layer_name=layer)
-    radius = float(resolve_value(ctx, spec.get("radius", params["recycling_radius_m"])))
+    radius = float(resolve_value(ctx, spec.get("radius", params.recycling_radius_m)))
     weight = _choice(spec, "weight", WEIGHTS, "households")
     facilities = _geoms(frame)
     radii = np.full(len(facilities), radius)
@@ -377,12 +342,12 @@ def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricRes
 
 def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResult:
     params = _params(ctx)
-    types = resolve_value(ctx, spec.get("facilities", params["complete_facilities"]))
+    types = resolve_value(ctx, spec.get("facilities", params.complete_facilities))
     if not isinstance(types, Mapping) or not types:
         raise ManifestError(
             f"indicator {spec.get('id', '')}: params.facilities must be a table type = radius_m"
         )
-    min_share = float(resolve_value(ctx, spec.get("min_share", params["complete_min_share"])))
+    min_share = float(resolve_value(ctx, spec.get("min_share", params.complete_min_share)))
     facilities = read_layer(ctx, "facilities")
     n = len(ctx.communities)
     points, weights, zi = _homes_or_centres(ctx)
@@ -505,7 +470,7 @@ def uncovered_residential(ctx: MetricContext) -> gpd.GeoDataFrame:
         ``uncovered_m2``, ``uncovered_pct``, ``preset``; only communities with uncovered
         residential land.
     """
-    name = str(_params(ctx)["uncovered_preset"])
+    name = _params(ctx).uncovered_preset
     presets = _presets(ctx)
     if name not in presets:
         raise ManifestError(f"[params.coverage] uncovered_preset: unknown preset {name!r}")
@@ -576,6 +541,6 @@ def build_step(project: Project) -> str:
     return (
         f"{UNCOVERED_LAYER}: {unc / M2_PER_HA:,.1f} ha of {total / M2_PER_HA:,.1f} ha "
         "residential land "
-        f"({share:.1f} %) outside the park radius ({_params(ctx)['uncovered_preset']}) "
+        f"({share:.1f} %) outside the park radius ({_params(ctx).uncovered_preset}) "
         f"in {len(layer)} communities"
     )

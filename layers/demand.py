@@ -13,13 +13,12 @@ Residential land
     Land-use polygons whose ``code`` starts with ``residential_landuse_prefix``, cut by the
     communities (area-weighted demand of the park-coverage indicators).
 
-Parameters live in ``[params.coverage]`` (defaults in :data:`DEFAULTS`).
+Parameters live in ``[params.coverage]`` (:class:`layers.params.CoverageParams`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,18 +26,11 @@ import shapely
 from numpy.typing import NDArray
 
 from gis.coverage import split_by_zones
-from layers.indicators.inputs import NoData, community_geoms, read_layer, zone_index
+from layers.indicators.inputs import NoData, community_geoms, read_layer, theme_params, zone_index
 from layers.indicators.registry import MetricContext
+from layers.params import CoverageParams
 
-__all__ = ["DEFAULTS", "THEME", "Homes", "demand_params", "residential_homes", "residential_land"]
-
-THEME = "coverage"
-#: Demand parameters ([params.coverage]); [U] = common practice, not a standard.
-DEFAULTS: dict[str, Any] = {
-    "residential_landuse_prefix": "R",
-    "residential_uses": ["residential"],
-    "household_area_m2": 90.0,  # [U] floor area per household where households is missing
-}
+__all__ = ["Homes", "demand_params", "residential_homes", "residential_land"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -71,15 +63,9 @@ class Homes:
     note: str
 
 
-def demand_params(ctx: MetricContext) -> dict[str, Any]:
-    """``[params.coverage]`` demand parameters: manifest over catalog over :data:`DEFAULTS`."""
-    key = "demand:params"
-    if key not in ctx.cache:
-        catalog = ctx.cache.get("catalog_params", {}).get(THEME, {})
-        merged = ctx.project.params(THEME, {**DEFAULTS, **catalog})
-        ctx.cache[key] = {k: merged[k] for k in DEFAULTS}
-    params: dict[str, Any] = ctx.cache[key]
-    return params
+def demand_params(ctx: MetricContext) -> CoverageParams:
+    """Demand parameters: ``[params.coverage]`` of the run (residential land and uses)."""
+    return theme_params(ctx, CoverageParams)
 
 
 def _estimate(res: pd.DataFrame, per_household: float) -> tuple[pd.Series, pd.Series, int]:
@@ -114,11 +100,11 @@ def residential_homes(ctx: MetricContext) -> Homes:
         return cached
     params = demand_params(ctx)
     buildings = read_layer(ctx, "buildings")
-    uses = [str(u) for u in params["residential_uses"]]
+    uses = [str(u) for u in params.residential_uses]
     res = buildings[buildings["use"].astype(str).isin(uses)]
     if len(res) == 0:
         raise NoData(f"layer buildings has no building with use in {uses}")
-    per_household = float(params["household_area_m2"])
+    per_household = float(params.household_area_m2)
     hh, estimated, blind = _estimate(res, per_household)
     points = shapely.centroid(np.asarray(res.geometry.values, dtype=object))
     zone = zone_index(ctx, points).astype(np.int64)
@@ -156,7 +142,7 @@ def residential_land(ctx: MetricContext) -> tuple[NDArray[np.object_], IntArray]
     """
     key = "demand:land"
     if key not in ctx.cache:
-        prefix = str(demand_params(ctx)["residential_landuse_prefix"]).upper()
+        prefix = str(demand_params(ctx).residential_landuse_prefix).upper()
         landuse = read_layer(ctx, "landuse")
         codes = landuse["code"].astype(str).str.strip().str.upper()
         res = landuse[codes.str.startswith(prefix)]

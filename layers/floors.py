@@ -22,6 +22,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.params import BuildingsParams
+
 __all__ = [
     "BUILDING_DEFAULTS",
     "FLOOR_AREA_SOURCE",
@@ -29,9 +31,8 @@ __all__ = [
     "floor_area_note",
 ]
 
-BUILDING_DEFAULTS: dict[str, Any] = {
-    "storey_height_m": 3.0,  # [U] common storey height of Chinese housing (GB 50096: ≤ 2.8 m net)
-}
+#: ``[params.buildings]`` defaults as a dict (:class:`layers.params.BuildingsParams`).
+BUILDING_DEFAULTS: dict[str, Any] = BuildingsParams().model_dump()
 FLOOR_AREA_SOURCE = "floor_area_source"
 
 

@@ -28,7 +28,7 @@ A measured ``loss_w_per_m`` of a pipe, where given (> 0), replaces the model in 
 since the pipe's last renewal (or installation). With both ``old_loss_w_per_m`` and
 ``new_loss_w_per_m`` set in ``[params.heating]`` the flat two-value model of earlier
 versions is used instead. All parameters are in ``[params.heating]``; the sources of their
-defaults are in :data:`HEATING_DEFAULTS` and the catalog.
+defaults are in :class:`layers.params.HeatingParams` and the catalog.
 
 The metric returns additive parts per community (L and S for both years), so the engine can
 recompute the rate of every street and district from sums.
@@ -43,8 +43,15 @@ import numpy as np
 import pandas as pd
 
 from gis.overlay import split_by_zones
-from layers.indicators.inputs import NoData, community_codes, community_geoms, read_layer
+from layers.indicators.inputs import (
+    NoData,
+    community_codes,
+    community_geoms,
+    read_layer,
+    theme_params,
+)
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
+from layers.params import HeatingParams
 
 __all__ = [
     "CASING_MM",
@@ -57,50 +64,9 @@ __all__ = [
     "pipe_loss_w_per_m",
 ]
 
-# Defaults of [params.heating]. [C] = fixed by a standard or the plan, [U] = common practice
-# or a reading of published studies that no standard fixes (adjust in the manifest).
-HEATING_DEFAULTS: dict[str, Any] = {
-    "baseline_year": 2020,  # the plan's baseline [C]
-    "renewal_age_years": 30,  # "30年以上老旧供热管网" (plan text) as insulation life [U]
-    # heat delivered: 5.95 billion GJ for 15.6 billion m² of northern urban heating
-    # (Tsinghua BERC, Decarbonize Urban Heating System, 2024, ch. 3) = 0.38 GJ/m² a,
-    # over Tianjin's 121-day season (15 Nov – 15 Mar) = 36 W/m² mean [U]
-    "heat_load_w_per_m2": 36.0,
-    # seasonal mean water temperatures (supply, return), °C [U]: primary network designed
-    # 130/70 °C (CJJ 34 range for primary hot-water networks), run lower most of the season;
-    # secondary (building) network designed 85/60 or 95/70 °C for radiators
-    "primary_supply_c": 95.0,
-    "primary_return_c": 55.0,
-    "secondary_supply_c": 60.0,
-    "secondary_return_c": 45.0,
-    "soil_c": 6.0,  # undisturbed soil at pipe depth, heating-season mean, Tianjin [U]
-    "soil_w_per_mk": 1.5,  # moist clay/silt [U]
-    "cover_m": 0.8,  # soil cover above the casing (CJJ/T 81 minimum under roadways 0.7–0.8 m) [U]
-    "pipe_gap_m": 0.25,  # clear distance between supply and return casings [U]
-    "insulation_w_per_mk": 0.033,  # PUR foam of pre-insulated pipes, GB/T 29047 λ50 ≤ 0.033 [C]
-    "ageing_per_year": 0.01,  # λ grows ~1 %/yr as the foam's cell gas diffuses out [U]
-    # effective λ of old trench (地沟) insulation — mineral wool / perlite, wet and settled;
-    # dry ≈ 0.05, water 0.6 W/(m·K) [U]
-    "old_insulation_w_per_mk": 0.30,
-    # heat carried away by the make-up water of leaking old pipes, W per metre [U]: make-up
-    # at ~1 % of the circulating flow (the usual operating limit) carries (52.5 − 10)/15 ×
-    # 1 % ≈ 2.8 % of a 60/45 °C network's heat — the scale Changchun reported (7–10 万 t of
-    # hot water lost a day, 央广网 2013-03-22); charged to the old ~30 % of the network at
-    # ~95 m² of floor per metre of main × 36 W/m²: 0.028 / 0.3 × 95 × 36 ≈ 250 W/m
-    "old_leak_w_per_m": 250.0,
-    "fittings_factor": 1.15,  # valves, supports, chambers: +10–20 % (CJJ 34 practice) [U]
-    "default_diameter_mm": 150.0,  # a pipe without DN [U]
-    "primary_min_diameter_mm": 300.0,  # a pipe without level: DN ≥ this is primary [U]
-    # measured loss rate of the whole network in the baseline year, % (heat sent out − heat
-    # sold, ÷ heat sent out, from the heat company's balance). When set, every pipe's modelled
-    # loss is scaled by one factor so the baseline rate equals it: the store holds the
-    # mapped mains only, the balance also holds service pipes, chambers and unmapped parts.
-    "baseline_rate_percent": None,
-    # flat model of earlier versions: both set → every old pipe loses old_loss_w_per_m,
-    # every other new_loss_w_per_m (W/m)
-    "old_loss_w_per_m": None,
-    "new_loss_w_per_m": None,
-}
+#: Defaults of ``[params.heating]`` as a dict (the values and their sources:
+#: :class:`layers.params.HeatingParams`).
+HEATING_DEFAULTS: dict[str, Any] = HeatingParams().model_dump()
 PERCENT = 100.0
 
 # Steel pipe outside diameter and the casing diameter of a pre-insulated pipe by DN (mm):
@@ -119,31 +85,21 @@ _CASING = np.array([CASING_MM[int(d)][1] for d in _DN]) / 1000.0
 
 
 def heating_params(ctx_or_project: Any) -> dict[str, Any]:
-    """``[params.heating]``: manifest over catalog over :data:`HEATING_DEFAULTS`.
+    """``[params.heating]`` in force: defaults < catalog < manifest (:class:`HeatingParams`).
 
     Parameters
     ----------
     ctx_or_project : MetricContext or Project
-        A metric context (catalog defaults from its cache) or a project (catalog read from
-        its targets file when it exists).
+        A metric context (the run's catalog) or a project (its catalog file).
 
     Returns
     -------
     dict
+        Key → value, as the loss model reads them.
     """
     if isinstance(ctx_or_project, MetricContext):
-        catalog = ctx_or_project.cache.get("catalog_params", {}).get("heating", {})
-        project = ctx_or_project.project
-    else:
-        project = ctx_or_project
-        catalog = {}
-        try:
-            from layers.indicators.catalog import read_catalog
-
-            catalog = dict(read_catalog(project.targets_path).params.get("heating", {}))
-        except Exception:
-            catalog = {}
-    return project.params("heating", {**HEATING_DEFAULTS, **catalog})
+        return theme_params(ctx_or_project, HeatingParams).model_dump()
+    return dict(ctx_or_project.params(HeatingParams).model_dump())
 
 
 def pair_conduction_w_per_m(
@@ -337,8 +293,8 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResul
 
     Parameters (catalog ``params``)
     -------------------------------
-    None required; ``[params.heating]`` (manifest over catalog over
-    :data:`HEATING_DEFAULTS`) sets the baseline year, renewal age, losses and heat load.
+    None required; ``[params.heating]`` (:class:`layers.params.HeatingParams`; catalog <
+    manifest) sets the baseline year, renewal age, losses and heat load.
 
     Returns
     -------

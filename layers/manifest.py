@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gis import InputFileError
 from layers._errors import ManifestError
+from layers.params import check_table
 from layers.schema import CANONICAL, FieldSpec
 
 __all__ = ["LayerSource", "Manifest", "ProjectSection", "RasterSource", "load_manifest"]
@@ -147,6 +148,8 @@ def load_manifest(project_dir: Path) -> Manifest:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         raise ManifestError(f"{path}: {loc}: {err['msg']}") from e
+    for theme, values in manifest.params.items():
+        check_table(theme, values, where=str(path))
     for name, src in manifest.layers.items():
         spec = CANONICAL.get(name)
         if spec is None:

@@ -39,9 +39,11 @@ from layers.indicators.inputs import (
     filter_mask,
     read_layer,
     read_layers,
+    theme_params,
     zone_index,
 )
 from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
+from layers.params import OverlayParams
 
 __all__ = [
     "area_share",
@@ -62,8 +64,8 @@ REPORTED_ENCODINGS = ("utf-8-sig", "gb18030")
 
 def _workers(ctx: MetricContext) -> int:
     if "workers" not in ctx.cache:
-        default = min(2, os.cpu_count() or 1)
-        ctx.cache["workers"] = int(ctx.project.params("overlay", {"workers": default})["workers"])
+        given = theme_params(ctx, OverlayParams).workers
+        ctx.cache["workers"] = given if given is not None else min(2, os.cpu_count() or 1)
     workers: int = ctx.cache["workers"]
     return workers
 

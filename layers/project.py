@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gis import InputFileError
 from gis.safefile import check_path_text
-from layers.manifest import Manifest, load_manifest
+from layers.manifest import MANIFEST_NAME, Manifest, load_manifest
+from layers.params import ThemeParams, merge_params
 from layers.store import Store
+
+P = TypeVar("P", bound=ThemeParams)
+# (catalog path, (file name, mtime) of the TOML files beside it) → its [params.*] tables
+_CATALOG_PARAMS: dict[tuple[str, tuple[tuple[str, int], ...]], dict[str, dict[str, Any]]] = {}
 
 __all__ = ["GENERATED_MARK", "Project", "resolve_inside"]
 
@@ -127,24 +133,69 @@ class Project:
         """Resolve a manifest path inside the project (see :func:`resolve_inside`)."""
         return resolve_inside(self.root, relative, what=what)
 
-    def params(self, theme: str, defaults: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Return the ``[params.<theme>]`` table over ``defaults``.
+    def params(
+        self,
+        model: type[P],
+        *,
+        catalog: Mapping[str, Mapping[str, Any]] | None = None,
+        cli: Mapping[str, Any] | None = None,
+    ) -> P:
+        """The ``[params.<theme>]`` values in force (:func:`layers.params.merge_params`).
 
         Parameters
         ----------
-        theme : str
-            Theme name, e.g. ``"heating"``, ``"pv"``, ``"coverage"``.
-        defaults : dict, optional
-            Values used where the manifest says nothing.
+        model : type
+            The theme's model, e.g. :class:`layers.params.PvParams`.
+        catalog : mapping, optional
+            The catalog's ``[params.*]`` tables (default: those of the project's catalog
+            file, none when it does not exist).
+        cli : mapping, optional
+            Command-line options (``None`` values: not given).
 
         Returns
         -------
-        dict
-            A new dict: defaults updated with the manifest's values.
+        ThemeParams
+            Model defaults < catalog < manifest < command line.
+
+        Raises
+        ------
+        ManifestError
+            An unknown key or a bad value, naming its table and the closest valid key.
         """
-        merged = dict(defaults or {})
-        merged.update(self.manifest.params.get(theme, {}))
-        return merged
+        return merge_params(model, *self.param_sources(model, catalog=catalog, cli=cli))
+
+    def param_sources(
+        self,
+        model: type[ThemeParams],
+        *,
+        catalog: Mapping[str, Mapping[str, Any]] | None = None,
+        cli: Mapping[str, Any] | None = None,
+    ) -> list[tuple[str, Mapping[str, Any] | None]]:
+        """The ``(label, table)`` sources of :meth:`params`, in increasing precedence."""
+        theme = model.THEME
+        if catalog is None:
+            label, tables = self.manifest.project.targets, self._catalog_params()
+        else:
+            label, tables = "catalog", catalog
+        return [
+            (f"{label} [params.{theme}]", tables.get(theme)),
+            (f"{MANIFEST_NAME} [params.{theme}]", self.manifest.params.get(theme)),
+            ("command line", cli),
+        ]
+
+    def _catalog_params(self) -> Mapping[str, Mapping[str, Any]]:
+        """The ``[params.*]`` tables of the project's catalog file (none without one)."""
+        from layers.indicators.catalog import read_catalog  # catalog → params, not project
+
+        path = self.targets_path
+        if not path.is_file():
+            return {}
+        stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(path.parent.glob("*.toml")))
+        key = (str(path), stamp)
+        if key not in _CATALOG_PARAMS:
+            _CATALOG_PARAMS.clear()  # one catalog version kept
+            _CATALOG_PARAMS[key] = read_catalog(path).params
+        return _CATALOG_PARAMS[key]
 
     @property
     def targets_path(self) -> Path:

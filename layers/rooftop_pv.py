@@ -139,6 +139,7 @@ from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers._errors import ManifestError, StoreError
 from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
+from layers.params import ComputeParams, PvParams
 
 if TYPE_CHECKING:
     from layers.project import Project
@@ -178,57 +179,8 @@ PV_FIELDS = (
     "pv_gcr",
     "nea_class",
 )
-DEFAULTS: dict[str, Any] = {
-    "clearness": 0.76,
-    "linke_turbidity": 0.0,
-    "albedo": 0.2,
-    "transposition": "perez",
-    "performance_ratio": 0.80,
-    "power_density_kwp_m2": 0.21,
-    "setback_m": 1.0,
-    "flush_fill": 0.9,
-    "layout": "rows",
-    "module_length_m": 2.0,
-    "row_gcr": 0.0,
-    "no_shade_from_h": 9.0,
-    "no_shade_to_h": 15.0,
-    "east_west_tilt_deg": 10.0,
-    "east_west_gcr": 0.85,
-    "flat_fill": 0.85,
-    "min_unshaded_ratio": 0.70,
-    "max_tilt_deg": 60.0,
-    "north_half_width_deg": 67.5,
-    "min_patch_m2": 10.0,
-    "flat_slope_deg": 10.0,
-    "flat_tilt_deg": 30.0,
-    "step_minutes": 60.0,
-    "min_sun_elevation_deg": 5.0,
-    "max_shadow_m": 500.0,
-    "tile_px": 2048,
-    "weather_file": "",
-    "monthly_climate": "",
-    "weather_csv": "",
-    "weather_utc_offset_h": 8.0,
-    "heritage_year": 1949,
-    "heritage_field": "protected",
-    "tj_pv50_indicator": "TJ-PV50",
-    "exclude_historic": True,
-    "grid_emission_factor_t_per_mwh": 0.5306,
-    "grid_emission_source": (
-        "生态环境部、国家统计局《关于发布2023年电力二氧化碳排放因子的公告》：2023年全国电力平均"
-        "二氧化碳排放因子 0.5306 kgCO₂/kWh"
-    ),
-    "monthly_ghi_kwh_m2": [],
-    "monthly_diffuse_fraction": [],
-    "monthly_source": "",
-    "monthly_site_lat_lon": [],
-    "nea_uses": {
-        "government": ["government"],
-        "public": ["school", "hospital", "public"],
-        "industry_commerce": ["industrial", "commercial", "warehouse"],
-        "rural_home": ["rural_residential"],
-    },
-}
+#: ``[params.pv]`` defaults as a dict (keys, units and sources: :class:`layers.params.PvParams`).
+DEFAULTS: dict[str, Any] = PvParams().model_dump()
 # A monthly climatology serves sites within this many degrees of latitude and longitude.
 MAX_CLIMATE_DISTANCE_DEG = 1.0
 MONTHLY_METHOD = (
@@ -387,23 +339,22 @@ def _catalog_climate(
 
 
 def pv_params(project: Project, catalog: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """``[params.pv]``: the manifest over the catalog's ``[params.pv]`` over :data:`DEFAULTS`.
+    """``[params.pv]`` in force: defaults < catalog < manifest (:class:`layers.params.PvParams`).
 
     Parameters
     ----------
     project : Project
     catalog : mapping, optional
         The catalog's ``[params.pv]`` when the caller has it (an indicator run); by default
-        read from the project's catalog (none when it cannot be read).
-    """
-    if catalog is None:
-        try:
-            from layers.indicators.catalog import read_catalog
+        read from the project's catalog (none when it does not exist).
 
-            catalog = dict(read_catalog(project.targets_path).params.get(THEME, {}))
-        except (OSError, ManifestError):
-            catalog = {}
-    return project.params(THEME, {**DEFAULTS, **catalog})
+    Returns
+    -------
+    dict
+        Key → value, as the PV steps read them.
+    """
+    tables = None if catalog is None else {THEME: catalog}
+    return project.params(PvParams, catalog=tables).model_dump()
 
 
 def _suitable_pixels(
@@ -585,7 +536,7 @@ def build_step(project: Project) -> str:
     sun = sun_for_project(project, params, dsm)
     layout = layout_for(params, raster_location(dsm)[0])
     out_path = project.build_dir / f"{IRRADIATION_RASTER}.tif"
-    address = scheduler_address(str(project.params("compute", {}).get("scheduler") or ""))
+    address = scheduler_address(project.params(ComputeParams).scheduler)
     with dask_client(address) if address else contextlib.nullcontext() as client:
         info = irradiation_raster(
             dsm, out_path, sun, roofs=geoms, opts=solar_options(params, layout), client=client

@@ -18,45 +18,29 @@ import numpy as np
 
 from gis.coverage import WalkOptions
 from gis.network import WalkGraph, graph_from_lines
-from layers.indicators.inputs import NoData, read_layer
+from layers.indicators.inputs import NoData, read_layer, theme_params
 from layers.indicators.registry import MetricContext
+from layers.params import CoverageParams
 
-__all__ = ["DEFAULTS", "walk_graph", "walk_options", "walk_params"]
-
-THEME = "coverage"
-#: Walking parameters ([params.coverage]).
-DEFAULTS: dict[str, Any] = {
-    "grid_spacing_m": 10.0,
-    "demand_snap_m": 150.0,
-    "entrance_snap_m": 50.0,
-    "access_spacing_m": 25.0,
-    "road_snap_tolerance_m": 1.0,
-    "walkable_only": True,
-}
+__all__ = ["walk_graph", "walk_options", "walk_params"]
 
 # (store path, size, mtime_ns, walkable_only, tolerance) → graph; one store version kept.
 _GRAPHS: dict[tuple[Any, ...], WalkGraph] = {}
 
 
-def walk_params(ctx: MetricContext) -> dict[str, Any]:
-    """Walking parameters: manifest ``[params.coverage]`` over catalog over :data:`DEFAULTS`."""
-    key = "walk:params"
-    if key not in ctx.cache:
-        catalog = ctx.cache.get("catalog_params", {}).get(THEME, {})
-        merged = ctx.project.params(THEME, {**DEFAULTS, **catalog})
-        ctx.cache[key] = {k: merged[k] for k in DEFAULTS}
-    params: dict[str, Any] = ctx.cache[key]
-    return params
+def walk_params(ctx: MetricContext) -> CoverageParams:
+    """Walking parameters: ``[params.coverage]`` of the run (snapping, spacing, roads)."""
+    return theme_params(ctx, CoverageParams)
 
 
 def walk_options(ctx: MetricContext) -> WalkOptions:
     """The snapping distances and sample spacings of walking mode."""
     p = walk_params(ctx)
     return WalkOptions(
-        demand_snap=float(p["demand_snap_m"]),
-        entrance_snap=float(p["entrance_snap_m"]),
-        access_spacing=float(p["access_spacing_m"]),
-        grid_spacing=float(p["grid_spacing_m"]),
+        demand_snap=float(p.demand_snap_m),
+        entrance_snap=float(p.entrance_snap_m),
+        access_spacing=float(p.access_spacing_m),
+        grid_spacing=float(p.grid_spacing_m),
     )
 
 
@@ -81,17 +65,17 @@ def walk_graph(ctx: MetricContext) -> WalkGraph:
         cached: WalkGraph = ctx.cache["walk:graph"]
         return cached
     params = walk_params(ctx)
-    key = (*_version(ctx), bool(params["walkable_only"]), float(params["road_snap_tolerance_m"]))
+    key = (*_version(ctx), bool(params.walkable_only), float(params.road_snap_tolerance_m))
     graph = _GRAPHS.get(key)
     if graph is None:
         roads = read_layer(ctx, "roads")
-        if params["walkable_only"] and "walkable" in roads.columns:
+        if params.walkable_only and "walkable" in roads.columns:
             roads = roads[roads["walkable"].astype(object).ne(False).to_numpy()]
         if len(roads) == 0:
             raise NoData("layer roads has no walkable road")
         graph = graph_from_lines(
             np.asarray(roads.geometry.values, dtype=object),
-            snap_tolerance=float(params["road_snap_tolerance_m"]),
+            snap_tolerance=float(params.road_snap_tolerance_m),
         )
         _GRAPHS.clear()
         _GRAPHS[key] = graph

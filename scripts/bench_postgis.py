@@ -105,11 +105,10 @@ def load_store(pg: LocalCluster, project: Path, work: Path) -> float:
 
 def historic_streets(project: Path) -> list[str]:
     """The project's historic streets ([params.coverage] historic_streets, catalog default)."""
+    from layers.params import CoverageParams
     from layers.project import Project
 
-    return [str(c) for c in Project(project).params("coverage", {"historic_streets": []})[
-        "historic_streets"
-    ]]
+    return [str(c) for c in Project(project).params(CoverageParams).historic_streets]
 
 
 def postgis_values(

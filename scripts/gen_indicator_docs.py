@@ -1,4 +1,4 @@
-"""Regenerate docs/indicators.md from the catalogs in layers/catalogs/ (``make docs``).
+"""Regenerate docs/indicators.md from the catalogs and the parameter models (``make docs``).
 
 ``python scripts/gen_indicator_docs.py`` writes the page; ``--check`` exits 1 when the page on
 disk differs from what the catalogs give (the test suite checks the same).
@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 from layers.indicators.catalog import read_catalog  # noqa: E402
 from layers.indicators.reference import indicator_references, reference_markdown  # noqa: E402
+from layers.params import params_markdown  # noqa: E402
 
 CATALOG = ROOT / "layers" / "catalogs" / "targets.toml"
 PAGE = ROOT / "docs" / "indicators.md"
@@ -21,9 +22,9 @@ COMMAND = "make docs"
 
 
 def render() -> tuple[str, int]:
-    """The page as the catalogs give it today, and its number of indicators."""
+    """The page as the catalogs and parameter models give it today, and its indicator count."""
     refs = indicator_references(read_catalog(CATALOG), root=ROOT)
-    return reference_markdown(refs, command=COMMAND), len(refs)
+    return reference_markdown(refs, command=COMMAND) + "\n" + params_markdown(), len(refs)
 
 
 def main(argv: list[str]) -> int:

@@ -13,6 +13,7 @@ import shapely
 from layers.coverage import PRESETS_PATH, UNCOVERED_LAYER, load_presets
 from layers.indicators.catalog import Catalog, read_catalog
 from layers.indicators.engine import compute_records
+from layers.params import CoverageParams
 from layers.project import Project
 
 pytestmark = pytest.mark.slow
@@ -69,9 +70,7 @@ def test_park500_per_street_matches_geopandas_buffer_union(
     # ≥ 5000 m² 500 m, 2000–5000 m² 300 m, ≥ 1000 m² 300 m in the historic streets.
     merged = gpd.GeoDataFrame(geometry=list(allparks.union_all().geoms), crs=green.crs)
     merged = merged[merged.geometry.geom_type == "Polygon"].reset_index(drop=True)
-    historic = set(Project(heping_built).params("coverage", {"historic_streets": []})[
-        "historic_streets"
-    ])
+    historic = set(Project(heping_built).params(CoverageParams).historic_streets)
     streets_all = store.read("streets")[["code", "geometry"]]
     where = gpd.sjoin(
         merged.set_geometry(merged.representative_point()), streets_all, predicate="within"

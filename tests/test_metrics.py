@@ -365,11 +365,18 @@ def test_length_share_of_old_pipes(tiny: Project) -> None:
     assert res[("district", "D")].gap == pytest.approx(45.45, abs=0.01)
 
 
-def test_missing_parameter_is_no_data(tiny: Project) -> None:
+def test_parameter_without_catalog_value_uses_the_model_default(tiny: Project) -> None:
+    # no [params.heating] in the catalog: the model's 30 years, as with the catalog's 30
     res = run(tiny, "length_share", OLD_PIPES, unit="%", defaults={})
-    rec = res[("district", "D")]
+    assert values(res)["D"] == pytest.approx(100 / 220 * 100, abs=0.01)
+    assert "heating.renewal_age_years = 30" in res[("district", "D")].note
+
+
+def test_unknown_parameter_reference_is_no_data(tiny: Project) -> None:
+    misspelt = {**OLD_PIPES, "condition": {"install_year": {"age_over": "$heating.renewal_age"}}}
+    rec = run(tiny, "length_share", misspelt, unit="%")[("district", "D")]
     assert rec.status == "no-data"
-    assert "heating.renewal_age_years" in rec.note
+    assert "heating.renewal_age" in rec.note
 
 
 def test_length_share_threshold_is_a_parameter(tmp_path: Path) -> None:

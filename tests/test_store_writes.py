@@ -28,7 +28,8 @@ from affine import Affine
 from starlette.exceptions import StarletteDeprecationWarning
 from test_web_api import TARGETS
 
-from layers import ManifestError, StoreBusyError
+from gis import InputFileError
+from layers import StoreBusyError
 from layers.build import build_project
 from layers.project import Project
 from layers.store import clean_stale_temp, writer_lock
@@ -294,12 +295,13 @@ def test_post_ingest_failure_leaves_the_store_byte_identical(tmp_path: Path) -> 
     assert any(s.startswith("rooftop_pv:") and "2 roofs" in s for s in report.steps)
     before = digest(project / "build")
     assert "pv_kwp" in Project(project).store.read("buildings").columns
-    # a second build: every layer ingests, then the PV step refuses a bad parameter
+    # a second build: every layer ingests, then the PV step finds no weather file (a bad
+    # value such as clearness = "abc" is refused earlier, when the manifest is read)
     pyogrio.write_dataframe(buildings_frame(("b1", "b2", "b3")),
                             project / "raw" / "buildings.geojson", driver="GeoJSON")
     with (project / "project.toml").open("a", encoding="utf-8") as f:
-        f.write('\n[params.pv]\nclearness = "abc"\n')
-    with pytest.raises(ManifestError, match="clearness"):
+        f.write('\n[params.pv]\nweather_file = "raw/nowhere.epw"\n')
+    with pytest.raises(InputFileError, match=r"nowhere\.epw"):
         build_project(project)
     assert digest(project / "build") == before
     assert not list((project / "build").glob(".staging-*"))

@@ -50,6 +50,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from layers._errors import ManifestError
+from layers.params import check_table
 
 __all__ = [
     "LEVELS",
@@ -162,8 +163,7 @@ def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path
         raise ManifestError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     catalog.files.append(path)
     for theme, table in (data.get("params") or {}).items():
-        if not isinstance(table, dict):
-            raise ManifestError(f"{path}: [params.{theme}] must be a table")
+        check_table(theme, table, where=str(path))
         catalog.params.setdefault(theme, {}).update(table)
     includes = data.get("include", [])
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):

@@ -17,13 +17,14 @@ tables (OR). A condition is
   ``"by_year"`` (true: set and ≤ the report year; false: missing or later than it).
 
 A value written ``"$year"`` is the report year; ``"$theme.key"`` is the parameter ``key`` of
-``[params.theme]`` (manifest over catalog defaults). Missing values never meet a comparison.
+``[params.theme]`` (:func:`theme_params`: default < catalog < manifest). Missing values never
+meet a comparison.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +34,7 @@ from numpy.typing import NDArray
 
 from gis.overlay import assign_points
 from layers.indicators.registry import MetricContext
+from layers.params import THEMES, ThemeParams
 from layers.schema import CANONICAL
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "read_layers",
     "resolve_value",
     "scenario_features",
+    "theme_params",
     "zone_codes",
     "zone_index",
 ]
@@ -95,8 +98,35 @@ class NoData(Exception):  # noqa: N818 - a signal, not an error
     """The row cannot be computed from the store; the message says what is missing."""
 
 
+P = TypeVar("P", bound=ThemeParams)
+
+
+def theme_params(ctx: MetricContext, model: type[P]) -> P:
+    """The ``[params.<theme>]`` values of a run: defaults < catalog < manifest.
+
+    The catalog is the run's (``ctx.cache["catalog_params"]``, set by the engine), else the
+    project's own; the result is kept for the run.
+
+    Parameters
+    ----------
+    ctx : MetricContext
+    model : type
+        The theme's model, e.g. :class:`layers.params.CoverageParams`.
+
+    Returns
+    -------
+    ThemeParams
+        An instance of ``model`` (:meth:`layers.project.Project.params`).
+    """
+    key = f"params:{model.THEME}"
+    if key not in ctx.cache:
+        ctx.cache[key] = ctx.project.params(model, catalog=ctx.cache.get("catalog_params"))
+    found: P = ctx.cache[key]
+    return found
+
+
 def param(ctx: MetricContext, ref: str) -> Any:
-    """Return parameter ``"theme.key"`` (manifest ``[params.theme]`` over catalog defaults).
+    """Return parameter ``"theme.key"`` (:func:`theme_params`).
 
     Parameters
     ----------
@@ -112,15 +142,15 @@ def param(ctx: MetricContext, ref: str) -> Any:
     Raises
     ------
     NoData
-        Neither the manifest nor the catalog defines it.
+        No theme model has this key.
     """
     theme, _, key = ref.partition(".")
-    defaults: Mapping[str, Mapping[str, Any]] = ctx.cache.get("catalog_params", {})
-    values = ctx.project.params(theme, dict(defaults.get(theme, {})))
-    if key not in values:
-        raise NoData(f"parameter {ref} is not set ([params.{theme}] {key} = ...)")
-    ctx.cache.setdefault(PARAMS_USED, {})[ref] = values[key]
-    return values[key]
+    model = THEMES.get(theme)
+    if model is None or key not in model.model_fields:
+        raise NoData(f"parameter {ref} does not exist (no key {key} in [params.{theme}])")
+    value = getattr(theme_params(ctx, model), key)
+    ctx.cache.setdefault(PARAMS_USED, {})[ref] = value
+    return value
 
 
 def resolve_value(ctx: MetricContext, value: Any) -> Any:

@@ -39,6 +39,7 @@ from layers.indicators.inputs import (
 )
 from layers.indicators.registry import MetricContext
 from layers.labels import VALUE_LABELS
+from layers.params import SitingParams
 from layers.project import Project
 from layers.walkgraph import walk_graph, walk_options
 
@@ -58,40 +59,10 @@ COMMUNITY_POINT = "community_point"
 TRANSFER_STATION = "transfer_station"
 PLANNED = "planned"
 
-#: Parameters of the siting theme; ``[params.siting]`` in the manifest overrides them.
-#: [U] marks practice that is not a national standard (indicators.md). Demand, radius and
-#: facility sets are *not* here: they are the served indicator's (catalog row and
-#: ``[params.coverage]``).
-DEFAULTS: dict[str, Any] = {
-    # recycling points: the rows served (coverage; per-community minimum)
-    "recycling_indicator": "STD-RECYCLE-300",
-    "recycling_each_zone_indicator": "HP-T2",
-    "transfer_indicator": "HP-T3",
-    "pocket_park_indicator": "STD-PARK-500",
-    "distance": "straight",  # or "walk": serve the "-walk" row of the indicator
-    "min_per_community": None,  # None: the per-community row's ``min`` (HP-T2: 1); 0 = off
-    "capacity_households": 0,  # 0 = off; norms: 1 point per 1,000–1,500 households [C]
-    "budget": 0,  # > 0: fixed number of new points maximising covered households
-    # candidate generation
-    "candidate_sources": ["roadside", "public_land", "public_building"],
-    "grid_spacing_m": 50.0,  # road-side and public-land grid
-    "public_landuse_codes": ["A", "S", "G"],
-    "water_landuse_codes": ["E1", "E", "W1", "water"],  # matched on code or subcode
-    "min_spacing_m": 30.0,  # no new candidate this close to an existing site
-    # pocket parks
-    "pocket_park_target": 20,  # 专栏2: 20 pocket parks per district
-    "pocket_park_min_area_m2": 400.0,
-    "pocket_park_max_area_m2": 10000.0,
-    "pocket_park_landuse_codes": ["G", "S", "A"],
-    "pocket_park_vacant_subcodes": ["vacant", "E9", "空地", "闲置"],
-    # green spaces that may be opened up as pocket parks (附属绿地, 防护绿地) when small enough
-    "pocket_park_green_classes": ["XG", "G2"],
-    "pocket_park_cell_m": 25.0,  # sample grid of residential land in the model
-    "count_planned_parks": True,  # planned parks count as sited when computing the default number
-    # solver
-    "time_limit_s": 120.0,
-    "mip_rel_gap": 1e-4,
-}
+#: ``[params.siting]`` defaults as a dict (keys, units and the [U]/[C] marks:
+#: :class:`layers.params.SitingParams`). Demand, radius and facility sets are *not* here:
+#: they are the served indicator's (catalog row and ``[params.coverage]``).
+DEFAULTS: dict[str, Any] = SitingParams().model_dump()
 
 DISTANCE_MODES = ("straight", "walk")
 # Chinese words of the candidate sources (the one table: layers/labels.py)
@@ -135,28 +106,16 @@ class SitingOutcome:
 
 
 def siting_params(project: Project, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Return the siting parameters: defaults, then the manifest, then ``overrides``.
+    """Return the siting parameters: defaults < catalog < manifest < ``overrides``.
 
-    ``None`` values in ``overrides`` (options not given) are ignored.
+    ``None`` values in ``overrides`` (command-line options not given) are ignored.
 
     Raises
     ------
     ManifestError
-        A parameter has an impossible value.
+        An unknown key or an impossible value (:class:`layers.params.SitingParams`).
     """
-    params = project.params("siting", DEFAULTS)
-    params.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    if params["distance"] not in DISTANCE_MODES:
-        raise ManifestError(
-            f"[params.siting] distance: {params['distance']!r} is not one of {DISTANCE_MODES}"
-        )
-    for key in ("grid_spacing_m", "pocket_park_cell_m"):
-        if not float(params[key]) > 0:
-            raise ManifestError(f"[params.siting] {key}: must be positive, got {params[key]}")
-    for key in ("capacity_households", "budget"):
-        if float(params[key]) < 0:
-            raise ManifestError(f"[params.siting] {key}: must be 0 or more, got {params[key]}")
-    return params
+    return project.params(SitingParams, cli=overrides).model_dump()
 
 
 def siting_context(project: Project, catalog: Catalog | None = None) -> MetricContext:

@@ -127,7 +127,7 @@ def _earned_radii(
         for g in np.unique(g_idx):
             merged[g] = shapely.union_all([geoms[g], *parks[k_idx[g_idx == g]]])
     size = np.asarray(shapely.area(merged), dtype=float)
-    historic_codes = {str(c) for c in coverage_params(ctx)["historic_streets"]}
+    historic_codes = {str(c) for c in coverage_params(ctx).historic_streets}
     historic = np.isin(zone_codes(ctx, merged, level="street").astype(str), list(historic_codes))
     return merged, size, radius_by_size(size, preset.rules, historic=historic)
 
