@@ -192,10 +192,12 @@ class Project:
             return {}
         stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(path.parent.glob("*.toml")))
         key = (str(path), stamp)
-        if key not in _CATALOG_PARAMS:
-            _CATALOG_PARAMS.clear()  # one catalog version kept
-            _CATALOG_PARAMS[key] = read_catalog(path).params
-        return _CATALOG_PARAMS[key]
+        tables = _CATALOG_PARAMS.get(key)
+        if tables is None:
+            tables = read_catalog(path).params
+            _CATALOG_PARAMS.clear()  # one catalog version kept (web threads: no KeyError)
+            _CATALOG_PARAMS[key] = tables
+        return tables
 
     @property
     def targets_path(self) -> Path:
