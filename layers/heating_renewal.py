@@ -31,9 +31,14 @@ from layers.heating import calibration_factor, heating_params, pipe_loss_w_per_m
 from layers.indicators.engine import default_year
 from layers.project import Project
 
-__all__ = ["RENEWAL_LAYER", "RenewalOutcome", "apply_renewal", "propose_renewal"]
+__all__ = ["INPUTS", "RENEWAL_LAYER", "RenewalOutcome", "apply_renewal", "propose_renewal"]
 
 RENEWAL_LAYER = "proposal__heating_renewal"
+#: The layers the renewal ranking reads: the pipes and the streets they are placed in; the
+#: buildings too when HP-15's calibration (``baseline_rate_percent``) scales the savings.
+#: Recorded with the proposal, which is stale exactly when one of them changes.
+INPUTS: tuple[str, ...] = ("heating_pipes", "streets")
+CALIBRATION_INPUTS: tuple[str, ...] = ("buildings",)
 KW = 1000.0
 
 
@@ -51,11 +56,14 @@ class RenewalOutcome:
         Per street: ``n_pipes, length_km, saving_kw``.
     summary : dict
         Year, candidates, chosen, lengths, savings, parameters.
+    inputs : tuple of str
+        The layers read (:data:`INPUTS`, plus the buildings when calibrated).
     """
 
     proposal: gpd.GeoDataFrame
     by_street: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    inputs: tuple[str, ...] = INPUTS
 
 
 def _street_of(pipes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame) -> np.ndarray:
@@ -204,7 +212,9 @@ def propose_renewal(
         "renewal_age_years": float(p["renewal_age_years"]),
         "calibration": round(scale, 4),
     }
-    return RenewalOutcome(proposal, by_street, summary)
+    calibrated = p.get("baseline_rate_percent") is not None and store.has("buildings")
+    return RenewalOutcome(proposal, by_street, summary,
+                          INPUTS + (CALIBRATION_INPUTS if calibrated else ()))
 
 
 def apply_renewal(project: Project, outcome: RenewalOutcome) -> str:
@@ -236,6 +246,7 @@ def apply_renewal(project: Project, outcome: RenewalOutcome) -> str:
     if store.has(RUNS_TABLE):
         runs = pd.concat([pd.DataFrame(store.read(RUNS_TABLE)), runs], ignore_index=True)
         runs = runs.drop(columns=[c for c in runs.columns if c == "geometry"])
-    store.write_layers({RENEWAL_LAYER: outcome.proposal, RUNS_TABLE: runs})
+    store.write_layers({RENEWAL_LAYER: outcome.proposal, RUNS_TABLE: runs},
+                       inputs={RENEWAL_LAYER: outcome.inputs})
     return (f"{RENEWAL_LAYER}: {len(outcome.proposal)} pipe(s), "
             f"{outcome.summary['renew_km']:g} km written")

@@ -77,6 +77,7 @@ def write_proposal(
     replace_kinds: Sequence[str] | None = None,
     scenario: str = PROPOSAL,
     extra_tables: Mapping[str, pd.DataFrame] | None = None,
+    inputs: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Store proposed features of ``layer`` as the scenario's ``<scenario>__<layer>``.
 
@@ -94,6 +95,10 @@ def write_proposal(
     scenario : str
     extra_tables : mapping, optional
         Further layers or tables written in the same transaction.
+    inputs : sequence of str, optional
+        The layers the proposal was computed from, recorded with their digests (the
+        proposal is stale when one of them changes). With ``replace_kinds`` the record of
+        the rows kept is merged in. None: unknown (the cautious rule applies).
 
     Returns
     -------
@@ -101,8 +106,12 @@ def write_proposal(
         The whole stored proposal layer after the write (store CRS).
     """
     new = merge_proposal(project, layer, features, replace_kinds=replace_kinds, scenario=scenario)
+    name = proposal_layer(layer, scenario)
     project.store.write_layers(
-        {proposal_layer(layer, scenario): new, **dict(extra_tables or {})}
+        {name: new, **dict(extra_tables or {})},
+        inputs=None if inputs is None else {name: tuple(inputs)},
+        # rows of other kinds kept: their inputs' digests stay as recorded
+        merge_inputs=(name,) if len(new) > len(features) else (),
     )
     return new
 

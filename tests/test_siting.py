@@ -500,6 +500,10 @@ def test_apply_proposal_writes_scenario_layers(tmp_path) -> None:
     layer = project.store.read(PROPOSAL_POINTS)
     assert sorted(layer["kind"]) == ["community_point", "community_point", "transfer_station"]
     assert layer.crs.to_epsg() == 4548
+    # both models' inputs recorded with the layer they share (staleness)
+    from layers.siting import recycling
+
+    assert set(project.store.meta().inputs[PROPOSAL_POINTS].digests) == set(recycling.INPUTS)
     runs = project.store.read(RUNS_TABLE)
     assert len(runs) == 3
     assert set(runs["status"]) == {"optimal"}

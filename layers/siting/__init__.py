@@ -19,7 +19,9 @@ recycling
 parks
     :func:`site_pocket_parks` (STD-PARK-500, HP-T1).
 proposal
-    :func:`apply_proposal`, GeoJSON export and re-import of an edited proposal.
+    :func:`apply_proposal`, GeoJSON export and re-import of an edited proposal;
+    :data:`PROPOSAL_INPUTS`, the layers each model reads (each model module's ``INPUTS``),
+    recorded with every proposal so that it is stale exactly when one of them changes.
 """
 
 from layers.siting.common import (
@@ -41,6 +43,9 @@ from layers.siting.parks import park_plots as park_plots
 from layers.siting.parks import site_pocket_parks as site_pocket_parks
 from layers.siting.proposal import (
     EDITABLE_LAYERS as EDITABLE_LAYERS,
+)
+from layers.siting.proposal import (
+    PROPOSAL_INPUTS as PROPOSAL_INPUTS,
 )
 from layers.siting.proposal import (
     PROPOSAL_PARKS as PROPOSAL_PARKS,
@@ -66,6 +71,7 @@ from layers.siting.recycling import site_transfer as site_transfer
 __all__ = [
     "DEFAULTS",
     "EDITABLE_LAYERS",
+    "PROPOSAL_INPUTS",
     "PROPOSAL_PARKS",
     "PROPOSAL_POINTS",
     "RUNS_TABLE",

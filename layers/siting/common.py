@@ -94,6 +94,9 @@ class SitingOutcome:
         Stored proposal rows of these kinds are replaced when applied (None: all).
     indicators : list of str
         The catalog rows the model serves.
+    inputs : tuple of str
+        The layers the model read (its module's ``INPUTS``), recorded with the proposal so
+        that it is stale exactly when one of them changes (:mod:`layers.store.proposals`).
     """
 
     kind: str
@@ -103,6 +106,7 @@ class SitingOutcome:
     layer: str = "recycling_points"
     replace_kinds: list[str] | None = None
     indicators: list[str] = field(default_factory=list)
+    inputs: tuple[str, ...] = ()
 
 
 def siting_params(project: Project, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

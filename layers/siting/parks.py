@@ -43,7 +43,13 @@ from layers.siting.common import (
     solver_summary,
 )
 
-__all__ = ["park_plots", "site_pocket_parks"]
+__all__ = ["INPUTS", "park_plots", "site_pocket_parks"]
+
+#: The layers the pocket-park model reads: zones (districts, communities), demand
+#: (buildings on residential land), candidate plots (land use), the walking graph (roads)
+#: and the parks that already cover (green spaces, pocket parks). Recorded with the proposal.
+INPUTS: tuple[str, ...] = ("districts", "communities", "buildings", "landuse", "roads",
+                           "green_spaces", "pocket_parks")
 
 FloatArray = NDArray[np.float64]
 
@@ -320,5 +326,5 @@ def site_pocket_parks(
     }
     return SitingOutcome(
         "pocket-parks", cands, proposal, summary, layer="pocket_parks", replace_kinds=None,
-        indicators=[row.id],
+        indicators=[row.id], inputs=INPUTS,
     )

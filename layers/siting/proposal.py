@@ -21,10 +21,12 @@ import shapely
 from gis import InputFileError, LayerValidationError
 from layers.project import Project
 from layers.scenario import proposal_layer, read_proposal, write_proposal
+from layers.siting import parks, recycling
 from layers.siting.common import COMMUNITY_POINT, PLANNED, SitingOutcome, new_ids
 
 __all__ = [
     "EDITABLE_LAYERS",
+    "PROPOSAL_INPUTS",
     "PROPOSAL_PARKS",
     "PROPOSAL_POINTS",
     "RUNS_TABLE",
@@ -35,6 +37,11 @@ __all__ = [
 
 PROPOSAL_POINTS = proposal_layer("recycling_points")
 PROPOSAL_PARKS = proposal_layer("pocket_parks")
+#: The layers each siting proposal is computed from, as its model declares them.
+PROPOSAL_INPUTS: dict[str, tuple[str, ...]] = {
+    PROPOSAL_POINTS: recycling.INPUTS,
+    PROPOSAL_PARKS: parks.INPUTS,
+}
 #: Attribute table of the store recording each siting run (model, gap, time, parameters).
 RUNS_TABLE = "siting_runs"
 #: Layers a proposal can add to, their geometry and id prefix.
@@ -77,7 +84,7 @@ def apply_proposal(project: Project, outcome: SitingOutcome) -> str:
         runs = runs.drop(columns=[c for c in runs.columns if c == "geometry"])
     layer = write_proposal(
         project, outcome.layer, outcome.proposal, replace_kinds=outcome.replace_kinds,
-        extra_tables={RUNS_TABLE: runs},
+        extra_tables={RUNS_TABLE: runs}, inputs=outcome.inputs or None,
     )
     return (
         f"{proposal_layer(outcome.layer)}: {len(outcome.proposal)} new site(s) written "
@@ -176,4 +183,5 @@ def import_proposal(project: Project, layer: str, path: Path) -> gpd.GeoDataFram
     frame["origin"] = frame["origin"].fillna("planner")
     keep = [c for c in frame.columns if c != "geometry"]
     out = gpd.GeoDataFrame(frame[keep], geometry=np.asarray(frame.geometry.values), crs=frame.crs)
-    return write_proposal(project, layer, out)
+    # the planner edited it against the data as it is now: the model's inputs, now
+    return write_proposal(project, layer, out, inputs=PROPOSAL_INPUTS.get(proposal_layer(layer)))

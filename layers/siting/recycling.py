@@ -44,7 +44,13 @@ from layers.siting.common import (
 )
 from layers.walkgraph import walk_graph, walk_options
 
-__all__ = ["site_recycling", "site_transfer"]
+__all__ = ["INPUTS", "site_recycling", "site_transfer"]
+
+#: The layers both recycling models read: zones (communities, streets), demand (buildings on
+#: residential land), candidates (land use, roadside, buildings), the walking graph (roads)
+#: and the existing points. Their digests are recorded with the proposal (staleness).
+INPUTS: tuple[str, ...] = ("communities", "streets", "buildings", "landuse", "roads",
+                           "recycling_points")
 
 
 def _zone_counts(ctx: MetricContext, frame: gpd.GeoDataFrame) -> NDArray[np.int64]:
@@ -192,6 +198,7 @@ def site_recycling(
     return SitingOutcome(
         "recycling", cands, proposal, summary, layer="recycling_points",
         replace_kinds=[COMMUNITY_POINT], indicators=[cover_row.id, zone_row.id],
+        inputs=INPUTS,
     )
 
 
@@ -348,7 +355,7 @@ def site_transfer(
     }
     return SitingOutcome(
         "transfer", cands, proposal, summary, layer="recycling_points",
-        replace_kinds=[TRANSFER_STATION], indicators=[row.id],
+        replace_kinds=[TRANSFER_STATION], indicators=[row.id], inputs=INPUTS,
     )
 
 

@@ -17,6 +17,7 @@ it until the transaction commits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -53,6 +54,8 @@ class Store:
         self.written: dict[str, str] = {}
         self.marks: dict[str, str] = {}
         self.cleared: set[str] = set()
+        self.inputs: dict[str, tuple[str, ...]] = {}
+        self.merge_inputs: set[str] = set()
         self._cache: dict[str, gpd.GeoDataFrame] = {}
         # layer names with the file identity they were read at (see layers())
         self._names: tuple[tuple[int, int, int], list[str]] | None = None
@@ -131,22 +134,40 @@ class Store:
             return ""
         return self.meta().version or f"file-{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
 
-    def write_layers(self, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
+    def write_layers(
+        self,
+        layers: dict[str, gpd.GeoDataFrame | pd.DataFrame],
+        *,
+        inputs: Mapping[str, Sequence[str]] | None = None,
+        merge_inputs: Sequence[str] = (),
+    ) -> None:
         """Add or replace layers, atomically (the old file stays intact on any failure).
 
         Parameters
         ----------
         layers : dict of str to GeoDataFrame or DataFrame
             Layer name to content; existing layers of other names are kept.
+        inputs : mapping of str to sequence of str, optional
+            For layers computed from other layers (siting proposals): the layers each was
+            computed from, recorded with their digests (:class:`~layers.store.meta.StoreMeta`)
+            so that it is stale exactly when one of them changes.
+        merge_inputs : sequence of str
+            Layers of ``inputs`` only partly rewritten (see ``StoreMeta.next``).
         """
         if self.private:
             self._write_in_place(layers)
+            for name in layers:
+                self.inputs.pop(name, None)
+                self.merge_inputs.discard(name)
+            self.inputs.update({k: tuple(v) for k, v in (inputs or {}).items()})
+            self.merge_inputs.update(merge_inputs)
         else:
             self._require()
             with writer_lock(self.build_dir.parent, what=f"writing {', '.join(layers)}"):
                 old = self.meta()
                 present = set(self.layers()) | set(layers)
-                new = old.next({n: frame_digest(f) for n, f in layers.items()}, present)
+                new = old.next({n: frame_digest(f) for n, f in layers.items()}, present,
+                               inputs=inputs, merge_inputs=frozenset(merge_inputs))
                 write_gpkg_atomic(self.path, {**layers, **new.tables()}, keep_existing=True)
         self._names = None
         for name in layers:

@@ -6,7 +6,9 @@ Two attribute tables inside ``build/peakmap.gpkg``:
     ``version`` — a new random id at every write (the key of every cache of results
     computed from the store); ``counter`` — how many writes the store has seen;
     ``written_at``; ``stale:<result>`` — a derived result (PV fields, uncovered land) that
-    no longer matches its inputs, with the reason.
+    no longer matches its inputs, with the reason; ``inputs:<proposal layer>`` — the layers a
+    siting proposal was computed from, with their digests at that moment (JSON), so the
+    proposal is stale exactly when one of them differs now.
 ``_layer_versions`` (layer, digest, changed_in, changed_at)
     A digest of every layer's content and the write (counter, UTC time) in which it last
     changed. A rebuild that reproduces a layer keeps its ``changed_in``, so a siting
@@ -16,8 +18,10 @@ Two attribute tables inside ``build/peakmap.gpkg``:
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,11 +31,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["META_TABLE", "VERSIONS_TABLE", "LayerVersion", "StoreMeta", "frame_digest"]
+__all__ = ["META_TABLE", "VERSIONS_TABLE", "InputRecord", "LayerVersion", "StoreMeta",
+           "frame_digest"]
 
 META_TABLE = "_store_meta"
 VERSIONS_TABLE = "_layer_versions"
 STALE_PREFIX = "stale:"
+INPUTS_PREFIX = "inputs:"
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
@@ -70,6 +76,35 @@ def _now() -> str:
 
 
 @dataclass(frozen=True)
+class InputRecord:
+    """What a derived layer (a siting proposal) was computed from.
+
+    Attributes
+    ----------
+    at : str
+        When it was written (UTC, ISO 8601).
+    digests : dict of str to str
+        Each input layer's content digest at that moment ("" = the layer did not exist).
+    """
+
+    at: str
+    digests: dict[str, str]
+
+    def to_json(self) -> str:
+        """The record as stored in ``_store_meta``."""
+        return json.dumps({"at": self.at, "inputs": self.digests}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> InputRecord | None:
+        """Parse a stored record (None when it is not one)."""
+        try:
+            raw = json.loads(text)
+            return cls(str(raw["at"]), {str(k): str(v) for k, v in raw["inputs"].items()})
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+@dataclass(frozen=True)
 class StoreMeta:
     """The store's version, layer versions and stale marks."""
 
@@ -78,6 +113,12 @@ class StoreMeta:
     written_at: str = ""
     layers: dict[str, LayerVersion] = field(default_factory=dict)
     stale: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, InputRecord] = field(default_factory=dict)
+
+    def digest_of(self, layer: str) -> str:
+        """The content digest of ``layer`` now ("" when the store does not hold it)."""
+        version = self.layers.get(layer)
+        return version.digest if version is not None else ""
 
     @classmethod
     def read(cls, path: Path) -> StoreMeta:
@@ -102,8 +143,15 @@ class StoreMeta:
                   for r in vers}
         stale = {k.removeprefix(STALE_PREFIX): str(v) for k, v in rows.items()
                  if str(k).startswith(STALE_PREFIX)}
+        inputs = {}
+        for k, v in rows.items():
+            if str(k).startswith(INPUTS_PREFIX):
+                record = InputRecord.from_json(str(v))
+                if record is not None:
+                    inputs[str(k).removeprefix(INPUTS_PREFIX)] = record
         return cls(version=str(rows.get("version", "")), counter=int(rows.get("counter", 0)),
-                   written_at=str(rows.get("written_at", "")), layers=layers, stale=stale)
+                   written_at=str(rows.get("written_at", "")), layers=layers, stale=stale,
+                   inputs=inputs)
 
     def next(
         self,
@@ -113,6 +161,8 @@ class StoreMeta:
         mark: dict[str, str] | None = None,
         clear: set[str] | None = None,
         reset_stale: bool = False,
+        inputs: Mapping[str, Sequence[str]] | None = None,
+        merge_inputs: frozenset[str] = frozenset(),
     ) -> StoreMeta:
         """The metadata after one write.
 
@@ -127,6 +177,15 @@ class StoreMeta:
             Stale marks to add (result → reason) and to remove.
         reset_stale : bool, default False
             Start from no stale mark (a full build recomputes every derived result).
+        inputs : mapping of str to sequence of str, optional
+            For layers written now from other layers (siting proposals): the layers each
+            was computed from; their digests after this write are recorded. A written layer
+            without an entry here loses its record (what it was made from is unknown).
+        merge_inputs : frozenset of str
+            Layers only partly rewritten (one kind of proposal rows replaced, the others
+            kept): the earlier record's digests are kept where both name a layer, so rows
+            made from an older version of an input stay stale; without an earlier record
+            the result is unknown.
         """
         counter = self.counter + 1
         now = _now()
@@ -141,14 +200,27 @@ class StoreMeta:
         for key in clear or set():
             stale.pop(key, None)
         stale.update(mark or {})
+        records = {k: v for k, v in self.inputs.items() if k in present and k not in written}
+        for name, names in (inputs or {}).items():
+            if name not in present:
+                continue
+            digests = {n: layers[n].digest if n in layers else "" for n in names}
+            if name in merge_inputs:
+                kept = self.inputs.get(name)
+                if kept is not None:
+                    digests = {**digests, **kept.digests}
+                elif name in self.layers:
+                    continue  # rows kept from a write whose inputs are unknown
+            records[name] = InputRecord(now, digests)
         return replace(self, version=uuid.uuid4().hex, counter=counter, written_at=now,
-                       layers=layers, stale=stale)
+                       layers=layers, stale=stale, inputs=records)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The two attribute tables to write into the store."""
         meta = [("version", self.version), ("counter", str(self.counter)),
                 ("written_at", self.written_at),
-                *((STALE_PREFIX + k, v) for k, v in sorted(self.stale.items()))]
+                *((STALE_PREFIX + k, v) for k, v in sorted(self.stale.items())),
+                *((INPUTS_PREFIX + k, v.to_json()) for k, v in sorted(self.inputs.items()))]
         vers = pd.DataFrame(
             [(v.layer, v.digest, v.changed_in, v.changed_at) for v in self.layers.values()],
             columns=["layer", "digest", "changed_in", "changed_at"],

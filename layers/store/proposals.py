@@ -1,9 +1,15 @@
-"""Which siting proposals are stale: a layer they were computed from changed after them.
+"""Which siting proposals are stale: a layer they were computed from differs now.
 
-A proposal layer (``proposal__<layer>``) is "made" in the write that last changed it
-(:class:`layers.store.meta.LayerVersion`). It is stale when one of its input layers
-changed in a later write — an upload, or a rebuild from changed raw files. A rebuild that
-reproduces the same layers changes nothing, so it leaves proposals fresh.
+When a siting model writes its proposal (``proposal__<layer>``) it records the layers it
+read — each model declares them (:data:`layers.siting.PROPOSAL_INPUTS`) — with their content
+digests at that moment (:class:`layers.store.meta.InputRecord`). The proposal is stale
+exactly when one of those layers' digest differs now: an upload or a rebuild that changed
+it. A rebuild that reproduces the same layers, an upload of a layer the model does not
+read, or an upload that is later undone leave it fresh; re-running the model makes it fresh
+even when it proposes the same sites.
+
+A proposal stored before inputs were recorded (or written by hand) falls back to the old,
+cautious rule: stale when any canonical layer changed in a later write.
 """
 
 from __future__ import annotations
@@ -13,17 +19,9 @@ from dataclasses import dataclass
 from layers.schema import CANONICAL
 from layers.store.meta import StoreMeta
 
-__all__ = ["PROPOSAL_INPUTS", "PROPOSAL_PREFIX", "ProposalState", "proposal_states"]
+__all__ = ["PROPOSAL_PREFIX", "ProposalState", "proposal_states"]
 
 PROPOSAL_PREFIX = "proposal__"
-# The layers each proposal kind reads (layers/siting.py: demand from communities and
-# buildings, candidates from land use / roads / buildings, existing sites, walking graph).
-PROPOSAL_INPUTS: dict[str, tuple[str, ...]] = {
-    "proposal__recycling_points": ("communities", "streets", "buildings", "landuse", "roads",
-                                   "recycling_points"),
-    "proposal__pocket_parks": ("districts", "communities", "buildings", "landuse", "roads",
-                               "green_spaces", "pocket_parks"),
-}
 
 
 @dataclass(frozen=True)
@@ -65,16 +63,21 @@ def proposal_states(meta: StoreMeta) -> list[ProposalState]:
     Returns
     -------
     list of ProposalState
-        In layer-name order. A proposal of a kind not in :data:`PROPOSAL_INPUTS`
-        (``proposal__<layer>``) depends on every canonical layer.
+        In layer-name order. ``changed_after`` lists the recorded inputs whose digest
+        differs now (a layer gone, or one that appeared, counts as changed).
     """
     out = []
     for name in sorted(meta.layers):
         if not name.startswith(PROPOSAL_PREFIX):
             continue
+        record = meta.inputs.get(name)
+        if record is not None:
+            changed = tuple(n for n, d in sorted(record.digests.items())
+                            if meta.digest_of(n) != d)
+            out.append(ProposalState(name, record.at, changed))
+            continue
         made = meta.layers[name]
-        inputs = PROPOSAL_INPUTS.get(name) or tuple(CANONICAL)
-        changed = tuple(n for n in inputs
+        changed = tuple(n for n in CANONICAL
                         if n in meta.layers and meta.layers[n].changed_in > made.changed_in)
         out.append(ProposalState(name, made.changed_at, changed))
     return out

@@ -89,7 +89,8 @@ def store_transaction(
             old = StoreMeta.read(old_path)
             present = {str(r[0]) for r in pyogrio.list_layers(store.path)}
             meta = old.next(store.written, present, mark=store.marks, clear=store.cleared,
-                            reset_stale=fresh)
+                            reset_stale=fresh, inputs=store.inputs,
+                            merge_inputs=frozenset(store.merge_inputs))
             store.write_layers(dict(meta.tables()))
             for path in sorted(stage.iterdir()):
                 if path.name == STORE_NAME or not path.is_file():
