@@ -283,8 +283,8 @@ class SitingParams(ThemeParams):
     min_per_community: int | None = _field(
         None, "points per community; none = the per-community row's min (HP-T2: 1); 0 = off",
         ge=0)
-    capacity_households: int = _field(
-        0, "households one point serves; 0 = off (norms: 1,000–1,500) [C]", ge=0)
+    capacity_households: float = _field(
+        0.0, "households one point serves at most; 0 = off (norms: 1,000–1,500) [C]", ge=0)
     budget: int = _field(
         0, "> 0: this many new points maximising covered households", ge=0)
     candidate_sources: list[str] = _field(
