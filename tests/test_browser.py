@@ -356,6 +356,9 @@ def test_upload_page_rejects_then_accepts(browser: Any, base_url: str, tmp_path:
     page.wait_for_function("() => window.peakmapUploadChecked", timeout=LOAD_TIMEOUT_MS)
     items = page.locator("#pm-result li").all_inner_texts()
     assert len(items) == 2 and any("垃圾桶" in i for i in items)
+    # Chinese first (layers.messages), the build's English under it
+    assert any(i.startswith("recycling.csv，图层 再生资源回收点") and "编号不唯一" in i
+               and "原文: recycling.csv, layer recycling_points" in i for i in items), items
     assert page.locator("#pm-confirm").is_disabled()
     shot(page, "upload_rejected")
     # The good file, dropped on the drop zone as a planner would.

@@ -83,3 +83,35 @@ def test_upload_page_lists_the_layers(built: Path) -> None:
     assert "/static/peakmap/upload.js" in page
     en = client_for(built).get("/upload?lang=en").text
     assert "Recycling points" in en and "Confirm upload" in en
+
+
+def test_check_messages_in_chinese_first(built: Path) -> None:
+    """The page's language first (Chinese by default), the build's English kept beside."""
+    client = client_for(built)
+    files = {"file": ("recycling.csv", _two_problems())}
+    body = client.post("/api/layers/recycling_points/check", files=files).json()
+    place = "recycling.csv，图层 再生资源回收点（recycling_points）"
+    assert body["errors_label"] == [
+        f"{place}，字段 类型（kind），要素 r1：1 个值不在可选值（community_point, "
+        "transfer_station, sorting_center, two_network_point）之内：'垃圾桶' (1)；请在 "
+        "project.toml 的 [layers.recycling_points.values.kind] 中映射",
+        f"{place}，字段 编号（id），要素 r1：编号不唯一（2 个要素编号重复）",
+    ]
+    assert body["errors"][1].endswith("id is not unique (2 features share ids)")
+    en = client.post("/api/layers/recycling_points/check?lang=en", files=files).json()
+    assert en["errors_label"] == en["errors"]
+    # the upload's own refusal carries the Chinese line too
+    r = client.post("/api/layers/recycling_points", files={"file": ("r.txt", b"x")})
+    assert r.json()["detail_zh"] == (
+        "r.txt，图层 再生资源回收点（recycling_points）：不支持的矢量格式 '.txt'（支持：.gpkg "
+        ".geojson .json .shp .zip .fgb .parquet .csv）")
+
+
+@pytest.mark.parametrize("case", sorted(UPLOAD_CORPUS))
+def test_every_corpus_problem_has_chinese_words(case: str, built: Path, tmp_path: Path) -> None:
+    layer, filename, content, form, _words = UPLOAD_CORPUS[case]
+    body = client_for(built).post(f"/api/layers/{layer}/check",
+                                  files={"file": (filename, content(tmp_path))}, data=form).json()
+    for en, zh in zip(body["errors"], body["errors_label"], strict=True):
+        problem = zh.split("：", 1)[-1]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in problem), (en, zh)

@@ -59,8 +59,12 @@ def status_for(exc: PeakmapError) -> int:
 
 async def _handle(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PeakmapError)
+    from layers.messages import message_label
+
+    detail = str(exc)
     return JSONResponse(
-        {"detail": str(exc), "error": type(exc).__name__}, status_code=status_for(exc)
+        {"detail": detail, "detail_zh": message_label(detail, "zh"),
+         "error": type(exc).__name__}, status_code=status_for(exc)
     )
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from layers.build import check_upload
+from layers.messages import message_label
 from layers.schema import CANONICAL
 from layers.store import project_temp_dir
 from web.deps import DataDep, LangDep, SettingsDep
@@ -52,7 +53,8 @@ def upload_page(data: DataDep, lang: LangDep, settings: SettingsDep) -> HTMLResp
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
         project_name=data.project.name, layers=layers, scenario="", sq="",
         max_mb=settings.max_upload_mb, lang_href=f"?lang={'en' if lang == 'zh' else 'zh'}",
-        text={k: v[0] if lang == "zh" else v[1] for k, v in SCRIPT_TEXT.items()},
+        text={"lang": lang, "original": "原文" if lang == "zh" else "original",
+              **{k: v[0] if lang == "zh" else v[1] for k, v in SCRIPT_TEXT.items()}},
     )
     return HTMLResponse(html)
 
@@ -62,6 +64,7 @@ def check_layer(
     name: str,
     data: DataDep,
     settings: SettingsDep,
+    lang: LangDep,
     file: Annotated[UploadFile, File(description="the file to check")],
     crs: Annotated[str | None, Form()] = None,
     encoding: Annotated[str | None, Form()] = None,
@@ -72,8 +75,9 @@ def check_layer(
     """Dry run of an upload: every problem the build would find, or what it would store.
 
     Nothing is written. The answer is 200 either way: ``ok``, ``errors`` (one line each,
-    the build's own message first) and ``report`` (features read and stored, repairs,
-    CRS) when the file passes.
+    the build's own message first, in English), ``errors_label`` (the same lines in
+    ``lang``, Chinese by default) and ``report`` (features read and stored, repairs, CRS)
+    when the file passes.
     """
     with project_temp_dir(data.project_dir, "check") as tmp:
         target = Path(tmp) / upload_name(file.filename)
@@ -81,11 +85,13 @@ def check_layer(
         report, errors = check_upload(data.project, name, target, crs=crs,
                                       encoding=encoding, layer=layer, x=x, y=y)
     body: dict[str, Any] = {"layer": name, "file": file.filename, "bytes": size,
-                            "ok": report is not None, "errors": errors, "report": None}
+                            "ok": report is not None, "errors": errors,
+                            "errors_label": [message_label(e, lang) for e in errors],
+                            "report": None}
     if report is not None:
         body["report"] = {"features_read": report.features_read,
                           "features_stored": report.features_stored,
                           "repaired": report.repaired, "dropped": report.dropped,
                           "crs_in": report.crs_in, "crs_out": report.crs_out,
-                          "notes": list(report.notes)}
+                          "notes": [message_label(n, lang) for n in report.notes]}
     return body

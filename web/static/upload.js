@@ -30,19 +30,34 @@
     return fd;
   }
 
-  function show(kind, title, lines) {
+  function show(kind, title, lines, originals) {
+    // lines in the page's language; originals (the build's English), shown under a line
+    // that differs from it
     result.textContent = '';
     result.className = 'pm-result ' + kind;
     var h = document.createElement('b');
     h.textContent = title;
     result.appendChild(h);
     var ul = document.createElement('ul');
-    lines.forEach(function (line) {
+    lines.forEach(function (line, i) {
       var li = document.createElement('li');
       li.textContent = line;
+      var en = originals && originals[i];
+      if (en && en !== line) {
+        var small = document.createElement('div');
+        small.className = 'pm-def pm-original';
+        small.textContent = T.original + ': ' + en;
+        li.appendChild(small);
+      }
       ul.appendChild(li);
     });
     result.appendChild(ul);
+  }
+
+  function detailLines(body, status) {
+    // an error answer: {detail, detail_zh} — Chinese first on a Chinese page
+    var en = String(body.detail || status);
+    return T.lang === 'zh' && body.detail_zh ? [[body.detail_zh], [en]] : [[en], [en]];
   }
 
   function reportLines(r) {
@@ -92,12 +107,13 @@
     var name = layer.value;
     checkBtn.disabled = true;
     show('busy', T.checking, []);
-    fetch('/api/layers/' + encodeURIComponent(name) + '/check',
+    fetch('/api/layers/' + encodeURIComponent(name) + '/check?lang=' + T.lang,
           { method: 'POST', body: formData(), headers: csrfHeaders() })
       .then(answer).then(function (a) {
         checkBtn.disabled = false;
         if (a.status !== 200) {
-          show('bad', T.rejected, [String(a.body.detail || a.status)]);
+          var d = detailLines(a.body, a.status);
+          show('bad', T.rejected, d[0], d[1]);
           return;
         }
         if (a.body.ok) {
@@ -105,7 +121,8 @@
           confirmBtn.disabled = false;
           show('good', T.passed, reportLines(a.body.report));
         } else {
-          show('bad', T.rejected + ' (' + a.body.errors.length + ')', a.body.errors);
+          show('bad', T.rejected + ' (' + a.body.errors.length + ')',
+               a.body.errors_label || a.body.errors, a.body.errors);
         }
         window.peakmapUploadChecked = a.body;
       }).catch(function (e) { checkBtn.disabled = false; show('bad', T.failed, [String(e)]); });
@@ -121,7 +138,8 @@
         if (a.status === 201) {
           show('good', T.stored_ok, reportLines(a.body));
         } else {
-          show('bad', T.rejected, [String(a.body.detail || a.status)]);
+          var d = detailLines(a.body, a.status);
+          show('bad', T.rejected, d[0], d[1]);
         }
         window.peakmapUploadStored = a;
       }).catch(function (e) { show('bad', T.failed, [String(e)]); });

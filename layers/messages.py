@@ -1,0 +1,163 @@
+"""Build and validation messages in Chinese: the build writes them in English, one per line.
+
+Every message of the build names where the problem is (``FILE, layer NAME, field F,
+feature X: problem``). :func:`message_label` translates that place and the problems the
+build, the readers and the value checks raise most (value lists, ids, required fields,
+columns, coordinates, geometry types, CRS, formats, encodings); a problem without a rule
+keeps its English words after the translated place. The English original is always kept
+by the callers (the upload page shows it under the Chinese line).
+
+Examples
+--------
+>>> message_label("a.csv, layer streets, field id, feature r1: id is not unique "
+...               "(2 features share ids)", "zh")
+'a.csv，图层 街道（streets），字段 编号（id），要素 r1：编号不唯一（2 个要素编号重复）'
+>>> message_label("anything", "en")
+'anything'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from layers.labels import field_label
+
+__all__ = ["message_label"]
+
+_PLACE = re.compile(
+    r"^(?P<file>[^\n]+?), layer (?P<layer>[a-z_]+)"
+    r"(?:, field (?P<field>[^,:]+))?"
+    r"(?:, feature (?P<feature>[^:]+?))?: (?P<rest>.+)$", re.S)
+_LAYER_ONLY = re.compile(r"^layer (?P<layer>[a-z_]+): (?P<rest>.+)$", re.S)
+GEOMETRY_ZH = {"point": "点", "line": "线", "polygon": "面", "multipoint": "多点",
+               "multilinestring": "多线", "multipolygon": "多面", "linestring": "线"}
+
+
+def _allowed(text: str) -> str:
+    if text.startswith("one of "):
+        return "可选值（" + text[len("one of "):] + "）"
+    if text.startswith("a code matching "):
+        return "符合 " + text[len("a code matching "):] + " 的代码"
+    return "已知值" if text == "a known value" else text
+
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+_RULES: list[Rule] = [
+    (re.compile(r"^(\d+) values? not (.+?): (.+); map them in project\.toml under (\[.+\])$",
+                re.S),
+     lambda m: f"{m[1]} 个值不在{_allowed(m[2])}之内：{m[3]}；请在 project.toml 的 {m[4]} "
+               "中映射"),
+    (re.compile(r"^id is not unique \((\d+) features share ids\)$"),
+     lambda m: f"编号不唯一（{m[1]} 个要素编号重复）"),
+    (re.compile(r"^required value is empty \((\d+) empty\)$"),
+     lambda m: f"必填值为空（{m[1]} 个为空）"),
+    (re.compile(r"^required field missing \(columns: (.*)\); map it with (.+)$", re.S),
+     lambda m: f"缺少必填字段（现有列：{m[1]}）；请用 {m[2]} 指定对应列"),
+    (re.compile(r"^no such column for canonical field (\S+) \(columns: (.*)\)$", re.S),
+     lambda m: f"文件中没有该列，无法对应标准字段 {m[1]}（现有列：{m[2]}）"),
+    (re.compile(r"^(x|y) column not found \(columns: (.*)\)$", re.S),
+     lambda m: f"找不到 {m[1]} 坐标列（现有列：{m[2]}）"),
+    (re.compile(r"^no (x|y) column found; name it with (.+) for this layer$"),
+     lambda m: f"找不到 {m[1]} 坐标列；请为该图层设置 {m[2]}"),
+    (re.compile(r"^coordinates (.+), (.+) are not numbers \((\d+) such rows\)$"),
+     lambda m: f"坐标 {m[1]}, {m[2]} 不是数字（共 {m[3]} 行）"),
+    (re.compile(r"^geometry is (\w+), the layer needs (\w+?)s? \((\d+) features of the wrong "
+                r"type\)$"),
+     lambda m: f"几何类型为{GEOMETRY_ZH.get(m[1], m[1])}，该图层需要{GEOMETRY_ZH.get(m[2], m[2])}"
+               f"（{m[3]} 个要素类型不符）"),
+    (re.compile(r"^the file declares no CRS; set (.+)$", re.S),
+     lambda m: f"文件未声明坐标系；请设置 {m[1]}"),
+    (re.compile(r"^the layer has no features$"), lambda m: "图层没有要素"),
+    (re.compile(r"^no feature has a usable geometry$"), lambda m: "没有要素带有可用的几何"),
+    (re.compile(r"^unknown vector format '(.*)' \(known: (.+)\)$"),
+     lambda m: f"不支持的矢量格式 '{m[1]}'（支持：{m[2]}）"),
+    (re.compile(r"^the file is empty \(0 bytes\)$"), lambda m: "文件为空（0 字节）"),
+    (re.compile(r"^the CSV file is empty$"), lambda m: "CSV 文件为空"),
+    (re.compile(r"^not a readable CSV \((.+)\)$", re.S), lambda m: f"无法读取为 CSV（{m[1]}）"),
+    (re.compile(r"^text is not (.+?); set (.+) for this layer$"),
+     lambda m: f"文本不是 {m[1]} 编码；请为该图层设置 {m[2]}"),
+    (re.compile(r"^unknown encoding (.+)$"), lambda m: f"未知编码 {m[1]}"),
+    (re.compile(r"^cannot be read as vector data \((.+)\)$", re.S),
+     lambda m: f"无法读取为矢量数据（{m[1]}）"),
+    (re.compile(r"^the file holds several layers \((.+)\); (.+)$", re.S),
+     lambda m: f"文件含多个图层（{m[1]}）；请指定其一：{m[2]}"),
+    (re.compile(r"^no layer (.+) in the file \(layers: (.+)\)$"),
+     lambda m: f"文件中没有图层 {m[1]}（现有图层：{m[2]}）"),
+    (re.compile(r"^the zip holds no shapefile(.*)$"), lambda m: f"压缩包中没有 shapefile{m[1]}"),
+    (re.compile(r"^not a canonical layer \(known: (.+)\)$"),
+     lambda m: f"不是标准图层（可选：{m[1]}）"),
+    (re.compile(r"^not a valid zip archive \(corrupt or truncated\)$"),
+     lambda m: "不是有效的 zip 压缩包（已损坏或不完整）"),
+    (re.compile(r"^the zip (.+)$", re.S), lambda m: f"zip 压缩包问题：{m[1]}"),
+    (re.compile(r"^zip member (\S+) (.+)$", re.S),
+     lambda m: f"压缩包成员 {m[1]} 无法读取：{m[2]}"),
+    (re.compile(r"^not a (.+?) file: (.+)$", re.S),
+     lambda m: f"不是 {m[1]} 文件：{m[2]}"),
+    (re.compile(r"^looks like latitude/longitude are swapped \((.+); x must be the longitude\): "
+                r"swap the columns or axes$", re.S),
+     lambda m: f"经纬度似乎颠倒了（{m[1]}；x 应为经度）：请交换两列或坐标轴"),
+    (re.compile(r"^coordinates \((.+)\) look like metres of a projected CRS, but (.+) is "
+                r"geographic \(degrees\): (.+)$", re.S),
+     lambda m: f"坐标（{m[1]}）像是投影坐标系的米，但 {m[2]} 是地理坐标系（度）："
+               "请声明数据实际使用的投影坐标系"),
+    (re.compile(r"^coordinates \((.+)\) are not valid longitude/latitude in (.+)$", re.S),
+     lambda m: f"坐标（{m[1]}）在 {m[2]} 中不是有效的经纬度"),
+    (re.compile(r"^coordinates \((.+)\) look like longitude/latitude in degrees, but (.+) is "
+                r"projected: (.+)$", re.S),
+     lambda m: f"坐标（{m[1]}）像是以度为单位的经纬度，但 {m[2]} 是投影坐标系："
+               "请声明地理坐标系，如 EPSG:4326"),
+    (re.compile(r"^northings and eastings look swapped \((.+)\): (.+)$", re.S),
+     lambda m: f"北坐标与东坐标似乎颠倒了（{m[1]}）：请交换两列或坐标轴"),
+    (re.compile(r"^eastings (.+)$", re.S), lambda m: f"东坐标问题：{m[1]}"),
+    (re.compile(r"^data \((.+)\) lie far outside the area of use of (.+?): (.+)$", re.S),
+     lambda m: f"数据（{m[1]}）远在 {m[2]} 的适用范围之外：{m[3]}"),
+]
+
+
+def _problem(rest: str) -> str:
+    for pattern, words in _RULES:
+        m = pattern.match(rest)
+        if m:
+            return words(m)
+    return rest
+
+
+def _layer(name: str) -> str:
+    from layers.schema import CANONICAL
+
+    spec = CANONICAL.get(name)
+    return f"图层 {spec.title_zh}（{name}）" if spec is not None else f"图层 {name}"
+
+
+def message_label(message: str, lang: str) -> str:
+    """A build or validation message in ``lang`` (English messages are returned as given).
+
+    Parameters
+    ----------
+    message : str
+        One line of the build (``FILE, layer NAME[, field F][, feature X]: problem``).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str
+    """
+    if lang == "en" or not message:
+        return message
+    m = _PLACE.match(message)
+    if m:
+        place = [m["file"], _layer(m["layer"])]
+        if m["field"]:
+            field = m["field"].strip()
+            zh = field_label(field, "zh")
+            place.append(f"字段 {zh}（{field}）" if zh != field else f"字段 {field}")
+        if m["feature"]:
+            feature = m["feature"].strip()
+            place.append(f"第 {feature[4:]} 行" if feature.startswith("row ")
+                         else f"要素 {feature}")
+        return "，".join(place) + "：" + _problem(m["rest"])
+    m = _LAYER_ONLY.match(message)
+    if m:
+        return f"{_layer(m['layer'])}：{_problem(m['rest'])}"
+    return _problem(message)
