@@ -50,6 +50,7 @@ __all__ = [
     "HeatingParams",
     "OverlayParams",
     "PvParams",
+    "RetentionParams",
     "SitingParams",
     "ThemeParams",
     "check_table",
@@ -83,6 +84,18 @@ class BuildingsParams(ThemeParams):
     storey_height_m: float = _field(
         3.0, "m; storeys estimated from height_m ÷ this where floors is missing "
         "[U] common storey height of Chinese housing (GB 50096: ≤ 2.8 m net)", gt=0)
+
+
+class RetentionParams(ThemeParams):
+    """``[params.retention]``: how many earlier uploads and manifest backups are kept."""
+
+    THEME: ClassVar[str] = "retention"
+
+    keep_uploads: int = _field(
+        5, "files kept per layer in raw/uploads/<layer>/, newest first (the file the "
+        "manifest names is always kept, whatever its age) [U]", ge=1)
+    keep_backups: int = _field(
+        20, "earlier manifests kept in backup/, newest first [U]", ge=1)
 
 
 class OverlayParams(ThemeParams):
@@ -315,7 +328,7 @@ class SitingParams(ThemeParams):
 THEMES: dict[str, type[ThemeParams]] = {
     m.THEME: m
     for m in (CoverageParams, HeatingParams, PvParams, SitingParams, BuildingsParams,
-              OverlayParams, ComputeParams)
+              OverlayParams, ComputeParams, RetentionParams)
 }
 
 P = TypeVar("P", bound=ThemeParams)

@@ -9,7 +9,9 @@ write under the project's writer lock:
 2. moves the file to ``raw/uploads/<layer>/<time>-<name>`` and points the manifest's
    ``[layers.<layer>]`` at it (the previous manifest is kept under ``backup/``, the
    previous raw file stays where it was), so the next ``peakmap build`` reproduces it;
-3. swaps the staged store in.
+3. swaps the staged store in;
+4. removes uploads and manifest backups beyond ``[params.retention]``
+   (:mod:`layers.retention`; never the file the manifest names).
 
 Nothing is written when any check or step fails.
 """
@@ -35,6 +37,7 @@ from layers.build import (
 from layers.manifest import LayerSource
 from layers.manifest_edit import set_layer_entry
 from layers.project import Project
+from layers.retention import UPLOAD_DIR, prune
 from layers.schema import CANONICAL
 from layers.store import store_transaction, writer_lock
 from layers.store.lock import DEFAULT_TIMEOUT_S
@@ -48,7 +51,6 @@ __all__ = [
     "recompute_stale",
 ]
 
-UPLOAD_DIR = "raw/uploads"
 # The layers each post-build step reads (None: any layer may matter, re-run it always).
 STEP_INPUTS: dict[str, tuple[str, ...] | None] = {
     "coverage": None,
@@ -67,6 +69,7 @@ class UploadResult:
     backup: str
     steps: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
 
 
 def _run_step(project: Project, name: str) -> str:
@@ -170,6 +173,11 @@ def accept_upload(
             # the front door, once everything else is ready: raw file, then manifest
             _place(Path(upload), root / raw_rel)
             result.backup = str(set_layer_entry(root, name, src).relative_to(root))
+        # committed; still under the lock: earlier uploads and backups beyond the limits
+        try:
+            result.pruned = prune(root)
+        except (PeakmapError, OSError) as e:  # the upload stands; say why nothing was pruned
+            result.report.notes.append(f"retention: nothing removed ({e})")
     return result
 
 

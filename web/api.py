@@ -172,7 +172,8 @@ def upload_layer(
     the previous manifest kept under ``backup/``) and the layer into the store before the
     answer (201), so ``peakmap build`` reproduces it. Derived results too slow for the
     request (PV fields of buildings) are listed in ``stale`` and recomputed in the
-    background, as are the indicators. A rejected upload changes nothing.
+    background, as are the indicators. ``pruned`` lists earlier uploads and manifest
+    backups removed by ``[params.retention]``. A rejected upload changes nothing.
     """
     with project_temp_dir(data.project_dir, "upload") as tmp:
         target = Path(tmp) / upload_name(file.filename)
@@ -188,7 +189,7 @@ def upload_layer(
             "repaired": report.repaired, "dropped": report.dropped,
             "crs_in": report.crs_in, "crs_out": report.crs_out, "notes": list(report.notes),
             "raw_path": result.raw_path, "manifest_backup": result.backup,
-            "steps": result.steps, "stale": result.stale}
+            "steps": result.steps, "stale": result.stale, "pruned": result.pruned}
 
 
 @contextlib.contextmanager
