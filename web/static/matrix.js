@@ -11,6 +11,9 @@
   var heads = Array.prototype.slice.call(table.querySelectorAll('thead th.ind'));
   var groupHeads = Array.prototype.slice.call(table.querySelectorAll('thead th.grp'));
   var rows = Array.prototype.slice.call(table.querySelectorAll('tbody tr'));
+  // A cell's column is its place after the zone header; its status is its st- class.
+  function colOf(td) { return td.cellIndex - 1; }
+  function statusOf(td) { var m = /(?:^| )st-([a-z-]+)/.exec(td.className); return m ? m[1] : ''; }
 
   function apply() {
     var q = search.value.trim().toLowerCase();
@@ -35,10 +38,10 @@
       var cells = tr.querySelectorAll('td.c');
       var hit = !st;
       cells.forEach(function (td) {
-        var i = +td.dataset.col;
-        var match = !st || td.dataset.status === st;
+        var i = colOf(td), s = statusOf(td);
+        var match = !st || s === st;
         td.classList.toggle('dim', !!st && !match);
-        if (match && colOn[i] && td.dataset.status) { hit = true; colHit[i] = colHit[i] || on; }
+        if (match && colOn[i] && s) { hit = true; colHit[i] = colHit[i] || on; }
       });
       on = on && hit;
       tr.hidden = !on;
@@ -48,7 +51,7 @@
     var hide = function (el, i) { el.hidden = !colOn[i]; };
     heads.forEach(hide);
     rows.forEach(function (tr) { tr.querySelectorAll('td.c').forEach(function (td) {
-      td.hidden = !colOn[+td.dataset.col]; }); });
+      td.hidden = !colOn[colOf(td)]; }); });
     groupHeads.forEach(function (g) {
       var n = 0;
       heads.forEach(function (h, i) { if (colOn[i] && h.dataset.group === g.dataset.group) { n += 1; } });
