@@ -28,7 +28,7 @@ import pandas as pd
 from gis import PeakmapError
 from gis.overlay import split_by_zones
 from layers.heating import calibration_factor, heating_params, pipe_loss_w_per_m
-from layers.indicators.engine import default_year
+from layers.indicators.zones import default_year
 from layers.project import Project
 
 __all__ = ["INPUTS", "RENEWAL_LAYER", "RenewalOutcome", "apply_renewal", "propose_renewal"]

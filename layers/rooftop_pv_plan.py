@@ -36,9 +36,9 @@ from gis.crs import wgs84_to_gcj02
 from gis.overlay import assign_points
 from layers._errors import ManifestError, StoreError
 from layers.indicators.catalog import read_catalog
-from layers.indicators.engine import default_year, load_zones
 from layers.indicators.inputs import NoData, filter_mask
 from layers.indicators.registry import MetricContext
+from layers.indicators.zones import default_year, load_zones
 from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS, PV_FIELDS, pv_params, read_sky_note
 
 if TYPE_CHECKING:

@@ -14,6 +14,9 @@ inputs
 registry
     The metric-kind contract: ``@metric_kind`` functions return a
     :class:`~layers.indicators.registry.MetricResult` (values, note, scale, combine rule).
+zones
+    :func:`~layers.indicators.zones.load_zones`: districts, streets and communities from the
+    store, linked, at the levels the project has.
 
 The generic kinds live in :mod:`layers.metrics`, the theme kinds in their theme modules
 (:mod:`layers.heating`, :mod:`layers.coverage`, :mod:`layers.rooftop_pv`); the writers of
