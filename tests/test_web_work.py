@@ -249,3 +249,75 @@ def test_next_start_removes_what_dead_processes_left(built: Path,
     old = kept[0]
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     assert clean_old_temp(built, "export", 3600.0) == [old] and not old.exists()
+
+
+# --- a running server and the CLI at the same moment ---------------------------------------------
+
+
+def test_uploads_to_a_running_server_during_cli_builds_are_all_kept(built: Path,
+                                                                     tmp_path: Path) -> None:
+    """``peakmap serve`` (its uploads in its worker process) and ``peakmap build`` / a CLI
+    upload in other processes: every acknowledged write is in the manifest and the store."""
+    import socket
+    import threading
+
+    from test_store_writes import ENV, green_upload, manifest, recycling_upload, stored_ids
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "peakmap", "serve", str(built), "--port",
+                               str(port)], env=ENV, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("peakmap serve did not start")
+        green, points = green_upload(tmp_path, "srv1"), recycling_upload(tmp_path, "srv2")
+        cli_green = green_upload(tmp_path, "cli3", x=60.0)
+        answers: dict[str, httpx.Response] = {}
+
+        def send(layer: str, path: Path) -> None:
+            answers[layer] = httpx.post(f"{base}/api/layers/{layer}", timeout=300,
+                                        files={"file": (path.name, path.read_bytes())})
+
+        build = subprocess.Popen([sys.executable, "-m", "peakmap", "build", str(built)],
+                                 env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+        threads = [threading.Thread(target=send, args=a)
+                   for a in (("green_spaces", green), ("recycling_points", points))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        _, err = build.communicate(timeout=600)
+        assert build.returncode == 0, err
+        assert {k: r.status_code for k, r in answers.items()} == {
+            "green_spaces": 201, "recycling_points": 201}, {k: r.text for k, r in answers.items()}
+        # then a CLI-side upload of the layer the server just wrote
+        code = (f"from pathlib import Path; from layers.uploads import accept_upload\n"
+                f"print(accept_upload(Path({str(built)!r}), 'green_spaces', "
+                f"Path({str(cli_green)!r}), filename='cli3.gpkg').raw_path)")
+        cli = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True,
+                             text=True, timeout=300)
+        assert cli.returncode == 0, cli.stderr
+    finally:
+        server.terminate()
+        server.wait(60)
+    layers = manifest(built)["layers"]
+    assert layers["recycling_points"]["path"] == answers["recycling_points"].json()["raw_path"]
+    assert layers["green_spaces"]["path"] == cli.stdout.strip()
+    assert "srv2" in stored_ids(built, "recycling_points")
+    assert stored_ids(built, "green_spaces") == ["cli3"]
+    # the server's green upload is the manifest version before the CLI's
+    backups = sorted((built / "backup").glob("project-*.toml"))
+    import tomllib
+
+    previous = tomllib.loads(backups[-1].read_text("utf-8"))["layers"]["green_spaces"]["path"]
+    assert previous == answers["green_spaces"].json()["raw_path"]
