@@ -92,7 +92,7 @@ class SunSample:
         Direction (azimuth clockwise from north), only above the horizon.
     dni_wh : ndarray
         Beam-normal irradiation (Wh/m²) along that direction over the year, including the
-        circumsolar diffuse (Hay–Davies) when the sample was built from hourly records.
+        circumsolar diffuse (Perez or Hay–Davies) when the sample was built from hourly records.
     dhi_wh, ghi_wh : ndarray
         Diffuse and global horizontal irradiation (Wh/m²); only their sums are used.
     dhi_iso_wh : ndarray, optional
