@@ -15,7 +15,7 @@ import pytest
 import tomlkit
 from test_web_api import build_fixture
 
-from layers._errors import ManifestError
+from layers import ManifestError
 from layers.manifest import LayerSource
 from layers.manifest_edit import set_layer_entry
 from layers.params import RetentionParams
