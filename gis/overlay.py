@@ -158,7 +158,8 @@ def split_by_zones(
     Returns
     -------
     Pieces
-        One row per (feature, zone) pair with a positive measure inside the zone.
+        One row per (feature, zone) pair with a positive measure inside the zone. A line
+        stretch lying on the border two zones share counts half in each (not whole in both).
 
     Examples
     --------
@@ -166,6 +167,9 @@ def split_by_zones(
     >>> p = split_by_zones([shapely.box(0.5, 0, 1.5, 1)], shapely.box([0, 1], 0, [1, 2], 1))
     >>> p.zone.tolist(), p.measure.tolist(), p.fraction.tolist()
     ([0, 1], [0.5, 0.5], [0.5, 0.5])
+    >>> on_border = shapely.LineString([(1, 0), (1, 1)])  # the edge both boxes share
+    >>> split_by_zones([on_border], shapely.box([0, 1], 0, [1, 2], 1), measure="length").measure
+    array([0.5, 0.5])
     """
     g = _as_array(geoms)
     z = _as_array(zones)
@@ -188,6 +192,8 @@ def split_by_zones(
     if cross.any():
         parts[cross] = _chunked(shapely.intersection, [g[fi[cross]], z[zi[cross]]], workers=workers)
     part_measure = _measure(parts, measure)
+    if measure == "length":
+        part_measure = part_measure - _shared_border_halves(parts, z, fi, zi)
     whole = _measure(g, measure)[fi]
     with np.errstate(divide="ignore", invalid="ignore"):
         fraction = np.where(whole > 0, part_measure / np.where(whole > 0, whole, 1.0), 1.0)
@@ -199,6 +205,46 @@ def split_by_zones(
         fraction[positive],
         parts[positive],
     )
+
+
+def _shared_border_halves(parts: GeomArray, z: GeomArray, fi: IntArray, zi: IntArray) -> FloatArray:
+    """Half the length of each line part that lies on a border its zone shares with another.
+
+    A line drawn exactly along the border of two zones (a pipe or a lamp row on the road
+    that separates two communities) is covered by both closed polygons, so each would
+    count its full length. Each of the two zones counts half of such a stretch instead, so
+    a feature's parts add up to its length. Stretches on a zone's outer edge count whole.
+    Zones are non-overlapping, so a stretch lies on the border of at most two of them.
+    """
+    out = np.zeros(len(fi))
+    counts = np.bincount(fi)
+    cand = np.flatnonzero(counts[fi] > 1)  # features in two zones or more
+    if len(cand) == 0:
+        return out
+    on_border = shapely.intersection(parts[cand], shapely.boundary(z[zi[cand]]))
+    touching = np.asarray(shapely.length(on_border), dtype=float) > 0
+    cand, on_border = cand[touching], on_border[touching]
+    if len(cand) < 2:
+        return out
+    order = np.argsort(fi[cand], kind="stable")
+    cand, on_border = cand[order], on_border[order]
+    _, starts = np.unique(fi[cand], return_index=True)
+    ends = np.append(starts[1:], len(cand))
+    left: list[int] = []
+    right: list[int] = []
+    for start, end in zip(starts, ends, strict=True):  # pairs within each feature (few)
+        for i in range(start, end):
+            for j in range(i + 1, end):
+                left.append(i)
+                right.append(j)
+    if not left:
+        return out
+    a, b = np.asarray(left), np.asarray(right)
+    shared = np.asarray(shapely.length(shapely.intersection(on_border[a], on_border[b])),
+                        dtype=float)
+    np.add.at(out, cand[a], shared / 2.0)
+    np.add.at(out, cand[b], shared / 2.0)
+    return out
 
 
 def overlapping(geoms: Sequence[Any] | GeomArray, *, exact: bool = False) -> NDArray[np.bool_]:
