@@ -46,7 +46,7 @@ def map_command(
         "--compare", help="gaps: now | with the proposal side by side")] = False,
 ) -> None:
     """地图导出 — an indicator's map or the layers/gaps/pv map, ready to print."""
-    from layers.indicators.engine import compute_records
+    from layers.indicators.cache import cached_records
     from web.data import ProjectData
     from web.exports import indicator_map_file
     from web.exports_maps import MAP_KINDS
@@ -69,7 +69,8 @@ def map_command(
                              "--scenario proposal (same classes as the map now)")
 
     def only_this(proj: Any, scenario: str | None = None) -> list[Any]:
-        return list(compute_records(proj, ids=[ident], scenario=scenario))
+        # from the results cache `peakmap build` leaves (else this one indicator alone)
+        return list(cached_records(proj, ids=[ident], scenario=scenario))
 
     data = ProjectData(project, records_fn=only_this)
     with spinner(f"地图 map {ident} → {out.name}"):

@@ -202,3 +202,25 @@ def test_pdf_compliance_report(sample_like: Path, tmp_path: Path) -> None:
                            "--format", "pdf"], capture_output=True, text=True, check=False,
                           timeout=120)
     assert proc.returncode == 1 and "--out" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@needs_poppler
+def test_cli_map_reads_the_results_cache(tmp_path: Path) -> None:
+    """``peakmap map`` takes the indicator from the cache the build leaves: a cached record
+    (S2 made 90 %, above the target > 80 %) shows in the printed map; computed afresh S2 has
+    0 %, so no zone would meet the target."""
+    from dataclasses import replace
+
+    from layers.indicators.cache import cache_key, save_records
+    from layers.indicators.engine import compute_records
+    from layers.project import Project
+
+    make_project(tmp_path / "p", targets=TARGETS)
+    project = Project(tmp_path / "p")
+    records = [replace(r, value=90.0, status="pass") if (r.indicator, r.zone_code) ==
+               ("HP-17", "S2") else r for r in compute_records(project)]
+    save_records(project, cache_key(project), records)
+    out = tmp_path / "m.pdf"
+    result = CliRunner().invoke(app, ["map", str(tmp_path / "p"), "HP-17", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "达标: 1 / 2 街道" in _pdf_text(out)
