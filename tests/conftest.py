@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +34,12 @@ def heping_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SAMPLE, dest, ignore=shutil.ignore_patterns("build"))
     build_project(dest)
     return dest
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (playwright) for the test module (tests/fixtures/browser.py)."""
+    from fixtures.browser import launch_chromium
+
+    with launch_chromium() as b:
+        yield b

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import ingest_fixtures as fx
 import pytest
-from test_web_api import TestClient, build_fixture, digest, records_fn
+from fixtures import ingest as fx
+from fixtures.web import TestClient, build_fixture, digest, records_fn
 
 from gis import PeakmapError
 from web.app import create_app

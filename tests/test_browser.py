@@ -7,44 +7,31 @@ Screenshots go to ``test-output/screenshots/``.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import ingest_fixtures as fx
 import pytest
-import shapely
-import uvicorn
-from test_web_api import RECORDS, XSS, build_fixture, record, records_fn
+from fixtures import ingest as fx
+from fixtures.browser import (
+    LOAD_TIMEOUT_MS,
+    check_clean,
+    open_page,
+    require_chromium,
+    serve_app,
+    serve_records_site,
+    shot,
+)
+from fixtures.web import RECORDS, XSS
 
-from layers.project import Project
 from web.app import create_app
 from web.classes import FAIL_COLORS, PASS_COLORS
-from web.settings import WebSettings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
-# Generous: the machine running the suite may be shared and loaded (first requests build
-# the display caches of every layer the page and its reference basemap draw).
-LOAD_TIMEOUT_MS = 60_000
 
-if shutil.which(CHROMIUM) is None:  # pragma: no cover - depends on the machine
-    pytest.skip("chromium is not installed (make test installs it)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 # JavaScript: the folium map object of the page and the number of vector layers drawn
 # (the offline reference basemap underneath, pane pmBase, is not counted).
@@ -56,118 +43,18 @@ COUNT_DRAWN = """() => {
 }"""
 
 
-def _records(_project: object) -> list[dict[str, Any]]:
-    return [*records_fn(_project),
-            record("community", "C2", XSS, 0.0, 1.0, "fail", 1.0, indicator="HP-T2")]
-
-
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = build_fixture(tmp_path_factory.mktemp("browser") / "proj")
-    store = Project(root).store
-    comm = store.read("communities")
-    comm.loc[comm["code"] == "C2", "name"] = XSS
-    buildings = gpd.GeoDataFrame(
-        {"id": ["b1", "b2", "b3"], "use": [XSS, "residential", "public"], "floors": [3, 6, 2],
-         "pv_area_m2": [40.0, 0.0, 150.0]},
-        geometry=[shapely.box(500_010, 4_330_010, 500_030, 4_330_030),
-                  shapely.box(500_100, 4_330_300, 500_140, 4_330_330),
-                  shapely.box(500_250, 4_330_100, 500_280, 4_330_130)],
-        crs=store.crs,
-    )
-    # The reference basemap's layers: a residential block, a pond (E1), a primary road and
-    # a lane (both drawn from zoom 15 on; the 400 m district opens at about 17).
-    landuse = gpd.GeoDataFrame(
-        {"code": ["R", "E"], "subcode": ["R2", "E1"]},
-        geometry=[shapely.box(500_000, 4_330_000, 500_200, 4_330_200),
-                  shapely.box(500_300, 4_330_300, 500_380, 4_330_380)], crs=store.crs)
-    roads = gpd.GeoDataFrame(
-        {"id": ["r1", "r2"], "class": ["primary", "lane"], "walkable": [True, True]},
-        geometry=[shapely.LineString([(500_000, 4_330_210), (500_400, 4_330_210)]),
-                  shapely.LineString([(500_220, 4_330_000), (500_220, 4_330_200)])],
-        crs=store.crs)
-    store.write_layers({"communities": comm, "buildings": buildings, "landuse": landuse,
-                        "roads": roads})
-    return root
-
-
-@contextlib.contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free 127.0.0.1 port in a thread; yield its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def base_url(project: Path) -> Iterator[str]:
-    # detail_zoom 0: the buildings arrive as features (not a grid) at any zoom.
-    app = create_app(project, settings=WebSettings(detail_zoom=0), records_fn=_records)
-    with serve_app(app) as url:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_records_site(tmp_path_factory.mktemp("browser") / "proj") as url:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
-class PageLog:
-    """Every request, failure, console error and dialog of one page."""
-
-    def __init__(self, page: Any) -> None:
-        self.requests: list[str] = []
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
-        page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}")
-                if r.status >= 400 else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-
-        def on_dialog(d: Any) -> None:
-            self.dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", on_dialog)
 
 
-def open_page(browser: Any, url: str) -> tuple[Any, PageLog]:
-    page = browser.new_page(viewport=VIEWPORT)
-    log = PageLog(page)
-    page.goto(url, timeout=LOAD_TIMEOUT_MS)
-    page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
-    return page, log
 
 
-def check_clean(log: PageLog, base_url: str) -> None:
-    assert log.failed == []
-    assert log.errors == []
-    assert log.dialogs == []
-    assert [u for u in log.requests if not u.startswith(base_url + "/")] == []
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def test_dashboard_renders(browser: Any, base_url: str) -> None:
@@ -392,17 +279,7 @@ def test_records_fixture_is_the_shared_one() -> None:
 def test_heping_layers_map_in_chromium(browser: Any, heping_built: Path) -> None:
     app = create_app(heping_built)
     app.state.data.records()  # computed once before the pages (the first one would wait)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with serve_app(app) as base:
         page, log = open_page(browser, f"{base}/")
         # The sample's six streets under the district row, every one with its cells.
         assert page.locator("#pm-matrix tbody tr[data-level=street]").count() == 6
@@ -422,6 +299,3 @@ def test_heping_layers_map_in_chromium(browser: Any, heping_built: Path) -> None
         shot(page, "heping_hp18_communities")
         check_clean(log, base)
         page.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

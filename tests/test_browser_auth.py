@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import ingest_fixtures as fx
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, serve_app, shot
-from test_web_api import build_fixture, digest, records_fn
+from fixtures import ingest as fx
+from fixtures.browser import VIEWPORT, require_chromium, serve_app, shot
+from fixtures.web import build_fixture, digest, records_fn
 
 from web.app import create_app
 from web.settings import WebSettings
 from web.users import AuditLog, UserStore
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 EDITOR, PASSWORD = "ed", "editor-pass-1"
 
@@ -49,14 +49,6 @@ def base_url(project: Path) -> Iterator[str]:
     app = create_app(project, settings=WebSettings(), records_fn=records_fn)
     with serve_app(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _park_geojson(tmp: Path) -> str:

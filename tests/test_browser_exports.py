@@ -2,7 +2,7 @@
 
 The PDF downloaded through the page's export link is converted to PNG with pdftoppm and kept
 under test-output/screenshots/ to look at; the print view (CSS ``@media print``) must hide
-every control. Uses the server and records of tests/test_browser.py (HP-04: street S1 meets
+every control. Uses the records site of tests/fixtures/browser.py (HP-04: street S1 meets
 the target with 10,000 m², S2 does not with 5,000 m²).
 """
 
@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.browser import (
+    SHOTS,
+    check_clean,
+    open_page,
+    require_chromium,
+    serve_records_site,
+    shot,
+)
 from PIL import Image
-from test_browser import SHOTS, base_url, browser, check_clean, open_page, project, shot
 
 pytestmark = pytest.mark.browser
-__all__ = ["base_url", "browser", "project"]  # fixtures used here
+require_chromium()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_records_site(tmp_path_factory.mktemp("browser-exports") / "proj") as url:
+        yield url
+
 
 if shutil.which("pdftoppm") is None:  # pragma: no cover - depends on the machine
     pytest.skip("poppler-utils is not installed", allow_module_level=True)

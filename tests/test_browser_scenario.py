@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, check_clean, open_page, serve_app, shot
-from test_web_scenario import scenario_project
+from fixtures.browser import check_clean, open_page, require_chromium, serve_app, shot
+from fixtures.scenario import scenario_project
 
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api")
+require_chromium()
 
 
 
@@ -30,14 +30,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(Path(root))
     with serve_app(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_scenario_table_shows_change_and_newly_met(browser: Any, base_url: str) -> None:

@@ -12,9 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_metrics import make_project
-from test_report import TARGETS
-from test_siting import _make_project
+from fixtures.siting import make_siting_project
+from fixtures.tiny import TARGETS, make_project
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -34,7 +33,7 @@ def test_report_map_and_site_show_their_steps(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert "地图 map layers → l.png" in res.stderr
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     res = _run("site", "transfer", str(project.root), "--no-apply")
     assert res.returncode == 0, res.stderr
     assert "中转站选址模型 siting model: transfer stations" in res.stderr

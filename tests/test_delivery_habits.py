@@ -14,7 +14,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from delivery_fixtures import (
+from fixtures.delivery import (
     BUILDINGS,
     HP_T4_LEFT_OUT_M,
     HP_T4_SHARE,
@@ -30,7 +30,7 @@ from delivery_fixtures import (
     write_zones_project,
     zones_manifest,
 )
-from ingest_fixtures import GK
+from fixtures.ingest import GK
 
 from gis import LayerValidationError
 from layers import ManifestError

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from fixtures.tiny import CRS, make_project
 from shapely.geometry import Point
-from test_metrics import CRS, make_project
 
 from layers import ManifestError
 from layers.indicators.catalog import load_catalog, read_catalog

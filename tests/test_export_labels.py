@@ -14,10 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
+from fixtures.scenario import scenario_project
+from fixtures.tiny import TARGETS, make_project, sheet_rows
 from openpyxl import load_workbook
-from test_metrics import make_project
-from test_report import TARGETS, _sheet_rows
-from test_web_scenario import scenario_project
 from typer.testing import CliRunner
 
 from layers.compare import compare, comparisons_to_json, write_comparison_csv
@@ -73,7 +72,7 @@ def test_workbook_has_no_bare_code_and_translated_notes(records: list, tmp_path:
             for cell in row:
                 assert cell.value not in CODES, (ws.title, cell.coordinate, cell.value)
     street = wb["街道" if lang == "zh" else "Street"]
-    _, rows = _sheet_rows(street)
+    _, rows = sheet_rows(street)
     key, status, notes = (("指标编号", "状态", "备注") if lang == "zh"
                           else ("Id", "Status", "Notes"))
     zone = "区域代码" if lang == "zh" else "Zone code"

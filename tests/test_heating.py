@@ -14,11 +14,11 @@ import json
 import math
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import LineString
+from fixtures.scenario import renewal_project, write_renewal
+from fixtures.tiny import YEAR, make_project
 from typer.testing import CliRunner
 
 from layers.compare import compare, status_change
@@ -33,7 +33,6 @@ from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import compute_records
 from layers.project import Project
 from peakmap.cli import app
-from tests.test_metrics import CRS, YEAR, make_project
 
 SOIL = {"soil_c": 6.0, "soil_w_per_mk": 1.5, "cover_m": 0.8, "pipe_gap_m": 0.25}
 P = dict(HEATING_DEFAULTS)
@@ -141,17 +140,11 @@ def test_calibration_sets_the_baseline_rate(tmp_path: Path) -> None:
     assert f"losses × {k:.3g}" in rec.note and "calibrated to 10 %" in rec.note
 
 
-def _write_renewal(project: Project, ids: list[str]) -> None:
-    pipes = project.store.read("heating_pipes").set_index("id").loc[ids].reset_index()
-    layer = gpd.GeoDataFrame({"id": ids, "renovated_year": pd.array([None] * len(ids),
-                                                                     dtype="Int64")},
-                             geometry=pipes.geometry.values, crs=CRS)
-    project.store.write_layers({RENEWAL_LAYER: layer})
 
 
 def test_renewal_scenario_moves_hp15_and_hpt4_by_hand(tmp_path: Path) -> None:
     project = make_project(tmp_path)
-    _write_renewal(project, ["h1"])
+    write_renewal(project, ["h1"])
     cat = _heating_catalog({"old_loss_w_per_m": 100.0, "new_loss_w_per_m": 40.0,
                             "heat_load_w_per_m2": 50.0})
     now = compute_records(project, year=YEAR, catalog=cat)
@@ -166,26 +159,10 @@ def test_renewal_scenario_moves_hp15_and_hpt4_by_hand(tmp_path: Path) -> None:
     assert _district(after, "HP-T4") == pytest.approx(0.0, abs=1e-9)
 
 
-def _renewal_project(tmp_path: Path) -> Project:
-    project = make_project(tmp_path)
-    pipes = gpd.GeoDataFrame([
-        {"id": "a", "install_year": 1970, "renovated_year": None, "diameter_mm": 100.0,
-         "network": "secondary", "geometry": LineString([(0, 5), (100, 5)])},
-        {"id": "b", "install_year": 1960, "renovated_year": None, "diameter_mm": 100.0,
-         "network": "secondary", "geometry": LineString([(110, 5), (160, 5)])},
-        {"id": "c", "install_year": 1980, "renovated_year": None, "diameter_mm": 500.0,
-         "network": "primary", "geometry": LineString([(180, 50), (260, 50)])},
-        {"id": "d", "install_year": 2010, "renovated_year": None, "diameter_mm": 100.0,
-         "network": "secondary", "geometry": LineString([(0, 80), (100, 80)])},
-        {"id": "e", "install_year": 1970, "renovated_year": 2015, "diameter_mm": 100.0,
-         "network": "secondary", "geometry": LineString([(110, 80), (190, 80)])},
-    ], geometry="geometry", crs=CRS)
-    project.store.write_layers({"heating_pipes": pipes})
-    return project
 
 
 def test_propose_renewal_ranks_leakiest_then_oldest_by_street(tmp_path: Path) -> None:
-    project = _renewal_project(tmp_path)
+    project = renewal_project(tmp_path)
     out = propose_renewal(project, year=YEAR)
     prop = out.proposal
     # c (DN500 primary) saves the most per metre; a and b (same DN, both old) save the same,
@@ -207,7 +184,7 @@ def test_propose_renewal_ranks_leakiest_then_oldest_by_street(tmp_path: Path) ->
 
 
 def test_site_heating_records_the_scenario_and_compare_matches(tmp_path: Path) -> None:
-    project = _renewal_project(tmp_path)
+    project = renewal_project(tmp_path)
     (tmp_path / "targets.toml").write_text(
         '[params.heating]\nrenewal_age_years = 30\n\n'
         '[[indicator]]\nid = "HP-T4"\ntitle = "老旧管网"\nkind = "length_share"\nunit = "%"\n'
@@ -243,7 +220,7 @@ def test_compare_csv_and_xlsx_carry_the_same_columns(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     project = make_project(tmp_path)
-    _write_renewal(project, ["h1"])
+    write_renewal(project, ["h1"])
     (tmp_path / "targets.toml").write_text(
         '[params.heating]\nrenewal_age_years = 30\n\n'
         '[[indicator]]\nid = "HP-T4"\ntitle = "=老旧管网"\nkind = "length_share"\nunit = "%"\n'
@@ -277,7 +254,7 @@ def test_compare_csv_and_xlsx_carry_the_same_columns(tmp_path: Path) -> None:
 
 
 def test_renewal_savings_carry_the_calibration(tmp_path: Path) -> None:
-    project = _renewal_project(tmp_path)
+    project = renewal_project(tmp_path)
     plain = propose_renewal(project, year=YEAR).proposal.set_index("id")
     with (tmp_path / "project.toml").open("a", encoding="utf-8") as fh:
         fh.write("\n[params.heating]\nbaseline_rate_percent = 10.0\n")
@@ -296,7 +273,7 @@ def test_renewal_savings_carry_the_calibration(tmp_path: Path) -> None:
 
 def test_site_heating_csv_neutralises_formula_like_names(tmp_path: Path) -> None:
     """``site heating --format csv`` writes through layers.sheets like every other export."""
-    project = _renewal_project(tmp_path)
+    project = renewal_project(tmp_path)
     streets = project.store.read("streets")
     streets["name"] = ["=HYPERLINK(\"http://x\")", "-2+3", "@SUM(A1)"][: len(streets)]
     project.store.write_layers({"streets": streets})

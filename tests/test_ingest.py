@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
-import ingest_fixtures as fx
 import pytest
 import shapely
+from fixtures import ingest as fx
 
 from layers.build import build_project
 from layers.project import Project

@@ -54,3 +54,17 @@ def test_imports_point_one_way(package: str) -> None:
         if bad:
             wrong[path.relative_to(ROOT).as_posix()] = sorted(bad)
     assert not wrong, f"{package}/ may import only {sorted(ALLOWED[package])}: {wrong}"
+
+
+def test_test_modules_share_fixtures_not_each_other() -> None:
+    """Shared helpers live in tests/fixtures/ and tests/conftest.py (issue 15 item 6)."""
+    modules = {p.stem for p in (ROOT / "tests").glob("test_*.py")}
+    wrong = {}
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            hits = [n for n in names if n.removeprefix("tests.").split(".")[0] in modules]
+            if hits:
+                wrong[path.relative_to(ROOT).as_posix()] = hits
+    assert not wrong, f"test modules importing test modules (use tests/fixtures/): {wrong}"

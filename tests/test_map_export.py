@@ -11,16 +11,15 @@ from __future__ import annotations
 import html
 import io
 import re
-import shutil
 import subprocess
 import sys
 import warnings
 from pathlib import Path
 
 import pytest
+from fixtures.pdf import OUT, needs_poppler, page_size, pdf_text
+from fixtures.tiny import TARGETS, make_project
 from PIL import Image
-from test_metrics import make_project
-from test_report import TARGETS
 from typer.testing import CliRunner
 
 from layers.project import GENERATED_MARK
@@ -33,10 +32,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-OUT = Path(__file__).resolve().parents[1] / "test-output"
 A4_LANDSCAPE_PT = (841.89, 595.28)
-needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None,
-                                   reason="poppler-utils not installed")
 
 
 @pytest.fixture(scope="module")
@@ -57,17 +53,8 @@ def sample_like(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
 
 
-def _page_size(path: Path) -> tuple[float, float]:
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
-                          check=True).stdout
-    line = next(x for x in info.splitlines() if x.startswith("Page size"))
-    w, _, h = line.split(":", 1)[1].split()[:3]
-    return float(w), float(h)
 
 
 @needs_poppler
@@ -78,8 +65,8 @@ def test_cli_pdf_has_title_legend_scale_north_date_source(sample_like: Path,
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
-    assert _page_size(out) == pytest.approx(A4_LANDSCAPE_PT, abs=1.0)
-    text = _pdf_text(out)
+    assert page_size(out) == pytest.approx(A4_LANDSCAPE_PT, abs=1.0)
+    text = pdf_text(out)
     for piece in ("HP-17", "LED等高效节能灯具使用占比", "图例", "北", "街道一", "街道二",
                   "街道三", "无数据", "目标: > 80 %", "达标: 0 / 2 街道", "制图日期", "数据来源",
                   "EPSG:4548", "示例数据"):
@@ -99,7 +86,7 @@ def test_notice_only_on_the_sample(project_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["map", str(project_dir), "HP-17", "--out", str(out),
                                       "--lang", "en"])
     assert result.exit_code == 0, result.output
-    text = _pdf_text(out)
+    text = pdf_text(out)
     assert "Sample data" not in text and "示例数据" not in text
     assert "Legend" in text and "Share of LED lamps" in text and "N" in text
 
@@ -145,7 +132,7 @@ def test_pdf_legend_is_the_pages_legend(project_dir: Path, tmp_path: Path) -> No
     assert any("未达标" in x for x in labels) and "无数据" in labels
     pdf = tmp_path / "legend.pdf"
     pdf.write_bytes(client.get("/maps/indicator.pdf?indicator=HP-17&level=street").content)
-    text = _pdf_text(pdf)
+    text = pdf_text(pdf)
     for label in labels:
         assert label in text, label
 

@@ -16,9 +16,9 @@ import warnings
 from pathlib import Path
 
 import pytest
+from fixtures.pdf import OUT, needs_poppler, page_size, pdf_text
+from fixtures.scenario import scenario_project
 from matplotlib.colors import to_hex
-from test_map_export import OUT, _page_size, _pdf_text, needs_poppler
-from test_web_scenario import scenario_project
 from typer.testing import CliRunner
 
 from layers.project import Project
@@ -78,8 +78,8 @@ def test_pdf_sheets_have_the_furniture(client: TestClient, tmp_path: Path, kind:
     assert r.headers["content-type"] == "application/pdf"
     pdf = tmp_path / f"{kind}.pdf"
     pdf.write_bytes(r.content)
-    assert _page_size(pdf) == pytest.approx(A4_LANDSCAPE_PT, abs=1.0)
-    text = _pdf_text(pdf)
+    assert page_size(pdf) == pytest.approx(A4_LANDSCAPE_PT, abs=1.0)
+    text = pdf_text(pdf)
     for piece in (*FURNITURE_ZH, *pieces):
         assert piece in text, piece
     png = _first_page_png(pdf, f"map-export-{kind}{'-compare' if query else ''}")
@@ -119,7 +119,7 @@ def test_layers_sheet_uses_the_page_colours(project_dir: Path) -> None:
 
 
 def test_compare_without_a_proposal_is_one_clear_message(tmp_path: Path) -> None:
-    from test_metrics import make_project
+    from fixtures.tiny import make_project
 
     make_project(tmp_path)
     client = TestClient(create_app(tmp_path))
@@ -140,7 +140,7 @@ def test_cli_writes_every_sheet(project_dir: Path, tmp_path: Path) -> None:
                                           *extra])
         assert result.exit_code == 0, result.output
         assert out.read_bytes().startswith(b"%PDF")
-    assert "Share of PV" in _pdf_text(tmp_path / "pv.pdf") or "PV coverage" in _pdf_text(
+    assert "Share of PV" in pdf_text(tmp_path / "pv.pdf") or "PV coverage" in pdf_text(
         tmp_path / "pv.pdf")
 
 
@@ -167,7 +167,7 @@ def test_indicator_pdf_with_a_proposal_keeps_the_shared_classes(client: TestClie
         pdf = tmp_path / "t4.pdf"
         pdf.write_bytes(client.get(f"/maps/indicator.pdf?indicator=HP-T4&level=street{q}")
                         .content)
-        text = _pdf_text(pdf)
+        text = pdf_text(pdf)
         assert "达标 0 %" in text and "未达标 > 0 – 84 %" in text, q
 
 

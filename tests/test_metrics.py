@@ -14,7 +14,6 @@ street light (the empty zone and the zone without a base).
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from fixtures.tiny import CRS, YEAR, make_project
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry import Polygon, box
 
 from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import compute_records
@@ -38,143 +38,6 @@ from layers.indicators.registry import (
     metric_kind,
 )
 from layers.project import Project
-
-CRS = "EPSG:4548"
-YEAR = 2025
-
-
-def _write(path: Path, name: str, rows: list[dict[str, Any]]) -> None:
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
-    gdf.to_file(path, layer=name, driver="GPKG")
-
-
-def tiny_layers() -> dict[str, list[dict[str, Any]]]:
-    """The hand-made layers (see the module docstring)."""
-    return {
-        "districts": [{"code": "D", "name": "区D", "geometry": box(0, 0, 300, 100)}],
-        "streets": [
-            {"code": "S1", "name": "街道一", "district_code": "D", "geometry": box(0, 0, 100, 100)},
-            {"code": "S2", "name": "街道二", "district_code": "D",
-             "geometry": box(100, 0, 200, 100)},
-            {"code": "S3", "name": "街道三", "district_code": "D",
-             "geometry": box(200, 0, 300, 100)},
-        ],
-        "communities": [
-            {"code": "C1", "name": "社区一", "street_code": "S1", "green_community": True,
-             "population": 100, "geometry": box(0, 0, 50, 100)},
-            {"code": "C2", "name": "社区二", "street_code": "S1", "green_community": False,
-             "population": 50, "geometry": box(50, 0, 100, 100)},
-            {"code": "C3", "name": "社区三", "street_code": "S2", "green_community": True,
-             "population": 200, "geometry": box(100, 0, 200, 100)},
-            {"code": "C4", "name": "社区四", "street_code": "S3", "green_community": False,
-             "population": 0, "geometry": box(200, 0, 300, 100)},
-        ],
-        "green_spaces": [
-            # two overlapping squares in C1: 400 + 400 − 100 = 700 m² counted once
-            {"id": "g1", "class": "G11", "renovated_year": 2022, "geometry": box(10, 10, 30, 30)},
-            {"id": "g2", "class": "G2", "renovated_year": 2019, "geometry": box(20, 20, 40, 40)},
-            # 20 × 20 square across the C1/C2 border: 200 m² each side
-            {"id": "g3", "class": "XG", "renovated_year": 2024, "geometry": box(40, 50, 60, 70)},
-            # a square (广场, G3) triangle that must not count, and a G12 triangle of 800 m²
-            {"id": "g4", "class": "G3", "renovated_year": None,
-             "geometry": Polygon([(110, 10), (150, 10), (110, 50)])},
-            {"id": "g5", "class": "G12", "renovated_year": 2026,
-             "geometry": Polygon([(120, 50), (160, 50), (120, 90)])},
-        ],
-        "pocket_parks": [
-            {"id": "p1", "status": "existing", "built_year": 2021,
-             "geometry": box(130, 10, 150, 30)},
-            {"id": "p2", "status": "planned", "built_year": None,
-             "geometry": box(160, 10, 180, 30)},
-            # inside g2: adds nothing to the union
-            {"id": "p3", "status": "existing", "built_year": 2020,
-             "geometry": box(25, 25, 35, 35)},
-            # built after the report year: does not exist yet
-            {"id": "p4", "status": "existing", "built_year": 2027,
-             "geometry": box(210, 10, 230, 30)},
-        ],
-        "landuse": [
-            {"code": "R", "built_up": True, "geometry": box(0, 0, 100, 50)},
-            {"code": "E", "built_up": False, "geometry": box(0, 50, 100, 100)},
-            {"code": "B", "built_up": True, "geometry": box(100, 0, 200, 100)},
-        ],
-        "sponge_zones": [
-            {"id": "z1", "compliant": True, "geometry": box(0, 0, 60, 100)},
-            {"id": "z2", "compliant": False, "geometry": box(60, 0, 150, 100)},
-            {"id": "z3", "compliant": True, "geometry": box(150, 0, 250, 100)},
-        ],
-        "recycling_points": [
-            {"id": "r1", "kind": "community_point", "geometry": Point(10, 10)},
-            # on the C1/C2 border: goes to C1 (lowest index), once
-            {"id": "r2", "kind": "community_point", "geometry": Point(50, 50)},
-            {"id": "r3", "kind": "transfer_station", "geometry": Point(150, 50)},
-            {"id": "r4", "kind": "two_network_point", "geometry": Point(120, 20)},
-            {"id": "r5", "kind": "community_point", "geometry": Point(250, 50)},
-        ],
-        "streetlights": [
-            {"id": "l1", "lamp_type": "LED", "geometry": Point(10, 90)},
-            {"id": "l2", "lamp_type": "LED", "geometry": Point(60, 90)},
-            {"id": "l3", "lamp_type": "HPS", "geometry": Point(70, 90)},
-            {"id": "l4", "lamp_type": "HPS", "geometry": Point(110, 90)},
-        ],
-        "heating_pipes": [
-            {"id": "h1", "install_year": 1980, "renovated_year": None,
-             "geometry": LineString([(0, 5), (100, 5)])},
-            {"id": "h2", "install_year": 2000, "renovated_year": None,
-             "geometry": LineString([(100, 5), (200, 5)])},
-            {"id": "h3", "install_year": 1985, "renovated_year": 2022,
-             "geometry": LineString([(40, 95), (60, 95)])},
-        ],
-        "buildings": [
-            # across the C1/C2 border: floor area split 600 / 600
-            {"id": "b1", "use": "residential", "floors": 3, "floor_area_m2": 1200.0,
-             "retrofit_year": 2022, "built_year": 1990, "green_building": None,
-             "geometry": box(40, 20, 60, 40)},
-            {"id": "b2", "use": "residential", "floors": 5, "floor_area_m2": 500.0,
-             "retrofit_year": 2019, "built_year": 1995, "green_building": None,
-             "geometry": box(110, 60, 120, 70)},
-            {"id": "b3", "use": "public", "floors": 2, "floor_area_m2": 800.0,
-             "retrofit_year": 2023, "built_year": 2000, "green_building": None,
-             "geometry": box(210, 10, 230, 30)},
-            {"id": "b4", "use": "residential", "floors": 1, "floor_area_m2": 400.0,
-             "retrofit_year": None, "built_year": 2022, "green_building": "one_star",
-             "geometry": box(150, 20, 170, 40)},
-            {"id": "b5", "use": "residential", "floors": 1, "floor_area_m2": 100.0,
-             "retrofit_year": None, "built_year": 2023, "green_building": None,
-             "geometry": box(180, 20, 190, 30)},
-            {"id": "b6", "use": "residential", "floors": 1, "floor_area_m2": 999.0,
-             "retrofit_year": None, "built_year": 2030, "green_building": "one_star",
-             "geometry": box(185, 60, 195, 70)},
-        ],
-    }
-
-
-REPORTED_CSV = textwrap.dedent(
-    """\
-    indicator,zone_code,year,value,note
-    HP-01,D,2021,4.0,
-    HP-01,D,2023,3.5,示例
-    HP-01,D,2026,3.0,
-    HP-08,D,2024,结构持续优化,
-    """
-)
-
-
-def make_project(root: Path, *, skip: tuple[str, ...] = (), targets: str = "") -> Project:
-    """Write the tiny project (store, manifest, reported.csv) under ``root``."""
-    (root / "build").mkdir(parents=True, exist_ok=True)
-    store = root / "build" / "peakmap.gpkg"
-    for name, rows in tiny_layers().items():
-        if name not in skip:
-            _write(store, name, rows)
-    (root / "project.toml").write_text(
-        '[project]\nname = "tiny"\ntargets = "targets.toml"\nreported = "reported.csv"\n'
-        "year = 2025\n",
-        encoding="utf-8",
-    )
-    (root / "targets.toml").write_text(targets, encoding="utf-8")
-    (root / "reported.csv").write_text(REPORTED_CSV, encoding="utf-8")
-    return Project(root)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from test_metrics import make_project
+from fixtures.tiny import make_project
 
 from layers import ManifestError
 from layers.indicators.catalog import read_catalog

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-from test_heating import YEAR, _renewal_project
+from fixtures.scenario import renewal_project
+from fixtures.tiny import YEAR
 
 from layers.heating_renewal import INPUTS, RENEWAL_LAYER, apply_renewal, propose_renewal
 from layers.project import Project
@@ -29,7 +30,7 @@ def _rewrite(project: Project, name: str, frame: gpd.GeoDataFrame | None = None)
 
 
 def test_heating_proposal_is_stale_only_when_pipes_or_streets_change(tmp_path: Path) -> None:
-    project = _renewal_project(tmp_path)
+    project = renewal_project(tmp_path)
     for name in ("streets", "buildings", "communities"):
         _rewrite(project, name)  # every layer known to the store's versions
     outcome = propose_renewal(project, year=YEAR)
@@ -63,7 +64,7 @@ def test_heating_proposal_is_stale_only_when_pipes_or_streets_change(tmp_path: P
 
 
 def test_calibrated_heating_proposal_also_reads_the_buildings(tmp_path: Path) -> None:
-    project = _renewal_project(tmp_path)
+    project = renewal_project(tmp_path)
     (tmp_path / "targets.toml").write_text(
         "[params.heating]\nbaseline_rate_percent = 10\nbaseline_year = 2020\n",
         encoding="utf-8")

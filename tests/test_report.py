@@ -7,59 +7,16 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fixtures.tiny import TARGETS, make_project, sheet_rows
 from openpyxl import load_workbook
 from rich.console import Console
-from test_metrics import make_project
 from typer.testing import CliRunner
 
 from layers.indicators.engine import RECORD_FIELDS, IndicatorResult, compute_records
 from layers.report import records_to_json, records_to_table, write_csv, write_xlsx
 from peakmap.cli import app
-
-TARGETS = """
-[[indicator]]
-id = "HP-17"
-seq = 17
-group = "低碳城区建设碳达峰行动"
-title = "LED等高效节能灯具使用占比"
-title_en = "Share of LED lamps"
-level = "district"
-kind = "attribute_share"
-op = ">"
-target = 80
-unit = "%"
-deadline = 2030
-responsible = ["区城市管理委", "区商务局"]
-[indicator.params]
-layer = "streetlights"
-condition = { lamp_type = "LED" }
-
-[[indicator]]
-id = "HP-04"
-seq = 4
-title = "城市绿地面积"
-title_en = "Urban green area"
-level = "district"
-kind = "area_sum"
-op = ">="
-target = 2000
-unit = "m²"
-deadline = 2025
-responsible = ["区城市管理委"]
-[indicator.params]
-layers = [{ layer = "green_spaces", where = { class = ["G11", "G12", "G2", "XG"] } }]
-
-[[indicator]]
-id = "HP-01"
-title = "单位地区生产总值能源消耗"
-title_en = "Energy per GDP"
-kind = "reported"
-unit = "%"
-responsible = ["区商务局"]
-"""
 
 
 @pytest.fixture(scope="module")
@@ -114,18 +71,6 @@ def test_csv_round_trip(records: list[IndicatorResult], tmp_path: Path) -> None:
     assert first["responsible"] == "区城市管理委、区商务局"
 
 
-def _sheet_rows(ws: Any) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Header (row 3) and the data rows below it as dicts, merged cells filled downwards."""
-    header = [c.value for c in ws[3]]
-    rows: list[dict[str, Any]] = []
-    for row in ws.iter_rows(min_row=4):
-        values = [c.value for c in row]
-        if rows:
-            for i, cell in enumerate(row):
-                if type(cell).__name__ == "MergedCell":
-                    values[i] = rows[-1][header[i]]
-        rows.append(dict(zip(header, values, strict=True)))
-    return header, rows
 
 
 def test_xlsx_annex_layout(records: list[IndicatorResult], tmp_path: Path) -> None:
@@ -138,7 +83,7 @@ def test_xlsx_annex_layout(records: list[IndicatorResult], tmp_path: Path) -> No
     assert ws["A1"].value == "测试项目 — 主要指标分工表 — 评估结果（区）"
     assert "示例数据 sample" in ws["A2"].value
     assert {"A1:R1", "A2:R2"} <= {str(m) for m in ws.merged_cells.ranges}
-    header, rows = _sheet_rows(ws)
+    header, rows = sheet_rows(ws)
     for col in ("目标类型", "序号", "指标", "区域", "现状值", "单位", "目标条件", "目标值",
                 "目标单位", "差距", "期限", "责任单位", "状态", "来源", "口径", "备注"):
         assert col in header

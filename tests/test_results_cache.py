@@ -14,11 +14,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import ingest_fixtures as fx
 import pytest
+from fixtures.web import build_fixture, district_green, park_upload
 from starlette.exceptions import StarletteDeprecationWarning
-from test_web_api import build_fixture
 
 import web.data
 from layers.indicators import cache
@@ -35,18 +33,8 @@ def built(tmp_path: Path) -> Path:
     return build_fixture(tmp_path / "proj")
 
 
-def district_green(records: list[Any]) -> float:
-    rows = [r for r in records if (r["level"] if isinstance(r, dict) else r.level) == "district"]
-    assert len(rows) == 1
-    return float(rows[0]["value"] if isinstance(rows[0], dict) else rows[0].value)
 
 
-def park_upload(tmp: Path) -> bytes:
-    gdf = gpd.GeoDataFrame({"id": ["p1"], "类别": ["G11"]}, geometry=[fx._box(0, 0, 50, 50)],
-                           crs=fx.GK)
-    path = tmp / "park.gpkg"
-    gdf.to_file(path, driver="GPKG")
-    return path.read_bytes()
 
 
 def test_key_follows_store_and_project_files_only(built: Path) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import ingest_fixtures as fx
 import pytest
 import tomlkit
-from test_web_api import build_fixture
+from fixtures import ingest as fx
+from fixtures.web import build_fixture
 
 from layers import ManifestError
 from layers.manifest import LayerSource

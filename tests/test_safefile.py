@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ingest_fixtures as fx
 import pytest
-from test_web_api import build_fixture, client_for, digest
+from fixtures import ingest as fx
+from fixtures.web import build_fixture, client_for, digest
 
 from gis import InputFileError
 from gis.io import read_vector

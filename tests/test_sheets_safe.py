@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures.tiny import REPORTED_CSV, TARGETS, tiny_layers, write_rows
 from openpyxl import Workbook, load_workbook
 from starlette.exceptions import StarletteDeprecationWarning
-from test_metrics import REPORTED_CSV, _write, tiny_layers
-from test_report import TARGETS
 from typer.testing import CliRunner
 
 from layers.sheets import csv_cell, frame_to_csv, is_formula_like, set_cell
@@ -52,7 +51,7 @@ def evil_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, rows in tiny_layers().items():
         if name in ("districts", "streets", "communities"):
             rows = [{**row, "name": names[row["code"]]} for row in rows]
-        _write(root / "build" / "peakmap.gpkg", name, rows)
+        write_rows(root / "build" / "peakmap.gpkg", name, rows)
     (root / "project.toml").write_text(
         '[project]\nname = "=1+2"\ntargets = "targets.toml"\nreported = "reported.csv"\n'
         "year = 2025\n", encoding="utf-8")

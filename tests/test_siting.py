@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pulp
 import pytest
+from fixtures.siting import CRS, X0, Y0, _box, _pt, make_siting_project
 from scipy.spatial.distance import cdist
 from spopt.locate import LSCP, MCLP, PMedian
 
@@ -247,121 +248,11 @@ def test_walking_pairs_agree_with_multi_source_dijkstra() -> None:
 # Radius 120: e1 covers b1, b2; p1 covers b1, b2; p2 covers b3 (40), b4 (60);
 # p3 covers b4 (51) but not b3 (120.8).
 
-X0, Y0 = 500_000.0, 4_330_000.0
-CRS = "EPSG:4548"
 
 
-def _sq(x: float, y: float, half: float = 5.0):
-    import shapely
-
-    return shapely.box(X0 + x - half, Y0 + y - half, X0 + x + half, Y0 + y + half)
 
 
-def _box(x0: float, y0: float, x1: float, y1: float):
-    import shapely
 
-    return shapely.box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
-
-
-def _pt(x: float, y: float):
-    import shapely
-
-    return shapely.Point(X0 + x, Y0 + y)
-
-
-STRIP_PRESET = """
-[preset.strip]
-title = "test"
-confirmed = false
-green_classes = ["G11", "G12", "G13", "G14"]
-pocket_parks = true
-
-[[preset.strip.rule]]
-radius_m = 100.0
-min_area_m2 = 400.0
-"""
-
-STRIP_ROW = """
-[[indicator]]
-id = "T-STRIP"
-title = "strip coverage"
-title_en = "strip coverage"
-level = "district"
-kind = "service_coverage"
-unit = "%"
-
-[indicator.params]
-target = "parks"
-preset = "strip"
-mode = "straight"
-"""
-
-
-def _make_project(
-    root, *, params: str = "", drop_p3: bool = False, households=None, radius: float = 120.0,
-):
-    import geopandas as gpd
-
-    from gis.io import write_gpkg_atomic
-    from layers.project import Project
-    from sample.project_files import copy_catalogs
-
-    hh = households or [100, 100, 100, 100]
-    root.mkdir(parents=True, exist_ok=True)
-    copy_catalogs(root)
-    with (root / "targets.toml").open("a", encoding="utf-8") as fh:
-        fh.write(STRIP_ROW)
-    (root / "strip_presets.toml").write_text(STRIP_PRESET, encoding="utf-8")
-    (root / "project.toml").write_text(
-        f'[project]\nname = "tiny"\ntargets = "targets.toml"\nyear = 2025\n\n'
-        f'[params.coverage]\nrecycling_radius_m = {radius}\n'
-        f'presets_file = "strip_presets.toml"\n\n[params.siting]\n{params}\n',
-        encoding="utf-8",
-    )
-
-    def gdf(data, geoms):
-        return gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)
-
-    pub = [(100, 50), (290, 150)] + ([] if drop_p3 else [(360, 100)])
-    homes = [(50, 50), (150, 50), (250, 150), (350, 150)]
-    buildings = gdf(
-        {
-            "id": [f"b{i + 1}" for i in range(4)] + [f"p{i + 1}" for i in range(len(pub))],
-            "use": ["residential"] * 4 + ["public"] * len(pub),
-            "floors": 3,
-            "households": hh + [0] * len(pub),
-            "public_institution": [False] * 4 + [True] * len(pub),
-        },
-        [_sq(x, y) for x, y in homes + pub],
-    )
-    layers = {
-        "districts": gdf({"code": ["D"], "name": ["区"]}, [_box(0, 0, 400, 200)]),
-        "streets": gdf(
-            {"code": ["S1", "S2"], "name": ["一街", "二街"], "district_code": ["D", "D"]},
-            [_box(0, 0, 200, 200), _box(200, 0, 400, 200)],
-        ),
-        "communities": gdf(
-            {"code": ["C1", "C2", "C3"], "name": ["甲", "乙", "丙"],
-             "street_code": ["S1", "S2", "S2"]},
-            [_box(0, 0, 200, 200), _box(200, 0, 300, 200), _box(300, 0, 400, 200)],
-        ),
-        "buildings": buildings,
-        "recycling_points": gdf(
-            {"id": ["e1", "t1"], "kind": ["community_point", "transfer_station"]},
-            [_pt(50, 60), _pt(20, 20)],
-        ),
-        # Residential strip y 0..20 and parks above it (see the pocket-park test).
-        "landuse": gdf(
-            {"code": ["R"] + ["G"] * 5, "subcode": ["R2"] + ["G1"] * 5},
-            [_box(0, 0, 400, 20), _box(100, 30, 120, 50), _box(300, 30, 320, 50),
-             _box(30, 30, 60, 50), _box(0, 60, 200, 170), _box(380, 30, 385, 50)],
-        ),
-        "pocket_parks": gdf(
-            {"id": ["k1"], "status": ["existing"]}, [_box(0, 30, 20, 50)]
-        ),
-    }
-    write_gpkg_atomic(root / "build" / "peakmap.gpkg", layers)
-    return Project(root)
 
 
 def _params(project, **over):
@@ -375,7 +266,7 @@ def _params(project, **over):
 def test_recycling_set_cover_on_tiny_project(tmp_path) -> None:
     from layers.siting import site_recycling
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     # Minimum off: e1 serves b1, b2; p2 alone covers b3 and b4.
     out = site_recycling(project, _params(project, min_per_community=0))
     assert out.summary["n_new"] == 1
@@ -399,7 +290,7 @@ def test_recycling_set_cover_on_tiny_project(tmp_path) -> None:
 def test_recycling_capacity_binding_on_tiny_project(tmp_path) -> None:
     from layers.siting import site_recycling
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     # 150 households per point: e1 cannot carry b1 + b2 (200), p2 cannot carry b3 + b4.
     out = site_recycling(
         project, _params(project, min_per_community=0, capacity_households=150)
@@ -412,7 +303,7 @@ def test_recycling_capacity_binding_on_tiny_project(tmp_path) -> None:
 def test_recycling_budget_maximises_households(tmp_path) -> None:
     from layers.siting import site_recycling
 
-    project = _make_project(tmp_path / "p", households=[100, 100, 30, 300])
+    project = make_siting_project(tmp_path / "p", households=[100, 100, 30, 300])
     # One new point: p2 covers b3 + b4 (330), p3 only b4 (300).
     out = site_recycling(project, _params(project, budget=1))
     assert out.summary["n_new"] == 1
@@ -423,7 +314,7 @@ def test_recycling_budget_maximises_households(tmp_path) -> None:
 def test_community_without_candidate_gives_clear_message(tmp_path) -> None:
     from layers.siting import site_recycling
 
-    project = _make_project(tmp_path / "p", drop_p3=True)
+    project = make_siting_project(tmp_path / "p", drop_p3=True)
     with pytest.raises(SitingError, match=r"C3 丙") as info:
         site_recycling(project, _params(project, min_per_community=1))
     assert "infeasible" not in str(info.value).lower()
@@ -432,10 +323,10 @@ def test_community_without_candidate_gives_clear_message(tmp_path) -> None:
 def test_building_out_of_reach_is_named(tmp_path) -> None:
     from layers.siting import site_recycling
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     # Radius 45: b1 ← e1 (10), b3 ← p2 (40); b2 (50 from p1, 100 from e1) and b4 (51 from p3)
     # are out of reach.
-    project = _make_project(tmp_path / "p45", radius=45.0)
+    project = make_siting_project(tmp_path / "p45", radius=45.0)
     with pytest.raises(SitingError, match=r"2 demand point.*building b2, building b4"):
         site_recycling(project, _params(project, min_per_community=0))
 
@@ -443,7 +334,7 @@ def test_building_out_of_reach_is_named(tmp_path) -> None:
 def test_transfer_station_per_street(tmp_path) -> None:
     from layers.siting import site_transfer
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     out = site_transfer(project, _params(project))
     # S1 has t1; S2 gets one: p2 costs 100·40 + 100·60 = 10 000,
     # p3 costs 100·120.8 + 100·51.0 = 17 180.
@@ -466,7 +357,7 @@ def test_pocket_parks_max_cover_on_strip(tmp_path) -> None:
     # Plot A (100..120): new 130..210 (2 000); B (300..320): 210..390 (4 000); C (30..60):
     # 130, 150 (800). The 200×110 plot is too big, the 5×20 one too small.
     # Two parks: B then A (A adds 130..190 = 1 600) → 5 600 m² newly covered, 100 %.
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     params = _params(
         project, pocket_park_indicator="T-STRIP", pocket_park_cell_m=20.0,
     )
@@ -491,7 +382,7 @@ def test_apply_proposal_writes_scenario_layers(tmp_path) -> None:
         site_transfer,
     )
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     params = _params(project)
     apply_proposal(project, site_recycling(project, params))
     apply_proposal(project, site_transfer(project, params))
@@ -529,7 +420,7 @@ def test_cli_recycling_geojson_and_scenario(tmp_path) -> None:
 
     from layers.siting import PROPOSAL_POINTS
 
-    project = _make_project(tmp_path / "p", params="public_landuse_codes = []")
+    project = make_siting_project(tmp_path / "p", params="public_landuse_codes = []")
     out = tmp_path / "sites.geojson"
     res = _run_cli(
         "site", "recycling", str(project.root), "--min-per-community", "1",
@@ -552,7 +443,7 @@ def test_cli_recycling_geojson_and_scenario(tmp_path) -> None:
 
 
 def test_cli_table_to_stdout_and_no_apply(tmp_path) -> None:
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     res = _run_cli("site", "transfer", str(project.root), "--no-apply")
     assert res.returncode == 0, res.stderr
     assert "中转站" in res.stdout and "最优性间隙" in res.stdout
@@ -562,7 +453,7 @@ def test_cli_table_to_stdout_and_no_apply(tmp_path) -> None:
 
 
 def test_cli_error_is_one_line(tmp_path) -> None:
-    project = _make_project(tmp_path / "p", drop_p3=True, params="public_landuse_codes = []")
+    project = make_siting_project(tmp_path / "p", drop_p3=True, params="public_landuse_codes = []")
     res = _run_cli("site", "recycling", str(project.root), "--min-per-community", "1")
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
@@ -574,7 +465,7 @@ def test_small_attached_green_becomes_a_candidate_plot(tmp_path) -> None:
 
     from layers.siting import park_plots
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     green = gpd.GeoDataFrame(
         {"id": ["g1", "g2", "g3"], "class": ["XG", "XG", "G12"]},
         geometry=[_box(200, 30, 225, 50), _box(250, 30, 260, 35), _box(150, 30, 180, 50)],
@@ -649,7 +540,7 @@ def test_walking_distance_on_tiny_project(tmp_path) -> None:
 
     from layers.siting import site_recycling
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     road = shapely.LineString([(X0, Y0 + 100), (X0 + 400, Y0 + 100)])
     project.store.write_layers(
         {"roads": gpd.GeoDataFrame({"id": ["r1"]}, geometry=[road], crs=CRS)}
@@ -658,7 +549,7 @@ def test_walking_distance_on_tiny_project(tmp_path) -> None:
     # e1→b1 90, e1→b2 190, p1→b2 150, p2→b3 140, p2→b4 160, p3→b4 60, p3→b3 160.
     # Radius 160: b2 needs p1; b3 and b4 need p2 (or p3) → 2 new sites walking, while the
     # straight line (e1→b2 100.5, p2→b3 40, p2→b4 60) needs only p2.
-    project = _with_road(_make_project(tmp_path / "p160", radius=160.0))
+    project = _with_road(make_siting_project(tmp_path / "p160", radius=160.0))
     walk = site_recycling(project, _params(project, min_per_community=0, distance="walk"))
     straight = site_recycling(
         project, _params(project, min_per_community=0, distance="straight")
@@ -668,7 +559,7 @@ def test_walking_distance_on_tiny_project(tmp_path) -> None:
     assert straight.summary["n_new"] == 1
     assert walk.summary["coverage_before_pct"] == pytest.approx(25.0)
     assert straight.summary["coverage_before_pct"] == pytest.approx(50.0)
-    project = _with_road(_make_project(tmp_path / "p120"))
+    project = _with_road(make_siting_project(tmp_path / "p120"))
     with pytest.raises(SitingError, match=r"building b2"):
         site_recycling(project, _params(project, min_per_community=0, distance="walk"))
 
@@ -680,7 +571,7 @@ def test_point_candidates_roadside_water_and_spacing(tmp_path) -> None:
     from layers.siting import point_candidates
     from layers.siting.common import siting_context
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     road = shapely.LineString([(X0, Y0 + 100), (X0 + 400, Y0 + 100)])
     lu = project.store.read("landuse")
     water = gpd.GeoDataFrame(
@@ -731,7 +622,7 @@ def test_recycling_model_coverage_equals_indicator(
 ) -> None:
     from layers.siting import apply_proposal, site_recycling
 
-    project = _with_road(_make_project(tmp_path / "p", radius=radius))
+    project = _with_road(make_siting_project(tmp_path / "p", radius=radius))
     row = "STD-RECYCLE-300" + ("-walk" if distance == "walk" else "")
     out = site_recycling(project, _params(project, distance=distance))
     assert out.summary["indicator"] == row
@@ -749,7 +640,7 @@ def test_recycling_model_coverage_equals_indicator(
 def test_fix_and_drop_edit_the_proposal(tmp_path) -> None:
     from layers.siting import apply_proposal, site_recycling
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     params = _params(project, min_per_community=0)
     first = site_recycling(project, params)
     apply_proposal(project, first)
@@ -758,7 +649,7 @@ def test_fix_and_drop_edit_the_proposal(tmp_path) -> None:
     with pytest.raises(SitingError, match="building b3"):
         site_recycling(project, params, drop=[pid])
     # With a 125 m radius p3 reaches b3 (120.8 m) and b4 (51 m): it replaces the dropped p2.
-    wide = _make_project(tmp_path / "wide", radius=125.0)
+    wide = make_siting_project(tmp_path / "wide", radius=125.0)
     apply_proposal(wide, site_recycling(wide, params))
     second = site_recycling(wide, params, drop=[pid])
     assert second.summary["n_new"] == 1 and second.summary["n_dropped"] == 1
@@ -778,7 +669,7 @@ def test_fix_and_drop_edit_the_proposal(tmp_path) -> None:
 def test_import_edited_proposal_recomputes_scenario(tmp_path) -> None:
     import json
 
-    project = _make_project(tmp_path / "p")
+    project = make_siting_project(tmp_path / "p")
     res = _run_cli("site", "recycling", str(project.root), "--min-per-community", "0")
     assert res.returncode == 0, res.stderr
     # The run ends with the before → after table of the rows it touches.

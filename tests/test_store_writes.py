@@ -1,13 +1,12 @@
 """Writes that cannot be lost: the writer lock, staged builds, uploads at the front door.
 
-The project is the tiny ingest project (tests/ingest_fixtures.py: a 400 m × 400 m district
+The project is the tiny ingest project (tests/fixtures/ingest.py: a 400 m × 400 m district
 in EPSG:4548) plus, where PV matters, two 20 m × 20 m buildings and a flat 10 m DSM.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import subprocess
 import sys
@@ -19,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import ingest_fixtures as fx
 import numpy as np
 import pyogrio
 import pytest
 import rasterio
 from affine import Affine
+from fixtures import ingest as fx
+from fixtures.uploads import ENV, green_upload, manifest, recycling_upload, stored_ids
+from fixtures.web import TARGETS
 from starlette.exceptions import StarletteDeprecationWarning
-from test_web_api import TARGETS
 
 from gis import InputFileError
 from layers import StoreBusyError
@@ -42,8 +42,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
-REPO = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests'}"}
 
 PV_MANIFEST = """
 [layers.buildings]
@@ -90,27 +88,12 @@ def built(tmp_path: Path) -> Path:
     return project
 
 
-def green_upload(tmp: Path, ident: str, x: float = 0.0) -> Path:
-    """A one-park green_spaces file (50 m × 50 m = 2,500 m², class G2) with id ``ident``."""
-    gdf = gpd.GeoDataFrame({"id": [ident], "类别": ["G2"]},
-                           geometry=[fx._box(x, 0, 50, 50)], crs=fx.GK)
-    path = tmp / f"{ident}.gpkg"
-    gdf.to_file(path, driver="GPKG")
-    return path
 
 
-def recycling_upload(tmp: Path, ident: str) -> Path:
-    path = tmp / f"{ident}.csv"
-    path.write_text(fx.recycling_csv().replace("r1", ident), encoding="utf-8")
-    return path
 
 
-def stored_ids(project: Path, layer: str) -> list[str]:
-    return sorted(Project(project).store.read(layer)["id"].astype(str))
 
 
-def manifest(project: Path) -> dict[str, Any]:
-    return tomllib.loads((project / "project.toml").read_text(encoding="utf-8"))
 
 
 def post(client: TestClient, layer: str, path: Path, out: dict[str, Any]) -> None:

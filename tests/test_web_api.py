@@ -1,110 +1,57 @@
 """The JSON API with FastAPI's test client, on the tiny ingest project (values by hand).
 
-The project (tests/ingest_fixtures.py) is a 400 m × 400 m district in EPSG:4548 with two
+The project (tests/fixtures/ingest.py) is a 400 m × 400 m district in EPSG:4548 with two
 streets, three communities, two parks (a 100 m square = 10,000 m² and a bow-tie repaired
 into two triangles = 5,000 m²), two recycling points and two heating pipes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import io
 import json
-import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import ingest_fixtures as fx
 import numpy as np
 import pyogrio
 import pytest
 import shapely
+from fixtures import ingest as fx
+from fixtures.web import (
+    RECORDS,
+    UPLOAD_CORPUS,
+    TestClient,
+    build_fixture,
+    client_for,
+    digest,
+    gpkg_bytes,
+)
 from pyproj import Transformer
-from starlette.exceptions import StarletteDeprecationWarning
 
 from gis import CRSError, InputFileError, LayerValidationError, PeakmapError
 from gis.crs import wgs84_to_gcj02
 from layers import ManifestError, StoreError
-from layers.build import build_project
 from web.app import create_app
 from web.errors import NotFoundError, UploadTooLargeError, status_for
 from web.settings import WebSettings
 
-with warnings.catch_warnings():
-    # starlette asks for httpx2, which is not a pinned dependency; httpx works the same.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
-
 TO_GK = Transformer.from_crs("EPSG:4326", fx.GK, always_xy=True)
-XSS = "<img src=x onerror=alert(1)>"
 
 
-def record(level: str, code: str, name: str, value: float, target: float | None,
-           status: str, gap: float | None, indicator: str = "HP-04") -> dict[str, Any]:
-    """One indicator record with exactly the fields of architecture.md."""
-    return {
-        "indicator": indicator, "title": "城市绿地面积", "title_en": "Urban green area",
-        "level": level, "zone_code": code, "zone_name": name, "value": value, "unit": "m²",
-        "op": ">=", "target": target, "deadline": "2025", "status": status, "gap": gap,
-        "responsible": "区城市管理委", "source": "computed",
-    }
 
 
-# Green area by hand: park g1 (10,000 m²) lies in street S1 / community C1, the repaired
-# bow-tie g2 (5,000 m²) in street S2 / community C3.
-RECORDS = [
-    record("district", "120101", "和平区", 15_000.0, 12_000.0, "pass", 0.0),
-    record("street", "S1", "西街道", 10_000.0, 8_000.0, "pass", 0.0),
-    record("street", "S2", "东街道", 5_000.0, 8_000.0, "fail", 3_000.0),
-    record("community", "C1", "甲社区", 10_000.0, None, "no-target", None),
-    record("community", "C2", "乙社区", 0.0, None, "no-target", None),
-    record("community", "C3", "丙社区", 5_000.0, None, "no-target", None),
-]
 
 
-def records_fn(_project: object) -> list[dict[str, Any]]:
-    return [dict(r) for r in RECORDS]
 
 
-# A one-row catalog whose values are worked out above: parks of classes G11 and G14.
-TARGETS = """\
-[[indicator]]
-id = "HP-04"
-title = "城市绿地面积"
-title_en = "Urban green area"
-definition = "园林绿地面积（并集）"
-level = "district"
-kind = "area_sum"
-op = ">="
-target = 12000
-unit = "m²"
-deadline = 2025
-responsible = ["区城市管理委"]
-
-[indicator.params]
-layers = [{ layer = "green_spaces", where = { class = ["G11", "G14"] } }]
-"""
 
 
-def build_fixture(root: Path) -> Path:
-    """Write and build the tiny ingest project under ``root`` (with a one-row catalog)."""
-    project = fx.write_project(root)
-    (project / "targets.toml").write_text(TARGETS, encoding="utf-8")
-    build_project(project, run_steps=False)
-    return project
 
 
-def digest(build_dir: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(build_dir.iterdir()) if p.is_file()}
 
 
-def client_for(project: Path, **settings: Any) -> TestClient:
-    app = create_app(project, settings=WebSettings(**settings), records_fn=records_fn)
-    return TestClient(app)
 
 
 @pytest.fixture
@@ -256,17 +203,13 @@ def test_error_table(exc: type[PeakmapError], status: int) -> None:
 # --- uploads ------------------------------------------------------------------------------
 
 
-def _gpkg_bytes(gdf: gpd.GeoDataFrame, tmp: Path) -> bytes:
-    path = tmp / "u.gpkg"
-    gdf.to_file(path, driver="GPKG")
-    return path.read_bytes()
 
 
 def test_upload_replaces_layer(client: TestClient, built: Path, tmp_path: Path) -> None:
     new = gpd.GeoDataFrame({"id": ["n1"], "类别": ["G2"]},
                            geometry=[fx._box(0, 0, 50, 50)], crs=fx.GK)
     r = client.post("/api/layers/green_spaces",
-                    files={"file": ("new.gpkg", _gpkg_bytes(new, tmp_path))})
+                    files={"file": ("new.gpkg", gpkg_bytes(new, tmp_path))})
     assert r.status_code == 201, r.text
     assert r.json()["features_stored"] == 1
     feats = client.get("/api/layers/green_spaces").json()["features"]
@@ -274,60 +217,16 @@ def test_upload_replaces_layer(client: TestClient, built: Path, tmp_path: Path) 
         ("n1", 2_500.0)]
 
 
-def _geojson_bytes(gdf: gpd.GeoDataFrame, tmp: Path) -> bytes:
-    path = tmp / "u.geojson"
-    gdf.to_file(path, driver="GeoJSON")
-    return path.read_bytes()
 
 
-def _csv_with(old: str, new: str) -> bytes:
-    return fx.recycling_csv().replace(old, new).encode("utf-8")
 
 
-def _bad_coordinate() -> bytes:
-    lines = fx.recycling_csv().splitlines()
-    parts = lines[2].split(",")
-    parts[2] = "abc"
-    lines[2] = ",".join(parts)
-    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _point_park(tmp: Path) -> bytes:
-    gdf = fx.green_frame()
-    gdf.loc[0, "geometry"] = gdf.geometry.iloc[0].centroid
-    return _geojson_bytes(gdf, tmp)
 
 
-def _renamed_column(tmp: Path) -> bytes:
-    return _geojson_bytes(fx.green_frame().rename(columns={"类别": "分类"}), tmp)
 
 
-Case = tuple[str, str, Callable[[Path], bytes], dict[str, str], list[str]]
-# The ingest corpus (tests/test_ingest.py) as uploads: layer, file name, content, form
-# fields, words the message must contain. Manifest-only cases do not apply to uploads.
-UPLOAD_CORPUS: dict[str, Case] = {
-    "empty_file": ("green_spaces", "green.geojson", lambda t: b"", {}, ["green.geojson",
-                                                                         "empty"]),
-    "wrong_geometry_type": ("green_spaces", "green.geojson", _point_park, {},
-                            ["green.geojson", "feature g1", "point"]),
-    "missing_column": ("green_spaces", "green.geojson", _renamed_column, {},
-                       ["green.geojson", "类别", "class"]),
-    "corrupt_zip": ("heating_pipes", "pipes.zip",
-                    lambda t: fx.pipes_zip()[: len(fx.pipes_zip()) // 2], {},
-                    ["pipes.zip", "zip"]),
-    "value_not_allowed": ("recycling_points", "recycling.csv",
-                          lambda t: _csv_with("中转站", "垃圾桶"), {},
-                          ["recycling.csv", "field kind", "feature r2", "垃圾桶"]),
-    "coordinate_not_number": ("recycling_points", "recycling.csv", lambda t: _bad_coordinate(),
-                              {}, ["recycling.csv", "row 3", "abc"]),
-    "swapped_lon_lat": ("recycling_points", "recycling.csv",
-                        lambda t: fx.recycling_csv().encode("utf-8"), {"x": "lat", "y": "lng"},
-                        ["recycling.csv", "swapped"]),
-    "not_canonical": ("rivers", "green.geojson", lambda t: _geojson_bytes(fx.green_frame(), t),
-                      {}, ["rivers", "canonical"]),
-    "not_a_layer_file": ("green_spaces", "notes.txt", lambda t: b"hello, world\n", {},
-                         ["notes.txt"]),
-}
 
 
 @pytest.mark.parametrize("case", sorted(UPLOAD_CORPUS))

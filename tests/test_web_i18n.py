@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_web_api import TestClient, client_for
+from fixtures.web import TestClient, client_for
 
 from layers.labels import (
     BOOL_LABELS,
@@ -79,7 +79,7 @@ FIXTURE_PAGES = ["/", "/?level=district", "/?level=street", "/?level=community",
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    from test_web_api import build_fixture
+    from fixtures.web import build_fixture
 
     return client_for(build_fixture(tmp_path_factory.mktemp("i18n") / "proj"))
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_web_api import RECORDS, XSS, TestClient, build_fixture, client_for, record
+from fixtures.web import RECORDS, XSS, TestClient, build_fixture, client_for, record
 
 from gis.crs import wgs84_to_gcj02
 from layers.project import Project

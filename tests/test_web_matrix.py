@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_web_api import RECORDS, TestClient, build_fixture, record
+from fixtures.web import RECORDS, TestClient, build_fixture, record
 
 from web.app import create_app
 from web.matrix import build_matrix, cell_text, status_counts

@@ -12,47 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
-from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
-from starlette.exceptions import StarletteDeprecationWarning
-from test_heating import _write_renewal
-from test_metrics import CRS, make_project
+from fixtures.scenario import scenario_project
+from fixtures.web import TestClient
 
-from layers.project import Project
 from web.app import create_app
 from web.scenario import classify, shared_breaks
-
-with warnings.catch_warnings():
-    # starlette asks for httpx2, which is not a pinned dependency; httpx works the same.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
-
-TARGETS = (
-    '[params.heating]\nrenewal_age_years = 30\n\n'
-    '[[indicator]]\nid = "HP-T4"\ntitle = "30年以上未改造老旧供热管网长度占比"\n'
-    'kind = "length_share"\nunit = "%"\nop = "<="\ntarget = 0\nlevel = "district"\n'
-    '[indicator.params]\nlayer = "heating_pipes"\ncondition = { install_year = { age_over = '
-    '"$heating.renewal_age_years" }, renovated_year = { by_year = false } }\n'
-)
-
-
-def scenario_project(root: Path) -> Path:
-    """Write the fixture (see the module docstring) under ``root``."""
-    project = make_project(root, targets=TARGETS)
-    store = project.store
-    green = store.read("green_spaces").assign(**{"class": "EG"})
-    pocket = store.read("pocket_parks").assign(status="planned")
-    park = gpd.GeoDataFrame({"id": ["np1"], "status": ["planned"]},
-                            geometry=[shapely.box(110, 10, 160, 50)], crs=CRS)
-    store.write_layers({"green_spaces": green, "pocket_parks": pocket,
-                        "proposal__pocket_parks": park})
-    _write_renewal(Project(root), ["h1"])
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,16 @@
 """The upload page's dry run: the build's verdict, every problem at once, nothing written.
 
 Files are those of the upload corpus (tests/test_web_api.py); the tiny project is
-tests/ingest_fixtures.py (recycling points r1 社区回收点 and r2 中转站, parks g1 and g2).
+tests/fixtures/ingest.py (recycling points r1 社区回收点 and r2 中转站, parks g1 and g2).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import ingest_fixtures as fx
 import pytest
-from test_web_api import UPLOAD_CORPUS, build_fixture, client_for, digest
+from fixtures import ingest as fx
+from fixtures.web import UPLOAD_CORPUS, build_fixture, client_for, digest
 
 from layers.build import check_upload
 from layers.project import Project

@@ -19,9 +19,8 @@ from typing import Any
 import httpx
 import pyogrio
 import pytest
+from fixtures.web import build_fixture, district_green, park_upload, records_fn
 from starlette.exceptions import StarletteDeprecationWarning
-from test_results_cache import district_green, park_upload
-from test_web_api import build_fixture, records_fn
 
 import web.api
 import web.data
@@ -261,7 +260,7 @@ def test_uploads_to_a_running_server_during_cli_builds_are_all_kept(built: Path,
     import socket
     import threading
 
-    from test_store_writes import ENV, green_upload, manifest, recycling_upload, stored_ids
+    from fixtures.uploads import ENV, green_upload, manifest, recycling_upload, stored_ids
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
