@@ -210,4 +210,4 @@ def test_cli_map_reads_the_results_cache(tmp_path: Path) -> None:
     out = tmp_path / "m.pdf"
     result = CliRunner().invoke(app, ["map", str(tmp_path / "p"), "HP-17", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "达标: 1 / 2 街道" in _pdf_text(out)
+    assert "达标: 1 / 2 街道" in pdf_text(out)
