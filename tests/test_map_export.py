@@ -69,7 +69,7 @@ def test_cli_pdf_has_title_legend_scale_north_date_source(sample_like: Path,
     text = pdf_text(out)
     for piece in ("HP-17", "LED等高效节能灯具使用占比", "图例", "北", "街道一", "街道二",
                   "街道三", "无数据", "目标: > 80 %", "达标: 0 / 2 街道", "制图日期", "数据来源",
-                  "EPSG:4548", "示例数据"):
+                  "EPSG:4548", "示例数据", "区域边框：绿色 = 达标，红色 = 未达标"):
         assert piece in text, piece
     assert "50 m" in text  # the metric scale bar: 300 m wide → 50 m (1-2-5 steps)
     OUT.mkdir(exist_ok=True)
@@ -89,6 +89,7 @@ def test_notice_only_on_the_sample(project_dir: Path, tmp_path: Path) -> None:
     text = pdf_text(out)
     assert "Sample data" not in text and "示例数据" not in text
     assert "Legend" in text and "Share of LED lamps" in text and "N" in text
+    assert "pass_border" not in text and "Zone outline: green = met, red = not met" in text
 
 
 def _colours(png: bytes) -> set[tuple[int, int, int]]:

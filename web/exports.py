@@ -95,6 +95,8 @@ EXPORT_TEXT: dict[str, dict[str, str]] = {
     "export_pdf": {"zh": "导出 PDF", "en": "Export PDF"},
     "export_png": {"zh": "导出 PNG", "en": "Export PNG"},
     "print": {"zh": "打印", "en": "Print"},
+    "pass_border": {"zh": "区域边框：绿色 = 达标，红色 = 未达标",
+                    "en": "Zone outline: green = met, red = not met"},
 }
 
 
@@ -587,7 +589,7 @@ def indicator_figure(
              f"({', '.join(sources)})",
              f"{export_text('export_date', lang)}: {(today or date.today()).isoformat()}",
              f"CRS: {zones.crs.to_string() if zones.crs else '—'}",
-             t("pass_border", lang) if judged else ""]
+             export_text("pass_border", lang) if judged else ""]
     scen = f" — {t('scenario_proposal', lang)}" if scenario else ""
     sheet = MapSheet(
         title=f"{indicator} {title}{scen}",
