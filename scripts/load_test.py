@@ -11,6 +11,11 @@ and writes it with the raw figures to ``--out`` as JSON.
 
 Traffic goes to 127.0.0.1 only; loops are bounded in count and in time.
 
+A separate probe process asks ``/api/health`` every 0.25 s on its own connection (kind
+``health (probe)``): a monitor's view, free of the load generator's own delays. With
+``--profile`` the server runs under ``scripts/profile_server.py``, which also reports the
+time each kind of request spent inside the server and the server's event-loop lag.
+
 Usage: ``python scripts/load_test.py [--project DIR] [--users 60] [--seconds 45]``
 (default project: the embedded sample, built once into ``bench-output/load``).
 """
@@ -177,7 +182,40 @@ async def client_part(port: int, seeds: list[int], deadline: float, upload: bool
 
 
 def _client_process(job: tuple[Any, ...]) -> dict[str, Any]:
+    if job[0] == "probe":
+        return health_probe(*job[1:])
     return asyncio.run(client_part(*job))
+
+
+def health_probe(port: int, deadline: float, every: float = 0.25) -> dict[str, Any]:
+    """``/api/health`` every 0.25 s from a process doing nothing else (a monitor's view).
+
+    The load generator's own event loop parses ~150 kB answers for 60 users and is itself
+    late on a loaded machine; this process sleeps between requests, so its figures are the
+    server's (plus the operating system's scheduling), not the load generator's.
+    """
+    import http.client
+
+    times: list[float] = []
+    failures: list[str] = []
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    while time.time() < deadline:
+        t0 = time.perf_counter()
+        try:
+            conn.request("GET", "/api/health")
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                failures.append(f"GET /api/health (probe): {response.status}")
+        except (OSError, http.client.HTTPException) as e:
+            failures.append(f"GET /api/health (probe): {e!r}")
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        times.append(time.perf_counter() - t0)
+        time.sleep(every)
+    conn.close()
+    return {"times": {"health (probe)": times}, "failures": failures, "count": len(times),
+            "acked": [], "lags": []}
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -206,7 +244,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         k = max(1, min(args.clients, args.users))
         jobs = [(port, list(range(i, args.users, k)), deadline, i == 0, project,
                  args.upload_every, MAX_REQUESTS // k) for i in range(k)]
-        with multiprocessing.get_context("fork").Pool(k) as pool:
+        jobs.append(("probe", port, deadline))
+        with multiprocessing.get_context("fork").Pool(k + 1) as pool:
             parts = await asyncio.to_thread(pool.map, _client_process, jobs)
         for part in parts:
             for kind, values in part["times"].items():
@@ -247,6 +286,10 @@ def main() -> None:
     args.users = max(1, min(args.users, MAX_USERS))
     args.seconds = max(1.0, min(args.seconds, MAX_SECONDS))
     result = asyncio.run(run(args))
+    if args.profile is not None and args.profile.is_file():
+        prof = json.loads(args.profile.read_text(encoding="utf-8"))
+        result["server"] = {"event_loop_lag_ms": prof.get("loop_lag_ms"),
+                            "served_inside_server": prof.get("served_inside_server")}
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"{result['users']} users, {result['seconds']:.0f} s, {result['requests']} requests, "
           f"{result['failed']} failed, {result['uploads_acknowledged']} uploads acknowledged "
@@ -258,6 +301,12 @@ def main() -> None:
     for kind, row in result["by_kind"].items():
         print(f"| {kind} | {row['n']} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | "
               f"{row['max_ms']:.0f} |")
+    if "server" in result:
+        print(f"\nserver event-loop lag: {result['server']['event_loop_lag_ms']}")
+        print("time inside the server (first ASGI call to last byte handed to the socket):")
+        for kind, row in (result["server"]["served_inside_server"] or {}).items():
+            print(f"  {kind}: n {row['n']}, p50 {row['p50_ms']:.0f} ms, "
+                  f"p95 {row['p95_ms']:.0f} ms")
     for failure in result["failures"]:
         print("FAILED:", failure)
 
