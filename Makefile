@@ -7,14 +7,14 @@ PROJECT ?= data/heping
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run build report serve sample test test-fast lint check docs bench bench-postgis clean
+.PHONY: install run build report serve sample test test-fast lint check docs bench bench-docs bench-postgis clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peakmap needs Python 3.11, found " + sys.version' \
 		|| { echo "error: Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -46,10 +46,18 @@ lint: install
 # what CI runs (.ci/run): lint, then every test and docstring example
 check: lint test
 
-# regenerate docs/indicators.md from the catalogs (a test checks it is current)
+# regenerate docs/indicators.md from the catalogs and the tables of docs/benchmarks.md from
+# docs/bench/*.json (tests check both are current)
 docs: install
 	$(BIN)/python scripts/gen_indicator_docs.py
+	$(BIN)/python scripts/gen_bench_docs.py
 
+# the tables of docs/benchmarks.md from docs/bench/*.json; a fresh run (bench-output/NAME.json)
+# is published with: python scripts/gen_bench_docs.py --take bench-output/NAME.json
+bench-docs: install
+	$(BIN)/python scripts/gen_bench_docs.py
+
+# every scripts/bench_*.py; each also writes its tables to bench-output/<script>.json
 bench: install
 	$(BIN)/python scripts/bench_all.py
 

@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchjson import record_run
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "heping"
 
@@ -102,4 +104,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # the printed tables also go to bench-output/bench_build.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main(sys.argv[1:])))

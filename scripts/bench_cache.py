@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchjson import record_run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -143,4 +144,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the printed tables also go to bench-output/bench_cache.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))

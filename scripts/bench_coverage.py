@@ -38,6 +38,8 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchjson import record_run  # noqa: E402
+
 from gis.io import write_gpkg_atomic  # noqa: E402
 from layers.build import build_project  # noqa: E402
 from layers.coverage import load_presets  # noqa: E402
@@ -191,4 +193,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # the printed tables also go to bench-output/bench_coverage.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main(sys.argv[1:])))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
 import pyproj
+from benchjson import record_run
 
 from gis.crs import bd09_to_gcj02, gcj02_to_bd09, gcj02_to_wgs84, wgs84_to_gcj02
 
@@ -131,4 +133,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the printed tables also go to bench-output/bench_crs.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import uvicorn  # noqa: E402
+from benchjson import record_run  # noqa: E402
 
 from web.app import create_app  # noqa: E402
 from web.exports import indicator_map_file  # noqa: E402
@@ -146,4 +147,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # the printed tables also go to bench-output/bench_exports.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from bench_report import project_at  # noqa: E402
+from benchjson import record_run  # noqa: E402
 from pg_local import LocalCluster, PeakMemory  # noqa: E402
 
 OUT = ROOT / "bench-output" / "postgis"
@@ -342,4 +343,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # the printed tables also go to bench-output/bench_postgis.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main(sys.argv[1:])))

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from benchjson import record_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "heping"
@@ -277,4 +278,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the printed tables also go to bench-output/bench_pv.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))

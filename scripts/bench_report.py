@@ -40,6 +40,8 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchjson import record_run  # noqa: E402
+
 from gis.overlay import area_by_zone, intersection_area_by_zone  # noqa: E402
 
 CACHE = ROOT / "bench-output" / "report"
@@ -239,4 +241,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # the printed tables also go to bench-output/bench_report.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main(sys.argv[1:])))

@@ -16,6 +16,7 @@ Usage: ``.venv/bin/python scripts/bench_sample.py [--scale K] [--seed 42]``.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from benchjson import record_run
 
 from sample import District, generate_district, generate_sample
 from sample.raster import _north_up, _snap, _surface, write_dsm
@@ -102,4 +104,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the printed tables also go to bench-output/bench_sample.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))

@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchjson import record_run  # noqa: E402
+
 from layers.project import Project  # noqa: E402
 from layers.scenario import compare, merge_proposal  # noqa: E402
 from layers.siting import site_pocket_parks, site_recycling, siting_params  # noqa: E402
@@ -76,4 +78,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # the printed tables also go to bench-output/bench_site.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main(sys.argv[1:])))

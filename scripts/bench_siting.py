@@ -32,6 +32,8 @@ from scipy.spatial.distance import cdist
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchjson import record_run  # noqa: E402
+
 import layers.siting as lsiting  # noqa: E402
 from gis.siting import pairs_within_distance, solve_set_cover  # noqa: E402
 from layers.build import build_project  # noqa: E402
@@ -142,4 +144,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the printed tables also go to bench-output/bench_siting.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))

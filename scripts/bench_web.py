@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import folium  # noqa: E402
 import uvicorn  # noqa: E402
+from benchjson import record_run  # noqa: E402
 from fastapi.responses import HTMLResponse  # noqa: E402
 
 from web.app import create_app  # noqa: E402
@@ -180,4 +181,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # the printed tables also go to bench-output/bench_web.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))

@@ -23,6 +23,7 @@ import argparse
 import math
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import rasterio
+from benchjson import record_run
 from pyproj import Transformer
 from rasterio.windows import Window
 
@@ -173,4 +175,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the printed tables also go to bench-output/compare_rsun.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))

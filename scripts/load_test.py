@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from benchjson import record_run
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -312,4 +313,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the printed tables also go to bench-output/load_test.json (scripts/benchjson.py)
+    sys.exit(record_run(lambda: main()))
