@@ -31,7 +31,12 @@ def test_page_is_generated_from_the_json() -> None:
 def test_every_table_of_the_page_is_generated() -> None:
     doc = gen_bench_docs.DOC.read_text(encoding="utf-8")
     outside = gen_bench_docs.MARKER.sub("", gen_bench_docs.INDEX.sub("", doc))
-    assert benchjson.parse_tables(outside) == []
+    loose = [t["header"] for t in benchjson.parse_tables(outside)]
+    assert loose == [], (
+        f"docs/benchmarks.md: tables not generated from docs/bench/*.json: {loose}. A benchmark "
+        "script writes bench-output/NAME.json (scripts/benchjson.py); publish it with "
+        "`python scripts/gen_bench_docs.py --take bench-output/NAME.json` and put the table "
+        "between <!-- bench:NAME#i --> and <!-- /bench --> (see the top of the page)")
 
 
 def test_cells_read_as_numbers() -> None:
