@@ -204,3 +204,18 @@ def test_pv_sheet_outlines_the_flags_and_names_the_sky(tmp_path: Path) -> None:
                   "Outline: In TJ-PV50's denominator",
                   "Sky and layout used: sky: test sky, Perez 1990 transposition"):
         assert "".join(piece.split()) in text, piece
+
+
+@needs_poppler
+def test_printed_sheets_show_no_bare_code(client: TestClient, tmp_path: Path) -> None:
+    """The no-bare-code check of the Chinese pages (tests/test_web_i18n.py) on the PDFs."""
+    from test_web_i18n import bare_codes
+
+    for path in ("/maps/layers.pdf", "/maps/gaps.pdf", "/maps/gaps.pdf?compare=true",
+                 "/maps/pv.pdf", "/maps/indicator.pdf?indicator=HP-T4&level=street",
+                 "/maps/indicator.pdf?indicator=HP-T4&level=street&scenario=proposal"):
+        pdf = tmp_path / "s.pdf"
+        pdf.write_bytes(client.get(path).content)
+        text = pdf_text(pdf)
+        assert bare_codes(text) == [], path
+        assert "_" not in text.replace("proposal__", "").replace("uncovered_preset", ""), path

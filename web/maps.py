@@ -318,6 +318,7 @@ def _add_dynamic(m: folium.Map, name: str, style: LayerStyle, title: str, *, lan
 # Titles of layers the analyses write (not canonical); others show their base layer's title.
 DERIVED_TITLES: dict[str, tuple[str, str]] = {
     "uncovered_residential": ("公园服务半径外的居住用地", "Residential land outside park reach"),
+    "proposal__heating_renewal": ("选址方案: 拟改造供热管段", "Proposal: heating pipes to renew"),
 }
 
 
