@@ -66,14 +66,35 @@ def test_export_pdf_from_the_map_page(browser: Any, base_url: str, tmp_path: Pat
     page.close()
 
 
-def test_print_view_hides_the_controls(browser: Any, base_url: str) -> None:
-    page, log = open_page(browser, f"{base_url}/maps/indicator?indicator=HP-04&level=street")
+@pytest.mark.parametrize("path", ["/maps/indicator?indicator=HP-04&level=street",
+                                  "/maps/layers", "/maps/gaps", "/maps/pv"])
+def test_print_view_hides_the_controls(browser: Any, base_url: str, path: str) -> None:
+    page, log = open_page(browser, f"{base_url}{path}")
     shown = "(s) => [...document.querySelectorAll(s)].some(e => getComputedStyle(e).display " \
             "!== 'none')"
     assert page.evaluate(shown, ".pm-export")
     page.emulate_media(media="print")
     for selector in (".pm-export", ".leaflet-control-container"):
         assert not page.evaluate(shown, selector), selector
-    shot(page, "indicator_map_print_view")
+    name = path.split("?")[0].rsplit("/", 1)[-1]
+    shot(page, f"{name}_map_print_view")
+    check_clean(log, base_url)
+    page.close()
+
+
+@pytest.mark.parametrize(("path", "name"), [("/maps/layers", "peakmap-layers.png"),
+                                            ("/maps/pv", "peakmap-pv.png")])
+def test_export_png_from_the_other_map_pages(browser: Any, base_url: str, tmp_path: Path,
+                                             path: str, name: str) -> None:
+    page, log = open_page(browser, f"{base_url}{path}")
+    link = page.locator(".pm-export a", has_text="导出 PNG")
+    with page.expect_download(timeout=60_000) as info:
+        link.click()
+    png = tmp_path / name
+    info.value.save_as(png)
+    assert info.value.suggested_filename == name
+    with Image.open(png) as im:
+        assert im.width > im.height  # the A4 landscape sheet
+    shutil.copy(png, SHOTS / f"export_{name}")
     check_clean(log, base_url)
     page.close()
