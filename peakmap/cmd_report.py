@@ -11,7 +11,9 @@ import typer
 
 from gis import InputFileError
 from layers.indicators.cache import cached_records
-from layers.indicators.engine import IndicatorResult, load_zones
+from layers.indicators.catalog import LEVELS
+from layers.indicators.result import IndicatorResult
+from layers.indicators.zones import missing_levels_note
 from layers.project import Project
 from layers.report import (
     LEVEL_LABELS,
@@ -25,7 +27,7 @@ from layers.report import (
 )
 from layers.store.proposals import proposal_states
 from peakmap.console import plain_console, spinner
-from web.exports import sample_notice
+from web.i18n import sample_notice
 
 # Columns of the table when it goes to a file or a pipe (a terminal sets its own width).
 PIPE_WIDTH = 220
@@ -131,7 +133,9 @@ def report(
             f"no indicator {', '.join(unknown)} in {proj.targets_path.name} or its includes",
             param_hint="'--id'")
     chosen, level = _select(records, level, fmt)
-    missing = load_zones(proj).missing  # a level the data lacks: said once, not an error
+    # a level the data lacks (the engine reports at the levels the project has): said once
+    missing = missing_levels_note(
+        [lv for lv in LEVELS if not any(r.level == lv for r in records)] if records else [])
     if missing and fmt is not Format.table:
         plain_console(stderr=True).print(missing)
     if fmt is Format.xlsx:

@@ -45,3 +45,26 @@ def test_each_module_registers_its_command(name: str) -> None:
     sub = typer.Typer()
     importlib.import_module(COMMANDS[name][0]).register(sub)
     assert name in typer.main.get_group(sub).commands
+
+
+def test_report_from_cached_results_loads_no_geometry_stack(tmp_path: Path) -> None:
+    """Answering from the results cache needs neither the engine nor GDAL, GEOS or the web."""
+    import json
+
+    from test_web_api import build_fixture
+
+    from layers.indicators.cache import cached_records
+    from layers.project import Project
+
+    project = build_fixture(tmp_path / "proj")
+    want = [r.as_dict() for r in cached_records(Project(project))]  # fills the cache
+    args = ("report", str(project), "--level", "all", "--format", "json")
+    modules = _imported_modules(*args)
+    heavy = {"geopandas", "pyogrio", "rasterio", "scipy", "fastapi", "matplotlib",
+             "layers.indicators.engine", "web.exports"}
+    assert not heavy & modules, sorted(heavy & modules)
+    done = subprocess.run([sys.executable, "-m", "peakmap", *args], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    got = json.loads(done.stdout)
+    assert [(r["indicator"], r["zone_code"], r["value"]) for r in got] == [
+        (r["indicator"], r["zone_code"], r["value"]) for r in want]

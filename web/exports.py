@@ -26,12 +26,11 @@ from web.classes import STATUS_COLORS, legend_items, zone_classes
 from web.data import ZONE_LAYERS
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
-from web.i18n import op_symbol, t
+from web.i18n import op_symbol, sample_notice, t
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from layers.project import Project
     from web.data import ProjectData
     from web.settings import WebSettings
 
@@ -58,21 +57,6 @@ __all__ = [
     "sample_notice",
     "save_figure",
 ]
-
-
-def sample_notice(project: Project, lang: str) -> str | None:
-    """The pages' sample-data notice when ``project`` is the generated sample, else None.
-
-    Parameters
-    ----------
-    project : layers.project.Project
-    lang : {"zh", "en"}
-
-    Returns
-    -------
-    str or None
-    """
-    return t("synthetic_note", lang) if project.is_sample else None
 
 
 # --- maps as PNG and PDF -------------------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from layers.labels import LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS
 
-__all__ = ["LANGS", "OP_SYMBOLS", "TEXT", "Lang", "lang_of", "op_symbol", "t"]
+if TYPE_CHECKING:
+    from layers.project import Project
+
+__all__ = ["LANGS", "OP_SYMBOLS", "TEXT", "Lang", "lang_of", "op_symbol", "sample_notice", "t"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -178,3 +181,18 @@ def t(key: str, lang: str) -> str:
     if entry is None:
         return key
     return entry.get(lang, entry["zh"])
+
+
+def sample_notice(project: Project, lang: str) -> str | None:
+    """The pages' sample-data notice when ``project`` is the generated sample, else None.
+
+    Parameters
+    ----------
+    project : layers.project.Project
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    str or None
+    """
+    return t("synthetic_note", lang) if project.is_sample else None

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from layers.indicators.engine import IndicatorResult, compute_records
+from layers.indicators.result import IndicatorResult
 from layers.project import Project
 
 __all__ = ["CACHE_DIR", "cache_key", "cached_records", "load_records", "refresh", "save_records"]
@@ -41,6 +41,16 @@ def code_fingerprint() -> str:
             st = path.stat()
             h.update(f"{path.relative_to(base.parent)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def compute_records(project: Project, **kw: Any) -> list[IndicatorResult]:
+    """The indicator engine's :func:`~layers.indicators.engine.compute_records`.
+
+    Imported on a cache miss only, so reading cached results loads no geometry library.
+    """
+    from layers.indicators.engine import compute_records as compute
+
+    return compute(project, **kw)
 
 
 def project_files_digest(root: Path) -> str:

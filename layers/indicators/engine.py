@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
@@ -37,6 +36,7 @@ from layers.indicators.registry import (
     MetricContext,
     MetricResult,
 )
+from layers.indicators.result import IndicatorResult
 from layers.indicators.zones import Zones, default_year, load_zones
 from layers.project import Project
 
@@ -63,43 +63,6 @@ RESPONSIBLE_SEPARATOR = "、"
 _PARENT = {"community": "street", "street": "district"}
 # Child zones named in a parent's detail before "等 N 个" (and N more).
 MAX_LISTED = 10
-
-
-@dataclass
-class IndicatorResult:
-    """One indicator for one zone: the record every output carries (architecture.md).
-
-    The first fifteen fields are the public record; ``definition``, ``note`` and ``detail``
-    follow (the metric's definition, why a value is missing, failing child zones...), then
-    the annex's ``group`` (目标类型) and ``seq`` (序号), and the English definition where the
-    catalog gives one.
-    """
-
-    indicator: str
-    title: str
-    title_en: str
-    level: str
-    zone_code: str
-    zone_name: str
-    value: float | int | str | None
-    unit: str
-    op: str | None
-    target: float | None
-    deadline: int | None
-    status: str
-    gap: float | None
-    responsible: str
-    source: str
-    definition: str = ""
-    note: str = ""
-    detail: str = ""
-    group: str = ""
-    seq: int | None = None
-    definition_en: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the record as a dict, public fields first."""
-        return asdict(self)
 
 
 def _load_metrics() -> None:

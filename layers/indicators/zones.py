@@ -7,6 +7,7 @@ zones through here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from layers._errors import StoreError
 from layers.indicators.catalog import LEVELS
 from layers.project import Project
 
-__all__ = ["Zones", "default_year", "load_zones"]
+__all__ = ["Zones", "default_year", "load_zones", "missing_levels_note"]
 
 
 @dataclass
@@ -111,15 +112,7 @@ def load_zones(project: Project) -> Zones:
         comm["street_code"] = pd.NA
         comm["district_code"] = comm.index.to_numpy()
     lacking = [level for level in LEVELS if not len(names[level])]
-    missing = ""
-    if lacking:
-        layer_names = {"street": "streets", "community": "communities"}
-        missing = (
-            "本项目无" + "、".join(LEVEL_ZH[lv] for lv in lacking) + "层级 / this project has no "
-            + " and no ".join(f"{lv} level" for lv in lacking) + " (no "
-            + ", no ".join(f"{layer_names[lv]} layer" for lv in lacking)
-            + "); it is reported at the levels it has"
-        )
+    missing = missing_levels_note(lacking)
     return Zones(communities=comm, names=names, missing=missing)
 
 
@@ -149,3 +142,22 @@ def _holder(zones: Any, parents: Any) -> Any:
 def default_year(project: Project) -> int:
     """The report year: the manifest's ``[project] year``, else the current year."""
     return project.report_year
+
+
+def missing_levels_note(lacking: Sequence[str]) -> str:
+    """One sentence naming the zone levels a project lacks ("" when it lacks none).
+
+    Examples
+    --------
+    >>> missing_levels_note(["community"])[:8]
+    '本项目无社区层级'
+    """
+    if not lacking:
+        return ""
+    layer_names = {"street": "streets", "community": "communities"}
+    return (
+        "本项目无" + "、".join(LEVEL_ZH[lv] for lv in lacking) + "层级 / this project has no "
+        + " and no ".join(f"{lv} level" for lv in lacking) + " (no "
+        + ", no ".join(f"{layer_names[lv]} layer" for lv in lacking)
+        + "); it is reported at the levels it has"
+    )

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
-from pyproj import CRS
-
-from gis.io import write_gpkg_atomic
 from layers._errors import StoreError
 from layers.store.lock import writer_lock
 from layers.store.meta import StoreMeta, frame_digest
+
+if TYPE_CHECKING:  # the geometry stack is imported where layers are read or written, so
+    # that commands answering from cached results start without it
+    import geopandas as gpd
+    import pandas as pd
+    from pyproj import CRS
 
 __all__ = ["STORE_NAME", "Store"]
 
@@ -78,6 +79,8 @@ class Store:
         st = self.path.stat()
         ident = (st.st_ino, st.st_size, st.st_mtime_ns)
         if self._names is None or self._names[0] != ident:
+            import pyogrio
+
             self._names = (ident, [str(row[0]) for row in pyogrio.list_layers(self.path)])
         return list(self._names[1])
 
@@ -92,8 +95,12 @@ class Store:
         names = self.layers()
         for name in ["districts", *names]:
             if name in names:
+                import pyogrio
+
                 info = pyogrio.read_info(self.path, layer=name)
                 if info.get("crs"):
+                    from pyproj import CRS
+
                     return CRS.from_user_input(info["crs"])
         raise StoreError(f"{self.path}: no spatial layer with a CRS")
 
@@ -109,6 +116,8 @@ class Store:
             self._require()
             if name not in self.layers():
                 raise StoreError(f"{self.path}: no layer {name!r} in the store")
+            import pyogrio
+
             self._cache[name] = pyogrio.read_dataframe(self.path, layer=name)
         return self._cache[name].copy()
 
@@ -168,12 +177,18 @@ class Store:
                 present = set(self.layers()) | set(layers)
                 new = old.next({n: frame_digest(f) for n, f in layers.items()}, present,
                                inputs=inputs, merge_inputs=frozenset(merge_inputs))
+                from gis.io import write_gpkg_atomic
+
                 write_gpkg_atomic(self.path, {**layers, **new.tables()}, keep_existing=True)
         self._names = None
         for name in layers:
             self._cache.pop(name, None)
 
     def _write_in_place(self, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
+        import geopandas as gpd
+        import pandas as pd
+        import pyogrio
+
         self._names = None
         for name, frame in layers.items():
             opts = {"OVERWRITE": "YES"} if self.path.exists() else None
@@ -187,6 +202,10 @@ class Store:
 
         Used by a build to carry siting proposals over a rebuild.
         """
+        import geopandas as gpd
+        import pandas as pd
+        import pyogrio
+
         if not self.private:
             raise StoreError(f"{self.path}: layers are copied only into a staging store")
         self._names = None

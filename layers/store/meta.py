@@ -26,10 +26,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 __all__ = ["META_TABLE", "VERSIONS_TABLE", "InputRecord", "LayerVersion", "StoreMeta",
            "frame_digest"]
@@ -42,6 +40,9 @@ INPUTS_PREFIX = "inputs:"
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """A SHA-256 of a layer's columns, values, geometries (WKB) and CRS."""
+    import geopandas as gpd
+    import shapely
+
     h = hashlib.sha256()
     h.update("\x1f".join(map(str, frame.columns)).encode("utf-8"))
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:

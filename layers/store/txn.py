@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyogrio
-
 from layers.store.gpkg import STORE_NAME
 from layers.store.lock import DEFAULT_TIMEOUT_S, stage_dir, writer_lock
 from layers.store.meta import StoreMeta
@@ -87,6 +85,8 @@ def store_transaction(
             if not store.path.is_file():
                 return  # nothing was written
             old = StoreMeta.read(old_path)
+            import pyogrio
+
             present = {str(r[0]) for r in pyogrio.list_layers(store.path)}
             meta = old.next(store.written, present, mark=store.marks, clear=store.cleared,
                             reset_stale=fresh, inputs=store.inputs,

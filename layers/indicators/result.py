@@ -1,0 +1,49 @@
+"""The record every output carries: one indicator for one zone (kept free of heavy imports).
+
+:class:`IndicatorResult` is re-exported by :mod:`layers.indicators.engine`; reading cached
+results (:mod:`layers.indicators.cache`) needs only this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = ["IndicatorResult"]
+
+
+@dataclass
+class IndicatorResult:
+    """One indicator for one zone: the record every output carries (architecture.md).
+
+    The first fifteen fields are the public record; ``definition``, ``note`` and ``detail``
+    follow (the metric's definition, why a value is missing, failing child zones...), then
+    the annex's ``group`` (目标类型) and ``seq`` (序号), and the English definition where the
+    catalog gives one.
+    """
+
+    indicator: str
+    title: str
+    title_en: str
+    level: str
+    zone_code: str
+    zone_name: str
+    value: float | int | str | None
+    unit: str
+    op: str | None
+    target: float | None
+    deadline: int | None
+    status: str
+    gap: float | None
+    responsible: str
+    source: str
+    definition: str = ""
+    note: str = ""
+    detail: str = ""
+    group: str = ""
+    seq: int | None = None
+    definition_en: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the record as a dict, public fields first."""
+        return asdict(self)
