@@ -24,6 +24,9 @@ __all__ = ["SCHEDULER_ENV", "dask_client", "run_tasks", "scheduler_address"]
 
 SCHEDULER_ENV = "PEAKMAP_DASK_SCHEDULER"
 LOCAL_PREFIX = "local:"
+# The scheduler of a LocalCluster always serves HTTP (8787 by default, taken when another
+# cluster runs on the machine): any free port on loopback instead.
+LOCAL_DASHBOARD = "127.0.0.1:0"
 
 
 def scheduler_address(configured: str | None) -> str:
@@ -52,7 +55,7 @@ def dask_client(address: str) -> Iterator[Any]:
         except ValueError as e:
             raise InputFileError(f"scheduler {address!r}: write local:N with N workers") from e
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=LOCAL_DASHBOARD) as cluster, Client(cluster) as client:
             yield client
         return
     try:

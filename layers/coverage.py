@@ -47,7 +47,9 @@ defaults; read with :func:`coverage_params`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,7 +77,7 @@ from layers.indicators.inputs import (
     read_layer,
     resolve_value,
     theme_params,
-    zone_index,
+    zone_codes,
 )
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 from layers.params import CoverageParams
@@ -166,9 +168,9 @@ def park_facilities(ctx: MetricContext, preset: Preset) -> tuple[NDArray[np.obje
     historic_codes = set(map(str, _params(ctx).historic_streets))
     historic = np.zeros(len(parks), dtype=bool)
     if historic_codes and len(parks):
-        zone = zone_index(ctx, parks)
-        streets = ctx.communities["street_code"].astype(str).to_numpy()
-        historic = (zone >= 0) & np.isin(streets[np.maximum(zone, 0)], list(historic_codes))
+        # among every community: a park of another district (task) serves this one too
+        street = zone_codes(ctx, parks, level="street", everywhere=True)
+        historic = np.array([s is not None and s in historic_codes for s in street], dtype=bool)
     radii = radius_by_size(shapely.area(parks), preset.rules, historic=historic)
     ctx.cache[key] = (parks, radii)
     return parks, radii
@@ -224,46 +226,80 @@ def _coverage_parts(
     key: str,
     mode: str,
     weight: str,
-) -> tuple[FloatArray, FloatArray, str]:
-    """Per-community covered and total base, and a note on unreached demand."""
+) -> tuple[FloatArray, FloatArray, dict[str, float]]:
+    """Per-community covered and total base, and the demand these communities leave unreached.
+
+    The totals (walking only) are ``off`` the network and ``cut`` (on network parts without
+    facilities), in m² of residential land or households.
+    """
     n = len(ctx.communities)
     graph = walk_graph(ctx) if mode == "walk" else None
     walk = walk_options(ctx)
     cache_key = f"coverage:{key}:{mode}:{weight}"
     if cache_key in ctx.cache:
-        cached: tuple[FloatArray, FloatArray, str] = ctx.cache[cache_key]
+        cached: tuple[FloatArray, FloatArray, dict[str, float]] = ctx.cache[cache_key]
         return cached
-    note = ""
+    totals: dict[str, float] = {}
     if weight == "area":
         pieces, zi = _residential_pieces(ctx)
         cov = area_coverage(pieces, facilities, radii, mode=mode, graph=graph, walk=walk)
         num = np.bincount(zi, cov.covered, minlength=n).astype(float)
         den = np.bincount(zi, cov.area, minlength=n).astype(float)
         if mode == "walk":
-            off = float(cov.unreached["off_network"].sum())
-            cut = float(cov.unreached["disconnected"].sum())
+            totals = {"off": float(cov.unreached["off_network"].sum()),
+                      "cut": float(cov.unreached["disconnected"].sum())}
+    else:
+        points, weights, zi = _homes(ctx)
+        pc = point_coverage(points, facilities, radii, mode=mode, graph=graph, walk=walk)
+        num = np.bincount(zi, weights * pc.covered, minlength=n).astype(float)
+        den = np.bincount(zi, weights, minlength=n).astype(float)
+        if mode == "walk":
+            totals = {"off": float(weights[pc.reason == OFF_NETWORK].sum()),
+                      "cut": float(weights[pc.reason == DISCONNECTED].sum())}
+    ctx.cache[cache_key] = (num, den, totals)
+    return num, den, totals
+
+
+def _unreached_note(
+    totals: Mapping[str, float], *, head: tuple[str, ...], weight: str, snap: float,
+    homes_note: str,
+) -> str:
+    """The note of a parks or points row: ``head``, then the demand not reached on foot."""
+    note = ""
+    if weight == "area":
+        if totals:
+            off, cut = totals["off"], totals["cut"]
             note = (
-                f"直线半径内不可步行到达的居住用地：离路网 >{walk.demand_snap:g} m 的 "
+                f"直线半径内不可步行到达的居住用地：离路网 >{snap:g} m 的 "
                 f"{off:,.0f} m²，"
                 f"位于无设施路网分区的 {cut:,.0f} m² / within straight reach but not walkable: "
                 f"{off:,.0f} m² off the network, {cut:,.0f} m² on network parts without facilities"
             )
     else:
-        points, weights, zi = _homes(ctx)
-        note = residential_homes(ctx).note
-        pc = point_coverage(points, facilities, radii, mode=mode, graph=graph, walk=walk)
-        num = np.bincount(zi, weights * pc.covered, minlength=n).astype(float)
-        den = np.bincount(zi, weights, minlength=n).astype(float)
-        if mode == "walk":
-            off = float(weights[pc.reason == OFF_NETWORK].sum())
-            cut = float(weights[pc.reason == DISCONNECTED].sum())
+        note = homes_note
+        if totals:
+            off, cut = totals["off"], totals["cut"]
             note = "; ".join(t for t in (note, (
-                f"不可步行到达的户数：离路网 >{walk.demand_snap:g} m {off:,.0f} 户，"
+                f"不可步行到达的户数：离路网 >{snap:g} m {off:,.0f} 户，"
                 f"位于无设施路网分区 {cut:,.0f} 户 / households not reachable on foot: "
                 f"{off:,.0f} off the network, {cut:,.0f} on network parts without facilities"
             )) if t)
-    ctx.cache[cache_key] = (num, den, note)
-    return num, den, note
+    return "; ".join(t for t in (*head, note) if t)
+
+
+def _coverage_result(
+    ctx: MetricContext, parts: tuple[FloatArray, FloatArray, dict[str, float]],
+    head: tuple[str, ...], weight: str,
+) -> MetricResult:
+    num, den, totals = parts
+    note_of = functools.partial(
+        _unreached_note, head=head, weight=weight, snap=float(walk_options(ctx).demand_snap),
+        homes_note=residential_homes(ctx).note if weight != "area" else "",
+    )
+    den = np.where(den > 0, den, np.nan)
+    out = pd.DataFrame({"num": num, "den": den}, index=community_codes(ctx))
+    return MetricResult(out, note=note_of(totals), scale=PERCENT, totals=totals,
+                        note_of=note_of)
 
 
 def _mode_note(mode: str, params: CoverageParams) -> str:
@@ -304,14 +340,9 @@ def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResu
     name = preset.name
     weight = _choice(spec, "weight", WEIGHTS, "area")
     parks, radii = park_facilities(ctx, preset)
-    num, den, unreached = _coverage_parts(
-        ctx, parks, radii, key=f"parks:{name}", mode=mode, weight=weight
-    )
-    note = "; ".join(
-        s for s in (f"预设 preset {preset.describe()}", _mode_note(mode, _params(ctx)), unreached)
-        if s
-    )
-    return _frame(ctx, num, den, note)
+    parts = _coverage_parts(ctx, parks, radii, key=f"parks:{name}", mode=mode, weight=weight)
+    head = (f"预设 preset {preset.describe()}", _mode_note(mode, _params(ctx)))
+    return _coverage_result(ctx, parts, head, weight)
 
 
 def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResult:
@@ -325,19 +356,12 @@ def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricRes
     facilities = _geoms(frame)
     radii = np.full(len(facilities), radius)
     key = f"points:{spec.get('id', layer)}:{radius:g}"
-    num, den, unreached = _coverage_parts(
-        ctx, facilities, radii, key=key, mode=mode, weight=weight
+    parts = _coverage_parts(ctx, facilities, radii, key=key, mode=mode, weight=weight)
+    head = (
+        f"{layer} {len(facilities)} 处，服务半径 {radius:g} m / radius {radius:g} m",
+        _mode_note(mode, params),
     )
-    note = "; ".join(
-        s
-        for s in (
-            f"{layer} {len(facilities)} 处，服务半径 {radius:g} m / radius {radius:g} m",
-            _mode_note(mode, params),
-            unreached,
-        )
-        if s
-    )
-    return _frame(ctx, num, den, note)
+    return _coverage_result(ctx, parts, head, weight)
 
 
 def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResult:
@@ -355,12 +379,12 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricR
     walk = walk_options(ctx)
     total = np.bincount(zi, weights, minlength=n)
     complete = np.ones(n, dtype=bool)
-    present_counts = []
+    served: dict[str, float] = {}
     for ftype, radius in types.items():
         fac = _geoms(facilities[facilities["type"].astype(str) == str(ftype)])
         if len(fac) == 0:
             complete[:] = False
-            present_counts.append(f"{ftype} {float(radius):g} m: 0")
+            served[str(ftype)] = 0.0
             continue
         pc = point_coverage(
             points, fac, np.full(len(fac), float(radius)), mode=mode, graph=graph, walk=walk
@@ -369,14 +393,27 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricR
         with np.errstate(invalid="ignore", divide="ignore"):
             ok = PERCENT * covered / total >= min_share
         complete &= ok
-        present_counts.append(f"{ftype} {float(radius):g} m: {int(ok.sum())}")
-    note = (
+        served[str(ftype)] = float(ok.sum())
+    note_of = functools.partial(
+        _complete_note, min_share=min_share,
+        radii=tuple((str(t), float(r)) for t, r in types.items()),
+        mode_note=_mode_note(mode, params),
+    )
+    out = _frame(ctx, complete.astype(float), np.ones(n), note_of(served))
+    return dataclasses.replace(out, totals=served, note_of=note_of)
+
+
+def _complete_note(
+    served: Mapping[str, float], *, min_share: float, radii: tuple[tuple[str, float], ...],
+    mode_note: str,
+) -> str:
+    """The note of a complete-community row from the communities served by each type."""
+    counts = ", ".join(f"{t} {r:g} m: {int(served[t])}" for t, r in radii)
+    return (
         f"完整社区：每类设施在半径内覆盖 ≥{min_share:g}% 户数 / complete when each type "
         f"covers ≥{min_share:g}% of households; 具备该类设施的社区数 communities served: "
-        + ", ".join(present_counts)
-        + f"; {_mode_note(mode, params)}"
+        + counts + f"; {mode_note}"
     )
-    return _frame(ctx, complete.astype(float), np.ones(n), note)
 
 
 def _homes_or_centres(ctx: MetricContext) -> tuple[NDArray[np.object_], FloatArray, IntArray]:

@@ -110,7 +110,10 @@ def residential_homes(ctx: MetricContext) -> Homes:
     zone = zone_index(ctx, points).astype(np.int64)
     inside = zone >= 0
     note = ""
-    n_est = int(estimated[inside].sum())
+    # counted over the project's communities, also when ctx computes one district of them
+    anywhere = inside if ctx.all_communities is None else zone_index(
+        ctx, points, everywhere=True) >= 0
+    n_est = int(estimated[anywhere].sum())
     if n_est:
         note = (
             f"户数缺失的 {n_est} 栋住宅按建筑面积 ÷ {per_household:g} m²/户 估算"

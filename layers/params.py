@@ -108,7 +108,7 @@ class OverlayParams(ThemeParams):
 
 
 class ComputeParams(ThemeParams):
-    """``[params.compute]``: where raster tiles are computed."""
+    """``[params.compute]``: where raster tiles and indicators are computed."""
 
     THEME: ClassVar[str] = "compute"
 

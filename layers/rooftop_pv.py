@@ -120,7 +120,6 @@ from numpy.typing import NDArray
 from rasterio.windows import Window
 
 from gis import InputFileError
-from gis.overlay import assign_points
 from gis.solar import (
     SolarOptions,
     SunSample,
@@ -137,7 +136,7 @@ from gis.solar_sky import TRANSPOSITIONS
 from gis.tasks import dask_client, scheduler_address
 from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers._errors import ManifestError, StoreError
-from layers.indicators.inputs import NoData, community_geoms, filter_frame, read_layer
+from layers.indicators.inputs import NoData, filter_frame, read_layer, zone_index
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 from layers.params import ComputeParams, PvParams
 
@@ -578,8 +577,7 @@ def build_step(project: Project) -> str:
 
 
 def _zone(ctx: MetricContext, frame: gpd.GeoDataFrame) -> NDArray[np.intp]:
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    return assign_points(shapely.point_on_surface(geoms), community_geoms(ctx))
+    return zone_index(ctx, np.asarray(frame.geometry.values, dtype=object))
 
 
 def _by_zone(ctx: MetricContext, zone: NDArray[np.intp], weights: Any) -> NDArray[np.float64]:

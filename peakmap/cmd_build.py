@@ -48,6 +48,13 @@ def build(
         bool,
         typer.Option("--steps/--no-steps", help="run the analyses after ingest (PV, coverage)"),
     ] = True,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", metavar="ADDRESS",
+                     help="compute the indicators by district on Dask: tcp://host:8786 or "
+                     "local:N (default: [params.compute] scheduler, else "
+                     "PEAKMAP_DASK_SCHEDULER, else here)"),
+    ] = None,
 ) -> None:
     """读取原始数据、校验、统一坐标系并写入项目库 — build the project store."""
     console = plain_console()
@@ -64,7 +71,7 @@ def build(
             report = build_project(project, strict=strict, run_steps=steps, on_layer=on_layer)
             if steps:
                 on_layer("indicators")
-                report.steps.append(_warm_indicators(project))
+                report.steps.append(_warm_indicators(project, scheduler))
         except BuildError as e:
             progress.stop()
             for line in e.errors:
@@ -81,13 +88,13 @@ def build(
         console.print(f"  {line}")
 
 
-def _warm_indicators(project: Path) -> str:
+def _warm_indicators(project: Path, scheduler: str | None = None) -> str:
     """Compute the indicators of the new store once and keep them beside it."""
     from layers.indicators.cache import cached_records
     from layers.project import Project
 
     try:
-        records = cached_records(Project(project))
+        records = cached_records(Project(project), scheduler=scheduler)
     except PeakmapError as e:
         return f"indicators: not computed ({e})"
     return f"indicators: {len(records):,} results computed and cached (build/cache)"

@@ -107,6 +107,12 @@ def report(
             help="where indicator ID is defined and computed, with the parameters in force",
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", metavar="ADDRESS",
+                     help="compute by district on Dask: tcp://host:8786 or local:N (default: "
+                     "[params.compute] scheduler, else PEAKMAP_DASK_SCHEDULER, else here)"),
+    ] = None,
     compare: Annotated[
         bool, typer.Option("--compare", help="现状 vs 方案 now vs the scenario, with the change "
                            "and status change (needs --scenario)")
@@ -126,7 +132,8 @@ def report(
                        fmt=fmt.value, out=out, year=year, lang=lang.value, ids=ids or None)
         return
     with spinner("计算指标 computing indicators (cached per store version)"):
-        records = cached_records(proj, year=year, scenario=scenario, ids=ids or None)
+        records = cached_records(proj, year=year, scenario=scenario, ids=ids or None,
+                                 scheduler=scheduler)
     unknown = [i for i in ids if not any(r.indicator == i for r in records)]
     if unknown:
         raise typer.BadParameter(

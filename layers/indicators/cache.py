@@ -122,6 +122,7 @@ def cached_records(
     scenario: str | None = None,
     year: int | None = None,
     ids: list[str] | None = None,
+    scheduler: str | None = None,
 ) -> list[IndicatorResult]:
     """Every result of ``project`` from the cache, computed and saved on a miss.
 
@@ -133,18 +134,22 @@ def cached_records(
         As :func:`layers.indicators.engine.compute_records`.
     ids : list of str, optional
         Only these indicators: taken from a cached full set, or computed alone (not cached).
+    scheduler : str, optional
+        Dask scheduler for a computation (:func:`layers.indicators.engine.compute_records`).
     """
     key = cache_key(project, scenario=scenario, year=year)
     records = load_records(project, key)
     if records is None:
         if ids:
-            return compute_records(project, year=year, scenario=scenario, ids=ids)
-        records = compute_records(project, year=year, scenario=scenario)
+            return compute_records(project, year=year, scenario=scenario, ids=ids,
+                                   scheduler=scheduler)
+        records = compute_records(project, year=year, scenario=scenario, scheduler=scheduler)
         save_records(project, key, records)
     if ids:
         wanted = set(ids)
         if wanted - {r.indicator for r in records}:  # let the engine name the unknown id
-            return compute_records(project, year=year, scenario=scenario, ids=ids)
+            return compute_records(project, year=year, scenario=scenario, ids=ids,
+                                   scheduler=scheduler)
         return [r for r in records if r.indicator in wanted]
     return records
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -38,6 +39,7 @@ from layers.indicators.registry import (
 )
 from layers.indicators.result import IndicatorResult
 from layers.indicators.zones import Zones, default_year, load_zones
+from layers.params import ComputeParams
 from layers.project import Project
 
 __all__ = [
@@ -343,32 +345,62 @@ def _emit_per_zone(
         b.add(level, str(code), row["value"], source=source, note=row_note, detail=detail)
 
 
-def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dict[str, str]) -> (
-    list[IndicatorResult]
-):
-    b = _Builder(spec, zones)
+@dataclass
+class RowOutcome:
+    """What running one catalog row's kind gave, before records are made of it.
+
+    Attributes
+    ----------
+    result : MetricResult or None
+        The kind's result; None when the row has no data.
+    no_data : str
+        Why the row has no data (with ``result`` None).
+    used : dict
+        The ``$theme.key`` parameters the row read (listed in its note).
+    """
+
+    result: MetricResult | None
+    no_data: str = ""
+    used: dict[str, Any] | None = None
+
+
+def evaluate_row(spec: IndicatorSpec, ctx: MetricContext, missing: dict[str, str]) -> RowOutcome:
+    """Run the metric kind of one catalog row on ``ctx`` (its communities).
+
+    Raises
+    ------
+    PeakmapError
+        A malformed catalog row or parameter (the user must fix it).
+    """
     fn = KINDS.get(spec.kind)
     if fn is None:
         why = "; ".join(f"{m}: {w}" for m, w in missing.items())
-        b.no_data(f"metric kind {spec.kind} is not available" + (f" ({why})" if why else ""))
-        return b.records
+        return RowOutcome(
+            None, f"metric kind {spec.kind} is not available" + (f" ({why})" if why else ""))
     params = {**spec.params, "id": spec.id, "level": spec.level}
     ctx.cache[PARAMS_USED] = {}
     try:
         result = fn(ctx, params)
     except NoData as e:
-        b.no_data(str(e))
-        return b.records
+        return RowOutcome(None, str(e))
     except StoreError as e:
-        b.no_data(str(e))
-        return b.records
+        return RowOutcome(None, str(e))
     except PeakmapError:
         raise  # a malformed catalog row or parameter: the user must fix it
     except Exception as e:  # a bug in one kind must not take the whole report down
-        b.no_data(f"computation failed ({type(e).__name__}: {e}); please report it")
+        return RowOutcome(None, f"computation failed ({type(e).__name__}: {e}); please report it")
+    return RowOutcome(result, used=dict(ctx.cache.get(PARAMS_USED) or {}))
+
+
+def row_records(spec: IndicatorSpec, zones: Zones, outcome: RowOutcome) -> list[IndicatorResult]:
+    """The records of one catalog row from its outcome, for every zone of ``zones``."""
+    b = _Builder(spec, zones)
+    result = outcome.result
+    if result is None:
+        b.no_data(outcome.no_data)
         return b.records
     note = result.note
-    used = ctx.cache.get(PARAMS_USED) or {}
+    used = outcome.used or {}
     if used:
         listed = ", ".join(f"{k} = {v}" for k, v in sorted(used.items()))
         note = "; ".join(t for t in (note, f"参数 parameters: {listed}") if t)
@@ -383,6 +415,12 @@ def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dic
     if not b.records:
         b.no_data(note or "no zone of this project carries a value")
     return b.records
+
+
+def _run_row(spec: IndicatorSpec, ctx: MetricContext, zones: Zones, missing: dict[str, str]) -> (
+    list[IndicatorResult]
+):
+    return row_records(spec, zones, evaluate_row(spec, ctx, missing))
 
 
 def metric_context(
@@ -437,8 +475,14 @@ def compute_records(
     catalog: Catalog | None = None,
     ids: list[str] | None = None,
     proposals: Mapping[str, Any] | None = None,
+    scheduler: str | None = None,
 ) -> list[IndicatorResult]:
     """Compute every catalog row for every zone of every level.
+
+    With a Dask scheduler (``scheduler``, else ``[params.compute] scheduler``, else the
+    environment variable ``PEAKMAP_DASK_SCHEDULER``) the rows are computed by district on its
+    workers (:mod:`layers.indicators.partition`), giving the same records; without one (or
+    with ``proposals`` not stored, which the workers could not read) in this process.
 
     Parameters
     ----------
@@ -454,6 +498,9 @@ def compute_records(
         Compute only these rows.
     proposals : mapping of str to GeoDataFrame, optional
         Proposed features not stored yet (with ``scenario``), per canonical layer.
+    scheduler : str, optional
+        ``local:N`` or ``tcp://host:8786`` (:func:`gis.tasks.dask_client`); '' for none
+        (this process) whatever the configuration says.
 
     Returns
     -------
@@ -468,6 +515,15 @@ def compute_records(
     missing = import_themes()
     catalog = catalog or read_catalog(project.targets_path, root=project.root)
     zones = load_zones(project)
+    address = _scheduler(project, catalog, scheduler)
+    if address and not proposals:
+        from gis.tasks import dask_client
+        from layers.indicators.partition import compute_partitioned
+
+        with dask_client(address) as client:
+            return compute_partitioned(
+                project, client, catalog=catalog, zones=zones, year=year, scenario=scenario,
+                ids=ids)
     ctx = metric_context(
         project, year=year, scenario=scenario, catalog=catalog, zones=zones, proposals=proposals
     )
@@ -480,6 +536,15 @@ def compute_records(
         rows.sort(key=lambda r: order[r.level])
         records.extend(rows)
     return records
+
+
+def _scheduler(project: Project, catalog: Catalog, given: str | None) -> str:
+    """The Dask scheduler in force: ``given``, else the parameters, else the environment."""
+    if given is not None:
+        return given.strip()
+    from gis.tasks import scheduler_address
+
+    return scheduler_address(project.params(ComputeParams, catalog=catalog.params).scheduler)
 
 
 def records_frame(records: list[IndicatorResult]) -> pd.DataFrame:

@@ -24,6 +24,7 @@ meet a comparison.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -417,23 +418,45 @@ def community_codes(ctx: MetricContext) -> pd.Index:
     return pd.Index(ctx.communities.index, name="code")
 
 
-def zone_index(ctx: MetricContext, geoms: Any) -> NDArray[np.intp]:
+def zone_index(ctx: MetricContext, geoms: Any, *, everywhere: bool = False) -> NDArray[np.intp]:
     """Community (row position) of each feature, -1 outside every community.
 
     The one zone assignment of peakmap: a point goes to the community holding it, a line or
     polygon to the community holding its representative point (``point_on_surface``); on a
     shared border the community listed first wins (:func:`gis.overlay.assign_points`).
     Streets and districts follow from the community's ``street_code`` / ``district_code``.
+    When ``ctx`` computes one part of the communities (``ctx.all_communities`` set), features
+    are assigned among all of them and those of other parts get -1, so a partitioned run
+    assigns every feature exactly as the whole-city run; ``everywhere``: the row position in
+    ``ctx.all_communities`` instead (the same as without it when that is None).
     """
     g = np.asarray(geoms, dtype=object).reshape(-1)
     if g.size == 0:
         return np.zeros(0, dtype=np.intp)
     points = np.where(shapely.get_type_id(g) == 0, g, shapely.point_on_surface(g))
-    return assign_points(points, community_geoms(ctx))
+    every = ctx.all_communities
+    if every is None:
+        return assign_points(points, community_geoms(ctx))
+    idx = assign_points(points, np.asarray(every.geometry.values, dtype=object))
+    if everywhere:
+        return idx
+    local = pd.Index(every.index).get_indexer(community_codes(ctx))
+    to_local = np.full(len(every), -1, dtype=np.intp)
+    to_local[local] = np.arange(len(local), dtype=np.intp)
+    out: NDArray[np.intp] = np.where(idx >= 0, to_local[np.maximum(idx, 0)], -1).astype(np.intp)
+    return out
 
 
-def zone_codes(ctx: MetricContext, geoms: Any, *, level: str = "community") -> NDArray[np.object_]:
-    """Code of the community (or its street, ``level="street"``) of each feature, or None."""
+def zone_codes(
+    ctx: MetricContext, geoms: Any, *, level: str = "community", everywhere: bool = False
+) -> NDArray[np.object_]:
+    """Code of the community (or its street, ``level="street"``) of each feature, or None.
+
+    ``everywhere``: among every community of the project, also those of other parts when
+    ``ctx`` computes one part (``ctx.all_communities``).
+    """
+    if everywhere and ctx.all_communities is not None:
+        ctx = replace(ctx, communities=ctx.all_communities, all_communities=None)
     idx = zone_index(ctx, geoms)
     column = {"community": None, "street": "street_code", "district": "district_code"}[level]
     values = (

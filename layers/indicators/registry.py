@@ -73,6 +73,11 @@ class MetricContext:
     proposals : dict
         Proposed features per canonical layer name that are not stored (yet), used by the
         scenario in place of the stored ``<scenario>__<layer>`` (a preview before applying).
+    all_communities : geopandas.GeoDataFrame or None
+        Every community of the project when ``communities`` is one part of them (a district's
+        task on a Dask cluster, :mod:`layers.indicators.partition`): features are assigned
+        among all of them (:func:`layers.indicators.inputs.zone_index`), so a feature on a
+        district border goes where the whole-city run puts it. None: ``communities`` is all.
     """
 
     project: Project
@@ -82,6 +87,7 @@ class MetricContext:
     scenario: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     proposals: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    all_communities: gpd.GeoDataFrame | None = None
 
 
 #: ``num`` / ``den`` shares are reported as percent unless a kind says otherwise.
@@ -128,6 +134,14 @@ class MetricResult:
     levels : tuple of str or None
         ``values`` is already per zone at these levels (indexed by zone code, with
         ``value`` and optional ``year`` and ``note`` columns); nothing is summed.
+    totals : mapping of str to float or None
+        Additive counts over the computed communities that the note states (households
+        not reachable on foot, communities served...). A kind whose note counts anything
+        over its zones must give them with ``note_of``: a run split by district sums the
+        totals of its parts and makes the note again (:mod:`layers.indicators.partition`).
+    note_of : callable or None
+        ``note_of(totals) -> note`` (``note`` equals ``note_of(totals)``); a
+        :func:`functools.partial` of a module-level function, so the parts can be compared.
 
     Examples
     --------
@@ -143,6 +157,8 @@ class MetricResult:
     combine: Callable[[pd.DataFrame], Any] | None = None
     each_zone_min: EachZoneMin | None = None
     levels: tuple[str, ...] | None = None
+    totals: Mapping[str, float] | None = None
+    note_of: Callable[[Mapping[str, float]], str] | None = None
 
 
 MetricFn = Callable[[MetricContext, Mapping[str, Any]], MetricResult]

@@ -1,0 +1,232 @@
+"""Indicators computed by district on a Dask cluster, equal to the single-process run.
+
+:func:`compute_partitioned` submits one task per district (:func:`district_outcomes`). Each
+task opens the project from its path (the workers read the store themselves; nothing but
+district codes, the catalog rows and small per-community tables goes through the scheduler),
+runs every catalog row's metric kind on the communities of its district and returns the
+kind's per-community parts. This process concatenates the parts of all districts and makes
+the records exactly as the single-process run does (sums to streets and districts, shares
+from the sums, targets, failing child zones), so the order and every value are the same.
+
+Why a district's parts are exact: streets and communities nest in districts; every task
+reads each layer whole (facilities, parks and the walking network beyond the district's
+border are there: a park in district A serving homes in district B is found from B's task,
+walking over A's streets); features are assigned to zones among every community of the
+project (:func:`layers.indicators.inputs.zone_index`, the one zone assignment), so a feature
+on a district border goes to the same community as in the whole-city run. What a task saves
+is the per-community work (clipping, unions, walking coverage of its homes), not the reading.
+
+Rows computed in one piece in this process instead (documented in the README):
+
+- kinds of :data:`ONE_PIECE`: ``reported`` (values per zone from a table, in its own order)
+  and ``heat_loss_change`` (its calibration factor is a city-wide ratio);
+- any row whose districts disagree on anything but their parts: a note that counts
+  something over the computed zones (homes with estimated households, demand not reachable
+  on foot, communities served), a "no data" in some districts only, parameters read. Those
+  rows are recomputed over the whole city so that the note equals the single-process one.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec
+from layers.indicators.engine import (
+    IndicatorResult,
+    RowOutcome,
+    evaluate_row,
+    import_themes,
+    metric_context,
+    row_records,
+)
+from layers.indicators.registry import MetricResult
+from layers.indicators.zones import Zones, load_zones
+from layers.project import Project
+
+__all__ = ["ONE_PIECE", "compute_partitioned", "district_outcomes", "partitions"]
+
+log = logging.getLogger(__name__)
+
+#: Metric kinds never split by district (see the module docstring).
+ONE_PIECE = frozenset({"reported", "heat_loss_change"})
+
+
+def partitions(zones: Zones) -> list[list[str]]:
+    """District codes of each task: one district per task, in the districts' order."""
+    return [[str(code)] for code in zones.names["district"].index]
+
+
+def district_outcomes(
+    root: str,
+    districts: list[str],
+    specs: list[IndicatorSpec],
+    catalog_params: dict[str, dict[str, Any]],
+    year: int | None,
+    scenario: str | None,
+) -> dict[str, RowOutcome]:
+    """Run ``specs`` on the communities of ``districts`` (a Dask task; reads the store by path).
+
+    Parameters
+    ----------
+    root : str
+        Project directory, as the workers see it.
+    districts : list of str
+        District codes of this task.
+    specs : list of IndicatorSpec
+        Catalog rows to run.
+    catalog_params : dict
+        The catalog's ``[params.*]`` defaults.
+    year : int or None
+        Report year.
+    scenario : str or None
+        Stored proposal to apply.
+
+    Returns
+    -------
+    dict
+        Row id → outcome with the parts of this task's communities only.
+    """
+    missing = import_themes()
+    project = Project(Path(root))
+    zones = load_zones(project)
+    catalog = Catalog(list(specs), params=catalog_params)
+    ctx = metric_context(project, year=year, scenario=scenario, catalog=catalog, zones=zones)
+    mine = zones.communities["district_code"].astype(str).isin(districts).to_numpy()
+    ctx.communities = zones.communities[mine]
+    ctx.all_communities = zones.communities
+    # One Dask worker runs one task at a time on one thread: no overlay process pool inside.
+    ctx.cache["workers"] = 1
+    return {spec.id: evaluate_row(spec, ctx, missing) for spec in specs}
+
+
+def _how(r: MetricResult) -> tuple[Any, ...]:
+    """Everything of a result but its parts and totals (equal in every district)."""
+    note_of = r.note_of
+    if isinstance(note_of, functools.partial):
+        how_note: Any = (note_of.func, note_of.args, sorted(note_of.keywords.items()))
+    else:
+        how_note = (r.note, note_of)
+    return (how_note, r.scale, r.each_zone_min, r.levels, r.combine, list(r.values.columns),
+            None if r.totals is None else sorted(r.totals))
+
+
+def merge_outcomes(parts: list[RowOutcome]) -> RowOutcome | None:
+    """One outcome from the districts' outcomes of a row, or None when they disagree.
+
+    The parts are concatenated and the note's totals summed (the note made again from
+    them); everything else (note, scale, rule, parameters read, "no data") must be the same
+    in every district, else the row is recomputed in one piece.
+    """
+    first = parts[0]
+    if first.result is None:
+        same = all(p.result is None and p.no_data == first.no_data for p in parts)
+        return first if same else None
+    results = [p.result for p in parts if p.result is not None]
+    if len(results) < len(parts) or any(r.levels is not None for r in results):
+        return None
+    if any(p.used != first.used for p in parts):
+        return None
+    base = results[0]
+    if any(_how(r) != _how(base) for r in results):
+        return None
+    note = base.note
+    totals = None
+    if base.totals is not None:
+        totals = {k: sum(float(r.totals[k]) for r in results if r.totals is not None)
+                  for k in base.totals}
+        if base.note_of is not None:
+            note = base.note_of(totals)
+    elif base.note_of is not None:
+        return None
+    values = pd.concat([r.values for r in results])
+    merged = MetricResult(
+        values, note=note, scale=base.scale, combine=base.combine,
+        each_zone_min=base.each_zone_min, levels=base.levels, totals=totals,
+        note_of=base.note_of,
+    )
+    return RowOutcome(merged, used=first.used)
+
+
+def compute_partitioned(
+    project: Project,
+    client: Any,
+    *,
+    catalog: Catalog,
+    zones: Zones,
+    year: int | None = None,
+    scenario: str | None = None,
+    ids: list[str] | None = None,
+    one_piece: list[str] | None = None,
+) -> list[IndicatorResult]:
+    """Every catalog row for every zone, computed by district on ``client``'s workers.
+
+    Parameters
+    ----------
+    project : Project
+        A built project whose folder the workers can read at the same path.
+    client : distributed.Client
+        Where the district tasks run.
+    catalog : Catalog
+        The catalog.
+    zones : Zones
+        The project's zones (as :func:`layers.indicators.zones.load_zones`).
+    year, scenario, ids : optional
+        As :func:`layers.indicators.engine.compute_records`.
+    one_piece : list, optional
+        Gets the ids of the rows computed in one piece in this process.
+
+    Returns
+    -------
+    list of IndicatorResult
+        The records of the single-process run, in the same order.
+    """
+    from gis.tasks import run_tasks
+
+    chosen = [s for s in catalog.indicators if ids is None or s.id in ids]
+    split = [s for s in chosen if s.kind not in ONE_PIECE]
+    groups = partitions(zones)
+    root = str(Path(project.root).resolve())
+    outcomes: dict[str, list[RowOutcome]] = {s.id: [] for s in split}
+    by_task: dict[int, dict[str, RowOutcome]] = {}
+
+    def tasks() -> Any:
+        for i, group in enumerate(groups):
+            yield (i, root, group, split, catalog.params, year, scenario)
+
+    def keep(answer: tuple[int, dict[str, RowOutcome]]) -> None:
+        by_task[answer[0]] = answer[1]
+
+    if split and groups:
+        run_tasks(_numbered, tasks(), keep, client=client, max_in_flight=len(groups))
+    for i in sorted(by_task):  # district order, whatever order the tasks finished in
+        for spec_id, outcome in by_task[i].items():
+            outcomes[spec_id].append(outcome)
+    missing = import_themes()
+    whole: Any = None
+    records: list[IndicatorResult] = []
+    order: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}
+    for spec in chosen:
+        merged = merge_outcomes(outcomes[spec.id]) if outcomes.get(spec.id) else None
+        if merged is None:
+            if spec.kind not in ONE_PIECE:
+                log.info("indicator %s: districts disagree (note or no-data); one piece", spec.id)
+            if whole is None:
+                whole = metric_context(
+                    project, year=year, scenario=scenario, catalog=catalog, zones=zones)
+            merged = evaluate_row(spec, whole, missing)
+            if one_piece is not None:
+                one_piece.append(spec.id)
+        rows = row_records(spec, zones, merged)
+        rows.sort(key=lambda r: order[r.level])
+        records.extend(rows)
+    return records
+
+
+def _numbered(i: int, *args: Any) -> tuple[int, dict[str, RowOutcome]]:
+    return i, district_outcomes(*args)
+
