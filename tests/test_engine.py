@@ -295,3 +295,34 @@ def test_import_themes_imports_every_theme_and_registers_its_kinds() -> None:
     assert all(module in sys.modules for module in THEME_MODULES)
     # one kind from each theme module (registered on import)
     assert {"area_share", "heat_loss_change", "service_coverage", "pv"} <= set(KINDS)
+
+
+def test_kind_modules_match_the_registry() -> None:
+    from layers.indicators import engine
+    from layers.indicators.registry import KIND_MODULES, KINDS
+
+    engine.import_themes()
+    assert set(KIND_MODULES) == set(KINDS)  # every kind mapped, no stale entry
+    for kind, fn in KINDS.items():
+        assert fn.__module__ == KIND_MODULES[kind], kind
+
+
+def test_a_few_rows_import_only_their_themes(tmp_path: Path) -> None:
+    """Rows of one kind load that kind's theme only (a fresh process: nothing imported yet)."""
+    import subprocess
+    import sys
+
+    make_project(tmp_path, targets=ROW.format(id="A"))
+    code = (
+        "import sys\n"
+        "from layers.indicators.engine import compute_records\n"
+        "from layers.project import Project\n"
+        f"recs = compute_records(Project({str(tmp_path)!r}), year=2025, ids=['A'])\n"
+        "print(sorted(m for m in ('layers.metrics', 'layers.heating', 'layers.coverage',"
+        " 'layers.rooftop_pv') if m in sys.modules), len(recs))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=root)
+    assert done.stdout.split("]")[0] + "]" == "['layers.metrics']"
+    assert int(done.stdout.split("]")[1]) > 0

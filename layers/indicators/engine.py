@@ -19,7 +19,7 @@ The mapping a kind receives is the row's ``params`` table plus ``id`` and ``leve
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec, read_catal
 from layers.indicators.inputs import PARAMS_USED, NoData
 from layers.indicators.registry import (
     DEFAULT_SCALE,
+    KIND_MODULES,
     KINDS,
     THEME_MODULES,
     EachZoneMin,
@@ -94,10 +95,20 @@ _THEME_LOADERS: dict[str, Callable[[], None]] = {
 }
 
 
-def import_themes() -> dict[str, str]:
-    """Import every theme module; return the modules that could not be imported."""
+def import_themes(kinds: Iterable[str] | None = None) -> dict[str, str]:
+    """Import the theme modules; return the modules that could not be imported.
+
+    Parameters
+    ----------
+    kinds : iterable of str, optional
+        Import only the modules of these metric kinds (:data:`KIND_MODULES`); every module
+        when None or when a kind is unknown (the run then names the unknown kind).
+    """
+    wanted = list(kinds) if kinds is not None else None
+    modules = THEME_MODULES if wanted is None or any(k not in KIND_MODULES for k in wanted) \
+        else tuple(m for m in THEME_MODULES if m in {KIND_MODULES[k] for k in wanted})
     missing: dict[str, str] = {}
-    for module in THEME_MODULES:
+    for module in modules:
         try:
             _THEME_LOADERS[module]()
         except ModuleNotFoundError as e:
@@ -512,8 +523,9 @@ def compute_records(
     PeakmapError
         The store or the catalog is missing or malformed.
     """
-    missing = import_themes()
     catalog = catalog or read_catalog(project.targets_path, root=project.root)
+    missing = import_themes(
+        None if ids is None else [spec.kind for spec in catalog.indicators if spec.id in ids])
     zones = load_zones(project)
     address = _scheduler(project, catalog, scheduler)
     if address and not proposals:

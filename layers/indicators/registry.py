@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_SCALE",
     "KINDS",
+    "KIND_MODULES",
     "KIND_READS",
     "KIND_THEMES",
     "THEME_MODULES",
@@ -214,6 +215,15 @@ THEME_MODULES: tuple[str, ...] = (
     "layers.coverage",  # service_coverage
     "layers.rooftop_pv",  # pv
 )
+# The module of each kind, so a run of a few rows imports only the themes they need (a test
+# checks this against the registry once every theme is imported).
+KIND_MODULES: dict[str, str] = {
+    **dict.fromkeys(("area_sum", "area_share", "count", "each_zone_min", "attribute_share",
+                     "attribute_sum", "length_share", "reported"), "layers.metrics"),
+    "heat_loss_change": "layers.heating",
+    "service_coverage": "layers.coverage",
+    "pv": "layers.rooftop_pv",
+}
 
 
 def metric_kind(
