@@ -320,3 +320,43 @@ def test_uploads_to_a_running_server_during_cli_builds_are_all_kept(built: Path,
 
     previous = tomllib.loads(backups[-1].read_text("utf-8"))["layers"]["green_spaces"]["path"]
     assert previous == answers["green_spaces"].json()["raw_path"]
+
+
+def test_one_layer_loading_does_not_hold_up_the_others(built: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from web.data import ProjectData
+
+    data = ProjectData(built)
+    release, started = threading.Event(), threading.Event()
+    real = data._read_metric
+    calls: list[str] = []
+
+    def slow(name: str) -> Any:
+        calls.append(name)
+        if name == "green_spaces":
+            started.set()
+            assert release.wait(60)
+        return real(name)
+
+    monkeypatch.setattr(data, "_read_metric", slow)
+    got: dict[str, Any] = {}
+    first = threading.Thread(target=lambda: got.update(a=data.metric("green_spaces")))
+    second = threading.Thread(target=lambda: got.update(b=data.metric("green_spaces")))
+    first.start()
+    assert started.wait(60)
+    second.start()  # the same layer: waits for the first load, does not load again
+    # another layer, the layer list and the project answer while green_spaces loads
+    other = threading.Thread(target=lambda: got.update(
+        c=(len(data.metric("streets")), data.layer_names(), data.project.name)))
+    other.start()
+    other.join(60)
+    blocked = other.is_alive()
+    release.set()
+    assert not blocked, "a request for another layer waited for green_spaces to load"
+    assert got["c"][0] == 2 and "green_spaces" in got["c"][1]
+    first.join(60)
+    second.join(60)
+    assert calls == ["green_spaces", "streets"]
+    assert got["a"] is got["b"]

@@ -144,7 +144,8 @@ class ProjectData:
         self._rec: dict[str | None, _Results] = {}
         self._keys: dict[str | None, tuple[tuple[int, ...], str]] = {}
         self._scheduled: set[str | None] = set()
-        self._info: dict[str, LayerInfo] | None = None
+        self._tables: dict[str, dict[str, LayerInfo]] = {}
+        self._loading: dict[tuple[int, Any], threading.Lock] = {}
         self._bg_lock = threading.Lock()
         self._bg_pending: list[Callable[[], None]] = []
         self._bg_thread: threading.Thread | None = None
@@ -180,7 +181,8 @@ class ProjectData:
             self._project = None
             self._layers.clear()
             self._metric.clear()
-            self._info = None
+            self._tables.clear()
+            self._loading.clear()
 
     def version(self) -> tuple[Any, ...]:
         """Changes whenever anything a page or API read shows may have changed.
@@ -286,13 +288,35 @@ class ProjectData:
             return self._project
 
     # -- layers ----------------------------------------------------------------
-    def _layer_table(self) -> dict[str, LayerInfo]:
-        """Every spatial layer's info, read once per stamp (canonical layers first)."""
+    def _once(self, cache: dict[Any, Any], key: Any, load: Callable[[], Any]) -> Any:
+        """``cache[key]``, loaded by ``load()`` once per stamp.
+
+        The shared lock is held only to look up and to store: a request that needs another
+        layer (or the project) does not wait while one layer is read and reprojected. Two
+        requests for the same missing entry load it once (a lock per entry).
+        """
         with self._lock:
             self._fresh()
-            if self._info is None:
-                self._info = self._read_layer_table()
-            return self._info
+            if key in cache:
+                return cache[key]
+            entry = self._loading.setdefault((id(cache), key), threading.Lock())
+        with entry:
+            with self._lock:
+                self._fresh()
+                if key in cache:
+                    return cache[key]
+                stamp = self._stamp
+            value = load()
+            with self._lock:
+                if self._stamp == stamp:  # not when the files changed while loading
+                    cache[key] = value
+            return value
+
+    def _layer_table(self) -> dict[str, LayerInfo]:
+        """Every spatial layer's info, read once per stamp (canonical layers first)."""
+        table: dict[str, LayerInfo] = self._once(self._tables, "layers",
+                                                 self._read_layer_table)
+        return table
 
     def _read_layer_table(self) -> dict[str, LayerInfo]:
         store = self.project.store
@@ -335,31 +359,30 @@ class ProjectData:
 
     def metric(self, name: str) -> gpd.GeoDataFrame:
         """Layer ``name`` in the metric CRS with ``area_m2`` / ``length_m`` added (cached)."""
-        with self._lock:
-            self._fresh()
-            if name not in self._metric:
-                self.require_layer(name)
-                gdf = self.project.store.read(name)
-                geoms = np.asarray(gdf.geometry.values, dtype=object)
-                kinds = shapely.get_type_id(geoms)
-                if np.isin(kinds, (3, 6)).any() and "area_m2" not in gdf.columns:
-                    gdf["area_m2"] = np.round(shapely.area(geoms), 2)
-                if np.isin(kinds, (1, 5)).any() and "length_m" not in gdf.columns:
-                    gdf["length_m"] = np.round(shapely.length(geoms), 2)
-                self._metric[name] = gdf
-            return self._metric[name]
+        self.require_layer(name)
+        gdf: gpd.GeoDataFrame = self._once(self._metric, name, lambda: self._read_metric(name))
+        return gdf
+
+    def _read_metric(self, name: str) -> gpd.GeoDataFrame:
+        gdf = self.project.store.read(name)
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        kinds = shapely.get_type_id(geoms)
+        if np.isin(kinds, (3, 6)).any() and "area_m2" not in gdf.columns:
+            gdf["area_m2"] = np.round(shapely.area(geoms), 2)
+        if np.isin(kinds, (1, 5)).any() and "length_m" not in gdf.columns:
+            gdf["length_m"] = np.round(shapely.length(geoms), 2)
+        return gdf
 
     def display(self, name: str, *, gcj02: bool = False) -> gpd.GeoDataFrame:
         """Layer ``name`` in WGS84 (or GCJ-02), with its spatial index built (cached)."""
-        with self._lock:
-            self._fresh()
-            key = (name, gcj02)
-            if key not in self._layers:
-                gdf = to_display(self.metric(name), gcj02=gcj02)
-                gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
-                _ = gdf.sindex  # build once, reused by every bbox query
-                self._layers[key] = gdf
-            return self._layers[key]
+        def load() -> gpd.GeoDataFrame:
+            gdf = to_display(self.metric(name), gcj02=gcj02)
+            gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+            _ = gdf.sindex  # build once, reused by every bbox query
+            return gdf
+
+        out: gpd.GeoDataFrame = self._once(self._layers, (name, gcj02), load)
+        return out
 
     # -- indicators ------------------------------------------------------------
     def has_proposals(self) -> bool:
