@@ -318,7 +318,7 @@ def test_pv_map_shows_the_flags(tmp_path: Path) -> None:
         '{"note": "sky: test sky, Perez 1990 transposition"}', encoding="utf-8")
     client = client_for(root)
     zh = client.get("/maps/pv").text
-    assert "计算所用天空与布置：sky: test sky, Perez 1990 transposition" in zh
+    assert "计算所用天空与布置：天空：test sky, Perez 1990 transposition" in zh
     en = client.get("/maps/pv?lang=en").text
     for text in ("已装光伏（pv_area_m2 &gt; 0）", "历史建筑（早于 [params.pv] heritage_year",
                  "TJ-PV50 统计范围", "#1565c0", "属 TJ-PV50 统计范围", "南向倾斜阵列"):

@@ -230,14 +230,38 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
     return fig
 
 
-def pv_sky_note(data: ProjectData) -> str:
-    """The sky and layout the stored PV fields were computed with (empty before a build)."""
+# Words of the PV step's note (layers/rooftop_pv.py) in Chinese; model names stay.
+SKY_NOTE_ZH = (("clear sky × clearness", "晴空 × 晴朗指数"), ("Erbs split", "Erbs 直散分离"),
+               ("kWh/m² GHI", "kWh/m² 年水平总辐照"), ("diffuse fraction", "散射比"),
+               ("flat roofs: ", "平屋顶："), ("pitched roofs flush", "坡屋顶顺坡铺设"),
+               ("flat-mounted, fill", "平铺，覆盖率"), ("east-west", "东西向"),
+               ("rows ", "南向阵列 "), ("pitch ", "排间距 "), ("setback", "退距"),
+               ("sky: ", "天空："), ("; ", "；"))
+
+
+def pv_sky_note(data: ProjectData, lang: str = "en") -> str:
+    """The sky and layout the stored PV fields were computed with (empty before a build).
+
+    Examples
+    --------
+    >>> text = "sky: X, 1,509 kWh/m² GHI; flat roofs: rows 30° S, GCR 0.44, pitch 4.6 m"
+    >>> _sky_words(text, "zh")
+    '天空：X, 1,509 kWh/m² 年水平总辐照；平屋顶：南向阵列 30° S, GCR 0.44, 排间距 4.6 m'
+    """
     from layers.rooftop_pv import read_sky_note
 
     try:
-        return read_sky_note(data.project)
+        return _sky_words(read_sky_note(data.project), lang)
     except (OSError, ValueError):
         return ""
+
+
+def _sky_words(note: str, lang: str) -> str:
+    if lang != "zh":
+        return note
+    for en, zh in SKY_NOTE_ZH:
+        note = note.replace(en, zh)
+    return note
 
 
 def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any:
@@ -296,7 +320,7 @@ def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any
             notes.append(_t2(f"全区可装容量 {num_text(kwp)} kWp，年发电量 {num_text(kwh)} kWh"
                              "（计算值）", f"District: {num_text(kwp)} kWp installable, "
                              f"{num_text(kwh)} kWh per year (computed)", lang))
-        sky = pv_sky_note(data)
+        sky = pv_sky_note(data, lang)
         if sky:
             notes.append(_t2(f"计算所用天空与布置：{sky}", f"Sky and layout used: {sky}", lang))
     else:

@@ -607,7 +607,7 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
                      "still to fit (peakmap site pv)")
         from web.exports_maps import pv_sky_note
 
-        sky = pv_sky_note(data)
+        sky = pv_sky_note(data, lang)
         if sky:
             notes.append(f"计算所用天空与布置：{sky}" if lang == "zh" else
                          f"Sky and layout used: {sky}")
