@@ -261,6 +261,19 @@ def test_sessions_expire_and_are_shared_across_processes(project: Path,
     con.close()
 
 
+def test_kept_pages_are_still_behind_the_login(project: Path, tokens: dict[str, str]) -> None:
+    """web.cache keeps answers per data version, after the login check: never for strangers."""
+    client = _client(project)
+    assert _login(client, "vera", PASSWORDS["vera"]) == 303
+    assert client.get("/api/layers").status_code == 200  # now kept
+    assert client.get("/maps/layers").status_code == 200
+    same_app = TestClient(client.app, follow_redirects=False)
+    assert same_app.get("/api/layers").status_code == 401
+    assert same_app.get("/maps/layers").status_code == 303  # to /login
+    bearer = {"Authorization": f"Bearer {tokens['vera']}"}
+    assert same_app.get("/api/layers", headers=bearer).status_code == 200
+
+
 def test_removed_account_loses_its_session(project: Path, tokens: dict[str, str]) -> None:
     client = _client(project)
     assert _login(client, "vera", PASSWORDS["vera"]) == 303
