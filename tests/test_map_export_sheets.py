@@ -219,3 +219,12 @@ def test_printed_sheets_show_no_bare_code(client: TestClient, tmp_path: Path) ->
         text = pdf_text(pdf)
         assert bare_codes(text) == [], path
         assert "_" not in text.replace("proposal__", "").replace("uncovered_preset", ""), path
+
+
+def test_map_pages_have_the_whole_bar(client: TestClient) -> None:
+    """Map pages link the same places as the other pages' bar (matrix, list, upload)."""
+    html = client.get("/maps/indicator?indicator=HP-T4&level=street&lang=en").text
+    bar = html[html.index('<div class="pm-bar">'):html.index("</div>", html.index("pm-bar"))]
+    for href in ('href="/?lang=en"', 'href="/?level=district&amp;lang=en"',
+                 'href="/upload?lang=en"', 'href="/maps/gaps?lang=en&amp;basemap=none'):
+        assert href in bar, href

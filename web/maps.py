@@ -129,10 +129,16 @@ class _DynamicLayer(MacroElement):
 
 def _header(lang: str, basemap: str, settings: WebSettings, title: str,
             extra_query: str = "") -> str:
-    nav = [("/", t("dashboard", lang)), ("/maps/layers", t("layers_map", lang)),
-           ("/maps/gaps", t("gaps_map", lang)), ("/maps/pv", t("pv_map", lang))]
-    q = f"?lang={lang}&basemap={basemap}{extra_query}"
-    links = " ".join(f'<a href="{href}{html.escape(q)}">{html.escape(label)}</a>'
+    # the same places as the other pages' bar (templates/_bar.html)
+    nav = [("/", t("matrix", lang)), ("/?level=district", t("list_view", lang)),
+           ("/maps/layers", t("layers_map", lang)), ("/maps/gaps", t("gaps_map", lang)),
+           ("/maps/pv", t("pv_map", lang)), ("/upload", t("upload", lang))]
+    def query(href: str) -> str:  # the maps keep basemap and indicator, the others the language
+        q = f"lang={lang}&basemap={basemap}{extra_query}" if href.startswith("/maps") else (
+            f"lang={lang}")
+        return f"{href}{'&' if '?' in href else '?'}{q}"
+
+    links = " ".join(f'<a href="{html.escape(query(href))}">{html.escape(label)}</a>'
                      for href, label in nav)
     opts = "".join(
         f'<option value="{b}"{" selected" if b == basemap else ""}>'
