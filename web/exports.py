@@ -143,7 +143,7 @@ def wrap_width(text: str, width: int) -> str:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, used = "", 0
-        for word in re.findall(r"[A-Za-z0-9.,:;%()/=≥≤<>+\-–_']+\s*|\S\s*|\s+", paragraph):
+        for word in re.findall(r"[A-Za-z0-9.,:;%()/=≥≤<>+\-–_'²³°]+\s*|\S\s*|\s+", paragraph):
             w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in word)
             if used + w > width and line:
                 lines.append(line.rstrip())

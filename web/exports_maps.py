@@ -205,7 +205,7 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
         legend += _legend_of(data, ["pocket_parks"], lang)
     change = area["proposal"] - area["now"]
     notes = [f"{unc}: {now_w} {num_text(area['now'])} m² → {after_w} "
-             f"{num_text(area['proposal'])} m² ({'+' if change > 0 else ''}{num_text(change)} m²)",
+             f"{num_text(area['proposal'])} m² ({change:+,.0f} m²)",
              _t2("计算值：公园绿地服务半径（[params.coverage] uncovered_preset）之外的居住用地"
                  "（R）；方案侧计入拟建口袋公园",
                  "Computed: residential land (R) outside the service radius of park green "
