@@ -235,7 +235,7 @@ def _coverage_parts(
     n = len(ctx.communities)
     graph = walk_graph(ctx) if mode == "walk" else None
     walk = walk_options(ctx)
-    cache_key = f"coverage:{key}:{mode}:{weight}"
+    cache_key = f"coverage:parts:{key}:{mode}:{weight}"  # per community: never shared
     if cache_key in ctx.cache:
         cached: tuple[FloatArray, FloatArray, dict[str, float]] = ctx.cache[cache_key]
         return cached

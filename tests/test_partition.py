@@ -99,6 +99,10 @@ def test_border_park_serves_the_other_district(tmp_path: Path, client: Any) -> N
                                 one_piece=one_piece)
     assert _dicts(split) == _dicts(single)
     assert "PARK" not in one_piece and "PARK-WALK" not in one_piece
+    # in this process, one district after the other: what a worker keeps between its
+    # districts (layers, walking graph, parks) must not carry one district's parts over
+    inline = compute_partitioned(project, None, catalog=catalog, zones=load_zones(project))
+    assert _dicts(inline) == _dicts(single)
     # k1 (x 300) and k2 (x 500, on the border) in C1, h1 (x 900) in C2
     assert (by[("EACH", "C1")], by[("EACH", "C2")]) == (2, 1)
 

@@ -99,9 +99,47 @@ def district_outcomes(
     mine = zones.communities["district_code"].astype(str).isin(districts).to_numpy()
     ctx.communities = zones.communities[mine]
     ctx.all_communities = zones.communities
+    shared = _worker_cache(project, year, scenario, catalog_params)
+    ctx.cache.update(shared)
     # One Dask worker runs one task at a time on one thread: no overlay process pool inside.
     ctx.cache["workers"] = 1
-    return {spec.id: evaluate_row(spec, ctx, missing) for spec in specs}
+    out = {spec.id: evaluate_row(spec, ctx, missing) for spec in specs}
+    shared.update({k: v for k, v in ctx.cache.items() if _shared(k)})
+    return out
+
+
+#: ``ctx.cache`` entries that do not depend on which communities a task computes (layers as
+#: read, the walking graph, parks with their radii, parameters): kept by a worker for its
+#: next district of the same store. Everything else (homes and land by community, coverage
+#: parts) is computed again for each district.
+SHARED_KEYS = ("layer:", "walk:graph", "store_layers", "coverage:presets", "coverage:parks:",
+               "params:", "reported:")
+_WORKER: dict[str, Any] = {"key": None, "cache": {}}
+
+
+def _shared(key: str) -> bool:
+    if key.startswith("coverage:parks:"):  # the parks of one preset, not coverage parts
+        return ":" not in key[len("coverage:parks:"):]
+    return key.startswith(SHARED_KEYS)
+
+
+def _worker_cache(project: Project, year: int | None, scenario: str | None,
+                  catalog_params: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The shared entries a worker process keeps for this store version, year and scenario.
+
+    A store that is not one file (no ``path``) shares nothing.
+    """
+    path = Path(str(getattr(project.store, "path", "")))
+    try:
+        st = path.stat()
+        version: Any = (st.st_mtime_ns, st.st_size) if path.is_file() else None
+    except OSError:
+        version = None
+    key = repr((str(path.resolve()), version, year, scenario, catalog_params))
+    if version is None or _WORKER["key"] != key:
+        _WORKER["key"], _WORKER["cache"] = key, {}
+    cache: dict[str, Any] = _WORKER["cache"]
+    return cache
 
 
 def _how(r: MetricResult) -> tuple[Any, ...]:
