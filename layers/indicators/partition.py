@@ -1,6 +1,8 @@
 """Indicators computed by district on a Dask cluster, equal to the single-process run.
 
-:func:`compute_partitioned` submits one task per district (:func:`district_outcomes`). Each
+:func:`compute_partitioned` submits one task per worker, each a run of whole districts
+(:func:`partitions`, :func:`district_outcomes`): what a task reads whole (layers, the walking
+graph, the parks with their radii) is then read once per worker, not once per district. Each
 task opens the project from its path (the workers read the store themselves; nothing but
 district codes, the catalog rows and small per-community tables goes through the scheduler),
 runs every catalog row's metric kind on the communities of its district and returns the
@@ -56,9 +58,32 @@ log = logging.getLogger(__name__)
 ONE_PIECE = frozenset({"reported", "heat_loss_change"})
 
 
-def partitions(zones: Zones) -> list[list[str]]:
-    """District codes of each task: one district per task, in the districts' order."""
-    return [[str(code)] for code in zones.names["district"].index]
+def partitions(zones: Zones, tasks: int) -> list[list[str]]:
+    """District codes of each task: ``tasks`` runs of whole districts, in the districts' order.
+
+    Runs are as even as possible in number of communities (a district is never split).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> comm = pd.DataFrame({"district_code": ["a", "a", "b", "c", "c", "c"]})
+    >>> names = {"district": pd.Series(["A", "B", "C"], index=["a", "b", "c"])}
+    >>> partitions(Zones(comm, names), 2)
+    [['a', 'b'], ['c']]
+    """
+    codes = [str(c) for c in zones.names["district"].index]
+    sizes = zones.communities["district_code"].astype(str).value_counts()
+    weight = [int(sizes.get(c, 0)) + 1 for c in codes]
+    n = max(1, min(int(tasks), len(codes)))
+    total = sum(weight)
+    groups: list[list[str]] = [[] for _ in range(n)]
+    done = 0
+    for code, w in zip(codes, weight, strict=True):
+        # the run whose share of the communities this district's middle falls in
+        k = min(n - 1, int(n * (done + w / 2) / total))
+        groups[k].append(code)
+        done += w
+    return [g for g in groups if g]
 
 
 def district_outcomes(
@@ -207,8 +232,8 @@ def compute_partitioned(
     ----------
     project : Project
         A built project whose folder the workers can read at the same path.
-    client : distributed.Client
-        Where the district tasks run.
+    client : distributed.Client or None
+        Where the tasks run (one per worker); None: one district after the other here.
     catalog : Catalog
         The catalog.
     zones : Zones
@@ -227,7 +252,10 @@ def compute_partitioned(
 
     chosen = [s for s in catalog.indicators if ids is None or s.id in ids]
     split = [s for s in chosen if s.kind not in ONE_PIECE]
-    groups = partitions(zones)
+    # in this process (no client, for tests): one district after the other
+    n_tasks = (len(zones.names["district"]) if client is None
+               else len(client.scheduler_info().get("workers", {})))
+    groups = partitions(zones, max(n_tasks, 1))
     root = str(Path(project.root).resolve())
     outcomes: dict[str, list[RowOutcome]] = {s.id: [] for s in split}
     by_task: dict[int, dict[str, RowOutcome]] = {}
