@@ -171,3 +171,35 @@ def test_sample_tiled_twice_equal_on_two_workers(tmp_path: Path, cluster: Any) -
     assert {"HP-04", "HP-18", "STD-PARK-500"} <= set(ids) - set(one_piece)
     assert all(kinds[i] in ONE_PIECE or i == "HP-10" for i in one_piece), one_piece
     assert os.environ.get("PEAKMAP_DASK_SCHEDULER") is None
+
+
+CLI_CATALOG = '''[[indicator]]
+id = "PARK"
+title = "公园服务半径覆盖率"
+level = "district"
+kind = "service_coverage"
+unit = "%"
+params = { preset = "garden_city" }
+'''
+
+
+def test_cli_report_with_scheduler(tmp_path: Path, cluster: Any) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from peakmap.cli import app
+
+    project = two_districts(tmp_path / "p", params='historic_streets = ["S1"]')
+    (project.root / "targets.toml").write_text(CLI_CATALOG, encoding="utf-8")
+    runner = CliRunner()
+    args = ["report", str(project.root), "--format", "json", "--level", "all"]
+    split = runner.invoke(app, [*args, "--id", "PARK", "--scheduler", cluster.scheduler_address])
+    assert split.exit_code == 0, split.output
+    single = runner.invoke(app, [*args, "--id", "PARK", "--scheduler", ""])
+    assert single.exit_code == 0, single.output
+    values = {r["zone_code"]: r["value"] for r in json.loads(split.stdout)}
+    assert values["C2"] == pytest.approx(59.5) and values["C1"] == 100.0
+    assert json.loads(split.stdout) == json.loads(single.stdout)
+    bad = runner.invoke(app, [*args, "--scheduler", "local:two"])
+    assert bad.exit_code != 0 and "local:N" in str(bad.exception)
