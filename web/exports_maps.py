@@ -231,12 +231,29 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
 
 
 # Words of the PV step's note (layers/rooftop_pv.py) in Chinese; model names stay.
-SKY_NOTE_ZH = (("clear sky × clearness", "晴空 × 晴朗指数"), ("Erbs split", "Erbs 直散分离"),
-               ("kWh/m² GHI", "kWh/m² 年水平总辐照"), ("diffuse fraction", "散射比"),
-               ("flat roofs: ", "平屋顶："), ("pitched roofs flush", "坡屋顶顺坡铺设"),
-               ("flat-mounted, fill", "平铺，覆盖率"), ("east-west", "东西向"),
-               ("rows ", "南向阵列 "), ("pitch ", "排间距 "), ("setback", "退距"),
-               ("sky: ", "天空："), ("; ", "；"))
+SKY_NOTE_ZH = (
+    # longer phrases first: the sky sources of layers.rooftop_pv and the catalog's pv.toml
+    ("clear-sky hourly shape scaled to each month's GHI, Erbs hourly split scaled to the "
+     "month's diffuse fraction",
+     "逐时形状取晴空、按各月水平总辐照缩放，Erbs 逐时直散分离按当月散射比缩放"),
+    ("monthly climatology of [params.pv] monthly_ghi_kwh_m2",
+     "月气候表（[params.pv] monthly_ghi_kwh_m2）"),
+    ("(the monthly climatology of [params.pv] is for ", "（[params.pv] 的月气候表适用于 "),
+    (", more than ", "，与本 DSM 相距超过 "), ("° from this DSM)", "°，未采用）"),
+    ("monthly climatology ", "月气候表 "), ("no source given", "未注明来源"),
+    ("Tianjin monthly GHI", "天津逐月水平总辐照"), ("[U] unverified", "【未核实】"),
+    ("recalled NASA POWER climatology, see pv.toml", "凭记忆的 NASA POWER 气候值，见 pv.toml"),
+    ("diffuse fraction by Erbs et al. 1982 monthly correlation", "散射比按 Erbs 等 1982 月相关式"),
+    ("Perez 1990 transposition", "Perez 1990 斜面辐照模型"),
+    ("Hay-Davies transposition", "Hay-Davies 斜面辐照模型"),
+    (" weather file ", " 气象文件 "), (" records)", " 条记录）"),
+    ("pvlib Ineichen clear sky × clearness", "pvlib Ineichen 晴空 × 晴朗指数"),
+    ("clear sky × clearness", "晴空 × 晴朗指数"), ("Erbs split", "Erbs 直散分离"),
+    ("kWh/m² GHI", "kWh/m² 年水平总辐照"), ("diffuse fraction", "散射比"),
+    ("flat roofs: ", "平屋顶："), ("pitched roofs flush", "坡屋顶顺坡铺设"),
+    ("flat-mounted, fill", "平铺，覆盖率"), ("east-west", "东西向"),
+    ("rows ", "南向阵列 "), ("pitch ", "排间距 "), ("setback", "退距"),
+    ("sky: ", "天空："), ("; ", "；"))
 
 
 def pv_sky_note(data: ProjectData, lang: str = "en") -> str:
