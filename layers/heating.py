@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from gis.overlay import split_by_zones
+from layers.floors import floor_area_note
 from layers.indicators.inputs import (
     NoData,
     community_codes,
@@ -329,6 +330,11 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResul
     note = _note(p, baseline, ctx.year) + (
         f"; calibrated to {float(p['baseline_rate_percent']):g} % in {baseline} "
         f"(losses × {scale:.3g})" if scale != 1.0 else "")
+    # the heat delivered rests on floor areas: say how many were estimated (report year)
+    buildings = read_layer(ctx, "buildings", as_of_year=False)
+    areas = floor_area_note(buildings[~(_column(buildings, "built_year") > ctx.year)])
+    if areas:
+        note += f"; {areas}"
     return MetricResult(out, note=note, combine=_combine)
 
 

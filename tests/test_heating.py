@@ -290,3 +290,18 @@ def test_site_heating_csv_neutralises_formula_like_names(tmp_path: Path) -> None
     assert by_id["a"]["street_name"] == "'" + names["S1"]
     # numbers stay numbers (no apostrophe on the negative-free numeric columns)
     assert float(by_id["a"]["length_m"]) == pytest.approx(100.0)
+
+
+def test_hp15_note_counts_the_estimated_floor_areas(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    store = project.store
+    b = store.read("buildings")
+    # b1 from floors × footprint, b2 from height, b6 (built after the report year) not counted
+    source = {"b1": "floors", "b2": "height", "b6": "floors"}
+    b["floor_area_source"] = [source.get(i, "reported") for i in b["id"].astype(str)]
+    store.write_layers({"buildings": b})
+    recs = compute_records(project, year=YEAR, catalog=_heating_catalog({}), ids=["HP-15"])
+    note = next(r.note for r in recs if r.level == "district")
+    # b1–b5 stand in 2025 (b6 is built in 2030)
+    assert ("floor area: 2 of 5 buildings estimated (1 from floors × footprint, "
+            "1 from height), 0 left out") in note
