@@ -51,7 +51,7 @@ def test_report_from_cached_results_loads_no_geometry_stack(tmp_path: Path) -> N
     """Answering from the results cache needs neither the engine nor GDAL, GEOS or the web."""
     import json
 
-    from test_web_api import build_fixture
+    from fixtures.web import build_fixture
 
     from layers.indicators.cache import cached_records
     from layers.project import Project

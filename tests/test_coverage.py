@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from fixtures.coverage import CRS, make_project, tiny_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, Point, box
@@ -28,7 +29,6 @@ from layers import ManifestError
 from layers.coverage import PRESETS_PATH, UNCOVERED_LAYER, build_step, load_presets
 from layers.indicators.catalog import Catalog, IndicatorSpec, read_catalog
 from layers.indicators.engine import compute_records
-from layers.project import Project
 
 GARDEN_CITY = [
     SizeRule(500, min_area=5000),
@@ -230,74 +230,6 @@ def test_random_layouts_union_and_walk_bounds(seed):
 # B2 (550,100) 20, B3 (800,100) 30 in C2.
 # Roads: main y = 100 from x = -50 to 650; an island piece y = 190 from x = 400 to 500.
 # ---------------------------------------------------------------------------------------------
-
-CRS = "EPSG:4548"
-
-
-def _bldg(bid, x, y, hh):
-    return {"id": bid, "use": "residential", "floors": 6, "households": hh,
-            "geometry": box(x - 5, y - 5, x + 5, y + 5)}
-
-
-def tiny_layers():
-    return {
-        "districts": [{"code": "D", "name": "区", "geometry": box(0, 0, 1000, 200)}],
-        "streets": [
-            {"code": "S1", "name": "街一", "district_code": "D", "geometry": box(0, 0, 500, 200)},
-            {"code": "S2", "name": "街二", "district_code": "D",
-             "geometry": box(500, 0, 1000, 200)},
-        ],
-        "communities": [
-            {"code": "C1", "name": "社一", "street_code": "S1", "geometry": box(0, 0, 500, 200)},
-            {"code": "C2", "name": "社二", "street_code": "S2",
-             "geometry": box(500, 0, 1000, 200)},
-        ],
-        "landuse": [
-            {"code": "G1", "geometry": box(0, 0, 100, 200)},
-            {"code": "R2", "geometry": box(100, 0, 1000, 200)},
-        ],
-        "green_spaces": [
-            {"id": "P1", "class": "G11", "geometry": box(0, 0, 100, 200)},
-            {"id": "Q", "class": "G3", "geometry": box(1000, 0, 1010, 200)},
-        ],
-        "pocket_parks": [
-            {"id": "pp", "status": "planned", "geometry": box(1020, 0, 1045, 200)},
-        ],
-        "buildings": [
-            _bldg("B1", 300, 100, 10), _bldg("B4", 450, 180, 40),
-            _bldg("B2", 550, 100, 20), _bldg("B3", 800, 100, 30),
-        ],
-        "roads": [
-            {"id": "main", "geometry": LineString([(-50, 100), (650, 100)])},
-            {"id": "island", "geometry": LineString([(400, 190), (500, 190)])},
-        ],
-        "recycling_points": [
-            {"id": "r1", "kind": "community_point", "geometry": Point(300, 100)},
-            {"id": "r2", "kind": "transfer_station", "geometry": Point(800, 100)},
-        ],
-        "facilities": [
-            {"id": "k1", "type": "kindergarten", "geometry": Point(300, 100)},
-            {"id": "h1", "type": "clinic", "geometry": Point(900, 100)},
-        ],
-    }
-
-
-def make_project(root, *, params="", change=None):
-    layers = tiny_layers()
-    layers.update(change or {})
-    (root / "build").mkdir(parents=True, exist_ok=True)
-    for name, rows in layers.items():
-        if rows:
-            gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS).to_file(
-                root / "build" / "peakmap.gpkg", layer=name, driver="GPKG"
-            )
-    (root / "project.toml").write_text(
-        f'[project]\nname = "tiny"\nyear = 2025\n\n[params.coverage]\n{params}\n',
-        encoding="utf-8",
-    )
-    (root / "targets.toml").write_text("", encoding="utf-8")
-    return Project(root)
-
 
 def run(project, params, *, scenario=None):
     spec = IndicatorSpec(id="X", title="t", kind="service_coverage", unit="%", params=params)

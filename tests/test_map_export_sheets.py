@@ -209,7 +209,7 @@ def test_pv_sheet_outlines_the_flags_and_names_the_sky(tmp_path: Path) -> None:
 @needs_poppler
 def test_printed_sheets_show_no_bare_code(client: TestClient, tmp_path: Path) -> None:
     """The no-bare-code check of the Chinese pages (tests/test_web_i18n.py) on the PDFs."""
-    from test_web_i18n import bare_codes
+    from fixtures.i18n import bare_codes
 
     for path in ("/maps/layers.pdf", "/maps/gaps.pdf", "/maps/gaps.pdf?compare=true",
                  "/maps/pv.pdf", "/maps/indicator.pdf?indicator=HP-T4&level=street",

@@ -1,6 +1,6 @@
 """Indicators by district on a Dask cluster equal the single-process run (issue 16 item 4).
 
-The tiny two-district project is ``tests/test_coverage.py``'s strip cut in two: district D1
+The tiny two-district project is ``tests/fixtures/coverage.py``'s strip cut in two: district D1
 (x 0–500: street S1, community C1) and D2 (x 500–1000: S2, C2). The park P1 (x 0–100) lies in
 D1 and serves homes and residential land of D2 (C2 from x 500 to 600, home B2 at x 550); a
 small pocket park in D1's historic street S1 (x 490–497.5) gets its 300 m radius only because
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.coverage import make_project, tiny_layers
 from shapely import Point, box
 
 from gis import InputFileError
@@ -25,7 +26,6 @@ from layers.indicators.catalog import Catalog, IndicatorSpec, read_catalog
 from layers.indicators.engine import compute_records, load_zones
 from layers.indicators.partition import ONE_PIECE, compute_partitioned, district_outcomes
 from layers.project import Project
-from tests.test_coverage import make_project, tiny_layers
 
 
 @pytest.fixture(scope="module")

@@ -8,60 +8,13 @@ are not looked for.
 
 from __future__ import annotations
 
-import html
-import json
-import re
 from pathlib import Path
 
 import pytest
+from fixtures.i18n import bare_codes, readable_text
 from fixtures.web import TestClient, client_for
 
-from layers.labels import (
-    BOOL_LABELS,
-    SOURCE_LABELS,
-    STATUS_LABELS,
-    VALUE_LABELS,
-)
-from layers.schema import CANONICAL
 from web.app import create_app
-
-_TIP = re.compile(r'"_tip":\s*"((?:[^"\\]|\\.)*)"')
-_TITLE = re.compile(r'\stitle="([^"]*)"')
-_DROP = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def codes_to_find() -> dict[str, str]:
-    """Code → its Chinese label, for every code a Chinese page must not show bare."""
-    out: dict[str, str] = {}
-    for layer in CANONICAL.values():
-        for f in layer.fields:
-            for code in f.choices or ():
-                zh = VALUE_LABELS[(layer.name, f.name)][code][0]
-                if code not in zh:
-                    out[code] = zh
-    for table in (STATUS_LABELS, SOURCE_LABELS, BOOL_LABELS):
-        out.update({k: v[0] for k, v in table.items()})
-    return out
-
-
-def readable_text(page: str) -> str:
-    """Page text, title attributes and inline map tooltips, tags removed."""
-    tips = [json.loads(f'"{m.group(1)}"') for m in _TIP.finditer(page)]
-    titles = [m.group(1) for m in _TITLE.finditer(page)]
-    body = _DROP.sub(" ", page)
-    parts = [body, *tips, *titles]
-    return html.unescape(" ".join(_TAG.sub(" ", p) for p in parts))
-
-
-def bare_codes(text: str) -> list[str]:
-    """Codes of :func:`codes_to_find` standing alone (not part of a longer word or a file
-    name such as ``reported.csv``)."""
-    found = []
-    for code in codes_to_find():
-        if re.search(rf"(?<![A-Za-z0-9_\-]){re.escape(code)}(?![A-Za-z0-9_\-]|\.[a-z])", text):
-            found.append(code)
-    return found
 
 
 def test_bare_codes_finds_them_by_hand() -> None:
