@@ -37,6 +37,19 @@ def built(tmp_path: Path) -> Path:
 
 
 
+def count_computations(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The scenario of every engine run the cache makes from now on (appended as they happen)."""
+    calls: list[str | None] = []
+    real = cache.compute_records
+
+    def counting(project: Project, **kw: Any) -> list[Any]:
+        calls.append(kw.get("scenario"))
+        return real(project, **kw)
+
+    monkeypatch.setattr(cache, "compute_records", counting)
+    return calls
+
+
 def test_key_follows_store_and_project_files_only(built: Path) -> None:
     import os
 
@@ -56,14 +69,7 @@ def test_key_follows_store_and_project_files_only(built: Path) -> None:
 
 
 def test_cli_and_server_share_the_cache(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str | None] = []
-    real = cache.compute_records
-
-    def counting(project: Project, **kw: Any) -> list[Any]:
-        calls.append(kw.get("scenario"))
-        return real(project, **kw)
-
-    monkeypatch.setattr(cache, "compute_records", counting)
+    calls = count_computations(monkeypatch)
     first = cache.cached_records(Project(built))
     assert district_green([r.as_dict() for r in first]) == pytest.approx(15_000.0)
     again = cache.cached_records(Project(built))
@@ -126,14 +132,7 @@ def test_report_compare_reads_the_cache(built: Path, monkeypatch: pytest.MonkeyP
 
     store = Project(built).store
     store.write_layers({"proposal__green_spaces": store.read("green_spaces").head(1)})
-    calls: list[str | None] = []
-    real = cache.compute_records
-
-    def counting(project: Project, **kw: Any) -> list[Any]:
-        calls.append(kw.get("scenario"))
-        return real(project, **kw)
-
-    monkeypatch.setattr(cache, "compute_records", counting)
+    calls = count_computations(monkeypatch)
     first = compare(Project(built))
     assert sorted(calls, key=str) == [None, "proposal"]  # now and with the scenario, once each
     second = compare(Project(built))
