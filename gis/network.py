@@ -280,10 +280,8 @@ def snap_to_graph(graph: WalkGraph, points: ArrayLike, *, max_distance: float) -
             graph._snaps[float(max_distance)] = memo
             return _snap(graph, pts, max_distance)
         graph._snaps[float(max_distance)] = memo
-        where, known = memo.find(key)
-    edge = memo.edge[where]
-    edge[~known] = -1  # defensive: every finite point has just been added
-    return Snapped(edge, memo.t[where], memo.offset[where])
+        where, _ = memo.find(key)  # every point is in the memo now
+    return Snapped(memo.edge[where], memo.t[where], memo.offset[where])
 
 
 @dataclass(frozen=True)
@@ -301,10 +299,10 @@ class _SnapMemo:
 
     def find(self, key: NDArray[np.complex128]) -> tuple[IntArray, BoolArray]:
         """Position of each key in the memo (clipped) and whether it is there."""
-        pos = np.minimum(np.searchsorted(self.keys, key), max(len(self.keys) - 1, 0))
-        known = (pos < len(self.keys)) & (self.keys[pos] == key) if len(self.keys) else (
-            np.zeros(len(key), dtype=bool))
-        return pos.astype(np.int64), known
+        if not len(self.keys):
+            return np.zeros(len(key), dtype=np.int64), np.zeros(len(key), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1).astype(np.int64)
+        return pos, self.keys[pos] == key
 
     def merged(self, keys: NDArray[np.complex128], snapped: Snapped) -> _SnapMemo:
         """The memo with ``keys`` (distinct, not yet present) and their snaps added."""
