@@ -17,7 +17,8 @@ it until the transaction commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,7 +58,9 @@ class Store:
         self.cleared: set[str] = set()
         self.inputs: dict[str, tuple[str, ...]] = {}
         self.merge_inputs: set[str] = set()
-        self._cache: dict[str, gpd.GeoDataFrame] = {}
+        # whole layers by name, boxed reads by (name, box)
+        self._cache: dict[str | tuple[str, tuple[float, float, float, float]],
+                          gpd.GeoDataFrame] = {}
         # layer names with the file identity they were read at (see layers())
         self._names: tuple[tuple[int, int, int], list[str]] | None = None
 
@@ -104,22 +107,43 @@ class Store:
                     return CRS.from_user_input(info["crs"])
         raise StoreError(f"{self.path}: no spatial layer with a CRS")
 
-    def read(self, name: str) -> gpd.GeoDataFrame:
+    def read(self, name: str,
+             bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
         """Return layer ``name`` (a copy; the cache keeps the original).
+
+        Parameters
+        ----------
+        name : str
+            Layer name.
+        bbox : tuple of 4 floats, optional
+            ``(minx, miny, maxx, maxy)`` in the store's CRS: only the features whose
+            geometry intersects this rectangle (touching included; features without a
+            geometry left out), in the layer's order. The GeoPackage's R-tree finds the
+            candidates, so a small box reads a small part of a large layer. A table without
+            geometry is returned whole.
 
         Raises
         ------
         StoreError
-            The store is not built or has no such layer.
+            The store is not built, has no such layer, or ``bbox`` is not a rectangle.
         """
-        if name not in self._cache:
+        key = name if bbox is None else (name, _rectangle(self.path, name, bbox))
+        if key not in self._cache:
             self._require()
             if name not in self.layers():
                 raise StoreError(f"{self.path}: no layer {name!r} in the store")
-            import pyogrio
+            if isinstance(key, tuple) and self._spatial(name):
+                self._cache[key] = _read_in_box(self.path, name, key[1])
+            else:
+                import pyogrio
 
-            self._cache[name] = pyogrio.read_dataframe(self.path, layer=name)
-        return self._cache[name].copy()
+                self._cache[key] = pyogrio.read_dataframe(self.path, layer=name)
+        return self._cache[key].copy()
+
+    def _spatial(self, name: str) -> bool:
+        import pyogrio
+
+        return bool(pyogrio.read_info(self.path, layer=name).get("geometry_name"))
 
     def raster_path(self, name: str) -> Path:
         """Path of processed raster ``name`` (e.g. ``dsm`` → ``build/dsm.tif``)."""
@@ -181,8 +205,13 @@ class Store:
 
                 write_gpkg_atomic(self.path, {**layers, **new.tables()}, keep_existing=True)
         self._names = None
-        for name in layers:
-            self._cache.pop(name, None)
+        self._forget(layers)
+
+    def _forget(self, names: Iterable[str]) -> None:
+        """Drop the cached reads (whole or in a box) of layers ``names``."""
+        gone = set(names)
+        for key in [k for k in self._cache if (k[0] if isinstance(k, tuple) else k) in gone]:
+            del self._cache[key]
 
     def _write_in_place(self, layers: dict[str, gpd.GeoDataFrame | pd.DataFrame]) -> None:
         import geopandas as gpd
@@ -226,3 +255,36 @@ class Store:
         """Record (at commit) that derived ``result`` was recomputed."""
         self.cleared.add(result)
         self.marks.pop(result, None)
+
+
+def _rectangle(path: Path, name: str,
+               bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    """``bbox`` as four floats, or a StoreError naming the store and layer."""
+    try:
+        values = tuple(float(v) for v in bbox)
+    except (TypeError, ValueError):
+        values = ()
+    if (len(values) != 4 or not all(math.isfinite(v) for v in values)
+            or values[0] > values[2] or values[1] > values[3]):
+        raise StoreError(f"{path}: layer {name!r}: bbox must be (minx, miny, maxx, maxy) with "
+                         f"minx <= maxx and miny <= maxy, got {bbox!r}")
+    minx, miny, maxx, maxy = values
+    return minx, miny, maxx, maxy
+
+
+def _read_in_box(path: Path, name: str,
+                 bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """The features of layer ``name`` whose geometry intersects ``bbox``, in fid order.
+
+    GDAL takes the candidates from the R-tree (envelopes); the exact test is made here
+    again with shapely, so that the answer does not hang on whether GDAL was built with
+    GEOS (and equals ``ST_Intersects`` with the envelope in PostGIS).
+    """
+    import pyogrio
+    import shapely
+
+    frame = pyogrio.read_dataframe(path, layer=name, bbox=bbox, fid_as_index=True)
+    frame = frame.sort_index()
+    hit = shapely.intersects(frame.geometry.values, shapely.box(*bbox))
+    out: gpd.GeoDataFrame = frame[hit].reset_index(drop=True)
+    return out
