@@ -4,7 +4,8 @@ Each command chooses new sites with :mod:`layers.siting`, prints a table (Chines
 GeoJSON (WGS84, every candidate with ``selected`` and what it covers) to standard output or
 ``--out``, and records the proposal in the store as the ``proposal`` scenario (unless
 ``--no-apply``), so that ``peakmap report PROJECT --scenario proposal`` shows the indicators
-after the change.
+after the change. ``site export``/``site import`` round-trip a proposal through GeoJSON and
+``site move`` moves one proposed site; each prints the before → after table.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from layers.siting import (
     apply_proposal,
     export_proposal,
     import_proposal,
+    move_site,
+    parse_position,
     site_pocket_parks,
     site_recycling,
     site_transfer,
@@ -486,6 +489,38 @@ def import_(
     console.print(
         f"已导入方案 imported: {len(stored)} 个要素 features in proposal__{layer.value}",
         highlight=False,
+    )
+    console.print(_change_table(changes))
+
+
+@site_app.command("move")
+def move(
+    project: ProjectArg,
+    site_id: Annotated[str, typer.Argument(help="方案站点编号 proposed site id, e.g. PR-RC-0001")],
+    position: Annotated[
+        str, typer.Argument(help="新位置 new place: LON,LAT (WGS84, as on the map)")
+    ],
+    xy: Annotated[
+        bool, typer.Option("--xy", help="位置为项目坐标系 X,Y（米）/ POSITION is X,Y in the "
+                           "project CRS (metres)")
+    ] = False,
+) -> None:
+    """移动一个方案站点并重算指标 — move one proposed site and recompute the scenario.
+
+    The place is checked with the siting model's candidate rules (inside the project area,
+    not on water, spacing to existing points); a refused place changes nothing.
+    """
+    proj = Project(project)
+    x, y = parse_position(position)
+    crs = proj.store.crs.to_string() if xy else WGS84
+    with spinner(f"移动方案站点 moving {site_id}") as step:
+        layer, stored = move_site(proj, site_id, x, y, crs=crs)
+        step("方案前后指标 indicators now → with the proposal")
+        changes = compare(proj, layers=[layer], levels=["district"])
+    console = Console() if sys.stdout.isatty() else Console(width=WIDE)
+    console.print(
+        f"已移动 moved: {site_id} → {position} ({len(stored)} 个要素 features in "
+        f"proposal__{layer})", highlight=False, markup=False,
     )
     console.print(_change_table(changes))
 

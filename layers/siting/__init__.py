@@ -19,7 +19,8 @@ recycling
 parks
     :func:`site_pocket_parks` (STD-PARK-500, HP-T1).
 proposal
-    :func:`apply_proposal`, GeoJSON export and re-import of an edited proposal;
+    :func:`apply_proposal`, GeoJSON export and re-import of an edited proposal,
+    :func:`move_site` (one site to a new place, checked with the candidate rules);
     :data:`PROPOSAL_INPUTS`, the layers each model reads (each model module's ``INPUTS``),
     recorded with every proposal so that it is stale exactly when one of them changes.
 """
@@ -65,6 +66,12 @@ from layers.siting.proposal import (
 from layers.siting.proposal import (
     import_proposal as import_proposal,
 )
+from layers.siting.proposal import (
+    move_site as move_site,
+)
+from layers.siting.proposal import (
+    parse_position as parse_position,
+)
 from layers.siting.recycling import site_recycling as site_recycling
 from layers.siting.recycling import site_transfer as site_transfer
 
@@ -80,7 +87,9 @@ __all__ = [
     "apply_proposal",
     "export_proposal",
     "import_proposal",
+    "move_site",
     "park_plots",
+    "parse_position",
     "point_candidates",
     "site_pocket_parks",
     "site_recycling",

@@ -2,9 +2,11 @@
 
 A proposal is stored as the scenario layer ``proposal__<layer>``
 (:func:`layers.scenario.write_proposal`); every siting run is logged in :data:`RUNS_TABLE`.
-A planner edits a proposal by re-running with ``--fix``/``--drop``, or by exporting it as
-GeoJSON (WGS84), moving, deleting or adding features in any GIS, and importing it back
-(:func:`import_proposal`): the whole layer is replaced and the scenario recomputed.
+A planner edits a proposal by re-running with ``--fix``/``--drop``, by moving one site to
+a longitude/latitude (:func:`move_site`, checked against the siting model's candidate rules),
+or by exporting it as GeoJSON (WGS84), moving, deleting or adding features in any GIS, and
+importing it back (:func:`import_proposal`): the whole layer is replaced and the scenario
+recomputed.
 """
 
 from __future__ import annotations
@@ -12,17 +14,29 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.affinity
 
 from gis import InputFileError, LayerValidationError
+from layers.indicators.inputs import zone_index
 from layers.project import Project
 from layers.scenario import proposal_layer, read_proposal, write_proposal
 from layers.siting import parks, recycling
-from layers.siting.common import COMMUNITY_POINT, PLANNED, SitingOutcome, new_ids
+from layers.siting.common import (
+    COMMUNITY_POINT,
+    PLANNED,
+    SitingOutcome,
+    codes_match,
+    new_ids,
+    read_or_none,
+    siting_context,
+    siting_params,
+)
 
 __all__ = [
     "EDITABLE_LAYERS",
@@ -33,6 +47,8 @@ __all__ = [
     "apply_proposal",
     "export_proposal",
     "import_proposal",
+    "move_site",
+    "parse_position",
 ]
 
 PROPOSAL_POINTS = proposal_layer("recycling_points")
@@ -185,3 +201,170 @@ def import_proposal(project: Project, layer: str, path: Path) -> gpd.GeoDataFram
     out = gpd.GeoDataFrame(frame[keep], geometry=np.asarray(frame.geometry.values), crs=frame.crs)
     # the planner edited it against the data as it is now: the model's inputs, now
     return write_proposal(project, layer, out, inputs=PROPOSAL_INPUTS.get(proposal_layer(layer)))
+
+
+def parse_position(text: str) -> tuple[float, float]:
+    """``"LON,LAT"`` (or ``"X,Y"``) as two finite numbers.
+
+    Examples
+    --------
+    >>> parse_position(" 117.2, 39.12 ")
+    (117.2, 39.12)
+
+    Raises
+    ------
+    LayerValidationError
+        Not two comma-separated numbers.
+    """
+    parts = str(text).replace("，", ",").split(",")
+    try:
+        x, y = (float(p) for p in parts)
+    except ValueError:
+        x = y = float("nan")
+    if not (np.isfinite(x) and np.isfinite(y)):
+        raise LayerValidationError(
+            f"position {text!r}: expected two numbers LON,LAT (e.g. 117.20,39.12)"
+        )
+    return x, y
+
+
+def _find_site(project: Project, site_id: str) -> tuple[str, gpd.GeoDataFrame, int]:
+    """The editable layer, its stored proposal and the row of the proposed site ``site_id``."""
+    known: list[str] = []
+    for layer in EDITABLE_LAYERS:
+        frame = read_proposal(project, layer)
+        if frame is None or "id" not in frame.columns:
+            continue
+        ids = frame["id"].astype(str).tolist()
+        if site_id in ids:
+            return layer, frame, ids.index(site_id)
+        known += ids
+    if not known:
+        raise LayerValidationError(
+            f"{project.store.path}: no proposed site {site_id} — no proposal stored "
+            "(run 'peakmap site recycling|transfer|pocket-parks' first)"
+        )
+    shown = ", ".join(sorted(known)[:12]) + (" …" if len(known) > 12 else "")
+    raise LayerValidationError(
+        f"{project.store.path}: no proposed site {site_id} (proposed sites: {shown})"
+    )
+
+
+def _check_place(
+    project: Project, layer: str, site_id: str, geom: Any, kind: str | None, where: str
+) -> None:
+    """Refuse a moved site the siting model would not have as a candidate (module docs)."""
+    ctx = siting_context(project)
+    params = siting_params(project)
+    label = f"proposed site {site_id} at {where}"
+    area = shapely.union_all(np.asarray(ctx.communities.geometry.values, dtype=object))
+    if zone_index(ctx, [geom])[0] < 0 or not shapely.covers(area, geom):
+        raise LayerValidationError(f"{label}: outside the project area (its communities)")
+    landuse = read_or_none(ctx, "landuse")
+    if landuse is not None and len(landuse):
+        water = landuse[codes_match(landuse, params["water_landuse_codes"])]
+        hit = water[water.geometry.intersects(geom)]
+        if len(hit):
+            first = hit.iloc[0]
+            name = first.get("id", first.get("subcode", first.get("code")))
+            raise LayerValidationError(
+                f"{label}: on water (land-use parcel {name}, code {first['code']}; "
+                "[params.siting] water_landuse_codes): no site goes there"
+            )
+    if layer == "recycling_points":
+        base = read_or_none(ctx, "recycling_points")
+        if base is not None and len(base) and kind is not None and "kind" in base.columns:
+            same = base[base["kind"].astype(str) == kind]
+            spacing = float(params["min_spacing_m"])
+            dist = same.geometry.distance(geom)
+            if len(same) and float(dist.min()) < spacing:
+                near = same.loc[dist.idxmin()]
+                raise LayerValidationError(
+                    f"{label}: {float(dist.min()):.0f} m from the existing {kind} "
+                    f"{near.get('id', '')}, closer than [params.siting] min_spacing_m "
+                    f"{spacing:g} m"
+                )
+    else:  # a pocket park on a plot mostly a park already (park_plots leaves those out)
+        taken = []
+        pocket = read_or_none(ctx, "pocket_parks")
+        if pocket is not None and len(pocket):
+            taken += list(pocket.geometry.values)
+        green = read_or_none(ctx, "green_spaces")
+        if green is not None and len(green) and "class" in green.columns:
+            taken += list(green.geometry[green["class"].astype(str).str.startswith("G1")])
+        if taken:
+            shared = float(shapely.area(shapely.intersection(shapely.union_all(taken), geom)))
+            if shared >= 0.5 * float(geom.area):
+                raise LayerValidationError(
+                    f"{label}: {shared:,.0f} of its {geom.area:,.0f} m² are a park already"
+                )
+
+
+def move_site(
+    project: Project, site_id: str, x: float, y: float, *, crs: str = WGS84
+) -> tuple[str, gpd.GeoDataFrame]:
+    """Move the proposed site ``site_id`` to ``(x, y)`` and store the edited proposal.
+
+    A point goes to the position; a pocket park (a polygon) is shifted so that its point
+    inside (``representative_point``) lies there. The place is checked with the siting
+    model's candidate rules: inside the project area (a community), not on water
+    (``[params.siting] water_landuse_codes``), a recycling point or transfer station not
+    closer than ``min_spacing_m`` to an existing one of its kind, a pocket park not mostly a
+    park already. The model allows sites on buildings (public-institution footprints are
+    candidates), so buildings are not refused. Nothing is written when a check fails. The
+    site's ``origin`` becomes ``planner`` and its ``cand_id`` is cleared (it no longer is
+    that candidate).
+
+    Parameters
+    ----------
+    project : Project
+    site_id : str
+        Id of a stored proposed site (``PR-RC-0001``, ``PR-PP-0002`` …).
+    x, y : float
+        Longitude and latitude (WGS84) by default, else coordinates in ``crs``.
+    crs : str
+        CRS of ``x``, ``y`` (``"EPSG:4326"``; the store's CRS for projected metres).
+
+    Returns
+    -------
+    tuple of (str, geopandas.GeoDataFrame)
+        The canonical layer (``recycling_points`` or ``pocket_parks``) and the stored
+        proposal layer after the move.
+
+    Raises
+    ------
+    LayerValidationError
+        Unknown id (the message lists the proposed ids), coordinates that are not a place
+        on Earth, or a place the candidate rules refuse.
+    """
+    layer, frame, row = _find_site(project, str(site_id))
+    if not (np.isfinite(x) and np.isfinite(y)):
+        raise LayerValidationError(f"proposed site {site_id}: position {x}, {y} is not a number")
+    if crs == WGS84 and not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
+        raise LayerValidationError(
+            f"proposed site {site_id}: {x:g}, {y:g} is not a longitude, latitude (WGS84)"
+        )
+    where = f"{x:.6f}, {y:.6f}" if crs == WGS84 else f"{x:.1f}, {y:.1f} ({crs})"
+    target = gpd.GeoSeries([shapely.Point(x, y)], crs=crs).to_crs(frame.crs).iloc[0]
+    if not np.isfinite(shapely.get_coordinates(target)).all():
+        raise LayerValidationError(f"proposed site {site_id}: {where} has no place in "
+                                   f"{frame.crs}")
+    old = frame.geometry.iloc[row]
+    if old.geom_type == "Point":
+        geom = target
+    else:
+        anchor = old.representative_point()
+        geom = shapely.affinity.translate(old, target.x - anchor.x, target.y - anchor.y)
+    kind = str(frame["kind"].iloc[row]) if "kind" in frame.columns else None
+    _check_place(project, layer, str(site_id), geom, kind, where)
+    out = frame.copy()
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    geoms[row] = geom
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=frame.crs))
+    out.loc[out.index[row], "origin"] = "planner"
+    if "cand_id" in out.columns:
+        out["cand_id"] = out["cand_id"].astype(object)
+        out.loc[out.index[row], "cand_id"] = None
+    stored = write_proposal(project, layer, out,
+                            inputs=PROPOSAL_INPUTS.get(proposal_layer(layer)))
+    return layer, stored

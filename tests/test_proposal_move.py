@@ -1,0 +1,173 @@
+"""Moving a proposed site (``peakmap site move``, :func:`layers.siting.move_site`).
+
+The tiny siting project (tests/fixtures/siting.py), radius 120 m, straight line:
+communities C1 (x 0..200), C2 (200..300), C3 (300..400); homes of 100 households each at
+b1 (50, 50), b2 (150, 50) in C1, b3 (250, 150) in C2, b4 (350, 150) in C3; the existing
+community point e1 (50, 60) covers b1 (10 m) and b2 (100.5 m).
+
+A proposed community point PR-RC-0001 stands at (20, 190) in C1, covering no one new
+(b1 143.2 m, b2 191.1 m away): STD-RECYCLE-300 = 200 / 400 = 50 %, HP-T2 = 1 of 3
+communities (C1) = 33.33 %. Moved to (350, 100) in C3 it covers b4 (50 m) and b3
+(111.8 m): STD-RECYCLE-300 = 400 / 400 = 100 % (+50), HP-T2 = C1 and C3 = 66.67 %
+(+33.34 between the values kept to 2 decimals).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from fixtures.siting import CRS, X0, Y0, _box, _pt, make_siting_project
+from pyproj import Transformer
+
+from gis import LayerValidationError
+
+TO_WGS = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+
+
+def _lonlat(x: float, y: float) -> tuple[float, float]:
+    return TO_WGS.transform(X0 + x, Y0 + y)
+
+
+def _project(root: Path):
+    from layers.scenario import write_proposal
+
+    project = make_siting_project(root)
+    lu = project.store.read("landuse")
+    water = gpd.GeoDataFrame({"code": ["E"], "subcode": ["E1"]},
+                             geometry=[_box(200, 60, 240, 100)], crs=CRS)
+    project.store.write_layers({"landuse": gpd.GeoDataFrame(
+        gpd.pd.concat([lu, water], ignore_index=True), geometry="geometry", crs=CRS)})
+    proposal = gpd.GeoDataFrame(
+        {"id": ["PR-RC-0001"], "kind": ["community_point"], "status": ["planned"],
+         "origin": ["model"], "cand_id": ["C00007"]},
+        geometry=[_pt(20, 190)], crs=CRS,
+    )
+    write_proposal(project, "recycling_points", proposal)
+    return project
+
+
+def _district(project, ident: str, scenario: str | None = None) -> float:
+    from layers.indicators.engine import compute_records
+
+    (rec,) = [r for r in compute_records(project, ids=[ident], scenario=scenario)
+              if r.level == "district"]
+    return float(rec.value)
+
+
+def test_move_covers_a_community_and_moves_the_indicators(tmp_path) -> None:
+    from layers.scenario import compare
+    from layers.siting import move_site
+
+    project = _project(tmp_path / "p")
+    assert _district(project, "STD-RECYCLE-300", "proposal") == pytest.approx(50.0)
+    assert _district(project, "HP-T2", "proposal") == pytest.approx(100 / 3, abs=0.01)
+    layer, stored = move_site(project, "PR-RC-0001", *_lonlat(350, 100))
+    assert layer == "recycling_points" and len(stored) == 1
+    (geom,) = project.store.read("proposal__recycling_points").geometry
+    assert geom.distance(_pt(350, 100)) < 0.01
+    row = stored.iloc[0]
+    assert row["origin"] == "planner" and row["cand_id"] is None
+    assert _district(project, "STD-RECYCLE-300", "proposal") == pytest.approx(100.0)
+    assert _district(project, "HP-T2", "proposal") == pytest.approx(200 / 3, abs=0.01)
+    # the before → after table (indicator engine) says the same
+    frame = compare(project, layers=["recycling_points"], levels=["district"])
+    change = dict(zip(frame["indicator"], frame["change"], strict=True))
+    assert change["STD-RECYCLE-300"] == pytest.approx(50.0)
+    # values are kept to 2 decimals: 66.67 − 33.33
+    assert change["HP-T2"] == pytest.approx(100 / 3, abs=0.02)
+    # the base is untouched
+    assert _district(project, "STD-RECYCLE-300") == pytest.approx(50.0)
+
+
+def test_move_in_project_metres(tmp_path) -> None:
+    from layers.siting import move_site
+
+    project = _project(tmp_path / "p")
+    move_site(project, "PR-RC-0001", X0 + 350, Y0 + 100, crs=CRS)
+    assert _district(project, "STD-RECYCLE-300", "proposal") == pytest.approx(100.0)
+
+
+@pytest.mark.parametrize(
+    ("site", "xy", "message"),
+    [
+        ("PR-RC-9999", (350, 100), r"no proposed site PR-RC-9999 \(proposed sites: PR-RC-0001\)"),
+        ("PR-RC-0001", (500, 100), "outside the project area"),
+        ("PR-RC-0001", (220, 80), r"on water \(land-use parcel .*code E"),
+        # 10 m from e1 (50, 60), the default min_spacing_m is 30 m
+        ("PR-RC-0001", (50, 70), "10 m from the existing community_point e1"),
+    ],
+)
+def test_bad_move_is_one_message_and_changes_nothing(tmp_path, site, xy, message) -> None:
+    from layers.siting import move_site
+
+    project = _project(tmp_path / "p")
+    with pytest.raises(LayerValidationError, match=message):
+        move_site(project, site, *_lonlat(*xy))
+    (geom,) = project.store.read("proposal__recycling_points").geometry
+    assert geom.distance(_pt(20, 190)) < 0.01
+
+
+def test_not_a_place(tmp_path) -> None:
+    from layers.siting import move_site, parse_position
+
+    project = _project(tmp_path / "p")
+    with pytest.raises(LayerValidationError, match="not a longitude, latitude"):
+        move_site(project, "PR-RC-0001", 200.0, 39.0)
+    for text in ("117.2", "abc,def", "1,2,3", "nan,1"):
+        with pytest.raises(LayerValidationError, match="expected two numbers LON,LAT"):
+            parse_position(text)
+    assert parse_position("117.2，39.1") == (117.2, 39.1)
+
+
+def test_no_proposal_stored(tmp_path) -> None:
+    from layers.siting import move_site
+
+    project = make_siting_project(tmp_path / "p")
+    with pytest.raises(LayerValidationError, match="no proposal stored"):
+        move_site(project, "PR-RC-0001", *_lonlat(350, 100))
+
+
+def test_pocket_park_is_shifted_and_refused_on_a_park(tmp_path) -> None:
+    from layers.scenario import write_proposal
+    from layers.siting import move_site
+
+    project = make_siting_project(tmp_path / "p")
+    park = gpd.GeoDataFrame({"id": ["PR-PP-0001"], "status": ["planned"], "origin": ["model"]},
+                            geometry=[_box(100, 30, 120, 50)], crs=CRS)
+    write_proposal(project, "pocket_parks", park)
+    # onto the existing pocket park k1 (0..20, 30..50): refused, nothing changes
+    with pytest.raises(LayerValidationError, match="are a park already"):
+        move_site(project, "PR-PP-0001", *_lonlat(10, 40))
+    layer, _ = move_site(project, "PR-PP-0001", *_lonlat(310, 40))
+    assert layer == "pocket_parks"
+    (geom,) = project.store.read("proposal__pocket_parks").geometry
+    assert geom.symmetric_difference(_box(300, 30, 320, 50)).area < 0.01
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-m", "peakmap", *args], capture_output=True,
+                          text=True, env=env, cwd=root, timeout=120)
+
+
+def test_cli_move_prints_the_change_and_bad_input_is_one_line(tmp_path) -> None:
+    project = _project(tmp_path / "p")
+    for args in (("PR-RC-9", "117.2,39.1"), ("PR-RC-0001", "117.2"),
+                 ("PR-RC-0001", "{:.7f},{:.7f}".format(*_lonlat(220, 80)))):
+        res = _run_cli("site", "move", str(project.root), *args)
+        assert res.returncode == 1, res.stdout
+        assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    lon, lat = _lonlat(350, 100)
+    res = _run_cli("site", "move", str(project.root), "PR-RC-0001", f"{lon:.7f},{lat:.7f}")
+    assert res.returncode == 0, res.stderr
+    assert "+50.00" in res.stdout and "+33.34" in res.stdout
+    res = _run_cli("site", "move", str(project.root), "PR-RC-0001", f"{X0 + 20},{Y0 + 190}",
+                   "--xy")
+    assert res.returncode == 0, res.stderr
+    assert _district(project, "STD-RECYCLE-300", "proposal") == pytest.approx(50.0)
