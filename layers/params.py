@@ -170,8 +170,9 @@ class HeatingParams(ThemeParams):
     renewal_age_years: int = _field(
         30, "years; '30年以上老旧供热管网' (plan text) as insulation life [U]", ge=0)
     heat_load_w_per_m2: float = _field(
-        36.0, "W/m² floor, heating-season mean: 0.38 GJ/m²·a (Tsinghua BERC 2024, ch. 3) "
-        "over Tianjin's 121-day season [U]", ge=0)
+        36.0, "W/m² floor, heating-season mean: 0.38 GJ/m²·a = 5.95 bn GJ ÷ 15.6 bn m² "
+        "(Tsinghua BERC 2024, Decarbonize Urban Heating System, 3.1) over Tianjin's "
+        "121-day season [U]", ge=0)
     primary_supply_c: float = _field(
         95.0, "°C seasonal mean; primary networks designed 130/70 °C (CJJ 34) [U]")
     primary_return_c: float = _field(55.0, "°C seasonal mean [U]")
@@ -191,7 +192,8 @@ class HeatingParams(ThemeParams):
     old_insulation_w_per_mk: float = _field(
         0.30, "W/(m·K); wet, settled mineral wool / perlite of old trench pipes [U]", gt=0)
     old_leak_w_per_m: float = _field(
-        250.0, "W/m; heat of the make-up water of leaking old pipes [U]", ge=0)
+        250.0, "W/m; heat of the make-up water of leaking old pipes; a 1 % make-up share, "
+        "not the 7–10 % a day reported for Changchun (央广网 2013-03-22) [U]", ge=0)
     fittings_factor: float = _field(
         1.15, "× pipe loss for valves, supports, chambers (CJJ 34 practice) [U]", gt=0)
     default_diameter_mm: float = _field(150.0, "mm; DN of a pipe without one [U]", gt=0)
