@@ -171,8 +171,8 @@ class HeatingParams(ThemeParams):
         30, "years; '30年以上老旧供热管网' (plan text) as insulation life [U]", ge=0)
     heat_load_w_per_m2: float = _field(
         36.0, "W/m² floor, heating-season mean: 0.38 GJ/m²·a = 5.95 bn GJ ÷ 15.6 bn m² "
-        "(Tsinghua BERC 2024, Decarbonize Urban Heating System, 3.1) over Tianjin's "
-        "121-day season [U]", ge=0)
+        "(Tsinghua BERC 2024, Decarbonize Urban Heating System, 3.1; northern average [U]) "
+        "over Tianjin's 121-day season (GB 50736-2012 app. A, ≤+5 ℃ days [C])", ge=0)
     primary_supply_c: float = _field(
         95.0, "°C seasonal mean; primary networks designed 130/70 °C (CJJ 34) [U]")
     primary_return_c: float = _field(55.0, "°C seasonal mean [U]")
