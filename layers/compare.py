@@ -14,7 +14,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,8 +23,10 @@ from gis import InputFileError
 from layers.labels import CHANGE_LABELS, LEVEL_LABELS, STATUS_LABELS
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     from rich.table import Table
 
+    from layers.indicators.catalog import Catalog
     from layers.indicators.engine import IndicatorResult
     from layers.project import Project
 
@@ -175,9 +177,14 @@ def _pair(a: IndicatorResult | None, b: IndicatorResult | None, scenario: str) -
 
 def compare(
     project: Project, *, year: int | None = None, scenario: str = "proposal",
-    ids: list[str] | None = None,
+    ids: Sequence[str] | None = None, layers: Iterable[str] | None = None,
+    proposals: Mapping[str, gpd.GeoDataFrame] | None = None,
+    levels: Sequence[str] | None = None, catalog: Catalog | None = None,
 ) -> list[Comparison]:
     """Compute every (or the chosen) indicator now and with ``scenario``, and pair them.
+
+    The one before → after of peakmap: ``peakmap report --compare``, every ``peakmap site``
+    run, the web's scenario API and the exports use it.
 
     Parameters
     ----------
@@ -185,19 +192,45 @@ def compare(
     year : int, optional
         Report year (default: the manifest's, else this year).
     scenario : str
-    ids : list of str, optional
+    ids : sequence of str, optional
+        Rows to compare (default: the rows touching ``layers``, else every row).
+    layers : iterable of str, optional
+        Canonical layers the proposal changes: picks the rows
+        (:func:`layers.scenario.indicators_touching`).
+    proposals : mapping of str to GeoDataFrame, optional
+        Proposed features not stored yet (a preview, ``--no-apply``), per canonical layer
+        (:func:`layers.scenario.merge_proposal`).
+    levels : sequence of str, optional
+        Keep only these levels (default: all).
+    catalog : Catalog, optional
+        Another catalog than the project's (computed, not read from the results cache).
 
     Returns
     -------
     list of Comparison
     """
     from layers.indicators.cache import cached_records
+    from layers.indicators.catalog import read_catalog
+    from layers.indicators.engine import compute_records
+    from layers.scenario import indicators_touching
 
+    own_catalog = catalog is None
+    chosen = list(ids) if ids is not None else None
+    if chosen is None and layers is not None:
+        chosen = indicators_touching(catalog or read_catalog(project.targets_path), layers)
     # the stored results of this store version when there are any (the key covers the
     # scenario, the year, the catalogs and the code; a build, upload or siting run renews it)
-    now = cached_records(project, year=year, ids=ids)
-    after = cached_records(project, year=year, scenario=scenario, ids=ids)
-    return compare_records(now, after, scenario=scenario)
+    if own_catalog:
+        now = cached_records(project, year=year, ids=chosen)
+    else:
+        now = compute_records(project, year=year, catalog=catalog, ids=chosen)
+    if own_catalog and proposals is None:
+        after = cached_records(project, year=year, scenario=scenario, ids=chosen)
+    else:  # a preview of proposals not stored yet, or another catalog: compute
+        after = compute_records(project, year=year, catalog=catalog, ids=chosen,
+                                scenario=scenario, proposals=proposals)
+    pairs = compare_records(now, after, scenario=scenario)
+    return pairs if levels is None else [p for p in pairs if p.level in set(levels)]
 
 
 def count_newly_met(pairs: Iterable[Comparison], *, level: str | None = None) -> int:

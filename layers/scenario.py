@@ -9,9 +9,10 @@ Public functions, for siting, the CLI and the web:
 
 - :func:`write_proposal` stores proposed features of one layer (replacing earlier rows of
   the same kinds);
-- :func:`indicators_touching` lists the catalog rows that read a layer;
-- :func:`compare` computes rows now and with the scenario, with change and status change;
-- :func:`compare_frame` does the same from two record lists already computed.
+- :func:`merge_proposal` gives the layer a write would store (a preview);
+- :func:`indicators_touching` lists the catalog rows that read a layer.
+
+Indicators now and with the scenario, side by side, are :func:`layers.compare.compare`'s.
 """
 
 from __future__ import annotations
@@ -22,16 +23,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from layers.indicators.cache import cached_records
-from layers.indicators.catalog import Catalog, read_catalog
-from layers.indicators.engine import IndicatorResult, compute_records
+from layers.indicators.catalog import Catalog
 from layers.project import Project
 
 __all__ = [
-    "COMPARE_COLUMNS",
     "PROPOSAL",
-    "compare",
-    "compare_frame",
     "indicators_touching",
     "merge_proposal",
     "proposal_layer",
@@ -41,17 +37,6 @@ __all__ = [
 
 #: Name of the scenario every siting run writes.
 PROPOSAL = "proposal"
-#: Columns of :func:`compare_frame`.
-COMPARE_COLUMNS = (
-    "indicator", "title", "title_en", "level", "zone_code", "zone_name", "unit", "op",
-    "target", "value_now", "value_proposal", "change", "status_now", "status_proposal",
-    "status_change", "source",
-)
-#: Status change labels (zh / en) by (now, proposal).
-STATUS_CHANGE = {
-    ("fail", "pass"): "新达标 newly met",
-    ("pass", "fail"): "新不达标 newly failing",
-}
 # Metric kinds whose rows read park layers through a coverage preset (pocket parks count).
 _PARK_KINDS = ("service_coverage",)
 
@@ -127,7 +112,7 @@ def merge_proposal(
     """The proposal layer :func:`write_proposal` would store, without storing it.
 
     Used to preview a proposal (``--no-apply``): pass the result to
-    :func:`compare` as ``proposals={layer: ...}``.
+    :func:`layers.compare.compare` as ``proposals={layer: ...}``.
     """
     crs = project.store.crs or features.crs
     new = features.to_crs(crs) if features.crs is not None and crs is not None else features
@@ -165,101 +150,3 @@ def indicators_touching(catalog: Catalog, layers: Iterable[str]) -> list[str]:
         ):
             out.append(spec.id)
     return out
-
-
-def _status_change(now: str, after: str) -> str:
-    return STATUS_CHANGE.get((now, after), "")
-
-
-def _change(now: Any, after: Any) -> float | None:
-    if isinstance(now, int | float) and isinstance(after, int | float):
-        return round(float(after) - float(now), 2)
-    return None
-
-
-def compare_frame(
-    before: Sequence[IndicatorResult], after: Sequence[IndicatorResult]
-) -> pd.DataFrame:
-    """Now and scenario values side by side, one row per indicator and zone.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`COMPARE_COLUMNS`; ``change`` = proposal − now in the row's unit (None when
-        either is missing or text); ``status_change`` names targets newly met or failing.
-    """
-    after_by = {(r.indicator, r.level, r.zone_code): r for r in after}
-    rows = []
-    for r in before:
-        a = after_by.get((r.indicator, r.level, r.zone_code))
-        value_after = a.value if a is not None else None
-        status_after = a.status if a is not None else "no-data"
-        rows.append({
-            "indicator": r.indicator, "title": r.title, "title_en": r.title_en,
-            "level": r.level, "zone_code": r.zone_code, "zone_name": r.zone_name,
-            "unit": r.unit, "op": r.op, "target": r.target,
-            "value_now": r.value, "value_proposal": value_after,
-            "change": _change(r.value, value_after),
-            "status_now": r.status, "status_proposal": status_after,
-            "status_change": _status_change(r.status, status_after), "source": r.source,
-        })
-    return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
-
-
-def compare(
-    project: Project,
-    *,
-    ids: Sequence[str] | None = None,
-    layers: Iterable[str] | None = None,
-    scenario: str = PROPOSAL,
-    proposals: Mapping[str, gpd.GeoDataFrame] | None = None,
-    levels: Sequence[str] | None = None,
-    year: int | None = None,
-    catalog: Catalog | None = None,
-) -> pd.DataFrame:
-    """Indicators now and with the scenario, computed by the indicator engine.
-
-    Parameters
-    ----------
-    project : Project
-        A built project.
-    ids : sequence of str, optional
-        Rows to compare (default: the rows touching ``layers``, else every row).
-    layers : iterable of str, optional
-        Canonical layers the proposal changes (picks the rows, see
-        :func:`indicators_touching`).
-    scenario : str
-    proposals : mapping of str to GeoDataFrame, optional
-        Proposed features not stored yet (a preview), per canonical layer.
-    levels : sequence of str, optional
-        Keep only these levels (default: all).
-    year : int, optional
-        Report year.
-    catalog : Catalog, optional
-
-    Returns
-    -------
-    pandas.DataFrame
-        See :func:`compare_frame`.
-    """
-    own_catalog = catalog is None
-    catalog = catalog or read_catalog(project.targets_path)
-    chosen = list(ids) if ids is not None else (
-        indicators_touching(catalog, layers) if layers is not None else None
-    )
-    if own_catalog:
-        # the project's own catalog: the stored results of this store version serve
-        before = cached_records(project, year=year, ids=chosen)
-    else:
-        before = compute_records(project, year=year, catalog=catalog, ids=chosen)
-    if own_catalog and proposals is None:
-        after = cached_records(project, year=year, ids=chosen, scenario=scenario)
-    else:  # a preview of proposals not stored yet, or another catalog: compute
-        after = compute_records(
-            project, year=year, catalog=catalog, ids=chosen, scenario=scenario,
-            proposals=proposals,
-        )
-    frame = compare_frame(before, after)
-    if levels is not None:
-        frame = frame[frame["level"].isin(list(levels))].reset_index(drop=True)
-    return frame

@@ -18,16 +18,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import geopandas as gpd
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from gis.crs import wgs84_to_gcj02
-from layers.labels import CHANGE_LABELS, label, status_label
+from layers.compare import Comparison, compare, comparisons_to_table
 from layers.project import Project
-from layers.scenario import compare, merge_proposal
+from layers.scenario import merge_proposal
 from layers.siting import (
     SOURCE_LABELS,
     SitingOutcome,
@@ -230,41 +229,14 @@ def _sites_table(project: Project, outcome: SitingOutcome) -> Table:
     return table
 
 
-def _fmt_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+CHANGE_TITLE = ("方案前后指标（指标引擎计算，同 peakmap report --scenario proposal）/ indicators "
+                "now → with the proposal (indicator engine)")
 
 
-def _change_table(frame: pd.DataFrame) -> Table:
-    table = Table(
-        title="方案前后指标（指标引擎计算，同 peakmap report --scenario proposal）/ indicators "
-        "now → with the proposal (indicator engine)",
-        title_justify="left",
-    )
-    for c in ("指标 indicator", "名称 title", "现状 now", "方案 proposal", "变化 change",
-              "单位 unit", "目标 target", "状态 status"):
-        right = c.startswith(("现状", "方案", "变化", "目标"))
-        table.add_column(c, justify="right" if right else "left", overflow="fold",
-                         no_wrap=right or c.startswith("指标"))
-    for _, r in frame.iterrows():
-        change = r["change"]
-        shown = "-" if change is None or pd.isna(change) else f"{change:+,.2f}"
-        target = "-"
-        if r["target"] is not None and not pd.isna(r["target"]):
-            goal = float(r["target"])
-            target = f"{r['op']} {_fmt_value(int(goal) if goal.is_integer() else goal)}"
-        status = (f"{status_label(r['status_now'], 'zh')} → "
-                  f"{status_label(r['status_proposal'], 'zh')}")
-        if r["status_change"]:
-            status += f"（{label(CHANGE_LABELS, r['status_change'], 'zh')}）"
-        table.add_row(*[escape(str(v)) for v in (
-            r["indicator"], r["title"], _fmt_value(r["value_now"]),
-            _fmt_value(r["value_proposal"]), shown, r["unit"], target, status,
-        )])
-    table.caption = "区级 district level; 计算值 computed"
+def _change_table(pairs: list[Comparison]) -> Table:
+    """The before → after table of a run (district level), as ``report --compare`` shows it."""
+    table = comparisons_to_table(pairs, title=CHANGE_TITLE)
+    table.title_justify = "left"
     return table
 
 
@@ -279,7 +251,7 @@ def _geojson(outcome: SitingOutcome) -> str:
 
 def _emit(
     project: Project, outcome: SitingOutcome, *, fmt: OutputFormat, out: Path | None,
-    title: str, note: str | None, changes: pd.DataFrame,
+    title: str, note: str | None, changes: list[Comparison],
 ) -> None:
     if fmt is OutputFormat.geojson:
         text = _geojson(outcome)
@@ -303,7 +275,7 @@ def _emit(
 
 def _print(
     console: Console, project: Project, outcome: SitingOutcome, title: str,
-    note: str | None, changes: pd.DataFrame,
+    note: str | None, changes: list[Comparison],
 ) -> None:
     console.print(_summary_table(outcome, title))
     if outcome.summary.get("demand_note"):

@@ -6,7 +6,7 @@ store is not changed and runs can be repeated):
 - the siting model (candidates, demand, pairs, solve) — ``site_recycling`` /
   ``site_pocket_parks``;
 - the before → after table: the indicator engine on the rows the proposal touches, now and
-  with the previewed proposal (``layers.scenario.compare``);
+  with the previewed proposal (``layers.compare.compare``);
 
 and the wall time of the whole CLI command (``python -m peakmap site KIND PROJECT --no-apply``)
 as a planner runs it. The machine is shared: read the shares within one run, not the
@@ -28,8 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchjson import record_run  # noqa: E402
 
+from layers.compare import compare  # noqa: E402
 from layers.project import Project  # noqa: E402
-from layers.scenario import compare, merge_proposal  # noqa: E402
+from layers.scenario import merge_proposal  # noqa: E402
 from layers.siting import site_pocket_parks, site_recycling, siting_params  # noqa: E402
 
 

@@ -101,3 +101,26 @@ def test_split_packages_keep_every_old_public_name(module: str) -> None:
     assert set(OLD_PUBLIC[module]) <= set(mod.__all__)
     unexported = [name for name in mod.__all__ if not hasattr(mod, name)]
     assert not unexported
+
+
+def test_one_before_after_definition() -> None:
+    """Indicators now vs with a proposal are paired in one place, ``layers.compare``.
+
+    ``layers.scenario`` had its own ``compare``/``compare_frame`` (a DataFrame with other
+    status-change words); they were removed (issue 11 review) and every caller uses
+    :func:`layers.compare.compare`.
+    """
+    import layers.compare
+    import layers.scenario
+
+    defined = {}
+    for path in sorted((ROOT / "layers").rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and node.name in (
+                "compare", "compare_frame", "compare_records"
+            ):
+                defined.setdefault(node.name, []).append(path.relative_to(ROOT).as_posix())
+    assert defined == {"compare": ["layers/compare.py"],
+                       "compare_records": ["layers/compare.py"]}
+    assert not hasattr(layers.scenario, "compare")
+    assert {"compare", "compare_records"} <= set(layers.compare.__all__)

@@ -82,7 +82,7 @@ IDS = ["STD-PARK-500", "HP-T1", "HP-04", "STD-GREEN-300"]
 
 
 def test_pocket_park_proposal_moves_hp_t1_hp_04_and_std_park_500(tmp_path) -> None:
-    from layers.scenario import compare
+    from layers.compare import compare
     from layers.siting import apply_proposal, site_pocket_parks, siting_params
 
     project = _project(tmp_path / "p")
@@ -111,11 +111,13 @@ def test_pocket_park_proposal_moves_hp_t1_hp_04_and_std_park_500(tmp_path) -> No
     assert after["HP-04"] == pytest.approx(7900.0)
     # Q (2 500 m²) earns 300 m under green300_park500 too: R2 is covered there as well.
     assert after["STD-GREEN-300"] == pytest.approx(100.0)
-    table = compare(project, layers=["pocket_parks"], levels=["district"]).set_index("indicator")
-    assert table.loc["STD-PARK-500", "change"] == pytest.approx(50.0)
-    assert table.loc["HP-T1", "change"] == pytest.approx(1.0)
-    assert table.loc["HP-04", "change"] == pytest.approx(2500.0)
-    assert table.loc["HP-T1", "status_now"] == "fail"  # 2 of 20: still short
+    table = {p.indicator: p for p in compare(project, layers=["pocket_parks"],
+                                             levels=["district"])}
+    assert table["STD-PARK-500"].change == pytest.approx(50.0)
+    assert table["HP-T1"].change == pytest.approx(1.0)
+    assert table["HP-04"].change == pytest.approx(2500.0)
+    assert table["HP-T1"].status_now == "fail"  # 2 of 20: still short
+    assert table["HP-T1"].status_change == "unchanged"
 
 
 def test_small_pocket_park_earns_no_500_m_radius(tmp_path) -> None:
