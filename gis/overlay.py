@@ -46,6 +46,7 @@ __all__ = [
     "intersection_area_by_zone",
     "length_by_zone",
     "overlapping",
+    "pieces_intersection_area",
     "split_by_zones",
     "zone_pieces",
 ]
@@ -247,7 +248,9 @@ def _shared_border_halves(parts: GeomArray, z: GeomArray, fi: IntArray, zi: IntA
     return out
 
 
-def overlapping(geoms: Sequence[Any] | GeomArray, *, exact: bool = False) -> NDArray[np.bool_]:
+def overlapping(
+    geoms: Sequence[Any] | GeomArray, *, exact: bool = False, workers: int = 1
+) -> NDArray[np.bool_]:
     """Flag the features that may share area with another feature.
 
     Parameters
@@ -256,9 +259,12 @@ def overlapping(geoms: Sequence[Any] | GeomArray, *, exact: bool = False) -> NDA
     exact : bool
         False (default): a feature is flagged when its bounding box meets another one's;
         one STRtree query, no geometry computation. True: only when their interiors
-        overlap (DE-9IM ``T********``), at the cost of a relate per pair.
+        overlap (DE-9IM ``T********``), at the cost of a relate per pair of meeting
+        bounding boxes (features that only touch along a border are not flagged).
         Either way every feature left unflagged is disjoint from the others, which is what
         "counted once" needs.
+    workers : int
+        Threads used for the relates (``exact``).
 
     Returns
     -------
@@ -277,39 +283,68 @@ def overlapping(geoms: Sequence[Any] | GeomArray, *, exact: bool = False) -> NDA
     flags = np.zeros(len(g), dtype=bool)
     if len(g) < 2:
         return flags
-    tree = shapely.STRtree(g)
-    a, b = tree.query(g, predicate="intersects" if exact else None)
+    a, b = shapely.STRtree(g).query(g)
     pair = a < b
     a, b = a[pair], b[pair]
     if len(a) == 0:
         return flags
     if exact:
-        hit = np.asarray(shapely.relate_pattern(g[a], g[b], INTERIORS_INTERSECT), dtype=bool)
+        hit = np.asarray(
+            _chunked(_interiors_meet, [g[a], g[b]], workers=workers), dtype=bool
+        )
         a, b = a[hit], b[hit]
     flags[a] = True
     flags[b] = True
     return flags
 
 
+def _interiors_meet(a: GeomArray, b: GeomArray) -> NDArray[np.bool_]:
+    """Whether the interiors of ``a[i]`` and ``b[i]`` share a point (one relate per pair)."""
+    return np.asarray(shapely.relate_pattern(a, b, INTERIORS_INTERSECT), dtype=bool)
+
+
+def _union_rows(padded: GeomArray) -> GeomArray:
+    """Union of each row of a 2-D array of geometries (None pads the short rows)."""
+    return np.asarray(shapely.union_all(padded, axis=1), dtype=object)
+
+
 def _union_groups(
     parts: GeomArray, labels: IntArray, *, workers: int
 ) -> tuple[IntArray, GeomArray]:
-    """Union the parts sharing a label; return the labels and one union per label."""
+    """Union the parts sharing a label; return the labels and one union per label.
+
+    The groups of two parts or more are laid out as the rows of padded arrays (groups of
+    similar size together, so little padding) and unioned by one vectorised call per chunk
+    of rows, the chunks on ``workers`` threads: no Python call per group.
+    """
     order = np.argsort(labels, kind="stable")
-    sorted_labels = labels[order]
-    uniq, starts = np.unique(sorted_labels, return_index=True)
-    groups = np.split(parts[order], starts[1:])
+    parts, labels = parts[order], labels[order]
+    uniq, starts, sizes = np.unique(labels, return_index=True, return_counts=True)
+    out = np.empty(len(uniq), dtype=object)
+    out[sizes == 1] = parts[starts[sizes == 1]]
+    many = np.flatnonzero(sizes > 1)
+    if len(many) == 0:
+        return uniq.astype(np.intp), out
+    group = np.repeat(np.arange(len(uniq)), sizes)  # group of each part
+    rank = np.arange(len(parts)) - starts[group]  # its place in the group
+    many = many[np.argsort(sizes[many], kind="stable")]
+    n_chunks = workers * 4 if workers > 1 and len(parts) >= PARALLEL_MIN_ITEMS else 1
+    chunks = [c for c in np.array_split(many, n_chunks) if len(c)]
 
-    def union(group: GeomArray) -> Any:
-        return shapely.union_all(group) if len(group) > 1 else group[0]
+    def run(groups: IntArray) -> GeomArray:
+        row = np.full(len(uniq), -1, dtype=np.intp)
+        row[groups] = np.arange(len(groups))
+        sel = row[group] >= 0
+        padded = np.full((len(groups), int(sizes[groups].max())), None, dtype=object)
+        padded[row[group[sel]], rank[sel]] = parts[sel]
+        return _union_rows(padded)
 
-    if workers > 1 and len(groups) > 1:
+    if len(chunks) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            merged = list(pool.map(union, groups))
+            merged = list(pool.map(run, chunks))
     else:
-        merged = [union(grp) for grp in groups]
-    out = np.empty(len(merged), dtype=object)
-    out[:] = merged
+        merged = [run(c) for c in chunks]
+    out[np.concatenate(chunks)] = np.concatenate(merged)
     return uniq.astype(np.intp), out
 
 
@@ -328,9 +363,10 @@ def zone_pieces(
     zones : array of shapely polygons
         Non-overlapping zones.
     dissolve : bool
-        When True, parts of features that overlap another feature are unioned per zone
-        (one merged part per zone, ``feature == -1``); the other parts are kept as they are.
-        The returned parts of one zone then never overlap.
+        When True, parts of features whose interiors overlap another feature's
+        (:func:`overlapping` with ``exact=True``) are unioned per zone (one merged part per
+        zone, ``feature == -1``); the other parts, which share no area with any other, are
+        kept as they are. The returned parts of one zone then never overlap.
     workers : int
         Threads used for clipping and unions.
 
@@ -342,7 +378,7 @@ def zone_pieces(
     pieces = split_by_zones(g, zones, measure="area", workers=workers)
     if not dissolve or len(pieces.feature) == 0:
         return pieces
-    shared = overlapping(g)[pieces.feature]
+    shared = overlapping(g, exact=True, workers=workers)[pieces.feature]
     if not shared.any():
         return pieces
     zone_ids, merged = _union_groups(pieces.geometry[shared], pieces.zone[shared], workers=workers)
@@ -418,18 +454,71 @@ def intersection_area_by_zone(
     z = _as_array(zones)
     pa = zone_pieces(geoms_a, z, dissolve=True, workers=workers)
     pb = zone_pieces(geoms_b, z, dissolve=True, workers=workers)
+    return pieces_intersection_area(pa, pb, len(z), workers=workers)
+
+
+def pieces_intersection_area(
+    pa: Pieces, pb: Pieces, n_zones: int, *, workers: int = 1
+) -> FloatArray:
+    """Area of (parts A) ∩ (parts B) per zone, for parts already cut by the same zones.
+
+    Each of ``pa`` and ``pb`` must hold non-overlapping parts within a zone (as
+    :func:`zone_pieces` returns them with ``dissolve=True``). Only parts of the same zone
+    whose bounding boxes meet are compared; where one part covers the other the smaller
+    one's area is taken as it is, the others are intersected.
+
+    Parameters
+    ----------
+    pa, pb : Pieces
+    n_zones : int
+        Number of zones (length of the result).
+    workers : int
+        Threads used for the tests and intersections.
+
+    Returns
+    -------
+    numpy.ndarray
+        One area per zone.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = shapely.box([0, 1], 0, [1, 2], 1)
+    >>> pa = zone_pieces([shapely.box(0, 0, 2, 0.5)], zones)
+    >>> pb = zone_pieces([shapely.box(0.5, 0, 2, 1)], zones)
+    >>> pieces_intersection_area(pa, pb, 2).tolist()
+    [0.25, 0.5]
+    """
+    out = np.zeros(n_zones)
     if len(pa.zone) == 0 or len(pb.zone) == 0:
-        return np.zeros(len(z))
-    tree = shapely.STRtree(pb.geometry)
-    ia, ib = tree.query(pa.geometry, predicate="intersects")
+        return out
+    ia, ib = shapely.STRtree(pb.geometry).query(pa.geometry)
     same = pa.zone[ia] == pb.zone[ib]
     ia, ib = ia[same], ib[same]
     if len(ia) == 0:
-        return np.zeros(len(z))
-    shared = _chunked(shapely.intersection, [pa.geometry[ia], pb.geometry[ib]], workers=workers)
-    return np.bincount(pa.zone[ia], weights=_measure(shared, "area"), minlength=len(z)).astype(
-        float
+        return out
+    area = np.asarray(
+        _chunked(_pair_intersection_area,
+                 [pa.geometry[ia], pb.geometry[ib], pa.measure[ia], pb.measure[ib]],
+                 workers=workers),
+        dtype=float,
     )
+    return np.bincount(pa.zone[ia], weights=area, minlength=n_zones).astype(float)
+
+
+def _pair_intersection_area(
+    a: GeomArray, b: GeomArray, area_a: FloatArray, area_b: FloatArray
+) -> FloatArray:
+    """Area of ``a[i] ∩ b[i]``: a covered part's own area, else the intersection's."""
+    out = np.zeros(len(a))
+    b_in_a = np.asarray(shapely.covers(a, b), dtype=bool)
+    out[b_in_a] = area_b[b_in_a]
+    rest = np.flatnonzero(~b_in_a)
+    a_in_b = np.asarray(shapely.covers(b[rest], a[rest]), dtype=bool)
+    out[rest[a_in_b]] = area_a[rest[a_in_b]]
+    rest = rest[~a_in_b]
+    out[rest] = _measure(np.asarray(shapely.intersection(a[rest], b[rest])), "area")
+    return out
 
 
 def length_by_zone(

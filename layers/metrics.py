@@ -26,9 +26,11 @@ import shapely
 
 from gis import InputFileError
 from gis.overlay import (
+    Pieces,
     area_by_zone,
-    intersection_area_by_zone,
+    pieces_intersection_area,
     split_by_zones,
+    zone_pieces,
 )
 from layers.floors import floor_area_note
 from layers.indicators.inputs import (
@@ -118,8 +120,8 @@ def area_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     return _result(_frame(ctx, value=value), notes)
 
 
-def _base_den(ctx: MetricContext, base: Any) -> tuple[np.ndarray | None, np.ndarray, list[str]]:
-    """Return (base geometries or None for whole zones, denominator, notes)."""
+def _base_den(ctx: MetricContext, base: Any) -> tuple[Pieces | None, np.ndarray, list[str]]:
+    """Return (base cut by communities or None for whole zones, denominator, notes)."""
     zones = community_geoms(ctx)
     if base in (None, "zone"):
         return None, np.asarray(shapely.area(zones), dtype=float), []
@@ -131,9 +133,9 @@ def _base_den(ctx: MetricContext, base: Any) -> tuple[np.ndarray | None, np.ndar
         return None, den, []
     entries = _entries(base if isinstance(base, Mapping) else {"layers": base})
     frames, notes = read_layers(ctx, entries, what="area_share base")
-    geoms = _geoms(frames)
-    den = area_by_zone(geoms, zones, dissolve=True, workers=_workers(ctx))
-    return geoms, den, notes
+    # cut once: the pieces give the denominator and clip the numerator
+    pieces = zone_pieces(_geoms(frames), zones, dissolve=True, workers=_workers(ctx))
+    return pieces, pieces.sum_by_zone(None, len(zones)), notes
 
 
 @metric_kind("area_share")
@@ -159,12 +161,14 @@ def area_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     """
     frames, notes = read_layers(ctx, _entries(spec), what="area_share")
     zones = community_geoms(ctx)
-    base_geoms, den, base_notes = _base_den(ctx, spec.get("base", "zone"))
+    base_pieces, den, base_notes = _base_den(ctx, spec.get("base", "zone"))
     geoms = _geoms(frames)
-    if base_geoms is None:
+    if base_pieces is None:
         num = area_by_zone(geoms, zones, dissolve=True, workers=_workers(ctx))
     else:
-        num = intersection_area_by_zone(geoms, base_geoms, zones, workers=_workers(ctx))
+        num = pieces_intersection_area(
+            zone_pieces(geoms, zones, dissolve=True, workers=_workers(ctx)), base_pieces,
+            len(zones), workers=_workers(ctx))
     den = np.where(den > 0, den, np.nan)
     out = _frame(ctx, num=num, den=den)
     return _result(out, notes + base_notes, scale=float(spec.get("scale", PERCENT)))

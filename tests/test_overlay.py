@@ -77,3 +77,63 @@ def test_grid_walks_match_a_brute_force_count(seed: int) -> None:
         assert got.sum() == pytest.approx(line.length)
         checked += 1
     assert checked >= 5
+
+
+# ------------------------------------------------- polygons: overlaps counted once, by zone
+
+SQUARES_2 = np.array([box(0, 0, 100, 100), box(100, 0, 200, 100)], dtype=object)  # A | B
+
+
+def test_touching_features_are_not_flagged_overlapping_ones_are() -> None:
+    from gis.overlay import overlapping
+
+    feats = [box(10, 10, 30, 30), box(30, 10, 50, 30),  # share an edge only
+             box(60, 60, 80, 80), box(70, 70, 90, 90),  # overlap 10 × 10
+             box(0, 0, 5, 5)]  # alone
+    assert overlapping(feats, exact=True).tolist() == [False, False, True, True, False]
+    assert overlapping(feats, exact=True, workers=2).tolist() == [
+        False, False, True, True, False]
+
+
+def test_zone_pieces_unions_only_overlapping_features() -> None:
+    from gis.overlay import zone_pieces
+
+    # in A: two squares sharing an edge (400 + 400 m², kept as they are) and two squares
+    # overlapping by 10 × 10 (400 + 400 − 100 = 700 m², merged); across the A|B border a
+    # 20 × 20 square split 200 / 200
+    feats = [box(10, 10, 30, 30), box(30, 10, 50, 30), box(60, 60, 80, 80),
+             box(70, 70, 90, 90), box(90, 0, 110, 20)]
+    pieces = zone_pieces(feats, SQUARES_2, dissolve=True)
+    assert pieces.sum_by_zone(None, 2).tolist() == pytest.approx([400 + 400 + 700 + 200, 200])
+    merged = pieces.feature == -1
+    assert merged.sum() == 1 and pieces.measure[merged] == pytest.approx([700.0])
+    assert sorted(pieces.feature[~merged].tolist()) == [0, 1, 4, 4]
+
+
+def test_union_of_many_groups_on_two_threads_matches_one_union_per_group() -> None:
+    from gis.overlay import PARALLEL_MIN_ITEMS, _union_groups
+
+    rng = np.random.default_rng(3)
+    n = PARALLEL_MIN_ITEMS + 500  # enough parts for the chunks to go to threads
+    labels = rng.integers(0, 700, n)  # groups of 1 to about 10 parts
+    x, y = rng.uniform(0, 50, n), rng.uniform(0, 50, n)
+    parts = np.asarray(shapely.box(x, y, x + rng.uniform(1, 9, n), y + 5), dtype=object)
+    for workers in (1, 2):
+        ids, unions = _union_groups(parts, labels, workers=workers)
+        assert ids.tolist() == sorted(set(labels.tolist()))
+        expected = [shapely.area(shapely.union_all(parts[labels == i])) for i in ids]
+        np.testing.assert_allclose(shapely.area(unions), expected, rtol=1e-12)
+
+
+def test_intersection_of_pieces_worked_by_hand() -> None:
+    from gis.overlay import pieces_intersection_area, zone_pieces
+
+    # A: 80 × 80 square holds a 10 × 10 square of B (100 m², B covered);
+    # B: 20 × 100 strip at x 120–140 holds A's 10 × 10 square at 125–135 (100 m², A covered)
+    # and crosses A's 30 × 30 square at 130–160 on 10 × 30 (300 m²)
+    a = [box(10, 10, 90, 90), box(125, 40, 135, 50), box(130, 60, 160, 90)]
+    b = [box(20, 20, 30, 30), box(120, 0, 140, 100)]
+    pa, pb = zone_pieces(a, SQUARES_2), zone_pieces(b, SQUARES_2)
+    for workers in (1, 2):
+        got = pieces_intersection_area(pa, pb, 2, workers=workers)
+        assert got.tolist() == pytest.approx([100.0, 100.0 + 300.0])

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gis import PeakmapError
@@ -170,6 +171,13 @@ class _Builder:
         self.spec = spec
         self.zones = zones
         self.records: list[IndicatorResult] = []
+        self._names: dict[str, dict[Any, str]] = {}
+
+    def name(self, level: str, code: str) -> str:
+        """The name of zone ``code`` of ``level`` (the code where it has none)."""
+        if level not in self._names:
+            self._names[level] = self.zones.names[level].to_dict()
+        return str(self._names[level].get(code, code))
 
     def add(
         self,
@@ -202,7 +210,7 @@ class _Builder:
                 title_en=spec.title_en,
                 level=level,
                 zone_code=code,
-                zone_name=str(self.zones.names[level].get(code, code)),
+                zone_name=self.name(level, code),
                 value=value,
                 unit=unit,
                 op=op,
@@ -248,29 +256,30 @@ def _values(sums: pd.DataFrame, result: MetricResult) -> pd.Series:
     return sums["value"]
 
 
-def _extra_detail(row: pd.Series, skip: set[str]) -> str:
-    parts = []
-    for key, val in row.items():
-        if key in skip or pd.isna(val):
-            continue
-        shown = int(val) if float(val).is_integer() else round(float(val), DECIMALS)
-        parts.append(f"{key}: {shown}")
-    return "; ".join(parts)
+def _shown(value: float) -> int | float:
+    return int(value) if value.is_integer() else round(value, DECIMALS)
+
+
+def _extra_details(sums: pd.DataFrame, skip: set[str]) -> list[str]:
+    """Per zone (row of ``sums``), its other columns as ``name: value`` (missing ones left out)."""
+    columns = [(str(c), sums[c].to_numpy(dtype=float)) for c in sums.columns if c not in skip]
+    return [
+        "; ".join(f"{name}: {_shown(float(v[i]))}" for name, v in columns if not np.isnan(v[i]))
+        for i in range(len(sums))
+    ]
 
 
 def _emit_additive(b: _Builder, result: MetricResult, note: str) -> None:
     sums = _sums_by_level(result.values, b.zones)
     skip = {"value", "num", "den"}
+    no_base = (note + "; " if note else "") + "no base in this zone (denominator 0)"
     for level in b.spec.reported_levels():
         values = _values(sums[level], result)
-        for code, value in values.items():
-            row_note = note
-            if _clean(value) is None and "den" in sums[level].columns:
-                row_note = (note + "; " if note else "") + "no base in this zone (denominator 0)"
-            b.add(
-                level, str(code), value, note=row_note,
-                detail=_extra_detail(sums[level].loc[code], skip),
-            )
+        has_den = "den" in sums[level].columns
+        details = _extra_details(sums[level], skip)
+        for code, value, detail in zip(values.index, values.to_numpy(), details, strict=True):
+            row_note = no_base if has_den and _clean(value) is None else note
+            b.add(level, str(code), value, note=row_note, detail=detail)
 
 
 def _parents(zones: Zones, over: str, level: str) -> pd.Series:
