@@ -171,3 +171,72 @@ def test_cli_move_prints_the_change_and_bad_input_is_one_line(tmp_path) -> None:
                    "--xy")
     assert res.returncode == 0, res.stderr
     assert _district(project, "STD-RECYCLE-300", "proposal") == pytest.approx(50.0)
+
+
+# --------------------------------------------------------------------------- web
+
+
+def _web(project, **settings):
+    from fixtures.web import TestClient
+
+    from web.app import create_app
+    from web.settings import WebSettings
+
+    return TestClient(create_app(project.root, settings=WebSettings(**settings)),
+                      follow_redirects=False)
+
+
+def test_web_move_form_recomputes_and_refuses_with_422(tmp_path) -> None:
+    project = _project(tmp_path / "p")
+    client = _web(project)
+    page = client.get("/scenario?level=district").text
+    lon0, _ = _lonlat(20, 190)
+    assert 'id="pm-move"' in page and f'value="{lon0:.6f}"' in page and "PR-RC-0001" in page
+    for form, words in (
+        ({"site_id": "PR-RC-9", "lon": "117.2", "lat": "39.1"}, "no proposed site PR-RC-9"),
+        ({"site_id": "PR-RC-0001", "lon": "abc", "lat": "39.1"}, "expected two numbers"),
+        ({"site_id": "PR-RC-0001", "lon": f"{_lonlat(220, 80)[0]:.7f}",
+          "lat": f"{_lonlat(220, 80)[1]:.7f}"}, "on water"),
+        ({"site_id": "PR-RC-0001", "lon": "117.2"}, None),  # a field missing
+    ):
+        r = client.post("/api/proposals/move", data=form)
+        assert r.status_code == 422, r.text
+        if words:
+            assert words in r.json()["detail"] and r.json()["detail"].startswith(
+                ("方案站点", str(project.store.path), "位置"))
+    (geom,) = project.store.read("proposal__recycling_points").geometry
+    assert geom.distance(_pt(20, 190)) < 0.01  # nothing changed
+    lon, lat = _lonlat(350, 100)
+    r = client.post("/api/proposals/move",
+                    data={"site_id": "PR-RC-0001", "lon": f"{lon:.7f}", "lat": f"{lat:.7f}"})
+    assert r.status_code == 200, r.text
+    change = {c["indicator"]: c["change"] for c in r.json()["changes"]}
+    assert change["STD-RECYCLE-300"] == pytest.approx(50.0)
+    assert change["HP-T2"] == pytest.approx(100 / 3, abs=0.02)
+    # the page and the API show the recomputed scenario at once
+    rows = {p["indicator"]: p for p in client.get("/api/compare?level=district").json()}
+    assert rows["STD-RECYCLE-300"]["value_proposal"] == pytest.approx(100.0)
+    assert f'value="{lon:.6f}"' in client.get("/scenario?level=district").text
+
+
+def test_web_move_needs_an_editor_and_the_csrf_token(tmp_path) -> None:
+    from web.users import UserStore
+
+    project = _project(tmp_path / "p")
+    store = UserStore.for_project(project.root)
+    viewer = store.add("vera", "viewer", "viewer-pass-1")
+    store.add("ed", "editor", "editor-pass-1")
+    client = _web(project)
+    lon, lat = _lonlat(350, 100)
+    form = {"site_id": "PR-RC-0001", "lon": f"{lon:.7f}", "lat": f"{lat:.7f}"}
+    assert client.post("/api/proposals/move", data=form).status_code == 401
+    assert client.post("/api/proposals/move", data=form,
+                       headers={"Authorization": f"Bearer {viewer}"}).status_code == 403
+    client.post("/login", data={"username": "ed", "password": "editor-pass-1", "next": "/"})
+    r = client.post("/api/proposals/move", data=form)
+    assert r.status_code == 403 and "CSRF" in r.json()["detail"]
+    (geom,) = project.store.read("proposal__recycling_points").geometry
+    assert geom.distance(_pt(20, 190)) < 0.01
+    csrf = client.get("/api/session").json()["csrf_token"]
+    r = client.post("/api/proposals/move", data=form, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200, r.text

@@ -7,7 +7,11 @@
   both sets of values), so a colour means the same value on both sides;
 - ``/maps/compare?indicator=gaps`` — residential land outside the park service radius, now
   and with the proposed pocket parks;
-- ``/api/compare?level=`` — the pairs as JSON.
+- ``/api/compare?level=`` — the pairs as JSON;
+- ``POST /api/proposals/move`` (form fields ``site_id``, ``lon``, ``lat``, WGS84) — move one
+  proposed site (:func:`layers.siting.move_site`, the siting model's candidate rules) and
+  answer with the recomputed before → after rows of the indicators it touches; the scenario
+  page's small form sends it (editor role and CSRF token, as every state-changing request).
 
 Plain Leaflet from the vendored xstatic package; nothing is fetched from outside.
 """
@@ -18,11 +22,11 @@ import json
 import math
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -35,7 +39,7 @@ from web.errors import NotFoundError
 from web.exports import export_buttons
 from web.i18n import op_symbol, t
 
-__all__ = ["classify", "other_side_values", "router", "shared_breaks"]
+__all__ = ["classify", "move_and_compare", "other_side_values", "router", "shared_breaks"]
 
 router = APIRouter(tags=["pages"])
 TEMPLATES = Environment(
@@ -114,6 +118,62 @@ def compare_api(data: DataDep, level: Level | None = None) -> list[dict[str, Any
     return [p.as_dict() for p in _pairs(data, level)]
 
 
+def move_and_compare(project_dir: Path, site_id: str, lon: float, lat: float) -> dict[str, Any]:
+    """Move a proposed site and recompute its before → after (run in a worker process).
+
+    Returns
+    -------
+    dict
+        ``site_id``, ``layer``, ``features`` (in the proposal layer), ``newly_met`` and
+        ``changes`` (district rows of :func:`layers.compare.compare`).
+    """
+    from layers.compare import compare
+    from layers.indicators.cache import refresh
+    from layers.project import Project
+    from layers.siting import move_site
+
+    project = Project(project_dir)
+    layer, stored = move_site(project, site_id, lon, lat)
+    for scenario in (None, SCENARIO):  # every result of the new store version, cached: the
+        refresh(project_dir, scenario=scenario)  # reloaded page shows them, not "updating"
+    pairs = compare(project, layers=[layer], levels=["district"])
+    return {"site_id": site_id, "layer": layer, "features": len(stored),
+            "newly_met": count_newly_met(pairs), "changes": [p.as_dict() for p in pairs]}
+
+
+@router.post("/api/proposals/move", tags=["api"])
+def move_proposed_site(data: DataDep, site_id: Annotated[str, Form()],
+                       lon: Annotated[str, Form()], lat: Annotated[str, Form()]
+                       ) -> dict[str, Any]:
+    """Move one proposed site to ``lon``, ``lat`` (WGS84) and recompute the scenario.
+
+    A place the siting model would not take as a candidate (outside the project area, on
+    water, too close to an existing point, on a park), an unknown id or a position that is
+    not two numbers is answered 422 with one message (Chinese / English); nothing changes.
+    """
+    from layers.siting import parse_position
+
+    x, y = parse_position(f"{lon},{lat}")
+    result = data.work.run(move_and_compare, data.project_dir, site_id.strip(), x, y)
+    data.after_write()
+    return result
+
+
+def _proposed_sites(data: ProjectData) -> list[dict[str, str]]:
+    """Recycling points, stations and pocket parks proposed: id, kind, WGS84 position."""
+    out = []
+    for name in ("proposal__recycling_points", "proposal__pocket_parks"):
+        if name not in data.layer_names():
+            continue
+        frame = data.display(name)
+        points = frame.geometry.representative_point()
+        kinds = (frame["kind"].astype(str) if "kind" in frame.columns
+                 else ["pocket_park"] * len(frame))
+        for ident, kind, pt in zip(frame["id"].astype(str), kinds, points, strict=True):
+            out.append({"id": ident, "kind": kind, "lon": f"{pt.x:.6f}", "lat": f"{pt.y:.6f}"})
+    return out
+
+
 @router.get("/scenario", response_class=HTMLResponse)
 def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
                   changed: bool = False) -> HTMLResponse:
@@ -153,7 +213,7 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
         project_name=data.project.name, rows=rows, level=level, levels=LEVELS,
         newly_met=count_newly_met(pairs), moved=sum(r["moved"] for r in rows), changed=changed,
         newly_label=CHANGE_LABELS[NEWLY_MET][en], error=error,
-        has_proposals=data.has_proposals(),
+        has_proposals=data.has_proposals(), sites=_proposed_sites(data),
         heads=(["Id", "Indicator", "Zone", "Unit", "Target", "Now", "With proposal", "Change",
                 "Status now", "Status with proposal", "Status change", "Map"] if en else
                ["编号", "指标", "区域", "单位", "目标", "现状值", "方案值", "变化", "现状状态",

@@ -203,6 +203,11 @@ def import_proposal(project: Project, layer: str, path: Path) -> gpd.GeoDataFram
     return write_proposal(project, layer, out, inputs=PROPOSAL_INPUTS.get(proposal_layer(layer)))
 
 
+def _refuse(zh: str, en: str) -> LayerValidationError:
+    """A refusal of a move, Chinese first then English (one line)."""
+    return LayerValidationError(f"{zh} / {en}")
+
+
 def parse_position(text: str) -> tuple[float, float]:
     """``"LON,LAT"`` (or ``"X,Y"``) as two finite numbers.
 
@@ -222,9 +227,8 @@ def parse_position(text: str) -> tuple[float, float]:
     except ValueError:
         x = y = float("nan")
     if not (np.isfinite(x) and np.isfinite(y)):
-        raise LayerValidationError(
-            f"position {text!r}: expected two numbers LON,LAT (e.g. 117.20,39.12)"
-        )
+        raise _refuse(f"位置 {text!r}：应为两个数 经度,纬度（如 117.20,39.12）",
+                      f"position {text!r}: expected two numbers LON,LAT (e.g. 117.20,39.12)")
     return x, y
 
 
@@ -239,15 +243,17 @@ def _find_site(project: Project, site_id: str) -> tuple[str, gpd.GeoDataFrame, i
         if site_id in ids:
             return layer, frame, ids.index(site_id)
         known += ids
+    where = project.store.path
     if not known:
-        raise LayerValidationError(
-            f"{project.store.path}: no proposed site {site_id} — no proposal stored "
-            "(run 'peakmap site recycling|transfer|pocket-parks' first)"
+        raise _refuse(
+            f"{where}：没有方案站点 {site_id}，项目尚无选址方案（先运行 peakmap site "
+            "recycling|transfer|pocket-parks）",
+            f"{where}: no proposed site {site_id} — no proposal stored "
+            "(run 'peakmap site recycling|transfer|pocket-parks' first)",
         )
     shown = ", ".join(sorted(known)[:12]) + (" …" if len(known) > 12 else "")
-    raise LayerValidationError(
-        f"{project.store.path}: no proposed site {site_id} (proposed sites: {shown})"
-    )
+    raise _refuse(f"{where}：没有方案站点 {site_id}（方案站点：{shown}）",
+                  f"{where}: no proposed site {site_id} (proposed sites: {shown})")
 
 
 def _check_place(
@@ -256,10 +262,11 @@ def _check_place(
     """Refuse a moved site the siting model would not have as a candidate (module docs)."""
     ctx = siting_context(project)
     params = siting_params(project)
-    label = f"proposed site {site_id} at {where}"
+    zh, en = f"方案站点 {site_id}（{where}）", f"proposed site {site_id} at {where}"
     area = shapely.union_all(np.asarray(ctx.communities.geometry.values, dtype=object))
     if zone_index(ctx, [geom])[0] < 0 or not shapely.covers(area, geom):
-        raise LayerValidationError(f"{label}: outside the project area (its communities)")
+        raise _refuse(f"{zh}：不在项目范围（各社区）内",
+                      f"{en}: outside the project area (its communities)")
     landuse = read_or_none(ctx, "landuse")
     if landuse is not None and len(landuse):
         water = landuse[codes_match(landuse, params["water_landuse_codes"])]
@@ -267,9 +274,11 @@ def _check_place(
         if len(hit):
             first = hit.iloc[0]
             name = first.get("id", first.get("subcode", first.get("code")))
-            raise LayerValidationError(
-                f"{label}: on water (land-use parcel {name}, code {first['code']}; "
-                "[params.siting] water_landuse_codes): no site goes there"
+            raise _refuse(
+                f"{zh}：位于水域（用地 {name}，代码 {first['code']}；[params.siting] "
+                "water_landuse_codes），不能设站",
+                f"{en}: on water (land-use parcel {name}, code {first['code']}; "
+                "[params.siting] water_landuse_codes): no site goes there",
             )
     if layer == "recycling_points":
         base = read_or_none(ctx, "recycling_points")
@@ -279,10 +288,12 @@ def _check_place(
             dist = same.geometry.distance(geom)
             if len(same) and float(dist.min()) < spacing:
                 near = same.loc[dist.idxmin()]
-                raise LayerValidationError(
-                    f"{label}: {float(dist.min()):.0f} m from the existing {kind} "
-                    f"{near.get('id', '')}, closer than [params.siting] min_spacing_m "
-                    f"{spacing:g} m"
+                gap, ident = float(dist.min()), near.get("id", "")
+                raise _refuse(
+                    f"{zh}：距现有 {kind} {ident} 仅 {gap:.0f} m，小于 [params.siting] "
+                    f"min_spacing_m {spacing:g} m",
+                    f"{en}: {gap:.0f} m from the existing {kind} {ident}, closer than "
+                    f"[params.siting] min_spacing_m {spacing:g} m",
                 )
     else:  # a pocket park on a plot mostly a park already (park_plots leaves those out)
         taken = []
@@ -295,8 +306,9 @@ def _check_place(
         if taken:
             shared = float(shapely.area(shapely.intersection(shapely.union_all(taken), geom)))
             if shared >= 0.5 * float(geom.area):
-                raise LayerValidationError(
-                    f"{label}: {shared:,.0f} of its {geom.area:,.0f} m² are a park already"
+                raise _refuse(
+                    f"{zh}：{geom.area:,.0f} m² 中有 {shared:,.0f} m² 已是公园",
+                    f"{en}: {shared:,.0f} of its {geom.area:,.0f} m² are a park already",
                 )
 
 
@@ -335,20 +347,21 @@ def move_site(
     ------
     LayerValidationError
         Unknown id (the message lists the proposed ids), coordinates that are not a place
-        on Earth, or a place the candidate rules refuse.
+        on Earth, or a place the candidate rules refuse; Chinese, then `` / `` English.
     """
     layer, frame, row = _find_site(project, str(site_id))
     if not (np.isfinite(x) and np.isfinite(y)):
-        raise LayerValidationError(f"proposed site {site_id}: position {x}, {y} is not a number")
+        raise _refuse(f"方案站点 {site_id}：位置 {x}, {y} 不是数",
+                      f"proposed site {site_id}: position {x}, {y} is not a number")
     if crs == WGS84 and not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
-        raise LayerValidationError(
-            f"proposed site {site_id}: {x:g}, {y:g} is not a longitude, latitude (WGS84)"
-        )
+        raise _refuse(f"方案站点 {site_id}：{x:g}, {y:g} 不是经度、纬度（WGS84）",
+                      f"proposed site {site_id}: {x:g}, {y:g} is not a longitude, latitude "
+                      "(WGS84)")
     where = f"{x:.6f}, {y:.6f}" if crs == WGS84 else f"{x:.1f}, {y:.1f} ({crs})"
     target = gpd.GeoSeries([shapely.Point(x, y)], crs=crs).to_crs(frame.crs).iloc[0]
     if not np.isfinite(shapely.get_coordinates(target)).all():
-        raise LayerValidationError(f"proposed site {site_id}: {where} has no place in "
-                                   f"{frame.crs}")
+        raise _refuse(f"方案站点 {site_id}：{where} 在 {frame.crs} 中无对应位置",
+                      f"proposed site {site_id}: {where} has no place in {frame.crs}")
     old = frame.geometry.iloc[row]
     if old.geom_type == "Point":
         geom = target
