@@ -39,6 +39,7 @@ from layers.params import BuildingsParams
 from layers.project import Project
 from layers.schema import CANONICAL, LayerSpec
 from layers.store import clean_stale_temp, store_transaction, writer_lock
+from layers.store.pgurl import PgLocation
 
 __all__ = [
     "POST_BUILD_STEPS",
@@ -89,7 +90,7 @@ class BuildReport:
     """The result of a build."""
 
     metric_crs: str
-    store: Path
+    store: Path | PgLocation
     layers: list[LayerReport]
     steps: list[str] = field(default_factory=list)
 

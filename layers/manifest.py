@@ -9,6 +9,8 @@ Example
     metric_crs = "EPSG:4548"        # optional: chosen from the data when absent
     targets = "targets.toml"
     reported = "reported.csv"       # optional
+    store = "postgresql://db.lan/planning"  # optional: a PostGIS store (default: GeoPackage)
+    store_schema = "heping"         # optional, with store
 
     [layers.recycling_points]       # table name = canonical layer name
     path = "raw/recycling_points.csv"
@@ -85,6 +87,8 @@ class ProjectSection(_Strict):
     targets: str = "targets.toml"
     reported: str | None = None
     year: int | None = None
+    store: str | None = None
+    store_schema: str | None = None
 
 
 class Manifest(_Strict):
@@ -148,6 +152,13 @@ def load_manifest(project_dir: Path) -> Manifest:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         raise ManifestError(f"{path}: {loc}: {err['msg']}") from e
+    if manifest.project.store is not None:
+        from layers.store.pgurl import parse_store_url
+
+        parse_store_url(manifest.project.store, manifest.project.store_schema, manifest=path)
+    elif manifest.project.store_schema is not None:
+        raise ManifestError(f"{path}: [project] store_schema is set but store is not "
+                            "(store_schema names the schema of a PostGIS store)")
     for theme, values in manifest.params.items():
         check_table(theme, values, where=str(path))
     for name, src in manifest.layers.items():

@@ -8,13 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gis import InputFileError
 from gis.safefile import check_path_text
 from layers.manifest import MANIFEST_NAME, Manifest, load_manifest
 from layers.params import ThemeParams, merge_params
 from layers.store import Store
+
+if TYPE_CHECKING:
+    from layers.store.pg import PgStore
+    from layers.store.pgurl import PgLocation
 
 P = TypeVar("P", bound=ThemeParams)
 # (catalog path, (file name, mtime) of the TOML files beside it) → its [params.*] tables
@@ -70,6 +74,7 @@ class Project:
     root: Path
     manifest: Manifest = field(init=False)
     _stage: Path | None = field(default=None, init=False, repr=False)
+    _conn: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         check_path_text(str(self.root), what="project directory")
@@ -107,15 +112,38 @@ class Project:
         """
         return self._stage if self._stage is not None else self.root / "build"
 
+    @property
+    def store_location(self) -> PgLocation | None:
+        """The PostGIS store of ``[project] store`` (None: the GeoPackage in ``build/``)."""
+        url = self.manifest.project.store
+        if url is None:
+            return None
+        from layers.store.pgurl import parse_store_url
+
+        return parse_store_url(url, self.manifest.project.store_schema,
+                               manifest=self.root / MANIFEST_NAME)
+
     @cached_property
-    def store(self) -> Store:
-        """The project's store (``build/peakmap.gpkg``; private in a staged project)."""
+    def store(self) -> Store | PgStore:
+        """The project's store: ``build/peakmap.gpkg``, or PostGIS when the manifest says so.
+
+        In a staged project (:meth:`staged`) the store is private to the write transaction.
+        """
+        loc = self.store_location
+        if loc is not None:
+            from layers.store.pg import PgStore
+
+            return PgStore(loc, self.build_dir, conn=self._conn)
         return Store(self.build_dir, private=self._stage is not None)
 
-    def staged(self, build_dir: Path) -> Project:
-        """Return the project with its store in ``build_dir`` (see :mod:`layers.store.txn`)."""
+    def staged(self, build_dir: Path, *, conn: Any = None) -> Project:
+        """Return the project with its store in ``build_dir`` (see :mod:`layers.store.txn`).
+
+        For a PostGIS store ``conn`` is the write transaction's connection.
+        """
         other = copy.copy(self)
         other._stage = Path(build_dir)
+        other._conn = conn
         other.__dict__.pop("store", None)
         return other
 

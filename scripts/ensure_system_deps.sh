@@ -3,6 +3,9 @@
 # Installs them on Debian as root; otherwise stops and names them.
 set -euo pipefail
 
+# PostgreSQL + PostGIS for the PostGIS store tests (a throw-away cluster per test session)
+bash "$(dirname "$0")/ensure_postgis.sh"
+
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # pdftoppm/pdftotext: the map-export tests read back the PDF's text and its first page

@@ -43,3 +43,22 @@ def browser() -> Iterator[Any]:
 
     with launch_chromium() as b:
         yield b
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a throw-away PostGIS cluster for the session (tests/fixtures/pg.py).
+
+    Fails (never skips) when PostgreSQL or PostGIS is not installed, naming the packages.
+    """
+    from fixtures.pg import local_cluster
+
+    try:
+        cm = local_cluster()
+        pg = cm.__enter__()
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    try:
+        yield pg.url()
+    finally:
+        cm.__exit__(None, None, None)

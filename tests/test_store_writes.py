@@ -2,6 +2,9 @@
 
 The project is the tiny ingest project (tests/fixtures/ingest.py: a 400 m × 400 m district
 in EPSG:4548) plus, where PV matters, two 20 m × 20 m buildings and a flat 10 m DSM.
+
+Every test that is not about the GeoPackage file itself runs against both stores
+(``store_kind``: the GeoPackage, and PostGIS in a throw-away cluster, tests/fixtures/pg.py).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pytest
 import rasterio
 from affine import Affine
 from fixtures import ingest as fx
+from fixtures.pg import STORES, use_postgis
 from fixtures.uploads import ENV, green_upload, manifest, recycling_upload, stored_ids
 from fixtures.web import TARGETS
 from starlette.exceptions import StarletteDeprecationWarning
@@ -81,9 +85,31 @@ def write_pv_project(root: Path) -> Path:
     return project
 
 
+@pytest.fixture(params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """``gpkg`` or ``postgis`` (which starts the session's cluster)."""
+    if request.param == "postgis":
+        request.getfixturevalue("pg_url")
+    return str(request.param)
+
+
+def on_store(project: Path, kind: str, request: pytest.FixtureRequest) -> Path:
+    """Point ``project`` at a fresh PostGIS schema when ``kind`` is ``postgis``."""
+    if kind == "postgis":
+        use_postgis(project, request.getfixturevalue("pg_url"))
+    return project
+
+
+def store_state(project: Path) -> dict[str, Any]:
+    """Version and the content digest of every layer (either store)."""
+    store = Project(project).store
+    return {"version": store.version(),
+            "layers": {n: store.meta().digest_of(n) for n in store.layers()}}
+
+
 @pytest.fixture
-def built(tmp_path: Path) -> Path:
-    project = fx.write_project(tmp_path / "proj")
+def built(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest) -> Path:
+    project = on_store(fx.write_project(tmp_path / "proj"), store_kind, request)
     build_project(project, run_steps=False)
     return project
 
@@ -272,11 +298,14 @@ def test_upload_then_peakmap_build_finds_the_upload(built: Path, tmp_path: Path)
         "raw/green.geojson"
 
 
-def test_post_ingest_failure_leaves_the_store_byte_identical(tmp_path: Path) -> None:
-    project = write_pv_project(tmp_path / "pv")
+def test_post_ingest_failure_leaves_the_store_byte_identical(
+    tmp_path: Path, store_kind: str, request: pytest.FixtureRequest
+) -> None:
+    project = on_store(write_pv_project(tmp_path / "pv"), store_kind, request)
     report = build_project(project)
     assert any(s.startswith("rooftop_pv:") and "2 roofs" in s for s in report.steps)
     before = digest(project / "build")
+    state = store_state(project)
     assert "pv_kwp" in Project(project).store.read("buildings").columns
     # a second build: every layer ingests, then the PV step finds no weather file (a bad
     # value such as clearness = "abc" is refused earlier, when the manifest is read)
@@ -287,11 +316,13 @@ def test_post_ingest_failure_leaves_the_store_byte_identical(tmp_path: Path) -> 
     with pytest.raises(InputFileError, match=r"nowhere\.epw"):
         build_project(project)
     assert digest(project / "build") == before
+    assert store_state(project) == state
     assert not list((project / "build").glob(".staging-*"))
 
 
 def test_killed_build_and_upload_leave_no_temp_files_after_next_start(built: Path) -> None:
     before = digest(built / "build")
+    state = store_state(built)
     code = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
@@ -309,6 +340,7 @@ def test_killed_build_and_upload_leave_no_temp_files_after_next_start(built: Pat
     left = [*(built / TMP_DIR).iterdir(), *(built / "build").glob(".staging-*")]
     assert len(left) == 2  # the upload folder and the staging folder of the dead process
     assert digest(built / "build") == before  # the kill changed nothing in the store
+    assert store_state(built) == state  # nor in PostGIS (the transaction rolled back)
     gone = clean_stale_temp(built)
     assert sorted(gone) == sorted(left)
     assert not list((built / TMP_DIR).iterdir()) and not list((built / "build").glob(".sta*"))
@@ -321,8 +353,10 @@ def test_killed_build_and_upload_leave_no_temp_files_after_next_start(built: Pat
 # --- derived results and proposals -----------------------------------------------------------
 
 
-def test_buildings_upload_marks_pv_stale_then_recomputes_it(tmp_path: Path) -> None:
-    project = write_pv_project(tmp_path / "pv")
+def test_buildings_upload_marks_pv_stale_then_recomputes_it(
+    tmp_path: Path, store_kind: str, request: pytest.FixtureRequest
+) -> None:
+    project = on_store(write_pv_project(tmp_path / "pv"), store_kind, request)
     build_project(project)
     data_app = create_app(project, records_fn=_records)
     client = TestClient(data_app)
@@ -382,4 +416,5 @@ def test_layer_names_follow_writes_by_another_store_object(built: Path) -> None:
     assert "proposal__green_spaces" not in before
     writer.write_layers({"proposal__green_spaces": writer.read("green_spaces").head(1)})
     assert "proposal__green_spaces" in reader.layers()  # the file was replaced: read again
-    assert set(reader.layers()) == {str(r[0]) for r in pyogrio.list_layers(reader.path)}
+    if isinstance(reader.path, Path):
+        assert set(reader.layers()) == {str(r[0]) for r in pyogrio.list_layers(reader.path)}

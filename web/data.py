@@ -28,7 +28,8 @@ from layers.indicators import cache as results_cache
 from layers.indicators.engine import compute_records
 from layers.project import Project
 from layers.schema import CANONICAL
-from layers.store import Store, clean_stale_temp
+from layers.store import clean_stale_temp
+from layers.store.pg import PgStore
 from layers.store.proposals import proposal_states
 from layers.uploads import recompute_stale
 from web.geo import to_display
@@ -131,6 +132,8 @@ class ProjectData:
         self.project_dir = Path(project_dir)
         self.work = work or WorkPool(0)
         self._health: tuple[tuple[int, int, int], int] | None = None
+        # the PostGIS store named by the manifest (None: the GeoPackage), per manifest mtime
+        self._pg: tuple[int, PgStore | None] | None = None
         self._records_fn = records_fn or _engine_records
         self._lock = threading.RLock()
         self._stamp: tuple[int, ...] | None = None
@@ -158,8 +161,8 @@ class ProjectData:
             return
         with contextlib.suppress(PeakmapError, OSError):
             clean_stale_temp(self.project_dir)
-        store = Store(self.project_dir / "build")
         with contextlib.suppress(PeakmapError, OSError):
+            store = Project(self.project_dir).store
             if store.exists() and store.meta().stale:
                 self._start_background(self._recompute_derived)
 
@@ -170,9 +173,28 @@ class ProjectData:
         Every ``*.toml`` and ``*.csv`` at the project's top level counts, so included
         catalogs and a reported-values file of any name invalidate the cache too.
         """
-        store = self.project_dir / "build" / "peakmap.gpkg"
         files = sorted([*self.project_dir.glob("*.toml"), *self.project_dir.glob("*.csv")])
-        return (_mtime(store), len(files), *(_mtime(f) for f in files))
+        pg = self._pg_store()
+        if pg is None:
+            store = _mtime(self.project_dir / "build" / "peakmap.gpkg")
+        else:  # the version changes at every committed write, from any process or machine
+            store = 0
+            with contextlib.suppress(PeakmapError):
+                store = int(pg.version()[:15] or "0", 16)
+        return (store, len(files), *(_mtime(f) for f in files))
+
+    def _pg_store(self) -> PgStore | None:
+        """The project's PostGIS store, or None for a GeoPackage (re-read with the manifest)."""
+        stamp = _mtime(self.project_dir / "project.toml")
+        memo = self._pg
+        if memo is None or memo[0] != stamp:
+            store: PgStore | None = None
+            with contextlib.suppress(PeakmapError, OSError):
+                opened = Project(self.project_dir).store
+                store = opened if isinstance(opened, PgStore) else None
+            memo = (stamp, store)
+            self._pg = memo
+        return memo[1]
 
     def _fresh(self) -> None:
         stamp = self.stamp()
@@ -266,6 +288,14 @@ class ProjectData:
         if name is None:
             name = Project(self.project_dir).name
         self._name = name
+        pg = self._pg_store()
+        if pg is not None:
+            try:
+                infos = pg.layer_infos()
+            except PeakmapError:
+                infos = []
+            spatial = sum(1 for _n, kind, _c in infos if kind is not None)
+            return {"status": "ok", "project": name, "built": bool(infos), "layers": spatial}
         store = self.project_dir / "build" / "peakmap.gpkg"
         try:
             st = store.stat()
@@ -322,19 +352,23 @@ class ProjectData:
         store = self.project.store
         if not store.exists():
             return {}
-        rows = pyogrio.list_layers(store.path)
-        spatial = [str(r[0]) for r in rows if r[1] is not None]
-        names = [n for n in CANONICAL if n in spatial]
-        names += sorted(n for n in spatial if n not in CANONICAL)
+        if isinstance(store, PgStore):
+            infos = {n: {"geometry_type": kind, "features": count}
+                     for n, kind, count in store.layer_infos() if kind is not None}
+        else:
+            infos = {str(r[0]): {} for r in pyogrio.list_layers(store.path) if r[1] is not None}
+        names = [n for n in CANONICAL if n in infos]
+        names += sorted(n for n in infos if n not in CANONICAL)
         out = {}
         for name in names:
-            info = pyogrio.read_info(store.path, layer=name)
+            info = infos[name] or pyogrio.read_info(store.path, layer=name)
             spec = CANONICAL.get(name) or CANONICAL.get(name.split("__", 1)[-1])
+            features: Any = info["features"]
             out[name] = LayerInfo(
                 name=name,
                 title_zh=spec.title_zh if spec else name,
                 title_en=spec.title_en if spec else name,
-                geometry=str(info.get("geometry_type")), features=int(info["features"]),
+                geometry=str(info.get("geometry_type")), features=int(features),
                 canonical=name in CANONICAL,
             )
         return out

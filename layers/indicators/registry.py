@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from layers.project import Project
-    from layers.store import Store
+    from layers.store import AnyStore
 
 __all__ = [
     "DEFAULT_SCALE",
@@ -82,7 +82,7 @@ class MetricContext:
     """
 
     project: Project
-    store: Store
+    store: AnyStore
     year: int
     communities: gpd.GeoDataFrame
     scenario: str | None = None

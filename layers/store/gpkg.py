@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # the geometry stack is imported where layers are read or wri
     import pandas as pd
     from pyproj import CRS
 
+    from layers.store.pg import PgStore
+
 __all__ = ["STORE_NAME", "Store"]
 
 STORE_NAME = "peakmap.gpkg"
@@ -226,7 +228,7 @@ class Store:
                                     layer_options=opts)
             self.written[name] = frame_digest(frame)
 
-    def copy_layers_from(self, other: Store, names: list[str]) -> None:
+    def copy_layers_from(self, other: Store | PgStore, names: list[str]) -> None:
         """Copy layers ``names`` of ``other`` into this private store, keeping their versions.
 
         Used by a build to carry siting proposals over a rebuild.

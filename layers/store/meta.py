@@ -140,7 +140,20 @@ class StoreMeta:
             return cls()
         finally:
             con.close()
-        layers = {str(r[0]): LayerVersion(str(r[0]), str(r[1]), int(r[2]), str(r[3]))
+        return cls.from_rows(rows, vers)
+
+    @classmethod
+    def from_rows(cls, rows: Mapping[str, object], vers: Sequence[Sequence[object]]) -> StoreMeta:
+        """Build from the rows of the two tables (GeoPackage or PostGIS store).
+
+        Parameters
+        ----------
+        rows : mapping of str to str
+            ``_store_meta`` as key → value.
+        vers : sequence of rows
+            ``_layer_versions`` rows ``(layer, digest, changed_in, changed_at)``.
+        """
+        layers = {str(r[0]): LayerVersion(str(r[0]), str(r[1]), int(str(r[2])), str(r[3]))
                   for r in vers}
         stale = {k.removeprefix(STALE_PREFIX): str(v) for k, v in rows.items()
                  if str(k).startswith(STALE_PREFIX)}
@@ -150,7 +163,8 @@ class StoreMeta:
                 record = InputRecord.from_json(str(v))
                 if record is not None:
                     inputs[str(k).removeprefix(INPUTS_PREFIX)] = record
-        return cls(version=str(rows.get("version", "")), counter=int(rows.get("counter", 0)),
+        return cls(version=str(rows.get("version", "")),
+                   counter=int(str(rows.get("counter", 0))),
                    written_at=str(rows.get("written_at", "")), layers=layers, stale=stale,
                    inputs=inputs)
 

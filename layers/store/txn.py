@@ -1,5 +1,8 @@
 """A write to the store as one transaction: prepare a staging copy, then swap it in.
 
+(On a PostGIS store the same function opens one database transaction instead:
+:func:`_pg_transaction`.)
+
 :func:`store_transaction` holds the project's writer lock, gives the caller a project
 whose ``build_dir`` is a private staging folder (a copy of the store, or an empty one for a
 full build), and — only when the ``with`` block ends without an error — writes the store's
@@ -17,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layers.store.gpkg import STORE_NAME
+from layers.store.gpkg import STORE_NAME, Store
 from layers.store.lock import DEFAULT_TIMEOUT_S, stage_dir, writer_lock
 from layers.store.meta import StoreMeta
 
@@ -67,6 +70,10 @@ def store_transaction(
     StoreBusyError
         Another write held the lock for longer than ``timeout``.
     """
+    if project.store_location is not None:
+        with _pg_transaction(project, what=what, fresh=fresh, timeout=timeout) as staged:
+            yield staged
+        return
     with writer_lock(project.root, what=what, timeout=timeout):
         build = project.build_dir
         stage = stage_dir(build)
@@ -82,6 +89,7 @@ def store_transaction(
             staged = project.staged(stage)
             yield staged
             store = staged.store
+            assert isinstance(store, Store)
             if not store.path.is_file():
                 return  # nothing was written
             old = StoreMeta.read(old_path)
@@ -92,12 +100,56 @@ def store_transaction(
                             reset_stale=fresh, inputs=store.inputs,
                             merge_inputs=frozenset(store.merge_inputs))
             store.write_layers(dict(meta.tables()))
-            for path in sorted(stage.iterdir()):
-                if path.name == STORE_NAME or not path.is_file():
-                    continue
-                dest = build / path.name
-                if not (dest.exists() and os.path.samefile(path, dest)):
-                    os.replace(path, dest)
+            _move_rasters(stage, build)
             os.replace(store.path, old_path)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _move_rasters(stage: Path, build: Path) -> None:
+    for path in sorted(stage.iterdir()):
+        if path.name == STORE_NAME or not path.is_file():
+            continue
+        dest = build / path.name
+        if not (dest.exists() and os.path.samefile(path, dest)):
+            os.replace(path, dest)
+
+
+@contextmanager
+def _pg_transaction(
+    project: Project, *, what: str, fresh: bool, timeout: float
+) -> Iterator[Project]:
+    """:func:`store_transaction` on a PostGIS store: one database transaction.
+
+    The writer lock is the database's (an advisory lock held until commit), so writers on
+    other machines sharing the schema queue too; rasters are staged in a folder as for the
+    GeoPackage and moved into ``build/`` just before the commit.
+    """
+    from layers.store.pg import read_meta, retire_all, write_meta, write_transaction
+
+    loc = project.store_location
+    assert loc is not None
+    build = project.build_dir
+    stage = stage_dir(build)
+    try:
+        with write_transaction(loc, what=what, timeout=timeout) as conn:
+            if fresh:
+                retire_all(conn, loc)
+            else:
+                for name in project.manifest.rasters:
+                    tif = build / f"{name}.tif"
+                    if tif.is_file():
+                        _link_or_copy(tif, stage / tif.name)
+            staged = project.staged(stage, conn=conn)
+            yield staged
+            store = staged.store
+            if not (fresh or store.written or store.marks or store.cleared):
+                return  # nothing was written
+            old = read_meta(conn, loc)
+            meta = old.next(store.written, set(store.layers()) if store.exists() else set(),
+                            mark=store.marks, clear=store.cleared, reset_stale=fresh,
+                            inputs=store.inputs, merge_inputs=frozenset(store.merge_inputs))
+            write_meta(conn, loc, meta)
+            _move_rasters(stage, build)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
