@@ -1,9 +1,10 @@
 """``Store.read(name, bbox=...)``: the features intersecting a rectangle, as a brute force finds.
 
-The fixture is a tiny GeoPackage (metric CRS) with a 10 × 10 grid of 8 m squares every 10 m,
-a diagonal line, points, an L-shaped polygon whose envelope meets boxes its area does not,
-a feature with no geometry and a table without geometry. Each box's answer is compared with
-``shapely.intersects`` over the whole layer (the brute force), in the layer's order.
+The fixture is a tiny store (metric CRS; a GeoPackage, and the same layers in PostGIS) with
+a 10 × 10 grid of 8 m squares every 10 m, a diagonal line, points, an L-shaped polygon whose
+envelope meets boxes its area does not, a feature with no geometry and a table without
+geometry. Each box's answer is compared with ``shapely.intersects`` over the whole layer (the
+brute force), in the layer's order.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from fixtures.pg import STORES
 from shapely import LineString, Point, Polygon, box
 
 from layers._errors import StoreError
-from layers.store import Store
+from layers.store import AnyStore, PgStore, Store
+from layers.store.pg import write_transaction
+from layers.store.pgurl import PgLocation
 
 CRS = "EPSG:4548"
 # an L: its envelope is 0–60 × 0–60, its area only the strips x < 10 and y < 10
@@ -34,13 +38,19 @@ def _layer() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": ids, "n": np.arange(len(geoms))}, geometry=geoms, crs=CRS)
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+@pytest.fixture(scope="module", params=STORES)
+def store(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> AnyStore:
+    """The layers in a GeoPackage, or in PostGIS (the session's throw-away cluster)."""
     build = tmp_path_factory.mktemp("p") / "build"
     build.mkdir()
-    Store(build, private=True).write_layers(
-        {"things": _layer(), "table": pd.DataFrame({"code": ["a", "b"], "v": [1.0, 2.0]})})
-    return Store(build)
+    layers = {"things": _layer(), "table": pd.DataFrame({"code": ["a", "b"], "v": [1.0, 2.0]})}
+    if request.param == "gpkg":
+        Store(build, private=True).write_layers(layers)
+        return Store(build)
+    loc = PgLocation(request.getfixturevalue("pg_url"), f"bbox_{build.parent.name.lower()}")
+    with write_transaction(loc, what="test") as conn:
+        PgStore(loc, build, conn=conn).write_layers(layers)
+    return PgStore(loc, build)
 
 
 def _brute(frame: gpd.GeoDataFrame, bbox: tuple[float, float, float, float]) -> list[str]:
@@ -57,7 +67,7 @@ def _brute(frame: gpd.GeoDataFrame, bbox: tuple[float, float, float, float]) -> 
     (55.0, 55.0, 55.0, 55.0),      # a degenerate box: the point at 55 55 and its square
     (12.0, 9.0, 13.0, 9.5),        # the L's lower strip only (and the square below)
 ])
-def test_box_read_equals_brute_force(store: Store,
+def test_box_read_equals_brute_force(store: AnyStore,
                                      bbox: tuple[float, float, float, float]) -> None:
     whole = store.read("things")
     got = store.read("things", bbox=bbox)
@@ -72,7 +82,7 @@ def test_box_read_equals_brute_force(store: Store,
     assert list(got.index) == list(range(len(got)))
 
 
-def test_box_answers_worked_out_by_hand(store: Store) -> None:
+def test_box_answers_worked_out_by_hand(store: AnyStore) -> None:
     # the gap box 28.5–29.5: no square (they stop at 28), not the point at 30 30, not the L
     # (only its envelope), not the line (x + y = 100 passes at 50 50)
     assert list(store.read("things", bbox=(28.5, 28.5, 29.5, 29.5))["id"]) == []
@@ -85,21 +95,21 @@ def test_box_answers_worked_out_by_hand(store: Store) -> None:
         "f44", "f45", "f54", "f55", "f100"]
 
 
-def test_box_read_is_a_copy_and_cached(store: Store) -> None:
+def test_box_read_is_a_copy_and_cached(store: AnyStore) -> None:
     a = store.read("things", bbox=(0, 0, 20, 20))
     a.loc[:, "id"] = "changed"
     b = store.read("things", bbox=(0, 0, 20, 20))
     assert "changed" not in set(b["id"])
 
 
-def test_table_without_geometry_is_whole(store: Store) -> None:
+def test_table_without_geometry_is_whole(store: AnyStore) -> None:
     got = store.read("table", bbox=(0, 0, 1, 1))
     assert list(got["code"]) == ["a", "b"]
 
 
 @pytest.mark.parametrize("bbox", [(1, 2, 3), (5, 0, 1, 1), (0, 0, float("nan"), 1),
                                   ("a", 0, 1, 1), None, 7])
-def test_bad_box_names_store_and_layer(store: Store, bbox: object) -> None:
+def test_bad_box_names_store_and_layer(store: AnyStore, bbox: object) -> None:
     if bbox is None:
         assert len(store.read("things", bbox=None)) == len(_layer())
         return

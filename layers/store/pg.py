@@ -341,6 +341,10 @@ class PgStore:
         """
         import psycopg
 
+        if bbox is not None:
+            from layers.store.gpkg import _rectangle
+
+            bbox = _rectangle(self.location, name, bbox)  # type: ignore[arg-type]
         if bbox is None and name in self._cache:
             return self._cache[name].copy()
         for attempt in range(3):
@@ -376,10 +380,10 @@ class PgStore:
             t=_ident(self.location.schema, tbl))
         params: tuple[Any, ...] = ()
         if bbox is not None and geom_type is not None:
-            query += sql.SQL(" WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, %s) AND "
-                             "ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, %s))")
-            env = (*(float(v) for v in bbox), int(srid or 0))
-            params = env + env
+            # the GiST index gives the candidates (envelopes); the exact test is made below
+            # with shapely, as the GeoPackage store does (also for a degenerate box)
+            query += sql.SQL(" WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, %s)")
+            params = (*(float(v) for v in bbox), int(srid or 0))
         query += sql.SQL(" ORDER BY fid")
         with self._db() as conn, conn.cursor(binary=True) as cur:
             cur.execute(query, params)
@@ -393,8 +397,12 @@ class PgStore:
             return attrs
         wkb = np.array(data[len(cols)] if rows else [], dtype=object)
         geoms = shapely.from_wkb(wkb)
-        return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=attrs.index),
-                                crs=crs or None)
+        frame = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=attrs.index),
+                                 crs=crs or None)
+        if bbox is not None:
+            hit = shapely.intersects(geoms, shapely.box(*bbox))
+            frame = frame[hit].reset_index(drop=True)
+        return frame
 
     def raster_path(self, name: str) -> Path:
         """Path of processed raster ``name`` (rasters stay files in ``build/``)."""
