@@ -68,7 +68,7 @@ from gis.coverage import (
 )
 from gis.network import DISCONNECTED, OFF_NETWORK
 from layers._errors import ManifestError, StoreError
-from layers.demand import residential_homes, residential_land
+from layers.demand import demand_params, homes_note, residential_homes, residential_land
 from layers.indicators.inputs import (
     NoData,
     community_codes,
@@ -262,12 +262,18 @@ def _coverage_parts(
 
 def _unreached_note(
     totals: Mapping[str, float], *, head: tuple[str, ...], weight: str, snap: float,
-    homes_note: str,
+    per_household: float,
 ) -> str:
-    """The note of a parks or points row: ``head``, then the demand not reached on foot."""
+    """The note of a parks or points row: ``head``, then the demand not reached on foot.
+
+    ``totals``: ``off`` and ``cut`` in walking mode (see :func:`_coverage_parts`); ``est``
+    and ``blind``, the homes with estimated households (:func:`layers.demand.homes_note`),
+    for a households row. All are sums over communities, so a run by district adds them up.
+    """
     note = ""
+    walked = "off" in totals
     if weight == "area":
-        if totals:
+        if walked:
             off, cut = totals["off"], totals["cut"]
             note = (
                 f"直线半径内不可步行到达的居住用地：离路网 >{snap:g} m 的 "
@@ -276,8 +282,8 @@ def _unreached_note(
                 f"{off:,.0f} m² off the network, {cut:,.0f} m² on network parts without facilities"
             )
     else:
-        note = homes_note
-        if totals:
+        note = homes_note(totals.get("est", 0.0), totals.get("blind", 0.0), per_household)
+        if walked:
             off, cut = totals["off"], totals["cut"]
             note = "; ".join(t for t in (note, (
                 f"不可步行到达的户数：离路网 >{snap:g} m {off:,.0f} 户，"
@@ -292,9 +298,13 @@ def _coverage_result(
     head: tuple[str, ...], weight: str,
 ) -> MetricResult:
     num, den, totals = parts
+    per_household = float(demand_params(ctx).household_area_m2)
+    if weight != "area":
+        homes = residential_homes(ctx)
+        totals = {**totals, "est": float(homes.n_estimated), "blind": float(homes.n_blind)}
     note_of = functools.partial(
         _unreached_note, head=head, weight=weight, snap=float(walk_options(ctx).demand_snap),
-        homes_note=residential_homes(ctx).note if weight != "area" else "",
+        per_household=per_household,
     )
     den = np.where(den > 0, den, np.nan)
     out = pd.DataFrame({"num": num, "den": den}, index=community_codes(ctx))
@@ -351,6 +361,9 @@ def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricRes
     entry = dict(spec)
     entry.setdefault("where", {"kind": params.recycling_kinds})
     frame = filter_frame(ctx, read_layer(ctx, layer), entry, layer_name=layer)
+    # the note counts the layer's facilities, also where ctx reads a district's
+    # neighbourhood only (read_layer(..., whole=True): the same frame otherwise)
+    n_all = len(filter_frame(ctx, read_layer(ctx, layer, whole=True), entry, layer_name=layer))
     radius = float(resolve_value(ctx, spec.get("radius", params.recycling_radius_m)))
     weight = _choice(spec, "weight", WEIGHTS, "households")
     facilities = _geoms(frame)
@@ -358,7 +371,7 @@ def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricRes
     key = f"points:{spec.get('id', layer)}:{radius:g}"
     parts = _coverage_parts(ctx, facilities, radii, key=key, mode=mode, weight=weight)
     head = (
-        f"{layer} {len(facilities)} 处，服务半径 {radius:g} m / radius {radius:g} m",
+        f"{layer} {n_all} 处，服务半径 {radius:g} m / radius {radius:g} m",
         _mode_note(mode, params),
     )
     return _coverage_result(ctx, parts, head, weight)

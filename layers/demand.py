@@ -30,7 +30,7 @@ from layers.indicators.inputs import NoData, community_geoms, read_layer, theme_
 from layers.indicators.registry import MetricContext
 from layers.params import CoverageParams
 
-__all__ = ["Homes", "demand_params", "residential_homes", "residential_land"]
+__all__ = ["Homes", "demand_params", "homes_note", "residential_homes", "residential_land"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -53,6 +53,10 @@ class Homes:
         Households estimated from floor area.
     note : str
         How missing households were estimated (empty when none was).
+    n_estimated, n_blind : int
+        Homes in the context's communities whose households were estimated, and among them
+        those with neither floor area nor floors (counted as 1 household); the note is
+        :func:`homes_note` of these.
     """
 
     building_id: NDArray[np.object_]
@@ -61,6 +65,8 @@ class Homes:
     zone: IntArray
     estimated: NDArray[np.bool_]
     note: str
+    n_estimated: int = 0
+    n_blind: int = 0
 
 
 def demand_params(ctx: MetricContext) -> CoverageParams:
@@ -68,8 +74,9 @@ def demand_params(ctx: MetricContext) -> CoverageParams:
     return theme_params(ctx, CoverageParams)
 
 
-def _estimate(res: pd.DataFrame, per_household: float) -> tuple[pd.Series, pd.Series, int]:
-    """Households, whether estimated, and how many buildings had nothing to estimate from."""
+def _estimate(res: pd.DataFrame,
+              per_household: float) -> tuple[pd.Series, pd.Series, NDArray[np.bool_]]:
+    """Households, whether estimated, and which buildings had nothing to estimate from."""
     hh = pd.Series(np.nan, index=res.index, dtype=float)
     if "households" in res.columns:
         hh = pd.to_numeric(res["households"], errors="coerce").astype(float)
@@ -81,7 +88,7 @@ def _estimate(res: pd.DataFrame, per_household: float) -> tuple[pd.Series, pd.Se
         floors = pd.to_numeric(res["floors"], errors="coerce").astype(float)
         floor = floor.fillna(res.geometry.area * floors.where(floors > 0))
     est = np.maximum(np.ceil(floor / per_household), 1.0)
-    blind = int((missing & est.isna()).sum())
+    blind = (missing & est.isna()).to_numpy(dtype=bool)
     hh = hh.fillna(est).fillna(1.0).clip(lower=0.0)
     return hh, missing, blind
 
@@ -109,30 +116,56 @@ def residential_homes(ctx: MetricContext) -> Homes:
     points = shapely.centroid(np.asarray(res.geometry.values, dtype=object))
     zone = zone_index(ctx, points).astype(np.int64)
     inside = zone >= 0
-    note = ""
-    # counted over the project's communities, also when ctx computes one district of them
+    # The note counts the homes of every community read, also when ctx computes one
+    # district of them; n_estimated / n_blind count this context's communities only, so
+    # that a run by district sums them (the note of layers.coverage is made from the sums).
     anywhere = inside if ctx.all_communities is None else zone_index(
         ctx, points, everywhere=True) >= 0
-    n_est = int(estimated[anywhere].sum())
-    if n_est:
-        note = (
-            f"户数缺失的 {n_est} 栋住宅按建筑面积 ÷ {per_household:g} m²/户 估算"
-            + (f"（{blind} 栋无面积与层数，按 1 户计）" if blind else "")
-            + f" / households missing for {n_est} residential buildings: estimated as floor "
-            f"area ÷ {per_household:g} m² per household"
-            + (f" ({blind} without floor area or floors count as 1)" if blind else "")
-        )
+    estimated_ = estimated.to_numpy(dtype=bool)
+    note = homes_note(int(estimated_[anywhere].sum()), int(blind[anywhere].sum()),
+                      per_household)
     ids = res["id"].astype(str).to_numpy() if "id" in res.columns else res.index.astype(str)
     homes = Homes(
         building_id=np.asarray(ids, dtype=object)[inside],
         points=points[inside],
         households=hh.to_numpy(dtype=float)[inside],
         zone=zone[inside],
-        estimated=estimated.to_numpy(dtype=bool)[inside],
+        estimated=estimated_[inside],
         note=note,
+        n_estimated=int(estimated_[inside].sum()),
+        n_blind=int(blind[inside].sum()),
     )
     ctx.cache[key] = homes
     return homes
+
+
+def homes_note(n_estimated: float, n_blind: float, per_household: float) -> str:
+    """The note of :attr:`Homes.note`: how many homes had their households estimated.
+
+    Parameters
+    ----------
+    n_estimated : float
+        Homes whose households were estimated.
+    n_blind : float
+        Of them, those with neither floor area nor floors (counted as 1 household).
+    per_household : float
+        ``household_area_m2`` (m² of floor area per household).
+
+    Returns
+    -------
+    str
+        Empty when no home was estimated.
+    """
+    n_est, blind = int(n_estimated), int(n_blind)
+    if not n_est:
+        return ""
+    return (
+        f"户数缺失的 {n_est} 栋住宅按建筑面积 ÷ {per_household:g} m²/户 估算"
+        + (f"（{blind} 栋无面积与层数，按 1 户计）" if blind else "")
+        + f" / households missing for {n_est} residential buildings: estimated as floor "
+        f"area ÷ {per_household:g} m² per household"
+        + (f" ({blind} without floor area or floors count as 1)" if blind else "")
+    )
 
 
 def residential_land(ctx: MetricContext) -> tuple[NDArray[np.object_], IntArray]:

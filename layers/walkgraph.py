@@ -19,7 +19,7 @@ import numpy as np
 
 from gis.coverage import WalkOptions
 from gis.network import WalkGraph, graph_from_lines
-from layers.indicators.inputs import NoData, read_layer, theme_params
+from layers.indicators.inputs import NoData, read_layer, read_scope, theme_params
 from layers.indicators.registry import MetricContext
 from layers.params import CoverageParams
 
@@ -68,7 +68,9 @@ def walk_graph(ctx: MetricContext) -> WalkGraph:
         cached: WalkGraph = ctx.cache["walk:graph"]
         return cached
     params = walk_params(ctx)
-    key = (*_version(ctx), bool(params.walkable_only), float(params.road_snap_tolerance_m))
+    scope = read_scope(ctx)  # a district's neighbourhood only: a graph of its own
+    key = (*_version(ctx), bool(params.walkable_only), float(params.road_snap_tolerance_m),
+           None if scope is None else scope.boxes.get("roads", scope.box))
     graph = _GRAPHS.get(key)
     if graph is None:
         roads = read_layer(ctx, "roads")

@@ -19,7 +19,7 @@ import shapely
 from fixtures.pg import STORES
 from shapely import LineString, Point, Polygon, box
 
-from layers._errors import StoreError
+from layers import StoreError
 from layers.store import AnyStore, PgStore, Store
 from layers.store.pg import write_transaction
 from layers.store.pgurl import PgLocation

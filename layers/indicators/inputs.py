@@ -23,8 +23,9 @@ meet a comparison.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -41,14 +42,17 @@ from layers.schema import CANONICAL
 __all__ = [
     "LAYER_YEAR_FIELD",
     "PARAMS_USED",
+    "READ_SCOPE",
     "UPDATE_LAYERS",
     "NoData",
+    "ReadScope",
     "community_codes",
     "community_geoms",
     "filter_frame",
     "param",
     "read_layer",
     "read_layers",
+    "read_scope",
     "resolve_value",
     "scenario_features",
     "theme_params",
@@ -170,7 +174,50 @@ def _store_layers(ctx: MetricContext) -> set[str]:
     return names
 
 
-def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True) -> gpd.GeoDataFrame:
+#: ``ctx.cache`` key of the :class:`ReadScope` of a context that reads a neighbourhood only.
+READ_SCOPE = "read:scope"
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """What a context reads of each stored layer: a box, the features given, or all.
+
+    A district's task on Dask (:mod:`layers.indicators.neighbourhood`) reads the features
+    that can reach its communities, not the whole city. Without a scope in ``ctx.cache``
+    (:data:`READ_SCOPE`) every layer is read whole.
+
+    Attributes
+    ----------
+    box : tuple of 4 floats
+        ``(minx, miny, maxx, maxy)``: layers not named below are read in this box
+        (:meth:`layers.store.Store.read` ``bbox``).
+    boxes : dict
+        Layer name → its own box.
+    frames : dict
+        Layer name → the features to use (already chosen, e.g. whole parks).
+    """
+
+    box: tuple[float, float, float, float]
+    boxes: Mapping[str, tuple[float, float, float, float]] = dataclasses.field(default_factory=dict)
+    frames: Mapping[str, gpd.GeoDataFrame] = dataclasses.field(default_factory=dict)
+
+    def read(self, store: Any, name: str) -> gpd.GeoDataFrame:
+        """Layer ``name`` of ``store`` as this scope reads it."""
+        if name in self.frames:
+            frame: gpd.GeoDataFrame = self.frames[name].copy()
+            return frame
+        found: gpd.GeoDataFrame = store.read(name, bbox=self.boxes.get(name, self.box))
+        return found
+
+
+def read_scope(ctx: MetricContext) -> ReadScope | None:
+    """The context's :class:`ReadScope`, or None when it reads every layer whole."""
+    scope: ReadScope | None = ctx.cache.get(READ_SCOPE)
+    return scope
+
+
+def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True,
+               whole: bool = False) -> gpd.GeoDataFrame:
     """Read a layer as it stands in the report year and scenario.
 
     Parameters
@@ -181,6 +228,9 @@ def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True) -> gpd
     as_of_year : bool
         Leave out features whose year field (:data:`LAYER_YEAR_FIELD`) is after the report
         year.
+    whole : bool
+        Read the whole layer also where the context reads a neighbourhood only
+        (:class:`ReadScope`; for a figure about the whole layer, as a count in a note).
 
     Returns
     -------
@@ -194,14 +244,15 @@ def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True) -> gpd
     NoData
         The store has no such layer.
     """
-    key = f"layer:{name}:{ctx.scenario}:{ctx.year}:{as_of_year}"
+    scope = None if whole else read_scope(ctx)
+    key = f"layer:{name}:{ctx.scenario}:{ctx.year}:{as_of_year}" + (":near" if scope else "")
     if key in ctx.cache:
         cached: gpd.GeoDataFrame = ctx.cache[key]
         return cached
     names = _store_layers(ctx)
     if name not in names:
         raise NoData(f"layer {name} is not in the store")
-    frame = ctx.store.read(name)
+    frame = ctx.store.read(name) if scope is None else scope.read(ctx.store, name)
     proposal = scenario_features(ctx, name)
     if proposal is not None and len(proposal):
         proposal = proposal.to_crs(frame.crs)

@@ -46,7 +46,9 @@ from layers.indicators.engine import (
     metric_context,
     row_records,
 )
-from layers.indicators.registry import MetricResult
+from layers.indicators.inputs import READ_SCOPE, ReadScope
+from layers.indicators.neighbourhood import describe, read_scope_for
+from layers.indicators.registry import MetricContext, MetricResult
 from layers.indicators.zones import Zones, load_zones
 from layers.project import Project
 
@@ -120,17 +122,44 @@ def district_outcomes(
     project = Project(Path(root))
     zones = load_zones(project)
     catalog = Catalog(list(specs), params=catalog_params)
-    ctx = metric_context(project, year=year, scenario=scenario, catalog=catalog, zones=zones)
-    mine = zones.communities["district_code"].astype(str).isin(districts).to_numpy()
-    ctx.communities = zones.communities[mine]
-    ctx.all_communities = zones.communities
-    shared = _worker_cache(project, year, scenario, catalog_params)
+
+    def context() -> MetricContext:
+        ctx = metric_context(project, year=year, scenario=scenario, catalog=catalog,
+                             zones=zones)
+        mine = zones.communities["district_code"].astype(str).isin(districts).to_numpy()
+        ctx.communities = zones.communities[mine]
+        ctx.all_communities = zones.communities
+        # One Dask worker runs one task at a time on one thread: no overlay pool inside.
+        ctx.cache["workers"] = 1
+        return ctx
+
+    ctx = context()
+    scope = read_scope_for(ctx, specs)
+    log.info("districts %s: %s", ",".join(districts), describe(scope))
+    shared = _worker_cache(project, year, scenario, catalog_params, scope)
     ctx.cache.update(shared)
-    # One Dask worker runs one task at a time on one thread: no overlay process pool inside.
-    ctx.cache["workers"] = 1
-    out = {spec.id: evaluate_row(spec, ctx, missing) for spec in specs}
+    if scope is not None:
+        ctx.cache[READ_SCOPE] = scope
+    whole: MetricContext | None = None
+    out: dict[str, RowOutcome] = {}
+    for spec in specs:
+        outcome = evaluate_row(spec, ctx, missing)
+        if scope is not None and _cut(outcome):
+            # demand on a network part without facilities in the neighbourhood's roads may
+            # be joined to one beyond it: this row again from the whole layers
+            log.info("indicator %s, districts %s: demand cut off in the neighbourhood; "
+                     "whole layers", spec.id, ",".join(districts))
+            whole = whole or context()
+            outcome = evaluate_row(spec, whole, missing)
+        out[spec.id] = outcome
     shared.update({k: v for k, v in ctx.cache.items() if _shared(k)})
     return out
+
+
+def _cut(outcome: RowOutcome) -> bool:
+    """The row reports walking demand on network parts without facilities."""
+    totals = outcome.result.totals if outcome.result is not None else None
+    return bool(totals) and float((totals or {}).get("cut", 0.0)) > 0
 
 
 #: ``ctx.cache`` entries that do not depend on which communities a task computes (layers as
@@ -149,8 +178,11 @@ def _shared(key: str) -> bool:
 
 
 def _worker_cache(project: Project, year: int | None, scenario: str | None,
-                  catalog_params: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The shared entries a worker process keeps for this store version, year and scenario.
+                  catalog_params: dict[str, dict[str, Any]],
+                  scope: ReadScope | None) -> dict[str, Any]:
+    """The shared entries a worker process keeps for this store, year, scenario and box.
+
+    The box: what the task reads (:class:`~layers.indicators.inputs.ReadScope`).
 
     A store that is not one file (no ``path``) shares nothing.
     """
@@ -160,7 +192,8 @@ def _worker_cache(project: Project, year: int | None, scenario: str | None,
         version: Any = (st.st_mtime_ns, st.st_size) if path.is_file() else None
     except OSError:
         version = None
-    key = repr((str(path.resolve()), version, year, scenario, catalog_params))
+    read = None if scope is None else (scope.box, sorted(scope.boxes.items()))
+    key = repr((str(path.resolve()), version, year, scenario, catalog_params, read))
     if version is None or _WORKER["key"] != key:
         _WORKER["key"], _WORKER["cache"] = key, {}
     cache: dict[str, Any] = _WORKER["cache"]
