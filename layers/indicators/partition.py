@@ -1,8 +1,8 @@
 """Indicators computed by district on a Dask cluster, equal to the single-process run.
 
 :func:`compute_partitioned` submits one task per worker, each a run of whole districts
-(:func:`partitions`, :func:`district_outcomes`): what a task reads whole (layers, the walking
-graph, the parks with their radii) is then read once per worker, not once per district. Each
+(:func:`partitions`, :func:`district_outcomes`): what a task reads (the layers in its
+neighbourhood, the walking graph, the parks with their radii) is read once per task. Each
 task opens the project from its path (the workers read the store themselves; nothing but
 district codes, the catalog rows and small per-community tables goes through the scheduler),
 runs every catalog row's metric kind on the communities of its district and returns the
@@ -10,22 +10,30 @@ kind's per-community parts. This process concatenates the parts of all districts
 the records exactly as the single-process run does (sums to streets and districts, shares
 from the sums, targets, failing child zones), so the order and every value are the same.
 
-Why a district's parts are exact: streets and communities nest in districts; every task
-reads each layer whole (facilities, parks and the walking network beyond the district's
-border are there: a park in district A serving homes in district B is found from B's task,
-walking over A's streets); features are assigned to zones among every community of the
-project (:func:`layers.indicators.inputs.zone_index`, the one zone assignment), so a feature
-on a district border goes to the same community as in the whole-city run. What a task saves
-is the per-community work (clipping, unions, walking coverage of its homes), not the reading.
+Why a district's parts are exact: streets and communities nest in districts; a task reads
+its districts' neighbourhood (:mod:`layers.indicators.neighbourhood`: the box of its
+communities grown by the largest service radius of the catalog, parks whole, roads by the
+snapping distances), so facilities, parks and walking streets beyond the border that can
+serve its communities are there: a park in district A serving homes in district B is found
+from B's task, walking over A's streets; features are assigned to zones among every
+community of the project (:func:`layers.indicators.inputs.zone_index`, the one zone
+assignment), so a feature on a district border goes to the same community as in the
+whole-city run. A walking row whose task finds demand on a network part without facilities
+in the neighbourhood is computed again by that task from the whole layers (the part may be
+joined to a facility beyond the box).
 
 Rows computed in one piece in this process instead (documented in the README):
 
 - kinds of :data:`ONE_PIECE`: ``reported`` (values per zone from a table, in its own order)
   and ``heat_loss_change`` (its calibration factor is a city-wide ratio);
-- any row whose districts disagree on anything but their parts: a note that counts
-  something over the computed zones (homes with estimated households, demand not reachable
-  on foot, communities served), a "no data" in some districts only, parameters read. Those
-  rows are recomputed over the whole city so that the note equals the single-process one.
+- any row whose districts disagree on anything but their parts and the counts its note is
+  made from (``MetricResult.totals``: homes with estimated households, demand not reachable
+  on foot, communities served, summed here): a "no data" in some districts only, a note not
+  made from counts, parameters read. Those rows are recomputed over the whole city so that
+  the note equals the single-process one.
+
+A task's box is that of all its communities: districts given to one task should lie side by
+side (they are runs in the districts' order).
 """
 
 from __future__ import annotations
