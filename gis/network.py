@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import cKDTree
+
+# scipy (sparse graphs, k-d tree) is imported inside the functions that build or walk a graph:
+# importing it costs about half a second, which the straight-line coverage rows and every
+# command that does not walk (they import this module for its reason codes) need not pay.
 
 __all__ = [
     "DEFAULT_SNAP_TOLERANCE_M",
@@ -185,6 +186,10 @@ def graph_from_lines(
     coords, line_idx = shapely.get_coordinates(geoms, return_index=True)
     if len(coords) == 0:
         return _make_graph(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
     # merge vertices within the tolerance (union-find through connected components)
     pairs = cKDTree(coords).query_pairs(r=snap_tolerance, output_type="ndarray")
     n = len(coords)
@@ -229,6 +234,9 @@ def dedupe_edges(
 
 
 def _make_graph(xy: FloatArray, u: IntArray, v: IntArray) -> WalkGraph:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     length = np.hypot(*(xy[v] - xy[u]).T) if len(u) else np.zeros(0)
     u, v, length = dedupe_edges(u, v, length)
     n = len(xy)
@@ -461,6 +469,9 @@ def walk_distances(
     w = np.concatenate([w, np.maximum(sources.offset[src_ok] + extra[src_ok], _MIN_WEIGHT)])
     u, v, w = dedupe_edges(u, v, w)
     n = super_node + 1
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
     mat = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
     dist = dijkstra(mat, directed=False, indices=super_node, limit=limit + LIMIT_SLACK)
     d_t = dist[tgt_node] + targets.offset[tgt_ok]

@@ -68,3 +68,16 @@ def test_report_from_cached_results_loads_no_geometry_stack(tmp_path: Path) -> N
     got = json.loads(done.stdout)
     assert [(r["indicator"], r["zone_code"], r["value"]) for r in got] == [
         (r["indicator"], r["zone_code"], r["value"]) for r in want]
+
+
+def test_straight_line_rows_load_no_graph_library() -> None:
+    """The engine with the area and coverage kinds imports scipy only when a row walks."""
+    code = (
+        "import sys\n"
+        "from layers.indicators.engine import import_themes\n"
+        "assert not import_themes(['area_sum', 'area_share', 'service_coverage'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
