@@ -47,6 +47,7 @@ __all__ = [
     "BuildReport",
     "LayerReport",
     "build_project",
+    "derive_fields",
     "ingest_layer",
     "post_build_step",
     "run_post_build_steps",
@@ -93,13 +94,6 @@ class BuildReport:
     store: Path | PgLocation
     layers: list[LayerReport]
     steps: list[str] = field(default_factory=list)
-
-
-def _crs_name(crs: CRS | None) -> str:
-    if crs is None:
-        return "none"
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg}" if epsg else crs.name
 
 
 def _feature_ids(gdf: pd.DataFrame, spec: LayerSpec) -> pd.Series:
@@ -156,7 +150,7 @@ def _settle_crs(
         )
     if len(gdf):
         gcrs.check_coordinates(tuple(gdf.total_bounds), gdf.crs, where=label)
-    return gdf, _crs_name(gdf.crs)
+    return gdf, gcrs.crs_name(gdf.crs)
 
 
 def ingest_layer(
@@ -223,10 +217,15 @@ def ingest_layer(
     return gdf, report
 
 
-def _derive(
+def derive_fields(
     project: Project, name: str, gdf: gpd.GeoDataFrame, report: LayerReport
 ) -> gpd.GeoDataFrame:
-    """Fields derived once the layer is metric: floors and floor area of buildings."""
+    """Fields derived once layer ``name`` is in the metric CRS (build and upload alike).
+
+    Buildings get their floors and floor area completed
+    (:func:`layers.floors.complete_floor_area`, ``[params.buildings]``); the notes go to
+    ``report``. Other layers are returned as they are.
+    """
     if name != "buildings":
         return gdf
     gdf, notes = complete_floor_area(gdf, project.params(BuildingsParams).model_dump())
@@ -270,7 +269,7 @@ def _stage_raster(
                     f"band{'s' if ds.count != 1 else ''}, numbered from 1)")
             report = LayerReport(
                 name=name, source=str(src.path), features_read=ds.width * ds.height,
-                crs_in=_crs_name(crs_in), crs_out=_crs_name(metric),
+                crs_in=gcrs.crs_name(crs_in), crs_out=gcrs.crs_name(metric),
             )
             if crs_in == metric and src.band == 1 and ds.count == 1:
                 shutil.copyfile(path, dest)
@@ -366,9 +365,9 @@ def _build_locked(
     metric = _metric_crs(project, frames)
     stored: dict[str, gpd.GeoDataFrame] = {}
     for name, gdf in frames.items():
-        stored[name] = _derive(project, name, gdf.to_crs(metric), reports[name])
+        stored[name] = derive_fields(project, name, gdf.to_crs(metric), reports[name])
         rep = reports[name]
-        rep.crs_out = _crs_name(metric)
+        rep.crs_out = gcrs.crs_name(metric)
         rep.features_stored = len(stored[name])
 
     store_path = project.store.path
@@ -392,7 +391,7 @@ def _build_locked(
         )
         staged.store.write_layers({**stored, BUILD_REPORT_TABLE: table})
         kept = _carry_over(project, staged)
-        result = BuildReport(metric_crs=_crs_name(metric), store=store_path, layers=all_reports)
+        result = BuildReport(metric_crs=gcrs.crs_name(metric), store=store_path, layers=all_reports)
         if run_steps:
             # on the staged store: the store is replaced only when every step succeeded
             result.steps = run_post_build_steps(staged, on_step=on_layer)
@@ -513,13 +512,13 @@ def check_upload(
         src = LayerSource.model_validate(entry)
         gdf, report = ingest_layer(name, src, Path(file_path), strict=strict, label=label,
                                    report_year=project.report_year)
-        gdf = _derive(project, name, gdf.to_crs(crs_out), report)
+        gdf = derive_fields(project, name, gdf.to_crs(crs_out), report)
     except (PeakmapError, ValueError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         more = _every_problem(name, entry, Path(file_path), label, strict=strict,
                               report_year=project.report_year)
         return None, list(dict.fromkeys([first, *more]))
-    report.crs_out = _crs_name(crs_out)
+    report.crs_out = gcrs.crs_name(crs_out)
     report.features_stored = len(gdf)
     return report, []
 

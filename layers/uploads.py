@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from gis import PeakmapError
+from gis.crs import crs_name
 from layers.build import (
     POST_BUILD_STEPS,
     LayerReport,
-    _crs_name,
-    _derive,
+    derive_fields,
     ingest_layer,
     post_build_step,
 )
@@ -156,9 +156,9 @@ def accept_upload(
         gdf, report = ingest_layer(name, src, Path(upload), strict=strict,
                                    label=f"{filename}, layer {name}",
                                    report_year=project.report_year)
-        gdf = _derive(project, name, gdf.to_crs(crs_out), report)
+        gdf = derive_fields(project, name, gdf.to_crs(crs_out), report)
         report.source = raw_rel
-        report.crs_out = _crs_name(crs_out)
+        report.crs_out = crs_name(crs_out)
         report.features_stored = len(gdf)
         result = UploadResult(report=report, raw_path=raw_rel, backup="")
         with store_transaction(project, what=f"upload of {name}", timeout=timeout) as staged:

@@ -124,3 +124,40 @@ def test_one_before_after_definition() -> None:
                        "compare_records": ["layers/compare.py"]}
     assert not hasattr(layers.scenario, "compare")
     assert {"compare", "compare_records"} <= set(layers.compare.__all__)
+
+
+def private_name_imports(source: str, own_module: str) -> list[str]:
+    """``module._name`` imported by ``own_module`` from another module of our packages.
+
+    >>> private_name_imports("from layers.build import _derive, ingest_layer", "layers.uploads")
+    ['layers.build._derive']
+    >>> private_name_imports("from layers.build import _derive", "layers.build")
+    []
+    >>> private_name_imports("from gis import __version__", "web.app")
+    []
+    """
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+            continue
+        if node.module.split(".")[0] not in OURS or node.module == own_module:
+            continue
+        found += [f"{node.module}.{alias.name}" for alias in node.names
+                  if alias.name.startswith("_") and not alias.name.startswith("__")]
+    return found
+
+
+# Folders already clean (layers.uploads took build's _crs_name/_derive until issue 11's
+# review). gis, web, scripts and tests still import a few private helpers of sibling modules.
+PRIVATE_NAMES_CLEAN = ("layers", "peakmap", "sample")
+
+
+@pytest.mark.parametrize("folder", PRIVATE_NAMES_CLEAN)
+def test_no_module_imports_another_modules_private_names(folder: str) -> None:
+    wrong = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        bad = private_name_imports(path.read_text(encoding="utf-8"), module)
+        if bad:
+            wrong[path.relative_to(ROOT).as_posix()] = bad
+    assert not wrong, f"make these public where they are defined: {wrong}"

@@ -28,7 +28,7 @@ checks
 """
 
 from gis.crs.checks import AREA_OF_USE_MARGIN_DEG, check_coordinates
-from gis.crs.parse import parse_crs
+from gis.crs.parse import crs_name, parse_crs
 from gis.crs.pseudo import (
     INVERSE_MAX_ITER,
     INVERSE_TOLERANCE_DEG,
@@ -68,6 +68,7 @@ __all__ = [
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "check_coordinates",
+    "crs_name",
     "gauss_kruger_zone",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",

@@ -10,7 +10,7 @@ from pyproj.exceptions import CRSError as _PyprojCRSError
 from gis._errors import CRSError
 from gis.crs.pseudo import pseudo_datum_name
 
-__all__ = ["parse_crs"]
+__all__ = ["crs_name", "parse_crs"]
 
 
 
@@ -20,6 +20,22 @@ _MAX_SHOWN_CHARS = 80
 def _first_line(message: object) -> str:
     lines = str(message).strip().splitlines()
     return lines[0].strip() if lines else "not recognised"
+
+
+def crs_name(crs: pyproj.CRS | None) -> str:
+    """A short name of ``crs`` for reports: ``EPSG:<code>`` when it has one, else its name.
+
+    Examples
+    --------
+    >>> crs_name(pyproj.CRS.from_epsg(4548)), crs_name(None)
+    ('EPSG:4548', 'none')
+    >>> crs_name(pyproj.CRS.from_proj4("+proj=tmerc +lon_0=117.3 +ellps=GRS80"))
+    'unknown'
+    """
+    if crs is None:
+        return "none"
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
 
 
 def parse_crs(value: object, *, where: str) -> pyproj.CRS:
