@@ -129,9 +129,14 @@ def test_one_before_after_definition() -> None:
 def private_name_imports(source: str, own_module: str) -> list[str]:
     """``module._name`` imported by ``own_module`` from another module of our packages.
 
+    Modules of one subpackage (``layers.store.pg`` and ``layers.store.gpkg``) share their
+    private helpers, as a package shares its ``_`` modules.
+
     >>> private_name_imports("from layers.build import _derive, ingest_layer", "layers.uploads")
     ['layers.build._derive']
     >>> private_name_imports("from layers.build import _derive", "layers.build")
+    []
+    >>> private_name_imports("from layers.store.gpkg import _rectangle", "layers.store.pg")
     []
     >>> private_name_imports("from gis import __version__", "web.app")
     []
@@ -142,13 +147,16 @@ def private_name_imports(source: str, own_module: str) -> list[str]:
             continue
         if node.module.split(".")[0] not in OURS or node.module == own_module:
             continue
+        parent = node.module.rsplit(".", 1)[0]
+        if parent.count(".") >= 1 and own_module.rsplit(".", 1)[0] == parent:
+            continue  # one subpackage
         found += [f"{node.module}.{alias.name}" for alias in node.names
                   if alias.name.startswith("_") and not alias.name.startswith("__")]
     return found
 
 
 # Folders already clean (layers.uploads took build's _crs_name/_derive until issue 11's
-# review). gis, web, scripts and tests still import a few private helpers of sibling modules.
+# review). gis, web, scripts and tests still import a few private helpers of other modules.
 PRIVATE_NAMES_CLEAN = ("layers", "peakmap", "sample")
 
 
