@@ -79,6 +79,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # the command list in click's plain layout: rich's help panels would import rich's
+    # markdown and traceback renderers (about 0.1 s of CPU, a third of ``peakmap --help``);
+    # each command's own ``--help`` keeps the panels
+    rich_markup_mode=None,
 )
 
 err_console = plain_console(stderr=True)

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 __all__ = ["error_text", "plain_console", "spinner"]
@@ -48,6 +47,8 @@ def spinner(description: str) -> Iterator[Callable[[str], None]]:
     >>> with spinner("computing") as step:
     ...     step("computing: coverage")
     """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
                   TimeElapsedColumn(), console=plain_console(stderr=True),
                   transient=True) as progress:
