@@ -2,7 +2,8 @@
 
 ``heping_built`` builds the committed Heping sample once per test session into a temporary
 copy (the committed ``data/heping/`` is never written by tests), running the post-build
-analyses too. Every slow test on the sample should use it instead of building its own.
+analyses too; ``heping_built_pg`` the same into PostGIS (the session's throw-away cluster,
+``pg_url``). Every slow test on the sample should use it instead of building its own.
 """
 
 from __future__ import annotations
@@ -32,6 +33,20 @@ def heping_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail(f"{SAMPLE} has no project.toml: run 'peakmap sample' and commit the result")
     dest = tmp_path_factory.mktemp("heping") / "heping"
     shutil.copytree(SAMPLE, dest, ignore=shutil.ignore_patterns("build"))
+    build_project(dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def heping_built_pg(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Path:
+    """The Heping sample built (with the post-build analyses) into the session's PostGIS."""
+    from fixtures.pg import use_postgis
+
+    from layers.build import build_project
+
+    dest = tmp_path_factory.mktemp("heping_pg") / "heping"
+    shutil.copytree(SAMPLE, dest, ignore=shutil.ignore_patterns("build"))
+    use_postgis(dest, pg_url, "heping_sample")
     build_project(dest)
     return dest
 
