@@ -263,3 +263,43 @@ def test_writers_queue_on_the_database_lock_and_readers_never_wait(
         live = {r[0] for r in conn.execute("SELECT tbl FROM shared._layers")}
         retired = {r[0] for r in conn.execute("SELECT tbl FROM shared._retired")}
     assert {t for t in _tables(pg_url, "shared") if t.startswith("l_")} <= live | retired
+
+
+def test_serve_reads_postgis_and_sees_writes_from_another_machine(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """The web app on office A's folder shows an upload made from office B's at once."""
+    import warnings
+
+    from starlette.exceptions import StarletteDeprecationWarning
+
+    from web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from fastapi.testclient import TestClient
+
+    a = _pg_project(tmp_path, pg_url, "office_a", "served")
+    b = _pg_project(tmp_path, pg_url, "office_b", "served", build=False)
+    client = TestClient(create_app(a, records_fn=lambda *_a, **_k: []))
+    health = client.get("/api/health").json()
+    assert health["built"] is True and health["layers"] == 6  # the six spatial layers
+    before = client.get("/api/layers/green_spaces").json()
+    ids = sorted(f["properties"]["id"] for f in before["features"])
+    assert ids == sorted(Project(a).store.read("green_spaces")["id"])
+    accept_upload(b, "green_spaces", green_upload(tmp_path, "from_b"), filename="b.gpkg")
+    after = client.get("/api/layers/green_spaces").json()
+    assert [f["properties"]["id"] for f in after["features"]] == ["from_b"]
+    assert not (a / "build" / "peakmap.gpkg").exists()
+
+
+def test_missing_postgresql_is_named_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fixtures.pg import local_cluster
+
+    from layers.store import pg_cluster
+
+    monkeypatch.setattr(pg_cluster, "pg_bindir", lambda: None)
+    with pytest.raises(RuntimeError) as e, local_cluster():
+        pass
+    assert "Debian packages: postgresql postgresql-postgis" in str(e.value)
+    assert "initdb/pg_ctl" in str(e.value) and "ensure_postgis.sh" in str(e.value)
