@@ -39,11 +39,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from gis.overlay import split_by_zones
-from layers.floors import floor_area_note
+from layers.floors import FLOOR_AREA_SOURCE, complete_floor_area, floor_area_note
 from layers.indicators.inputs import (
     NoData,
     community_codes,
@@ -52,7 +53,7 @@ from layers.indicators.inputs import (
     theme_params,
 )
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
-from layers.params import HeatingParams
+from layers.params import BuildingsParams, HeatingParams
 
 __all__ = [
     "CASING_MM",
@@ -261,18 +262,31 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
 
 
-def _supply(ctx: MetricContext, years: tuple[int, ...], load: float) -> list[np.ndarray]:
-    """Heat delivered per community in each of ``years`` (W): heated floor area × load.
+def _with_floor_areas(ctx: MetricContext) -> gpd.GeoDataFrame:
+    """Buildings (every year) with the floor areas the build completed.
 
-    Buildings are split between communities once; each year keeps those standing then.
+    Ingest fills ``floor_area_m2`` once (:func:`layers.floors.complete_floor_area`, with
+    ``floor_area_source`` saying reported, floors × footprint or height); those values are
+    used as they are. Only a layer that did not pass through it (no ``floor_area_source``:
+    a store built before, or written directly) is completed here, by the same function.
     """
     buildings = read_layer(ctx, "buildings", as_of_year=False)
+    if FLOOR_AREA_SOURCE not in buildings.columns:
+        buildings, _ = complete_floor_area(
+            buildings, ctx.project.params(BuildingsParams).model_dump())
+    return buildings
+
+
+def _supply(ctx: MetricContext, buildings: gpd.GeoDataFrame, years: tuple[int, ...],
+            load: float) -> list[np.ndarray]:
+    """Heat delivered per community in each of ``years`` (W): heated floor area × load.
+
+    ``buildings`` as :func:`_with_floor_areas` gives them; a building without a floor area
+    counts 0 (the note says how many). Buildings are split between communities once; each
+    year keeps those standing then.
+    """
     built = _column(buildings, "built_year")
-    area = _column(buildings, "floor_area_m2")
-    if "floors" in buildings.columns:
-        estimate = np.asarray(buildings.geometry.area, dtype=float) * _column(buildings, "floors")
-        area = np.where(np.isnan(area), estimate, area)
-    area = np.nan_to_num(area)
+    area = np.nan_to_num(_column(buildings, "floor_area_m2"))
     geoms = np.asarray(buildings.geometry.values, dtype=object)
     pieces = split_by_zones(geoms, community_geoms(ctx))
     base = area[pieces.feature] * pieces.fraction * load
@@ -314,7 +328,8 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResul
     )
     n = len(ctx.communities)
     years = (baseline, ctx.year)
-    supply = _supply(ctx, years, float(p["heat_load_w_per_m2"]))
+    buildings = _with_floor_areas(ctx)
+    supply = _supply(ctx, buildings, years, float(p["heat_load_w_per_m2"]))
     columns: dict[str, np.ndarray] = {}
     for i, (label, year) in enumerate(zip(("base", "now"), years, strict=True)):
         rate = pipe_loss_w_per_m(pipes, year, p)
@@ -331,7 +346,6 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResul
         f"; calibrated to {float(p['baseline_rate_percent']):g} % in {baseline} "
         f"(losses × {scale:.3g})" if scale != 1.0 else "")
     # the heat delivered rests on floor areas: say how many were estimated (report year)
-    buildings = read_layer(ctx, "buildings", as_of_year=False)
     areas = floor_area_note(buildings[~(_column(buildings, "built_year") > ctx.year)])
     if areas:
         note += f"; {areas}"

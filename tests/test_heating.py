@@ -305,3 +305,51 @@ def test_hp15_note_counts_the_estimated_floor_areas(tmp_path: Path) -> None:
     # b1–b5 stand in 2025 (b6 is built in 2030)
     assert ("floor area: 2 of 5 buildings estimated (1 from floors × footprint, "
             "1 from height), 0 left out") in note
+
+
+def _hp15_by_hand(s_now: float, s_base: float) -> float:
+    """HP-15 of the tiny project's pipes (see the physical-model test) for given supplies."""
+    f = P["fittings_factor"]
+
+    def q(lam: float, leak: float = 0.0) -> float:
+        return float(pair_conduction_w_per_m(150, 60, 45, lam, P)) * f + leak
+
+    old = q(0.30, P["old_leak_w_per_m"])
+    l_now = 100 * old + 100 * q(0.033 * 1.25) + 20 * q(0.033 * 1.03)
+    l_base = 100 * old + 100 * q(0.033 * 1.20) + 20 * old
+    return 100 * (l_now / (s_now + l_now) - l_base / (s_base + l_base))
+
+
+def test_hp15_uses_the_ingested_floor_area_and_estimates_only_without_it(
+    tmp_path: Path,
+) -> None:
+    load = P["heat_load_w_per_m2"]
+    # Ingested layer (floor_area_source present): b2 (10 × 10 m, 5 floors) has no floor area
+    # and no source — the build left it out, so HP-15 does not estimate it again: supply 2025
+    # = (3000 − 500) m², 2020 = (2500 − 500) m².
+    project = make_project(tmp_path / "ingested")
+    b = project.store.read("buildings")
+    b["floor_area_source"] = pd.array(["reported"] * len(b), dtype="string")
+    two = b["id"].astype(str) == "b2"
+    b["floor_area_m2"] = b["floor_area_m2"].astype("Float64").mask(two)
+    b["floor_area_source"] = b["floor_area_source"].mask(two)
+    project.store.write_layers({"buildings": b})
+    recs = compute_records(project, year=YEAR, catalog=_heating_catalog({}), ids=["HP-15"])
+    value = _district(recs, "HP-15")
+    assert value == pytest.approx(_hp15_by_hand(load * 2500, load * 2000), abs=0.01)
+    assert "0 of 5 buildings estimated" in next(r.note for r in recs if r.level == "district")
+    assert "1 left out" in next(r.note for r in recs if r.level == "district")
+    # A layer written without the build's completion (no floor_area_source): b2 with neither
+    # floor area nor floors but 15 m high gets 15 ÷ 3 m = 5 floors × 100 m² = 500 m², as
+    # ingest would have done: supplies 3000 and 2500 m², and the note says so.
+    raw = make_project(tmp_path / "raw")
+    b = raw.store.read("buildings")
+    two = b["id"].astype(str) == "b2"
+    b["floor_area_m2"] = b["floor_area_m2"].astype("Float64").mask(two)
+    b["floors"] = b["floors"].astype("Float64").mask(two)
+    b["height_m"] = np.where(two, 15.0, np.nan)
+    raw.store.write_layers({"buildings": b})
+    recs = compute_records(raw, year=YEAR, catalog=_heating_catalog({}), ids=["HP-15"])
+    assert _district(recs, "HP-15") == pytest.approx(
+        _hp15_by_hand(load * 3000, load * 2500), abs=0.01)
+    assert "1 from height" in next(r.note for r in recs if r.level == "district")
