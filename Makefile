@@ -7,7 +7,7 @@ PROJECT ?= data/heping
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run build report serve sample test test-fast lint check docs bench bench-docs bench-postgis clean
+.PHONY: install run build report serve sample test test-fast lint check docs bench bench-docs bench-postgis bench-store clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "peakmap needs Python 3.11, found " + sys.version' \
@@ -65,6 +65,11 @@ bench: install
 bench-postgis: install
 	bash scripts/ensure_postgis.sh
 	$(BIN)/python scripts/bench_postgis.py --scales 1 10 30
+
+# the Heping sample built and reported with the GeoPackage store and with the PostGIS store
+bench-store: install
+	bash scripts/ensure_postgis.sh
+	$(BIN)/python scripts/bench_store.py --repeat 3
 
 clean:
 	rm -rf $(VENV) $(PROJECT)/build test-output bench-output
