@@ -180,13 +180,16 @@ def split_by_zones(
     valid = ~(shapely.is_missing(g) | shapely.is_empty(g))
     if not valid.any() or len(z) == 0:
         return empty
-    tree = shapely.STRtree(z)
-    fi, zi = tree.query(g, predicate="intersects")
-    if len(fi) == 0:
-        return empty
+    # bounding-box pairs, then the few zones tested as prepared geometries (cheaper than a
+    # predicate query, which prepares every feature)
+    fi, zi = shapely.STRtree(z).query(g)
+    shapely.prepare(z)
     keep = valid[fi]
     fi, zi = fi[keep], zi[keep]
-    shapely.prepare(z)
+    keep = np.asarray(shapely.intersects(z[zi], g[fi]), dtype=bool)
+    fi, zi = fi[keep], zi[keep]
+    if len(fi) == 0:
+        return empty
     inside = np.asarray(shapely.covers(z[zi], g[fi]), dtype=bool)
     parts = g[fi].copy()
     cross = ~inside
