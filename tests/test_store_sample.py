@@ -4,8 +4,10 @@ Both builds run the post-build analyses (uncovered land, rooftop PV from the DSM
 stays on disk with either store). Every indicator of the sample's catalog at every level
 (district, street, community) is compared: the value as ``peakmap report`` prints it
 (:func:`layers.report.format_value`, to the last printed digit), and the whole record
-(value, status, gap, notes) exactly. The third leg of issue 16's equality — a 2-worker Dask
-LocalCluster against the one-process run — is tests/test_partition.py (on the GeoPackage).
+(value, status, gap, notes) exactly. The third leg of issue 16's equality: the PostGIS
+store's records computed on a 2-worker Dask LocalCluster (``scheduler="local:2"``: worker
+processes open the store themselves) equal them too; tests/test_partition.py checks the
+partitioning itself (two districts, border parks) on the GeoPackage.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ def test_sample_indicators_equal_from_both_stores(heping_built: Path,
     numbers = sum(isinstance(r.value, int | float) for r in a)
     assert numbers > 50  # the comparison is over real values, not missing ones
     assert [r.as_dict() for r in a] == [r.as_dict() for r in b]
+    # the same from PostGIS on a 2-worker Dask LocalCluster
+    c = compute_records(pg, scheduler="local:2")
+    assert [r.as_dict() for r in c] == [r.as_dict() for r in a]
     # the stored layers themselves: same names, same content digests
     ma, mb = gpkg.store.meta(), pg.store.meta()
     assert {n: v.digest for n, v in mb.layers.items()} == \
