@@ -363,13 +363,6 @@ def _build_locked(
         raise BuildError(errors)
 
     metric = _metric_crs(project, frames)
-    stored: dict[str, gpd.GeoDataFrame] = {}
-    for name, gdf in frames.items():
-        stored[name] = derive_fields(project, name, gdf.to_crs(metric), reports[name])
-        rep = reports[name]
-        rep.crs_out = gcrs.crs_name(metric)
-        rep.features_stored = len(stored[name])
-
     store_path = project.store.path
     with store_transaction(project, what="peakmap build", fresh=True) as staged:
         stage = staged.build_dir
@@ -385,11 +378,19 @@ def _build_locked(
                 errors.append(str(e))
         if errors:
             raise BuildError(errors)
+        # one layer at a time: reproject, derive, write, let go (a city-size project holds
+        # its source frames and one metric layer, never every layer twice)
+        for name in list(frames):
+            gdf = derive_fields(project, name, frames.pop(name).to_crs(metric), reports[name])
+            reports[name].crs_out = gcrs.crs_name(metric)
+            reports[name].features_stored = len(gdf)
+            staged.store.write_layers({name: gdf})
+            del gdf
         all_reports = [*reports.values(), *raster_reports]
         table = pd.DataFrame(
             [{**asdict(r), "notes": "; ".join(r.notes)} for r in all_reports]
         )
-        staged.store.write_layers({**stored, BUILD_REPORT_TABLE: table})
+        staged.store.write_layers({BUILD_REPORT_TABLE: table})
         kept = _carry_over(project, staged)
         result = BuildReport(metric_crs=gcrs.crs_name(metric), store=store_path, layers=all_reports)
         if run_steps:

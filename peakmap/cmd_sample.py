@@ -11,10 +11,33 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from peakmap.console import plain_console
 from sample import DISTRICT_STEPS, WRITE_STEPS, generate_sample
 
-__all__ = ["register", "sample"]
+__all__ = ["dsm_note", "register", "sample"]
 
 DEFAULT_OUT = Path("data/heping")
 DEFAULT_SEED = 42
+DSM_NOTE_ABOVE = 20
+"""Above this many copies with a DSM, say what the PV step will cost before generating."""
+PV_CPU_S_PER_COPY = 16.0
+"""CPU seconds of the rooftop-PV step per copy (156 s at scale 10, docs/benchmarks.md)."""
+
+
+def dsm_note(scale: int, dsm: bool) -> str | None:
+    """The warning printed before a large sample with a DSM (None when there is nothing to say).
+
+    >>> dsm_note(20, True) is None, dsm_note(200, False) is None
+    (True, True)
+    >>> "about 53 CPU-minutes" in dsm_note(200, True)
+    True
+    """
+    if not dsm or scale <= DSM_NOTE_ABOVE:
+        return None
+    minutes = scale * PV_CPU_S_PER_COPY / 60
+    return (
+        f"note: the DSM covers {scale} copies: the rooftop-PV step of `peakmap build` will "
+        f"need about {minutes:.0f} CPU-minutes ({PV_CPU_S_PER_COPY:g} CPU-s a copy, "
+        "docs/benchmarks.md). With --no-dsm the sample has no DSM, the build skips PV and the "
+        "PV rows of the report read no data (no DSM)."
+    )
 
 
 def sample(
@@ -23,9 +46,15 @@ def sample(
         int, typer.Option("--seed", help="Random seed (same seed, same files).")
     ] = DEFAULT_SEED,
     scale: Annotated[
-        int, typer.Option("--scale", help="Side-by-side copies of the district (1–50).")
+        int,
+        typer.Option("--scale", help="Side-by-side copies of the district (1–200; 200 ≈ "
+                     "central Tianjin's built-up area)."),
     ] = 1,
-    dsm: Annotated[bool, typer.Option("--dsm/--no-dsm", help="Write the DSM raster.")] = True,
+    dsm: Annotated[
+        bool,
+        typer.Option("--dsm/--no-dsm", help="Write the DSM raster (without it the build skips "
+                     "rooftop PV: its rows read no data; advised above --scale 20)."),
+    ] = True,
     copy_catalogs: Annotated[
         bool,
         typer.Option(
@@ -37,6 +66,9 @@ def sample(
 ) -> None:
     """生成和平区示例项目（区界真实，内部要素为合成数据）/ Generate the Heping sample project."""
     console = plain_console(stderr=True)
+    note = dsm_note(scale, dsm)
+    if note:
+        console.print(note, style="yellow", highlight=False, soft_wrap=True)
     total = scale * DISTRICT_STEPS + WRITE_STEPS
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),

@@ -43,13 +43,18 @@ from sample.zones import (
     street_zones,
 )
 
-__all__ = ["COPY_GAP_M", "District", "copy_codes", "generate_district"]
+__all__ = [
+    "COPY_GAP_M", "MAX_COPIES", "District", "copy_codes", "copy_outline", "generate_district",
+]
 
 COPY_GAP_M = 200.0
 """Gap between copies of the district in a ``--scale`` run."""
 SHIFT_QUANTUM_M = 10.0
-MAX_COPIES = 50
+MAX_COPIES = 200
+"""Largest ``--scale``: 200 copies (≈ 2,000 km², about the built-up area of central Tianjin)."""
 COPY_CODE_BASE = 50
+COPIES_PER_CODE_BLOCK = 50
+"""Copies 1–49 take district codes 120151–120199; later copies move up the city digits."""
 LANE_SEED_TAG = 7
 """Lanes draw from their own generator (seed, copy, this tag): the other draws stay put."""
 PERSONS_PER_HOUSEHOLD = (2.3, 2.7)
@@ -80,10 +85,38 @@ class District:
 
 
 def copy_codes(k: int) -> tuple[str, str]:
-    """District code and name of copy ``k`` (copy 0 is the real 和平区)."""
+    """District code and name of copy ``k`` (copy 0 is the real 和平区).
+
+    Codes keep six digits: copies 1–49 are ``1201`` + 51…99 (as always), copy 50 onwards
+    ``12`` + two city digits (02, 03, …) + 50…99, so every copy of a ``--scale 200`` run has
+    its own code and the street and community codes keep their lengths.
+
+    >>> [copy_codes(k)[0] for k in (0, 1, 49, 50, 99, 100, 199)]
+    ['120101', '120151', '120199', '120250', '120299', '120350', '120499']
+    """
     if k == 0:
         return DISTRICT_CODE, DISTRICT_NAME
-    return f"{DISTRICT_CODE[:4]}{COPY_CODE_BASE + k:02d}", f"{DISTRICT_NAME}（副本{k}）"
+    block, rest = divmod(k, COPIES_PER_CODE_BLOCK)
+    prefix = DISTRICT_CODE[:4] if block == 0 else f"{DISTRICT_CODE[:2]}{block + 1:02d}"
+    return f"{prefix}{COPY_CODE_BASE + rest:02d}", f"{DISTRICT_NAME}（副本{k}）"
+
+
+def _copy_frame(k: int) -> tuple[shapely.Polygon, Frame]:
+    """The real outline (metric CRS) and the frame of copy ``k``."""
+    outline_w = outline_metric()
+    minx, _, maxx, _ = outline_w.bounds
+    width = np.ceil((maxx - minx + COPY_GAP_M) / SHIFT_QUANTUM_M) * SHIFT_QUANTUM_M
+    c = outline_w.centroid
+    return outline_w, Frame(c.x, c.y, shift_x=k * width)
+
+
+def copy_outline(k: int) -> shapely.Geometry:
+    """Outline of copy ``k`` in the metric CRS, as :func:`generate_district` places it.
+
+    Known without generating the copy, so a writer can size a raster for every copy first.
+    """
+    outline_w, frame = _copy_frame(k)
+    return frame.to_world(frame.to_local(outline_w))
 
 
 def _ids(prefix: str, n: int) -> list[str]:
@@ -126,11 +159,7 @@ def generate_district(
     report = step or (lambda _label: None)
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(k + 1)[k])
     dcode, dname = copy_codes(k)
-    outline_w = outline_metric()
-    minx, _, maxx, _ = outline_w.bounds
-    width = np.ceil((maxx - minx + COPY_GAP_M) / SHIFT_QUANTUM_M) * SHIFT_QUANTUM_M
-    c = outline_w.centroid
-    frame = Frame(c.x, c.y, shift_x=k * width)
+    outline_w, frame = _copy_frame(k)
     outline = frame.to_local(outline_w)
     river = frame.to_local(river_edge(outline_w))
 

@@ -9,37 +9,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-
 from gis import InputFileError
-from sample.district import MAX_COPIES, District, generate_district
+from sample.district import MAX_COPIES, generate_district
 from sample.project_files import (
     GENERATED_MARK,
     manifest_text,
     source_text,
     write_catalogs,
 )
-from sample.raster import write_dsm
-from sample.write import (
-    DSM_FILE,
-    GEOJSON_LAYERS,
-    reproducible_gdal,
-    write_admin,
-    write_buildings,
-    write_geojson,
-    write_pipes_zip,
-    write_recycling_csv,
-)
+from sample.stream import RawWriter
+from sample.write import reproducible_gdal
 
 __all__ = ["DISTRICT_STEPS", "WRITE_STEPS", "SampleResult", "generate_sample"]
 
-DISTRICT_STEPS = 12
-"""Progress steps reported per copy of the district."""
-WRITE_STEPS = 8 + len(GEOJSON_LAYERS)
-"""Progress steps reported while writing."""
-WRITE_SEED_TAG = 11
+DISTRICT_STEPS = 13
+"""Progress steps reported per copy of the district (12 to generate it, 1 to write it)."""
+WRITE_STEPS = 4
+"""Progress steps reported after the last copy (finish files, replace raw/, texts)."""
 DEFAULT_SEED = 42
 
 ProgressFn = Callable[[str], None]
@@ -62,10 +48,6 @@ def _prefixed(tick: ProgressFn, prefix: str) -> ProgressFn:
     return step
 
 
-def _concat(parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry")
-
-
 def generate_sample(
     out: Path,
     *,
@@ -85,7 +67,9 @@ def generate_sample(
     seed : int, keyword-only
         Seed of every random draw: the same seed gives byte-identical raw files.
     scale : int, keyword-only
-        Number of side-by-side copies of the district (1 to 50), for benchmarks.
+        Number of side-by-side copies of the district (1 to ``MAX_COPIES`` = 200), for
+        benchmarks; each copy is written as soon as it is generated, so memory stays that of
+        one copy (about 0.3 GB) whatever the scale.
     dsm : bool, keyword-only
         Write the DSM raster (``False`` skips it, for quick large runs).
     progress : callable, keyword-only, optional
@@ -119,32 +103,27 @@ def generate_sample(
             "its raw/ (choose another --out)"
         )
     tick = progress or (lambda _label: None)
-    copies: list[District] = []
-    for k in range(scale):
-        copies.append(generate_district(k, seed, step=_prefixed(tick, f"copy {k + 1}/{scale}: ")))
-    layers = {name: _concat([c.layers[name] for c in copies]) for name in copies[0].layers}
-
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / ".raw.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "raw").mkdir(parents=True)
-    files: list[Path] = []
-    rng = np.random.default_rng([seed, WRITE_SEED_TAG])
-    with reproducible_gdal():
-        tick("writing admin boundaries and land use")
-        files.append(write_admin(tmp, layers))
-        tick("writing buildings")
-        files.append(write_buildings(tmp, layers["buildings"]))
-        tick("writing recycling points")
-        files.append(write_recycling_csv(tmp, layers["recycling_points"]))
-        tick("writing heating pipes")
-        files.append(write_pipes_zip(tmp, layers["heating_pipes"], rng))
-        for name in GEOJSON_LAYERS:
-            tick(f"writing {name}")
-            files.append(write_geojson(tmp, name, layers[name]))
-    tick("writing DSM")
-    if dsm:
-        files.append(write_dsm(tmp / DSM_FILE, copies, seed=seed))
+    facts: list[dict[str, float]] = []
+    # each copy is written as soon as it is generated: memory stays one copy (sample.stream)
+    writer = RawWriter(tmp, scale=scale, seed=seed, dsm=dsm)
+    try:
+        with reproducible_gdal():
+            for k in range(scale):
+                step = _prefixed(tick, f"copy {k + 1}/{scale}: ")
+                district = generate_district(k, seed, step=step)
+                step("writing")
+                writer.add(district)
+                facts.append(district.facts)
+                del district
+            tick("finishing files")
+            files = writer.close()
+    except BaseException:
+        writer.abort()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     tick("replacing raw/")
     raw = out / "raw"
     if raw.exists():
@@ -162,6 +141,6 @@ def generate_sample(
     tick("writing targets.toml and reported.csv")
     files += write_catalogs(out, copy=copy_catalogs)
     return SampleResult(
-        out=out, files=files, facts=[c.facts for c in copies],
+        out=out, files=files, facts=facts,
         seconds=time.perf_counter() - t0,
     )

@@ -24,7 +24,7 @@ from sample.district import District
 from sample.outline import METRIC_CRS
 from sample.roofs import roof_rise
 
-__all__ = ["DSM_RESOLUTION_M", "write_dsm"]
+__all__ = ["DSM_RESOLUTION_M", "DsmWriter", "dsm_box", "write_dsm"]
 
 DSM_RESOLUTION_M = 2.0
 DSM_MARGIN_M = 20.0
@@ -94,8 +94,77 @@ def _surface(
     return surf
 
 
+def dsm_box(
+    outline_bounds: NDArray[np.float64] | Sequence[float],
+) -> tuple[float, float, float, float]:
+    """The DSM window of one copy: its outline's bounds plus the margin, snapped to pixels."""
+    bx = outline_bounds
+    return (
+        _snap(bx[0] - DSM_MARGIN_M, True), _snap(bx[1] - DSM_MARGIN_M, True),
+        _snap(bx[2] + DSM_MARGIN_M, False), _snap(bx[3] + DSM_MARGIN_M, False),
+    )
+
+
+class DsmWriter:
+    """Write the DSM one copy of the district at a time, each into its own window.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Output GeoTIFF (opened at once; close with :meth:`close` or use as a context manager).
+    boxes : sequence of (minx, miny, maxx, maxy)
+        :func:`dsm_box` of every copy, known before any copy is generated.
+    seed : int
+        Seed of the run (the DSM draws its own stream from it, one per copy).
+    """
+
+    def __init__(
+        self, path: Path, boxes: Sequence[tuple[float, float, float, float]], *, seed: int
+    ) -> None:
+        self.path = path
+        self.boxes = list(boxes)
+        self.seed = seed
+        arr = np.array(self.boxes)
+        self.minx, self.maxy = float(arr[:, 0].min()), float(arr[:, 3].max())
+        r = DSM_RESOLUTION_M
+        profile = {
+            "driver": "GTiff", "dtype": "float32", "count": 1, "crs": METRIC_CRS,
+            "width": round((arr[:, 2].max() - self.minx) / r),
+            "height": round((self.maxy - arr[:, 1].min()) / r),
+            "transform": _north_up(self.minx, self.maxy), "nodata": DSM_NODATA,
+            "tiled": True, "blockxsize": DSM_TILE_PX, "blockysize": DSM_TILE_PX,
+            "compress": "deflate", "predictor": 3, "zlevel": DSM_ZLEVEL,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._dst = rasterio.open(path, "w", **profile)
+
+    def add(self, k: int, d: District) -> None:
+        """Rasterise copy ``k`` into its window (the box must be the one given for ``k``)."""
+        box = dsm_box(d.layers["districts"].total_bounds)
+        if box != self.boxes[k]:
+            raise ValueError(f"copy {k}: DSM box {box} differs from the planned {self.boxes[k]}")
+        surf = _surface(d, box, np.random.default_rng([self.seed, k, DSM_SEED_TAG]))
+        r = DSM_RESOLUTION_M
+        win = Window(
+            round((box[0] - self.minx) / r), round((self.maxy - box[3]) / r),
+            surf.shape[1], surf.shape[0],
+        )
+        self._dst.write(surf, 1, window=win)
+
+    def close(self) -> Path:
+        """Close the file and return its path."""
+        self._dst.close()
+        return self.path
+
+    def __enter__(self) -> DsmWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._dst.close()
+
+
 def write_dsm(path: Path, districts: Sequence[District], *, seed: int) -> Path:
-    """Write the DSM covering every copy of the district.
+    """Write the DSM covering every copy of the district (all copies in memory).
 
     Parameters
     ----------
@@ -111,32 +180,8 @@ def write_dsm(path: Path, districts: Sequence[District], *, seed: int) -> Path:
     pathlib.Path
         ``path``.
     """
-    boxes = []
-    for d in districts:
-        bx = d.layers["districts"].total_bounds
-        boxes.append((
-            _snap(bx[0] - DSM_MARGIN_M, True), _snap(bx[1] - DSM_MARGIN_M, True),
-            _snap(bx[2] + DSM_MARGIN_M, False), _snap(bx[3] + DSM_MARGIN_M, False),
-        ))
-    arr = np.array(boxes)
-    minx, miny = arr[:, 0].min(), arr[:, 1].min()
-    maxx, maxy = arr[:, 2].max(), arr[:, 3].max()
-    r = DSM_RESOLUTION_M
-    profile = {
-        "driver": "GTiff", "dtype": "float32", "count": 1, "crs": METRIC_CRS,
-        "width": round((maxx - minx) / r), "height": round((maxy - miny) / r),
-        "transform": _north_up(minx, maxy), "nodata": DSM_NODATA,
-        "tiled": True, "blockxsize": DSM_TILE_PX, "blockysize": DSM_TILE_PX,
-        "compress": "deflate", "predictor": 3, "zlevel": DSM_ZLEVEL,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(path, "w", **profile) as dst:
-        for k, (d, box) in enumerate(zip(districts, boxes, strict=True)):
-            rng = np.random.default_rng([seed, k, DSM_SEED_TAG])
-            surf = _surface(d, box, rng)
-            win = Window(
-                round((box[0] - minx) / r), round((maxy - box[3]) / r),
-                surf.shape[1], surf.shape[0],
-            )
-            dst.write(surf, 1, window=win)
+    boxes = [dsm_box(d.layers["districts"].total_bounds) for d in districts]
+    with DsmWriter(path, boxes, seed=seed) as w:
+        for k, d in enumerate(districts):
+            w.add(k, d)
     return path

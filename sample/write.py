@@ -20,6 +20,7 @@ zip entry times), so the same seed gives byte-identical files.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -47,8 +48,10 @@ __all__ = [
     "write_admin",
     "write_buildings",
     "write_geojson",
+    "write_pipes_shp",
     "write_pipes_zip",
     "write_recycling_csv",
+    "zip_pipes",
 ]
 
 FIXED_DATE = "2025-01-01"
@@ -61,6 +64,7 @@ WGS84 = "EPSG:4326"
 BUILDINGS_CRS = "EPSG:4490"
 PIPES_ENCODING = "GBK"
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj")
+ZIP_CHUNK = 1 << 20
 
 ADMIN_FILE = "raw/admin_landuse_cgcs2000_gk117.gpkg"
 ADMIN_LAYERS = {
@@ -107,10 +111,17 @@ def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.set_crs(METRIC_CRS, allow_override=True)
 
 
-def write_admin(out: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
-    """Write zones and land use into one EPSG:4548 GeoPackage with Chinese layer names."""
+def write_admin(
+    out: Path, layers: dict[str, gpd.GeoDataFrame], *, append: bool = False
+) -> Path:
+    """Write zones and land use into one EPSG:4548 GeoPackage with Chinese layer names.
+
+    With ``append`` the features are added to the layers an earlier call wrote (one copy
+    of the district at a time); otherwise the file is replaced.
+    """
     path = out / ADMIN_FILE
-    path.unlink(missing_ok=True)
+    if not append:
+        path.unlink(missing_ok=True)
     for name, layer_name in ADMIN_LAYERS.items():
         gdf = _metric(layers[name])
         if name == "communities":
@@ -119,12 +130,17 @@ def write_admin(out: Path, layers: dict[str, gpd.GeoDataFrame]) -> Path:
     return path
 
 
-def write_buildings(out: Path, buildings: gpd.GeoDataFrame) -> Path:
-    """Write the buildings as an EPSG:4490 (CGCS2000 geographic) GeoPackage."""
+def write_buildings(out: Path, buildings: gpd.GeoDataFrame, *, append: bool = False) -> Path:
+    """Write the buildings as an EPSG:4490 (CGCS2000 geographic) GeoPackage.
+
+    With ``append`` the buildings are added to the layer an earlier call wrote.
+    """
     path = out / BUILDINGS_FILE
-    path.unlink(missing_ok=True)
+    if not append:
+        path.unlink(missing_ok=True)
     pyogrio.write_dataframe(
-        _metric(buildings).to_crs(BUILDINGS_CRS), path, layer="buildings", driver="GPKG"
+        _metric(buildings).to_crs(BUILDINGS_CRS), path, layer="buildings", driver="GPKG",
+        append=append,
     )
     return path
 
@@ -140,8 +156,13 @@ def write_geojson(out: Path, name: str, gdf: gpd.GeoDataFrame) -> Path:
     return path
 
 
-def write_recycling_csv(out: Path, points: gpd.GeoDataFrame) -> Path:
-    """Write recycling points as a UTF-8 CSV with Chinese headers and GCJ-02 ``lng,lat``."""
+def write_recycling_csv(
+    out: Path, points: gpd.GeoDataFrame, *, append: bool = False
+) -> Path:
+    """Write recycling points as a UTF-8 CSV with Chinese headers and GCJ-02 ``lng,lat``.
+
+    With ``append`` the rows are added, without a header, to the file an earlier call wrote.
+    """
     path = out / RECYCLING_FILE
     tr = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
     lon, lat = tr.transform(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
@@ -150,7 +171,8 @@ def write_recycling_csv(out: Path, points: gpd.GeoDataFrame) -> Path:
     table["lng"] = np.round(glon, GCJ02_DECIMALS)
     table["lat"] = np.round(glat, GCJ02_DECIMALS)
     table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n",
-                 float_format=f"%.{GCJ02_DECIMALS}f")
+                 float_format=f"%.{GCJ02_DECIMALS}f", mode="a" if append else "w",
+                 header=not append)
     return path
 
 
@@ -170,7 +192,33 @@ def write_pipes_zip(out: Path, pipes: gpd.GeoDataFrame, rng: np.random.Generator
     -------
     pathlib.Path
     """
-    path = out / PIPES_FILE
+    with tempfile.TemporaryDirectory() as tmp:
+        shp = Path(tmp) / "heating_pipes.shp"
+        write_pipes_shp(shp, pipes, rng)
+        return zip_pipes(shp, out)
+
+
+def write_pipes_shp(
+    shp: Path, pipes: gpd.GeoDataFrame, rng: np.random.Generator, *, append: bool = False
+) -> Path:
+    """Write (or, with ``append``, add to) the GBK Shapefile of the heating pipes.
+
+    Parameters
+    ----------
+    shp : pathlib.Path
+        The ``.shp`` to write, in a scratch folder; :func:`zip_pipes` packs it.
+    pipes : GeoDataFrame
+        Canonical pipes plus the ``road`` they follow (metric CRS).
+    rng : numpy.random.Generator
+        Draws the heat source of each pipe.
+    append : bool, keyword-only
+        Add the pipes to the file an earlier call wrote (one copy of the district at a time).
+
+    Returns
+    -------
+    pathlib.Path
+        ``shp``.
+    """
     src = np.array(HEAT_SOURCES, dtype=object)[rng.integers(0, len(HEAT_SOURCES), len(pipes))]
     road = pipes["road"].fillna("小区").to_numpy()
     level = pipes["network"].map(PIPE_EXTRA_ZH).to_numpy()
@@ -185,17 +233,36 @@ def write_pipes_zip(out: Path, pipes: gpd.GeoDataFrame, rng: np.random.Generator
         crs=METRIC_CRS,
     )
     table[PIPE_FIELDS["renovated_year"]] = pipes["renovated_year"].astype("Int64").to_numpy()
-    with tempfile.TemporaryDirectory() as tmp:
-        shp = Path(tmp) / "heating_pipes.shp"
-        pyogrio.write_dataframe(
-            table, shp, driver="ESRI Shapefile", encoding=PIPES_ENCODING,
-            layer_options={"DBF_DATE_LAST_UPDATE": FIXED_DATE},
-        )
-        path.unlink(missing_ok=True)
-        with zipfile.ZipFile(path, "w") as zf:
-            for ext in SHAPEFILE_PARTS:
-                info = zipfile.ZipInfo(f"heating_pipes{ext}", date_time=ZIP_DATE_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = ZIP_FILE_MODE
-                zf.writestr(info, (Path(tmp) / f"heating_pipes{ext}").read_bytes())
+    pyogrio.write_dataframe(
+        table, shp, driver="ESRI Shapefile", encoding=PIPES_ENCODING, append=append,
+        layer_options=None if append else {"DBF_DATE_LAST_UPDATE": FIXED_DATE},
+    )
+    return shp
+
+
+def zip_pipes(shp: Path, out: Path) -> Path:
+    """Pack the Shapefile :func:`write_pipes_shp` wrote into ``out/raw/heating_pipes.zip``.
+
+    The DBF header keeps :data:`FIXED_DATE` as its last-update date (GDAL writes today's date
+    when features are appended), and every zip entry a fixed time, so the bytes depend on the
+    seed alone. Each part is streamed into the archive, never read whole.
+    """
+    _fix_dbf_date(shp.with_suffix(".dbf"))
+    path = out / PIPES_FILE
+    path.unlink(missing_ok=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        for ext in SHAPEFILE_PARTS:
+            info = zipfile.ZipInfo(f"heating_pipes{ext}", date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = ZIP_FILE_MODE
+            with shp.with_suffix(ext).open("rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, ZIP_CHUNK)
     return path
+
+
+def _fix_dbf_date(dbf: Path) -> None:
+    """Set the last-update date of a DBF header (bytes 1–3: years since 1900, month, day)."""
+    y, m, d = (int(v) for v in FIXED_DATE.split("-"))
+    with dbf.open("r+b") as f:
+        f.seek(1)
+        f.write(bytes([y - 1900, m, d]))

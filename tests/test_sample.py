@@ -458,10 +458,10 @@ def test_bad_scale_is_a_clear_error(tmp_path: Path) -> None:
         generate_sample(tmp_path, scale=0)
     app = typer.Typer()
     cmd_sample.register(app)
-    done = CliRunner().invoke(app, ["--out", str(tmp_path), "--scale", "99"])
+    done = CliRunner().invoke(app, ["--out", str(tmp_path), "--scale", "201"])
     # the command raises the peakmap error; peakmap.cli.main prints it as one line, exit 1
     assert isinstance(done.exception, InputFileError)
-    assert "--scale 99" in str(done.exception)
+    assert "--scale 201" in str(done.exception)
     assert not (tmp_path / "raw").exists()
 
 
