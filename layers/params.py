@@ -104,7 +104,8 @@ class OverlayParams(ThemeParams):
     THEME: ClassVar[str] = "overlay"
 
     workers: int | None = _field(
-        None, "processes for large overlays; none = min(2, CPU count)", ge=1)
+        None, "threads for the polygon overlays (clip, union, intersect; GEOS releases the "
+        "GIL); 1 = this thread only; none = min(2, CPU count)", ge=1)
 
 
 class ComputeParams(ThemeParams):
