@@ -303,3 +303,14 @@ def test_missing_postgresql_is_named_not_skipped(monkeypatch: pytest.MonkeyPatch
         pass
     assert "Debian packages: postgresql postgresql-postgis" in str(e.value)
     assert "initdb/pg_ctl" in str(e.value) and "ensure_postgis.sh" in str(e.value)
+
+
+def test_a_value_the_database_refuses_names_the_layer(tmp_path: Path, pg_url: str) -> None:
+    project = _pg_project(tmp_path, pg_url)
+    store = Project(project).store
+    version = store.version()
+    bad = _mixed_frame().assign(name=["ok", "nul\x00byte", "ok"])  # text cannot hold NUL
+    with pytest.raises(StoreError, match=r"layer 'proposal__bad' could not be written"):
+        store.write_layers({"proposal__bad": bad})
+    assert Project(project).store.version() == version
+    assert not Project(project).store.has("proposal__bad")

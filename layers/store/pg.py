@@ -546,7 +546,26 @@ def _srid(conn: psycopg.Connection[Any], crs: Any) -> tuple[int, str | None]:
 
 
 def put_layer(conn: psycopg.Connection[Any], loc: PgLocation, name: str, frame: Any) -> None:
-    """Write ``frame`` as a new table and point the catalog at it (inside a transaction)."""
+    """Write ``frame`` as a new table and point the catalog at it (inside a transaction).
+
+    Raises
+    ------
+    StoreError
+        The database refused the layer (a value it cannot hold, no privilege), naming the
+        store and the layer; the caller's transaction is then rolled back whole.
+    """
+    import psycopg
+
+    try:
+        _put_layer(conn, loc, name, frame)
+    except psycopg.errors.QueryCanceled:
+        raise
+    except psycopg.Error as e:
+        raise StoreError(f"{loc}: layer {name!r} could not be written: "
+                         f"{' '.join(str(e).split())[:300]}") from e
+
+
+def _put_layer(conn: psycopg.Connection[Any], loc: PgLocation, name: str, frame: Any) -> None:
     import geopandas as gpd
     import numpy as np
     import shapely
