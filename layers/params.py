@@ -66,7 +66,9 @@ _CLOSE_MATCH = 0.6
 class ThemeParams(BaseModel):
     """Base of the theme models: unknown keys refused, values checked by type."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, coerce_numbers_to_str=True)
+    # schemas built on first use: a run validates a few themes, not all nine at import
+    model_config = ConfigDict(extra="forbid", validate_default=True, coerce_numbers_to_str=True,
+                              defer_build=True)
 
     #: The ``[params.<theme>]`` table the model describes.
     THEME: ClassVar[str] = ""
