@@ -423,8 +423,18 @@ class PgStore:
             return read_meta(conn, self.location)
 
     def version(self) -> str:
-        """An id that changes at every write of the store ("" when it is not built)."""
-        return self.meta().version
+        """An id that changes at every write of the store ("" when it is not built).
+
+        Two small queries (the web app asks at every request).
+        """
+        with self._db() as conn:
+            reg = conn.execute("SELECT to_regclass(%s)",
+                               (f'"{self.location.schema}"."{META_TABLE}"',)).fetchone()
+            if reg is None or reg[0] is None:
+                return ""
+            row = conn.execute(self._sql("SELECT value FROM {s}._store_meta WHERE key = "
+                                         "'version'")).fetchone()
+        return str(row[0]) if row and row[0] else ""
 
     def write_layers(
         self,
