@@ -277,6 +277,8 @@ class PvParams(ThemeParams):
     monthly_diffuse_fraction: list[float] = _field(
         [], "12 monthly diffuse fractions, 0–1; empty = Erbs et al. 1982 monthly correlation")
     monthly_source: str = _field("", "source of the monthly table, shown with the figures")
+    monthly_source_zh: str = _field(
+        "", "the same source in Chinese, for Chinese pages (empty: monthly_source as written)")
     monthly_site_lat_lon: list[float] = _field(
         [], "° latitude, longitude the monthly table is for; ignored more than 1° from the DSM")
     nea_uses: dict[str, list[str]] = _field(

@@ -56,13 +56,14 @@ CSV, PVGIS TMY JSON or a plain CSV with time, ghi[, dni, dhi], inside the projec
 pvlib.iotools; ``weather_csv`` is the older name; ``weather_utc_offset_h``); else the monthly
 CSV ``monthly_climate`` (``month, ghi_kwh_m2, diffuse_fraction, source``); else the monthly
 table ``monthly_ghi_kwh_m2`` (12 totals, kWh/m²) with ``monthly_diffuse_fraction`` (empty:
-from the Erbs et al. 1982 monthly correlation), ``monthly_source`` and
-``monthly_site_lat_lon`` (the table is ignored more than 1° from the DSM) — the catalog
-``pv.toml`` carries Tianjin's, marked [U] unverified; monthly figures are spread over
-clear-sky-shaped hours (:mod:`gis.solar_climate`). Only without any of these: pvlib's clear
-sky × ``clearness`` [U] 0.76 (``linke_turbidity`` 0 = pvlib climatology). Diffuse light is
-transposed with ``transposition`` ``perez`` (default) or ``haydavies``. The sky used is stated
-in every PV figure's note.
+from the Erbs et al. 1982 monthly correlation), ``monthly_source`` (``monthly_source_zh``
+its Chinese words) and ``monthly_site_lat_lon`` (the table is ignored more than 1° from the
+DSM) — the catalog ``pv.toml`` carries Tianjin's, marked [U] unverified; monthly figures are
+spread over clear-sky-shaped hours (:mod:`gis.solar_climate`). Only without any of these:
+pvlib's clear sky × ``clearness`` [U] 0.76 (``linke_turbidity`` 0 = pvlib climatology).
+Diffuse light is transposed with ``transposition`` ``perez`` (default) or ``haydavies``. The
+sky used is stated in every PV figure's note, written in Chinese and English by the PV step
+(:mod:`layers.rooftop_pv_note`).
 
 Parameters (manifest ``[params.pv]`` over the catalog's ``[params.pv]`` over
 :data:`DEFAULTS`, :func:`pv_params`; [C] confirmed, [U] default not fixed by a standard):
@@ -139,6 +140,15 @@ from layers._errors import ManifestError, StoreError
 from layers.indicators.inputs import NoData, filter_frame, read_layer, zone_index
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 from layers.params import ComputeParams, PvParams
+from layers.rooftop_pv_note import (
+    MONTHLY_METHOD as MONTHLY_METHOD,
+)
+from layers.rooftop_pv_note import (
+    far_remark,
+    sky_note,
+    sky_source,
+    with_transposition,
+)
 
 if TYPE_CHECKING:
     from layers.project import Project
@@ -182,10 +192,6 @@ PV_FIELDS = (
 DEFAULTS: dict[str, Any] = PvParams().model_dump()
 # A monthly climatology serves sites within this many degrees of latitude and longitude.
 MAX_CLIMATE_DISTANCE_DEG = 1.0
-MONTHLY_METHOD = (
-    "clear-sky hourly shape scaled to each month's GHI, Erbs hourly split scaled to the "
-    "month's diffuse fraction"
-)
 MEASURES = ("coverage", "suitable_share", "count_share", "suitable_area", "kwp", "kwh_year")
 SUM_FIELDS = {"suitable_area": "pv_suitable_area_m2", "kwp": "pv_kwp", "kwh_year": "pv_kwh_year"}
 FULL_CIRCLE = 360.0
@@ -266,6 +272,8 @@ def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) 
     In order: the weather file ``weather_file`` names; the monthly CSV of ``monthly_climate``;
     the monthly table ``monthly_ghi_kwh_m2`` (catalog or manifest; ignored when
     ``monthly_site_lat_lon`` lies more than 1° from the DSM); pvlib's clear sky × clearness.
+    The sample's ``source`` says which, in English, and ``meta["source_zh"]`` in Chinese
+    (:mod:`layers.rooftop_pv_note`): the PV step's note is made in both languages here.
     """
     lat, lon = raster_location(dsm_path)
     step = _float(params, "step_minutes")
@@ -281,10 +289,10 @@ def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) 
         if not path.is_file():
             raise InputFileError(f"{name}: weather file named by [params.pv] {key} not found")
         weather, fmt = read_weather(path, utc_offset_hours=_float(params, "weather_utc_offset_h"))
-        return sun_sample_weather(
-            lat, lon, weather, step_minutes=step,
-            source=f"{fmt} weather file {name} ({len(weather)} records)", transposition=model,
-        )
+        zh, en = sky_source("weather", params, fmt=fmt, name=name, records=len(weather))
+        sun = sun_sample_weather(lat, lon, weather, step_minutes=step, source=en,
+                                 transposition=model)
+        return _zh(sun, with_transposition(zh, model))
     monthly = str(params.get("monthly_climate") or "")
     if monthly:
         path = project.path(monthly, what="[params.pv] monthly_climate")
@@ -293,29 +301,33 @@ def sun_for_project(project: Project, params: Mapping[str, Any], dsm_path: Any) 
                 f"{monthly}: monthly climatology named by [params.pv] monthly_climate not found"
             )
         table, cited = read_monthly_climate(path)
-        return sun_sample_weather(
-            lat, lon, monthly_year(lat, lon, table), step_minutes=step,
-            source=f"monthly climatology {monthly} ({cited or 'no source given'}), "
-            f"{MONTHLY_METHOD}", transposition=model,
-        )
+        zh, en = sky_source("monthly_file", params, name=monthly, cited=cited)
+        sun = sun_sample_weather(lat, lon, monthly_year(lat, lon, table), step_minutes=step,
+                                 source=en, transposition=model)
+        return _zh(sun, with_transposition(zh, model))
     table = _catalog_climate(params, lat, lon)
     if table is not None:
-        return sun_sample_weather(
-            lat, lon, monthly_year(lat, lon, table), step_minutes=step,
-            source=f"monthly climatology of [params.pv] monthly_ghi_kwh_m2 "
-            f"({params.get('monthly_source') or 'no source given'}), {MONTHLY_METHOD}",
-            transposition=model,
-        )
+        zh, en = sky_source("monthly_params", params)
+        sun = sun_sample_weather(lat, lon, monthly_year(lat, lon, table), step_minutes=step,
+                                 source=en, transposition=model)
+        return _zh(sun, with_transposition(zh, model))
     tl = _float(params, "linke_turbidity")
+    clearness = _float(params, "clearness")
     sun = sun_sample_clearsky(
-        lat, lon, clearness=_float(params, "clearness"), linke_turbidity=tl or None,
+        lat, lon, clearness=clearness, linke_turbidity=tl or None,
         step_minutes=step, transposition=model,
     )
+    zh = sky_source("clear_sky", params, clearness=clearness)[0]
+    tail = ("", "")
     if params.get("monthly_ghi_kwh_m2"):
-        site = params.get("monthly_site_lat_lon")
-        sun = replace(sun, source=f"{sun.source} (the monthly climatology of [params.pv] is for "
-                      f"{site}, more than {MAX_CLIMATE_DISTANCE_DEG:g}° from this DSM)")
-    return sun
+        tail = far_remark(params.get("monthly_site_lat_lon"), MAX_CLIMATE_DISTANCE_DEG)
+        sun = replace(sun, source=f"{sun.source}{tail[1]}")
+    return _zh(sun, with_transposition(zh, model, tail[0]))
+
+
+def _zh(sun: SunSample, source_zh: str) -> SunSample:
+    """The sample with its sky's source in Chinese beside the English ``source``."""
+    return replace(sun, meta={**sun.meta, "source_zh": source_zh})
 
 
 def _catalog_climate(
@@ -498,13 +510,19 @@ def building_pv(
         )
 
 
-def read_sky_note(project: Project) -> str:
-    """The sky and layout the PV fields were computed with (empty before a build)."""
+def read_sky_note(project: Project, lang: str = "en") -> str:
+    """The sky and layout the PV fields were computed with (empty before a build).
+
+    ``lang="zh"``: the Chinese note the PV step wrote beside the English one (a build older
+    than that wrote only the English one, returned then).
+    """
     path = project.build_dir / f"{IRRADIATION_RASTER}.json"
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
+    if lang == "zh" and info.get("note_zh"):
+        return str(info["note_zh"])
     return str(info.get("note", ""))
 
 
@@ -553,13 +571,14 @@ def build_step(project: Project) -> str:
     except StoreError:
         pass  # no zones to read TJ-PV50's filter with: the ranking recomputes them anyway
     store.write_layers({"buildings": buildings})
-    note = (
-        f"sky: {sun.source}, {sun.annual_ghi_kwh:,.0f} kWh/m² GHI, diffuse fraction "
-        f"{sun.diffuse_fraction:.2f}; flat roofs: {layout.describe()}, pitched roofs flush "
-        f"× {_float(params, 'flush_fill'):g}; setback {_float(params, 'setback_m'):g} m"
+    note_zh, note = sky_note(
+        (str(sun.meta.get("source_zh") or sun.source), sun.source),
+        ghi_kwh=sun.annual_ghi_kwh, diffuse_fraction=sun.diffuse_fraction, layout=layout,
+        flush_fill=_float(params, "flush_fill"), setback_m=_float(params, "setback_m"),
     )
     (project.build_dir / f"{IRRADIATION_RASTER}.json").write_text(
-        json.dumps({"note": note, "sky": sun.source, "layout": layout.describe(),
+        json.dumps({"note": note, "note_zh": note_zh, "sky": sun.source,
+                    "layout": layout.describe(),
                     "annual_ghi_kwh_m2": round(sun.annual_ghi_kwh, 1),
                     "diffuse_fraction": round(sun.diffuse_fraction, 3), "gcr": layout.gcr,
                     "pitch_m": layout.pitch_m}, ensure_ascii=False, indent=1),

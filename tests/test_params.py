@@ -31,7 +31,7 @@ CATALOGS = ROOT / "layers" / "catalogs"
 # Values the shipped catalog sets for its site (Tianjin's monthly sky): the model's defaults
 # stay site-neutral (no table: pvlib's clear sky).
 SITE_VALUES = {("pv", "monthly_ghi_kwh_m2"), ("pv", "monthly_source"),
-               ("pv", "monthly_site_lat_lon")}
+               ("pv", "monthly_source_zh"), ("pv", "monthly_site_lat_lon")}
 
 
 def _project(root: Path, *, catalog: str = "", manifest: str = "") -> Project:

@@ -415,6 +415,12 @@ def test_weather_csv_replaces_clear_sky(tmp_path: Path) -> None:
     sky = "sky: CSV weather file raw/weather.csv (8760 records), Perez 1990 transposition"
     assert sky in summary
     assert got == pytest.approx(expected, rel=0.01)
+    # the PV step wrote the note in both languages; Chinese pages read the Chinese one
+    from layers.rooftop_pv import read_sky_note
+
+    assert read_sky_note(Project(tmp_path / "p")).startswith(sky)
+    assert read_sky_note(Project(tmp_path / "p"), "zh").startswith(
+        "天空：CSV 气象文件 raw/weather.csv（8760 条记录），Perez 1990 斜面辐照模型，年水平总辐照 ")
 
 
 @pytest.mark.slow
@@ -552,6 +558,59 @@ def test_monthly_climatology_of_params_is_the_sky(tmp_path: Path) -> None:
     sun = sun_for_project(far, pv_params(far), far.build_dir / "dsm.tif")
     assert sun.source.startswith("pvlib Ineichen clear sky")
     assert "[31.2, 121.5], more than 1°" in sun.source
+    assert sun.meta["source_zh"] == (
+        "pvlib Ineichen 晴空 × 晴朗指数 0.76，Erbs 直散分离，Perez 1990 斜面辐照模型"
+        "（[params.pv] 的月气候表适用于 [31.2, 121.5]，与本 DSM 相距超过 1°，未采用）")
     bad = _write_project(tmp_path / "bad", params="monthly_ghi_kwh_m2 = [1, 2]\n")
     with pytest.raises(ManifestError, match="monthly_ghi_kwh_m2"):
         sun_for_project(bad, pv_params(bad), bad.build_dir / "dsm.tif")
+
+
+def _walk(table: dict) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for key, value in table.items():
+        out.extend(_walk(value) if isinstance(value, dict) else [(key, value)])
+    return out
+
+
+def test_every_pv_sky_note_is_made_in_both_languages() -> None:
+    """For every sky the PV step can use, every transposition and every layout, the note is
+    made in Chinese (no English words on a Chinese page: model and product names, units,
+    codes and file names aside) and in English (no Chinese), from the same values."""
+    import re
+    import tomllib
+
+    from gis.solar_layout import make_layout
+    from layers.indicators.catalog import PACKAGED_DIR
+    from layers.rooftop_pv_note import (
+        TRANSPOSITION_LABELS,
+        far_remark,
+        sky_note,
+        sky_source,
+        with_transposition,
+    )
+
+    params = dict(_walk(tomllib.loads((PACKAGED_DIR / "pv.toml").read_text("utf-8"))))
+    assert params["monthly_source_zh"]  # the catalog's cited source has its Chinese words
+    skies = [
+        (sky_source("monthly_params", params), ("", "")),
+        (sky_source("monthly_file", params, name="climate/tianjin.csv", cited=""), ("", "")),
+        (sky_source("weather", params, fmt="EPW", name="tianjin.epw", records=8760), ("", "")),
+        (sky_source("clear_sky", params, clearness=0.76), far_remark([39.1, 117.2], 1.0)),
+    ]
+    layouts = [make_layout(k, latitude_deg=39.1) for k in ("rows", "east_west", "flat")]
+    allowed = {"pvlib", "Ineichen", "Erbs", "Perez", "Hay-Davies", "NASA", "POWER", "GCR",
+               "EPW", "epw", "tianjin", "csv", "toml", "climate", "params",
+               "monthly_ghi_kwh_m2", "DSM"}
+    for (zh, en), tail in skies:
+        for model, (_, trans_en) in TRANSPOSITION_LABELS.items():
+            for layout in layouts:
+                note_zh, note_en = sky_note(
+                    (with_transposition(zh, model, tail[0]), f"{en}, {trans_en}{tail[1]}"),
+                    ghi_kwh=1514.0, diffuse_fraction=0.4, layout=layout, flush_fill=0.9,
+                    setback_m=1.0)
+                words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_-]{2,}", note_zh)
+                         if w not in allowed and not w.startswith("kWh")}
+                assert not words, (note_zh, words)
+                assert not re.search(r"[\u4e00-\u9fff]", note_en), note_en
+                assert note_en.startswith("sky: ") and note_zh.startswith("天空：")

@@ -315,11 +315,14 @@ def test_pv_map_shows_the_flags(tmp_path: Path) -> None:
     )
     store.write_layers({"buildings": b})
     (Project(root).build_dir / "solar_irradiation.json").write_text(
-        '{"note": "sky: test sky, Perez 1990 transposition"}', encoding="utf-8")
+        '{"note": "sky: test sky, Perez 1990 transposition", '
+        '"note_zh": "天空：试验天空，Perez 1990 斜面辐照模型"}', encoding="utf-8")
     client = client_for(root)
     zh = client.get("/maps/pv").text
-    assert "计算所用天空与布置：天空：test sky, Perez 1990 斜面辐照模型" in zh
+    # the note the PV step wrote in each language, as written (no word replaced)
+    assert "计算所用天空与布置：天空：试验天空，Perez 1990 斜面辐照模型" in zh
     en = client.get("/maps/pv?lang=en").text
+    assert "Sky and layout used: sky: test sky, Perez 1990 transposition" in en
     for text in ("已装光伏（pv_area_m2 &gt; 0）", "历史建筑（早于 [params.pv] heritage_year",
                  "TJ-PV50 统计范围", "#1565c0", "属 TJ-PV50 统计范围", "南向倾斜阵列"):
         assert text in zh, text
@@ -333,44 +336,3 @@ def test_pv_map_shows_the_flags(tmp_path: Path) -> None:
         "bbox": "116,38,118,40", "zoom": 18, "fields": "id,has_pv,tj_pv50,historic"}).json()
     props = {f["properties"]["id"]: f["properties"] for f in api["features"]}
     assert props["b2"]["has_pv"] is True and props["b1"]["tj_pv50"] is True
-
-
-def test_every_pv_sky_note_reads_in_chinese() -> None:
-    """The notes the PV step writes, for every sky it can use, leave no English words on a
-    Chinese page (model and product names, units and codes aside)."""
-    import re
-    import tomllib
-
-    from gis.solar_sky import TRANSPOSITION_NAMES
-    from layers.indicators.catalog import PACKAGED_DIR
-    from layers.rooftop_pv import MONTHLY_METHOD
-    from web.exports_maps import _sky_words
-
-    source = tomllib.loads((PACKAGED_DIR / "pv.toml").read_text("utf-8"))
-    cited = next(v for k, v in _walk(source) if k == "monthly_source")
-    layout = ("; flat roofs: rows 30° S, GCR 0.44, pitch 4.6 m, pitched roofs flush × 0.9; "
-              "setback 1 m")
-    skies = [
-        f"monthly climatology of [params.pv] monthly_ghi_kwh_m2 ({cited}), {MONTHLY_METHOD}",
-        f"monthly climatology climate/tianjin.csv (no source given), {MONTHLY_METHOD}",
-        "EPW weather file tianjin.epw (8760 records)",
-        "pvlib Ineichen clear sky × clearness 0.76, Erbs split (the monthly climatology of "
-        "[params.pv] is for [39.1, 117.2], more than 1° from this DSM)",
-    ]
-    allowed = {"pvlib", "Ineichen", "Erbs", "Perez", "Hay-Davies", "NASA", "POWER", "GCR",
-               "EPW", "epw", "tianjin", "csv", "toml", "climate", "params", "monthly_ghi_kwh_m2",
-               "DSM"}
-    for sky in skies:
-        for name in TRANSPOSITION_NAMES.values():
-            zh = _sky_words(f"sky: {sky}, {name}, 1,514 kWh/m² GHI, diffuse fraction 0.40"
-                            f"{layout}", "zh")
-            words = {w for w in re.findall(r"[A-Za-z][A-Za-z0-9_-]{2,}", zh)
-                     if w not in allowed and not w.startswith("kWh")}
-            assert not words, (zh, words)
-
-
-def _walk(table: dict) -> list[tuple[str, object]]:
-    out: list[tuple[str, object]] = []
-    for key, value in table.items():
-        out.extend(_walk(value) if isinstance(value, dict) else [(key, value)])
-    return out

@@ -230,55 +230,15 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
     return fig
 
 
-# Words of the PV step's note (layers/rooftop_pv.py) in Chinese; model names stay.
-SKY_NOTE_ZH = (
-    # longer phrases first: the sky sources of layers.rooftop_pv and the catalog's pv.toml
-    ("clear-sky hourly shape scaled to each month's GHI, Erbs hourly split scaled to the "
-     "month's diffuse fraction",
-     "逐时形状取晴空、按各月水平总辐照缩放，Erbs 逐时直散分离按当月散射比缩放"),
-    ("monthly climatology of [params.pv] monthly_ghi_kwh_m2",
-     "月气候表（[params.pv] monthly_ghi_kwh_m2）"),
-    ("(the monthly climatology of [params.pv] is for ", "（[params.pv] 的月气候表适用于 "),
-    (", more than ", "，与本 DSM 相距超过 "), ("° from this DSM)", "°，未采用）"),
-    ("monthly climatology ", "月气候表 "), ("no source given", "未注明来源"),
-    ("Tianjin monthly GHI", "天津逐月水平总辐照"), ("[U] unverified", "【未核实】"),
-    ("recalled NASA POWER climatology, see pv.toml", "凭记忆的 NASA POWER 气候值，见 pv.toml"),
-    ("diffuse fraction by Erbs et al. 1982 monthly correlation", "散射比按 Erbs 等 1982 月相关式"),
-    ("Perez 1990 transposition", "Perez 1990 斜面辐照模型"),
-    ("Hay-Davies transposition", "Hay-Davies 斜面辐照模型"),
-    (" weather file ", " 气象文件 "), (" records)", " 条记录）"),
-    ("pvlib Ineichen clear sky × clearness", "pvlib Ineichen 晴空 × 晴朗指数"),
-    ("clear sky × clearness", "晴空 × 晴朗指数"), ("Erbs split", "Erbs 直散分离"),
-    ("kWh/m² GHI", "kWh/m² 年水平总辐照"), ("diffuse fraction", "散射比"),
-    ("flat roofs: ", "平屋顶："), ("pitched roofs flush", "坡屋顶顺坡铺设"),
-    ("flat-mounted, fill", "平铺，覆盖率"), ("east-west", "东西向"),
-    ("rows ", "南向阵列 "), ("pitch ", "排间距 "), ("setback", "退距"),
-    ("sky: ", "天空："), ("; ", "；"))
-
-
 def pv_sky_note(data: ProjectData, lang: str = "en") -> str:
-    """The sky and layout the stored PV fields were computed with (empty before a build).
+    """The sky and layout the stored PV fields were computed with, in ``lang``.
 
-    Examples
-    --------
-    >>> text = "sky: X, 1,509 kWh/m² GHI; flat roofs: rows 30° S, GCR 0.44, pitch 4.6 m"
-    >>> _sky_words(text, "zh")
-    '天空：X, 1,509 kWh/m² 年水平总辐照；平屋顶：南向阵列 30° S, GCR 0.44, 排间距 4.6 m'
+    The PV step writes the note in Chinese and in English (:mod:`layers.rooftop_pv_note`);
+    empty before a build.
     """
     from layers.rooftop_pv import read_sky_note
 
-    try:
-        return _sky_words(read_sky_note(data.project), lang)
-    except (OSError, ValueError):
-        return ""
-
-
-def _sky_words(note: str, lang: str) -> str:
-    if lang != "zh":
-        return note
-    for en, zh in SKY_NOTE_ZH:
-        note = note.replace(en, zh)
-    return note
+    return read_sky_note(data.project, "zh" if lang == "zh" else "en")
 
 
 def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any:
