@@ -275,8 +275,11 @@ def largest_difference(ref: Values, other: Values) -> tuple[dict[str, float], bo
 
 
 def main(argv: list[str]) -> int:
-    scales = [int(s) for s in argv[argv.index("--scales") + 1:] if s.isdigit()] \
-        if "--scales" in argv else [1, 10, 30]
+    scales = [1, 10, 30]
+    if "--scales" in argv:  # the numbers up to the next option
+        after = argv[argv.index("--scales") + 1:]
+        ends = [i for i, a in enumerate(after) if a.startswith("--")]
+        scales = [int(s) for s in after[: ends[0] if ends else len(after)]]
     naive_max = int(argv[argv.index("--no-naive-above") + 1]) if "--no-naive-above" in argv \
         else 30
     OUT.mkdir(parents=True, exist_ok=True)
