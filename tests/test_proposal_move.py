@@ -21,7 +21,15 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from fixtures.siting import CRS, X0, Y0, _box, _pt, make_siting_project
+from fixtures.siting import (
+    CRS,
+    X0,
+    Y0,
+    _box,
+    _pt,
+    make_siting_project,
+    proposed_point_project,
+)
 from pyproj import Transformer
 
 from gis import LayerValidationError
@@ -34,21 +42,7 @@ def _lonlat(x: float, y: float) -> tuple[float, float]:
 
 
 def _project(root: Path):
-    from layers.scenario import write_proposal
-
-    project = make_siting_project(root)
-    lu = project.store.read("landuse")
-    water = gpd.GeoDataFrame({"code": ["E"], "subcode": ["E1"]},
-                             geometry=[_box(200, 60, 240, 100)], crs=CRS)
-    project.store.write_layers({"landuse": gpd.GeoDataFrame(
-        gpd.pd.concat([lu, water], ignore_index=True), geometry="geometry", crs=CRS)})
-    proposal = gpd.GeoDataFrame(
-        {"id": ["PR-RC-0001"], "kind": ["community_point"], "status": ["planned"],
-         "origin": ["model"], "cand_id": ["C00007"]},
-        geometry=[_pt(20, 190)], crs=CRS,
-    )
-    write_proposal(project, "recycling_points", proposal)
-    return project
+    return proposed_point_project(root)
 
 
 def _district(project, ident: str, scenario: str | None = None) -> float:

@@ -159,16 +159,20 @@ def move_proposed_site(data: DataDep, site_id: Annotated[str, Form()],
     return result
 
 
-def _proposed_sites(data: ProjectData) -> list[dict[str, str]]:
-    """Recycling points, stations and pocket parks proposed: id, kind, WGS84 position."""
+def _proposed_sites(data: ProjectData, lang: str) -> list[dict[str, str]]:
+    """Recycling points, stations and pocket parks proposed: id, kind (words), WGS84 position."""
+    from layers.labels import value_label
+
     out = []
     for name in ("proposal__recycling_points", "proposal__pocket_parks"):
         if name not in data.layer_names():
             continue
         frame = data.display(name)
         points = frame.geometry.representative_point()
-        kinds = (frame["kind"].astype(str) if "kind" in frame.columns
-                 else ["pocket_park"] * len(frame))
+        park = "口袋公园" if lang == "zh" else "pocket park"
+        kinds = ([value_label("recycling_points", "kind", k, lang)
+                  for k in frame["kind"].astype(str)] if "kind" in frame.columns
+                 else [park] * len(frame))
         for ident, kind, pt in zip(frame["id"].astype(str), kinds, points, strict=True):
             out.append({"id": ident, "kind": kind, "lon": f"{pt.x:.6f}", "lat": f"{pt.y:.6f}"})
     return out
@@ -176,10 +180,11 @@ def _proposed_sites(data: ProjectData) -> list[dict[str, str]]:
 
 @router.get("/scenario", response_class=HTMLResponse)
 def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
-                  changed: bool = False) -> HTMLResponse:
+                  changed: bool = False, moved: str | None = None) -> HTMLResponse:
     """Every indicator now and with the proposals: value, change, status change.
 
-    ``changed=1`` keeps the rows whose value or status changes.
+    ``changed=1`` keeps the rows whose value or status changes; ``moved=ID`` (the move
+    form's reload) says which proposed site was just moved.
     """
     error = None
     try:
@@ -188,9 +193,9 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
         pairs, error = [], str(e)
     rows = []
     for p in pairs:
-        moved = bool(p.change) or p.status_now != p.status_proposal or (
+        row_moved = bool(p.change) or p.status_now != p.status_proposal or (
             p.change is None and p.value_now != p.value_proposal)
-        if changed and not moved:
+        if changed and not row_moved:
             continue
         rows.append({
             "indicator": p.indicator,
@@ -203,7 +208,7 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
             "status_now": t(f"status_{p.status_now}", lang),
             "status_proposal": t(f"status_{p.status_proposal}", lang),
             "status_change": CHANGE_LABELS[p.status_change][lang == "en"],
-            "css": p.status_change, "moved": moved,
+            "css": p.status_change, "moved": row_moved,
             "value_css": "num" if isinstance(p.value_now, (int, float)) else "txt",
             "map_level": "street" if p.level == "district" else p.level,
         })
@@ -213,7 +218,8 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
         project_name=data.project.name, rows=rows, level=level, levels=LEVELS,
         newly_met=count_newly_met(pairs), moved=sum(r["moved"] for r in rows), changed=changed,
         newly_label=CHANGE_LABELS[NEWLY_MET][en], error=error,
-        has_proposals=data.has_proposals(), sites=_proposed_sites(data),
+        has_proposals=data.has_proposals(), sites=_proposed_sites(data, lang),
+        moved_site=moved,
         heads=(["Id", "Indicator", "Zone", "Unit", "Target", "Now", "With proposal", "Change",
                 "Status now", "Status with proposal", "Status change", "Map"] if en else
                ["编号", "指标", "区域", "单位", "目标", "现状值", "方案值", "变化", "现状状态",

@@ -40,7 +40,9 @@
         go.disabled = false;
         window.peakmapMoved = a;
         if (a.status === 200) {
-          window.location.reload();
+          var url = new URL(window.location.href);
+          url.searchParams.set('moved', a.body.site_id);
+          window.location.assign(url.toString());
           return;
         }
         var d = a.body.detail;
