@@ -40,17 +40,22 @@ def spinner(description: str) -> Iterator[Callable[[str], None]]:
     """A transient spinner with the elapsed time on stderr while a long step runs.
 
     Yields a function that replaces the description (the step now running). The text is
-    printed literally (no markup), and nothing is left on the screen afterwards.
+    printed literally (no markup), and nothing is left on the screen afterwards. When stderr
+    is not a terminal (a pipe, a log file) nothing is drawn, and rich's live display is not
+    even imported.
 
     Examples
     --------
     >>> with spinner("computing") as step:
     ...     step("computing: coverage")
     """
+    console = plain_console(stderr=True)
+    if not console.is_terminal:
+        yield lambda text: None
+        return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
-                  TimeElapsedColumn(), console=plain_console(stderr=True),
-                  transient=True) as progress:
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
         task = progress.add_task(description, total=None)
         yield lambda text: progress.update(task, description=text)
