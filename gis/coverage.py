@@ -37,19 +37,9 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from gis.network import (
-    DISCONNECTED,
-    LIMIT_SLACK,
-    OFF_NETWORK,
-    REACHED,
-    TOO_FAR,
-    Snapped,
-    WalkGraph,
-    boundary_access_points,
-    snap_to_graph,
-    walk_distances,
-)
+from gis.network import DISCONNECTED, OFF_NETWORK, REACHED, TOO_FAR, WalkGraph
 from gis.overlay import split_by_zones as overlay_split
+from gis.walkcover import walk_reach
 
 __all__ = [
     "QUAD_SEGS",
@@ -420,47 +410,6 @@ def _straight_point_distance(
     return covered, nearest
 
 
-def _walk_point_distance(
-    points: GeomArray,
-    facilities: GeomArray,
-    radii: FloatArray,
-    graph: WalkGraph,
-    opts: WalkOptions,
-) -> tuple[BoolArray, FloatArray, IntArray]:
-    """Covered flag, nearest walking distance and reason code of each point."""
-    n = len(points)
-    covered = np.zeros(n, dtype=bool)
-    nearest = np.full(n, np.inf)
-    target = snap_to_graph(graph, points, max_distance=opts.demand_snap)
-    any_connected = np.zeros(n, dtype=bool)
-    polygon = np.isin(
-        shapely.get_type_id(facilities),
-        [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON],
-    )
-    for r in np.unique(radii[radii > 0]):  # one Dijkstra per radius class (a handful)
-        cls = np.flatnonzero(radii == r)
-        poly_idx, pt_idx = cls[polygon[cls]], cls[~polygon[cls]]
-        access, _ = boundary_access_points(facilities[poly_idx], spacing=opts.access_spacing)
-        # polygon entrances must lie near a road; a point facility (a door inside a block)
-        # is reached like a home, from the nearest road within the demand snapping distance
-        a = snap_to_graph(graph, access, max_distance=opts.entrance_snap)
-        b = snap_to_graph(graph, facilities[pt_idx], max_distance=opts.demand_snap)
-        source = Snapped(
-            np.concatenate([a.edge, b.edge]),
-            np.concatenate([a.t, b.t]),
-            np.concatenate([a.offset, b.offset]),
-        )
-        res = walk_distances(graph, source, target, limit=float(r))
-        covered |= res.distance <= r + LIMIT_SLACK
-        nearest = np.minimum(nearest, res.distance)
-        any_connected |= res.reason != DISCONNECTED
-    reason = np.where(
-        covered, REACHED, np.where(any_connected, TOO_FAR, DISCONNECTED)
-    ).astype(np.int64)
-    reason[target.edge < 0] = OFF_NETWORK
-    return covered, nearest, reason
-
-
 def point_coverage(
     points: ArrayLike,
     facilities: ArrayLike,
@@ -506,28 +455,22 @@ def point_coverage(
     pts = np.asarray(points, dtype=object)
     fac = np.asarray(facilities, dtype=object)
     rad = np.asarray(radii, dtype=float)
-    covered, nearest = _straight_point_distance(pts, fac, rad)
-    if mode == "straight":
-        reason = np.where(covered, REACHED, TOO_FAR).astype(np.int64)
-        return PointCoverage(covered, nearest, reason)
-    if mode != "walk":
+    if mode == "walk":
+        if graph is None:
+            raise ValueError("walking mode needs a road graph")
+        opts = walk or WalkOptions()
+        reach = walk_reach(
+            pts, fac, rad, graph,
+            straight_within=lambda idx: _straight_point_distance(pts[idx], fac, rad)[0],
+            demand_snap=opts.demand_snap, entrance_snap=opts.entrance_snap,
+            access_spacing=opts.access_spacing, report_all=report_all,
+        )
+        return PointCoverage(reach.covered, reach.distance, reach.reason)
+    if mode != "straight":
         raise ValueError(f"unknown distance mode {mode!r} (straight or walk)")
-    if graph is None:
-        raise ValueError("walking mode needs a road graph")
-    opts = walk or WalkOptions()
-    # walking distance ≥ straight distance: only points in straight reach can be covered
-    cand = np.flatnonzero(covered)
-    w_cov, w_dist, w_reason = _walk_point_distance(pts[cand], fac, rad, graph, opts)
-    out_cov = np.zeros(len(pts), dtype=bool)
-    out_dist = np.full(len(pts), np.inf)
-    out_reason = np.full(len(pts), TOO_FAR, dtype=np.int64)
-    out_cov[cand], out_dist[cand], out_reason[cand] = w_cov, w_dist, w_reason
-    if report_all:
-        # points out of straight reach: still say whether they are on the network at all
-        rest = np.flatnonzero(~covered)
-        off = snap_to_graph(graph, pts[rest], max_distance=opts.demand_snap).edge < 0
-        out_reason[rest[off]] = OFF_NETWORK
-    return PointCoverage(out_cov, out_dist, out_reason)
+    covered, nearest = _straight_point_distance(pts, fac, rad)
+    reason = np.where(covered, REACHED, TOO_FAR).astype(np.int64)
+    return PointCoverage(covered, nearest, reason)
 
 
 def area_coverage(
@@ -538,6 +481,7 @@ def area_coverage(
     mode: str = "straight",
     graph: WalkGraph | None = None,
     walk: WalkOptions | None = None,
+    samples: tuple[GeomArray, IntArray] | None = None,
 ) -> AreaCoverage:
     """Covered area of each base piece, straight-line or walking.
 
@@ -555,6 +499,9 @@ def area_coverage(
         Required in walking mode.
     walk : WalkOptions, optional
         Walking parameters.
+    samples : (points, owner), optional
+        Walking mode: ``grid_samples(pieces, spacing=walk.grid_spacing)`` if already at hand
+        (rows over the same land share them).
 
     Returns
     -------
@@ -579,9 +526,9 @@ def area_coverage(
     if mode != "walk":
         raise ValueError(f"unknown distance mode {mode!r} (straight or walk)")
     opts = walk or WalkOptions()
-    samples, owner = grid_samples(p, spacing=opts.grid_spacing)
+    points, owner = samples or grid_samples(p, spacing=opts.grid_spacing)
     cov = point_coverage(
-        samples, fac, rad, mode="walk", graph=graph, walk=opts, report_all=False
+        points, fac, rad, mode="walk", graph=graph, walk=opts, report_all=False
     )
     n_samples = np.bincount(owner, minlength=len(p)).astype(float)
     cell = area / np.maximum(n_samples, 1.0)  # area each sample stands for

@@ -19,11 +19,15 @@ network part that holds no facility (disconnected), or farther than the search l
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
+
+from gis.nearest import SegmentIndex
 
 # scipy (sparse graphs, k-d tree) is imported inside the functions that build or walk a graph:
 # importing it costs about half a second, which the straight-line coverage rows and every
@@ -42,6 +46,8 @@ __all__ = [
     "graph_from_lines",
     "insert_points",
     "snap_to_graph",
+    "source_field",
+    "target_distances",
     "walk_distances",
 ]
 
@@ -97,6 +103,8 @@ class WalkGraph:
     _snaps: dict[float, _SnapMemo] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # the edge sample index of the snapping, and recent source fields (see source_field)
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
@@ -281,12 +289,12 @@ def snap_to_graph(graph: WalkGraph, points: ArrayLike, *, max_distance: float) -
     where, known = memo.find(key)
     if not known.all():
         new_keys, first = np.unique(key[~known], return_index=True)
-        fresh = _snap(graph, pts[~known][first], max_distance)
+        fresh = _snap_xy(graph, coords[~known][first], max_distance)
         memo = memo.merged(new_keys, fresh)
         if len(memo.keys) > _SNAP_MEMO_POINTS:  # bound the memory: start again
             memo = _SnapMemo.empty()
             graph._snaps[float(max_distance)] = memo
-            return _snap(graph, pts, max_distance)
+            return _snap_xy(graph, coords, max_distance)
         graph._snaps[float(max_distance)] = memo
         where, _ = memo.find(key)  # every point is in the memo now
     return Snapped(memo.edge[where], memo.t[where], memo.offset[where])
@@ -325,6 +333,7 @@ class _SnapMemo:
 
 
 def _snap(graph: WalkGraph, pts: NDArray[np.object_], max_distance: float) -> Snapped:
+    """Snap any geometries (GEOS nearest through the graph's STRtree)."""
     n = len(pts)
     edge = np.full(n, -1, dtype=np.int64)
     t = np.zeros(n)
@@ -335,13 +344,43 @@ def _snap(graph: WalkGraph, pts: NDArray[np.object_], max_distance: float) -> Sn
         pts, max_distance=max_distance, return_distance=True, all_matches=False
     )
     xy = shapely.get_coordinates(pts[idx_pt])
-    a, b = graph.xy[graph.u[idx_edge]], graph.xy[graph.v[idx_edge]]
-    d = b - a
-    seg_len = graph.length[idx_edge]
-    frac = np.einsum("ij,ij->i", xy - a, d) / np.maximum(seg_len**2, _MIN_WEIGHT)
     edge[idx_pt] = idx_edge
-    t[idx_pt] = np.clip(frac, 0.0, 1.0) * seg_len
+    t[idx_pt] = _position(graph, xy, idx_edge)
     offset[idx_pt] = dist
+    return Snapped(edge, t, offset)
+
+
+def _position(graph: WalkGraph, xy: FloatArray, edge: IntArray) -> FloatArray:
+    """Distance from ``u`` along each edge of the point's projection on it (clipped)."""
+    a, b = graph.xy[graph.u[edge]], graph.xy[graph.v[edge]]
+    seg_len = graph.length[edge]
+    frac = np.einsum("ij,ij->i", xy - a, b - a) / np.maximum(seg_len**2, _MIN_WEIGHT)
+    return np.asarray(np.clip(frac, 0.0, 1.0) * seg_len)
+
+
+def _snap_xy(graph: WalkGraph, xy: FloatArray, max_distance: float) -> Snapped:
+    """Snap points given by coordinates: nearest edge within ``max_distance``, vectorised.
+
+    The same answer as GEOS's nearest search (:func:`_snap`; :class:`gis.nearest.SegmentIndex`
+    computes the distance by the same formula); where two edges are exactly as near, the one
+    with the lower number. Points the index cannot settle go to GEOS.
+    """
+    n = len(xy)
+    edge = np.full(n, -1, dtype=np.int64)
+    t = np.zeros(n)
+    offset = np.full(n, np.inf)
+    if n == 0 or len(graph.u) == 0:
+        return Snapped(edge, t, offset)
+    index: SegmentIndex | None = graph._memo.get("segments")
+    if index is None:
+        index = SegmentIndex(graph.xy[graph.u], graph.xy[graph.v])
+        graph._memo["segments"] = index
+    edge, offset, unsure = index.nearest(xy, max_distance)
+    if unsure.any():
+        rest = _snap(graph, shapely.points(xy[unsure]), max_distance)
+        edge[unsure], offset[unsure] = rest.edge, rest.offset
+    ok = edge >= 0
+    t[ok] = _position(graph, xy[ok], edge[ok])
     return Snapped(edge, t, offset)
 
 
@@ -411,6 +450,181 @@ def insert_points(
     return u, v, np.maximum(w, _MIN_WEIGHT), point_node
 
 
+@dataclass(frozen=True)
+class SourceField:
+    """Walking distance from the nearest of a set of sources to every road node, up to a limit.
+
+    Computed once (:func:`source_field`) and read for any number of demand points
+    (:func:`target_distances`): a demand point lies on an edge, and its distance is that of
+    the edge's end, or of a source on the same edge, plus the way along the edge.
+
+    Attributes
+    ----------
+    node : ndarray of float
+        Distance at each graph node (metres); inf beyond :attr:`limit` or unreachable.
+    limit : float
+        Search limit the distances were computed with.
+    edge, t, dist : ndarray
+        The snapped sources sorted by edge and position along it, and the distance at each.
+    components : ndarray of int
+        Network parts (:attr:`WalkGraph.component`) holding a source, sorted.
+    """
+
+    node: FloatArray
+    limit: float
+    edge: IntArray
+    t: FloatArray
+    dist: FloatArray
+    components: IntArray
+
+
+_FIELDS_KEPT = 24  # source fields a graph remembers (one per facility set and radius)
+
+
+def source_field(
+    graph: WalkGraph,
+    sources: Snapped,
+    *,
+    limit: float = np.inf,
+    source_extra: ArrayLike | None = None,
+) -> SourceField:
+    """Distances from the nearest source to every node: one bounded multi-source Dijkstra.
+
+    The sources are inserted into the road graph and joined to one virtual node by edges as
+    long as their lateral offset (plus ``source_extra``); one Dijkstra from that node
+    (``scipy.sparse.csgraph.dijkstra`` with ``limit``) gives every node its distance. The
+    graph remembers recent fields: the same sources asked again with the same or a smaller
+    limit are not searched again (a bounded search finds the same distances within its
+    bound, whatever the bound).
+
+    Parameters
+    ----------
+    graph : WalkGraph
+    sources : Snapped
+        Supply points snapped to the graph; unsnapped ones are ignored.
+    limit : float, default inf
+        Largest walking distance searched (metres).
+    source_extra : array_like of float, optional
+        Extra distance at each source.
+
+    Returns
+    -------
+    SourceField
+    """
+    extra = np.zeros(len(sources.edge)) if source_extra is None else np.asarray(
+        source_extra, dtype=float
+    )
+    ok = sources.edge >= 0
+    edge, t = sources.edge[ok], sources.t[ok]
+    start = np.maximum(sources.offset[ok] + extra[ok], _MIN_WEIGHT)
+    digest = hashlib.blake2b(digest_size=16)
+    for a in (edge, t, start):
+        digest.update(np.ascontiguousarray(a).tobytes())
+    key = ("field", digest.hexdigest())
+    fields: dict[Any, SourceField] = graph._memo.setdefault("fields", {})
+    known = fields.get(key)
+    if known is not None and known.limit >= limit:
+        return known
+    n_src = len(edge)
+    if n_src == 0:
+        dist = np.full(graph.n_nodes, np.inf)
+        point_node = np.zeros(0, np.int64)
+    else:
+        u, v, w, point_node = insert_points(graph, edge, t)
+        hub = graph.n_nodes + n_src
+        u, v, w = dedupe_edges(
+            np.concatenate([u, np.full(n_src, hub)]), np.concatenate([v, point_node]),
+            np.concatenate([w, start]),
+        )
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import dijkstra
+
+        mat = coo_matrix((w, (u, v)), shape=(hub + 1, hub + 1)).tocsr()
+        dist = dijkstra(mat, directed=False, indices=hub, limit=limit + LIMIT_SLACK)
+    order = np.lexsort((t, edge))
+    out = SourceField(
+        node=dist[: graph.n_nodes], limit=float(limit), edge=edge[order], t=t[order],
+        dist=dist[point_node][order],
+        components=np.unique(graph.component[graph.u[edge]]),
+    )
+    if len(fields) >= _FIELDS_KEPT:
+        fields.pop(next(iter(fields)))
+    fields[key] = out
+    return out
+
+
+def target_distances(
+    graph: WalkGraph, field: SourceField, targets: Snapped, *, limit: float = np.inf
+) -> FloatArray:
+    """Walking distance of each demand point from the nearest source of a field.
+
+    Parameters
+    ----------
+    graph : WalkGraph
+    field : SourceField
+        From :func:`source_field` on the same graph.
+    targets : Snapped
+        Demand points snapped to the graph.
+    limit : float, default inf
+        Farther points (and unsnapped ones) get inf; at most the field's limit counts.
+
+    Returns
+    -------
+    ndarray of float
+        Lateral offset + distance along the roads to the nearest source (incl. its offset).
+    """
+    limit = min(float(limit), field.limit)
+    out = np.full(len(targets.edge), np.inf)
+    ok = np.flatnonzero(targets.edge >= 0)
+    e, t = targets.edge[ok], targets.t[ok]
+    ends = graph.length[e] - t
+    d = np.minimum(field.node[graph.u[e]] + t, field.node[graph.v[e]] + ends)
+    has = np.zeros(len(graph.u), dtype=bool)
+    has[field.edge] = True
+    shared = np.flatnonzero(has[e])
+    if len(shared):  # on an edge holding sources: the nearest source on either side
+        d[shared] = _between_sources(graph, field, e[shared], t[shared])
+    d += targets.offset[ok]
+    d[d > limit + LIMIT_SLACK] = np.inf
+    out[ok] = d
+    return out
+
+
+def _between_sources(
+    graph: WalkGraph, field: SourceField, e: IntArray, t: FloatArray
+) -> FloatArray:
+    """Distance along the edge of points on edges that hold sources (no lateral offset)."""
+    m = len(field.edge)
+    all_e = np.concatenate([field.edge, e])
+    all_t = np.concatenate([field.t, t])
+    order = np.lexsort((np.arange(len(all_e)), all_t, all_e))  # sources first at a tie
+    is_src = order < m
+    pos = np.arange(len(order))
+    prev = np.maximum.accumulate(np.where(is_src, pos, -1))
+    nxt = np.minimum.accumulate(np.where(is_src, pos, len(order))[::-1])[::-1]
+    at = np.flatnonzero(~is_src)  # sorted positions of the points
+    who = order[at] - m  # which point
+    edge = all_e[order[at]]
+    p = prev[at]
+    q = nxt[at]
+    p_src = order[np.maximum(p, 0)]
+    q_src = order[np.minimum(q, len(order) - 1)]
+    p_ok = (p >= 0) & (field.edge[np.minimum(p_src, m - 1)] == edge)
+    q_ok = (q < len(order)) & (field.edge[np.minimum(q_src, m - 1)] == edge)
+    p_src, q_src = np.minimum(p_src, m - 1), np.minimum(q_src, m - 1)
+    tt = t[who]
+    back = np.where(
+        p_ok, field.dist[p_src] + (tt - field.t[p_src]), field.node[graph.u[edge]] + tt
+    )
+    ahead = np.where(
+        q_ok, field.dist[q_src] + (field.t[q_src] - tt),
+        field.node[graph.v[edge]] + (graph.length[edge] - tt),
+    )
+    out = np.empty(len(e))
+    out[who] = np.minimum(back, ahead)
+    return out
+
+
 def walk_distances(
     graph: WalkGraph,
     sources: Snapped,
@@ -449,40 +663,16 @@ def walk_distances(
     >>> float(walk_distances(g, s, d).distance[0])
     68.0
     """
-    extra = np.zeros(len(sources.edge)) if source_extra is None else np.asarray(
-        source_extra, dtype=float
-    )
-    src_ok = sources.edge >= 0
     tgt_ok = targets.edge >= 0
-    distance = np.full(len(targets.edge), np.inf)
     reason = np.full(len(targets.edge), OFF_NETWORK, dtype=np.int64)
     if not tgt_ok.any():
-        return WalkResult(distance, reason)
-    all_edge = np.concatenate([sources.edge[src_ok], targets.edge[tgt_ok]])
-    all_t = np.concatenate([sources.t[src_ok], targets.t[tgt_ok]])
-    u, v, w, point_node = insert_points(graph, all_edge, all_t)
-    n_src = int(src_ok.sum())
-    src_node, tgt_node = point_node[:n_src], point_node[n_src:]
-    super_node = graph.n_nodes + len(all_edge)
-    u = np.concatenate([u, np.full(n_src, super_node)])
-    v = np.concatenate([v, src_node])
-    w = np.concatenate([w, np.maximum(sources.offset[src_ok] + extra[src_ok], _MIN_WEIGHT)])
-    u, v, w = dedupe_edges(u, v, w)
-    n = super_node + 1
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import dijkstra
-
-    mat = coo_matrix((w, (u, v)), shape=(n, n)).tocsr()
-    dist = dijkstra(mat, directed=False, indices=super_node, limit=limit + LIMIT_SLACK)
-    d_t = dist[tgt_node] + targets.offset[tgt_ok]
-    d_t[d_t > limit + LIMIT_SLACK] = np.inf
+        return WalkResult(np.full(len(targets.edge), np.inf), reason)
+    field = source_field(graph, sources, limit=limit, source_extra=source_extra)
+    distance = target_distances(graph, field, targets, limit=limit)
     # why a point is not reached: its network part holds no source, or it is too far
-    comp = graph.component
-    src_comp = np.unique(comp[graph.u[sources.edge[src_ok]]])
-    tgt_comp = comp[graph.u[targets.edge[tgt_ok]]]
-    r = np.where(
-        np.isfinite(d_t), REACHED, np.where(np.isin(tgt_comp, src_comp), TOO_FAR, DISCONNECTED)
+    reached = np.isin(graph.component[graph.u[targets.edge[tgt_ok]]], field.components)
+    d_t = distance[tgt_ok]
+    reason[tgt_ok] = np.where(
+        np.isfinite(d_t), REACHED, np.where(reached, TOO_FAR, DISCONNECTED)
     )
-    distance[tgt_ok] = d_t
-    reason[tgt_ok] = r
     return WalkResult(distance, reason)

@@ -68,7 +68,13 @@ from gis.coverage import (
 )
 from gis.network import DISCONNECTED, OFF_NETWORK
 from layers._errors import ManifestError, StoreError
-from layers.demand import demand_params, homes_note, residential_homes, residential_land
+from layers.demand import (
+    demand_params,
+    homes_note,
+    residential_homes,
+    residential_land,
+    residential_samples,
+)
 from layers.indicators.inputs import (
     NoData,
     community_codes,
@@ -242,7 +248,10 @@ def _coverage_parts(
     totals: dict[str, float] = {}
     if weight == "area":
         pieces, zi = _residential_pieces(ctx)
-        cov = area_coverage(pieces, facilities, radii, mode=mode, graph=graph, walk=walk)
+        samples = residential_samples(ctx, walk.grid_spacing) if mode == "walk" else None
+        cov = area_coverage(
+            pieces, facilities, radii, mode=mode, graph=graph, walk=walk, samples=samples
+        )
         num = np.bincount(zi, cov.covered, minlength=n).astype(float)
         den = np.bincount(zi, cov.area, minlength=n).astype(float)
         if mode == "walk":
@@ -399,10 +408,13 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricR
             complete[:] = False
             served[str(ftype)] = 0.0
             continue
-        pc = point_coverage(
-            points, fac, np.full(len(fac), float(radius)), mode=mode, graph=graph, walk=walk
-        )
-        covered = np.bincount(zi, weights * pc.covered, minlength=n)
+        key = f"coverage:complete:{mode}:{ftype}:{float(radius)!r}"  # HP-10 and HP-11 share
+        if key not in ctx.cache:
+            pc = point_coverage(
+                points, fac, np.full(len(fac), float(radius)), mode=mode, graph=graph, walk=walk
+            )
+            ctx.cache[key] = np.bincount(zi, weights * pc.covered, minlength=n)
+        covered: FloatArray = ctx.cache[key]
         with np.errstate(invalid="ignore", divide="ignore"):
             ok = PERCENT * covered / total >= min_share
         complete &= ok

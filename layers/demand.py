@@ -11,7 +11,8 @@ Homes
     (:attr:`Homes.note`). Homes outside every community are left out.
 Residential land
     Land-use polygons whose ``code`` starts with ``residential_landuse_prefix``, cut by the
-    communities (area-weighted demand of the park-coverage indicators).
+    communities (area-weighted demand of the park-coverage indicators); in walking mode
+    sampled on a regular grid (:func:`residential_samples`).
 
 Parameters live in ``[params.coverage]`` (:class:`layers.params.CoverageParams`).
 """
@@ -25,12 +26,19 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from gis.coverage import split_by_zones
+from gis.coverage import grid_samples, split_by_zones
 from layers.indicators.inputs import NoData, community_geoms, read_layer, theme_params, zone_index
 from layers.indicators.registry import MetricContext
 from layers.params import CoverageParams
 
-__all__ = ["Homes", "demand_params", "homes_note", "residential_homes", "residential_land"]
+__all__ = [
+    "Homes",
+    "demand_params",
+    "homes_note",
+    "residential_homes",
+    "residential_land",
+    "residential_samples",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -186,5 +194,32 @@ def residential_land(ctx: MetricContext) -> tuple[NDArray[np.object_], IntArray]
             np.asarray(res.geometry.values, dtype=object), community_geoms(ctx)
         )
         ctx.cache[key] = (pieces, zi)
+    cached: tuple[NDArray[np.object_], IntArray] = ctx.cache[key]
+    return cached
+
+
+def residential_samples(
+    ctx: MetricContext, spacing: float
+) -> tuple[NDArray[np.object_], IntArray]:
+    """Grid samples of the residential land pieces (:func:`gis.coverage.grid_samples`).
+
+    Every walking row over residential land uses the same samples: computed once per run.
+
+    Parameters
+    ----------
+    ctx : MetricContext
+    spacing : float
+        Grid spacing in metres.
+
+    Returns
+    -------
+    points : ndarray of shapely Point
+    owner : ndarray of int
+        Index of each sample's piece in :func:`residential_land`.
+    """
+    key = f"demand:samples:{float(spacing)!r}"
+    if key not in ctx.cache:
+        pieces, _ = residential_land(ctx)
+        ctx.cache[key] = grid_samples(pieces, spacing=float(spacing))
     cached: tuple[NDArray[np.object_], IntArray] = ctx.cache[key]
     return cached
