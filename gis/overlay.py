@@ -292,8 +292,10 @@ def overlapping(
     if len(a) == 0:
         return flags
     if exact:
+        # a prepared geometry caches indexes on first use: never share one between threads
+        threads = 1 if np.asarray(shapely.is_prepared(g), dtype=bool).any() else workers
         hit = np.asarray(
-            _chunked(_interiors_meet, [g[a], g[b]], workers=workers), dtype=bool
+            _chunked(_interiors_meet, [g[a], g[b]], workers=threads), dtype=bool
         )
         a, b = a[hit], b[hit]
     flags[a] = True
@@ -500,28 +502,18 @@ def pieces_intersection_area(
     ia, ib = ia[same], ib[same]
     if len(ia) == 0:
         return out
-    area = np.asarray(
-        _chunked(_pair_intersection_area,
-                 [pa.geometry[ia], pb.geometry[ib], pa.measure[ia], pb.measure[ib]],
-                 workers=workers),
-        dtype=float,
-    )
-    return np.bincount(pa.zone[ia], weights=area, minlength=n_zones).astype(float)
-
-
-def _pair_intersection_area(
-    a: GeomArray, b: GeomArray, area_a: FloatArray, area_b: FloatArray
-) -> FloatArray:
-    """Area of ``a[i] ∩ b[i]``: a covered part's own area, else the intersection's."""
-    out = np.zeros(len(a))
+    a, b = pa.geometry[ia], pb.geometry[ib]
+    # the covers tests here (a part may be a prepared geometry), the intersections on threads
+    area = np.zeros(len(ia))
     b_in_a = np.asarray(shapely.covers(a, b), dtype=bool)
-    out[b_in_a] = area_b[b_in_a]
+    area[b_in_a] = pb.measure[ib[b_in_a]]
     rest = np.flatnonzero(~b_in_a)
     a_in_b = np.asarray(shapely.covers(b[rest], a[rest]), dtype=bool)
-    out[rest[a_in_b]] = area_a[rest[a_in_b]]
+    area[rest[a_in_b]] = pa.measure[ia[rest[a_in_b]]]
     rest = rest[~a_in_b]
-    out[rest] = _measure(np.asarray(shapely.intersection(a[rest], b[rest])), "area")
-    return out
+    shared = _chunked(shapely.intersection, [a[rest], b[rest]], workers=workers)
+    area[rest] = _measure(np.asarray(shared), "area")
+    return np.bincount(pa.zone[ia], weights=area, minlength=n_zones).astype(float)
 
 
 def length_by_zone(
