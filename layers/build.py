@@ -233,16 +233,24 @@ def derive_fields(
     return gdf
 
 
-def _metric_crs(project: Project, frames: dict[str, gpd.GeoDataFrame]) -> CRS:
+def _declared_metric_crs(project: Project) -> CRS | None:
+    """The manifest's ``[project] metric_crs`` (None when it names none)."""
     declared = project.manifest.project.metric_crs
-    if declared:
-        crs = gcrs.parse_crs(declared, where="project.toml: [project] metric_crs")
-        if crs.is_geographic:
-            raise CRSError(
-                f"project.toml: [project] metric_crs {declared} is geographic; "
-                "measurements need a projected CRS in metres"
-            )
-        return crs
+    if not declared:
+        return None
+    crs = gcrs.parse_crs(declared, where="project.toml: [project] metric_crs")
+    if crs.is_geographic:
+        raise CRSError(
+            f"project.toml: [project] metric_crs {declared} is geographic; "
+            "measurements need a projected CRS in metres"
+        )
+    return crs
+
+
+def _metric_crs(project: Project, frames: dict[str, gpd.GeoDataFrame]) -> CRS:
+    declared = _declared_metric_crs(project)
+    if declared is not None:
+        return declared
     boxes = [f.to_crs("EPSG:4326").total_bounds for f in frames.values() if len(f)]
     if not boxes:
         raise CRSError("project.toml: no layer to choose a metric CRS from")
@@ -343,28 +351,42 @@ def _build_locked(
     on_layer: Callable[[str], None] | None,
 ) -> BuildReport:
     manifest = project.manifest
+    try:
+        # declared: each layer is stored as soon as it is read (a city holds one at a time)
+        metric: CRS | None = _declared_metric_crs(project)
+    except PeakmapError:
+        metric = None  # raised again by _metric_crs, after the layers' own errors
     frames: dict[str, gpd.GeoDataFrame] = {}
     reports: dict[str, LayerReport] = {}
     errors: list[str] = []
-    for name, src in manifest.layers.items():
-        if on_layer:
-            on_layer(name)
-        try:
-            path = project.path(src.path, what=f"project.toml: [layers.{name}] path")
-            frames[name], reports[name] = ingest_layer(
-                name, src, path, strict=strict, label=f"{src.path}, layer {name}",
-                report_year=project.report_year,
-            )
-        except UnknownValuesError as e:
-            errors.append(e.with_lines())
-        except PeakmapError as e:
-            errors.append(str(e))
-    if errors:
-        raise BuildError(errors)
-
-    metric = _metric_crs(project, frames)
     store_path = project.store.path
     with store_transaction(project, what="peakmap build", fresh=True) as staged:
+        for name, src in manifest.layers.items():
+            if on_layer:
+                on_layer(name)
+            try:
+                path = project.path(src.path, what=f"project.toml: [layers.{name}] path")
+                gdf, reports[name] = ingest_layer(
+                    name, src, path, strict=strict, label=f"{src.path}, layer {name}",
+                    report_year=project.report_year,
+                )
+            except UnknownValuesError as e:
+                errors.append(e.with_lines())
+                continue
+            except PeakmapError as e:
+                errors.append(str(e))
+                continue
+            if metric is None:  # chosen from every layer's extent: hold them all first
+                frames[name] = gdf
+            elif not errors:  # after an error nothing is committed: only collect the rest
+                _store_layer(project, staged, name, gdf, metric, reports[name])
+            del gdf
+        if errors:
+            raise BuildError(errors)
+        if metric is None:
+            metric = _metric_crs(project, frames)
+            for name in list(frames):
+                _store_layer(project, staged, name, frames.pop(name), metric, reports[name])
         stage = staged.build_dir
         raster_reports = []
         for name, rsrc in manifest.rasters.items():
@@ -378,14 +400,6 @@ def _build_locked(
                 errors.append(str(e))
         if errors:
             raise BuildError(errors)
-        # one layer at a time: reproject, derive, write, let go (a city-size project holds
-        # its source frames and one metric layer, never every layer twice)
-        for name in list(frames):
-            gdf = derive_fields(project, name, frames.pop(name).to_crs(metric), reports[name])
-            reports[name].crs_out = gcrs.crs_name(metric)
-            reports[name].features_stored = len(gdf)
-            staged.store.write_layers({name: gdf})
-            del gdf
         all_reports = [*reports.values(), *raster_reports]
         table = pd.DataFrame(
             [{**asdict(r), "notes": "; ".join(r.notes)} for r in all_reports]
@@ -399,6 +413,17 @@ def _build_locked(
         if kept:
             result.steps.append(f"kept from the previous store: {', '.join(kept)}")
     return result
+
+
+def _store_layer(
+    project: Project, staged: Project, name: str, gdf: gpd.GeoDataFrame, metric: CRS,
+    report: LayerReport,
+) -> None:
+    """Reproject one ingested layer, derive its fields and write it to the staged store."""
+    out = derive_fields(project, name, gdf.to_crs(metric), report)
+    report.crs_out = gcrs.crs_name(metric)
+    report.features_stored = len(out)
+    staged.store.write_layers({name: out})
 
 
 def _carry_over(project: Project, staged: Project) -> list[str]:
