@@ -106,7 +106,7 @@ def save_records(project: Project, key: str, records: list[IndicatorResult]) -> 
     fd, tmp = tempfile.mkstemp(prefix=".indicators-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(body, f, ensure_ascii=False)
+            f.write(json.dumps(body, ensure_ascii=False))  # C encoder (json.dump is Python)
         os.replace(tmp, _path(project, key))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
