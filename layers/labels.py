@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -388,8 +389,14 @@ def note_label(note: str | None, lang: str) -> str:
     """
     if not note:
         return ""
+    return _note_label(str(note), lang)
+
+
+@functools.lru_cache(maxsize=8192)
+def _note_label(note: str, lang: str) -> str:
+    """:func:`note_label` of a non-empty note (a row's records share their note: asked once)."""
     parts = []
-    for part in str(note).split("; "):
+    for part in note.split("; "):
         for pattern, zh, en in _NOTES:
             m = pattern.fullmatch(part.strip())
             if m:
