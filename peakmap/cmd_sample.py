@@ -47,7 +47,7 @@ def sample(
     ] = DEFAULT_SEED,
     scale: Annotated[
         int,
-        typer.Option("--scale", help="Side-by-side copies of the district (1–200; 200 ≈ "
+        typer.Option("--scale", help="Copies of the district, in rows of 20 (1–200; 200 ≈ "
                      "central Tianjin's built-up area)."),
     ] = 1,
     dsm: Annotated[

@@ -52,6 +52,9 @@ COPY_GAP_M = 200.0
 SHIFT_QUANTUM_M = 10.0
 MAX_COPIES = 200
 """Largest ``--scale``: 200 copies (≈ 2,000 km², about the built-up area of central Tianjin)."""
+COPIES_PER_ROW = 20
+"""Copies per row (east of each other); the next row lies north. Twenty copies span
+≈ 90 km east of Heping, inside EPSG:4548's 3° zone (115.5–118.5° E)."""
 COPY_CODE_BASE = 50
 COPIES_PER_CODE_BLOCK = 50
 """Copies 1–49 take district codes 120151–120199; later copies move up the city digits."""
@@ -104,10 +107,12 @@ def copy_codes(k: int) -> tuple[str, str]:
 def _copy_frame(k: int) -> tuple[shapely.Polygon, Frame]:
     """The real outline (metric CRS) and the frame of copy ``k``."""
     outline_w = outline_metric()
-    minx, _, maxx, _ = outline_w.bounds
+    minx, miny, maxx, maxy = outline_w.bounds
     width = np.ceil((maxx - minx + COPY_GAP_M) / SHIFT_QUANTUM_M) * SHIFT_QUANTUM_M
+    height = np.ceil((maxy - miny + COPY_GAP_M) / SHIFT_QUANTUM_M) * SHIFT_QUANTUM_M
+    row, col = divmod(k, COPIES_PER_ROW)
     c = outline_w.centroid
-    return outline_w, Frame(c.x, c.y, shift_x=k * width)
+    return outline_w, Frame(c.x, c.y, shift_x=col * width, shift_y=row * height)
 
 
 def copy_outline(k: int) -> shapely.Geometry:
@@ -311,5 +316,37 @@ def _finish(
         bad = ~shapely.is_valid(geoms)
         # rotation can leave a near-degenerate corner self-touching; repair those few
         geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
-        out[name] = g.set_geometry(geoms)
+        geoms, keep = _of_kind(geoms, spec.geometry)
+        out[name] = g.set_geometry(geoms)[keep].reset_index(drop=True)
     return out
+
+
+KIND_TYPES = {"polygon": (3, 6), "line": (1, 5), "point": (0, 4)}
+"""Shapely type ids (single and multi part) of each canonical geometry kind."""
+
+
+def _of_kind(
+    geoms: NDArray[np.object_], kind: str
+) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
+    """Keep the parts of the layer's kind (and a mask of the features kept).
+
+    A repair may leave a collection or a collapsed line (a point); such features keep their
+    parts of the right kind, or are dropped when they have none.
+    """
+    ok = KIND_TYPES[kind]
+    types = shapely.get_type_id(geoms)
+    keep = np.isin(types, ok) & ~shapely.is_empty(geoms)
+    out = geoms.copy()
+    for i in np.flatnonzero(~np.isin(types, ok)):
+        parts = shapely.get_parts(shapely.get_parts(geoms[i]))
+        parts = parts[np.isin(shapely.get_type_id(parts), ok[:1]) & ~shapely.is_empty(parts)]
+        if len(parts) == 0:
+            continue
+        if kind == "polygon":
+            out[i] = parts[0] if len(parts) == 1 else shapely.multipolygons(parts)
+        elif kind == "line":
+            out[i] = parts[0] if len(parts) == 1 else shapely.multilinestrings(parts)
+        else:
+            out[i] = parts[0] if len(parts) == 1 else shapely.multipoints(parts)
+        keep[i] = True
+    return out, keep

@@ -31,13 +31,16 @@ class Frame:
     angle_deg : float
         Grid angle, counter-clockwise.
     shift_x : float
-        Sideways shift of this copy of the district, in metres.
+        Sideways (east) shift of this copy of the district, in metres.
+    shift_y : float
+        Northward shift of this copy (its row of copies), in metres.
     """
 
     cx: float
     cy: float
     angle_deg: float = GRID_ANGLE_DEG
     shift_x: float = 0.0
+    shift_y: float = 0.0
 
     def _rotate(self, xy: NDArray[np.float64], sign: float) -> NDArray[np.float64]:
         a = np.radians(self.angle_deg) * sign
@@ -56,6 +59,7 @@ class Frame:
         def fwd(xy: NDArray[np.float64]) -> NDArray[np.float64]:
             out = self._rotate(xy, 1.0)
             out[:, 0] += self.shift_x
+            out[:, 1] += self.shift_y
             return out
 
         return shapely.transform(geoms, fwd)

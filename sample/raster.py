@@ -59,7 +59,7 @@ def _surface(
     w, h = round((maxx - minx) / r), round((maxy - miny) / r)
     transform = _north_up(minx, maxy)
     x = minx + (np.arange(w) + 0.5) * r - d.frame.shift_x
-    y = maxy - (np.arange(h) + 0.5) * r
+    y = maxy - (np.arange(h) + 0.5) * r - d.frame.shift_y
     lam = rng.uniform(*GROUND_WAVELENGTH_M, size=2)
     phase = rng.uniform(0, 2 * np.pi, size=2)
     # ground = lo + (hi - lo) * (0.5 + 0.25 sin(x) + 0.25 sin(y)), built in place in float32

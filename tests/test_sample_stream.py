@@ -196,3 +196,26 @@ def test_large_sample_with_a_dsm_says_what_pv_will_cost(
     text = " ".join(done.output.split())
     # 21 copies × 16 CPU-s = 5.6 CPU-minutes
     assert ("about 6 CPU-minutes" in text and "--no-dsm" in text) is warned
+
+
+def test_repaired_geometries_keep_only_parts_of_the_layer_kind() -> None:
+    from shapely import GeometryCollection, LineString, Point, box
+
+    from sample.district import _of_kind
+
+    sq = box(0, 0, 1, 1)
+    geoms = np.array([sq, GeometryCollection([sq, LineString([(2, 0), (3, 0)])]),
+                      GeometryCollection([Point(5, 5)])], dtype=object)
+    out, keep = _of_kind(geoms, "polygon")
+    assert keep.tolist() == [True, True, False]
+    assert out[1].equals(sq)
+    out, keep = _of_kind(np.array([LineString([(0, 0), (1, 0)]), Point(0, 0)]), "line")
+    assert keep.tolist() == [True, False]
+
+
+def test_copies_fill_rows_of_twenty_inside_the_3_degree_zone() -> None:
+    c0, c19, c20 = (copy_outline(k).bounds for k in (0, 19, 20))
+    assert c20[0] == pytest.approx(c0[0]) and c20[1] > c0[3]  # row 2 starts above copy 0
+    assert c19[1] == pytest.approx(c0[1]) and c19[0] > c0[2]
+    far = gpd.GeoSeries([copy_outline(MAX_COPIES - 1)], crs="EPSG:4548").to_crs(4326)
+    assert far.total_bounds[2] < 118.5  # EPSG:4548's area of use ends at 118.5° E
