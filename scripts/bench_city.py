@@ -55,7 +55,9 @@ def timed(cmd: list[str]) -> dict[str, float | str]:
     done = subprocess.run([TIME, "-v", *cmd], capture_output=True, text=True, cwd=ROOT)
     err = done.stderr
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{err[-3000:]}")
+        # peakmap prints its one-line errors on stdout, the timer its figures on stderr
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n"
+                         f"{done.stdout[-3000:]}\n{err[-1500:]}")
 
     def field(name: str) -> str:
         m = re.search(rf"^\s*{re.escape(name)}: (.+)$", err, re.M)
