@@ -126,8 +126,22 @@ def write_admin(
         gdf = _metric(layers[name])
         if name == "communities":
             gdf = gdf.rename(columns=COMMUNITY_FIELDS)
-        pyogrio.write_dataframe(gdf, path, layer=layer_name, driver="GPKG", append=path.exists())
+        _write_gpkg_layer(gdf, path, layer_name)
     return path
+
+
+def _write_gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """Write or append one GeoPackage layer, keeping the layer's geometry type.
+
+    A first copy with mixed Polygon/MultiPolygon parts creates a MULTIPOLYGON layer (pyogrio
+    promotes mixed frames); a later copy with single polygons only is then promoted too, so the
+    layer stays one conformant type instead of GDAL inserting POLYGONs with a warning.
+    """
+    append = path.exists() and layer in {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    promote = bool(append and str(pyogrio.read_info(path, layer=layer)["geometry_type"])
+                   .startswith("Multi"))
+    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", append=path.exists(),
+                            promote_to_multi=True if promote else None)
 
 
 def write_buildings(out: Path, buildings: gpd.GeoDataFrame, *, append: bool = False) -> Path:
