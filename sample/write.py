@@ -31,9 +31,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
+from numpy.typing import NDArray
 from pyproj import Transformer
 
 from gis.crs import wgs84_to_gcj02
+from gis.validate import keep_dimension
+from layers.schema import CANONICAL
 from sample.outline import METRIC_CRS
 
 __all__ = [
@@ -44,6 +48,7 @@ __all__ = [
     "GEOJSON_LAYERS",
     "PIPE_FIELDS",
     "RECYCLING_FIELDS",
+    "fit_to_precision",
     "reproducible_gdal",
     "write_admin",
     "write_buildings",
@@ -160,14 +165,94 @@ def write_buildings(out: Path, buildings: gpd.GeoDataFrame, *, append: bool = Fa
 
 
 def write_geojson(out: Path, name: str, gdf: gpd.GeoDataFrame) -> Path:
-    """Write one layer as WGS84 GeoJSON (``raw/<name>.geojson``)."""
+    """Write one layer as WGS84 GeoJSON (``raw/<name>.geojson``).
+
+    Coordinates are written to :data:`GEOJSON_PRECISION` decimals (≈ 1 cm). A feature that
+    this rounding would spoil (a road a few millimetres long collapses to a point, a sliver
+    part of a polygon to a line: GDAL then writes a Point or a GeometryCollection) is
+    repaired on the rounded grid, keeping only parts of the layer's kind, or left out when
+    nothing of that kind remains (:func:`fit_to_precision`). Other features are untouched.
+    """
     path = out / "raw" / f"{name}.geojson"
     path.unlink(missing_ok=True)
+    wgs = _metric(gdf).to_crs(WGS84)
+    geoms, keep = fit_to_precision(
+        np.asarray(wgs.geometry.array, dtype=object), CANONICAL[name].geometry,
+        10.0 ** -GEOJSON_PRECISION,
+    )
+    if not keep.all() or any(g is not o for g, o in zip(geoms, wgs.geometry.array, strict=True)):
+        wgs = wgs.set_geometry(geoms)[keep].reset_index(drop=True)
     pyogrio.write_dataframe(
-        _metric(gdf).to_crs(WGS84), path, driver="GeoJSON", layer=name,
+        wgs, path, driver="GeoJSON", layer=name,
         layer_options={"COORDINATE_PRECISION": GEOJSON_PRECISION, "RFC7946": "YES"},
     )
     return path
+
+
+_KIND_TYPES = {"point": (0, 4), "line": (1, 5), "polygon": (3, 6)}
+_KIND_DIM = {"point": 0, "line": 1, "polygon": 2}
+
+
+def _sound(geoms: NDArray[np.object_], kind: str) -> NDArray[np.bool_]:
+    """Valid, non-empty geometries of ``kind`` with a length (lines) or area (polygons)."""
+    ok = (np.isin(shapely.get_type_id(geoms), _KIND_TYPES[kind])
+          & ~shapely.is_empty(geoms) & shapely.is_valid(geoms))
+    if kind == "line":
+        ok &= shapely.length(geoms) > 0
+    elif kind == "polygon":
+        ok &= shapely.area(geoms) > 0
+    return np.asarray(ok, dtype=bool)
+
+
+def fit_to_precision(
+    geoms: NDArray[np.object_], kind: str, grid: float
+) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
+    """Make each geometry survive rounding its coordinates to ``grid``.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of object
+        Geometries of one layer.
+    kind : {"point", "line", "polygon"}
+        The layer's geometry kind.
+    grid : float
+        The grid the writer rounds coordinates to (``1e-7`` for 7 decimals).
+
+    Returns
+    -------
+    (numpy.ndarray of object, numpy.ndarray of bool)
+        The geometries (those sound once rounded are returned unchanged, the others repaired
+        on the grid keeping only parts of ``kind``, already rounded) and which to keep (False
+        where a geometry has nothing of its kind left once rounded).
+    """
+    out = np.asarray(geoms, dtype=object).copy()
+    keep = np.ones(len(out), dtype=bool)
+    bad = np.flatnonzero(~_sound(shapely.set_precision(out, grid, mode="pointwise"), kind))
+    if len(bad) == 0:
+        return out, keep
+    for i in bad:
+        out[i] = _repair_on_grid(out[i], kind, grid)
+        keep[i] = out[i] is not None
+    return out, keep
+
+
+REPAIR_ROUNDS = 3
+"""Repair-then-round passes before a feature is given up (a repair adds vertices off the grid,
+rounding them may spoil the repair again)."""
+
+
+def _repair_on_grid(geom: shapely.Geometry, kind: str, grid: float) -> shapely.Geometry | None:
+    """Round ``geom`` to ``grid``, repairing it until it is sound; None if nothing is left."""
+    one = np.array([geom], dtype=object)
+    for _ in range(REPAIR_ROUNDS):
+        one = shapely.set_precision(one, grid, mode="pointwise")
+        if _sound(one, kind)[0]:
+            return one[0]
+        one = keep_dimension(
+            shapely.make_valid(one, method="structure", keep_collapsed=False), _KIND_DIM[kind])
+        if one[0] is None:
+            return None
+    return None
 
 
 def write_recycling_csv(

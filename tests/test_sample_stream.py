@@ -219,3 +219,39 @@ def test_copies_fill_rows_of_twenty_inside_the_3_degree_zone() -> None:
     assert c19[1] == pytest.approx(c0[1]) and c19[0] > c0[2]
     far = gpd.GeoSeries([copy_outline(MAX_COPIES - 1)], crs="EPSG:4548").to_crs(4326)
     assert far.total_bounds[2] < 118.5  # EPSG:4548's area of use ends at 118.5° E
+
+
+def test_geojson_writer_leaves_no_feature_its_rounding_would_spoil(tmp_path: Path) -> None:
+    from shapely import LineString, MultiPolygon, Polygon, get_type_id
+
+    from gis.validate import repair_geometries
+
+    # copy 52's road 120252D00172 (2.5 mm: both ends round to one 1e-7° point, GDAL then
+    # wrote a Point) next to a 100 m road
+    short = LineString([(562330.5806012813, 4339764.678661015),
+                        (562330.5790760501, 4339764.680613222)])
+    long_ = LineString([(562330.0, 4339700.0), (562430.0, 4339700.0)])
+    roads = gpd.GeoDataFrame({"id": ["R1", "R2"]}, geometry=[short, long_], crs="EPSG:4548")
+    # copy 104's green space 120354G00012: a polygon and a spike of ~1e-12 m² (GDAL wrote a
+    # Polygon plus a LineString)
+    body = Polygon([(534291.9736866443, 4352466.978953373), (534358.5423466718, 4352518.988090628),
+                    (534393.0333514519, 4352471.985450626), (534319.1867927393, 4352432.147765941)])
+    spike = Polygon([(534393.0333514519, 4352471.985450626), (534440.0659343975, 4352497.357915397),
+                     (534393.0333514521, 4352471.985450626)])
+    green = gpd.GeoDataFrame({"id": ["G1"]}, geometry=[MultiPolygon([body, spike])],
+                             crs="EPSG:4548")
+    (tmp_path / "raw").mkdir()
+    for name, gdf, kind in (("roads", roads, "line"), ("green_spaces", green, "polygon")):
+        back = pyogrio.read_dataframe(write_geojson(tmp_path, name, gdf))
+        # the build's own type check (raises on a wrong type) and nothing invalid to repair
+        _, report = repair_geometries(back, kind, ids=back["id"], label=name)
+        assert report.repaired == 0 and report.dropped == 0
+        assert set(get_type_id(back.geometry.values)) <= ({1, 5} if kind == "line" else {3, 6})
+        metric = back.to_crs("EPSG:4548")
+        if name == "roads":
+            assert back["id"].tolist() == ["R2"]  # the collapsed road is left out
+            assert metric.length[0] == pytest.approx(100.0, abs=0.02)  # 1e-7° ≈ 1 cm
+        else:
+            assert back["id"].tolist() == ["G1"]  # the body kept, the spike dropped
+            assert metric.geometry[0].geom_type == "Polygon"
+            assert metric.area[0] == pytest.approx(body.area, rel=1e-4)
