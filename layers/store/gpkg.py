@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from layers._errors import StoreError
 from layers.store.lock import writer_lock
-from layers.store.meta import StoreMeta, frame_digest
+from layers.store.meta import StaleMarks, StoreMeta, frame_digest
 
 if TYPE_CHECKING:  # the geometry stack is imported where layers are read or written, so
     # that commands answering from cached results start without it
@@ -39,7 +39,7 @@ __all__ = ["STORE_NAME", "Store"]
 STORE_NAME = "peakmap.gpkg"
 
 
-class Store:
+class Store(StaleMarks):
     """Read and update the GeoPackage store of one project.
 
     Parameters
@@ -247,16 +247,6 @@ class Store:
             opts = {"OVERWRITE": "YES"} if self.path.exists() else None
             pyogrio.write_dataframe(data, self.path, layer=name, driver="GPKG",
                                     layer_options=opts)
-
-    def mark_stale(self, result: str, reason: str) -> None:
-        """Record (at commit) that derived ``result`` no longer matches its inputs."""
-        self.marks[result] = reason
-        self.cleared.discard(result)
-
-    def clear_stale(self, result: str) -> None:
-        """Record (at commit) that derived ``result`` was recomputed."""
-        self.cleared.add(result)
-        self.marks.pop(result, None)
 
 
 def _rectangle(path: Path, name: str,

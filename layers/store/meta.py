@@ -242,3 +242,23 @@ class StoreMeta:
         ).astype({"layer": object, "digest": object, "changed_in": "int64",
                   "changed_at": object})
         return {META_TABLE: pd.DataFrame(meta, columns=["key", "value"]), VERSIONS_TABLE: vers}
+
+
+class StaleMarks:
+    """Stale marks a store's write records and applies at commit (both store backends).
+
+    A store class sets ``self.marks = {}`` and ``self.cleared = set()`` in its constructor.
+    """
+
+    marks: dict[str, str]
+    cleared: set[str]
+
+    def mark_stale(self, result: str, reason: str) -> None:
+        """Record (at commit) that derived ``result`` no longer matches its inputs."""
+        self.marks[result] = reason
+        self.cleared.discard(result)
+
+    def clear_stale(self, result: str) -> None:
+        """Record (at commit) that derived ``result`` was recomputed."""
+        self.cleared.add(result)
+        self.marks.pop(result, None)

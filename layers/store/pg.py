@@ -37,7 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 from layers._errors import StoreBusyError, StoreError
 from layers.store.lock import DEFAULT_TIMEOUT_S
-from layers.store.meta import META_TABLE, VERSIONS_TABLE, StoreMeta, frame_digest
+from layers.store.meta import (
+    META_TABLE,
+    VERSIONS_TABLE,
+    StaleMarks,
+    StoreMeta,
+    frame_digest,
+)
 from layers.store.pgurl import PgLocation
 
 if TYPE_CHECKING:
@@ -233,7 +239,7 @@ def retire_all(conn: psycopg.Connection[Any], loc: PgLocation) -> None:
         s=_ident(loc.schema)))
 
 
-class PgStore:
+class PgStore(StaleMarks):
     """Read and update the PostGIS store of one project (same API as the GeoPackage one).
 
     Parameters
@@ -479,16 +485,6 @@ class PgStore:
             data = frame if isinstance(frame, gpd.GeoDataFrame) and frame.crs else \
                 pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore")
             put_layer(self._conn, self.location, name, data)
-
-    def mark_stale(self, result: str, reason: str) -> None:
-        """Record (at commit) that derived ``result`` no longer matches its inputs."""
-        self.marks[result] = reason
-        self.cleared.discard(result)
-
-    def clear_stale(self, result: str) -> None:
-        """Record (at commit) that derived ``result`` was recomputed."""
-        self.cleared.add(result)
-        self.marks.pop(result, None)
 
 
 # ---------------------------------------------------------------------------- columns
