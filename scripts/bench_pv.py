@@ -169,14 +169,17 @@ def _zonal(project: Path) -> list[tuple[str, float, float, float]]:
     centre = zonal_stats(band, geoms, transform=tf, rule="centre")
     add("gis.zonal centre rule, in memory", time.perf_counter() - t0, centre["sum"].to_numpy())
     # rasterstats loops over features in Python: timed on the first RASTERSTATS_SAMPLE
-    # footprints and scaled to all of them (the table says so)
+    # footprints and scaled to all of them (the table says so). It is given the band in
+    # memory: read from the file, rasterstats asks rasterio for "boundless" windows, which
+    # rasterio builds as GDAL VRT documents, and peakmap removes GDAL's VRT driver
+    # (gis/_gdalenv.py), so such a read fails with "No such file or directory".
     n_rs = min(RASTERSTATS_SAMPLE, len(geoms))
     t0 = time.perf_counter()
-    rs = rs_zonal(list(geoms[:n_rs]), str(tif), stats=["sum"], band=1, nodata=np.nan)
+    rs = rs_zonal(list(geoms[:n_rs]), band, affine=tf, stats=["sum"], nodata=np.nan)
     t_rs = (time.perf_counter() - t0) * len(geoms) / n_rs
     rs_sum = np.full(len(geoms), np.nan)
     rs_sum[:n_rs] = [r["sum"] if r["sum"] is not None else np.nan for r in rs]
-    add(f"rasterstats 0.21, centre rule (timed on {n_rs:,}, scaled)", t_rs, rs_sum)
+    add(f"rasterstats 0.21, centre rule, in memory (timed on {n_rs:,}, scaled)", t_rs, rs_sum)
     return rows
 
 
