@@ -32,6 +32,7 @@ __all__ = [
     "STATUS_LABELS",
     "UNIT_LABELS",
     "VALUE_LABELS",
+    "bilingual_note",
     "codes_in_text",
     "field_label",
     "field_unit",
@@ -225,7 +226,18 @@ _NOTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
      "数据库中没有图层 {layer}", "layer {layer} is not in the store"),
     (re.compile(r"no zone of this project carries a value"),
      "本项目没有任何区域有该项数值", "no zone of this project carries a value"),
+    (re.compile(r"buildings have no (?P<field>\w+): build the project with a DSM"),
+     "建筑图层没有 {field} 字段：需用 DSM 构建项目后计算",
+     "buildings have no {field}: build the project with a DSM"),
+    (re.compile(r"buildings have no pv_area_m2 field: installed PV counted as 0"),
+     "建筑图层没有 pv_area_m2 字段：已装光伏按 0 计",
+     "buildings have no pv_area_m2 field: installed PV counted as 0"),
 )
+# A note part written in both languages by :func:`bilingual_note`, ``⟪中文⟫ / ⟪English⟫``:
+# unlike the short ``中文 / English: value`` parts below, either side may hold ``/``, ``:``
+# and ``; `` (the PV step's sky and layout note does).
+_BOTH = re.compile(r"⟪(?P<zh>[^⟪⟫]*)⟫ / ⟪(?P<en>[^⟪⟫]*)⟫")
+_KEPT = re.compile("\ue000(\\d+)\ue001")
 
 
 # "中文 / English" halves of the engine's bilingual notes; a tail after ":" is kept.
@@ -372,7 +384,9 @@ def field_unit(field: str, lang: str) -> str:
 def note_label(note: str | None, lang: str) -> str:
     """A record's note in ``lang``: the engine's fixed English phrases are translated.
 
-    Parts are separated by ``; ``; parts already bilingual or unknown stay as written.
+    Parts are separated by ``; ``; a part made by :func:`bilingual_note` shows its ``lang``
+    side; parts already bilingual (``中文 / English: value``) show theirs; unknown parts stay
+    as written.
 
     Examples
     --------
@@ -392,9 +406,39 @@ def note_label(note: str | None, lang: str) -> str:
     return _note_label(str(note), lang)
 
 
+def bilingual_note(zh: str, en: str) -> str:
+    """One note part in both languages, Chinese first; :func:`note_label` shows one of them.
+
+    Either text alone (or both equal) comes back as it is.
+
+    Examples
+    --------
+    >>> note = bilingual_note("天空：晴空；退距 1 m", "sky: clear sky; setback 1 m")
+    >>> note
+    '⟪天空：晴空；退距 1 m⟫ / ⟪sky: clear sky; setback 1 m⟫'
+    >>> note_label(note + "; no base in this zone (denominator 0)", "zh")
+    '天空：晴空；退距 1 m；该区域无计算基数（分母为 0）'
+    >>> note_label(note, "en")
+    'sky: clear sky; setback 1 m'
+    """
+    zh, en = (t.replace("⟪", "《").replace("⟫", "》") for t in (zh or "", en or ""))
+    if not zh or zh == en:
+        return en
+    if not en:
+        return zh
+    return f"⟪{zh}⟫ / ⟪{en}⟫"
+
+
 @functools.lru_cache(maxsize=8192)
 def _note_label(note: str, lang: str) -> str:
     """:func:`note_label` of a non-empty note (a row's records share their note: asked once)."""
+    kept: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:  # a bilingual part, set aside whole
+        kept.append(m["en"] if lang == "en" else m["zh"])
+        return f"\ue000{len(kept) - 1}\ue001"
+
+    note = _BOTH.sub(keep, note)
     parts = []
     for part in note.split("; "):
         for pattern, zh, en in _NOTES:
@@ -409,7 +453,8 @@ def _note_label(note: str, lang: str) -> str:
             part = _WORD.sub(lambda w: _pick(_NOTE_WORDS[w.group(1)], lang), part)
             part = re.sub(r"\s+([:：])", r"\1", part).strip()
         parts.append(part)
-    return codes_in_text(("; " if lang == "en" else "；").join(p for p in parts if p), lang)
+    text = codes_in_text(("; " if lang == "en" else "；").join(p for p in parts if p), lang)
+    return _KEPT.sub(lambda m: kept[int(m[1])], text)
 
 
 def record_labels(record: dict[str, Any], lang: str) -> dict[str, str]:

@@ -139,6 +139,7 @@ from gis.zonal import centre_labels, coverage_weights, window_transform
 from layers._errors import ManifestError, StoreError
 from layers.indicators.inputs import NoData, filter_frame, read_layer, zone_index
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
+from layers.labels import bilingual_note
 from layers.params import ComputeParams, PvParams
 from layers.rooftop_pv_note import (
     MONTHLY_METHOD as MONTHLY_METHOD,
@@ -526,6 +527,11 @@ def read_sky_note(project: Project, lang: str = "en") -> str:
     return str(info.get("note", ""))
 
 
+def _sky_record_note(project: Project) -> str:
+    """The sky and layout note of the PV records: Chinese and English (``bilingual_note``)."""
+    return bilingual_note(read_sky_note(project, "zh"), read_sky_note(project))
+
+
 def build_step(project: Project) -> str:
     """Post-build step: irradiation raster and PV fields of the ``buildings`` layer.
 
@@ -639,7 +645,7 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
         if field not in frame.columns:
             raise NoData(f"buildings have no {field}: build the project with a DSM")
         out = pd.DataFrame({"value": _by_zone(ctx, zone, frame[field].fillna(0))}, index=index)
-        return MetricResult(out, note=read_sky_note(ctx.project))
+        return MetricResult(out, note=_sky_record_note(ctx.project))
     installed = (
         pd.to_numeric(frame["pv_area_m2"], errors="coerce").fillna(0.0).to_numpy()
         if "pv_area_m2" in frame.columns else np.zeros(len(frame))
@@ -666,7 +672,7 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     )
     notes = []
     if measure == "suitable_share":
-        notes.append(read_sky_note(ctx.project))
+        notes.append(_sky_record_note(ctx.project))
     if "pv_area_m2" not in frame.columns and measure != "suitable_share":
         notes.append("buildings have no pv_area_m2 field: installed PV counted as 0")
     return MetricResult(out, note="; ".join(n for n in notes if n), scale=PERCENT)

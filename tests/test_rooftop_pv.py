@@ -382,6 +382,29 @@ def test_pv_catalog_rows(built: Project, fields: gpd.GeoDataFrame) -> None:
                                rel=1e-3)
 
 
+def test_pv_record_notes_chinese_first(built: Project) -> None:
+    """A Chinese page shows every PV record's note in Chinese, the sky used and the layout
+    (GCR and pitch as worked out by hand above), and an English page the English one."""
+    import re
+
+    from layers.indicators.catalog import read_catalog
+    from layers.labels import note_label
+
+    catalog = read_catalog(Path(__file__).parents[1] / "layers" / "catalogs" / "pv.toml")
+    recs = [r for r in compute_records(built, year=2025, catalog=catalog) if r.status != "no-data"]
+    with_sky = [r for r in recs if "sky" in (r.note or "")]
+    assert {r.indicator for r in with_sky} >= {"NEA-PV-GOV", "PV-POT-KWP", "PV-POT-KWH"}
+    pitch = 2 / HAND_GCR  # 4.57 m
+    for r in with_sky:
+        zh, en = note_label(r.note, "zh"), note_label(r.note, "en")
+        assert zh.startswith("天空：pvlib Ineichen 晴空 × 晴朗指数 0.76，Erbs 直散分离，"), zh
+        assert f"平屋顶：南向阵列 倾角 30°，GCR {HAND_GCR:.2f}，排间距 {pitch:.1f} m" in zh
+        assert not re.search(r"\b(sky|flat roofs|setback|clear)\b", zh), zh
+        assert en.startswith("sky: pvlib Ineichen clear sky × clearness 0.76, Erbs split")
+        assert f"flat roofs: rows 30° S, GCR {HAND_GCR:.2f}" in en
+        assert not re.search(r"[\u4e00-\u9fff]", en), en
+
+
 def test_weather_csv_replaces_clear_sky(tmp_path: Path) -> None:
     import pandas as pd
 
