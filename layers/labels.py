@@ -152,6 +152,7 @@ VALUE_LABELS: dict[tuple[str, str], dict[str, Pair]] = {
         "public_land": ("公共用地", "public land"),
         "public_building": ("公共建筑首层", "public building, ground floor"),
         "plot": ("地块", "plot"), "manual": ("人工添加", "added by hand"),
+        "moved": ("规划师移动后的位置", "moved by the planner"),
     },
 }
 # Fields shared by several layers translate the same everywhere.

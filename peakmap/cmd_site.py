@@ -494,6 +494,14 @@ def move(
         f"已移动 moved: {site_id} → {position} ({len(stored)} 个要素 features in "
         f"proposal__{layer})", highlight=False, markup=False,
     )
+    command = "pocket-parks" if layer == "pocket_parks" else (
+        "transfer" if str(site_id).startswith("PR-TS-") else "recycling")
+    console.print(
+        f"编号不变 the id stays {site_id}: 重新选址时 in a later run, 'peakmap site {command} "
+        f"PROJECT --fix {site_id}' 保留于新位置 keeps it at the new place, '--drop {site_id}' "
+        "排除它及其原候选点 leaves it and the candidate it came from out",
+        highlight=False, markup=False, soft_wrap=True,
+    )
     console.print(_change_table(changes))
 
 

@@ -65,7 +65,9 @@ def test_move_covers_a_community_and_moves_the_indicators(tmp_path) -> None:
     (geom,) = project.store.read("proposal__recycling_points").geometry
     assert geom.distance(_pt(350, 100)) < 0.01
     row = stored.iloc[0]
-    assert row["origin"] == "planner" and row["cand_id"] is None
+    # the site keeps its id and the candidate it came from; it is marked moved
+    assert row["id"] == "PR-RC-0001" and row["origin"] == "planner" and bool(row["moved"])
+    assert row["cand_id"] == "C00007"
     assert _district(project, "STD-RECYCLE-300", "proposal") == pytest.approx(100.0)
     assert _district(project, "HP-T2", "proposal") == pytest.approx(200 / 3, abs=0.01)
     # the before → after table (indicator engine) says the same
@@ -234,3 +236,87 @@ def test_web_move_needs_an_editor_and_the_csrf_token(tmp_path) -> None:
     csrf = client.get("/api/session").json()["csrf_token"]
     r = client.post("/api/proposals/move", data=form, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200, r.text
+
+
+# --------------------------------------------------------------------------- id kept
+
+
+def _wide(root: Path):
+    """The siting project with radius 125 m, candidates the public buildings p1 (100, 50),
+    p2 (290, 150), p3 (360, 100); no minimum per community. The first run proposes
+    PR-RC-0001 at p2 (b3 40 m, b4 60 m); without p2, p3 covers b3 (120.8 m) and b4 (51 m)."""
+    from layers.siting import apply_proposal, site_recycling, siting_params
+
+    project = make_siting_project(root, radius=125.0)
+    params = siting_params(project, {"candidate_sources": ["public_building"],
+                                     "min_per_community": 0})
+    first = site_recycling(project, params)
+    assert first.proposal["id"].tolist() == ["PR-RC-0001"]
+    assert first.proposal.geometry.iloc[0].distance(_pt(290, 150)) < 6
+    apply_proposal(project, first)
+    return project, params
+
+
+def _table(project) -> dict[str, tuple[float, float, float]]:
+    from layers.compare import compare
+
+    return {p.indicator: (p.value_now, p.value_proposal, p.change)
+            for p in compare(project, layers=["recycling_points"], levels=["district"])}
+
+
+def test_moved_site_keeps_its_id_for_drop(tmp_path) -> None:
+    """Move PR-RC-0001, then --drop PR-RC-0001: the same run as dropping it unmoved."""
+    from layers.siting import apply_proposal, move_site, site_recycling
+
+    ref, params = _wide(tmp_path / "ref")
+    plain = site_recycling(ref, params, drop=["PR-RC-0001"])
+    apply_proposal(ref, plain)
+
+    project, _ = _wide(tmp_path / "p")
+    move_site(project, "PR-RC-0001", *_lonlat(350, 100))
+    out = site_recycling(project, params, drop=["PR-RC-0001"])
+    assert out.summary["n_dropped"] == 1 and out.summary["n_new"] == 1
+    (geom,) = out.proposal.geometry
+    assert geom.distance(_pt(360, 100)) < 6  # p3, not the moved site nor p2
+    # a fresh id: PR-RC-0001 named the dropped site
+    assert out.proposal["id"].tolist() == plain.proposal["id"].tolist() == ["PR-RC-0002"]
+    apply_proposal(project, out)
+    table, expected = _table(project), _table(ref)
+    assert table == expected
+    # by hand: e1 covers b1, b2; p3 covers b3, b4 → 400/400 households; HP-T2: C1 (e1) and
+    # C3 (p3) of three communities
+    assert table["STD-RECYCLE-300"][:2] == (pytest.approx(50.0), pytest.approx(100.0))
+    assert table["HP-T2"][1] == pytest.approx(200 / 3, abs=0.01)
+
+
+def test_moved_site_fixed_stays_where_the_planner_put_it(tmp_path) -> None:
+    """Move PR-RC-0001 to (350, 100), then --fix PR-RC-0001: it stays there, same id."""
+    from layers.siting import apply_proposal, move_site, site_recycling
+
+    project, params = _wide(tmp_path / "p")
+    # a run without edits keeps the id of the site that stays on its candidate
+    again = site_recycling(project, params)
+    assert again.proposal["id"].tolist() == ["PR-RC-0001"]
+    move_site(project, "PR-RC-0001", *_lonlat(350, 100))
+    out = site_recycling(project, params, fix=["PR-RC-0001"])
+    # (350, 100) covers b3 (111.8 m) and b4 (50 m): nothing else is needed
+    assert out.summary["n_new"] == 1 and out.summary["n_fixed"] == 1
+    row = out.proposal.iloc[0]
+    assert row["id"] == "PR-RC-0001" and row["origin"] == "planner" and bool(row["moved"])
+    assert out.proposal.geometry.iloc[0].distance(_pt(350, 100)) < 0.01
+    assert out.summary["coverage_after_pct"] == pytest.approx(100.0)
+    apply_proposal(project, out)
+    table = _table(project)
+    assert table["STD-RECYCLE-300"][1] == pytest.approx(100.0)  # the model's figure
+    assert table["HP-T2"][1] == pytest.approx(200 / 3, abs=0.01)  # C1 and C3
+    # still linked: a later --drop by the same id leaves it out (p3 then serves b3, b4)
+    later = site_recycling(project, params, drop=["PR-RC-0001"])
+    assert later.proposal.geometry.iloc[0].distance(_pt(360, 100)) < 6
+
+
+def test_cli_move_names_the_id_to_use(tmp_path) -> None:
+    project = _project(tmp_path / "p")
+    lon, lat = _lonlat(350, 100)
+    res = _run_cli("site", "move", str(project.root), "PR-RC-0001", f"{lon:.7f},{lat:.7f}")
+    assert res.returncode == 0, res.stderr
+    assert "--fix PR-RC-0001" in res.stdout and "--drop PR-RC-0001" in res.stdout

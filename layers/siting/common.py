@@ -357,6 +357,79 @@ def coverage_columns(
 # --------------------------------------------------------------------------- edits
 
 
+def _stored_sites(project: Project, layer: str) -> pd.DataFrame | None:
+    """The stored proposal of ``layer`` (attributes and geometry), or None."""
+    name = f"proposal__{layer}"
+    if not project.store.has(name):
+        return None
+    prop = project.store.read(name)
+    return prop if "id" in prop.columns else None
+
+
+def as_flags(values: Any) -> BoolArray:
+    """A stored boolean column (None/NaN = False) as a bool array."""
+    return np.asarray(pd.Series(values, dtype=object).map(
+        lambda v: False if v is None or (isinstance(v, float) and np.isnan(v)) else bool(v)
+    ), dtype=bool)
+
+
+def with_moved_sites(
+    project: Project,
+    ctx: MetricContext,
+    cands: gpd.GeoDataFrame,
+    layer: str,
+    fix: Sequence[str],
+    *,
+    kind: str | None = None,
+) -> gpd.GeoDataFrame:
+    """``cands`` plus, as candidates, the moved proposed sites the planner fixes.
+
+    A site moved by ``peakmap site move`` (or moved in an imported GeoJSON) is stored with
+    ``moved`` true; it keeps its id and the ``cand_id`` of the candidate it came from.
+    ``--fix ID`` of such a site keeps it *where the planner put it*: it becomes a candidate
+    whose ``cand_id`` is the site id (source ``moved``, ``moved_from`` the candidate it came
+    from), at its stored geometry, so the model's coverage is the moved site's. (``--drop
+    ID`` drops the candidate it came from: :func:`resolve_edits`.) ``kind`` limits the sites
+    to that kind (a recycling run does not fix a transfer station).
+    """
+    prop = _stored_sites(project, layer)
+    wanted = {str(i) for i in fix}
+    if prop is None or "moved" not in prop.columns or not wanted:
+        return cands
+    pick = as_flags(prop["moved"]) & prop["id"].astype(str).isin(wanted).to_numpy()
+    if kind is not None and "kind" in prop.columns:
+        pick &= (prop["kind"].astype(str) == kind).to_numpy()
+    if not pick.any():
+        return cands
+    sites = prop[pick]
+    geoms = np.asarray(sites.geometry.to_crs(cands.crs).values, dtype=object)
+    came_from = (sites["cand_id"].astype(object) if "cand_id" in sites.columns
+                 else pd.Series(None, index=sites.index, dtype=object))
+    extra = gpd.GeoDataFrame(
+        {"cand_id": sites["id"].astype(str).to_numpy(), "source": "moved", "fixed": False,
+         "moved_from": came_from.where(came_from.notna(), None).to_numpy()},
+        geometry=geoms, crs=cands.crs,
+    )
+    if "area_m2" in cands.columns:
+        extra["area_m2"] = np.round(shapely.area(geoms), 1)
+    if "community_code" in cands.columns:
+        inside = attach_zones(ctx, extra.set_geometry(
+            gpd.GeoSeries(shapely.point_on_surface(geoms), crs=cands.crs)))
+        extra["community_code"] = inside["community_code"].to_numpy()
+        extra["street_code"] = inside["street_code"].to_numpy()
+    out = pd.concat([cands, extra], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=cands.crs)
+
+
+def proposal_cand_ids(cands: pd.DataFrame) -> NDArray[np.object_]:
+    """The ``cand_id`` a proposal stores for candidate rows: a moved site's original one."""
+    cand = cands["cand_id"].astype(object).to_numpy()
+    if "moved_from" not in cands.columns:
+        return cand
+    return np.where((cands["source"] == "moved").to_numpy(),
+                    cands["moved_from"].astype(object).to_numpy(), cand)
+
+
 def resolve_edits(
     project: Project,
     cands: gpd.GeoDataFrame,
@@ -368,30 +441,38 @@ def resolve_edits(
     """Candidates a planner fixes (must be proposed) and drops (never proposed).
 
     An id is a candidate id (``C00012``, ``L00003``, as the GeoJSON output lists them) or
-    the id of a site of the stored proposal (``PR-RC-0003``), which names its candidate.
+    the id of a site of the stored proposal (``PR-RC-0003``), which names its candidate. A
+    moved site keeps its id: fixing it keeps it at its new place (it is a candidate of its
+    own, :func:`with_moved_sites`); dropping it drops the candidate it came from. Dropping a
+    stored site that names no candidate (added by hand) is accepted: a new run leaves it out.
 
     Raises
     ------
     SitingError
-        An id names no candidate; the message lists them.
+        An id names no candidate and no stored site; the message lists them.
     """
-    stored = {}
-    name = f"proposal__{layer}"
-    if project.store.has(name):
-        prop = project.store.read(name)
-        if "cand_id" in prop.columns:
-            stored = dict(zip(prop["id"].astype(str), prop["cand_id"].astype(str), strict=True))
+    stored: dict[str, str | None] = {}
+    prop = _stored_sites(project, layer)
+    if prop is not None:
+        cand = prop["cand_id"] if "cand_id" in prop.columns else pd.Series(None, index=prop.index)
+        stored = {
+            str(i): (None if c is None or (isinstance(c, float) and np.isnan(c)) else str(c))
+            for i, c in zip(prop["id"], cand.astype(object), strict=True)
+        }
     index = {c: i for i, c in enumerate(cands["cand_id"].astype(str))}
     out = []
-    for ids in (fix, drop):
+    for is_fix, ids in ((True, fix), (False, drop)):
         mask = np.zeros(len(cands), dtype=bool)
         unknown = []
-        for ident in ids:
-            cand = stored.get(str(ident), str(ident))
-            if cand not in index:
-                unknown.append(str(ident))
+        for ident in map(str, ids):
+            # a moved site fixed is its own candidate; otherwise a site names its candidate
+            name = ident if is_fix and ident in index else stored.get(ident, ident)
+            if name is None and not is_fix:
                 continue
-            mask[index[cand]] = True
+            if name is None or name not in index:
+                unknown.append(ident)
+                continue
+            mask[index[name]] = True
         if unknown:
             raise SitingError(
                 f"--fix/--drop: no candidate or proposed site {', '.join(unknown)} "
@@ -401,6 +482,40 @@ def resolve_edits(
     if (out[0] & out[1]).any():
         raise SitingError("--fix and --drop name the same site")
     return out[0], out[1]
+
+
+def proposal_ids(
+    project: Project,
+    layer: str,
+    prefix: str,
+    cand_ids: Sequence[str],
+    taken: set[str],
+) -> list[str]:
+    """Ids of the new sites, stable across runs and moves.
+
+    A moved site fixed by the planner (its ``cand_id`` is its id) keeps its id; a candidate
+    that a site of the stored proposal (not moved) came from keeps that site's id; the others
+    get fresh ids ``<prefix>0001``… not used by ``taken`` (existing sites) nor by the stored
+    proposal, so an id never names two different sites one after the other.
+    """
+    prop = _stored_sites(project, layer)
+    reuse: dict[str, str] = {}
+    used = set(taken)
+    stored_ids: set[str] = set()
+    if prop is not None:
+        stored_ids = set(prop["id"].astype(str))
+        used |= stored_ids
+        if "cand_id" in prop.columns:
+            moved = (as_flags(prop["moved"]) if "moved" in prop.columns
+                     else np.zeros(len(prop), bool))
+            for ident, cand, m in zip(prop["id"].astype(str), prop["cand_id"].astype(object),
+                                      moved, strict=True):
+                if not m and isinstance(cand, str) and ident.startswith(prefix):
+                    reuse.setdefault(cand, ident)
+    kept = [c if c in stored_ids and c.startswith(prefix) else reuse.get(c) for c in
+            map(str, cand_ids)]
+    fresh = iter(new_ids(prefix, sum(k is None for k in kept), used))
+    return [k if k is not None else next(fresh) for k in kept]
 
 
 def residential_demand(ctx: MetricContext) -> gpd.GeoDataFrame:

@@ -34,13 +34,15 @@ from layers.siting.common import (
     attach_zones,
     catalog_row,
     codes_match,
-    new_ids,
     pct,
+    proposal_cand_ids,
+    proposal_ids,
     read_or_none,
     resolve_edits,
     row_mode,
     siting_context,
     solver_summary,
+    with_moved_sites,
 )
 
 __all__ = ["INPUTS", "park_plots", "site_pocket_parks"]
@@ -226,7 +228,7 @@ def site_pocket_parks(
     default, there = _default_count(project, ctx, params)
     count = default if count is None else int(count)
     parks, radii = park_facilities(ctx, preset)
-    plots = park_plots(ctx, params)
+    plots = with_moved_sites(project, ctx, park_plots(ctx, params), "pocket_parks", fix)
     merged, size, earned = _earned_radii(ctx, plots, parks, preset)
     plots["merged_area_m2"] = np.round(size, 1)
     plots["radius_m"] = earned
@@ -282,7 +284,7 @@ def site_pocket_parks(
     if pocket is not None and "id" in pocket.columns:
         taken = set(pocket["id"].astype(str))
     new = cands[new_mask]
-    ids = new_ids("PR-PP-", len(new), taken)
+    ids = proposal_ids(project, "pocket_parks", "PR-PP-", new["cand_id"].tolist(), taken)
     cands.loc[new_mask, "proposal_id"] = ids
     proposal = gpd.GeoDataFrame(
         {
@@ -290,10 +292,11 @@ def site_pocket_parks(
             "name": [f"拟建口袋公园 {i}" for i in ids],
             "built_year": pd.array([None] * len(new), dtype="Int64"),
             "status": PLANNED,
-            "cand_id": new["cand_id"].to_numpy(),
+            "cand_id": proposal_cand_ids(new),
             "origin": np.where(
                 new["fixed_by_planner"], "planner", np.where(filled[new_mask], "count", "model")
             ),
+            "moved": (new["source"] == "moved").to_numpy(),
             "area_m2": new["area_m2"].to_numpy(),
             "radius_m": new["radius_m"].to_numpy(),
         },

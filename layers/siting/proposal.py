@@ -31,6 +31,7 @@ from layers.siting.common import (
     COMMUNITY_POINT,
     PLANNED,
     SitingOutcome,
+    as_flags,
     codes_match,
     new_ids,
     read_or_none,
@@ -143,7 +144,9 @@ def import_proposal(project: Project, layer: str, path: Path) -> gpd.GeoDataFram
     """Replace the stored proposal of ``layer`` by an edited GeoJSON file.
 
     Features keep their ``id`` (new ones without an id get a fresh one); recycling points
-    need a ``kind`` of the canonical values (missing: ``community_point``). Every feature is
+    need a ``kind`` of the canonical values (missing: ``community_point``). A feature that
+    stands elsewhere than the stored site of its id is marked ``moved``, as by
+    :func:`move_site`. Every feature is
     checked before anything is written; a bad feature is named and nothing changes.
 
     Returns
@@ -194,6 +197,7 @@ def import_proposal(project: Project, layer: str, path: Path) -> gpd.GeoDataFram
             )
         frame["kind"] = kind
     frame["status"] = PLANNED
+    frame["moved"] = _moved_in_import(project, layer, frame)
     if "origin" not in frame.columns:
         frame["origin"] = "planner"
     frame["origin"] = frame["origin"].fillna("planner")
@@ -201,6 +205,26 @@ def import_proposal(project: Project, layer: str, path: Path) -> gpd.GeoDataFram
     out = gpd.GeoDataFrame(frame[keep], geometry=np.asarray(frame.geometry.values), crs=frame.crs)
     # the planner edited it against the data as it is now: the model's inputs, now
     return write_proposal(project, layer, out, inputs=PROPOSAL_INPUTS.get(proposal_layer(layer)))
+
+
+def _moved_in_import(project: Project, layer: str, frame: gpd.GeoDataFrame) -> list[bool]:
+    """Per imported feature: moved (a stored site of its id stood elsewhere) or not.
+
+    A feature keeps the ``moved`` it had; one whose geometry differs by more than 1 cm from
+    the stored site of the same id (and that names a candidate) becomes moved, as
+    :func:`move_site` would mark it.
+    """
+    had = as_flags(frame["moved"]) if "moved" in frame.columns else np.zeros(len(frame), bool)
+    stored = read_proposal(project, layer)
+    if stored is None or "id" not in stored.columns:
+        return [bool(v) for v in had]
+    where = dict(zip(stored["id"].astype(str), stored.geometry.values, strict=True))
+    mine = frame.geometry.to_crs(stored.crs).values
+    out = []
+    for ident, geom, was in zip(frame["id"].astype(str), mine, had, strict=True):
+        old = where.get(ident)
+        out.append(bool(was) or (old is not None and not shapely.equals_exact(geom, old, 0.01)))
+    return out
 
 
 def _refuse(zh: str, en: str) -> LayerValidationError:
@@ -324,8 +348,10 @@ def move_site(
     closer than ``min_spacing_m`` to an existing one of its kind, a pocket park not mostly a
     park already. The model allows sites on buildings (public-institution footprints are
     candidates), so buildings are not refused. Nothing is written when a check fails. The
-    site's ``origin`` becomes ``planner`` and its ``cand_id`` is cleared (it no longer is
-    that candidate).
+    site keeps its id, its ``origin`` becomes ``planner`` and ``moved`` true; its
+    ``cand_id`` (the candidate it came from) is kept, so a later run's ``--fix ID`` keeps the
+    site at its new place and ``--drop ID`` leaves it (and that candidate) out
+    (:func:`layers.siting.common.resolve_edits`).
 
     Parameters
     ----------
@@ -375,9 +401,8 @@ def move_site(
     geoms[row] = geom
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=frame.crs))
     out.loc[out.index[row], "origin"] = "planner"
-    if "cand_id" in out.columns:
-        out["cand_id"] = out["cand_id"].astype(object)
-        out.loc[out.index[row], "cand_id"] = None
+    out["moved"] = as_flags(out["moved"]) if "moved" in out.columns else False
+    out.loc[out.index[row], "moved"] = True
     stored = write_proposal(project, layer, out,
                             inputs=PROPOSAL_INPUTS.get(proposal_layer(layer)))
     return layer, stored

@@ -32,15 +32,17 @@ from layers.siting.common import (
     coverage_columns,
     covered_weight,
     facility_set,
-    new_ids,
     pct,
     point_candidates,
     point_pairs,
+    proposal_cand_ids,
+    proposal_ids,
     resolve_edits,
     row_mode,
     row_radius,
     siting_context,
     solver_summary,
+    with_moved_sites,
 )
 from layers.walkgraph import walk_graph, walk_options
 
@@ -109,7 +111,8 @@ def site_recycling(
     keep = homes.households > 0
     d_pts, w = homes.points[keep], homes.households[keep]
     demand_ids = [f"building {b}" for b in homes.building_id[keep]]
-    cands = point_candidates(ctx, params, existing=existing)
+    cands = with_moved_sites(project, ctx, point_candidates(ctx, params, existing=existing),
+                             "recycling_points", fix, kind=COMMUNITY_POINT)
     fixed_by_planner, dropped = resolve_edits(
         project, cands, "recycling_points", fix=fix, drop=drop
     )
@@ -156,7 +159,7 @@ def site_recycling(
     cands["dropped"] = dropped
     taken = set(existing["id"].astype(str)) if "id" in existing.columns else set()
     new = cands[cands["new"]]
-    ids = new_ids("PR-RC-", len(new), taken)
+    ids = proposal_ids(project, "recycling_points", "PR-RC-", new["cand_id"].tolist(), taken)
     proposal = gpd.GeoDataFrame(
         {
             "id": ids,
@@ -165,8 +168,9 @@ def site_recycling(
             "community_code": new["community_code"].to_numpy(),
             "opened_year": pd.array([None] * len(new), dtype="Int64"),
             "status": PLANNED,
-            "cand_id": new["cand_id"].to_numpy(),
+            "cand_id": proposal_cand_ids(new),
             "origin": np.where(new["fixed_by_planner"], "planner", "model"),
+            "moved": (new["source"] == "moved").to_numpy(),
         },
         geometry=new.geometry.to_numpy(), crs=cands.crs,
     )
@@ -255,7 +259,8 @@ def site_transfer(
     d_pts, w_all = homes.points[keep], homes.households[keep]
     d_street = street_of[homes.zone[keep]]
     cands = point_candidates(ctx, params, existing=existing)
-    cands = cands[~cands["fixed"]].reset_index(drop=True)
+    cands = with_moved_sites(project, ctx, cands[~cands["fixed"]].reset_index(drop=True),
+                             "recycling_points", fix, kind=TRANSFER_STATION)
     fixed_by_planner, dropped = resolve_edits(
         project, cands, "recycling_points", fix=fix, drop=drop
     )
@@ -317,8 +322,9 @@ def site_transfer(
     cands["weighted_distance"] = cost_sum
     cands["proposal_id"] = None
     taken = set(existing["id"].astype(str)) if "id" in existing.columns else set()
-    ids = new_ids("PR-TS-", len(rows), taken)
     picks = [r["cand"] for r in rows]
+    ids = proposal_ids(project, "recycling_points", "PR-TS-",
+                       cands["cand_id"].astype(str).to_numpy()[picks].tolist(), taken)
     for r, i in zip(rows, ids, strict=True):
         r["id"] = i
     cands.loc[picks, "proposal_id"] = ids
@@ -334,8 +340,9 @@ def site_transfer(
             "community_code": cands.loc[picks, "community_code"].to_numpy(),
             "opened_year": pd.array([None] * len(rows), dtype="Int64"),
             "status": PLANNED,
-            "cand_id": cands.loc[picks, "cand_id"].to_numpy(),
+            "cand_id": proposal_cand_ids(cands.loc[picks]),
             "origin": np.where(fixed_by_planner[picks], "planner", "model") if picks else [],
+            "moved": (cands.loc[picks, "source"] == "moved").to_numpy(),
         },
         geometry=cands.geometry.to_numpy()[picks] if picks else [], crs=cands.crs,
     )
