@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from layers.labels import field_label
+from layers.labels import LEVEL_LABELS, field_label
 
 __all__ = ["message_label"]
 
@@ -110,6 +110,13 @@ _RULES: list[Rule] = [
     (re.compile(r"^northings and eastings look swapped \((.+)\): (.+)$", re.S),
      lambda m: f"北坐标与东坐标似乎颠倒了（{m[1]}）：请交换两列或坐标轴"),
     (re.compile(r"^eastings (.+)$", re.S), lambda m: f"东坐标问题：{m[1]}"),
+    (re.compile(r"^indicator '(.*)': no results at level (\w+) \(indicators with results "
+                r"there: (.*)\)$", re.S),
+     lambda m: f"指标 '{m[1]}' 在{LEVEL_LABELS.get(m[2], (m[2],))[0]}层级没有结果"
+               f"（该层级有结果的指标：{m[3]}）"),
+    (re.compile(r"^basemap '(.*)' is not available here \(available: ([^;]*); (.*)\)$", re.S),
+     lambda m: f"底图 '{m[1]}' 在此不可用（可用：{m[2]}；天地图需设置 PEAKMAP_TIANDITU_TOKEN，"
+               "自定义瓦片需设置 PEAKMAP_CUSTOM_TILES_URL）"),
     (re.compile(r"^data \((.+)\) lie far outside the area of use of (.+?): (.+)$", re.S),
      lambda m: f"数据（{m[1]}）远在 {m[2]} 的适用范围之外：{m[3]}"),
 ]

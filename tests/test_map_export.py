@@ -143,7 +143,7 @@ def test_route_pdf_and_errors(project_dir: Path) -> None:
     r = client.get("/maps/indicator.pdf?indicator=HP-17&level=community&lang=en")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     r = client.get("/maps/indicator.pdf?indicator=HP-99&level=street")
-    assert r.status_code == 404 and "HP-99" in r.json()["detail"]
+    assert r.status_code == 404 and "&#x27;HP-99&#x27;: no results at level street" in r.text
     assert client.get("/maps/indicator.svg?indicator=HP-17").status_code == 422
 
 

@@ -178,7 +178,7 @@ def test_layer_export_gpkg(client: TestClient, tmp_path: Path) -> None:
 def test_basemap_not_available_is_404(client: TestClient) -> None:
     r = client.get("/maps/layers?basemap=tianditu")
     assert r.status_code == 404
-    assert "PEAKMAP_TIANDITU_TOKEN" in r.json()["detail"]
+    assert "PEAKMAP_TIANDITU_TOKEN" in r.text and "底图 &#x27;tianditu&#x27; 在此不可用" in r.text
 
 
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

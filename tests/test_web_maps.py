@@ -169,7 +169,10 @@ def test_large_layers_go_dynamic_above_the_limit(built: Path) -> None:
 
 def test_indicator_map_not_found(client: TestClient) -> None:
     r = client.get("/maps/indicator?indicator=HP-99")
-    assert r.status_code == 404 and "HP-99" in r.json()["detail"]
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    # the page names the id and the indicators that have results at that level
+    assert "&#x27;HP-99&#x27;: no results at level street (indicators with results there: " \
+        "HP-04)" in r.text
 
 
 def test_tip_html_escapes_labels_and_values() -> None:

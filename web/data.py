@@ -32,6 +32,7 @@ from layers.store import clean_stale_temp
 from layers.store.pg import PgStore
 from layers.store.proposals import proposal_states
 from layers.uploads import recompute_stale
+from web.errors import NotFoundError
 from web.geo import to_display
 from web.work import WorkPool
 
@@ -537,6 +538,24 @@ class ProjectData:
         if level is None:
             return list(recs)
         return [r for r in recs if r.get("level") == level]
+
+    def indicator_records(self, indicator: str, level: str, *,
+                          scenario: str | None = None) -> list[dict[str, Any]]:
+        """The records of one indicator at one level (the map pages' rows).
+
+        Raises
+        ------
+        NotFoundError
+            No record of ``indicator`` at ``level``; the message lists the indicators that
+            have results there, so a planner who typed an id can pick one.
+        """
+        recs = self.records(level, scenario=scenario)
+        mine = [r for r in recs if r.get("indicator") == indicator]
+        if not mine:
+            known = sorted({str(r.get("indicator")) for r in recs})
+            raise NotFoundError(f"indicator {indicator!r}: no results at level {level} "
+                                f"(indicators with results there: {', '.join(known) or 'none'})")
+        return mine
 
     def raw_records(self, *, scenario: str | None = None) -> list[Any]:
         """The engine's result objects, as the report writers take them."""

@@ -531,10 +531,7 @@ def indicator_figure(
 
     if level not in ZONE_LAYERS:
         raise NotFoundError(f"level {level!r}: choose district, street or community")
-    recs = [r for r in data.records(level, scenario=scenario)
-            if r.get("indicator") == indicator]
-    if not recs:
-        raise NotFoundError(f"indicator {indicator!r}: no results at level {level}")
+    recs = data.indicator_records(indicator, level, scenario=scenario)
     zone_layer = ZONE_LAYERS[level]
     data.require_layer(zone_layer)
     zones = data.metric(zone_layer)

@@ -35,7 +35,6 @@ from layers.compare import CHANGE_LABELS, NEWLY_MET, compare_records, count_newl
 from web.classes import MapClass, assign_classes, class_label, classify_indicator
 from web.data import LEVELS, ProjectData
 from web.deps import DataDep, LangDep, SettingsDep
-from web.errors import NotFoundError
 from web.exports import export_buttons
 from web.i18n import op_symbol, t
 
@@ -273,10 +272,11 @@ def _safe_json(value: Any) -> str:
 
 def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
                      lang: str) -> dict[str, Any]:
-    recs = {s: {str(r.get("zone_code")): r for r in data.records(level, scenario=s)
-                if r.get("indicator") == indicator} for s in (None, SCENARIO)}
-    if not recs[None]:
-        raise NotFoundError(f"indicator {indicator!r}: no results at level {level}")
+    rows_now = data.indicator_records(indicator, level)  # NotFoundError names the ids there
+    rows_after = [r for r in data.records(level, scenario=SCENARIO)
+                  if r.get("indicator") == indicator]
+    recs = {s: {str(r.get("zone_code")): r for r in rows}
+            for s, rows in ((None, rows_now), (SCENARIO, rows_after))}
     geo, codes, _ = _zones_geojson(data, level)
 
     def vals(side: str | None) -> np.ndarray:
