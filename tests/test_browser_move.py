@@ -65,3 +65,35 @@ def test_move_form_refuses_water_then_moves_and_recomputes(browser: Any, base_ur
     assert log.dialogs == []
     assert [u for u in log.requests if not u.startswith(base_url + "/")] == []
     page.close()
+
+
+def test_move_form_in_project_metres(browser: Any, base_url: str) -> None:
+    """The coordinate choice (default WGS84) switches to X, Y in metres and moves by them.
+
+    Runs after the test above (PR-RC-0001 at (350, 100), 100 %): moved back to (20, 190) by
+    its X, Y the figure returns to 50 %.
+    """
+    page, log = open_page(browser, f"{base_url}/scenario?level=district")
+    assert page.locator("#pm-move-crs").input_value() == "wgs84"
+    assert page.locator("#pm-move-ll").is_visible() and not page.locator("#pm-move-xy").is_visible()
+    page.select_option("#pm-move-crs", "xy")
+    assert page.locator("#pm-move-xy").is_visible() and not page.locator("#pm-move-ll").is_visible()
+    # the site's own place in metres is filled in
+    assert float(page.locator("#pm-move-x").input_value()) == pytest.approx(X0 + 350, abs=0.1)
+    assert float(page.locator("#pm-move-y").input_value()) == pytest.approx(Y0 + 100, abs=0.1)
+    page.fill("#pm-move-x", "abc")
+    page.click("#pm-move-go")
+    page.wait_for_function("() => window.peakmapMoved !== undefined", timeout=20000)
+    message = page.locator("#pm-move-result").inner_text()
+    assert "(422)" in message and "X,Y" in message and "metres in the project CRS" in message
+    shot(page, "scenario_move_xy_refused")
+    page.fill("#pm-move-x", f"{X0 + 20}")
+    page.fill("#pm-move-y", f"{Y0 + 190}")
+    with page.expect_navigation(timeout=60000):
+        page.click("#pm-move-go")
+    assert _proposal_value(page, "STD-RECYCLE-300") == "50"
+    assert page.locator("#pm-moved").inner_text() == "已移动 PR-RC-0001，下表已重算"
+    shot(page, "scenario_move_xy_done")
+    assert log.failed == [f"422 {base_url}/api/proposals/move"]
+    assert log.dialogs == []
+    page.close()

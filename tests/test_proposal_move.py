@@ -215,6 +215,47 @@ def test_web_move_form_recomputes_and_refuses_with_422(tmp_path) -> None:
     assert f'value="{lon:.6f}"' in client.get("/scenario?level=district").text
 
 
+def test_web_move_form_in_project_metres(tmp_path) -> None:
+    """The coordinate choice: crs = xy takes X, Y in the project CRS, as --xy does."""
+    project = _project(tmp_path / "p")
+    client = _web(project)
+    page = client.get("/scenario?level=district").text
+    # the choice is offered, WGS84 first and chosen; the site's place in metres is there too
+    assert 'id="pm-move-crs"' in page and '<option value="wgs84" selected>' in page
+    assert '<option value="xy">项目坐标系 X,Y（米）</option>' in page
+    assert f'data-x="{X0 + 20:.1f}" data-y="{Y0 + 190:.1f}"' in page
+    en = client.get("/scenario?level=district&lang=en").text
+    assert "X, Y in the project CRS (metres)" in en
+    for form, words in (
+        ({"site_id": "PR-RC-0001", "crs": "utm", "x": "1", "y": "2"},
+         "field crs = 'utm', expected wgs84 (longitude, latitude) or xy"),
+        ({"site_id": "PR-RC-0001", "crs": "xy", "lon": "117.2", "lat": "39.1"},
+         "move form: field x is missing"),
+        ({"site_id": "PR-RC-0001", "crs": "xy", "x": "abc", "y": "4330100"},
+         "expected two numbers X,Y (metres in the project CRS"),
+        # metres taken as degrees would be no place on Earth; as metres, (220, 80) is water
+        ({"site_id": "PR-RC-0001", "crs": "xy", "x": f"{X0 + 220}", "y": f"{Y0 + 80}"},
+         "on water"),
+        ({"site_id": "PR-RC-0001", "lon": f"{X0 + 350}", "lat": f"{Y0 + 100}"},
+         "is not a longitude, latitude (WGS84)"),
+    ):
+        r = client.post("/api/proposals/move", data=form)
+        assert r.status_code == 422, r.text
+        assert words in r.json()["detail"], r.json()["detail"]
+        assert r.json()["detail"].split(" / ")[0].strip() != ""  # Chinese first
+    (geom,) = project.store.read("proposal__recycling_points").geometry
+    assert geom.distance(_pt(20, 190)) < 0.01  # nothing changed
+    r = client.post("/api/proposals/move", data={
+        "site_id": "PR-RC-0001", "crs": "xy", "x": f"{X0 + 350}", "y": f"{Y0 + 100}"})
+    assert r.status_code == 200, r.text
+    from layers.project import Project
+
+    (geom,) = Project(project.root).store.read("proposal__recycling_points").geometry
+    assert geom.distance(_pt(350, 100)) < 0.01
+    change = {c["indicator"]: c["change"] for c in r.json()["changes"]}
+    assert change["STD-RECYCLE-300"] == pytest.approx(50.0)  # b3 and b4 now covered
+
+
 def test_web_move_needs_an_editor_and_the_csrf_token(tmp_path) -> None:
     from web.users import UserStore
 

@@ -30,7 +30,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from gis import PeakmapError
+from gis import LayerValidationError, PeakmapError
 from layers.compare import CHANGE_LABELS, NEWLY_MET, compare_records, count_newly_met
 from web.classes import MapClass, assign_classes, class_label, classify_indicator
 from web.data import LEVELS, ProjectData
@@ -47,6 +47,7 @@ TEMPLATES = Environment(
 )
 ZONE_LAYERS = {"district": "districts", "street": "streets", "community": "communities"}
 SCENARIO = "proposal"
+WGS84 = "EPSG:4326"
 GAP_COLORS = {"now": "#d73027", "proposal": "#4575b4"}
 SITE_COLOR = "#6a3d9a"
 Level = Literal["district", "street", "community"]
@@ -117,8 +118,11 @@ def compare_api(data: DataDep, level: Level | None = None) -> list[dict[str, Any
     return [p.as_dict() for p in _pairs(data, level)]
 
 
-def move_and_compare(project_dir: Path, site_id: str, lon: float, lat: float) -> dict[str, Any]:
+def move_and_compare(project_dir: Path, site_id: str, x: float, y: float,
+                     xy: bool = False) -> dict[str, Any]:
     """Move a proposed site and recompute its before → after (run in a worker process).
+
+    ``x``, ``y`` are longitude and latitude (WGS84), or with ``xy`` metres in the store's CRS.
 
     Returns
     -------
@@ -132,7 +136,8 @@ def move_and_compare(project_dir: Path, site_id: str, lon: float, lat: float) ->
     from layers.siting import move_site
 
     project = Project(project_dir)
-    layer, stored = move_site(project, site_id, lon, lat)
+    crs = project.store.crs.to_string() if xy and project.store.crs is not None else WGS84
+    layer, stored = move_site(project, site_id, x, y, crs=crs)
     for scenario in (None, SCENARIO):  # every result of the new store version, cached: the
         refresh(project_dir, scenario=scenario)  # reloaded page shows them, not "updating"
     pairs = compare(project, layers=[layer], levels=["district"])
@@ -140,40 +145,79 @@ def move_and_compare(project_dir: Path, site_id: str, lon: float, lat: float) ->
             "newly_met": count_newly_met(pairs), "changes": [p.as_dict() for p in pairs]}
 
 
+#: Coordinate choices of the move form: form value → (Chinese, English) label.
+MOVE_CRS = {
+    "wgs84": ("经纬度（WGS84，与地图一致）", "longitude, latitude (WGS84, as on the map)"),
+    "xy": ("项目坐标系 X,Y（米）", "X, Y in the project CRS (metres)"),
+}
+
+
+def _missing(name: str, zh: str) -> LayerValidationError:
+    return LayerValidationError(f"移动表单缺少字段 {name}（{zh}）/ move form: field {name} "
+                                "is missing")
+
+
 @router.post("/api/proposals/move", tags=["api"])
 def move_proposed_site(data: DataDep, site_id: Annotated[str, Form()],
-                       lon: Annotated[str, Form()], lat: Annotated[str, Form()]
+                       lon: Annotated[str | None, Form()] = None,
+                       lat: Annotated[str | None, Form()] = None,
+                       crs: Annotated[str, Form()] = "wgs84",
+                       x: Annotated[str | None, Form()] = None,
+                       y: Annotated[str | None, Form()] = None,
                        ) -> dict[str, Any]:
-    """Move one proposed site to ``lon``, ``lat`` (WGS84) and recompute the scenario.
+    """Move one proposed site and recompute the scenario.
 
-    A place the siting model would not take as a candidate (outside the project area, on
-    water, too close to an existing point, on a park), an unknown id or a position that is
-    not two numbers is answered 422 with one message (Chinese / English); nothing changes.
+    ``crs = "wgs84"`` (default): ``lon``, ``lat`` in WGS84, as on the map; ``crs = "xy"``:
+    ``x``, ``y`` in metres in the project CRS (as ``peakmap site move --xy``). A place the
+    siting model would not take as a candidate (outside the project area, on water, too
+    close to an existing point, on a park), an unknown id, an unknown ``crs``, a missing
+    field or a position that is not two numbers is answered 422 with one message (Chinese /
+    English); nothing changes.
     """
     from layers.siting import parse_position
 
-    x, y = parse_position(f"{lon},{lat}")
-    result = data.work.run(move_and_compare, data.project_dir, site_id.strip(), x, y)
+    if crs not in MOVE_CRS:
+        raise LayerValidationError(
+            f"移动表单字段 crs = {crs!r}：应为 wgs84（经纬度）或 xy（项目坐标系，米）/ move "
+            f"form: field crs = {crs!r}, expected wgs84 (longitude, latitude) or xy (metres "
+            "in the project CRS)"
+        )
+    xy = crs == "xy"
+    first, second = (x, y) if xy else (lon, lat)
+    names = (("x", "X"), ("y", "Y")) if xy else (("lon", "经度"), ("lat", "纬度"))
+    for value, (name, zh) in zip((first, second), names, strict=True):
+        if value is None or not value.strip():
+            raise _missing(name, zh)
+    px, py = parse_position(f"{first},{second}", xy=xy)
+    result = data.work.run(move_and_compare, data.project_dir, site_id.strip(), px, py, xy)
     data.after_write()
     return result
 
 
 def _proposed_sites(data: ProjectData, lang: str) -> list[dict[str, str]]:
-    """Recycling points, stations and pocket parks proposed: id, kind (words), WGS84 position."""
+    """Recycling points, stations and pocket parks proposed: id, kind (words), position.
+
+    The position is the point a move puts at the new place (the site itself, a pocket
+    park's inside point), in WGS84 (``lon``, ``lat``) and in the project CRS (``x``, ``y``).
+    """
     from layers.labels import value_label
 
     out = []
     for name in ("proposal__recycling_points", "proposal__pocket_parks"):
         if name not in data.layer_names():
             continue
-        frame = data.display(name)
+        frame = data.metric(name)
+        frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
         points = frame.geometry.representative_point()
+        wgs = points.to_crs(WGS84)
         park = "口袋公园" if lang == "zh" else "pocket park"
         kinds = ([value_label("recycling_points", "kind", k, lang)
                   for k in frame["kind"].astype(str)] if "kind" in frame.columns
                  else [park] * len(frame))
-        for ident, kind, pt in zip(frame["id"].astype(str), kinds, points, strict=True):
-            out.append({"id": ident, "kind": kind, "lon": f"{pt.x:.6f}", "lat": f"{pt.y:.6f}"})
+        for ident, kind, pt, ll in zip(frame["id"].astype(str), kinds, points, wgs,
+                                       strict=True):
+            out.append({"id": ident, "kind": kind, "lon": f"{ll.x:.6f}", "lat": f"{ll.y:.6f}",
+                        "x": f"{pt.x:.1f}", "y": f"{pt.y:.1f}"})
     return out
 
 
@@ -218,7 +262,7 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
         newly_met=count_newly_met(pairs), moved=sum(r["moved"] for r in rows), changed=changed,
         newly_label=CHANGE_LABELS[NEWLY_MET][en], error=error,
         has_proposals=data.has_proposals(), sites=_proposed_sites(data, lang),
-        moved_site=moved,
+        moved_site=moved, move_crs=MOVE_CRS,
         heads=(["Id", "Indicator", "Zone", "Unit", "Target", "Now", "With proposal", "Change",
                 "Status now", "Status with proposal", "Status change", "Map"] if en else
                ["编号", "指标", "区域", "单位", "目标", "现状值", "方案值", "变化", "现状状态",

@@ -232,8 +232,8 @@ def _refuse(zh: str, en: str) -> LayerValidationError:
     return LayerValidationError(f"{zh} / {en}")
 
 
-def parse_position(text: str) -> tuple[float, float]:
-    """``"LON,LAT"`` (or ``"X,Y"``) as two finite numbers.
+def parse_position(text: str, *, xy: bool = False) -> tuple[float, float]:
+    """``"LON,LAT"`` (or, with ``xy``, ``"X,Y"`` in metres) as two finite numbers.
 
     Examples
     --------
@@ -251,6 +251,10 @@ def parse_position(text: str) -> tuple[float, float]:
     except ValueError:
         x = y = float("nan")
     if not (np.isfinite(x) and np.isfinite(y)):
+        if xy:
+            raise _refuse(f"位置 {text!r}：应为两个数 X,Y（项目坐标系，米，如 500350,4330100）",
+                          f"position {text!r}: expected two numbers X,Y (metres in the project "
+                          "CRS, e.g. 500350,4330100)")
         raise _refuse(f"位置 {text!r}：应为两个数 经度,纬度（如 117.20,39.12）",
                       f"position {text!r}: expected two numbers LON,LAT (e.g. 117.20,39.12)")
     return x, y

@@ -19,11 +19,30 @@
     result.textContent = text;
   }
 
-  site.addEventListener('change', function () {
+  var crs = document.getElementById('pm-move-crs');
+  var pairs = { wgs84: document.getElementById('pm-move-ll'), xy: document.getElementById('pm-move-xy') };
+
+  function fill() {
+    // the chosen site's place in both coordinate choices
     var opt = site.options[site.selectedIndex];
     form.elements.lon.value = opt.getAttribute('data-lon');
     form.elements.lat.value = opt.getAttribute('data-lat');
-  });
+    form.elements.x.value = opt.getAttribute('data-x');
+    form.elements.y.value = opt.getAttribute('data-y');
+  }
+
+  function choose() {
+    // only the chosen pair is shown and sent (disabled inputs are left out of FormData)
+    Object.keys(pairs).forEach(function (key) {
+      var on = key === crs.value;
+      pairs[key].hidden = !on;
+      pairs[key].querySelectorAll('input').forEach(function (i) { i.disabled = !on; });
+    });
+  }
+
+  site.addEventListener('change', fill);
+  crs.addEventListener('change', choose);
+  choose();
 
   go.addEventListener('click', function () {
     var fd = new FormData(form);
