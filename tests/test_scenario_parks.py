@@ -138,3 +138,44 @@ def test_small_pocket_park_earns_no_500_m_radius(tmp_path) -> None:
     assert after["STD-PARK-500"] == pytest.approx(50.0)
     assert after["HP-T1"] == 2
     assert after["HP-04"] == pytest.approx(5800.0)
+
+
+def test_moved_pocket_park_keeps_its_id_for_fix_and_drop(tmp_path) -> None:
+    """PR-PP-0001 (on Q) moved to [275, 325] × [150, 200] in C1: --fix keeps it there, --drop
+    leaves Q out.
+
+    Moved, the 2 500 m² park still earns 300 m but reaches only R1, which P covers already:
+    STD-PARK-500 stays 50 %; it still counts in HP-T1 (2) and HP-04 (7 900 m²). Dropped, Q is
+    left out and T (400 m²) is chosen, as when Q's candidate is dropped: 50 %, 2, 5 800 m².
+    """
+    from layers.siting import apply_proposal, move_site, site_pocket_parks, siting_params
+
+    project = _project(tmp_path / "p")
+    params = siting_params(project)
+    first = site_pocket_parks(project, params, count=1)
+    assert first.proposal["id"].tolist() == ["PR-PP-0001"]
+    assert first.proposal.geometry.iloc[0].equals(_b(1000, 150, 1050, 200))
+    apply_proposal(project, first)
+    # Q's inside point (1025, 175) is put at (300, 175)
+    move_site(project, "PR-PP-0001", X0 + 300, Y0 + 175, crs=CRS)
+    fixed = site_pocket_parks(project, params, count=1, fix=["PR-PP-0001"])
+    row = fixed.proposal.iloc[0]
+    assert row["id"] == "PR-PP-0001" and bool(row["moved"]) and row["origin"] == "planner"
+    assert fixed.proposal.geometry.iloc[0].symmetric_difference(
+        _b(275, 150, 325, 200)).area < 0.01
+    assert row["radius_m"] == 300.0
+    assert fixed.summary["coverage_after_pct"] == pytest.approx(50.0)
+    apply_proposal(project, fixed)
+    after = _district(project, IDS, scenario="proposal")
+    assert after["STD-PARK-500"] == pytest.approx(50.0)  # the model's figure
+    assert after["HP-T1"] == 2
+    assert after["HP-04"] == pytest.approx(7900.0)
+    dropped = site_pocket_parks(project, params, count=1, drop=["PR-PP-0001"])
+    (chosen,) = dropped.proposal.geometry
+    assert chosen.equals(_b(700, 150, 720, 170))  # T
+    assert dropped.proposal["id"].tolist() == ["PR-PP-0002"]  # a new site, a new id
+    apply_proposal(project, dropped)
+    after = _district(project, IDS, scenario="proposal")
+    assert after["STD-PARK-500"] == pytest.approx(50.0)
+    assert after["HP-T1"] == 2
+    assert after["HP-04"] == pytest.approx(5800.0)
