@@ -16,7 +16,7 @@ import struct
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,12 +37,18 @@ from gis.safefile import (
 )
 
 __all__ = [
+    "CHUNKED_SUFFIXES",
     "VECTOR_SUFFIXES",
     "read_vector",
+    "read_vector_chunks",
     "write_gpkg_atomic",
 ]
 
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".parquet", ".csv")
+
+# Formats GDAL reads from any feature on (random access): read in chunks by
+# read_vector_chunks; the others are read whole.
+CHUNKED_SUFFIXES = (".gpkg", ".shp", ".fgb")
 
 # Column names tried, in order, when a CSV of points names no x/y columns.
 CSV_X_NAMES = ("x", "lng", "lon", "longitude", "经度")
@@ -150,6 +156,7 @@ def read_vector(
     y: str | None = None,
     label: str | None = None,
     zip_limits: ZipLimits | None = None,
+    max_features: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector source into a GeoDataFrame, keeping the CRS the file declares.
 
@@ -170,6 +177,9 @@ def read_vector(
     zip_limits : ZipLimits, optional
         Most members and uncompressed bytes of a zip (default: from the environment, see
         :mod:`gis.safefile`).
+    max_features : int, optional
+        Read only the first features (formats of :data:`CHUNKED_SUFFIXES`; the others are
+        read whole).
 
     Returns
     -------
@@ -218,7 +228,68 @@ def read_vector(
                 label=label,
                 member=dbf_path.name,
             )
-    return _read_ogr(path, suffix, layer=layer, encoding=encoding, label=label)
+    limit = max_features if suffix in CHUNKED_SUFFIXES else None
+    return _read_ogr(path, suffix, layer=layer, encoding=encoding, label=label,
+                     max_features=limit)
+
+
+def read_vector_chunks(
+    path: Path,
+    *,
+    chunk_size: int | None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    label: str | None = None,
+) -> Iterator[gpd.GeoDataFrame]:
+    """Read a vector source as consecutive frames of at most ``chunk_size`` features.
+
+    The first chunk is read by :func:`read_vector` (every check of the file and layer is
+    made there); the next ones with GDAL's random access from the feature where the last
+    ended. Formats without it (GeoJSON, CSV, zipped Shapefile, GeoParquet), and every format
+    when ``chunk_size`` is None, come as one frame. Each frame has its own index from 0.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (see :func:`read_vector`).
+    chunk_size : int or None
+        Most features in one frame; None reads the whole layer at once.
+    layer, encoding, x, y, label
+        As for :func:`read_vector`.
+
+    Yields
+    ------
+    geopandas.GeoDataFrame
+        The features in file order, ``chunk_size`` at a time.
+
+    Raises
+    ------
+    InputFileError
+        As :func:`read_vector`, for the file or any chunk.
+    """
+    path = Path(path)
+    label = label or str(path)
+    suffix = path.suffix.lower()
+    size = chunk_size if suffix in CHUNKED_SUFFIXES else None
+    if size is not None and size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    first = read_vector(path, layer=layer, encoding=encoding, x=x, y=y, label=label,
+                        max_features=size)
+    yield first
+    if size is None or len(first) < size:
+        return
+    total = int(pyogrio.read_info(path, layer=layer, force_feature_count=True)["features"])
+    start = len(first)
+    del first
+    while start < total:
+        part = _read_ogr(path, suffix, layer=layer, encoding=encoding, label=label,
+                         skip_features=start, max_features=size)
+        if not len(part):
+            return
+        start += len(part)
+        yield part
 
 
 def _read_zipped_shapefile(path: Path, *, layer: str | None, encoding: str | None,
@@ -240,7 +311,8 @@ def _read_zipped_shapefile(path: Path, *, layer: str | None, encoding: str | Non
 
 
 def _read_ogr(source: Path, suffix: str, *, layer: str | None, encoding: str | None,
-              label: str) -> gpd.GeoDataFrame:
+              label: str, skip_features: int = 0,
+              max_features: int | None = None) -> gpd.GeoDataFrame:
     """Read through GDAL, refusing a file that GDAL opens with another driver."""
     try:
         if layer is None and suffix in (".gpkg", ".fgb", ".geojson", ".json"):
@@ -259,6 +331,10 @@ def _read_ogr(source: Path, suffix: str, *, layer: str | None, encoding: str | N
         info = pyogrio.read_info(source, layer=layer)
         check_driver(str(info.get("driver")), suffix, label=label)
         kwargs: dict[str, object] = {}
+        if skip_features:
+            kwargs["skip_features"] = skip_features
+        if max_features is not None:
+            kwargs["max_features"] = max_features
         if encoding is not None:
             kwargs["encoding"] = encoding
         with warnings.catch_warnings():

@@ -29,9 +29,10 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from gis import CRSError, InputFileError, LayerValidationError, PeakmapError
 from gis import crs as gcrs
-from gis.io import read_vector
+from gis.io import CHUNKED_SUFFIXES, read_vector
 from gis.safefile import open_raster
-from gis.validate import polygon_outlines, repair_geometries
+from gis.validate import GeometryReport, polygon_outlines, repair_geometries
+from layers.build_chunks import DEFAULT_CHUNK_SIZE, store_layer_chunked
 from layers.floors import complete_floor_area
 from layers.ingest_values import UnknownValuesError, convert_fields, geometry_notes
 from layers.manifest import LayerSource, RasterSource
@@ -49,8 +50,10 @@ __all__ = [
     "build_project",
     "derive_fields",
     "ingest_layer",
+    "ingest_part",
     "post_build_step",
     "run_post_build_steps",
+    "settle_crs",
 ]
 
 # Analyses run after ingest, by name (the name heads the step's summary line and is its
@@ -96,11 +99,12 @@ class BuildReport:
     steps: list[str] = field(default_factory=list)
 
 
-def _feature_ids(gdf: pd.DataFrame, spec: LayerSpec) -> pd.Series:
+def _feature_ids(gdf: pd.DataFrame, spec: LayerSpec, start: int = 0) -> pd.Series:
+    """Ids for messages: ``id`` or ``code``, else the feature's number in the file from 1."""
     for key in ("id", "code"):
         if key in gdf.columns and spec.field(key) is not None:
             return gdf[key].astype("string").fillna("?").reset_index(drop=True)
-    return pd.Series([f"#{i + 1}" for i in range(len(gdf))], dtype="string")
+    return pd.Series([f"#{start + i + 1}" for i in range(len(gdf))], dtype="string")
 
 
 def _map_fields(
@@ -128,10 +132,32 @@ def _map_fields(
     return out[[*keep, out.geometry.name]]
 
 
-def _settle_crs(
+def settle_crs(
     gdf: gpd.GeoDataFrame, src: LayerSource, label: str, name: str
 ) -> tuple[gpd.GeoDataFrame, str]:
-    """Return the layer in a real CRS (GCJ-02/BD-09 converted to WGS84) and the CRS-in text."""
+    """Return the layer in a real CRS (GCJ-02/BD-09 converted to WGS84) and the CRS-in text.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer (or one chunk of it) as read.
+    src : LayerSource
+        Its manifest entry (``crs`` declared there wins over the file's).
+    label : str
+        File and layer, for messages.
+    name : str
+        Canonical layer name.
+
+    Returns
+    -------
+    (GeoDataFrame, str)
+        The layer with its CRS set, and the name of the CRS it came in.
+
+    Raises
+    ------
+    CRSError
+        No CRS declared anywhere, a bad declaration, or coordinates outside the CRS.
+    """
     declared = (src.crs or "").strip()
     datum = gcrs.pseudo_datum_name(declared) if declared else None
     if datum is not None:
@@ -195,26 +221,51 @@ def ingest_layer(
     report = LayerReport(name=name, source=str(src.path), features_read=len(gdf))
     if len(gdf) == 0:
         raise InputFileError(f"{label}: the layer has no features")
-    gdf = _map_fields(gdf, spec, src, label)
-    gdf, value_notes = convert_fields(
-        gdf, spec, ids=_feature_ids(gdf, spec), label=label,
+    gdf, value_notes, n_outlines, geo = ingest_part(
+        gdf, spec, src, label, strict=strict,
         report_year=report_year if report_year is not None else date.today().year,
-        value_maps=src.values, na_values=src.na_values,
     )
     report.notes.extend(value_notes)
-    if spec.outlines_of_polygons:
-        gdf, n_outlines = polygon_outlines(gdf)
-        if n_outlines:
-            report.notes.append(f"{n_outlines} polygons used by their outlines")
-    gdf, geo = repair_geometries(
-        gdf, spec.geometry, ids=_feature_ids(gdf, spec), label=label, strict=strict
-    )
+    if n_outlines:
+        report.notes.append(f"{n_outlines} polygons used by their outlines")
     report.repaired, report.dropped = geo.repaired, geo.dropped
     report.notes.extend(geometry_notes(geo, spec.geometry))
     if len(gdf) == 0:
         raise InputFileError(f"{label}: no feature has a usable geometry")
-    gdf, report.crs_in = _settle_crs(gdf, src, label, name)
+    gdf, report.crs_in = settle_crs(gdf, src, label, name)
     return gdf, report
+
+
+def ingest_part(
+    gdf: gpd.GeoDataFrame, spec: LayerSpec, src: LayerSource, label: str, *, strict: bool,
+    report_year: int, start: int = 0, ids_out: list[pd.Series] | None = None,
+) -> tuple[gpd.GeoDataFrame, list[str], int, GeometryReport]:
+    """Map, convert and repair the features of a layer read from feature ``start`` on.
+
+    The steps of :func:`ingest_layer` between reading and settling the CRS, on the whole
+    layer or on one chunk of it (``start``: how many features came before, so features
+    without an id are named by their number in the file).
+
+    Returns
+    -------
+    (GeoDataFrame, list of str, int, GeometryReport)
+        The features, the notes of the value checks, how many polygons were replaced by their
+        outlines, and what the geometry repair did.
+    """
+    gdf = _map_fields(gdf, spec, src, label)
+    gdf, value_notes = convert_fields(
+        gdf, spec, ids=_feature_ids(gdf, spec, start), label=label, report_year=report_year,
+        value_maps=src.values, na_values=src.na_values,
+    )
+    if ids_out is not None and "id" in gdf.columns and spec.field("id") is not None:
+        ids_out.append(gdf["id"].astype("string[pyarrow]").reset_index(drop=True))
+    n_outlines = 0
+    if spec.outlines_of_polygons:
+        gdf, n_outlines = polygon_outlines(gdf)
+    gdf, geo = repair_geometries(
+        gdf, spec.geometry, ids=_feature_ids(gdf, spec, start), label=label, strict=strict
+    )
+    return gdf, value_notes, n_outlines, geo
 
 
 def derive_fields(
@@ -310,6 +361,7 @@ def build_project(
     strict: bool = False,
     run_steps: bool = True,
     on_layer: Callable[[str], None] | None = None,
+    chunk_size: int | None = DEFAULT_CHUNK_SIZE,
 ) -> BuildReport:
     """Build ``PROJECT/build/`` from the manifest.
 
@@ -323,6 +375,10 @@ def build_project(
         Run the post-build analyses of :data:`POST_BUILD_STEPS`.
     on_layer : callable, optional
         Called with each layer's name as it starts (for a progress display).
+    chunk_size : int or None, default :data:`layers.build_chunks.DEFAULT_CHUNK_SIZE`
+        With ``[project] metric_crs`` declared, layers in a GeoPackage, Shapefile or
+        FlatGeobuf are read, checked, reprojected and written this many features at a time
+        (:mod:`layers.build_chunks`; the store is the same); None reads each layer whole.
 
     Returns
     -------
@@ -340,7 +396,7 @@ def build_project(
         clean_stale_temp(root)
         # the manifest is read again under the lock: an upload cannot slip in between
         return _build_locked(Project(root), strict=strict, run_steps=run_steps,
-                             on_layer=on_layer)
+                             on_layer=on_layer, chunk_size=chunk_size)
 
 
 def _build_locked(
@@ -349,6 +405,7 @@ def _build_locked(
     strict: bool,
     run_steps: bool,
     on_layer: Callable[[str], None] | None,
+    chunk_size: int | None,
 ) -> BuildReport:
     manifest = project.manifest
     try:
@@ -366,6 +423,14 @@ def _build_locked(
                 on_layer(name)
             try:
                 path = project.path(src.path, what=f"project.toml: [layers.{name}] path")
+                if (metric is not None and chunk_size is not None
+                        and path.suffix.lower() in CHUNKED_SUFFIXES):
+                    # after an error nothing is committed: the layer is only checked
+                    reports[name] = store_layer_chunked(
+                        project, None if errors else staged, name, src, path, metric,
+                        label=f"{src.path}, layer {name}", strict=strict,
+                        report_year=project.report_year, chunk_size=chunk_size)
+                    continue
                 gdf, reports[name] = ingest_layer(
                     name, src, path, strict=strict, label=f"{src.path}, layer {name}",
                     report_year=project.report_year,
@@ -591,7 +656,7 @@ def _every_problem(name: str, entry: dict[str, Any], path: Path, label: str, *,
         if len(repaired) == 0:
             problems.append(f"{label}: no feature has a usable geometry")
         else:
-            _settle_crs(repaired, src, label, name)
+            settle_crs(repaired, src, label, name)
     except PeakmapError as e:
         problems.append(str(e))
     return problems

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from gis import PeakmapError
 from layers.build import BuildError, BuildReport, build_project
+from layers.build_chunks import DEFAULT_CHUNK_SIZE
 from peakmap.console import error_text, plain_console
 
 
@@ -55,6 +56,14 @@ def build(
                      "local:N (default: [params.compute] scheduler, else "
                      "PEAKMAP_DASK_SCHEDULER, else here)"),
     ] = None,
+    chunk_size: Annotated[
+        int,
+        typer.Option("--chunk-size", min=0,
+                     help="features read, checked and written at a time from a GeoPackage, "
+                     "Shapefile or FlatGeobuf layer when [project] metric_crs is declared "
+                     f"(bounds the memory of a city; 0 = whole layers; default "
+                     f"{DEFAULT_CHUNK_SIZE:,})"),
+    ] = DEFAULT_CHUNK_SIZE,
 ) -> None:
     """读取原始数据、校验、统一坐标系并写入项目库 — build the project store."""
     console = plain_console()
@@ -68,7 +77,8 @@ def build(
             progress.update(task, description=f"构建 building: {name}")
 
         try:
-            report = build_project(project, strict=strict, run_steps=steps, on_layer=on_layer)
+            report = build_project(project, strict=strict, run_steps=steps, on_layer=on_layer,
+                                   chunk_size=chunk_size or None)
             if steps:
                 on_layer("indicators")
                 report.steps.append(_warm_indicators(project, scheduler))

@@ -53,7 +53,7 @@ def test_declared_metric_crs_holds_one_layer_at_a_time(
     root = fx.write_project(tmp_path / "p")
     assert 'metric_crs = "EPSG:4548"' in (root / "project.toml").read_text(encoding="utf-8")
     held = _track(monkeypatch)
-    report = build_project(root, run_steps=False)
+    report = build_project(root, run_steps=False, chunk_size=None)  # whole layers
     assert len(held) == len(load_manifest(root).layers) > 3
     assert held == [0] * len(held)
     stored = _layers(root)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the geometry stack is imported where layers are read or wri
     import pandas as pd
     from pyproj import CRS
 
+    from layers.store.chunks import GpkgChunkWriter, Layout
     from layers.store.pg import PgStore
 
 __all__ = ["STORE_NAME", "Store"]
@@ -227,6 +228,21 @@ class Store(StaleMarks):
             pyogrio.write_dataframe(data, self.path, layer=name, driver="GPKG",
                                     layer_options=opts)
             self.written[name] = frame_digest(frame)
+
+    def layer_writer(self, name: str, layout: Layout | None = None) -> GpkgChunkWriter:
+        """A writer appending layer ``name`` chunk by chunk (private store only).
+
+        See :mod:`layers.store.chunks`: the layer, its digest and its declared geometry type
+        come out as one :meth:`write_layers` of the whole layer would make them.
+        """
+        from layers.store.chunks import GpkgChunkWriter
+
+        if not self.private:
+            raise StoreError(f"{self.path}: a layer is written in chunks only into a staging "
+                             "store")
+        self._names = None
+        self._forget([name])
+        return GpkgChunkWriter(self.path, name, self.written, layout)
 
     def copy_layers_from(self, other: Store | PgStore, names: list[str]) -> None:
         """Copy layers ``names`` of ``other`` into this private store, keeping their versions.

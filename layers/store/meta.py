@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["META_TABLE", "VERSIONS_TABLE", "InputRecord", "LayerVersion", "StoreMeta",
-           "frame_digest"]
+__all__ = ["META_TABLE", "VERSIONS_TABLE", "FrameDigest", "InputRecord", "LayerVersion",
+           "StoreMeta", "frame_digest"]
 
 META_TABLE = "_store_meta"
 VERSIONS_TABLE = "_layer_versions"
@@ -40,26 +40,69 @@ INPUTS_PREFIX = "inputs:"
 
 def frame_digest(frame: pd.DataFrame) -> str:
     """A SHA-256 of a layer's columns, values, geometries (WKB) and CRS."""
-    import geopandas as gpd
-    import shapely
+    return FrameDigest().add(frame).hexdigest()
 
-    h = hashlib.sha256()
-    h.update("\x1f".join(map(str, frame.columns)).encode("utf-8"))
-    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
-        geoms = np.asarray(frame.geometry.values, dtype=object)
-        wkb = shapely.to_wkb(geoms, hex=False)
-        h.update(b"\x1e".join(b"" if w is None else w for w in wkb))
-        h.update(str(frame.crs.to_wkt() if frame.crs else "").encode("utf-8"))
-        attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    else:
-        attrs = pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore")
-    if len(attrs.columns):
-        try:
-            hashed = pd.util.hash_pandas_object(attrs, index=False)
-        except TypeError:
-            hashed = pd.util.hash_pandas_object(attrs.astype("string"), index=False)
-        h.update(np.asarray(hashed, dtype=np.uint64).tobytes())
-    return h.hexdigest()
+
+class FrameDigest:
+    """:func:`frame_digest` of a layer fed in consecutive parts (a build writing in chunks).
+
+    ``FrameDigest().add(a).add(b).hexdigest()`` equals ``frame_digest(pd.concat([a, b]))``
+    when the parts have the same columns and CRS: the geometries' WKB go into the hash as
+    they come, the attributes' row hashes (8 bytes a row) are kept until the end.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> f = gpd.GeoDataFrame({"a": [1, 2, 3]}, geometry=[shapely.Point(i, 0) for i in range(3)])
+    >>> FrameDigest().add(f.iloc[:1]).add(f.iloc[1:]).hexdigest() == frame_digest(f)
+    True
+    """
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+        self._started = False
+        self._rows = 0
+        self._crs = b""
+        self._attrs: list[bytes] = []
+
+    def add(self, frame: pd.DataFrame) -> FrameDigest:
+        """Feed the next rows of the layer; returns self."""
+        import geopandas as gpd
+        import shapely
+
+        spatial = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
+        if not self._started:
+            self._h.update("\x1f".join(map(str, frame.columns)).encode("utf-8"))
+            if spatial:
+                self._crs = str(frame.crs.to_wkt() if frame.crs else "").encode("utf-8")
+            self._started = True
+        if spatial:
+            if len(frame):
+                geoms = np.asarray(frame.geometry.values, dtype=object)
+                wkb = shapely.to_wkb(geoms, hex=False)
+                if self._rows:
+                    self._h.update(b"\x1e")
+                self._h.update(b"\x1e".join(b"" if w is None else w for w in wkb))
+            attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        else:
+            self._crs = b""
+            attrs = pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore")
+        self._rows += len(frame)
+        if len(attrs.columns):
+            try:
+                hashed = pd.util.hash_pandas_object(attrs, index=False)
+            except TypeError:
+                hashed = pd.util.hash_pandas_object(attrs.astype("string"), index=False)
+            self._attrs.append(np.asarray(hashed, dtype=np.uint64).tobytes())
+        return self
+
+    def hexdigest(self) -> str:
+        """The digest of every row fed so far."""
+        h = self._h.copy()
+        h.update(self._crs)
+        for part in self._attrs:
+            h.update(part)
+        return h.hexdigest()
 
 
 @dataclass(frozen=True)

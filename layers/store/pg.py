@@ -473,6 +473,19 @@ class PgStore(StaleMarks):
         for name in layers:
             self._cache.pop(name, None)
 
+    def layer_writer(self, name: str, layout: Any = None) -> Any:
+        """A writer taking layer ``name`` in chunks (staged write only).
+
+        The chunks are collected and written as one layer when the writer closes
+        (:class:`layers.store.chunks.BufferedChunkWriter`); ``layout`` is unused here.
+        """
+        from layers.store.chunks import BufferedChunkWriter
+
+        if self._conn is None:
+            raise StoreError(f"{self.location}: a layer is written in chunks only into a "
+                             "staged write")
+        return BufferedChunkWriter(self, name)
+
     def copy_layers_from(self, other: Any, names: list[str]) -> None:
         """Copy layers ``names`` of ``other`` into this private store (a build's carry-over)."""
         import geopandas as gpd
