@@ -361,3 +361,28 @@ def test_cli_move_names_the_id_to_use(tmp_path) -> None:
     res = _run_cli("site", "move", str(project.root), "PR-RC-0001", f"{lon:.7f},{lat:.7f}")
     assert res.returncode == 0, res.stderr
     assert "--fix PR-RC-0001" in res.stdout and "--drop PR-RC-0001" in res.stdout
+
+
+def test_moved_transfer_station_keeps_its_id(tmp_path) -> None:
+    """HP-T3: street S2 (C2, C3) lacks a station. Of the public buildings p2 (290, 150) and p3
+    (360, 100), p2 is nearer to S2's homes b3 (250, 150) and b4 (350, 150): 40 + 60 m against
+    120.8 + 51 m, so PR-TS-0001 stands on p2. Moved to (300, 150) and fixed, it stays there
+    with its id; dropped, p2 is left out and p3 is chosen under a new id."""
+    from layers.siting import apply_proposal, move_site, site_transfer, siting_params
+
+    project = make_siting_project(tmp_path / "p")
+    params = siting_params(project, {"candidate_sources": ["public_building"]})
+    first = site_transfer(project, params)
+    assert first.proposal["id"].tolist() == ["PR-TS-0001"]
+    assert first.proposal.geometry.iloc[0].distance(_pt(290, 150)) < 6
+    apply_proposal(project, first)
+    move_site(project, "PR-TS-0001", X0 + 300, Y0 + 150, crs=CRS)
+    fixed = site_transfer(project, params, fix=["PR-TS-0001"])
+    row = fixed.proposal.iloc[0]
+    assert row["id"] == "PR-TS-0001" and bool(row["moved"]) and row["kind"] == "transfer_station"
+    assert fixed.proposal.geometry.iloc[0].distance(_pt(300, 150)) < 0.01
+    dropped = site_transfer(project, params, drop=["PR-TS-0001"])
+    assert dropped.proposal["id"].tolist() == ["PR-TS-0002"]
+    assert dropped.proposal.geometry.iloc[0].distance(_pt(360, 100)) < 6
+    apply_proposal(project, dropped)
+    assert _district(project, "HP-T3", "proposal") == pytest.approx(100.0)
