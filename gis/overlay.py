@@ -6,8 +6,10 @@ and unions the whole layer. Here the work is limited to what the answer needs:
 1. one STRtree query gives the (feature, zone) pairs that intersect;
 2. pairs where the feature lies inside the zone keep the feature as it is; only the
    features crossing a zone border are clipped;
-3. "counted once" (a union) is needed only among features whose interiors overlap another
-   feature: those parts are unioned per zone, every other part passes through untouched;
+3. "counted once" (a union) is needed only among parts whose interiors overlap another part
+   of the same zone: those parts are unioned per zone, every other part passes through
+   untouched (a large feature crossing many zones is first cut to a box around each zone, so
+   its clipping and overlap tests work on its few vertices near that zone);
 4. the clipping and the per-zone unions can run on a second core (shapely releases the GIL
    inside GEOS), with ``workers=2``.
 
@@ -58,6 +60,15 @@ Measure = Literal["area", "length"]
 
 # Below this many geometries the thread pool costs more than it saves.
 PARALLEL_MIN_ITEMS = 2000
+# A feature with at least this many vertices crossing a zone border is first cut to a box a
+# little larger than the zone (GEOS's rectangle clip, linear and cheap) before the exact
+# intersection, which then works on the few vertices near the zone instead of all of them:
+# a road-land polygon with hundreds of holes crossing 64 communities is clipped 64 times.
+TRIM_MIN_VERTICES = 64
+# Margin of that box around the zone's bounding box: this share of the zone's larger side
+# plus TRIM_MARGIN_M (coordinate units), so the box's edges lie well outside the zone.
+TRIM_MARGIN_SHARE = 0.01
+TRIM_MARGIN_M = 1.0
 # DE-9IM pattern: the interiors of the two geometries share at least one point.
 INTERIORS_INTERSECT = "T********"
 
@@ -194,7 +205,8 @@ def split_by_zones(
     parts = g[fi].copy()
     cross = ~inside
     if cross.any():
-        parts[cross] = _chunked(shapely.intersection, [g[fi[cross]], z[zi[cross]]], workers=workers)
+        src = _trimmed(g[fi[cross]], z[zi[cross]])
+        parts[cross] = _chunked(shapely.intersection, [src, z[zi[cross]]], workers=workers)
     part_measure = _measure(parts, measure)
     if measure == "length":
         part_measure = part_measure - _shared_border_halves(parts, z, fi, zi)
@@ -209,6 +221,37 @@ def split_by_zones(
         fraction[positive],
         parts[positive],
     )
+
+
+def _trimmed(geoms: GeomArray, zones: GeomArray) -> GeomArray:
+    """``geoms`` with each large one cut to a box around its zone (same part inside the zone).
+
+    Features of :data:`TRIM_MIN_VERTICES` vertices or more reaching beyond the box are
+    clipped to the zone's bounding box grown by a margin (``shapely.clip_by_rect``). The box
+    holds the whole zone with room to spare, so ``clipped ∩ zone`` is ``feature ∩ zone``; only
+    the few new vertices on the box's edges, all outside the zone, are rounded. GEOS does not
+    promise a valid result from the rectangle clip: an invalid one is dropped and the feature
+    is intersected whole, as without the trim.
+    """
+    out = geoms.copy()
+    big = np.flatnonzero(np.asarray(shapely.get_num_coordinates(geoms)) >= TRIM_MIN_VERTICES)
+    if len(big) == 0:
+        return out
+    box = np.asarray(shapely.bounds(zones[big]), dtype=float)
+    pad = TRIM_MARGIN_SHARE * np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1])
+    pad += TRIM_MARGIN_M
+    box += np.column_stack([-pad, -pad, pad, pad])
+    own = np.asarray(shapely.bounds(geoms[big]), dtype=float)
+    beyond = ((own[:, :2] < box[:, :2]) | (own[:, 2:] > box[:, 2:])).any(axis=1)
+    big, box = big[beyond], box[beyond]
+    # one GEOS call per large feature and zone (the rectangle is a scalar argument); few
+    clipped = np.array(
+        [shapely.clip_by_rect(geoms[i], *b) for i, b in zip(big.tolist(), box.tolist(),
+                                                            strict=True)] + [None],
+        dtype=object)[:-1]
+    ok = np.asarray(shapely.is_valid(clipped), dtype=bool)
+    out[big[ok]] = clipped[ok]
+    return out
 
 
 def _shared_border_halves(parts: GeomArray, z: GeomArray, fi: IntArray, zi: IntArray) -> FloatArray:
@@ -252,7 +295,11 @@ def _shared_border_halves(parts: GeomArray, z: GeomArray, fi: IntArray, zi: IntA
 
 
 def overlapping(
-    geoms: Sequence[Any] | GeomArray, *, exact: bool = False, workers: int = 1
+    geoms: Sequence[Any] | GeomArray,
+    *,
+    exact: bool = False,
+    workers: int = 1,
+    groups: IntArray | None = None,
 ) -> NDArray[np.bool_]:
     """Flag the features that may share area with another feature.
 
@@ -268,6 +315,9 @@ def overlapping(
         "counted once" needs.
     workers : int
         Threads used for the relates (``exact``).
+    groups : numpy.ndarray of int, optional
+        One label per feature: only features of the same group are compared (the parts of
+        one zone, :func:`zone_pieces`).
 
     Returns
     -------
@@ -281,6 +331,8 @@ def overlapping(
     [True, True, True, False]
     >>> overlapping(squares, exact=True).tolist()
     [False, True, True, False]
+    >>> overlapping(squares, exact=True, groups=np.array([0, 0, 1, 1])).tolist()
+    [False, False, False, False]
     """
     g = _as_array(geoms)
     flags = np.zeros(len(g), dtype=bool)
@@ -288,6 +340,8 @@ def overlapping(
         return flags
     a, b = shapely.STRtree(g).query(g)
     pair = a < b
+    if groups is not None:
+        pair &= groups[a] == groups[b]
     a, b = a[pair], b[pair]
     if len(a) == 0:
         return flags
@@ -368,10 +422,11 @@ def zone_pieces(
     zones : array of shapely polygons
         Non-overlapping zones.
     dissolve : bool
-        When True, parts of features whose interiors overlap another feature's
-        (:func:`overlapping` with ``exact=True``) are unioned per zone (one merged part per
-        zone, ``feature == -1``); the other parts, which share no area with any other, are
-        kept as they are. The returned parts of one zone then never overlap.
+        When True, the parts whose interiors overlap another part of the same zone
+        (:func:`overlapping` with ``exact=True`` and the zones as ``groups``) are unioned per
+        zone (one merged part per zone, ``feature == -1``); the other parts, which share no
+        area with any other, are kept as they are. The returned parts of one zone then never
+        overlap.
     workers : int
         Threads used for clipping and unions.
 
@@ -383,7 +438,7 @@ def zone_pieces(
     pieces = split_by_zones(g, zones, measure="area", workers=workers)
     if not dissolve or len(pieces.feature) == 0:
         return pieces
-    shared = overlapping(g, exact=True, workers=workers)[pieces.feature]
+    shared = overlapping(pieces.geometry, exact=True, workers=workers, groups=pieces.zone)
     if not shared.any():
         return pieces
     zone_ids, merged = _union_groups(pieces.geometry[shared], pieces.zone[shared], workers=workers)

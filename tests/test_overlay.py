@@ -137,3 +137,79 @@ def test_intersection_of_pieces_worked_by_hand() -> None:
     for workers in (1, 2):
         got = pieces_intersection_area(pa, pb, 2, workers=workers)
         assert got.tolist() == pytest.approx([100.0, 100.0 + 300.0])
+
+
+def _grid(n: int) -> np.ndarray:
+    """n × n unit-square zones of 10 m, row by row from (0, 0)."""
+    x, y = np.meshgrid(np.arange(n) * 10.0, np.arange(n) * 10.0)
+    return np.asarray(shapely.box(x.ravel(), y.ravel(), x.ravel() + 10, y.ravel() + 10),
+                      dtype=object)
+
+
+def _road_land() -> shapely.Polygon:
+    """A 60 × 60 m square with 4 × 4 m holes centred in the 36 zones of ``_grid(6)``, its
+    outline densified to 240 vertices (well over the trim threshold)."""
+    from gis.overlay import TRIM_MIN_VERTICES
+
+    outer = shapely.segmentize(box(0, 0, 60, 60), 1.0).exterior
+    holes = [box(10 * i + 3, 10 * j + 3, 10 * i + 7, 10 * j + 7).exterior
+             for i in range(6) for j in range(6)]
+    poly = shapely.Polygon(outer, holes)
+    assert shapely.get_num_coordinates(poly) >= TRIM_MIN_VERTICES
+    return poly
+
+
+def test_large_feature_across_many_zones_is_cut_exactly() -> None:
+    # every 10 × 10 zone holds 100 − 16 = 84 m² of the holed square: cut to a box around
+    # each zone before the exact intersection, the parts keep the exact areas
+    zones = _grid(6)
+    pieces = split_by_zones([_road_land()], zones)
+    assert sorted(pieces.zone.tolist()) == list(range(36))
+    np.testing.assert_allclose(pieces.measure, 84.0, rtol=1e-12)
+    np.testing.assert_allclose(pieces.fraction, 84.0 / (3600 - 36 * 16), rtol=1e-12)
+    # the part is the zone's share only: nothing of the neighbours' land comes along
+    part = pieces.geometry[pieces.zone.tolist().index(7)]  # x 10–20, y 10–20
+    assert shapely.equals(part, shapely.difference(zones[7], box(13, 13, 17, 17)))
+
+
+def test_an_invalid_rectangle_clip_falls_back_to_the_whole_feature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gis.overlay as overlay
+
+    bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])  # self-crossing: invalid
+    monkeypatch.setattr(overlay.shapely, "clip_by_rect", lambda geom, *box_: bowtie)
+    pieces = split_by_zones([_road_land()], _grid(6))
+    np.testing.assert_allclose(pieces.measure, 84.0, rtol=1e-12)
+
+
+def test_features_overlapping_in_one_zone_are_merged_there_only() -> None:
+    from gis.overlay import zone_pieces
+
+    # a 40 × 20 bar across the A|B border (x 80–120) and a 10 × 10 square in B overlapping
+    # it by 5 × 10: in A the bar's 20 × 20 part stays as it is; in B the bar's part and the
+    # square are merged (400 + 100 − 50 = 450 m²)
+    feats = [box(80, 0, 120, 20), box(115, 5, 125, 15)]
+    pieces = zone_pieces(feats, SQUARES_2, dissolve=True)
+    assert pieces.sum_by_zone(None, 2).tolist() == pytest.approx([400.0, 450.0])
+    in_a = pieces.zone == 0
+    assert pieces.feature[in_a].tolist() == [0]  # not merged in A
+    assert pieces.feature[~in_a].tolist() == [-1]
+
+
+def test_cut_land_is_the_same_on_one_and_two_threads() -> None:
+    from gis.overlay import PARALLEL_MIN_ITEMS, area_by_zone
+
+    # enough crossing squares for the clipping to go to threads, over the holed square
+    rng = np.random.default_rng(5)
+    n = PARALLEL_MIN_ITEMS + 300
+    x, y = rng.uniform(0, 55, n), rng.uniform(0, 55, n)
+    feats = np.concatenate([np.asarray(shapely.box(x, y, x + 5, y + 5), dtype=object),
+                            [_road_land()]])
+    one = area_by_zone(feats, _grid(6), workers=1)
+    two = area_by_zone(feats, _grid(6), workers=2)
+    assert one.tolist() == two.tolist()
+    # each zone: the union of its squares and its holed land, worked out with one union
+    expected = [shapely.area(shapely.intersection(shapely.union_all(feats), z))
+                for z in _grid(6)]
+    np.testing.assert_allclose(one, expected, rtol=1e-9)
