@@ -24,7 +24,12 @@ from gis import InputFileError
 from gis.tasks import LOCAL_DASHBOARD
 from layers.indicators.catalog import Catalog, IndicatorSpec, read_catalog
 from layers.indicators.engine import compute_records, load_zones
-from layers.indicators.partition import ONE_PIECE, compute_partitioned, district_outcomes
+from layers.indicators.partition import (
+    ONE_PIECE,
+    compute_partitioned,
+    district_outcomes,
+    partitions,
+)
 from layers.project import Project
 
 
@@ -105,6 +110,32 @@ def test_border_park_serves_the_other_district(tmp_path: Path, client: Any) -> N
     assert _dicts(inline) == _dicts(single)
     # k1 (x 300) and k2 (x 500, on the border) in C1, h1 (x 900) in C2
     assert (by[("EACH", "C1")], by[("EACH", "C2")]) == (2, 1)
+
+
+def four_districts(root: Path) -> Project:
+    """The strip cut in four districts whose codes are not in their order along it."""
+    layers = tiny_layers()
+    left = {"1": 0.0, "2": 750.0, "3": 250.0, "4": 500.0}  # x of each district's left side
+    layers["districts"] = [{"code": f"D{k}", "name": f"区{k}", "geometry": box(x, 0, x + 250, 200)}
+                           for k, x in left.items()]
+    layers["streets"] = [{"code": f"S{k}", "name": f"街{k}", "district_code": f"D{k}",
+                          "geometry": box(x, 0, x + 250, 200)} for k, x in left.items()]
+    layers["communities"] = [{"code": f"C{k}", "name": f"社{k}", "street_code": f"S{k}",
+                              "geometry": box(x, 0, x + 250, 200)} for k, x in left.items()]
+    return make_project(root, change=layers)
+
+
+def test_neighbouring_districts_share_a_task(tmp_path: Path, client: Any) -> None:
+    """Tasks take districts along the strip (D1 D3 | D4 D2), not in code order (D1 D2 | D3 D4)."""
+    project = four_districts(tmp_path / "p")
+    zones = load_zones(project)
+    assert partitions(zones, 2) == [["D1", "D3"], ["D4", "D2"]]
+    assert partitions(zones, 4) == [["D1"], ["D3"], ["D4"], ["D2"]]
+    catalog = Catalog(list(SPECS))
+    single = compute_records(project, catalog=catalog, scheduler="")
+    split = compute_partitioned(project, client, catalog=catalog, zones=zones)
+    assert _dicts(split) == _dicts(single)
+    assert [r.zone_code for r in split] == [r.zone_code for r in single]
 
 
 def test_district_task_holds_only_its_district(tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ Rows computed in one piece in this process instead (documented in the README):
   the note equals the single-process one.
 
 A task's box is that of all its communities: districts given to one task should lie side by
-side (they are runs in the districts' order).
+side (they are runs along a Hilbert curve through the districts' centres,
+:func:`district_order`; the parts are put back in community order before any sum).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ from layers.indicators.registry import MetricContext, MetricResult
 from layers.indicators.zones import Zones, load_zones
 from layers.project import Project
 
-__all__ = ["ONE_PIECE", "compute_partitioned", "district_outcomes", "partitions"]
+__all__ = ["ONE_PIECE", "compute_partitioned", "district_order", "district_outcomes",
+           "partitions"]
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,11 @@ ONE_PIECE = frozenset({"reported", "heat_loss_change"})
 
 
 def partitions(zones: Zones, tasks: int) -> list[list[str]]:
-    """District codes of each task: ``tasks`` runs of whole districts, in the districts' order.
+    """District codes of each task: ``tasks`` runs of whole districts, neighbours together.
 
+    The districts are taken along a Hilbert curve through their centres (the middle of the
+    bounding box of their communities; :func:`district_order`), so a run is a compact patch
+    of the city and a task's box (its neighbourhood read) holds little beyond its districts.
     Runs are as even as possible in number of communities (a district is never split).
 
     Examples
@@ -81,7 +86,7 @@ def partitions(zones: Zones, tasks: int) -> list[list[str]]:
     >>> partitions(Zones(comm, names), 2)
     [['a', 'b'], ['c']]
     """
-    codes = [str(c) for c in zones.names["district"].index]
+    codes = district_order(zones)
     sizes = zones.communities["district_code"].astype(str).value_counts()
     weight = [int(sizes.get(c, 0)) + 1 for c in codes]
     n = max(1, min(int(tasks), len(codes)))
@@ -94,6 +99,49 @@ def partitions(zones: Zones, tasks: int) -> list[list[str]]:
         groups[k].append(code)
         done += w
     return [g for g in groups if g]
+
+
+def district_order(zones: Zones) -> list[str]:
+    """District codes along a Hilbert curve through the districts' centres.
+
+    A district's centre is the middle of the bounding box of its communities; districts
+    without communities or geometries (and every district when the zones have no geometry)
+    keep the code order, after the others. Ties keep the code order.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd, shapely
+    >>> cells = {"a": (0, 0), "b": (5, 5), "c": (0, 1), "d": (5, 4)}  # a, c and b, d touch
+    >>> comm = gpd.GeoDataFrame({"district_code": list(cells)},
+    ...                         geometry=[shapely.box(x, y, x + 1, y + 1)
+    ...                                   for x, y in cells.values()])
+    >>> names = {"district": pd.Series(list("ABCD"), index=list(cells))}
+    >>> partitions(Zones(comm, names), 2)  # in code order: [['a', 'b'], ['c', 'd']]
+    [['a', 'c'], ['b', 'd']]
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    codes = [str(c) for c in zones.names["district"].index]
+    comm = zones.communities
+    if not isinstance(comm, gpd.GeoDataFrame) or comm.geometry.name not in comm.columns \
+            or len(codes) < 3:
+        return codes
+    bounds = pd.DataFrame(comm.geometry.bounds.to_numpy(), columns=["x0", "y0", "x1", "y1"])
+    bounds["d"] = comm["district_code"].astype(str).to_numpy()
+    box = bounds.dropna().groupby("d").agg({"x0": "min", "y0": "min", "x1": "max", "y1": "max"})
+    box = box.reindex(codes)
+    known = box.notna().all(axis=1).to_numpy()
+    if known.sum() < 2:
+        return codes
+    mid = (box[["x0", "y0"]].to_numpy() + box[["x1", "y1"]].to_numpy()) / 2
+    centres = gpd.GeoSeries(shapely.points(mid[known]))
+    key = np.asarray(centres.hilbert_distance(), dtype=np.int64)
+    inside = [c for c, k in zip(codes, known, strict=True) if k]
+    order = np.argsort(key, kind="stable")
+    rest = [c for c, k in zip(codes, known, strict=True) if not k]
+    return [inside[i] for i in order] + rest
 
 
 def district_outcomes(
@@ -310,7 +358,7 @@ def compute_partitioned(
 
     if split and groups:
         run_tasks(_numbered, tasks(), keep, client=client, max_in_flight=len(groups))
-    for i in sorted(by_task):  # district order, whatever order the tasks finished in
+    for i in sorted(by_task):  # task order, whatever order the tasks finished in
         for spec_id, outcome in by_task[i].items():
             outcomes[spec_id].append(outcome)
     missing = import_themes()
