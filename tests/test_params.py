@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "layers" / "catalogs"
 # Values the shipped catalog sets for its site (Tianjin's monthly sky): the model's defaults
 # stay site-neutral (no table: pvlib's clear sky).
-SITE_VALUES = {("pv", "monthly_ghi_kwh_m2"), ("pv", "monthly_source"),
-               ("pv", "monthly_source_zh"), ("pv", "monthly_site_lat_lon")}
+SITE_VALUES = {("pv", "monthly_ghi_kwh_m2"), ("pv", "monthly_diffuse_fraction"),
+               ("pv", "monthly_source"), ("pv", "monthly_source_zh"),
+               ("pv", "monthly_site_lat_lon")}
 
 
 def _project(root: Path, *, catalog: str = "", manifest: str = "") -> Project:
@@ -58,8 +59,8 @@ def test_model_defaults_equal_the_shipped_catalog() -> None:
             got = getattr(defaults, key)
             assert got == value and type(got) is type(value), (theme, key, got, value)
             checked += 1
-    # 10 coverage keys (complete_facilities one table), 18 heating, 4 pv
-    assert checked == 32
+    # 10 coverage keys (complete_facilities one table), 18 heating, 3 pv
+    assert checked == 31
 
 
 def test_precedence_catalog_then_manifest_then_command_line(tmp_path: Path) -> None:

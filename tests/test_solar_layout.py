@@ -257,17 +257,23 @@ def test_monthly_clearness_against_the_daily_formula() -> None:
 
 
 def test_catalog_climatology_is_the_sky(tmp_path: Path) -> None:
-    """The monthly table of [params.pv] becomes the sky (its GHI, Erbs diffuse) near its site
-    and is set aside, with a note, far from it."""
-    from gis.solar_climate import monthly_table
+    """The catalog's monthly table of [params.pv] (Tianjin, CSWD) becomes an hourly year with
+    its monthly GHI and diffuse fractions; without fractions the Erbs ones are reproduced."""
+    import tomllib
 
-    ghi = [78.4, 94.4, 138.9, 163.8, 188.2, 173.7, 156.6, 146.3, 129.0, 103.9, 74.7, 66.0]
-    table = monthly_table(39.1, 117.2, ghi)
-    year = monthly_year_for(table)
-    mid = year.index + pd.Timedelta(minutes=30)
-    np.testing.assert_allclose(year.groupby(mid.month)["ghi"].sum() / 1000.0, ghi, rtol=1e-6)
-    frac = year.groupby(mid.month)["dhi"].sum() / year.groupby(mid.month)["ghi"].sum()
-    np.testing.assert_allclose(frac.to_numpy(), table["diffuse_fraction"], atol=0.01)
+    from gis.solar_climate import monthly_table
+    from layers.indicators.catalog import PACKAGED_DIR
+
+    params = tomllib.loads((PACKAGED_DIR / "pv.toml").read_text("utf-8"))["params"]["pv"]
+    ghi = params["monthly_ghi_kwh_m2"]
+    for given in (params["monthly_diffuse_fraction"], None):
+        table = monthly_table(39.1, 117.2, ghi, given)
+        year = monthly_year_for(table)
+        mid = year.index + pd.Timedelta(minutes=30)
+        by_month = year.groupby(mid.month)[["ghi", "dhi"]].sum()
+        np.testing.assert_allclose(by_month["ghi"] / 1000.0, ghi, rtol=1e-6)
+        np.testing.assert_allclose((by_month["dhi"] / by_month["ghi"]).to_numpy(),
+                                   table["diffuse_fraction"], atol=0.01)
     with pytest.raises(ValueError, match="12 positive"):
         monthly_table(39.1, 117.2, ghi[:11])
 
