@@ -272,8 +272,11 @@ def read_layer(ctx: MetricContext, name: str, *, as_of_year: bool = True,
     if as_of_year and year_field and year_field in frame.columns:
         years = pd.to_numeric(frame[year_field], errors="coerce")
         later = years.to_numpy(dtype=float, na_value=np.nan) > ctx.year  # missing: existed
-        frame = frame[~later]
-    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+        if later.any():  # a copy of the layer only when something is left out
+            frame = frame[~later]
+    gone = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy(dtype=bool)
+    if gone.any():
+        frame = frame[~gone]
     ctx.cache[key] = frame
     return frame
 
