@@ -85,8 +85,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-err_console = plain_console(stderr=True)
-
 
 @app.callback()
 def _root() -> None:
@@ -108,13 +106,13 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except PeakmapError as e:
-        err_console.print(error_text(str(e)), soft_wrap=True)
+        plain_console(stderr=True).print(error_text(str(e)), soft_wrap=True)
         sys.exit(1)
     except typer.Abort:
-        err_console.print("aborted")
+        plain_console(stderr=True).print("aborted")
         sys.exit(1)
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        plain_console(stderr=True).print("interrupted")
         sys.exit(130)
     except (OSError, ValueError, UnicodeError) as e:
         # File-system and value problems not raised as PeakmapError (an --out directory that
@@ -122,7 +120,7 @@ def main() -> None:
         # traceback for developers.
         if os.environ.get("PEAKMAP_DEBUG"):
             raise
-        err_console.print(error_text(_one_line(e)), soft_wrap=True)
+        plain_console(stderr=True).print(error_text(_one_line(e)), soft_wrap=True)
         sys.exit(1)
     except typer.TyperException as e:  # usage errors: typer prints them as click does
         show = getattr(e, "show", None)

@@ -3,22 +3,30 @@
 Messages carry file names, field values and manifest lines such as ``[rasters.dsm]`` or
 ``户线[入户]``; rich would read the brackets as markup and drop them. Every command prints
 through :func:`plain_console`; colour is given with ``style=``, never with markup.
+
+rich is imported when a console is made, not with this module: ``peakmap report --format
+json`` into a pipe prints nothing through rich and never imports it.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 __all__ = ["error_text", "plain_console", "spinner"]
 
 
 def plain_console(**kwargs: Any) -> Console:
     """A :class:`rich.console.Console` that prints strings literally (``markup=False``)."""
+    from rich.console import Console
+
     return Console(markup=False, highlight=False, **kwargs)
 
 
@@ -30,9 +38,33 @@ def error_text(message: str) -> Text:
     >>> error_text("add [rasters.dsm] to the manifest").plain
     'error: add [rasters.dsm] to the manifest'
     """
+    from rich.text import Text
+
     text = Text("error:", style="bold red")
     text.append(" " + message)
     return text
+
+
+def may_be_terminal(stream: TextIO) -> bool:
+    """False when a rich console on ``stream`` would surely not be a terminal.
+
+    As ``rich.console.Console.is_terminal`` decides, without importing rich: ``TTY_COMPATIBLE``
+    or ``FORCE_COLOR`` in the environment leave the answer to rich (True here), else the
+    stream's ``isatty()``.
+
+    Examples
+    --------
+    >>> import io
+    >>> may_be_terminal(io.StringIO()) or "FORCE_COLOR" in os.environ
+    False
+    """
+    if os.environ.get("TTY_COMPATIBLE", "") in ("0", "1") or "FORCE_COLOR" in os.environ:
+        return True
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 @contextmanager
@@ -49,6 +81,9 @@ def spinner(description: str) -> Iterator[Callable[[str], None]]:
     >>> with spinner("computing") as step:
     ...     step("computing: coverage")
     """
+    if not may_be_terminal(sys.stderr):
+        yield lambda text: None
+        return
     console = plain_console(stderr=True)
     if not console.is_terminal:
         yield lambda text: None

@@ -61,7 +61,7 @@ def test_report_from_cached_results_loads_no_geometry_stack(tmp_path: Path) -> N
     args = ("report", str(project), "--level", "all", "--format", "json")
     modules = _imported_modules(*args)
     heavy = {"geopandas", "pyogrio", "rasterio", "scipy", "fastapi", "matplotlib",
-             "layers.indicators.engine", "web.exports"}
+             "layers.indicators.engine", "web.exports", "rich", "filelock"}
     assert not heavy & modules, sorted(heavy & modules)
     done = subprocess.run([sys.executable, "-m", "peakmap", *args], capture_output=True,
                           text=True, check=True, cwd=ROOT)
@@ -81,3 +81,23 @@ def test_straight_line_rows_load_no_graph_library() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
+
+
+def test_computed_json_report_into_a_pipe_loads_only_what_it_uses(tmp_path: Path) -> None:
+    """An area row computed (not cached) as JSON into a pipe: no console library, no lock
+    library (nothing is written), no raster, graph, plotting or web library."""
+    import json
+
+    from fixtures.web import build_fixture
+
+    project = build_fixture(tmp_path / "proj")
+    args = ("report", str(project), "--id", "HP-04", "--level", "all",
+            "--format", "json")
+    modules = _imported_modules(*args)
+    assert "layers.indicators.engine" in modules  # computed, not read from the cache
+    unused = {"rich", "filelock", "rasterio", "scipy", "networkx", "matplotlib", "folium",
+              "fastapi", "web.exports", "layers.walkgraph"}
+    assert not unused & modules, sorted(unused & modules)
+    done = subprocess.run([sys.executable, "-m", "peakmap", *args], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    assert {r["indicator"] for r in json.loads(done.stdout)} == {"HP-04"}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from layers.indicators.engine import RECORD_FIELDS, IndicatorResult, compute_records
+from layers.labels import record_labels
 from layers.report import records_to_json, records_to_table, write_csv, write_xlsx
 from peakmap.cli import app
 
@@ -257,3 +260,42 @@ def test_cli_unknown_id_is_a_usage_error(project_dir: Path) -> None:
     assert proc.returncode == 2
     assert "HP-99" in proc.stderr and "HP-04" not in proc.stderr.split("HP-99")[1]
     assert "Traceback" not in proc.stderr
+
+
+def _record(**kw: object) -> IndicatorResult:
+    base: dict[str, object] = dict(
+        indicator="HP-04", title="公园绿地", title_en="Park green", level="community",
+        zone_code="120101001", zone_name="甲社区", value=1.5, unit="m²", op=">=",
+        target=2.0, deadline=2025, status="fail", gap=0.5, responsible="区城市管理委",
+        source="computed")
+    base.update(kw)
+    return IndicatorResult(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("indent", [2, None, 4])
+def test_json_text_equals_pythons_encoder(indent: int | None) -> None:
+    """The C-encoder path writes exactly what ``json.dumps(indent=2)`` writes."""
+    tricky = '},\n    {"a": 1}\n  },\n  {\t"\\ 引号 \u2028 \x00 ]'
+    records = [
+        _record(),
+        _record(value=float("nan"), gap=float("inf"), target=None, status="no-data",
+                note="no base in this zone (denominator 0)"),
+        _record(zone_name=tricky, note=tricky, detail="{}", value=True, seq=3, op=None),
+        _record(value=-0.0, gap=1e300, target=12345678901234567890, deadline=None),
+        _record(value="达标", title="", title_en='"quoted"'),
+    ]
+
+    def want(recs: list[IndicatorResult]) -> str:
+        rows = []
+        for r in recs:
+            row = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                   for k, v in dataclasses.asdict(r).items()}
+            rows.append({**row, **record_labels(row, "zh")})
+        return json.dumps(rows, ensure_ascii=False, indent=indent)
+
+    for chosen in (records, records[:1], records[2:3], []):
+        assert records_to_json(chosen, indent=indent) == want(chosen)
+    nested = [_record(detail=["not", "a", "scalar"])]  # type: ignore[arg-type]
+    assert records_to_json(nested, indent=indent) == json.dumps(
+        [{**dataclasses.asdict(nested[0]), **record_labels(nested[0].as_dict(), "zh")}],
+        ensure_ascii=False, indent=indent)

@@ -143,3 +143,34 @@ def test_report_compare_reads_the_cache(built: Path, monkeypatch: pytest.MonkeyP
     assert len(district) == 1
     assert district[0].value_now == pytest.approx(15_000.0)
     assert district[0].value_proposal == pytest.approx(15_000.0)
+
+
+def test_saved_file_is_what_the_python_encoder_writes(built: Path) -> None:
+    """Non-finite floats become null; the file's text is json.dumps of the cleaned rows."""
+    import json
+    import math
+
+    from layers.indicators.result import IndicatorResult
+
+    project = Project(built)
+
+    def rec(value: object, gap: object, note: str = "") -> IndicatorResult:
+        return IndicatorResult(
+            indicator="HP-04", title="绿地 \"x\"", title_en="green", level="district",
+            zone_code="120101", zone_name="和平区", value=value, unit="m²",  # type: ignore[arg-type]
+            op=">=", target=2.0, deadline=2025, status="pass", gap=gap,  # type: ignore[arg-type]
+            responsible="区城市管理委", source="computed", note=note)
+
+    def clean(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+                for k, v in row.items()}
+
+    for records in ([rec(1.5, -0.5), rec("达标", None, "a\nb")],
+                    [rec(float("nan"), float("inf")), rec(3, 1e300)]):
+        cache.save_records(project, "k" * 32, records)
+        text = (project.build_dir / cache.CACHE_DIR / f"indicators-{'k' * 32}.json").read_text(
+            encoding="utf-8")
+        rows = [clean(r.as_dict()) for r in records]
+        assert text == json.dumps({"key": "k" * 32, "records": rows}, ensure_ascii=False)
+        loaded = cache.load_records(project, "k" * 32)
+        assert loaded is not None and [r.as_dict() for r in loaded] == rows

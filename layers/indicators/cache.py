@@ -27,6 +27,7 @@ __all__ = ["CACHE_DIR", "cache_key", "cached_records", "load_records", "refresh"
 
 CACHE_DIR = "cache"
 KEEP = 6  # newest result files kept (current + a few scenarios / years)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
 @functools.cache
@@ -101,12 +102,16 @@ def save_records(project: Project, key: str, records: list[IndicatorResult]) -> 
         return
     folder = project.build_dir / CACHE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    body = {"key": key, "records": [{k: _clean(v) for k, v in r.as_dict().items()}
-                                    for r in records]}
+    rows = [r.as_dict() for r in records]
+    try:  # C encoder (json.dump is Python); a NaN or an infinity raises: written as null
+        text = _ENCODER.encode({"key": key, "records": rows})
+    except ValueError:
+        text = _ENCODER.encode({"key": key, "records": [{k: _clean(v) for k, v in row.items()}
+                                                        for row in rows]})
     fd, tmp = tempfile.mkstemp(prefix=".indicators-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(body, ensure_ascii=False))  # C encoder (json.dump is Python)
+            f.write(text)
         os.replace(tmp, _path(project, key))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -48,8 +48,13 @@ class IndicatorResult:
         """Return the record as a dict, public fields first.
 
         Every field holds a plain value (number, text or None), so no deep copy is needed
-        (``dataclasses.asdict`` made one: 15× slower, seconds for a city's records).
+        (``dataclasses.asdict`` made one: 15× slower, seconds for a city's records). The
+        instance's ``__dict__`` holds the fields in order (``__init__`` sets them so): it is
+        copied as it is, else (an attribute added or deleted since) built field by field.
         """
+        own = self.__dict__
+        if tuple(own) == _FIELDS:
+            return own.copy()
         return {name: getattr(self, name) for name in _FIELDS}
 
 

@@ -138,9 +138,7 @@ class Store(StaleMarks):
             if isinstance(key, tuple) and self._spatial(name):
                 self._cache[key] = _read_in_box(self.path, name, key[1])
             else:
-                import pyogrio
-
-                self._cache[key] = pyogrio.read_dataframe(self.path, layer=name)
+                self._cache[key] = _read_whole(self.path, name)
         return self._cache[key].copy()
 
     def _spatial(self, name: str) -> bool:
@@ -263,6 +261,23 @@ class Store(StaleMarks):
             opts = {"OVERWRITE": "YES"} if self.path.exists() else None
             pyogrio.write_dataframe(data, self.path, layer=name, driver="GPKG",
                                     layer_options=opts)
+
+
+def _read_whole(path: Path, name: str) -> gpd.GeoDataFrame:
+    """Layer ``name`` as pyogrio's default read gives it, read through Arrow where that is equal.
+
+    The Arrow read takes a third of the CPU of GDAL's feature-by-feature read (a city's
+    layers: seconds) and gives the same frame for the store's field types (text, integer,
+    real, boolean without nulls). A column Arrow hands over as Python objects (a date field:
+    ``datetime.date`` where the default read gives datetime64; a boolean with nulls) and an
+    empty layer (its text columns typed otherwise) are read the default way.
+    """
+    import pyogrio
+
+    frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, layer=name, use_arrow=True)
+    if not len(frame) or any(str(dtype) == "object" for dtype in frame.dtypes):
+        frame = pyogrio.read_dataframe(path, layer=name)
+    return frame
 
 
 def _rectangle(path: Path, name: str,

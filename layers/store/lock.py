@@ -24,11 +24,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from gis import InputFileError
 from layers._errors import StoreBusyError
+
+if TYPE_CHECKING:  # filelock is imported by the first write, not by a command that only reads
+    from filelock import FileLock
 
 __all__ = [
     "LOCK_NAME",
@@ -59,6 +61,8 @@ _depth = threading.local()
 
 
 def _lock_for(root: Path) -> FileLock:
+    from filelock import FileLock
+
     key = root.resolve()
     with _locks_guard:
         lock = _locks.get(key)
@@ -105,6 +109,8 @@ def writer_lock(root: Path, *, what: str, timeout: float = DEFAULT_TIMEOUT_S) ->
         raise InputFileError(f"{root}: project directory: {e.strerror}") from e
     if not is_dir:
         raise InputFileError(f"{root}: project directory not found")
+    from filelock import Timeout
+
     lock = _lock_for(root)
     try:
         lock.acquire(timeout=timeout)
