@@ -418,3 +418,39 @@ def test_layer_names_follow_writes_by_another_store_object(built: Path) -> None:
     assert "proposal__green_spaces" in reader.layers()  # the file was replaced: read again
     if isinstance(reader.path, Path):
         assert set(reader.layers()) == {str(r[0]) for r in pyogrio.list_layers(reader.path)}
+
+
+def test_datetimes_read_back_alike_aware_or_naive(built: Path) -> None:
+    """Both stores give back the instant and the zone a GeoPackage round trip (GDAL) gives.
+
+    Worked out by hand: a zone with one UTC offset over the values (Shanghai, +08:00) reads
+    back in that fixed offset with the same wall-clock times; a zone with two (Berlin, +01:00
+    in January, +02:00 in July) reads back in UTC (08:00+01:00 → 07:00Z, 12:30+02:00 →
+    10:30Z); naive times stay naive; all in milliseconds.
+    """
+    import pandas as pd
+
+    wall = pd.to_datetime(["2020-01-01 08:00", "2021-06-30 12:30", None])
+    frame = gpd.GeoDataFrame(
+        {"naive": wall, "shanghai": wall.tz_localize("Asia/Shanghai"),
+         "berlin": wall.tz_localize("Europe/Berlin"), "utc": wall.tz_localize("UTC")},
+        geometry=[fx._box(0, 0, 10, 10)] * 3, crs=fx.GK)
+    store = Project(built).store
+    store.write_layers({"proposal__times": frame})
+    with warnings.catch_warnings():
+        # GDAL's note on reading a GeoPackage datetime not in UTC ("Non-conformant content
+        # ... successfully parsed"); PostGIS has none
+        warnings.filterwarnings("ignore", "Non-conformant content", RuntimeWarning)
+        back = Project(built).store.read("proposal__times")
+    plus8 = pd.DatetimeTZDtype("ms", "UTC+08:00")
+    assert str(back["naive"].dtype) == "datetime64[ms]"
+    assert back["shanghai"].dtype == plus8 and back["berlin"].dtype == pd.DatetimeTZDtype(
+        "ms", "UTC") and back["utc"].dtype == pd.DatetimeTZDtype("ms", "UTC")
+    assert [str(v) for v in back["naive"]] == ["2020-01-01 08:00:00", "2021-06-30 12:30:00",
+                                               "NaT"]
+    assert [str(v) for v in back["shanghai"]] == ["2020-01-01 08:00:00+08:00",
+                                                  "2021-06-30 12:30:00+08:00", "NaT"]
+    assert [str(v) for v in back["berlin"]] == ["2020-01-01 07:00:00+00:00",
+                                                "2021-06-30 10:30:00+00:00", "NaT"]
+    assert [str(v) for v in back["utc"]] == ["2020-01-01 08:00:00+00:00",
+                                             "2021-06-30 12:30:00+00:00", "NaT"]

@@ -32,6 +32,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -502,21 +503,53 @@ class PgStore(StaleMarks):
 
 # ---------------------------------------------------------------------------- columns
 def _kind(series: Any) -> str:
-    """``b`` bool, ``i`` integer, ``f`` float, ``M`` datetime, ``S`` text (anything else)."""
+    """``b`` bool, ``i`` integer, ``f`` float, ``M`` datetime, ``S`` text (anything else).
+
+    A time-zone-aware datetime column is ``z`` and the zone it reads back in, as a
+    GeoPackage round trip (GDAL) gives it: the one UTC offset all its values share
+    (``z+08:00``), UTC when they have several; stored as ``timestamptz`` (the instant).
+    Aware with no value at all, it reads back naive (``M``), as from the GeoPackage.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.Series(pd.to_datetime(["2020-01-01 08:00", "2020-07-01 08:00"]))
+    >>> _kind(t), _kind(t.dt.tz_localize("Asia/Shanghai")), _kind(t.dt.tz_localize("CET"))
+    ('M', 'z+08:00', 'z+00:00')
+    """
     kind = getattr(series.dtype, "kind", "O")
+    if kind == "M" and getattr(series.dtype, "tz", None) is not None:
+        offsets = {v.utcoffset() for v in series.dropna()}
+        if not offsets:
+            return "M"
+        minutes = int(offsets.pop().total_seconds() // 60) if len(offsets) == 1 else 0
+        sign = "-" if minutes < 0 else "+"
+        return f"z{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     return kind if kind in "bifM" else ("i" if kind == "u" else "S")
+
+
+def _zone(kind: str) -> Any:
+    """The fixed-offset zone of a ``z±HH:MM`` kind (:func:`_kind`)."""
+    from datetime import timedelta, timezone
+
+    sign = -1 if kind[1] == "-" else 1
+    hours, minutes = (int(x) for x in kind[2:].split(":"))
+    offset = timedelta(hours=hours, minutes=minutes) * sign
+    return UTC if not offset else timezone(offset)
 
 
 _GEOM_NAMES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint",
                5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
 _SQL_TYPE = {"b": "boolean", "i": "bigint", "f": "double precision", "M": "timestamp",
-             "S": "text"}
+             "z": "timestamptz", "S": "text"}
 
 
 def _values(series: Any, kind: str) -> list[Any]:
     import pandas as pd
 
     mask = series.isna().to_numpy()
+    if kind.startswith("z"):  # aware: the instant, exact
+        return [None if m else v.to_pydatetime() for v, m in zip(series, mask, strict=True)]
     if kind == "M":
         vals = [None if m else v.to_pydatetime() for v, m in
                 zip(series.dt.tz_localize(None) if series.dt.tz else series, mask, strict=True)]
@@ -549,6 +582,9 @@ def _series(values: Sequence[Any], kind: str, n: int) -> Any:
         return pd.Series(vals, dtype=object if has_null else "bool")
     if kind == "M":
         return pd.Series(pd.to_datetime(vals)).astype("datetime64[ms]")
+    if kind.startswith("z"):
+        utc = pd.Series(pd.to_datetime(vals, utc=True), dtype="datetime64[ns, UTC]")
+        return utc.dt.tz_convert(_zone(kind)).astype(pd.DatetimeTZDtype("ms", _zone(kind)))
     return pd.Series(vals, dtype="str")
 
 
@@ -598,7 +634,7 @@ def _put_layer(conn: psycopg.Connection[Any], loc: PgLocation, name: str, frame:
     tbl = f"l_{uuid.uuid4().hex[:16]}"
     t = _ident(loc.schema, tbl)
     defs: list[Any] = [sql.SQL("fid bigint")]
-    defs += [sql.SQL("{c} {ty}").format(c=sql.Identifier(f"c{i}"), ty=sql.SQL(_SQL_TYPE[k]))
+    defs += [sql.SQL("{c} {ty}").format(c=sql.Identifier(f"c{i}"), ty=sql.SQL(_SQL_TYPE[k[0]]))
              for i, k in enumerate(kinds)]
     srid, crs_text, geom_type = 0, None, None
     if spatial:
