@@ -293,6 +293,55 @@ def test_serve_reads_postgis_and_sees_writes_from_another_machine(
     assert not (a / "build" / "peakmap.gpkg").exists()
 
 
+def test_health_asks_postgis_every_few_seconds_and_reports_it_down(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One catalog query per HEALTH_TTL_S, in a thread; a stopped cluster answers 503."""
+    import warnings
+
+    from fixtures.pg import TEST_SETTINGS, cluster_dir
+    from starlette.exceptions import StarletteDeprecationWarning
+
+    import web.data
+    from layers.store.pg_cluster import LocalCluster
+    from web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from fastapi.testclient import TestClient
+
+    calls: list[int] = []
+    real = PgStore.layer_infos
+    monkeypatch.setattr(PgStore, "layer_infos", lambda self: calls.append(1) or real(self))
+    built = TestClient(create_app(_pg_project(tmp_path, pg_url, "healthy"),
+                                  records_fn=lambda *_a, **_k: []))
+    for _ in range(5):
+        r = built.get("/api/health")
+        assert r.status_code == 200 and r.json()["layers"] == 6
+    assert len(calls) == 1  # the four others within HEALTH_TTL_S: no query
+    monkeypatch.setattr(web.data, "HEALTH_TTL_S", 0.0)
+    assert built.get("/api/health").json()["built"] is True and len(calls) == 2
+
+    root = cluster_dir()
+    own = LocalCluster(root / "pg", settings=TEST_SETTINGS)
+    own.start()
+    try:
+        project = fx.write_project(tmp_path / "own")
+        use_postgis(project, own.url())
+        client = TestClient(create_app(project, records_fn=lambda *_a, **_k: []))
+        body = client.get("/api/health").json()
+        assert body == {"status": "ok", "project": "测试项目", "built": False, "layers": 0}
+    finally:
+        own.stop()
+        root.rmdir()
+    # the pooled connection was cut (the server's words), then none can be made
+    for words in ("", "cannot connect to the PostGIS store"):
+        r = client.get("/api/health")
+        assert r.status_code == 503
+        assert r.json()["status"] == "error" and r.json()["project"] == "测试项目"
+        assert r.json()["detail"].startswith(own.url()) and words in r.json()["detail"]
+
+
 def test_missing_postgresql_is_named_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     from fixtures.pg import local_cluster
 

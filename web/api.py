@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 import pandas as pd
 import pyogrio
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from gis import PeakmapError
@@ -45,14 +46,20 @@ Level = Literal["district", "street", "community"]
 Scenario = Literal["proposal"]
 
 
-@router.get("/health")
-async def health(data: DataDep) -> dict[str, Any]:
-    """Whether the server runs and the project's store is built.
+@router.get("/health", responses={503: {"description": "the PostGIS store cannot be reached"}})
+async def health(data: DataDep) -> JSONResponse:
+    """Whether the server runs and the project's store is built (503 when it is down).
 
     Answered on the event loop without any lock the pages or the background work take,
-    so it stays fast under load (a few file-system look-ups).
+    so it stays fast under load (a few file-system look-ups). A PostGIS store is asked at
+    most every few seconds (``web.data.HEALTH_TTL_S``), in a thread of its own so a slow
+    database never holds the event loop; when it cannot be reached the answer is 503 with
+    ``status`` ``"error"`` and the message in ``detail``.
     """
-    return data.health()
+    body = data.cached_health()
+    if body is None:  # a limiter of its own: never queued behind the pages' worker threads
+        body = await anyio.to_thread.run_sync(data.health, limiter=anyio.CapacityLimiter(1))
+    return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
 
 @router.get("/indicators")

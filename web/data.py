@@ -36,7 +36,7 @@ from web.errors import NotFoundError
 from web.geo import to_display
 from web.work import WorkPool
 
-__all__ = ["LEVELS", "ZONE_LAYERS", "ProjectData", "RecordsFn"]
+__all__ = ["HEALTH_TTL_S", "LEVELS", "ZONE_LAYERS", "ProjectData", "RecordsFn"]
 
 LEVELS: tuple[str, ...] = ("district", "street", "community")
 # The zone layer of each level.
@@ -113,6 +113,11 @@ class LayerInfo:
         return dict(self.__dict__)
 
 
+# /api/health asks a PostGIS store at most this often (seconds); a database that went down
+# is reported at the first health request after that.
+HEALTH_TTL_S = 5.0
+
+
 class ProjectData:
     """A project seen by the web app: layers in WGS84 / GCJ-02 and indicator records.
 
@@ -133,6 +138,9 @@ class ProjectData:
         self.project_dir = Path(project_dir)
         self.work = work or WorkPool(0)
         self._health: tuple[tuple[int, int, int], int] | None = None
+        # the PostGIS store's health: (store, monotonic time, answer), one query at a time
+        self._pg_health: tuple[PgStore, float, dict[str, Any]] | None = None
+        self._pg_health_lock = threading.Lock()
         # the PostGIS store named by the manifest (None: the GeoPackage), per manifest mtime
         self._pg: tuple[int, PgStore | None] | None = None
         self._records_fn = records_fn or _engine_records
@@ -281,22 +289,17 @@ class ProjectData:
     def health(self) -> dict[str, Any]:
         """Status, project name, whether built, number of spatial layers: lock-free.
 
-        Cheap enough for the event loop: one ``stat`` of the store; the layer count is read
-        (one SQLite query, no GDAL) only when the store file changed.
+        Cheap enough for the event loop on a GeoPackage: one ``stat`` of the store; the
+        layer count is read (one SQLite query, no GDAL) only when the store file changed.
+        A PostGIS store is asked at most every :data:`HEALTH_TTL_S` seconds (one catalog
+        query; see :meth:`cached_health`); when it cannot be reached the answer says so:
+        ``status`` ``"error"`` and the store's message in ``detail``.
         """
-        project = self._project
-        name = project.name if project is not None else self._name
-        if name is None:
-            name = Project(self.project_dir).name
-        self._name = name
+        name = self._project_name()
         pg = self._pg_store()
         if pg is not None:
-            try:
-                infos = pg.layer_infos()
-            except PeakmapError:
-                infos = []
-            spatial = sum(1 for _n, kind, _c in infos if kind is not None)
-            return {"status": "ok", "project": name, "built": bool(infos), "layers": spatial}
+            body = self._ask_pg(pg)
+            return {"status": body["status"], "project": name, **body}
         store = self.project_dir / "build" / "peakmap.gpkg"
         try:
             st = store.stat()
@@ -308,6 +311,40 @@ class ProjectData:
             memo = (ident, _spatial_layer_count(store))
             self._health = memo
         return {"status": "ok", "project": name, "built": True, "layers": memo[1]}
+
+    def cached_health(self) -> dict[str, Any] | None:
+        """:meth:`health` when it needs no database query, else None (ask it in a thread)."""
+        pg = self._pg_store()
+        if pg is None:
+            return self.health()
+        memo = self._pg_health
+        if memo is not None and memo[0] is pg and time.monotonic() - memo[1] < HEALTH_TTL_S:
+            return {"status": memo[2]["status"], "project": self._project_name(), **memo[2]}
+        return None
+
+    def _project_name(self) -> str:
+        project = self._project
+        name = project.name if project is not None else self._name
+        if name is None:
+            name = Project(self.project_dir).name
+        self._name = name
+        return name
+
+    def _ask_pg(self, pg: PgStore) -> dict[str, Any]:
+        with self._pg_health_lock:  # requests arriving together wait for one query
+            memo = self._pg_health
+            if memo is not None and memo[0] is pg and time.monotonic() - memo[1] < HEALTH_TTL_S:
+                return memo[2]
+            try:
+                infos = pg.layer_infos()
+            except PeakmapError as e:
+                body: dict[str, Any] = {"status": "error", "built": False, "layers": 0,
+                                        "detail": str(e)}
+            else:
+                body = {"status": "ok", "built": bool(infos),
+                        "layers": sum(1 for _n, kind, _c in infos if kind is not None)}
+            self._pg_health = (pg, time.monotonic(), body)
+            return body
 
     @property
     def project(self) -> Project:
