@@ -68,7 +68,7 @@ API: list[tuple[str, str, int, list[str]]] = [
     ("GET", "/api/report.csv?scenario=dream", 422, ["scenario", "proposal"]),
     ("POST", "/api/layers/nope", 422, ["file", "missing"]),
     ("POST", "/api/layers/nope/check", 422, ["file", "missing"]),
-    ("POST", "/api/proposals/move", 422, ["site_id", "lon", "lat", "missing"]),
+    ("POST", "/api/proposals/move", 422, ["site_id", "missing"]),
 ]
 # Routes whose own parameters take any value (free text read by the handler itself).
 FREE = {"/login"}
