@@ -96,8 +96,6 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-# JSON scalars: a row holding only these is written by the C encoder (see _rows_json)
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 # the C encoder with the separators of ``indent=2`` inside a row (json.dumps with an indent
 # runs Python's pure encoder: seconds for a city's records); allow_nan=False: a NaN or an
 # infinity raises, and the rows are then cleaned to null
@@ -108,20 +106,22 @@ _ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False,
 def _rows_json(rows: list[dict[str, Any]]) -> str | None:
     r"""``json.dumps(rows, ensure_ascii=False, indent=2)``, byte for byte, or None.
 
-    None when a row holds something other than a JSON scalar (:data:`_SCALARS`) or a float
-    that is not finite. Rows are encoded at once by the C encoder with the row's separator
+    None when a row is empty or holds a list, an object or a float that is not finite. Rows
+    are encoded at once by the C encoder with the row's separator
     ``",\n    "``; the separators between rows and around each row are then set to those
     of ``indent=2``. An encoded string never holds a raw newline (it is written ``\n``),
     so the newlines found are the separators'.
     """
     if not rows:
         return "[]"
-    if any(not _SCALARS.issuperset(map(type, row.values())) or not row for row in rows):
+    if not all(rows):  # an empty object is written "{}" by indent=2
         return None
     try:
         text = _ROW_ENCODER.encode(rows)
     except ValueError:  # NaN or infinity
         return None
+    if '": [' in text or '": {' in text:  # a list or an object as a value (or a text with
+        return None  # these characters in it, ``\": [``: then the slow way, to be sure)
     inner = text[2:-2].replace("},\n    {", "\n  },\n  {\n    ")
     return "[\n  {\n    " + inner + "\n  }\n]"
 

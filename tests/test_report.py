@@ -276,6 +276,7 @@ def _record(**kw: object) -> IndicatorResult:
 def test_json_text_equals_pythons_encoder(indent: int | None) -> None:
     """The C-encoder path writes exactly what ``json.dumps(indent=2)`` writes."""
     tricky = '},\n    {"a": 1}\n  },\n  {\t"\\ 引号 \u2028 \x00 ]'
+    listy = 'x": [1], "y": {}'
     records = [
         _record(),
         _record(value=float("nan"), gap=float("inf"), target=None, status="no-data",
@@ -284,6 +285,7 @@ def test_json_text_equals_pythons_encoder(indent: int | None) -> None:
         _record(value=-0.0, gap=1e300, target=12345678901234567890, deadline=None),
         _record(value="达标", title="", title_en='"quoted"'),
     ]
+    with_listy = [*records[:1], _record(detail=listy)]  # looks nested once encoded
 
     def want(recs: list[IndicatorResult]) -> str:
         rows = []
@@ -293,7 +295,7 @@ def test_json_text_equals_pythons_encoder(indent: int | None) -> None:
             rows.append({**row, **record_labels(row, "zh")})
         return json.dumps(rows, ensure_ascii=False, indent=indent)
 
-    for chosen in (records, records[:1], records[2:3], []):
+    for chosen in (records, records[:1], records[2:3], [], with_listy):
         assert records_to_json(chosen, indent=indent) == want(chosen)
     nested = [_record(detail=["not", "a", "scalar"])]  # type: ignore[arg-type]
     assert records_to_json(nested, indent=indent) == json.dumps(

@@ -171,12 +171,10 @@ class _Builder:
         self.spec = spec
         self.zones = zones
         self.records: list[IndicatorResult] = []
-        self._names: dict[str, dict[Any, str]] = {}
+        self._names = zones.name_maps
 
     def name(self, level: str, code: str) -> str:
         """The name of zone ``code`` of ``level`` (the code where it has none)."""
-        if level not in self._names:
-            self._names[level] = self.zones.names[level].to_dict()
         return str(self._names[level].get(code, code))
 
     def add(
@@ -242,7 +240,9 @@ def _sums_by_level(parts: pd.DataFrame, zones: Zones) -> dict[str, pd.DataFrame]
     numeric = parts.reindex(comm.index).apply(pd.to_numeric, errors="coerce")
     out = {"community": numeric.reindex(zones.names["community"].index)}
     for level, key in (("street", "street_code"), ("district", "district_code")):
-        grouped = numeric.groupby(comm[key].to_numpy()).sum(min_count=1)
+        # by the column itself (same index): an array key is first tried as a column label,
+        # and the failed lookup prints the whole array when it has under 1,000 items (ms)
+        grouped = numeric.groupby(comm[key]).sum(min_count=1)
         out[level] = grouped.reindex(zones.names[level].index)
     return out
 

@@ -7,6 +7,7 @@ zones through here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,11 @@ class Zones:
     communities: Any
     names: dict[str, pd.Series]
     missing: str = ""
+
+    @functools.cached_property
+    def name_maps(self) -> dict[str, dict[Any, str]]:
+        """Level → ``{code: name}`` (:attr:`names` as dicts, made once for every row)."""
+        return {level: names.to_dict() for level, names in self.names.items()}
 
     @property
     def levels(self) -> tuple[str, ...]:
