@@ -38,6 +38,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from gis.network import DISCONNECTED, OFF_NETWORK, REACHED, TOO_FAR, WalkGraph
+from gis.overlay import Pieces
 from gis.overlay import split_by_zones as overlay_split
 from gis.walkcover import walk_reach
 
@@ -51,6 +52,7 @@ __all__ = [
     "dissolve_touching",
     "grid_samples",
     "point_coverage",
+    "polygon_parts",
     "polygonal",
     "radius_by_size",
     "split_by_zones",
@@ -235,9 +237,23 @@ def split_by_zones(
         Index of each piece's source polygon.
     """
     g = np.asarray(geoms, dtype=object)
-    parts = overlay_split(g, np.asarray(zones, dtype=object), measure="area")
+    return polygon_parts(overlay_split(g, np.asarray(zones, dtype=object), measure="area"))
+
+
+def polygon_parts(parts: Pieces) -> tuple[GeomArray, IntArray, IntArray]:
+    """The polygons of parts cut by zones (clipping may leave lines or points beside them).
+
+    Parameters
+    ----------
+    parts : gis.overlay.Pieces
+        Polygons cut by zones (:func:`gis.overlay.split_by_zones`).
+
+    Returns
+    -------
+    pieces, zone_idx, geom_idx
+        As :func:`split_by_zones` returns them.
+    """
     pieces = parts.geometry.copy()
-    # clipping may leave lines or points beside the polygon parts: keep only the polygons
     polygon_types = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
     mixed = ~np.isin(shapely.get_type_id(pieces), polygon_types)
     pieces[mixed] = polygonal(pieces[mixed])

@@ -31,8 +31,7 @@ Examples
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,12 +40,16 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from gis.zonecut import PARALLEL_MIN_ITEMS, chunked, cut, zone_tests
+
 __all__ = [
     "Pieces",
     "area_by_zone",
     "assign_points",
+    "concat_pieces",
     "intersection_area_by_zone",
     "length_by_zone",
+    "merge_overlaps",
     "overlapping",
     "pieces_intersection_area",
     "split_by_zones",
@@ -58,17 +61,6 @@ IntArray = NDArray[np.intp]
 FloatArray = NDArray[np.float64]
 Measure = Literal["area", "length"]
 
-# Below this many geometries the thread pool costs more than it saves.
-PARALLEL_MIN_ITEMS = 2000
-# A feature with at least this many vertices crossing a zone border is first cut to a box a
-# little larger than the zone (GEOS's rectangle clip, linear and cheap) before the exact
-# intersection, which then works on the few vertices near the zone instead of all of them:
-# a road-land polygon with hundreds of holes crossing 64 communities is clipped 64 times.
-TRIM_MIN_VERTICES = 64
-# Margin of that box around the zone's bounding box: this share of the zone's larger side
-# plus TRIM_MARGIN_M (coordinate units), so the box's edges lie well outside the zone.
-TRIM_MARGIN_SHARE = 0.01
-TRIM_MARGIN_M = 1.0
 # DE-9IM pattern: the interiors of the two geometries share at least one point.
 INTERIORS_INTERSECT = "T********"
 
@@ -78,23 +70,6 @@ def _as_array(geoms: Sequence[Any] | GeomArray) -> GeomArray:
     if arr.ndim != 1:
         arr = arr.reshape(-1)
     return arr
-
-
-def _chunked(
-    fn: Callable[..., Any], arrays: Sequence[GeomArray], *, workers: int
-) -> NDArray[Any]:
-    """Apply a vectorised shapely function over chunks, on ``workers`` threads."""
-    n = len(arrays[0])
-    if workers <= 1 or n < PARALLEL_MIN_ITEMS:
-        return np.asarray(fn(*arrays))
-    bounds = np.linspace(0, n, workers * 4 + 1).astype(int)
-
-    def run(span: tuple[int, int]) -> Any:
-        return fn(*(a[span[0] : span[1]] for a in arrays))
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(run, itertools.pairwise(bounds.tolist())))
-    return np.concatenate(parts)
 
 
 def _measure(geoms: GeomArray, kind: Measure) -> FloatArray:
@@ -146,6 +121,34 @@ class Pieces:
         weights = self.measure if values is None else values
         return np.bincount(self.zone, weights=weights, minlength=n_zones).astype(float)
 
+    def take(self, rows: NDArray[Any]) -> Pieces:
+        """The parts at ``rows`` (a boolean mask or integer positions), in that order."""
+        return Pieces(self.feature[rows], self.zone[rows], self.measure[rows],
+                      self.fraction[rows], self.geometry[rows])
+
+
+def concat_pieces(parts: Sequence[Pieces]) -> Pieces:
+    """The parts of several :class:`Pieces` one after another (feature indexes as they are).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = shapely.box([0, 1], 0, [1, 2], 1)
+    >>> one = split_by_zones([shapely.box(0.5, 0, 1.5, 1)], zones)
+    >>> concat_pieces([one, one.take([1])]).zone.tolist()
+    [0, 1, 1]
+    """
+    if not parts:
+        return _no_pieces()
+    return Pieces(*(np.concatenate([getattr(p, f) for p in parts])
+                    for f in ("feature", "zone", "measure", "fraction", "geometry")))
+
+
+def _no_pieces() -> Pieces:
+    return Pieces(
+        np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0), np.empty(0), np.empty(0, object)
+    )
+
 
 def split_by_zones(
     geoms: Sequence[Any] | GeomArray,
@@ -185,28 +188,23 @@ def split_by_zones(
     """
     g = _as_array(geoms)
     z = _as_array(zones)
-    empty = Pieces(
-        np.empty(0, np.intp), np.empty(0, np.intp), np.empty(0), np.empty(0), np.empty(0, object)
-    )
+    empty = _no_pieces()
     valid = ~(shapely.is_missing(g) | shapely.is_empty(g))
     if not valid.any() or len(z) == 0:
         return empty
     # bounding-box pairs, then the few zones tested as prepared geometries (cheaper than a
     # predicate query, which prepares every feature)
     fi, zi = shapely.STRtree(z).query(g)
-    shapely.prepare(z)
     keep = valid[fi]
     fi, zi = fi[keep], zi[keep]
-    keep = np.asarray(shapely.intersects(z[zi], g[fi]), dtype=bool)
-    fi, zi = fi[keep], zi[keep]
+    keep, inside = zone_tests(z, zi, g, fi, workers=workers)
+    fi, zi, inside = fi[keep], zi[keep], inside[keep]
     if len(fi) == 0:
         return empty
-    inside = np.asarray(shapely.covers(z[zi], g[fi]), dtype=bool)
     parts = g[fi].copy()
     cross = ~inside
     if cross.any():
-        src = _trimmed(g[fi[cross]], z[zi[cross]])
-        parts[cross] = _chunked(shapely.intersection, [src, z[zi[cross]]], workers=workers)
+        parts[cross] = chunked(cut, [g[fi[cross]], z[zi[cross]]], workers=workers)
     part_measure = _measure(parts, measure)
     if measure == "length":
         part_measure = part_measure - _shared_border_halves(parts, z, fi, zi)
@@ -221,37 +219,6 @@ def split_by_zones(
         fraction[positive],
         parts[positive],
     )
-
-
-def _trimmed(geoms: GeomArray, zones: GeomArray) -> GeomArray:
-    """``geoms`` with each large one cut to a box around its zone (same part inside the zone).
-
-    Features of :data:`TRIM_MIN_VERTICES` vertices or more reaching beyond the box are
-    clipped to the zone's bounding box grown by a margin (``shapely.clip_by_rect``). The box
-    holds the whole zone with room to spare, so ``clipped ∩ zone`` is ``feature ∩ zone``; only
-    the few new vertices on the box's edges, all outside the zone, are rounded. GEOS does not
-    promise a valid result from the rectangle clip: an invalid one is dropped and the feature
-    is intersected whole, as without the trim.
-    """
-    out = geoms.copy()
-    big = np.flatnonzero(np.asarray(shapely.get_num_coordinates(geoms)) >= TRIM_MIN_VERTICES)
-    if len(big) == 0:
-        return out
-    box = np.asarray(shapely.bounds(zones[big]), dtype=float)
-    pad = TRIM_MARGIN_SHARE * np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1])
-    pad += TRIM_MARGIN_M
-    box += np.column_stack([-pad, -pad, pad, pad])
-    own = np.asarray(shapely.bounds(geoms[big]), dtype=float)
-    beyond = ((own[:, :2] < box[:, :2]) | (own[:, 2:] > box[:, 2:])).any(axis=1)
-    big, box = big[beyond], box[beyond]
-    # one GEOS call per large feature and zone (the rectangle is a scalar argument); few
-    clipped = np.array(
-        [shapely.clip_by_rect(geoms[i], *b) for i, b in zip(big.tolist(), box.tolist(),
-                                                            strict=True)] + [None],
-        dtype=object)[:-1]
-    ok = np.asarray(shapely.is_valid(clipped), dtype=bool)
-    out[big[ok]] = clipped[ok]
-    return out
 
 
 def _shared_border_halves(parts: GeomArray, z: GeomArray, fi: IntArray, zi: IntArray) -> FloatArray:
@@ -349,7 +316,7 @@ def overlapping(
         # a prepared geometry caches indexes on first use: never share one between threads
         threads = 1 if np.asarray(shapely.is_prepared(g), dtype=bool).any() else workers
         hit = np.asarray(
-            _chunked(_interiors_meet, [g[a], g[b]], workers=threads), dtype=bool
+            chunked(_interiors_meet, [g[a], g[b]], workers=threads), dtype=bool
         )
         a, b = a[hit], b[hit]
     flags[a] = True
@@ -434,9 +401,36 @@ def zone_pieces(
     -------
     Pieces
     """
-    g = _as_array(geoms)
-    pieces = split_by_zones(g, zones, measure="area", workers=workers)
-    if not dissolve or len(pieces.feature) == 0:
+    pieces = split_by_zones(geoms, zones, measure="area", workers=workers)
+    return merge_overlaps(pieces, workers=workers) if dissolve else pieces
+
+
+def merge_overlaps(pieces: Pieces, *, workers: int = 1) -> Pieces:
+    """Union the parts of a zone whose interiors overlap, so each point of a zone counts once.
+
+    Parameters
+    ----------
+    pieces : Pieces
+        Polygon parts cut by zones (:func:`split_by_zones`, or a selection of its parts).
+    workers : int
+        Threads used for the overlap tests and unions.
+
+    Returns
+    -------
+    Pieces
+        The parts that overlap no other part of their zone as they are, then one merged part
+        per zone that had overlapping ones (``feature == -1``, ``fraction`` NaN).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = shapely.box([0, 1], 0, [1, 2], 1)
+    >>> squares = shapely.box([0, 0.5, 1.2], 0, [0.5, 1.5, 1.4], [1, 0.5, 0.2])
+    >>> merged = merge_overlaps(split_by_zones(squares, zones))
+    >>> merged.feature.tolist(), merged.zone.tolist(), merged.measure.tolist()
+    ([0, 1, -1], [0, 0, 1], [0.5, 0.25, 0.25])
+    """
+    if len(pieces.feature) == 0:
         return pieces
     shared = overlapping(pieces.geometry, exact=True, workers=workers, groups=pieces.zone)
     if not shared.any():
@@ -566,7 +560,7 @@ def pieces_intersection_area(
     a_in_b = np.asarray(shapely.covers(b[rest], a[rest]), dtype=bool)
     area[rest[a_in_b]] = pa.measure[ia[rest[a_in_b]]]
     rest = rest[~a_in_b]
-    shared = _chunked(shapely.intersection, [a[rest], b[rest]], workers=workers)
+    shared = chunked(shapely.intersection, [a[rest], b[rest]], workers=workers)
     area[rest] = _measure(np.asarray(shared), "area")
     return np.bincount(pa.zone[ia], weights=area, minlength=n_zones).astype(float)
 

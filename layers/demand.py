@@ -26,8 +26,9 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from gis.coverage import grid_samples, split_by_zones
-from layers.indicators.inputs import NoData, community_geoms, read_layer, theme_params, zone_index
+from gis.coverage import grid_samples, polygon_parts
+from layers.indicators.cut import layer_pieces
+from layers.indicators.inputs import NoData, read_layer, theme_params, zone_index
 from layers.indicators.registry import MetricContext
 from layers.params import CoverageParams
 
@@ -189,10 +190,9 @@ def residential_land(ctx: MetricContext) -> tuple[NDArray[np.object_], IntArray]
         prefix = str(demand_params(ctx).residential_landuse_prefix).upper()
         landuse = read_layer(ctx, "landuse")
         codes = landuse["code"].astype(str).str.strip().str.upper()
-        res = landuse[codes.str.startswith(prefix)]
-        pieces, zi, _ = split_by_zones(
-            np.asarray(res.geometry.values, dtype=object), community_geoms(ctx)
-        )
+        residential = codes.str.startswith(prefix).to_numpy(dtype=bool)
+        # the cut of the landuse layer is shared with the other rows over land (HP-18)
+        pieces, zi, _ = polygon_parts(layer_pieces(ctx, landuse, residential))
         ctx.cache[key] = (pieces, zi)
     cached: tuple[NDArray[np.object_], IntArray] = ctx.cache[key]
     return cached

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,14 +24,9 @@ import pandas as pd
 import shapely
 
 from gis import InputFileError
-from gis.overlay import (
-    Pieces,
-    area_by_zone,
-    pieces_intersection_area,
-    split_by_zones,
-    zone_pieces,
-)
+from gis.overlay import Pieces, merge_overlaps, pieces_intersection_area, split_by_zones
 from layers.floors import floor_area_note
+from layers.indicators.cut import cut_layers, overlay_workers
 from layers.indicators.inputs import (
     NoData,
     community_codes,
@@ -40,12 +34,9 @@ from layers.indicators.inputs import (
     filter_frame,
     filter_mask,
     read_layer,
-    read_layers,
-    theme_params,
     zone_index,
 )
 from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
-from layers.params import OverlayParams
 
 __all__ = [
     "area_share",
@@ -62,20 +53,6 @@ PERCENT = 100.0
 REPORTED_COLUMNS = ("indicator", "zone_code", "year", "value")
 # Excel in China saves CSV as GBK: accept it after UTF-8.
 REPORTED_ENCODINGS = ("utf-8-sig", "gb18030")
-
-
-def _workers(ctx: MetricContext) -> int:
-    if "workers" not in ctx.cache:
-        given = theme_params(ctx, OverlayParams).workers
-        ctx.cache["workers"] = given if given is not None else min(2, os.cpu_count() or 1)
-    workers: int = ctx.cache["workers"]
-    return workers
-
-
-def _geoms(frames: list[gpd.GeoDataFrame]) -> np.ndarray:
-    if not frames:
-        return np.empty(0, dtype=object)
-    return np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in frames])
 
 
 def _frame(ctx: MetricContext, **columns: Any) -> pd.DataFrame:
@@ -112,11 +89,10 @@ def area_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     MetricResult
         Values: a DataFrame with column ``value`` (m²).
     """
-    frames, notes = read_layers(ctx, _entries(spec), what="area_sum")
-    value = area_by_zone(
-        _geoms(frames), community_geoms(ctx), dissolve=bool(spec.get("dissolve", True)),
-        workers=_workers(ctx),
-    )
+    pieces, notes = cut_layers(ctx, _entries(spec), what="area_sum")
+    if spec.get("dissolve", True):
+        pieces = merge_overlaps(pieces, workers=overlay_workers(ctx))
+    value = pieces.sum_by_zone(None, len(ctx.communities))
     return _result(_frame(ctx, value=value), notes)
 
 
@@ -132,9 +108,9 @@ def _base_den(ctx: MetricContext, base: Any) -> tuple[Pieces | None, np.ndarray,
         den = pd.to_numeric(ctx.communities[name], errors="coerce").to_numpy(dtype=float)
         return None, den, []
     entries = _entries(base if isinstance(base, Mapping) else {"layers": base})
-    frames, notes = read_layers(ctx, entries, what="area_share base")
+    cut, notes = cut_layers(ctx, entries, what="area_share base")
     # cut once: the pieces give the denominator and clip the numerator
-    pieces = zone_pieces(_geoms(frames), zones, dissolve=True, workers=_workers(ctx))
+    pieces = merge_overlaps(cut, workers=overlay_workers(ctx))
     return pieces, pieces.sum_by_zone(None, len(zones)), notes
 
 
@@ -159,16 +135,14 @@ def area_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
         Values: a DataFrame with columns ``num`` and ``den``; ``den`` is NaN where the zone
         has no base.
     """
-    frames, notes = read_layers(ctx, _entries(spec), what="area_share")
-    zones = community_geoms(ctx)
+    cut, notes = cut_layers(ctx, _entries(spec), what="area_share")
+    n = len(ctx.communities)
     base_pieces, den, base_notes = _base_den(ctx, spec.get("base", "zone"))
-    geoms = _geoms(frames)
+    pieces = merge_overlaps(cut, workers=overlay_workers(ctx))
     if base_pieces is None:
-        num = area_by_zone(geoms, zones, dissolve=True, workers=_workers(ctx))
+        num = pieces.sum_by_zone(None, n)
     else:
-        num = pieces_intersection_area(
-            zone_pieces(geoms, zones, dissolve=True, workers=_workers(ctx)), base_pieces,
-            len(zones), workers=_workers(ctx))
+        num = pieces_intersection_area(pieces, base_pieces, n, workers=overlay_workers(ctx))
     den = np.where(den > 0, den, np.nan)
     out = _frame(ctx, num=num, den=den)
     return _result(out, notes + base_notes, scale=float(spec.get("scale", PERCENT)))
@@ -266,7 +240,7 @@ def _weights_by_zone(
     is_line = bool(len(geoms)) and bool(np.isin(types, (1, 2, 5)).all())
     pieces = split_by_zones(
         geoms, community_geoms(ctx), measure="length" if is_line else "area",
-        workers=_workers(ctx),
+        workers=overlay_workers(ctx),
     )
     if field_values is None:
         return pieces.zone, pieces.measure, pieces.feature
@@ -411,7 +385,7 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
     pieces = split_by_zones(
         np.asarray(frame.geometry.values, dtype=object), community_geoms(ctx),
-        measure="length", workers=_workers(ctx),
+        measure="length", workers=overlay_workers(ctx),
     )
     num = _sum(ctx, pieces.zone, np.where(meets[pieces.feature], pieces.measure, 0.0))
     den = _sum(ctx, pieces.zone, pieces.measure)

@@ -149,7 +149,7 @@ def _grid(n: int) -> np.ndarray:
 def _road_land() -> shapely.Polygon:
     """A 60 × 60 m square with 4 × 4 m holes centred in the 36 zones of ``_grid(6)``, its
     outline densified to 240 vertices (well over the trim threshold)."""
-    from gis.overlay import TRIM_MIN_VERTICES
+    from gis.zonecut import TRIM_MIN_VERTICES
 
     outer = shapely.segmentize(box(0, 0, 60, 60), 1.0).exterior
     holes = [box(10 * i + 3, 10 * j + 3, 10 * i + 7, 10 * j + 7).exterior
@@ -175,10 +175,10 @@ def test_large_feature_across_many_zones_is_cut_exactly() -> None:
 def test_an_invalid_rectangle_clip_falls_back_to_the_whole_feature(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import gis.overlay as overlay
+    import gis.zonecut as zonecut
 
     bowtie = shapely.Polygon([(0, 0), (10, 10), (10, 0), (0, 10)])  # self-crossing: invalid
-    monkeypatch.setattr(overlay.shapely, "clip_by_rect", lambda geom, *box_: bowtie)
+    monkeypatch.setattr(zonecut.shapely, "clip_by_rect", lambda geom, *box_: bowtie)
     pieces = split_by_zones([_road_land()], _grid(6))
     np.testing.assert_allclose(pieces.measure, 84.0, rtol=1e-12)
 
