@@ -85,6 +85,20 @@ def test_upload_page_lists_the_layers(built: Path) -> None:
     assert "Recycling points" in en and "Confirm upload" in en
 
 
+def test_pages_that_post_share_one_csrf_module(built: Path) -> None:
+    """post.js (CSRF header, answer as {status, body}) is loaded before each page's script."""
+    client = client_for(built)
+    page = client.get("/upload").text
+    assert page.index("/static/peakmap/post.js") < page.index("/static/peakmap/upload.js")
+    static = Path(__file__).resolve().parent.parent / "web" / "static"
+    post = client.get("/static/peakmap/post.js")
+    assert post.status_code == 200 and "X-CSRF-Token" in post.text
+    with_token = [p.name for p in static.glob("*.js") if "peakmap_csrf" in p.read_text()]
+    assert with_token == ["post.js"]  # read from the cookie in one place only
+    template = (static.parent / "templates" / "scenario.html").read_text(encoding="utf-8")
+    assert template.index("/static/peakmap/post.js") < template.index("scenario.js")
+
+
 def test_check_messages_in_chinese_first(built: Path) -> None:
     """The page's language first (Chinese by default), the build's English kept beside."""
     client = client_for(built)

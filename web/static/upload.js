@@ -1,5 +1,5 @@
 /* peakmap upload page: check a file (dry run, every problem listed), then store it.
- * Every message is put into the page with textContent, never as HTML. */
+ * Every message is put into the page with textContent, never as HTML. POSTs: post.js. */
 (function () {
   'use strict';
   var T = JSON.parse(document.getElementById('pm-upload-text').textContent);
@@ -12,13 +12,6 @@
   var result = document.getElementById('pm-result');
   var file = null;
   var checked = null;  // the layer and file a passed check was for
-
-  function csrfHeaders() {
-    // With accounts (web/auth.py) the session's CSRF token is the readable cookie
-    // peakmap_csrf; every state-changing request sends it back as X-CSRF-Token.
-    var m = document.cookie.match(/(?:^|;\s*)peakmap_csrf=([^;]*)/);
-    return m ? { 'X-CSRF-Token': decodeURIComponent(m[1]) } : {};
-  }
 
   function formData() {
     var fd = new FormData();
@@ -94,22 +87,13 @@
   });
   layer.addEventListener('change', function () { checked = null; confirmBtn.disabled = true; });
 
-  function answer(r) {
-    return r.text().then(function (text) {
-      var body;
-      try { body = JSON.parse(text); } catch (e) { body = { detail: text }; }
-      return { status: r.status, body: body };
-    });
-  }
-
   checkBtn.addEventListener('click', function () {
     if (!file) { return; }
     var name = layer.value;
     checkBtn.disabled = true;
     show('busy', T.checking, []);
-    fetch('/api/layers/' + encodeURIComponent(name) + '/check?lang=' + T.lang,
-          { method: 'POST', body: formData(), headers: csrfHeaders() })
-      .then(answer).then(function (a) {
+    window.peakmapPost('/api/layers/' + encodeURIComponent(name) + '/check?lang=' + T.lang,
+                       formData()).then(function (a) {
         checkBtn.disabled = false;
         if (a.status !== 200) {
           var d = detailLines(a.body, a.status);
@@ -132,9 +116,8 @@
     if (!file || checked !== layer.value + '\u0000' + file.name) { return; }
     confirmBtn.disabled = true;
     show('busy', T.storing, []);
-    fetch('/api/layers/' + encodeURIComponent(layer.value),
-          { method: 'POST', body: formData(), headers: csrfHeaders() })
-      .then(answer).then(function (a) {
+    window.peakmapPost('/api/layers/' + encodeURIComponent(layer.value), formData())
+      .then(function (a) {
         if (a.status === 201) {
           show('good', T.stored_ok, reportLines(a.body));
         } else {
