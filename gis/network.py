@@ -332,22 +332,31 @@ class _SnapMemo:
         )
 
 
+def _unsnapped(n: int) -> Snapped:
+    """``n`` points on no edge (edge -1, t 0, offset inf): what the snaps start from.
+
+    Examples
+    --------
+    >>> s = _unsnapped(2)
+    >>> s.edge.tolist(), s.t.tolist(), s.offset.tolist()
+    ([-1, -1], [0.0, 0.0], [inf, inf])
+    """
+    return Snapped(np.full(n, -1, dtype=np.int64), np.zeros(n), np.full(n, np.inf))
+
+
 def _snap(graph: WalkGraph, pts: NDArray[np.object_], max_distance: float) -> Snapped:
-    """Snap any geometries (GEOS nearest through the graph's STRtree)."""
-    n = len(pts)
-    edge = np.full(n, -1, dtype=np.int64)
-    t = np.zeros(n)
-    offset = np.full(n, np.inf)
-    if n == 0 or len(graph.u) == 0:
-        return Snapped(edge, t, offset)
+    """Snap points, missing or empty ones too (GEOS nearest through the graph's STRtree)."""
+    out = _unsnapped(len(pts))
+    if len(pts) == 0 or len(graph.u) == 0:
+        return out
     (idx_pt, idx_edge), dist = graph._tree.query_nearest(
         pts, max_distance=max_distance, return_distance=True, all_matches=False
     )
     xy = shapely.get_coordinates(pts[idx_pt])
-    edge[idx_pt] = idx_edge
-    t[idx_pt] = _position(graph, xy, idx_edge)
-    offset[idx_pt] = dist
-    return Snapped(edge, t, offset)
+    out.edge[idx_pt] = idx_edge
+    out.t[idx_pt] = _position(graph, xy, idx_edge)
+    out.offset[idx_pt] = dist
+    return out
 
 
 def _position(graph: WalkGraph, xy: FloatArray, edge: IntArray) -> FloatArray:
@@ -365,12 +374,9 @@ def _snap_xy(graph: WalkGraph, xy: FloatArray, max_distance: float) -> Snapped:
     computes the distance by the same formula); where two edges are exactly as near, the one
     with the lower number. Points the index cannot settle go to GEOS.
     """
-    n = len(xy)
-    edge = np.full(n, -1, dtype=np.int64)
-    t = np.zeros(n)
-    offset = np.full(n, np.inf)
-    if n == 0 or len(graph.u) == 0:
-        return Snapped(edge, t, offset)
+    out = _unsnapped(len(xy))
+    if len(xy) == 0 or len(graph.u) == 0:
+        return out
     index: SegmentIndex | None = graph._memo.get("segments")
     if index is None:
         index = SegmentIndex(graph.xy[graph.u], graph.xy[graph.v])
@@ -380,8 +386,8 @@ def _snap_xy(graph: WalkGraph, xy: FloatArray, max_distance: float) -> Snapped:
         rest = _snap(graph, shapely.points(xy[unsure]), max_distance)
         edge[unsure], offset[unsure] = rest.edge, rest.offset
     ok = edge >= 0
-    t[ok] = _position(graph, xy[ok], edge[ok])
-    return Snapped(edge, t, offset)
+    out.t[ok] = _position(graph, xy[ok], edge[ok])
+    return Snapped(edge, out.t, offset)
 
 
 def boundary_access_points(

@@ -172,3 +172,24 @@ def test_snap_memo_answers_as_a_fresh_graph_does() -> None:
     wide = snap_to_graph(memo_graph, pts, max_distance=100.0)
     assert np.array_equal(wide.edge, snap_to_graph(fresh(), pts, max_distance=100.0).edge)
     assert (wide.edge >= 0).all()
+
+
+def test_both_snap_paths_leave_the_same_points_unsnapped() -> None:
+    """Coordinates path and GEOS path (taken when a point is missing): -1, 0, inf alike.
+
+    One edge (0, 0)–(100, 0), snapping distance 10: (50, 5) lies 5 m above it, 50 m along;
+    (50, 30) is 30 m away, unsnapped; a missing point, an empty graph or no point snaps nothing.
+    """
+    g = graph_from_lines([LineString([(0, 0), (100, 0)])])
+    fast = snap_to_graph(g, [Point(50, 5), Point(50, 30)], max_distance=10.0)
+    geos = snap_to_graph(g, [Point(50, 5), Point(50, 30), None], max_distance=10.0)
+    assert fast.edge.tolist() == [0, -1] and geos.edge.tolist() == [0, -1, -1]
+    assert fast.offset.tolist() == [5.0, np.inf] and geos.offset.tolist() == [5.0, np.inf, np.inf]
+    assert fast.t.tolist() == [50.0, 0.0] and geos.t.tolist() == [50.0, 0.0, 0.0]
+    empty = graph_from_lines([])
+    for pts in ([Point(1, 1)], [None]):
+        s = snap_to_graph(empty, pts, max_distance=10.0)
+        assert (s.edge.tolist(), s.t.tolist(), s.offset.tolist()) == ([-1], [0.0], [np.inf])
+    none = snap_to_graph(g, [], max_distance=10.0)
+    assert len(none.edge) == len(none.t) == len(none.offset) == 0
+    assert none.edge.dtype == np.int64
