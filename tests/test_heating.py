@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from fixtures.scenario import renewal_project, write_renewal
+from fixtures.scenario import TARGETS, renewal_project, write_renewal
 from fixtures.tiny import YEAR, make_project
 from typer.testing import CliRunner
 
@@ -98,6 +98,17 @@ def _heating_catalog(params: dict[str, object]) -> Catalog:
     return Catalog(rows, params={"heating": {"renewal_age_years": 30, **params}})
 
 
+@pytest.fixture
+def hpt4_catalog() -> str:
+    """The HP-T4-only catalog (pipes over 30 years old, target 0 %) with a formula-like title.
+
+    fixtures.scenario's catalog; the title starting with "=" must stay text in the exports.
+    """
+    title = 'title = "30年以上未改造老旧供热管网长度占比"'
+    assert title in TARGETS
+    return TARGETS.replace(title, 'title = "=老旧管网"')
+
+
 def _district(records: list, ident: str) -> float:
     return next(r.value for r in records if r.indicator == ident and r.level == "district")
 
@@ -106,19 +117,9 @@ def test_hp15_physical_model_sums_length_times_loss(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     cat = _heating_catalog({})
     recs = compute_records(project, year=YEAR, catalog=cat, ids=["HP-15"])
-    # no DN, no level: DN150 secondary pipes; 2025: h1 old (100 m), h2 aged 25 a (100 m),
-    # h3 renewed 2022, aged 3 a (20 m); 2020: h1 old, h2 aged 20 a, h3 old (35 a, renewed later)
-    f = P["fittings_factor"]
-
-    def q(lam: float, leak: float = 0.0) -> float:
-        return float(pair_conduction_w_per_m(150, 60, 45, lam, P)) * f + leak
-
-    old = q(0.30, P["old_leak_w_per_m"])
-    l_now = 100 * old + 100 * q(0.033 * 1.25) + 20 * q(0.033 * 1.03)
-    l_base = 100 * old + 100 * q(0.033 * 1.20) + 20 * old
-    s_now, s_base = 36.0 * 3000, 36.0 * 2500
-    expected = 100 * (l_now / (s_now + l_now) - l_base / (s_base + l_base))
-    assert _district(recs, "HP-15") == pytest.approx(expected, abs=0.01)
+    # supply 36 W/m² × the floor area standing: 3,000 m² in 2025, 2,500 m² in 2020
+    assert _district(recs, "HP-15") == pytest.approx(_hp15_by_hand(36.0 * 3000, 36.0 * 2500),
+                                                     abs=0.01)
 
 
 def test_calibration_sets_the_baseline_rate(tmp_path: Path) -> None:
@@ -183,15 +184,10 @@ def test_propose_renewal_ranks_leakiest_then_oldest_by_street(tmp_path: Path) ->
     assert propose_renewal(project, year=YEAR, max_km=0.15).proposal["id"].tolist() == ["c", "b"]
 
 
-def test_site_heating_records_the_scenario_and_compare_matches(tmp_path: Path) -> None:
+def test_site_heating_records_the_scenario_and_compare_matches(tmp_path: Path,
+                                                              hpt4_catalog: str) -> None:
     project = renewal_project(tmp_path)
-    (tmp_path / "targets.toml").write_text(
-        '[params.heating]\nrenewal_age_years = 30\n\n'
-        '[[indicator]]\nid = "HP-T4"\ntitle = "老旧管网"\nkind = "length_share"\nunit = "%"\n'
-        'op = "<="\ntarget = 0\nlevel = "district"\n[indicator.params]\n'
-        'layer = "heating_pipes"\ncondition = { install_year = { age_over = '
-        '"$heating.renewal_age_years" }, renovated_year = { by_year = false } }\n',
-        encoding="utf-8")
+    (tmp_path / "targets.toml").write_text(hpt4_catalog, encoding="utf-8")
     runner = CliRunner()
     res = runner.invoke(app, ["site", "heating", str(tmp_path), "--max-km", "0.15"])
     assert res.exit_code == 0, res.output
@@ -216,18 +212,13 @@ def test_site_heating_records_the_scenario_and_compare_matches(tmp_path: Path) -
     assert not math.isnan(district.change or math.nan)
 
 
-def test_compare_csv_and_xlsx_carry_the_same_columns(tmp_path: Path) -> None:
+def test_compare_csv_and_xlsx_carry_the_same_columns(tmp_path: Path,
+                                                     hpt4_catalog: str) -> None:
     from openpyxl import load_workbook
 
     project = make_project(tmp_path)
     write_renewal(project, ["h1"])
-    (tmp_path / "targets.toml").write_text(
-        '[params.heating]\nrenewal_age_years = 30\n\n'
-        '[[indicator]]\nid = "HP-T4"\ntitle = "=老旧管网"\nkind = "length_share"\nunit = "%"\n'
-        'op = "<="\ntarget = 0\nlevel = "district"\n[indicator.params]\n'
-        'layer = "heating_pipes"\ncondition = { install_year = { age_over = '
-        '"$heating.renewal_age_years" }, renovated_year = { by_year = false } }\n',
-        encoding="utf-8")
+    (tmp_path / "targets.toml").write_text(hpt4_catalog, encoding="utf-8")
     runner = CliRunner()
     base = ["report", str(tmp_path), "--scenario", "proposal", "--compare", "--id", "HP-T4"]
     csv_path, xlsx_path = tmp_path / "c.csv", tmp_path / "c.xlsx"
@@ -308,7 +299,11 @@ def test_hp15_note_counts_the_estimated_floor_areas(tmp_path: Path) -> None:
 
 
 def _hp15_by_hand(s_now: float, s_base: float) -> float:
-    """HP-15 of the tiny project's pipes (see the physical-model test) for given supplies."""
+    """HP-15 of the tiny project's pipes for given supplies (W), by hand.
+
+    No DN, no level: DN150 secondary pipes; 2025: h1 old (100 m), h2 aged 25 a (100 m), h3
+    renewed 2022, aged 3 a (20 m); 2020: h1 old, h2 aged 20 a, h3 old (35 a, renewed later).
+    """
     f = P["fittings_factor"]
 
     def q(lam: float, leak: float = 0.0) -> float:
