@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.coverage import make_project, tiny_layers
+from fixtures.coverage import four_districts, make_project, strip_zones, two_districts
 from shapely import LineString, Point, box
 
 from gis import InputFileError
@@ -49,22 +49,6 @@ def client(cluster: Any) -> Iterator[Any]:
 
     with Client(cluster) as c:
         yield c
-
-
-def two_districts(root: Path, *, params: str = "") -> Project:
-    layers = tiny_layers()
-    layers["districts"] = [
-        {"code": "D1", "name": "区一", "geometry": box(0, 0, 500, 200)},
-        {"code": "D2", "name": "区二", "geometry": box(500, 0, 1000, 200)},
-    ]
-    layers["streets"][0]["district_code"] = "D1"
-    layers["streets"][1]["district_code"] = "D2"
-    # 1 500 m² pocket park in C1 near the border: 300 m only in a historic street
-    layers["pocket_parks"] = [
-        {"id": "h", "status": "existing", "geometry": box(490, 0, 497.5, 200)}]
-    # a facility on the district border: the community listed first (C1) holds it
-    layers["facilities"].append({"id": "k2", "type": "kindergarten", "geometry": Point(500, 100)})
-    return make_project(root, change=layers, params=params)
 
 
 def _spec(ident: str, kind: str, unit: str = "%", **params: Any) -> IndicatorSpec:
@@ -110,19 +94,6 @@ def test_border_park_serves_the_other_district(tmp_path: Path, client: Any) -> N
     assert _dicts(inline) == _dicts(single)
     # k1 (x 300) and k2 (x 500, on the border) in C1, h1 (x 900) in C2
     assert (by[("EACH", "C1")], by[("EACH", "C2")]) == (2, 1)
-
-
-def four_districts(root: Path) -> Project:
-    """The strip cut in four districts whose codes are not in their order along it."""
-    layers = tiny_layers()
-    left = {"1": 0.0, "2": 750.0, "3": 250.0, "4": 500.0}  # x of each district's left side
-    layers["districts"] = [{"code": f"D{k}", "name": f"区{k}", "geometry": box(x, 0, x + 250, 200)}
-                           for k, x in left.items()]
-    layers["streets"] = [{"code": f"S{k}", "name": f"街{k}", "district_code": f"D{k}",
-                          "geometry": box(x, 0, x + 250, 200)} for k, x in left.items()]
-    layers["communities"] = [{"code": f"C{k}", "name": f"社{k}", "street_code": f"S{k}",
-                              "geometry": box(x, 0, x + 250, 200)} for k, x in left.items()]
-    return make_project(root, change=layers)
 
 
 def test_neighbouring_districts_share_a_task(tmp_path: Path, client: Any) -> None:
@@ -262,19 +233,7 @@ def _strip_layers() -> dict[str, list[dict[str, Any]]]:
                 "geometry": box(x - 5, y - 5, x + 5, y + 5)}
 
     return {
-        "districts": [{"code": "D1", "name": "区一", "geometry": box(0, 0, 1500, 200)},
-                      {"code": "D2", "name": "区二", "geometry": box(1500, 0, 3000, 200)}],
-        "streets": [
-            {"code": "S1", "name": "街一", "district_code": "D1",
-             "geometry": box(0, 0, 1500, 200)},
-            {"code": "S2", "name": "街二", "district_code": "D2",
-             "geometry": box(1500, 0, 3000, 200)},
-        ],
-        "communities": [
-            {"code": "C1", "name": "社一", "street_code": "S1", "geometry": box(0, 0, 1500, 200)},
-            {"code": "C2", "name": "社二", "street_code": "S2",
-             "geometry": box(1500, 0, 3000, 200)},
-        ],
+        **strip_zones({1: 0.0, 2: 1500.0}, 1500.0),  # D1/S1/C1 x 0–1500, D2/S2/C2 1500–3000
         "landuse": [{"code": "R2", "geometry": box(0, 0, 3000, 200)}],
         "green_spaces": [
             {"id": "A", "class": "G11", "geometry": box(990, 0, 1010, 100)},
