@@ -190,3 +190,46 @@ def test_one_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     # admin: 1 + 1 + 2 chunks; buildings 4 chunks, twice (written again as MultiPolygon)
     assert len(held) == 1 + 1 + 2 + 4 + 4
     assert held == [0] * len(held)
+
+
+def test_chunked_build_into_postgis_equals_whole_build(tmp_path: Path, pg_url: str) -> None:
+    """On a PostGIS store the chunks are copied into the layer's table as they come."""
+    from fixtures.pg import use_postgis
+
+    from layers.project import Project
+
+    roots = {}
+    for size in (None, 2):
+        roots[size] = _project(tmp_path / f"p{size}")
+        use_postgis(roots[size], pg_url)
+        build_project(roots[size], run_steps=False, chunk_size=size)
+    a, b = Project(roots[None]).store, Project(roots[2]).store
+    # name, declared geometry type (buildings: MultiPolygon, every Polygon promoted), count
+    assert a.layer_infos() == b.layer_infos()  # type: ignore[union-attr]
+    assert ("buildings", "MultiPolygon", 6) in a.layer_infos()  # type: ignore[union-attr]
+    names = [n for n in a.layers() if not n.startswith("_")]
+    assert "buildings" in names and "communities" in names
+    for name in names:
+        fa, fb = a.read(name), b.read(name)
+        pd.testing.assert_frame_equal(pd.DataFrame(fa.drop(columns="geometry")),
+                                      pd.DataFrame(fb.drop(columns="geometry")), obj=name)
+        assert list(shapely.to_wkb(fa.geometry.values)) == \
+            list(shapely.to_wkb(fb.geometry.values)), name
+        assert a.meta().digest_of(name) == b.meta().digest_of(name), name
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".shp", ".fgb", ".geojson"])
+def test_read_vector_chunks_join_to_the_whole_layer(tmp_path: Path, suffix: str) -> None:
+    from gis.io import read_vector, read_vector_chunks
+
+    path = tmp_path / f"b{suffix}"
+    pyogrio.write_dataframe(_buildings().drop(index=[5]), path)  # no empty geometry
+    whole = read_vector(path)
+    parts = list(read_vector_chunks(path, chunk_size=2))
+    # random access: 6 features in chunks of 2; GeoJSON is read whole
+    assert [len(p) for p in parts] == ([6] if suffix == ".geojson" else [2, 2, 2])
+    joined = pd.concat(parts, ignore_index=True)
+    pd.testing.assert_frame_equal(pd.DataFrame(joined.drop(columns="geometry")),
+                                  pd.DataFrame(whole.drop(columns="geometry")))
+    assert list(shapely.to_wkb(joined.geometry.values)) == \
+        list(shapely.to_wkb(whole.geometry.values))

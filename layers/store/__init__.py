@@ -7,6 +7,8 @@
 - :mod:`layers.store.txn` — a multi-step write (build, upload) staged and swapped in whole;
 - :mod:`layers.store.pg` — :class:`PgStore`: the same API on a PostGIS schema
   (``[project] store = "postgresql://…"``, :mod:`layers.store.pgurl`); rasters stay files;
+  :mod:`layers.store.pg_write` writes its layer tables;
+- :mod:`layers.store.chunks` — one layer of a staged store written chunk by chunk (a build);
 - :mod:`layers.store.proposals` — which siting proposals are stale.
 """
 

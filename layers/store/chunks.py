@@ -25,8 +25,8 @@ from layers.store.meta import FrameDigest
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BufferedChunkWriter", "ChunkWriter", "DiscardingWriter", "GpkgChunkWriter",
-           "Layout", "geometry_layout"]
+__all__ = ["ChunkWriter", "DiscardingWriter", "GpkgChunkWriter", "Layout", "PgChunkWriter",
+           "geometry_layout"]
 
 Layout = tuple[str, bool]
 """(declared geometry type, promote single parts to multi) of a GeoPackage layer."""
@@ -107,30 +107,40 @@ class DiscardingWriter(ChunkWriter):
         return None
 
 
-class BufferedChunkWriter(ChunkWriter):
-    """Collects the chunks and writes the layer once at :meth:`close` (a PostGIS store).
+class PgChunkWriter(ChunkWriter):
+    """Copies chunks into a new table of a staged PostGIS write (:class:`layers.store.PgStore`).
 
-    Memory is then the whole layer's, as without chunks; the write is the store's own.
+    The table is created from the first chunk, each chunk is copied as it comes (fids
+    continuing), and :meth:`close` promotes mixed single/multi parts, indexes the geometry and
+    points the catalog at the table (``layers.store.pg.finish_layer``): the layer reads back
+    as one ``put_layer`` of the whole layer writes it. Nothing is seen before the commit.
     """
 
-    def __init__(self, store: Any, name: str) -> None:
+    def __init__(self, conn: Any, location: Any, name: str, written: dict[str, str]) -> None:
         super().__init__(name)
-        self.store = store
-        self.parts: list[pd.DataFrame] = []
+        self.conn, self.location = conn, location
+        self._written = written
+        self.table: Any = None
 
     def write(self, frame: pd.DataFrame) -> None:
-        """Keep ``frame`` for the write at :meth:`close`."""
-        self.parts.append(frame)
-        self.count += len(frame)
+        """Copy ``frame`` into the layer's table (the first chunk creates it)."""
+        from layers.store.pg_write import copy_rows, create_table, refused_as_store_error
+
+        start = self.count
+        self._see(frame)
+        with refused_as_store_error(self.location, self.name):
+            if self.table is None:
+                self.table = create_table(self.conn, self.location, frame)
+            copy_rows(self.conn, self.table, frame, start)
 
     def close(self) -> Layout | None:
-        """Write the whole layer through ``store.write_layers``."""
-        import pandas as pd
+        """Finish the table and record the layer's digest (never asks for a rewrite)."""
+        from layers.store.pg_write import finish_layer, refused_as_store_error
 
-        whole = pd.concat(self.parts, ignore_index=True) if len(self.parts) > 1 \
-            else self.parts[0].reset_index(drop=True)
-        self.parts = []
-        self.store.write_layers({self.name: whole})
+        if self.table is not None:
+            with refused_as_store_error(self.location, self.name):
+                finish_layer(self.conn, self.location, self.name, self.table, self.count)
+            self._written[self.name] = self.digest.hexdigest()
         return None
 
 

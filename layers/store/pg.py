@@ -26,10 +26,8 @@ lock, see the last committed catalog (MVCC) and are never blocked.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC
@@ -45,6 +43,8 @@ from layers.store.meta import (
     StoreMeta,
     frame_digest,
 )
+from layers.store.pg_write import ident as _ident
+from layers.store.pg_write import put_layer
 from layers.store.pgurl import PgLocation
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     import psycopg
     from pyproj import CRS
 
-__all__ = ["PgStore", "write_transaction"]
+__all__ = ["PgStore", "put_layer", "write_transaction"]
 
 CATALOG = "_layers"
 RETIRED = "_retired"
@@ -105,12 +105,6 @@ def _pooled(loc: PgLocation) -> Iterator[psycopg.Connection[Any]]:
                     conn = None  # kept
         if conn is not None:
             conn.close()
-
-
-def _ident(*parts: str) -> Any:
-    from psycopg import sql
-
-    return sql.Identifier(*parts)
 
 
 def _lock_key(loc: PgLocation) -> int:
@@ -475,17 +469,19 @@ class PgStore(StaleMarks):
             self._cache.pop(name, None)
 
     def layer_writer(self, name: str, layout: Any = None) -> Any:
-        """A writer taking layer ``name`` in chunks (staged write only).
+        """A writer appending layer ``name`` chunk by chunk (staged write only).
 
-        The chunks are collected and written as one layer when the writer closes
-        (:class:`layers.store.chunks.BufferedChunkWriter`); ``layout`` is unused here.
+        Each chunk is copied into the layer's new table as it comes; mixed single and multi
+        parts are promoted at the end, as one write of the whole layer does
+        (:class:`layers.store.chunks.PgChunkWriter`); ``layout`` is unused here.
         """
-        from layers.store.chunks import BufferedChunkWriter
+        from layers.store.chunks import PgChunkWriter
 
         if self._conn is None:
             raise StoreError(f"{self.location}: a layer is written in chunks only into a "
                              "staged write")
-        return BufferedChunkWriter(self, name)
+        self._cache.pop(name, None)
+        return PgChunkWriter(self._conn, self.location, name, self.written)
 
     def copy_layers_from(self, other: Any, names: list[str]) -> None:
         """Copy layers ``names`` of ``other`` into this private store (a build's carry-over)."""
@@ -502,32 +498,6 @@ class PgStore(StaleMarks):
 
 
 # ---------------------------------------------------------------------------- columns
-def _kind(series: Any) -> str:
-    """``b`` bool, ``i`` integer, ``f`` float, ``M`` datetime, ``S`` text (anything else).
-
-    A time-zone-aware datetime column is ``z`` and the zone it reads back in, as a
-    GeoPackage round trip (GDAL) gives it: the one UTC offset all its values share
-    (``z+08:00``), UTC when they have several; stored as ``timestamptz`` (the instant).
-    Aware with no value at all, it reads back naive (``M``), as from the GeoPackage.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> t = pd.Series(pd.to_datetime(["2020-01-01 08:00", "2020-07-01 08:00"]))
-    >>> _kind(t), _kind(t.dt.tz_localize("Asia/Shanghai")), _kind(t.dt.tz_localize("CET"))
-    ('M', 'z+08:00', 'z+00:00')
-    """
-    kind = getattr(series.dtype, "kind", "O")
-    if kind == "M" and getattr(series.dtype, "tz", None) is not None:
-        offsets = {v.utcoffset() for v in series.dropna()}
-        if not offsets:
-            return "M"
-        minutes = int(offsets.pop().total_seconds() // 60) if len(offsets) == 1 else 0
-        sign = "-" if minutes < 0 else "+"
-        return f"z{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return kind if kind in "bifM" else ("i" if kind == "u" else "S")
-
-
 def _zone(kind: str) -> Any:
     """The fixed-offset zone of a ``z±HH:MM`` kind (:func:`_kind`)."""
     from datetime import timedelta, timezone
@@ -536,32 +506,6 @@ def _zone(kind: str) -> Any:
     hours, minutes = (int(x) for x in kind[2:].split(":"))
     offset = timedelta(hours=hours, minutes=minutes) * sign
     return UTC if not offset else timezone(offset)
-
-
-_GEOM_NAMES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint",
-               5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
-_SQL_TYPE = {"b": "boolean", "i": "bigint", "f": "double precision", "M": "timestamp",
-             "z": "timestamptz", "S": "text"}
-
-
-def _values(series: Any, kind: str) -> list[Any]:
-    import pandas as pd
-
-    mask = series.isna().to_numpy()
-    if kind.startswith("z"):  # aware: the instant, exact
-        return [None if m else v.to_pydatetime() for v, m in zip(series, mask, strict=True)]
-    if kind == "M":
-        vals = [None if m else v.to_pydatetime() for v, m in
-                zip(series.dt.tz_localize(None) if series.dt.tz else series, mask, strict=True)]
-        return vals
-    if kind == "S":
-        return [None if m else str(v) for v, m in zip(series.tolist(), mask, strict=True)]
-    plain = series.astype(object).where(~pd.Series(mask, index=series.index), None).tolist()
-    if kind == "f":
-        return [None if v is None else float(v) for v in plain]
-    if kind == "i":
-        return [None if v is None else int(v) for v in plain]
-    return [None if v is None else bool(v) for v in plain]
 
 
 def _series(values: Sequence[Any], kind: str, n: int) -> Any:
@@ -586,98 +530,3 @@ def _series(values: Sequence[Any], kind: str, n: int) -> Any:
         utc = pd.Series(pd.to_datetime(vals, utc=True), dtype="datetime64[ns, UTC]")
         return utc.dt.tz_convert(_zone(kind)).astype(pd.DatetimeTZDtype("ms", _zone(kind)))
     return pd.Series(vals, dtype="str")
-
-
-def _srid(conn: psycopg.Connection[Any], crs: Any) -> tuple[int, str | None]:
-    """(SRID known to PostGIS or 0, the CRS as stored in the catalog)."""
-    if crs is None:
-        return 0, None
-    code = crs.to_epsg(min_confidence=100)
-    if code is None:
-        return 0, crs.to_wkt()
-    row = conn.execute("SELECT srid FROM spatial_ref_sys WHERE auth_name = 'EPSG' AND "
-                       "auth_srid = %s", (code,)).fetchone()
-    return (int(row[0]) if row else 0), f"EPSG:{code}"
-
-
-def put_layer(conn: psycopg.Connection[Any], loc: PgLocation, name: str, frame: Any) -> None:
-    """Write ``frame`` as a new table and point the catalog at it (inside a transaction).
-
-    Raises
-    ------
-    StoreError
-        The database refused the layer (a value it cannot hold, no privilege), naming the
-        store and the layer; the caller's transaction is then rolled back whole.
-    """
-    import psycopg
-
-    try:
-        _put_layer(conn, loc, name, frame)
-    except psycopg.errors.QueryCanceled:
-        raise
-    except psycopg.Error as e:
-        raise StoreError(f"{loc}: layer {name!r} could not be written: "
-                         f"{' '.join(str(e).split())[:300]}") from e
-
-
-def _put_layer(conn: psycopg.Connection[Any], loc: PgLocation, name: str, frame: Any) -> None:
-    import geopandas as gpd
-    import numpy as np
-    import shapely
-    from psycopg import sql
-
-    geom_col = getattr(frame, "_geometry_column_name", None) \
-        if isinstance(frame, gpd.GeoDataFrame) else None
-    spatial = geom_col is not None and geom_col in frame.columns
-    attrs = [c for c in frame.columns if not (spatial and c == geom_col)]
-    kinds = [_kind(frame[c]) for c in attrs]
-    tbl = f"l_{uuid.uuid4().hex[:16]}"
-    t = _ident(loc.schema, tbl)
-    defs: list[Any] = [sql.SQL("fid bigint")]
-    defs += [sql.SQL("{c} {ty}").format(c=sql.Identifier(f"c{i}"), ty=sql.SQL(_SQL_TYPE[k[0]]))
-             for i, k in enumerate(kinds)]
-    srid, crs_text, geom_type = 0, None, None
-    if spatial:
-        srid, crs_text = _srid(conn, frame.crs)
-        defs.append(sql.SQL("geom geometry(Geometry, {n})").format(n=sql.Literal(srid)))
-        geoms = np.asarray(frame.geometry.values, dtype=object)
-        ids = {int(t) for t in shapely.get_type_id(geoms) if t >= 0}
-        for single, multi, make in ((0, 4, shapely.multipoints), (1, 5, shapely.multilinestrings),
-                                    (3, 6, shapely.multipolygons)):
-            if ids == {single, multi}:  # as GDAL writes a GeoPackage: all promoted to multi
-                kinds_now = shapely.get_type_id(geoms)
-                geoms = geoms.copy()
-                idx = np.flatnonzero(kinds_now == single)
-                geoms[idx] = [make([g]) for g in geoms[idx]]
-                ids = {multi}
-        names = {_GEOM_NAMES.get(t, "Geometry") for t in ids}
-        geom_type = names.pop() if len(names) == 1 else "Geometry"
-    conn.execute(sql.SQL("CREATE TABLE {t} ({d})").format(t=t, d=sql.SQL(", ").join(defs)))
-    columns = [_values(frame[c], k) for c, k in zip(attrs, kinds, strict=True)]
-    if spatial:
-        ewkb = shapely.to_wkb(shapely.set_srid(geoms, srid), hex=True, include_srid=srid > 0)
-        columns.append([None if w is None else w for w in ewkb.tolist()])
-    names_sql = sql.SQL(", ").join(
-        [sql.SQL("fid"), *(sql.Identifier(f"c{i}") for i in range(len(attrs))),
-         *([sql.SQL("geom")] if spatial else [])])
-    with conn.cursor() as cur, cur.copy(sql.SQL("COPY {t} ({n}) FROM STDIN").format(
-            t=t, n=names_sql)) as copy:
-        for fid, row in enumerate(zip(*columns, strict=True) if columns else
-                                  [()] * len(frame)):
-            copy.write_row((fid, *row))
-    if spatial:
-        conn.execute(sql.SQL("CREATE INDEX ON {t} USING gist (geom)").format(t=t))
-    s = _ident(loc.schema)
-    old = conn.execute(sql.SQL("SELECT tbl FROM {s}._layers WHERE name = %s FOR UPDATE")
-                       .format(s=s), (name,)).fetchone()
-    if old is not None:
-        conn.execute(sql.SQL("INSERT INTO {s}._retired VALUES (%s, txid_current()) "
-                             "ON CONFLICT DO NOTHING").format(s=s), (old[0],))
-    conn.execute(sql.SQL(
-        "INSERT INTO {s}._layers (name, tbl, geom_type, srid, crs, columns, features) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-        "tbl = EXCLUDED.tbl, geom_type = EXCLUDED.geom_type, srid = EXCLUDED.srid, "
-        "crs = EXCLUDED.crs, columns = EXCLUDED.columns, features = EXCLUDED.features")
-        .format(s=s), (name, tbl, geom_type, srid if spatial else None, crs_text,
-                       json.dumps([[str(c), k] for c, k in zip(attrs, kinds, strict=True)]),
-                       len(frame)))
