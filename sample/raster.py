@@ -24,7 +24,8 @@ from sample.district import District
 from sample.outline import METRIC_CRS
 from sample.roofs import roof_rise
 
-__all__ = ["DSM_RESOLUTION_M", "DsmWriter", "dsm_box", "write_dsm"]
+__all__ = ["DSM_RESOLUTION_M", "DsmWriter", "dsm_box", "dsm_surface", "north_up", "snap_to_grid",
+           "write_dsm"]
 
 DSM_RESOLUTION_M = 2.0
 DSM_MARGIN_M = 20.0
@@ -41,23 +42,53 @@ CANOPY_CLUMP_PX = 5
 DSM_SEED_TAG = 7
 
 
-def _north_up(west: float, north: float) -> Affine:
+def north_up(west: float, north: float) -> Affine:
+    """The DSM grid's transform with its top-left corner at (``west``, ``north``).
+
+    Examples
+    --------
+    >>> north_up(10.0, 20.0).c, north_up(10.0, 20.0).f, north_up(10.0, 20.0).e
+    (10.0, 20.0, -2.0)
+    """
     # built directly: rasterio's from_origin multiplies with `*`, which affine deprecates
     return Affine(DSM_RESOLUTION_M, 0.0, west, 0.0, -DSM_RESOLUTION_M, north)
 
 
-def _snap(v: float, down: bool) -> float:
+def snap_to_grid(v: float, down: bool) -> float:
+    """``v`` moved down (or up) onto the DSM grid (multiples of ``DSM_RESOLUTION_M``).
+
+    Examples
+    --------
+    >>> snap_to_grid(5.0, True), snap_to_grid(5.0, False)
+    (4.0, 6.0)
+    """
     q = DSM_RESOLUTION_M
     return float(np.floor(v / q) * q if down else np.ceil(v / q) * q)
 
 
-def _surface(
+def dsm_surface(
     d: District, bounds: tuple[float, float, float, float], rng: np.random.Generator
 ) -> NDArray[np.float32]:
+    """The DSM of copy ``d`` over ``bounds`` (on the grid): ground, buildings, trees.
+
+    Parameters
+    ----------
+    d : District
+        One copy of the sample district.
+    bounds : (minx, miny, maxx, maxy)
+        Snapped to the grid (:func:`snap_to_grid`).
+    rng : numpy.random.Generator
+        The copy's generator (its seed decides the ground waves and the canopy).
+
+    Returns
+    -------
+    ndarray of float32
+        Heights in metres, north-up, ``DSM_RESOLUTION_M`` cells.
+    """
     minx, miny, maxx, maxy = bounds
     r = DSM_RESOLUTION_M
     w, h = round((maxx - minx) / r), round((maxy - miny) / r)
-    transform = _north_up(minx, maxy)
+    transform = north_up(minx, maxy)
     x = minx + (np.arange(w) + 0.5) * r - d.frame.shift_x
     y = maxy - (np.arange(h) + 0.5) * r - d.frame.shift_y
     lam = rng.uniform(*GROUND_WAVELENGTH_M, size=2)
@@ -100,8 +131,8 @@ def dsm_box(
     """The DSM window of one copy: its outline's bounds plus the margin, snapped to pixels."""
     bx = outline_bounds
     return (
-        _snap(bx[0] - DSM_MARGIN_M, True), _snap(bx[1] - DSM_MARGIN_M, True),
-        _snap(bx[2] + DSM_MARGIN_M, False), _snap(bx[3] + DSM_MARGIN_M, False),
+        snap_to_grid(bx[0] - DSM_MARGIN_M, True), snap_to_grid(bx[1] - DSM_MARGIN_M, True),
+        snap_to_grid(bx[2] + DSM_MARGIN_M, False), snap_to_grid(bx[3] + DSM_MARGIN_M, False),
     )
 
 
@@ -131,7 +162,7 @@ class DsmWriter:
             "driver": "GTiff", "dtype": "float32", "count": 1, "crs": METRIC_CRS,
             "width": round((arr[:, 2].max() - self.minx) / r),
             "height": round((self.maxy - arr[:, 1].min()) / r),
-            "transform": _north_up(self.minx, self.maxy), "nodata": DSM_NODATA,
+            "transform": north_up(self.minx, self.maxy), "nodata": DSM_NODATA,
             "tiled": True, "blockxsize": DSM_TILE_PX, "blockysize": DSM_TILE_PX,
             "compress": "deflate", "predictor": 3, "zlevel": DSM_ZLEVEL,
         }
@@ -143,7 +174,7 @@ class DsmWriter:
         box = dsm_box(d.layers["districts"].total_bounds)
         if box != self.boxes[k]:
             raise ValueError(f"copy {k}: DSM box {box} differs from the planned {self.boxes[k]}")
-        surf = _surface(d, box, np.random.default_rng([self.seed, k, DSM_SEED_TAG]))
+        surf = dsm_surface(d, box, np.random.default_rng([self.seed, k, DSM_SEED_TAG]))
         r = DSM_RESOLUTION_M
         win = Window(
             round((box[0] - self.minx) / r), round((self.maxy - box[3]) / r),

@@ -28,7 +28,7 @@ import rasterio
 from benchjson import record_run
 
 from sample import District, generate_district, generate_sample
-from sample.raster import _north_up, _snap, _surface, write_dsm
+from sample.raster import dsm_surface, north_up, snap_to_grid, write_dsm
 
 MB = 1e6
 
@@ -49,19 +49,19 @@ def _dsm_full_array(path: Path, copies: list[District], seed: int) -> None:
     boxes = []
     for d in copies:
         b = d.layers["districts"].total_bounds
-        boxes.append((_snap(b[0] - 20, True), _snap(b[1] - 20, True),
-                      _snap(b[2] + 20, False), _snap(b[3] + 20, False)))
+        boxes.append((snap_to_grid(b[0] - 20, True), snap_to_grid(b[1] - 20, True),
+                      snap_to_grid(b[2] + 20, False), snap_to_grid(b[3] + 20, False)))
     arr = np.array(boxes)
     minx, miny, maxx, maxy = arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max()
     width, height = round((maxx - minx) / 2), round((maxy - miny) / 2)
     full = np.full((height, width), -9999.0, dtype=np.float32)
     for k, (d, box) in enumerate(zip(copies, boxes, strict=True)):
-        surf = _surface(d, box, np.random.default_rng([seed, k, 7]))
+        surf = dsm_surface(d, box, np.random.default_rng([seed, k, 7]))
         r0, c0 = round((maxy - box[3]) / 2), round((box[0] - minx) / 2)
         full[r0:r0 + surf.shape[0], c0:c0 + surf.shape[1]] = surf
     with rasterio.open(
         path, "w", driver="GTiff", dtype="float32", count=1, crs="EPSG:4548",
-        width=width, height=height, transform=_north_up(minx, maxy), nodata=-9999.0,
+        width=width, height=height, transform=north_up(minx, maxy), nodata=-9999.0,
         tiled=True, blockxsize=256, blockysize=256, compress="deflate", predictor=3, zlevel=6,
     ) as dst:
         dst.write(full, 1)

@@ -156,8 +156,9 @@ def private_name_imports(source: str, own_module: str) -> list[str]:
 
 
 # Folders already clean (layers.uploads took build's _crs_name/_derive until issue 11's
-# review). gis, web, scripts and tests still import a few private helpers of other modules.
-PRIVATE_NAMES_CLEAN = ("layers", "peakmap", "sample")
+# review; web took maps' and exports' helpers, scripts sample.raster's, until session 5).
+# gis and tests still import a few private helpers of other modules.
+PRIVATE_NAMES_CLEAN = ("layers", "peakmap", "sample", "web", "scripts")
 
 
 @pytest.mark.parametrize("folder", PRIVATE_NAMES_CLEAN)
@@ -169,3 +170,37 @@ def test_no_module_imports_another_modules_private_names(folder: str) -> None:
         if bad:
             wrong[path.relative_to(ROOT).as_posix()] = bad
     assert not wrong, f"make these public where they are defined: {wrong}"
+
+
+def imported_modules(source: str) -> set[str]:
+    """Modules (and ``module.name``) imported anywhere in ``source``, functions included.
+
+    >>> sorted(imported_modules("import a.b\\ndef f():\\n    from c import d\\n"))
+    ['a.b', 'c', 'c.d']
+    """
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+    return out
+
+
+# layers still has pairs: annex_xlsx ↔ report, build ↔ build_chunks, engine ↔ partition,
+# rooftop_pv ↔ rooftop_pv_plan, store.gpkg ↔ store.pg (and packages ↔ their own modules).
+NO_TWO_WAY_IMPORTS = ("gis", "web", "peakmap", "sample")
+
+
+@pytest.mark.parametrize("folder", NO_TWO_WAY_IMPORTS)
+def test_no_two_modules_import_each_other(folder: str) -> None:
+    """Not even inside a function: a shared piece goes to a third module (web.layer_text)."""
+    imports = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(
+            ".__init__")
+        imports[module] = imported_modules(path.read_text(encoding="utf-8"))
+    two_way = sorted({tuple(sorted((a, b))) for a, seen in imports.items() for b in seen
+                      if b != a and b in imports and a in imports[b]})
+    assert two_way == []

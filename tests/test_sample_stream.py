@@ -27,7 +27,7 @@ from peakmap import cmd_sample
 from sample import District, SampleResult, generate_district, generate_sample
 from sample import generate as generate_mod
 from sample.district import MAX_COPIES, copy_outline
-from sample.raster import DSM_NODATA, DSM_RESOLUTION_M, _surface, dsm_box
+from sample.raster import DSM_NODATA, DSM_RESOLUTION_M, dsm_box, dsm_surface
 from sample.stream import pipe_rng
 from sample.write import (
     ADMIN_FILE,
@@ -132,7 +132,7 @@ def test_dsm_equals_one_full_array(streamed: Path, copies: list[District]) -> No
     full = np.full((round((maxy - arr[:, 1].min()) / r), round((arr[:, 2].max() - minx) / r)),
                    DSM_NODATA, dtype=np.float32)
     for k, (c, box) in enumerate(zip(copies, boxes, strict=True)):
-        surf = _surface(c, box, np.random.default_rng([SEED, k, 7]))
+        surf = dsm_surface(c, box, np.random.default_rng([SEED, k, 7]))
         r0, c0 = round((maxy - box[3]) / r), round((box[0] - minx) / r)
         full[r0:r0 + surf.shape[0], c0:c0 + surf.shape[1]] = surf
     with rasterio.open(streamed / DSM_FILE) as ds:

@@ -52,6 +52,7 @@ __all__ = [
     "nice_length",
     "num_text",
     "page_style",
+    "reference_layers",
     "render_map",
     "router",
     "sample_notice",
@@ -577,12 +578,25 @@ def indicator_figure(
         subtitle=f"{project.name} · {t('level', lang)}: {level_name} · {t('unit', lang)}: "
                  f"{unit or '—'}",
         legend=legend, notes=[n for n in notes if n], notice=sample_notice(project, lang))
-    return map_figure(zones, colors, sheet, context=_context(data, zones), edges=edges,
+    return map_figure(zones, colors, sheet, context=reference_layers(data, zones), edges=edges,
                       labels=[str(n) for n in zones["name"]], lang=lang)
 
 
-def _context(data: ProjectData, zones: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
-    """Reference layers from the project itself: water (land use E), roads, the district."""
+def reference_layers(data: ProjectData, zones: gpd.GeoDataFrame
+                     ) -> dict[str, gpd.GeoDataFrame]:
+    """Reference layers from the project itself: water (land use E), roads, the district.
+
+    Parameters
+    ----------
+    data : web.data.ProjectData
+    zones : geopandas.GeoDataFrame
+        The zones the page draws (not used: every page shows the whole district's context).
+
+    Returns
+    -------
+    dict
+        ``water``, ``roads``, ``outline`` where the layers exist, in the metric CRS.
+    """
     names = set(data.layer_names())
     out: dict[str, gpd.GeoDataFrame] = {}
     if "landuse" in names:

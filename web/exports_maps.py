@@ -23,17 +23,18 @@ from web.exports import (
     ExportError,
     MapSheet,
     Overlay,
-    _context,
     draw_panel,
     export_text,
     map_figure,
     new_page,
     num_text,
     page_style,
+    reference_layers,
     sample_notice,
     save_figure,
 )
 from web.i18n import t
+from web.layer_text import layer_legend, layer_title, pv_sky_note
 from web.styles import LayerStyle, colors_of, outlines_of, style_for
 
 if TYPE_CHECKING:
@@ -81,14 +82,8 @@ def _overlay(data: ProjectData, name: str, style: LayerStyle | None = None,
                    alpha=min(1.0, st.fill_opacity + 0.25) if st.fill else 1.0)
 
 
-def _layer_title_of(data: ProjectData, name: str, lang: str) -> str:
-    from web.maps import _layer_title
-
-    return _layer_title(data, name, lang)
-
-
 def _source(data: ProjectData, layers: list[str], lang: str, today: date | None) -> list[str]:
-    titles = ("、" if lang == "zh" else ", ").join(_layer_title_of(data, n, lang)
+    titles = ("、" if lang == "zh" else ", ").join(layer_title(data, n, lang)
                                                    for n in layers)
     project = data.project
     return [f"{export_text('data_source', lang)}: {project.name}, {project.store.path.name}"
@@ -108,9 +103,8 @@ def _sheet(data: ProjectData, title: str, legend: list[tuple[str, str]], notes: 
 
 
 def _legend_of(data: ProjectData, names: list[str], lang: str) -> list[tuple[str, str]]:
-    from web.maps import _layer_title, _legend_items
 
-    return _legend_items(data, [(n, _layer_title(data, n, lang), style_for(n)) for n in names],
+    return layer_legend(data, [(n, layer_title(data, n, lang), style_for(n)) for n in names],
                          lang)
 
 
@@ -133,7 +127,7 @@ def layers_figure(data: ProjectData, *, lang: str, today: date | None = None) ->
              *_source(data, drawn, lang, today)]
     sheet = _sheet(data, f"{t('layers_map', lang)} — {data.project.name}", legend, notes,
                    zones, lang)
-    return map_figure(zones, ["none"] * len(zones), sheet, context=_context(data, zones),
+    return map_figure(zones, ["none"] * len(zones), sheet, context=reference_layers(data, zones),
                       labels=_labels(zones), overlays=overlays, lang=lang)
 
 
@@ -157,14 +151,14 @@ def gaps_figure(data: ProjectData, *, lang: str, today: date | None = None) -> A
         frame = data.metric(name)
         if "uncovered_m2" in frame.columns:
             area = float(frame["uncovered_m2"].sum())
-            notes.append(f"{_layer_title_of(data, name, lang)}: {num_text(area)} m² "
+            notes.append(f"{layer_title(data, name, lang)}: {num_text(area)} m² "
                          + _t2("（计算值）", "(computed)", lang))
     if not gaps and not proposals:
         notes.append(_t2("尚无盲区或选址图层（运行 peakmap site）。",
                          "No uncovered or proposal layers yet (run peakmap site).", lang))
     notes += _source(data, [*gaps, *proposals], lang, today)
     sheet = _sheet(data, t("gaps_map", lang), legend, notes, zones, lang)
-    return map_figure(zones, ["none"] * len(zones), sheet, context=_context(data, zones),
+    return map_figure(zones, ["none"] * len(zones), sheet, context=reference_layers(data, zones),
                       labels=_labels(zones), overlays=overlays, lang=lang)
 
 
@@ -214,7 +208,7 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
              *_source(data, proposals, lang, today)]
     sheet = _sheet(data, f"{unc} — {now_w} | {after_w}", legend, notes, zones, lang)
     fig = new_page(sheet, lang)
-    context = _context(data, zones)
+    context = reference_layers(data, zones)
     extent = tuple(float(v) for v in zones.total_bounds)
     parks = [_overlay(data, "pocket_parks")] if "pocket_parks" in data.layer_names() else []
     sites = [Overlay(data.metric(n), SITE_COLOR, width=1.2, size=30.0, edge=SITE_COLOR)
@@ -228,17 +222,6 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
                    extent=extent)  # type: ignore[arg-type]
         ax.set_title(f"{label}: {num_text(area[key])} m²", fontsize=10)
     return fig
-
-
-def pv_sky_note(data: ProjectData, lang: str = "en") -> str:
-    """The sky and layout the stored PV fields were computed with, in ``lang``.
-
-    The PV step writes the note in Chinese and in English (:mod:`layers.rooftop_pv_note`);
-    empty before a build.
-    """
-    from layers.rooftop_pv import read_sky_note
-
-    return read_sky_note(data.project, "zh" if lang == "zh" else "en")
 
 
 def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any:
@@ -307,7 +290,7 @@ def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any
                      "run peakmap site pv for the suitable area", lang)]
     notes += _source(data, ["buildings"], lang, today)
     sheet = _sheet(data, f"{title} — {data.project.name}", legend, notes, zones, lang)
-    return map_figure(zones, ["none"] * len(zones), sheet, context=_context(data, zones),
+    return map_figure(zones, ["none"] * len(zones), sheet, context=reference_layers(data, zones),
                       labels=_labels(zones), overlays=overlays, lang=lang)
 
 

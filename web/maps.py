@@ -22,7 +22,7 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from layers.labels import codes_in_text, note_label, unit_label, value_label
+from layers.labels import codes_in_text, note_label, unit_label
 from web.basemap import BASEMAP_LAYERS, MetricScale, OfflineBasemap, ZoneLabels, zone_labels
 from web.classes import legend_items, zone_classes
 from web.data import ZONE_LAYERS, ProjectData
@@ -30,6 +30,7 @@ from web.errors import NotFoundError
 from web.exports import export_buttons, export_links
 from web.geo import simplify_for_zoom, to_feature_collection
 from web.i18n import op_symbol, t
+from web.layer_text import layer_legend, layer_title, pv_sky_note
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
 from web.tips import tip_config, tip_rows
@@ -321,60 +322,16 @@ def _add_dynamic(m: folium.Map, name: str, style: LayerStyle, title: str, *, lan
     m.add_child(_DynamicLayer(m.get_name(), group.get_name(), config))
 
 
-# Titles of layers the analyses write (not canonical); others show their base layer's title.
-DERIVED_TITLES: dict[str, tuple[str, str]] = {
-    "uncovered_residential": ("公园服务半径外的居住用地", "Residential land outside park reach"),
-    "proposal__heating_renewal": ("选址方案: 拟改造供热管段", "Proposal: heating pipes to renew"),
-}
-
-
-def _layer_title(data: ProjectData, name: str, lang: str) -> str:
-    if name in DERIVED_TITLES:
-        zh, en = DERIVED_TITLES[name]
-        return zh if lang == "zh" else en
-    if "uncovered" in name:
-        return f"{t('uncovered', lang)}: {name}"
-    for info in data.layer_info():
-        if info.name == name:
-            base = info.title_zh if lang == "zh" else info.title_en
-            if name.startswith("proposal__"):
-                return f"{t('proposal', lang)}: {base}"
-            return base
-    return name
-
-
 def _add_layer(m: folium.Map, data: ProjectData, name: str, settings: WebSettings, *,
                lang: str, gcj02: bool, style: LayerStyle | None = None,
                show: bool | None = None) -> None:
     st = style or style_for(name)
-    title = _layer_title(data, name, lang)
+    title = layer_title(data, name, lang)
     if name == "buildings" or data.feature_count(name) > settings.inline_feature_limit:
         _add_dynamic(m, name, st, title, lang=lang, gcj02=gcj02, show=show)
     else:
         gdf = simplify_for_zoom(data.display(name, gcj02=gcj02), INLINE_SIMPLIFY_ZOOM)
         _add_inline(m, gdf, st, title, layer=name, lang=lang, show=show)
-
-
-def _legend_items(data: ProjectData, entries: Sequence[tuple[str, str, LayerStyle]],
-                  lang: str) -> list[tuple[str, str]]:
-    """Legend swatches: one per category value present in the layer, else one per layer."""
-    items: list[tuple[str, str]] = []
-    for name, title, st in entries:
-        if st.category is not None:
-            frame = data.metric(name)
-            field_name = st.category["field"]
-            if field_name in frame.columns:
-                present = dict.fromkeys(colors_of(frame, st))
-                keys = [k for k, c in st.category["colors"].items() if c in present]
-                items.extend((st.category["colors"][k],
-                              f"{title}: {value_label(name, field_name, k, lang)}")
-                             for k in keys)
-                if st.color in present and st.color not in st.category["colors"].values():
-                    items.append((st.color, title))
-                continue
-        if st.ramp is None:
-            items.append((st.color, title))
-    return items
 
 
 def _render(m: folium.Map, legend: str) -> str:
@@ -396,8 +353,8 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
         if name.startswith("proposal__") or "uncovered" in name:
             continue
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02)
-        entries.append((name, _layer_title(data, name, lang), style_for(name)))
-    legend = _legend(t("legend", lang), _legend_items(data, entries, lang),
+        entries.append((name, layer_title(data, name, lang), style_for(name)))
+    legend = _legend(t("legend", lang), layer_legend(data, entries, lang),
                      [t("synthetic_note", lang)], open_=False)
     return _render(m, legend + export_buttons("/maps/layers", {"lang": lang}, lang))
 
@@ -537,13 +494,13 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=False)
     for name in [*bases, *gap_layers, *proposals]:
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02, show=True)
-        entries.append((name, _layer_title(data, name, lang), style_for(name)))
+        entries.append((name, layer_title(data, name, lang), style_for(name)))
     notes = [] if gap_layers or proposals else [
         "尚无盲区或选址图层（运行 peakmap site）。" if lang == "zh"
         else "No uncovered or proposal layers yet (run peakmap site)."]
     extra = [(f"/maps/gaps.pdf?compare=true&lang={lang}",
               "现状｜方案 PDF" if lang == "zh" else "Now | proposal PDF")] if proposals else []
-    return _render(m, _legend(t("legend", lang), _legend_items(data, entries, lang), notes)
+    return _render(m, _legend(t("legend", lang), layer_legend(data, entries, lang), notes)
                    + export_buttons("/maps/gaps", {"lang": lang}, lang, extra))
 
 
@@ -608,8 +565,6 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
                      "Outlines mark the PV ranking's flags (the first that applies); roofs "
                      "already fitted and historic buildings are left out of the potential "
                      "still to fit (peakmap site pv)")
-        from web.exports_maps import pv_sky_note
-
         sky = pv_sky_note(data, lang)
         if sky:
             notes.append(f"计算所用天空与布置：{sky}" if lang == "zh" else
