@@ -47,6 +47,7 @@ __all__ = [
     "area_by_zone",
     "assign_points",
     "concat_pieces",
+    "features_in_pieces_area",
     "intersection_area_by_zone",
     "length_by_zone",
     "merge_overlaps",
@@ -563,6 +564,65 @@ def pieces_intersection_area(
     shared = chunked(shapely.intersection, [a[rest], b[rest]], workers=workers)
     area[rest] = _measure(np.asarray(shared), "area")
     return np.bincount(pa.zone[ia], weights=area, minlength=n_zones).astype(float)
+
+
+def features_in_pieces_area(
+    geoms: Sequence[Any] | GeomArray, base: Pieces, n_zones: int, *, workers: int = 1
+) -> FloatArray:
+    """Area of (union of ``geoms``) ∩ (parts ``base``) per zone, ``geoms`` not cut by zones.
+
+    The parts of ``base`` already lie in their zone, so each is met with the whole features:
+    a part inside a feature counts whole (a prepared covers test), a part meeting no feature
+    counts nothing, only the others are intersected. Features whose interiors overlap are
+    unioned first, so each point counts once.
+
+    Parameters
+    ----------
+    geoms : array of shapely polygons
+    base : Pieces
+        Non-overlapping parts within each zone (:func:`zone_pieces` with ``dissolve=True``).
+    n_zones : int
+        Number of zones (length of the result).
+    workers : int
+        Threads used for the intersections.
+
+    Returns
+    -------
+    numpy.ndarray
+        One area per zone.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> zones = shapely.box([0, 1], 0, [1, 2], 1)
+    >>> pb = zone_pieces([shapely.box(0.5, 0, 2, 1)], zones)
+    >>> features_in_pieces_area([shapely.box(0, 0, 2, 0.5)], pb, 2).tolist()
+    [0.25, 0.5]
+    """
+    out = np.zeros(n_zones)
+    g = _as_array(geoms)
+    g = g[~(shapely.is_missing(g) | shapely.is_empty(g))]
+    if len(g) == 0 or len(base.zone) == 0:
+        return out
+    shared = overlapping(g, exact=True, workers=workers)
+    if shared.any():
+        g = np.concatenate([g[~shared], shapely.get_parts(shapely.union_all(g[shared]))])
+    # a prepared copy: the features may be a layer's own geometries, shared with other rows
+    g = np.asarray(shapely.from_wkb(shapely.to_wkb(g)), dtype=object)
+    shapely.prepare(g)
+    ib, ig = shapely.STRtree(g).query(base.geometry)
+    if len(ib) == 0:
+        return out
+    b = base.geometry[ib]
+    area = np.zeros(len(ib))
+    inside = np.asarray(shapely.covers(g[ig], b), dtype=bool)
+    area[inside] = base.measure[ib[inside]]
+    rest = np.flatnonzero(~inside)
+    rest = rest[np.asarray(shapely.intersects(g[ig[rest]], b[rest]), dtype=bool)]
+    shapely.destroy_prepared(g)  # the intersections below may run on threads
+    cut = chunked(shapely.intersection, [b[rest], g[ig[rest]]], workers=workers)
+    area[rest] = _measure(np.asarray(cut), "area")
+    return np.bincount(base.zone[ib], weights=area, minlength=n_zones).astype(float)
 
 
 def length_by_zone(

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from gis import InputFileError
-from gis.overlay import Pieces, merge_overlaps, pieces_intersection_area, split_by_zones
+from gis.overlay import Pieces, features_in_pieces_area, merge_overlaps, split_by_zones
 from layers.floors import floor_area_note
 from layers.indicators.cut import cut_layers, overlay_workers
 from layers.indicators.inputs import (
@@ -34,6 +34,7 @@ from layers.indicators.inputs import (
     filter_frame,
     filter_mask,
     read_layer,
+    read_layers,
     zone_index,
 )
 from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
@@ -135,14 +136,15 @@ def area_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
         Values: a DataFrame with columns ``num`` and ``den``; ``den`` is NaN where the zone
         has no base.
     """
-    cut, notes = cut_layers(ctx, _entries(spec), what="area_share")
+    frames, notes = read_layers(ctx, _entries(spec), what="area_share")
     n = len(ctx.communities)
     base_pieces, den, base_notes = _base_den(ctx, spec.get("base", "zone"))
-    pieces = merge_overlaps(cut, workers=overlay_workers(ctx))
     if base_pieces is None:
-        num = pieces.sum_by_zone(None, n)
-    else:
-        num = pieces_intersection_area(pieces, base_pieces, n, workers=overlay_workers(ctx))
+        cut, _ = cut_layers(ctx, _entries(spec), what="area_share")
+        num = merge_overlaps(cut, workers=overlay_workers(ctx)).sum_by_zone(None, n)
+    else:  # the base is cut by the communities already: the features need no cut of their own
+        geoms = np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in frames])
+        num = features_in_pieces_area(geoms, base_pieces, n, workers=overlay_workers(ctx))
     den = np.where(den > 0, den, np.nan)
     out = _frame(ctx, num=num, den=den)
     return _result(out, notes + base_notes, scale=float(spec.get("scale", PERCENT)))

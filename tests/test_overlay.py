@@ -213,3 +213,36 @@ def test_cut_land_is_the_same_on_one_and_two_threads() -> None:
     expected = [shapely.area(shapely.intersection(shapely.union_all(feats), z))
                 for z in _grid(6)]
     np.testing.assert_allclose(one, expected, rtol=1e-9)
+
+
+def test_whole_features_met_with_cut_parts_worked_by_hand() -> None:
+    from gis.overlay import features_in_pieces_area, zone_pieces
+
+    # base: a 40 × 20 bar across the A|B border (x 80–120, parts 400 | 400) and a 10 × 10
+    # square in B at x 150–160; features: two overlapping squares over the bar's B part
+    # (x 100–115 and 110–125, y 0–10: union 100–120 in the bar = 20 × 10 = 200, counted
+    # once), one covering the lone square whole (100), one on the bar's A part at x 85–90
+    # (5 × 20 = 100) and one far away (0)
+    base = zone_pieces([box(80, 0, 120, 20), box(150, 0, 160, 10)], SQUARES_2)
+    feats = [box(100, 0, 115, 10), box(110, 0, 125, 10), box(140, -5, 170, 30),
+             box(85, -5, 90, 40), box(500, 500, 510, 510)]
+    got = features_in_pieces_area(feats, base, 2)
+    assert got.tolist() == pytest.approx([100.0, 200.0 + 100.0])
+
+
+def test_whole_features_met_with_cut_parts_on_two_threads() -> None:
+    from gis.overlay import PARALLEL_MIN_ITEMS, features_in_pieces_area, zone_pieces
+
+    rng = np.random.default_rng(11)
+    n = PARALLEL_MIN_ITEMS + 300
+    x, y = rng.uniform(0, 55, n), rng.uniform(0, 55, n)
+    base = zone_pieces(np.asarray(shapely.box(x, y, x + 5, y + 5), dtype=object), _grid(6))
+    feats = np.asarray(shapely.box([2, 20, 25], [2, 20, 0], [40, 30, 58], [30, 50, 12]),
+                       dtype=object)
+    one = features_in_pieces_area(feats, base, 36, workers=1)
+    assert one.tolist() == features_in_pieces_area(feats, base, 36, workers=2).tolist()
+    land = shapely.union_all(base.geometry)
+    expected = [shapely.area(shapely.intersection(shapely.intersection(land, z),
+                                                  shapely.union_all(feats)))
+                for z in _grid(6)]
+    np.testing.assert_allclose(one, expected, rtol=1e-9, atol=1e-9)
