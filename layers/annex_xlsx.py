@@ -30,8 +30,8 @@ from layers.labels import (
     note_label,
     unit_label,
 )
-from layers.report import GAP_NOTE, OP_SYMBOLS, atomic_path, format_target
-from layers.report import STATUS_FILL as REPORT_STATUS_FILL
+from layers.report_format import GAP_NOTE, OP_SYMBOLS, atomic_path, format_target
+from layers.report_format import STATUS_FILL as REPORT_STATUS_FILL
 from layers.sheets import set_cell
 
 if TYPE_CHECKING:

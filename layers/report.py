@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from gis import InputFileError
 from layers.labels import LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS, record_labels
+from layers.report_format import (
+    atomic_file,
+    atomic_path,
+    format_target,
+    format_value,
+)
 from layers.sheets import write_csv_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from rich.table import Table
 
@@ -42,52 +43,14 @@ __all__ = [
     "write_xlsx",
 ]
 
-OP_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "no-target": "cyan", "no-data": "yellow"}
-STATUS_FILL = {"pass": "C6EFCE", "fail": "FFC7CE", "no-data": "FFEB9C"}
-GAP_NOTE = (
-    "差距 = 距目标还差多少（单位同现状值）：≥/> 目标为 目标−现状，≤/< 目标为 现状−目标；"
-    "正数表示尚未达标，零或负数表示已达标（绝对值为余量）。 / Gap = how far from the target "
-    "in the value's unit: target − value for ≥/> targets, value − target for ≤/< targets; "
-    "positive = not met yet, zero or negative = met (its size is the margin)."
-)
+
 
 
 
 def _label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     zh, en = table.get(key, (key, key))
     return en if lang == "en" else zh
-
-
-def format_value(value: Any) -> str:
-    """Format a value for display: thousands separators, at most two decimals.
-
-    Examples
-    --------
-    >>> format_value(1620000.0), format_value(53.333), format_value(None), format_value(3)
-    ('1,620,000', '53.33', '—', '3')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if isinstance(value, str):
-        return value
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
-
-
-def format_target(op: str | None, target: float | None) -> str:
-    """Format a target as e.g. ``≥ 1,620,000`` (empty when there is none).
-
-    Examples
-    --------
-    >>> format_target(">=", 50.0), format_target(None, None)
-    ('≥ 50', '')
-    """
-    if op is None or target is None:
-        return ""
-    return f"{OP_SYMBOLS.get(op, op)} {format_value(target)}"
 
 
 def _json_safe(value: Any) -> Any:
@@ -157,46 +120,9 @@ def records_to_json(records: Iterable[IndicatorResult], *, indent: int | None = 
     return fast if fast is not None else json.dumps(rows, ensure_ascii=False, indent=indent)
 
 
-@contextmanager
-def _atomic(path: Path, *, newline: str | None = None, binary: bool = False) -> Iterator[Any]:
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputFileError(f"{path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        if binary:
-            yield tmp
-        else:
-            with open(tmp, "w", encoding="utf-8-sig" if newline == "" else "utf-8",
-                      newline=newline) as fh:
-                yield fh
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[str]:
-    """A temporary file name next to ``path``, moved onto ``path`` when the block succeeds.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-
-    Yields
-    ------
-    str
-        Where to write.
-    """
-    with _atomic(Path(path), binary=True) as tmp:
-        yield tmp
-
-
 def write_json(records: Sequence[IndicatorResult], path: Path, *, lang: str = "zh") -> None:
     """Write :func:`records_to_json` to ``path`` (atomically)."""
-    with _atomic(Path(path)) as fh:
+    with atomic_file(Path(path)) as fh:
         fh.write(records_to_json(records, lang=lang))
         fh.write("\n")
 
@@ -216,7 +142,7 @@ def write_csv(records: Sequence[IndicatorResult], path: Path, *, lang: str = "zh
     path : pathlib.Path
     lang : {"zh", "en"}
     """
-    with _atomic(Path(path), newline="") as fh:
+    with atomic_file(Path(path), newline="") as fh:
         write_records_csv(records, fh, lang=lang)
 
 

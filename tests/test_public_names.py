@@ -188,12 +188,19 @@ def imported_modules(source: str) -> set[str]:
     return out
 
 
-# layers still has pairs: annex_xlsx ↔ report, build ↔ build_chunks, engine ↔ partition,
-# rooftop_pv ↔ rooftop_pv_plan, store.gpkg ↔ store.pg (and packages ↔ their own modules).
-NO_TWO_WAY_IMPORTS = ("gis", "web", "peakmap", "sample")
+# layers still has these pairs (a package and its own modules, writers split for size);
+# none may be added. annex_xlsx ↔ report went in session 5 (layers.report_format).
+LAYERS_TWO_WAY = [
+    ("layers.build", "layers.build_chunks"),
+    ("layers.indicators.engine", "layers.indicators.partition"),
+    ("layers.rooftop_pv", "layers.rooftop_pv_plan"),
+    ("layers.siting", "layers.siting.proposal"),
+    ("layers.store.gpkg", "layers.store.pg"),
+]
+TWO_WAY = {"gis": [], "web": [], "peakmap": [], "sample": [], "layers": LAYERS_TWO_WAY}
 
 
-@pytest.mark.parametrize("folder", NO_TWO_WAY_IMPORTS)
+@pytest.mark.parametrize("folder", sorted(TWO_WAY))
 def test_no_two_modules_import_each_other(folder: str) -> None:
     """Not even inside a function: a shared piece goes to a third module (web.layer_text)."""
     imports = {}
@@ -203,4 +210,5 @@ def test_no_two_modules_import_each_other(folder: str) -> None:
         imports[module] = imported_modules(path.read_text(encoding="utf-8"))
     two_way = sorted({tuple(sorted((a, b))) for a, seen in imports.items() for b in seen
                       if b != a and b in imports and a in imports[b]})
-    assert two_way == []
+    new = [pair for pair in two_way if list(pair) not in [list(p) for p in TWO_WAY[folder]]]
+    assert new == [], "move what both modules need to a third one"
