@@ -8,9 +8,11 @@ interrupted export never leaves half a file.
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -24,7 +26,6 @@ from layers.report_format import (
 from layers.sheets import write_csv_rows
 
 if TYPE_CHECKING:
-
     from rich.table import Table
 
     from layers.indicators.engine import IndicatorResult
@@ -40,6 +41,7 @@ __all__ = [
     "write_csv",
     "write_json",
     "write_records_csv",
+    "write_records_json",
     "write_xlsx",
 ]
 
@@ -106,24 +108,60 @@ def records_to_json(records: Iterable[IndicatorResult], *, indent: int | None = 
     -------
     str
         The text of ``json.dumps(rows, ensure_ascii=False, indent=indent)``; with
-        ``indent=2`` it is made by the C encoder (:func:`_rows_json`).
+        ``indent=2`` it is made by the C encoder (:func:`write_records_json`).
     """
-    rows = []
+    if indent != 2:
+        rows = [{k: _json_safe(v) for k, v in row.items()} for row in _label_rows(records, lang)]
+        return json.dumps(rows, ensure_ascii=False, indent=indent)
+    out = io.StringIO()
+    write_records_json(records, out, lang=lang)
+    return out.getvalue()
+
+
+def _label_rows(records: Iterable[IndicatorResult], lang: str) -> Iterator[dict[str, Any]]:
     for r in records:
         row = r.as_dict()
-        rows.append({**row, **record_labels(row, lang)})
-    fast = _rows_json(rows) if indent == 2 else None
-    if fast is not None:
-        return fast
-    rows = [{k: _json_safe(v) for k, v in row.items()} for row in rows]
-    fast = _rows_json(rows) if indent == 2 else None
-    return fast if fast is not None else json.dumps(rows, ensure_ascii=False, indent=indent)
+        yield {**row, **record_labels(row, lang)}
+
+
+# rows encoded at once: the text of one batch is held, not the whole report's (a city's
+# report is ~100 MB of text: three copies of it were a quarter of the command's peak memory)
+JSON_BATCH = 2000
+
+
+def write_records_json(records: Iterable[IndicatorResult], fh: TextIO, *,
+                       lang: str = "zh") -> None:
+    """Write :func:`records_to_json` (``indent=2``) to an open text file, batch by batch.
+
+    The text is that of ``json.dumps(rows, ensure_ascii=False, indent=2)``, byte for byte,
+    without a final newline; each batch of :data:`JSON_BATCH` rows is encoded by the C
+    encoder (:func:`_rows_json`), or by Python's where that cannot.
+
+    Parameters
+    ----------
+    records : iterable of IndicatorResult
+    fh : text file
+    lang : {"zh", "en"}
+    """
+    rows = _label_rows(records, lang)
+    first = True
+    while batch := list(itertools.islice(rows, JSON_BATCH)):
+        text = _rows_json(batch)
+        if text is None:
+            batch = [{k: _json_safe(v) for k, v in row.items()} for row in batch]
+            text = _rows_json(batch)
+        if text is None:
+            text = json.dumps(batch, ensure_ascii=False, indent=2)
+        # "[\n  {...},\n  {...}\n]": the items of this batch are text[2:-2]
+        fh.write(("[\n" if first else ",\n") + text[2:-2])
+        first = False
+    fh.write("[]" if first else "\n]")
 
 
 def write_json(records: Sequence[IndicatorResult], path: Path, *, lang: str = "zh") -> None:
     """Write :func:`records_to_json` to ``path`` (atomically)."""
     with atomic_file(Path(path)) as fh:
-        fh.write(records_to_json(records, lang=lang))
+        write_records_json(records, fh, lang=lang)
         fh.write("\n")
 
 

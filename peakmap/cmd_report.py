@@ -21,11 +21,11 @@ from layers.project import Project
 from layers.report import (
     LEVEL_LABELS,
     STATUS_LABELS,
-    records_to_json,
     records_to_table,
     write_csv,
     write_json,
     write_records_csv,
+    write_records_json,
     write_xlsx,
 )
 from layers.store.proposals import proposal_states
@@ -195,7 +195,8 @@ def _report(project: Path, proj: Project, ids: list[str], *, level: Level | None
             write_csv(chosen, out, lang=lang.value)
     elif fmt is Format.json:
         if out is None:
-            sys.stdout.write(records_to_json(chosen, lang=lang.value) + "\n")
+            write_records_json(chosen, sys.stdout, lang=lang.value)
+            sys.stdout.write("\n")
         else:
             write_json(chosen, out, lang=lang.value)
     else:

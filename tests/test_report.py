@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from rich.console import Console
 from typer.testing import CliRunner
 
+import layers.report
 from layers.indicators.engine import RECORD_FIELDS, IndicatorResult, compute_records
 from layers.labels import record_labels
 from layers.report import records_to_json, records_to_table, write_csv, write_xlsx
@@ -297,6 +298,10 @@ def test_json_text_equals_pythons_encoder(indent: int | None) -> None:
 
     for chosen in (records, records[:1], records[2:3], [], with_listy):
         assert records_to_json(chosen, indent=indent) == want(chosen)
+    with pytest.MonkeyPatch.context() as mp:  # batches of 2: joined, one falls back
+        mp.setattr(layers.report, "JSON_BATCH", 2)
+        assert records_to_json([*records, *with_listy], indent=indent) == want(
+            [*records, *with_listy])
     nested = [_record(detail=["not", "a", "scalar"])]  # type: ignore[arg-type]
     assert records_to_json(nested, indent=indent) == json.dumps(
         [{**dataclasses.asdict(nested[0]), **record_labels(nested[0].as_dict(), "zh")}],

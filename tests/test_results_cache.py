@@ -145,7 +145,9 @@ def test_report_compare_reads_the_cache(built: Path, monkeypatch: pytest.MonkeyP
     assert district[0].value_proposal == pytest.approx(15_000.0)
 
 
-def test_saved_file_is_what_the_python_encoder_writes(built: Path) -> None:
+def test_saved_file_is_what_the_python_encoder_writes(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Non-finite floats become null; the file's text is json.dumps of the cleaned rows."""
     import json
     import math
@@ -165,8 +167,11 @@ def test_saved_file_is_what_the_python_encoder_writes(built: Path) -> None:
         return {k: None if isinstance(v, float) and not math.isfinite(v) else v
                 for k, v in row.items()}
 
-    for records in ([rec(1.5, -0.5), rec("达标", None, "a\nb")],
-                    [rec(float("nan"), float("inf")), rec(3, 1e300)]):
+    for batch, records in ((2000, [rec(1.5, -0.5), rec("达标", None, "a\nb")]),
+                           (2000, [rec(float("nan"), float("inf")), rec(3, 1e300)]),
+                           (2, [rec(1.0, 0.0), rec(float("nan"), 1.0), rec(2.0, 3.0)]),
+                           (2, [])):
+        monkeypatch.setattr(cache, "BATCH", batch)
         cache.save_records(project, "k" * 32, records)
         text = (project.build_dir / cache.CACHE_DIR / f"indicators-{'k' * 32}.json").read_text(
             encoding="utf-8")

@@ -18,7 +18,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from layers.indicators.result import IndicatorResult
 from layers.project import Project
@@ -28,6 +28,7 @@ __all__ = ["CACHE_DIR", "cache_key", "cached_records", "load_records", "refresh"
 CACHE_DIR = "cache"
 KEEP = 6  # newest result files kept (current + a few scenarios / years)
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+BATCH = 2000  # records encoded at once when the results are saved
 
 
 @functools.cache
@@ -102,16 +103,10 @@ def save_records(project: Project, key: str, records: list[IndicatorResult]) -> 
         return
     folder = project.build_dir / CACHE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [r.as_dict() for r in records]
-    try:  # C encoder (json.dump is Python); a NaN or an infinity raises: written as null
-        text = _ENCODER.encode({"key": key, "records": rows})
-    except ValueError:
-        text = _ENCODER.encode({"key": key, "records": [{k: _clean(v) for k, v in row.items()}
-                                                        for row in rows]})
     fd, tmp = tempfile.mkstemp(prefix=".indicators-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            _write_body(f, key, records)
         os.replace(tmp, _path(project, key))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -119,6 +114,24 @@ def save_records(project: Project, key: str, records: list[IndicatorResult]) -> 
     old = sorted(folder.glob("indicators-*.json"), key=lambda p: p.stat().st_mtime_ns)
     for path in old[:-KEEP]:
         path.unlink(missing_ok=True)
+
+
+def _write_body(f: TextIO, key: str, records: list[IndicatorResult]) -> None:
+    """``json.dumps({"key": key, "records": rows})`` of the cleaned rows, in batches.
+
+    Each batch of :data:`BATCH` rows is encoded by the C encoder (``json.dump`` runs
+    Python's), so only one batch's text is held at a time; a NaN or an infinity makes the
+    encoder raise, and that batch is written again with them as null.
+    """
+    f.write(_ENCODER.encode(key).join(('{"key": ', ', "records": [')))
+    for start in range(0, len(records), BATCH):
+        rows = [r.as_dict() for r in records[start:start + BATCH]]
+        try:
+            text = _ENCODER.encode(rows)
+        except ValueError:
+            text = _ENCODER.encode([{k: _clean(v) for k, v in row.items()} for row in rows])
+        f.write((", " if start else "") + text[1:-1])
+    f.write("]}")
 
 
 def cached_records(
