@@ -8,7 +8,8 @@ small bilingual HTML page with the message and a link back to the dashboard.
 
 A request FastAPI cannot validate (a missing or bad query parameter, form field or path
 part) is answered the same way with status 422 and one message naming the parameter and
-the values it takes (:func:`validation_message`), never pydantic's raw error list.
+the values it takes (:func:`validation_message`), never pydantic's raw error list; a page
+that does not exist is the same page with status 404.
 """
 
 from __future__ import annotations
@@ -183,7 +184,22 @@ async def _handle_validation(request: Request, exc: Exception) -> Response:
                          "error": "RequestValidationError"}, status_code=422)
 
 
+async def _handle_http(request: Request, exc: Exception) -> Response:
+    """A page that does not exist (a mistyped link): the same page, 404; else FastAPI's."""
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException
+
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and not _is_api(request):
+        return _page(request, 404, f"no page at {request.url.path}",
+                     f"没有此页面：{request.url.path}")
+    return await http_exception_handler(request, exc)
+
+
 def add_exception_handlers(app: FastAPI) -> None:
     """Register the table's handler on ``app`` for every peakmap error and bad request."""
+    from starlette.exceptions import HTTPException
+
     app.add_exception_handler(PeakmapError, _handle)
     app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(HTTPException, _handle_http)
