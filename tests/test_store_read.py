@@ -1,10 +1,10 @@
 """``Store.read`` of a whole GeoPackage layer gives what pyogrio's default read gives.
 
-The store reads through Arrow (less CPU) where that is equal, and the default way otherwise;
-each layer here is compared with ``pyogrio.read_dataframe`` without Arrow (the independent
-read): text with nulls, integers, reals with NaN, booleans, date-times, a DATE field (Arrow
-gives ``datetime.date`` objects), a boolean with nulls, an empty layer, a table without
-geometry and features without geometry.
+A guard for the read path (an Arrow read was tried: equal frames except date fields and
+empty layers, but more memory held, see ``layers.store.gpkg._read_whole``). Each layer is
+compared with ``pyogrio.read_dataframe`` (the independent read): text with nulls, integers,
+reals with NaN, booleans, date-times, a DATE field, a boolean with nulls, an empty layer, a
+table without geometry and features without geometry.
 """
 
 from __future__ import annotations
