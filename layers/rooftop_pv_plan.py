@@ -198,12 +198,17 @@ def _factor(project: Project) -> float:
 
 
 def emission_note(project: Project) -> str:
-    """Which emission factor turns MWh into tCO₂, with its source, and which sky was used."""
+    """Which emission factor turns MWh into tCO₂, with its source, and which sky was used.
+
+    The sky and layout note comes in Chinese first, then in English (the two notes the PV
+    step wrote; a build older than the Chinese note gives the English one alone).
+    """
     params = pv_params(project)
-    sky = read_sky_note(project)
+    sky_zh, sky_en = read_sky_note(project, "zh"), read_sky_note(project)
+    sky = sky_zh if sky_zh == sky_en else " / ".join(s for s in (sky_zh, sky_en) if s)
     return (
-        f"tCO₂ = MWh × {_factor(project):g} t/MWh ({params.get('grid_emission_source', '')})"
-        + (f"; {sky}" if sky else "")
+        f"tCO₂ = MWh × {_factor(project):g} t/MWh（{params.get('grid_emission_source', '')}）"
+        + (f"；{sky}" if sky else "")
     )
 
 

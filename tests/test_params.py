@@ -95,6 +95,23 @@ def test_pv_reads_the_catalog_defaults(tmp_path: Path) -> None:
     assert "MWh × 0.6 t/MWh" in emission_note(project)
 
 
+def test_pv_emission_note_gives_the_sky_in_chinese_first(tmp_path: Path) -> None:
+    import json
+
+    from layers.rooftop_pv import IRRADIATION_RASTER
+    from layers.rooftop_pv_plan import emission_note
+
+    project = _project(tmp_path, catalog="[params.pv]\ngrid_emission_factor_t_per_mwh = 0.6\n")
+    project.build_dir.mkdir(parents=True, exist_ok=True)
+    sidecar = project.build_dir / f"{IRRADIATION_RASTER}.json"
+    sidecar.write_text(json.dumps({"note": "sky: CSWD 54527", "note_zh": "天空：CSWD 54527"}),
+                       encoding="utf-8")
+    note = emission_note(project)
+    assert note.index("天空：CSWD 54527") < note.index("sky: CSWD 54527")
+    sidecar.write_text(json.dumps({"note": "sky: old build"}), encoding="utf-8")
+    assert emission_note(project).endswith("；sky: old build")
+
+
 def test_misspelt_manifest_key_names_the_table_and_the_closest_key(tmp_path: Path) -> None:
     make_project(tmp_path)
     with (tmp_path / "project.toml").open("a", encoding="utf-8") as fh:
