@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
+from shapely.errors import GEOSException
 
 from gis.network import DISCONNECTED, OFF_NETWORK, REACHED, TOO_FAR, WalkGraph
 from gis.overlay import Pieces
@@ -176,7 +177,16 @@ def dissolve_touching(polygons: ArrayLike) -> GeomArray:
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if len(geoms) == 0:
         return np.array([], dtype=object)
-    merged = shapely.get_parts(shapely.union_all(geoms))
+    try:
+        union = shapely.union_all(geoms)
+    except GEOSException:
+        # an invalid polygon (a store built before the build repaired what reprojection
+        # broke): GEOS cannot node it; repair the invalid ones as the build does, once
+        invalid = ~shapely.is_valid(geoms)
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        union = shapely.union_all(geoms)
+    merged = shapely.get_parts(union)
     return merged[shapely.get_type_id(merged) == shapely.GeometryType.POLYGON]
 
 

@@ -273,15 +273,39 @@ def derive_fields(
 ) -> gpd.GeoDataFrame:
     """Fields derived once layer ``name`` is in the metric CRS (build and upload alike).
 
-    Buildings get their floors and floor area completed
+    Reprojection moves every vertex, so a polygon that was valid in its source CRS can come
+    out self-intersecting (a spike along an edge, a ring touching itself): such geometries
+    are checked again and repaired here as :func:`gis.validate.repair_geometries` does
+    (noted with their ids, and counted in ``report.repaired`` / ``report.dropped``).
+    Buildings then get their floors and floor area completed
     (:func:`layers.floors.complete_floor_area`, ``[params.buildings]``); the notes go to
-    ``report``. Other layers are returned as they are.
+    ``report``.
     """
+    gdf = _repair_reprojected(name, gdf, report)
     if name != "buildings":
         return gdf
     gdf, notes = complete_floor_area(gdf, project.params(BuildingsParams).model_dump())
     report.notes.extend(notes)
     return gdf
+
+
+def _repair_reprojected(
+    name: str, gdf: gpd.GeoDataFrame, report: LayerReport
+) -> gpd.GeoDataFrame:
+    """Repair the geometries of ``gdf`` that reprojection made invalid (see derive_fields)."""
+    spec = CANONICAL.get(name)
+    if spec is None or len(gdf) == 0:
+        return gdf
+    label = f"layer {name} (in {gcrs.crs_name(gdf.crs)})" if gdf.crs else f"layer {name}"
+    fixed, geo = repair_geometries(gdf, spec.geometry, ids=_feature_ids(gdf, spec),
+                                   label=label)
+    if geo.repaired == 0 and geo.dropped == 0:
+        return gdf
+    for note in geometry_notes(geo, spec.geometry):
+        report.notes.append(f"after reprojection to the metric CRS: {note}")
+    report.repaired += geo.repaired
+    report.dropped += geo.dropped
+    return fixed
 
 
 def _declared_metric_crs(project: Project) -> CRS | None:

@@ -189,6 +189,7 @@ def _one_pass(
     value_notes: list[tuple[int, int, list[str]]] = []
     derived_notes: list[tuple[int, int, list[str]]] = []
     geo = GeometryReport()
+    late = GeometryReport()
     outlines = 0
     ids: list[pd.Series] = []
     start = 0
@@ -210,6 +211,8 @@ def _one_pass(
             out = derive_fields(project, name, part.to_crs(metric), scratch)
             del part
             derived_notes.append((start + 1, start + n, scratch.notes))
+            late.repaired += scratch.repaired  # made invalid by the reprojection
+            late.dropped += scratch.dropped
             writer.write(out)
             report.features_stored += len(out)
             del out
@@ -222,7 +225,8 @@ def _one_pass(
     report.notes.extend(merge_notes(value_notes))
     if outlines:
         report.notes.append(f"{outlines} polygons used by their outlines")
-    report.repaired, report.dropped = geo.repaired, geo.dropped
+    report.repaired = geo.repaired + late.repaired
+    report.dropped = geo.dropped + late.dropped
     report.notes.extend(geometry_notes(geo, spec.geometry))
     report.notes.extend(merge_notes(derived_notes) if derived_notes else [])
     return report, writer.close()

@@ -28,12 +28,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchjson import record_run
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME = "/usr/bin/time"
+HEADER = ("| scale | stage | wall s | CPU s | peak RSS (MiB) | load (1 min) | note |\n"
+          "|---:|---|---:|---:|---:|---|---|")
 
 STEP = """
 import sys
@@ -72,17 +75,17 @@ def timed(cmd: list[str]) -> dict[str, float | str]:
             1024, "load": f"{load0:.1f}→{os.getloadavg()[0]:.1f}", "out": done.stdout}
 
 
-def stages(scale: int, proj: Path, *, dsm: bool, walk: bool) -> list[tuple[str, dict]]:
+def stages(scale: int, proj: Path, *, dsm: bool, walk: bool) -> Iterator[tuple[str, dict]]:
+    """Run the stages of one scale, yielding each (name, figures) as soon as it finishes."""
     py = sys.executable
-    rows = []
     gen = [py, "-m", "peakmap", "sample", "--out", str(proj), "--scale", str(scale)]
-    rows.append(("generate" + ("" if dsm else " (--no-dsm)"),
-                 timed(gen if dsm else [*gen, "--no-dsm"])))
-    rows.append(("build (ingest, --no-steps)", timed([py, "-m", "peakmap", "build", str(proj),
-                                                      "--no-steps"])))
+    yield ("generate" + ("" if dsm else " (--no-dsm)"),
+           timed(gen if dsm else [*gen, "--no-dsm"]))
+    yield ("build (ingest, --no-steps)", timed([py, "-m", "peakmap", "build", str(proj),
+                                                "--no-steps"]))
     if dsm:
-        rows.append(("PV step (DSM, tiled)", timed([py, "-c", STEP, "rooftop_pv", str(proj)])))
-    rows.append(("coverage step", timed([py, "-c", STEP, "coverage", str(proj)])))
+        yield ("PV step (DSM, tiled)", timed([py, "-c", STEP, "rooftop_pv", str(proj)]))
+    yield ("coverage step", timed([py, "-c", STEP, "coverage", str(proj)]))
     report = [py, "-m", "peakmap", "report", str(proj), "--level", "all", "--format", "json",
               "--out", str(proj / "report.json")]
     which = "all rows"
@@ -94,8 +97,7 @@ def stages(scale: int, proj: Path, *, dsm: bool, walk: bool) -> list[tuple[str, 
     res = timed(report)
     records = len(json.loads((proj / "report.json").read_text(encoding="utf-8")))
     res["note"] = f"{which}, {records:,} records"
-    rows.append(("report --level all --format json", res))
-    return rows
+    yield ("report --level all --format json", res)
 
 
 def main() -> int:
@@ -111,7 +113,7 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_city."))
     work.mkdir(parents=True, exist_ok=True)
     print(f"cpus {os.cpu_count()}, load before {os.getloadavg()}", file=sys.stderr)
-    lines = []
+    lines: list[str] = []
     try:
         for scale in args.scales:
             proj = work / f"city{scale}"
@@ -127,13 +129,18 @@ def main() -> int:
             lines.append(f"| {scale} | files: raw {raw:,.0f} MB, store {store:,.0f} MB | | | | | |")
             if not args.keep:
                 shutil.rmtree(proj, ignore_errors=True)
+    except SystemExit:
+        # a stage failed: the stages that finished before it are not lost
+        print("stages finished before the failure:\n" + HEADER + "\n" + "\n".join(lines),
+              file=sys.stderr, flush=True)
+        raise
     finally:
         if not args.keep and args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    print("| scale | stage | wall s | CPU s | peak RSS (MiB) | load (1 min) | note |")
-    print("|---:|---|---:|---:|---:|---|---|")
+    print(HEADER)
     print("\n".join(lines))
     return 0
+
 
 
 if __name__ == "__main__":
