@@ -76,4 +76,7 @@ def pg_url() -> Iterator[str]:
     try:
         yield pg.url()
     finally:
+        from layers.store import close_pooled
+
+        close_pooled()  # before the server stops
         cm.__exit__(None, None, None)

@@ -27,7 +27,7 @@ from fixtures.uploads import ENV, green_upload
 from layers import ManifestError, StoreBusyError, StoreError
 from layers.build import build_project
 from layers.project import Project
-from layers.store import PgStore
+from layers.store import PgStore, close_pooled
 from layers.store import pg as pgmod
 from layers.store.meta import frame_digest
 from layers.store.pg import write_transaction
@@ -153,6 +153,33 @@ def test_bbox_read_uses_the_gist_index(tmp_path: Path, pg_url: str) -> None:
             "SELECT tablename FROM pg_indexes WHERE schemaname = %s AND indexdef LIKE "
             "'%%USING gist (geom)%%'", (store.location.schema,))}
     assert len(spatial) == 7 and spatial <= gist  # 6 canonical layers + the proposal
+
+
+def test_idle_read_connections_are_pooled_and_closed(tmp_path: Path, pg_url: str) -> None:
+    """Reads share one idle connection; ``close_pooled`` closes it; the next read reconnects."""
+    project = _pg_project(tmp_path, pg_url)
+    store = Project(project).store
+    close_pooled()  # connections of earlier tests
+    store.read("districts")
+    store.read("streets")  # the catalog lookups and both reads: one connection, reused
+    assert close_pooled() == 1
+    assert close_pooled() == 0
+    assert len(Project(project).store.read("districts")) == 1  # a new store: no cache
+    assert close_pooled() == 1
+
+
+def test_a_process_that_read_ends_without_an_open_connection(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """No ``ResourceWarning: <psycopg.Connection ...> was deleted while still open`` at exit."""
+    project = _pg_project(tmp_path, pg_url)
+    code = ("import sys\nfrom layers.project import Project\n"
+            "print(len(Project(sys.argv[1]).store.read('districts')))\n")
+    run = subprocess.run([sys.executable, "-W", "error::ResourceWarning", "-c", code,
+                          str(project)], env=ENV, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout == "1\n"
+    assert "ResourceWarning" not in run.stderr, run.stderr[-2000:]
 
 
 # --- one transaction per write ------------------------------------------------------------

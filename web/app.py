@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gis import PeakmapError
+from layers.store import close_pooled
 from web import api, auth, exports, exports_maps, pages, scenario
 from web.auth import AuthMiddleware
 from web.cache import ResponseCacheMiddleware
@@ -43,6 +44,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         _app.state.data.work.close()
+        close_pooled()  # a PostGIS store's idle read connections
 
 
 def leaflet_dir() -> Path:

@@ -15,7 +15,7 @@
 from layers.store.gpkg import STORE_NAME, Store
 from layers.store.lock import clean_stale_temp, project_temp_dir, writer_lock
 from layers.store.meta import StoreMeta
-from layers.store.pg import PgStore
+from layers.store.pg import PgStore, close_pooled
 from layers.store.txn import store_transaction
 
 AnyStore = Store | PgStore
@@ -28,6 +28,7 @@ __all__ = [
     "Store",
     "StoreMeta",
     "clean_stale_temp",
+    "close_pooled",
     "project_temp_dir",
     "store_transaction",
     "writer_lock",

@@ -25,6 +25,7 @@ lock, see the last committed catalog (MVCC) and are never blocked.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import threading
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     import psycopg
     from pyproj import CRS
 
-__all__ = ["PgStore", "put_layer", "write_transaction"]
+__all__ = ["PgStore", "close_pooled", "put_layer", "write_transaction"]
 
 CATALOG = "_layers"
 RETIRED = "_retired"
@@ -62,6 +63,36 @@ BBox = tuple[float, float, float, float]
 _pool: dict[str, list[psycopg.Connection[Any]]] = {}
 _pool_pid = os.getpid()
 _pool_lock = threading.Lock()
+
+
+def close_pooled() -> int:
+    """Close the idle read connections of this process's pool; return how many were closed.
+
+    Runs at interpreter exit (``atexit``), so no pooled connection is left for the garbage
+    collector (psycopg's ``ResourceWarning: ... was deleted while still open``); the web
+    app's lifespan and the test cluster call it too before their server goes away.
+    Connections in use are not in the pool and stay open. In a forked child the parent's
+    connections are forgotten, not closed: closing would end the parent's sessions on the
+    server.
+
+    Returns
+    -------
+    int
+        The number of connections closed.
+    """
+    global _pool_pid
+    with _pool_lock:
+        idle = [c for conns in _pool.values() for c in conns]
+        _pool.clear()
+        if _pool_pid != os.getpid():
+            _pool_pid = os.getpid()
+            return 0
+    for conn in idle:
+        conn.close()
+    return len(idle)
+
+
+atexit.register(close_pooled)
 
 
 def _connect(loc: PgLocation, what: str = "read") -> psycopg.Connection[Any]:
