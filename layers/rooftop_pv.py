@@ -116,7 +116,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import scipy.ndimage
 import shapely
 from numpy.typing import NDArray
 from rasterio.windows import Window
@@ -374,6 +373,8 @@ def _suitable_pixels(
     bands: NDArray[np.float32], labels: NDArray[np.int32], params: Mapping[str, Any], px_m2: float
 ) -> NDArray[np.bool_]:
     """Pixels passing the NREL rule, in patches of ≥ min_patch_m2 within one roof."""
+    import scipy.ndimage  # here: ranking roofs and reading PV rows do not need it
+
     _, ratio, slope, aspect = bands
     flat = slope < _float(params, "flat_slope_deg")
     off_north = np.abs(((aspect + FULL_CIRCLE / 2) % FULL_CIRCLE) - FULL_CIRCLE / 2)

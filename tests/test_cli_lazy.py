@@ -83,6 +83,22 @@ def test_straight_line_rows_load_no_graph_library() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_pv_rows_and_roof_ranking_load_no_scipy() -> None:
+    """``peakmap site pv`` and the engine's pv rows read stored PV fields: only the PV build
+    step labels roof patches (``scipy.ndimage``), so only it imports scipy."""
+    code = (
+        "import sys\n"
+        "import peakmap.cmd_site_pv\n"
+        "from layers.indicators.engine import import_themes\n"
+        "assert not import_themes(['pv'])\n"
+        "assert 'layers.rooftop_pv' in sys.modules\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+
+
 def test_computed_json_report_into_a_pipe_loads_only_what_it_uses(tmp_path: Path) -> None:
     """An area row computed (not cached) as JSON into a pipe: no console library, no lock
     library (nothing is written), no raster, graph, plotting or web library."""
