@@ -5,8 +5,8 @@ its largest layer whole, several times over (source frame, converted, repaired, 
 derived). When the manifest declares ``[project] metric_crs``, a layer in a format GDAL reads
 from any feature on (GeoPackage, Shapefile, FlatGeobuf: :data:`gis.io.CHUNKED_SUFFIXES`) is
 read ``chunk_size`` features at a time (:func:`gis.io.read_vector_chunks`); each chunk goes
-through the checks of :func:`layers.build.ingest_layer` (:func:`layers.build.ingest_part`),
-is reprojected, gets its derived fields (:func:`layers.build.derive_fields`: per feature, so
+through the checks of :func:`layers.ingest.ingest_layer` (:func:`layers.ingest.ingest_part`),
+is reprojected, gets its derived fields (:func:`layers.ingest.derive_fields`: per feature, so
 chunk by chunk is the same) and is appended to the staged store
 (``store.layer_writer``, :mod:`layers.store.chunks`), then let go.
 
@@ -42,13 +42,13 @@ from gis import InputFileError, LayerValidationError
 from gis import crs as gcrs
 from gis.io import read_vector_chunks
 from gis.validate import GeometryReport
+from layers.ingest import LayerReport, derive_fields, ingest_part, settle_crs
 from layers.ingest_values import geometry_notes
 from layers.manifest import LayerSource
 from layers.schema import CANONICAL
 from layers.store.chunks import DiscardingWriter
 
 if TYPE_CHECKING:
-    from layers.build import LayerReport
     from layers.project import Project
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "merge_notes", "store_layer_chunked"]
@@ -163,7 +163,7 @@ def store_layer_chunked(
     Raises
     ------
     PeakmapError
-        The first problem found, as :func:`layers.build.ingest_layer` words it.
+        The first problem found, as :func:`layers.ingest.ingest_layer` words it.
     """
     layout = None
     for _ in range(2):
@@ -180,8 +180,6 @@ def _one_pass(
     metric: CRS, *, label: str, strict: bool, report_year: int, chunk_size: int,
     layout: tuple[str, bool] | None,
 ) -> tuple[LayerReport, tuple[str, bool] | None]:
-    from layers.build import LayerReport, derive_fields, ingest_part, settle_crs
-
     spec = CANONICAL[name]
     report = LayerReport(name=name, source=str(src.path), crs_out=gcrs.crs_name(metric))
     writer = staged.store.layer_writer(name, layout) if staged is not None \

@@ -27,13 +27,8 @@ from typing import Any
 
 from gis import PeakmapError
 from gis.crs import crs_name
-from layers.build import (
-    POST_BUILD_STEPS,
-    LayerReport,
-    derive_fields,
-    ingest_layer,
-    post_build_step,
-)
+from layers.build import POST_BUILD_STEPS, post_build_step
+from layers.ingest import LayerReport, derive_fields, ingest_layer
 from layers.manifest import LayerSource
 from layers.manifest_edit import set_layer_entry
 from layers.project import Project

@@ -191,7 +191,6 @@ def imported_modules(source: str) -> set[str]:
 # layers still has these pairs (a package and its own modules, writers split for size);
 # none may be added. annex_xlsx ↔ report went in session 5 (layers.report_format).
 LAYERS_TWO_WAY = [
-    ("layers.build", "layers.build_chunks"),
     ("layers.indicators.engine", "layers.indicators.partition"),
     ("layers.rooftop_pv", "layers.rooftop_pv_plan"),
     ("layers.siting", "layers.siting.proposal"),

@@ -12,7 +12,7 @@ import pytest
 from fixtures import ingest as fx
 from fixtures.web import UPLOAD_CORPUS, build_fixture, client_for, digest
 
-from layers.build import check_upload
+from layers.ingest import check_upload
 from layers.project import Project
 
 

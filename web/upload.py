@@ -1,7 +1,7 @@
 """The upload page and its dry run: drop a file, choose the layer, see every problem, confirm.
 
 ``POST /api/layers/{name}/check`` validates a file exactly as ``peakmap build`` does
-(:func:`layers.build.check_upload`) and writes nothing; the page then sends the same form
+(:func:`layers.ingest.check_upload`) and writes nothing; the page then sends the same form
 to ``POST /api/layers/{name}``, which stores it.
 """
 
@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from layers.build import check_upload
+from layers.ingest import check_upload
 from layers.messages import message_label
 from layers.schema import CANONICAL
 from layers.store import project_temp_dir
