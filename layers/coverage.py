@@ -86,9 +86,11 @@ from layers.indicators.inputs import (
     zone_codes,
 )
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
+from layers.labels import bilingual_note, value_label
 from layers.params import CoverageParams
 from layers.park_presets import PRESETS_PATH, Preset, load_presets
 from layers.project import Project
+from layers.schema import layer_spec
 from layers.walkgraph import walk_graph, walk_options
 
 __all__ = [
@@ -284,20 +286,21 @@ def _unreached_note(
     if weight == "area":
         if walked:
             off, cut = totals["off"], totals["cut"]
-            note = (
+            note = bilingual_note(
                 f"直线半径内不可步行到达的居住用地：离路网 >{snap:g} m 的 "
-                f"{off:,.0f} m²，"
-                f"位于无设施路网分区的 {cut:,.0f} m² / within straight reach but not walkable: "
-                f"{off:,.0f} m² off the network, {cut:,.0f} m² on network parts without facilities"
+                f"{off:,.0f} m²，位于无设施路网分区的 {cut:,.0f} m²",
+                f"within straight reach but not walkable: {off:,.0f} m² more than {snap:g} m "
+                f"off the network, {cut:,.0f} m² on network parts without facilities",
             )
     else:
         note = homes_note(totals.get("est", 0.0), totals.get("blind", 0.0), per_household)
         if walked:
             off, cut = totals["off"], totals["cut"]
-            note = "; ".join(t for t in (note, (
+            note = "; ".join(t for t in (note, bilingual_note(
                 f"不可步行到达的户数：离路网 >{snap:g} m {off:,.0f} 户，"
-                f"位于无设施路网分区 {cut:,.0f} 户 / households not reachable on foot: "
-                f"{off:,.0f} off the network, {cut:,.0f} on network parts without facilities"
+                f"位于无设施路网分区 {cut:,.0f} 户",
+                f"households not reachable on foot: {off:,.0f} more than {snap:g} m off the "
+                f"network, {cut:,.0f} on network parts without facilities",
             )) if t)
     return "; ".join(t for t in (*head, note) if t)
 
@@ -323,11 +326,12 @@ def _coverage_result(
 
 def _mode_note(mode: str, params: CoverageParams) -> str:
     if mode == "straight":
-        return "直线距离（缓冲区）/ straight-line buffers"
-    return (
+        return bilingual_note("直线距离（缓冲区）", "straight-line buffers")
+    return bilingual_note(
         f"步行距离（道路网络，网格 {params.grid_spacing_m:g} m，入口间距 "
-        f"{params.access_spacing_m:g} m）/ walking distance on roads "
-        f"(grid {params.grid_spacing_m:g} m, entrances every {params.access_spacing_m:g} m)"
+        f"{params.access_spacing_m:g} m）",
+        f"walking distance on roads "
+        f"(grid {params.grid_spacing_m:g} m, entrances every {params.access_spacing_m:g} m)",
     )
 
 
@@ -360,7 +364,8 @@ def _parks(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResu
     weight = _choice(spec, "weight", WEIGHTS, "area")
     parks, radii = park_facilities(ctx, preset)
     parts = _coverage_parts(ctx, parks, radii, key=f"parks:{name}", mode=mode, weight=weight)
-    head = (f"预设 preset {preset.describe()}", _mode_note(mode, _params(ctx)))
+    head = (bilingual_note(f"预设 {preset.describe('zh')}", f"preset {preset.describe('en')}"),
+            _mode_note(mode, _params(ctx)))
     return _coverage_result(ctx, parts, head, weight)
 
 
@@ -380,7 +385,8 @@ def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricRes
     key = f"points:{spec.get('id', layer)}:{radius:g}"
     parts = _coverage_parts(ctx, facilities, radii, key=key, mode=mode, weight=weight)
     head = (
-        f"{layer} {n_all} 处，服务半径 {radius:g} m / radius {radius:g} m",
+        bilingual_note(f"{_title_zh(layer)} {n_all} 处，服务半径 {radius:g} m",
+                       f"{layer}: {n_all} sites, radius {radius:g} m"),
         _mode_note(mode, params),
     )
     return _coverage_result(ctx, parts, head, weight)
@@ -428,17 +434,27 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricR
     return dataclasses.replace(out, totals=served, note_of=note_of)
 
 
+def _title_zh(layer: str) -> str:
+    spec = layer_spec(layer)
+    return spec.title_zh if spec else layer
+
+
 def _complete_note(
     served: Mapping[str, float], *, min_share: float, radii: tuple[tuple[str, float], ...],
     mode_note: str,
 ) -> str:
     """The note of a complete-community row from the communities served by each type."""
-    counts = ", ".join(f"{t} {r:g} m: {int(served[t])}" for t, r in radii)
-    return (
-        f"完整社区：每类设施在半径内覆盖 ≥{min_share:g}% 户数 / complete when each type "
-        f"covers ≥{min_share:g}% of households; 具备该类设施的社区数 communities served: "
-        + counts + f"; {mode_note}"
-    )
+    def counts(lang: str) -> str:
+        return ", ".join(f"{value_label('facilities', 'type', t, lang)} {r:g} m: "
+                         f"{int(served[t])}" for t, r in radii)
+
+    return "; ".join((
+        bilingual_note(f"完整社区：每类设施在半径内覆盖 ≥{min_share:g}% 户数",
+                       f"complete when each type covers ≥{min_share:g}% of households"),
+        bilingual_note(f"具备该类设施的社区数：{counts('zh')}",
+                       f"communities served: {counts('en')}"),
+        mode_note,
+    ))
 
 
 def _homes_or_centres(ctx: MetricContext) -> tuple[NDArray[np.object_], FloatArray, IntArray]:

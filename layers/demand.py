@@ -30,6 +30,7 @@ from gis.coverage import grid_samples, polygon_parts
 from layers.indicators.cut import layer_pieces
 from layers.indicators.inputs import NoData, read_layer, theme_params, zone_index
 from layers.indicators.registry import MetricContext
+from layers.labels import bilingual_note
 from layers.params import CoverageParams
 
 __all__ = [
@@ -168,12 +169,12 @@ def homes_note(n_estimated: float, n_blind: float, per_household: float) -> str:
     n_est, blind = int(n_estimated), int(n_blind)
     if not n_est:
         return ""
-    return (
+    return bilingual_note(
         f"户数缺失的 {n_est} 栋住宅按建筑面积 ÷ {per_household:g} m²/户 估算"
-        + (f"（{blind} 栋无面积与层数，按 1 户计）" if blind else "")
-        + f" / households missing for {n_est} residential buildings: estimated as floor "
+        + (f"（{blind} 栋无面积与层数，按 1 户计）" if blind else ""),
+        f"households missing for {n_est} residential buildings: estimated as floor "
         f"area ÷ {per_household:g} m² per household"
-        + (f" ({blind} without floor area or floors count as 1)" if blind else "")
+        + (f" ({blind} without floor area or floors count as 1)" if blind else ""),
     )
 
 

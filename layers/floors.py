@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.labels import bilingual_note
 from layers.params import BuildingsParams
 
 __all__ = [
@@ -114,9 +115,14 @@ def floor_area_note(frame: pd.DataFrame) -> str:
 
     Examples
     --------
+    The note is in both languages (:func:`layers.labels.bilingual_note`); pages show one.
+
+    >>> from layers.labels import note_label
     >>> frame = pd.DataFrame({"floor_area_source": ["reported", "height", None]})
-    >>> print(floor_area_note(frame))  # doctest: +ELLIPSIS
+    >>> print(note_label(floor_area_note(frame), "en"))  # doctest: +ELLIPSIS
     floor area: 1 of 3 buildings estimated (0 from floors × footprint, 1 from height), 1 left out...
+    >>> print(note_label(floor_area_note(frame), "zh"))  # doctest: +ELLIPSIS
+    建筑面积：3 栋建筑中 1 栋为估算值（0 栋按层数 × 基底面积，1 栋按高度），1 栋无建筑面积...
     """
     if FLOOR_AREA_SOURCE not in frame.columns or not len(frame):
         return ""
@@ -126,8 +132,10 @@ def floor_area_note(frame: pd.DataFrame) -> str:
     missing = int(src.isna().sum())
     if not (by_floors or by_height or missing):
         return ""
-    return (
+    return bilingual_note(
+        f"建筑面积：{len(frame)} 栋建筑中 {by_floors + by_height} 栋为估算值（{by_floors} "
+        f"栋按层数 × 基底面积，{by_height} 栋按高度），{missing} 栋无建筑面积、层数与高度，未计入",
         f"floor area: {by_floors + by_height} of {len(frame)} buildings estimated "
         f"({by_floors} from floors × footprint, {by_height} from height), {missing} left out "
-        "(no floor area, floors or height)"
+        "(no floor area, floors or height)",
     )

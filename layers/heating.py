@@ -53,6 +53,7 @@ from layers.indicators.inputs import (
     theme_params,
 )
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
+from layers.labels import bilingual_note
 from layers.params import BuildingsParams, HeatingParams
 
 __all__ = [
@@ -342,9 +343,12 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResul
     for label in ("base", "now"):
         columns[f"loss_{label}"] = columns[f"loss_{label}"] * scale
     out = pd.DataFrame(columns, index=community_codes(ctx))
-    note = _note(p, baseline, ctx.year) + (
-        f"; calibrated to {float(p['baseline_rate_percent']):g} % in {baseline} "
-        f"(losses × {scale:.3g})" if scale != 1.0 else "")
+    note = _note(p, baseline, ctx.year)
+    if scale != 1.0:
+        measured = f"{float(p['baseline_rate_percent']):g} %"
+        note += "; " + bilingual_note(
+            f"按 {baseline} 年实测热损失率 {measured} 校准（管网散热 × {scale:.3g}）",
+            f"calibrated to {measured} in {baseline} (losses × {scale:.3g})")
     # the heat delivered rests on floor areas: say how many were estimated (report year)
     areas = floor_area_note(buildings[~(_column(buildings, "built_year") > ctx.year)])
     if areas:
@@ -353,17 +357,29 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResul
 
 
 def _note(p: Mapping[str, Any], baseline: int, year: int) -> str:
-    age = f"age > {float(p['renewal_age_years']):g} a"
-    load = f"load {float(p['heat_load_w_per_m2']):g} W/m²"
+    """The model and its parameters, in both languages (:func:`layers.labels.bilingual_note`)."""
+    g = {k: f"{float(v):g}" for k, v in p.items() if isinstance(v, int | float)}
     if _flat(p):
-        return (f"{baseline}→{year}; old {float(p['old_loss_w_per_m']):g} W/m, renewed "
-                f"{float(p['new_loss_w_per_m']):g} W/m, {age}, {load} [U]")
-    return (
-        f"{baseline}→{year}; buried pair by DN, λ {float(p['insulation_w_per_mk']):g} "
+        return bilingual_note(
+            f"{baseline}→{year}；超龄管 {g['old_loss_w_per_m']} W/m，更新管 "
+            f"{g['new_loss_w_per_m']} W/m，管龄超过 {g['renewal_age_years']} 年为超龄，"
+            f"热负荷 {g['heat_load_w_per_m2']} W/m² [U]",
+            f"{baseline}→{year}; old {g['old_loss_w_per_m']} W/m, renewed "
+            f"{g['new_loss_w_per_m']} W/m, age > {g['renewal_age_years']} a, "
+            f"load {g['heat_load_w_per_m2']} W/m² [U]",
+        )
+    return bilingual_note(
+        f"{baseline}→{year}；直埋供回水管对按管径计，保温 λ {g['insulation_w_per_mk']} "
+        f"W/(m·K)（每年 +{100 * float(p['ageing_per_year']):g} %），超龄管 "
+        f"{g['old_insulation_w_per_mk']} W/(m·K)、失水 {g['old_leak_w_per_m']} W/m，管件 ×"
+        f"{g['fittings_factor']}，一级管网 {g['primary_supply_c']}/{g['primary_return_c']} °C，"
+        f"二级管网 {g['secondary_supply_c']}/{g['secondary_return_c']} °C，土壤 {g['soil_c']} °C，"
+        f"管龄超过 {g['renewal_age_years']} 年为超龄，热负荷 {g['heat_load_w_per_m2']} W/m² [U]",
+        f"{baseline}→{year}; buried pair by DN, λ {g['insulation_w_per_mk']} "
         f"(+{100 * float(p['ageing_per_year']):g} %/a) / old "
-        f"{float(p['old_insulation_w_per_mk']):g} W/(m·K), old leak "
-        f"{float(p['old_leak_w_per_m']):g} W/m, fittings ×"
-        f"{float(p['fittings_factor']):g}, primary {float(p['primary_supply_c']):g}/"
-        f"{float(p['primary_return_c']):g} °C, secondary {float(p['secondary_supply_c']):g}/"
-        f"{float(p['secondary_return_c']):g} °C, soil {float(p['soil_c']):g} °C, {age}, {load} [U]"
+        f"{g['old_insulation_w_per_mk']} W/(m·K), old leak {g['old_leak_w_per_m']} W/m, "
+        f"fittings ×{g['fittings_factor']}, primary {g['primary_supply_c']}/"
+        f"{g['primary_return_c']} °C, secondary {g['secondary_supply_c']}/"
+        f"{g['secondary_return_c']} °C, soil {g['soil_c']} °C, "
+        f"age > {g['renewal_age_years']} a, load {g['heat_load_w_per_m2']} W/m² [U]",
     )

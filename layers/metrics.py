@@ -38,6 +38,8 @@ from layers.indicators.inputs import (
     zone_index,
 )
 from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
+from layers.labels import bilingual_note, field_label
+from layers.schema import layer_spec
 
 __all__ = [
     "area_share",
@@ -289,9 +291,13 @@ def _known(
         measure = f", {float(left.geometry.length.sum()):,.0f} m"
     elif np.isin(types, (3, 6)).all():
         measure = f", {float(left.geometry.area.sum()):,.0f} m²"
-    note = (
+    spec_zh = layer_spec(layer)
+    note = bilingual_note(
+        f"{'、'.join(field_label(str(f), 'zh') for f in fields)}（{' / '.join(map(str, fields))}）"
+        f"未知：{spec_zh.title_zh if spec_zh else layer} {len(frame)} 个要素中 "
+        f"{int(unknown.sum())} 个{measure.replace(', ', '，')}不计入比例（分子与分母）",
         f"{' / '.join(map(str, fields))} unknown: {int(unknown.sum())} of {len(frame)} "
-        f"features of {layer}{measure} left out of the share"
+        f"features of {layer}{measure} left out of the share",
     )
     return frame[~unknown], [note]
 

@@ -50,22 +50,32 @@ class Preset:
         sizes = [r.min_area for r in self.rules if not r.historic_only]
         return min(sizes) if sizes else float("inf")
 
-    def describe(self) -> str:
-        """One line naming the rules, e.g. ``"≥5000 m² → 500 m; …"``."""
+    def describe(self, lang: str = "zh") -> str:
+        """One line naming the rules in ``lang``, e.g. ``"≥5000 m² → 500 m; …"``.
+
+        Examples
+        --------
+        >>> p = Preset("x", "", "", "", False, ("G11",), False, (SizeRule(500.0, 5000.0),))
+        >>> p.describe("zh")
+        'x【未经标准确认】: G11; ≥5000 m² → 500 m; 小于 5000 m² 的公园不计服务半径'
+        >>> p.describe("en")
+        'x (not confirmed): G11; ≥5000 m² → 500 m; parks under 5000 m² earn no radius'
+        """
+        en = lang == "en"
         parts = []
         for i, r in enumerate(self.rules):
             size = f"≥{r.min_area:g} m²"
             if np.isfinite(r.max_area):
                 size = f"{r.min_area:g}–{r.max_area:g} m²"
-            hist = "（历史街区）" if r.historic_only else ""
+            hist = ("" if not r.historic_only else
+                    " (historic streets)" if en else "（历史街区）")
             flag = "" if i >= len(self.rule_confirmed) or self.rule_confirmed[i] else " [U]"
             parts.append(f"{size}{hist} → {r.radius:g} m{flag}")
-        flag = "" if self.confirmed else "【未经标准确认 / not confirmed】"
-        floor = (
-            f"; 小于 {self.min_counted_area:g} m² 的公园不计服务半径 / parks under "
-            f"{self.min_counted_area:g} m² earn no radius"
-            if self.min_counted_area > 0 else ""
-        )
+        flag = "" if self.confirmed else " (not confirmed)" if en else "【未经标准确认】"
+        floor = ""
+        if self.min_counted_area > 0:
+            floor = (f"; parks under {self.min_counted_area:g} m² earn no radius" if en else
+                     f"; 小于 {self.min_counted_area:g} m² 的公园不计服务半径")
         return f"{self.name}{flag}: {', '.join(self.green_classes)}; " + "; ".join(parts) + floor
 
 

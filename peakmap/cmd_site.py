@@ -25,6 +25,7 @@ from rich.table import Table
 
 from gis.crs import wgs84_to_gcj02
 from layers.compare import Comparison, compare, comparisons_to_table
+from layers.labels import note_label
 from layers.project import Project
 from layers.scenario import merge_proposal
 from layers.siting import (
@@ -278,8 +279,11 @@ def _print(
     note: str | None, changes: list[Comparison],
 ) -> None:
     console.print(_summary_table(outcome, title))
-    if outcome.summary.get("demand_note"):
-        console.print(f"需求 demand: {outcome.summary['demand_note']}", highlight=False)
+    demand = outcome.summary.get("demand_note")
+    if demand:
+        zh, en = note_label(demand, "zh"), note_label(demand, "en")
+        console.print(f"需求：{zh}" + (f"\ndemand: {en}" if en != zh else ""),
+                      highlight=False, markup=False)
     if len(outcome.proposal):
         console.print(_sites_table(project, outcome))
     console.print(_change_table(changes))

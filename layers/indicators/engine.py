@@ -41,6 +41,7 @@ from layers.indicators.registry import (
 )
 from layers.indicators.result import IndicatorResult
 from layers.indicators.zones import Zones, default_year, load_zones
+from layers.labels import bilingual_note, codes_in_text
 from layers.params import ComputeParams
 from layers.project import Project
 
@@ -423,7 +424,8 @@ def row_records(spec: IndicatorSpec, zones: Zones, outcome: RowOutcome) -> list[
     used = outcome.used or {}
     if used:
         listed = ", ".join(f"{k} = {v}" for k, v in sorted(used.items()))
-        note = "; ".join(t for t in (note, f"参数 parameters: {listed}") if t)
+        note = "; ".join(t for t in (note, bilingual_note(f"参数：{codes_in_text(listed, 'zh')}",
+                                                          f"parameters: {listed}")) if t)
     source = "reported" if spec.kind == "reported" else "computed"
     if result.each_zone_min is not None:
         _emit_each_zone_min(b, result.values, result.each_zone_min, note)

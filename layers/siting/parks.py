@@ -27,6 +27,7 @@ from layers.coverage import coverage_params, park_facilities, preset_of
 from layers.demand import residential_land
 from layers.indicators.inputs import zone_codes
 from layers.indicators.registry import MetricContext
+from layers.labels import bilingual_note
 from layers.project import Project
 from layers.siting.common import (
     PLANNED,
@@ -321,10 +322,10 @@ def site_pocket_parks(
         "coverage_before_pct": pct(float(w[before_hit].sum()), total),
         "coverage_after_pct": pct(float(w[after_hit].sum()), total),
         "newly_covered_m2": round(float(w[after_hit & ~before_hit].sum()), 1),
-        "demand_note": (
-            f"居住用地按 {cell:g} m 网格取样（模型值）；方案前后表为指标的精确值 / residential "
-            f"land sampled every {cell:g} m in the model; the before → after table gives the "
-            "indicator's exact figure"
+        "demand_note": bilingual_note(
+            f"居住用地按 {cell:g} m 网格取样（模型值）；方案前后表为指标的精确值",
+            f"residential land sampled every {cell:g} m in the model; the before → after "
+            "table gives the indicator's exact figure",
         ),
     }
     return SitingOutcome(
