@@ -35,6 +35,7 @@ from layers.indicators.inputs import (
     filter_mask,
     read_layer,
     read_layers,
+    undecided_mask,
     zone_index,
 )
 from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
@@ -291,15 +292,52 @@ def _known(
         measure = f", {float(left.geometry.length.sum()):,.0f} m"
     elif np.isin(types, (3, 6)).all():
         measure = f", {float(left.geometry.area.sum()):,.0f} m²"
-    spec_zh = layer_spec(layer)
     note = bilingual_note(
-        f"{'、'.join(field_label(str(f), 'zh') for f in fields)}（{' / '.join(map(str, fields))}）"
-        f"未知：{spec_zh.title_zh if spec_zh else layer} {len(frame)} 个要素中 "
+        f"{_fields_zh(fields)}未知：{_layer_zh(layer)} {len(frame)} 个要素中 "
         f"{int(unknown.sum())} 个{measure.replace(', ', '，')}不计入比例（分子与分母）",
         f"{' / '.join(map(str, fields))} unknown: {int(unknown.sum())} of {len(frame)} "
         f"features of {layer}{measure} left out of the share",
     )
     return frame[~unknown], [note]
+
+
+def _layer_zh(layer: str) -> str:
+    spec = layer_spec(layer)
+    return spec.title_zh if spec else layer
+
+
+def _fields_zh(fields: Any) -> str:
+    return "、".join(field_label(str(f), "zh") for f in fields) + (
+        f"（{' / '.join(map(str, fields))}）")
+
+
+def _undecided_notes(
+    ctx: MetricContext, layer_frame: pd.DataFrame, population: pd.DataFrame,
+    spec: Mapping[str, Any], layer: str,
+) -> list[str]:
+    """Say how many features a share's filters turned down for a missing value only.
+
+    ``where`` (the population, tested on ``layer_frame``): such features are left out of
+    the share; ``condition`` (the numerator, tested on ``population``): they count as not
+    meeting it. A field in ``known`` holds a value in every feature by then.
+    """
+    notes = []
+    out, fields = undecided_mask(ctx, layer_frame, spec, layer_name=layer, key="where")
+    if out.any():
+        n = int(out.sum())
+        notes.append(bilingual_note(
+            f"{_fields_zh(fields)}无值：{_layer_zh(layer)}中 {n} 个要素无法判断是否属于统计范围，"
+            "不计入比例",
+            f"{' / '.join(fields)} has no value: {n} features of {layer} cannot be placed in "
+            "the population and are left out of the share"))
+    out, fields = undecided_mask(ctx, population, spec, layer_name=layer, key="condition")
+    if out.any():
+        n, m = int(out.sum()), len(population)
+        notes.append(bilingual_note(
+            f"{_fields_zh(fields)}无值：统计范围内 {m} 个要素中 {n} 个按不满足条件计",
+            f"{' / '.join(fields)} has no value: {n} of {m} features counted as not meeting "
+            "the condition"))
+    return notes
 
 
 @metric_kind("attribute_share")
@@ -328,9 +366,11 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult
     """
     layer = str(spec["layer"])
     by = str(spec.get("by", "count"))
-    frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
+    whole = read_layer(ctx, layer)
+    frame = filter_frame(ctx, whole, spec, layer_name=layer)
     _require_field(frame, layer, by)
     frame, notes = _known(frame, spec, layer)
+    notes += _undecided_notes(ctx, whole, frame, spec, layer)
     if by == "floor_area_m2":
         notes.append(floor_area_note(frame))
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
@@ -388,8 +428,10 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
         Values: a DataFrame with columns ``num`` and ``den`` (m).
     """
     layer = str(spec["layer"])
-    frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
+    whole = read_layer(ctx, layer)
+    frame = filter_frame(ctx, whole, spec, layer_name=layer)
     frame, notes = _known(frame, spec, layer)
+    notes += _undecided_notes(ctx, whole, frame, spec, layer)
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
     pieces = split_by_zones(
         np.asarray(frame.geometry.values, dtype=object), community_geoms(ctx),

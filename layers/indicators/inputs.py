@@ -56,6 +56,7 @@ __all__ = [
     "resolve_value",
     "scenario_features",
     "theme_params",
+    "undecided_mask",
     "zone_codes",
     "zone_index",
 ]
@@ -397,14 +398,22 @@ def _condition(ctx: MetricContext, column: pd.Series, cond: Any) -> NDArray[np.b
     return ok
 
 
+# operators that say themselves what a missing value means
+_DECIDES_MISSING = frozenset({"null", "by_year"})
+
+
 def _table_mask(
-    ctx: MetricContext, frame: pd.DataFrame, table: Mapping[str, Any], *, layer_name: str
+    ctx: MetricContext, frame: pd.DataFrame, table: Mapping[str, Any], *, layer_name: str,
+    lenient: bool = False,
 ) -> NDArray[np.bool_]:
     mask = np.ones(len(frame), dtype=bool)
     for field, cond in table.items():
         if field not in frame.columns:
             raise NoData(f"layer {layer_name} has no field {field}")
-        mask &= _condition(ctx, frame[field], cond)
+        ok = _condition(ctx, frame[field], cond)
+        if lenient and not (isinstance(cond, Mapping) and _DECIDES_MISSING & set(cond)):
+            ok = ok | frame[field].isna().to_numpy(dtype=bool)
+        mask &= ok
     return mask
 
 
@@ -450,16 +459,51 @@ def filter_mask(
     *,
     layer_name: str,
     key: str = "where",
+    lenient: bool = False,
 ) -> NDArray[np.bool_]:
-    """Boolean mask of :func:`filter_frame`."""
-    mask = _table_mask(ctx, frame, spec.get(key) or {}, layer_name=layer_name)
+    """Boolean mask of :func:`filter_frame`.
+
+    ``lenient``: a test of a field with no value passes (except ``null`` and ``by_year``,
+    which say what a missing value means), to find what :func:`undecided_mask` reports.
+    """
+    mask = _table_mask(ctx, frame, spec.get(key) or {}, layer_name=layer_name, lenient=lenient)
     alternatives = spec.get(f"{key}_any") or []
     if alternatives:
         anyof = np.zeros(len(frame), dtype=bool)
         for table in alternatives:
-            anyof |= _table_mask(ctx, frame, table, layer_name=layer_name)
+            anyof |= _table_mask(ctx, frame, table, layer_name=layer_name, lenient=lenient)
         mask &= anyof
     return mask
+
+
+def undecided_mask(
+    ctx: MetricContext,
+    frame: pd.DataFrame,
+    spec: Mapping[str, Any],
+    *,
+    layer_name: str,
+    key: str = "where",
+) -> tuple[NDArray[np.bool_], list[str]]:
+    """Rows the filter ``spec[key]`` turns down only because a field it tests has no value.
+
+    A Shapefile's 0, an empty cell or a "是/否" column left blank is read as no value
+    (README, "No value"); a filter cannot tell whether such a feature meets it, and turns it
+    down. The indicators that filter say how many they turned down so.
+
+    Returns
+    -------
+    mask : numpy.ndarray of bool
+        Rows turned down for a missing value only.
+    fields : list of str
+        The tested fields holding no value in those rows.
+    """
+    strict = filter_mask(ctx, frame, spec, layer_name=layer_name, key=key)
+    out = filter_mask(ctx, frame, spec, layer_name=layer_name, key=key, lenient=True) & ~strict
+    tables = [spec.get(key) or {}, *(spec.get(f"{key}_any") or [])]
+    fields = list(dict.fromkeys(
+        str(f) for t in tables for f in t
+        if f in frame.columns and bool(frame[f][out].isna().any())))
+    return out, fields
 
 
 def community_geoms(ctx: MetricContext) -> NDArray[np.object_]:

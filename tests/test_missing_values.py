@@ -1,0 +1,69 @@
+"""A value a delivery left out is said in the figure's note, never read silently.
+
+Figures by hand on the tiny metric project (tests/fixtures/tiny.py, report year 2025).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from fixtures.tiny import CRS, make_project
+from shapely.geometry import box
+
+from layers.indicators.catalog import read_catalog
+from layers.indicators.engine import compute_records
+from layers.indicators.result import IndicatorResult
+from layers.labels import note_label
+
+CATALOG = Path(__file__).resolve().parent.parent / "layers" / "catalogs" / "targets.toml"
+
+
+def _district(records: list[IndicatorResult], row: str) -> IndicatorResult:
+    return next(r for r in records if r.indicator == row and r.level == "district")
+
+
+def test_share_says_how_many_features_a_missing_value_turned_down(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    store = project.store
+    # 绿色社区 left blank for 社区二 (a "是/否" column with an empty cell)
+    comm = store.read("communities")
+    comm["green_community"] = comm["green_community"].astype("boolean")
+    comm.loc[comm["code"] == "C2", "green_community"] = None
+    # a new home of unknown build year beside the tiny project's b4 (2022, one_star,
+    # 400 m²) and b5 (2023, no rating, 100 m²); b6 is built after 2025
+    buildings = store.read("buildings")
+    extra = gpd.GeoDataFrame(
+        [{"id": "b7", "use": "residential", "floors": 1, "floor_area_m2": 300.0,
+          "built_year": None, "green_building": "one_star", "geometry": box(60, 60, 70, 70)}],
+        geometry="geometry", crs=CRS)
+    store.write_layers({"communities": comm,
+                        "buildings": gpd.GeoDataFrame(
+                            [*buildings.to_dict("records"), *extra.to_dict("records")],
+                            geometry="geometry", crs=CRS)})
+    records = compute_records(project, catalog=read_catalog(CATALOG),
+                              ids=["HP-26", "HP-14-green"])
+    # HP-26: 社区一 and 社区三 green, 社区四 not, 社区二 blank counted as not: 2 / 4
+    hp26 = _district(records, "HP-26")
+    assert hp26.value == pytest.approx(50.0)
+    assert note_label(hp26.note, "en") == (
+        "green_community has no value: 1 of 4 features counted as not meeting the condition")
+    assert note_label(hp26.note, "zh") == (
+        "绿色社区（green_community）无值：统计范围内 4 个要素中 1 个按不满足条件计")
+    # HP-14-green by floor area: b4 400 of b4 + b5 = 500 m² → 80 %; b5 has no rating
+    # (counted as not green), b7's build year is unknown (not in the population)
+    green = _district(records, "HP-14-green")
+    assert green.value == pytest.approx(80.0)
+    en = note_label(green.note, "en")
+    assert "built_year has no value: 1 features of buildings cannot be placed in the " \
+           "population and are left out of the share" in en
+    assert "green_building has no value: 1 of 2 features counted as not meeting" in en
+    assert "建成年份（built_year）无值：建筑中 1 个要素无法判断是否属于统计范围" in note_label(
+        green.note, "zh")
+
+
+def test_share_without_missing_values_has_no_such_note(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    records = compute_records(project, catalog=read_catalog(CATALOG), ids=["HP-26"])
+    assert _district(records, "HP-26").note in ("", None)
