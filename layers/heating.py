@@ -63,6 +63,7 @@ __all__ = [
     "heat_loss_change",
     "heating_params",
     "loss_rate_percent",
+    "missing_values_note",
     "pair_conduction_w_per_m",
     "pipe_loss_w_per_m",
 ]
@@ -349,11 +350,62 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResul
         note += "; " + bilingual_note(
             f"按 {baseline} 年实测热损失率 {measured} 校准（管网散热 × {scale:.3g}）",
             f"calibrated to {measured} in {baseline} (losses × {scale:.3g})")
+    note = "; ".join(t for t in (note, missing_values_note(pipes, p)) if t)
     # the heat delivered rests on floor areas: say how many were estimated (report year)
     areas = floor_area_note(buildings[~(_column(buildings, "built_year") > ctx.year)])
     if areas:
         note += f"; {areas}"
     return MetricResult(out, note=note, combine=_combine)
+
+
+def missing_values_note(pipes: gpd.GeoDataFrame, p: Mapping[str, Any]) -> str:
+    """What the loss model assumed for pipes without an install year, diameter or level.
+
+    As :func:`pipe_loss_w_per_m` computes them: a pipe of unknown age is past the renewal
+    age in every year (and stands in both); without a diameter (or 0) it has
+    ``default_diameter_mm``; without a level it is primary from ``primary_min_diameter_mm``
+    up. Empty when every pipe has them (the last two not with the flat two-value model).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> pipes = gpd.GeoDataFrame(
+    ...     {"install_year": [1990.0, np.nan], "diameter_mm": [0.0, 200.0]},
+    ...     geometry=[shapely.LineString([(0, 0), (120, 0)]),
+    ...               shapely.LineString([(0, 0), (30, 0)])])
+    >>> from layers.labels import note_label
+    >>> for part in note_label(missing_values_note(pipes, HEATING_DEFAULTS), "en").split("; "):
+    ...     print(part)
+    install year unknown: 1 of 2 pipes (30 m) counted as past the renewal age
+    diameter unknown: 1 pipes (120 m) taken as DN 150
+    level unknown: 2 pipes (150 m) primary from DN 300
+    """
+    length = np.asarray(pipes.geometry.length, dtype=float) if len(pipes) else np.zeros(0)
+    n = len(pipes)
+    parts = []
+
+    def part(mask: np.ndarray, zh: str, en: str) -> None:
+        if mask.any():
+            k, m = int(mask.sum()), f"{float(length[mask].sum()):,.0f} m"
+            parts.append(bilingual_note(zh.format(k=k, m=m, n=n), en.format(k=k, m=m, n=n)))
+
+    part(~np.isfinite(_column(pipes, "install_year")),
+         "敷设年份未知：{n} 段中 {k} 段（{m}）按超过更新年限计",
+         "install year unknown: {k} of {n} pipes ({m}) counted as past the renewal age")
+    if not _flat(p):
+        dn = _column(pipes, "diameter_mm")
+        default = f"{float(p['default_diameter_mm']):g}"
+        part(~(np.isfinite(dn) & (dn > 0)),
+             "管径未知：{k} 段（{m}）按 DN " + default + " 计",
+             "diameter unknown: {k} pipes ({m}) taken as DN " + default)
+        level = (pipes["network"].astype("string").str.strip().str.lower()
+                 if "network" in pipes.columns else pd.Series(pd.NA, index=pipes.index,
+                                                              dtype="string"))
+        primary = f"{float(p['primary_min_diameter_mm']):g}"
+        part(~level.isin(["primary", "secondary"]).to_numpy(dtype=bool),
+             "管网级别未知：{k} 段（{m}）按管径 DN ≥ " + primary + " 为一级管网计",
+             "level unknown: {k} pipes ({m}) primary from DN " + primary)
+    return "; ".join(parts)
 
 
 def _note(p: Mapping[str, Any], baseline: int, year: int) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from fixtures.tiny import CRS, make_project
-from shapely.geometry import box
+from shapely.geometry import LineString, box
 
 from layers.indicators.catalog import read_catalog
 from layers.indicators.engine import compute_records
@@ -67,3 +67,23 @@ def test_share_without_missing_values_has_no_such_note(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     records = compute_records(project, catalog=read_catalog(CATALOG), ids=["HP-26"])
     assert _district(records, "HP-26").note in ("", None)
+
+
+def test_heat_loss_says_what_it_assumed_for_missing_pipe_values(tmp_path: Path) -> None:
+    # the tiny project's pipes h1 (100 m), h2 (100 m), h3 (20 m) carry an install year but
+    # no diameter or level; h4 (50 m) has none of them: a DBF 0 read as missing
+    project = make_project(tmp_path)
+    pipes = project.store.read("heating_pipes")
+    h4 = {"id": "h4", "install_year": None, "renovated_year": None,
+          "geometry": LineString([(200, 5), (250, 5)])}
+    project.store.write_layers({"heating_pipes": gpd.GeoDataFrame(
+        [*pipes.to_dict("records"), h4], geometry="geometry", crs=CRS)})
+    records = compute_records(project, catalog=read_catalog(CATALOG), ids=["HP-15"])
+    hp15 = _district(records, "HP-15")
+    en = note_label(hp15.note, "en").split("; ")
+    assert "install year unknown: 1 of 4 pipes (50 m) counted as past the renewal age" in en
+    assert "diameter unknown: 4 pipes (270 m) taken as DN 150" in en
+    assert "level unknown: 4 pipes (270 m) primary from DN 300" in en
+    zh = note_label(hp15.note, "zh").split("；")
+    assert "敷设年份未知：4 段中 1 段（50 m）按超过更新年限计" in zh
+    assert "管径未知：4 段（270 m）按 DN 150 计" in zh
