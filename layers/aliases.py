@@ -102,6 +102,7 @@ VALUE_ALIASES: dict[tuple[str, str], dict[str, str]] = {
         "社区回收站": "community_point", "回收站": "community_point", "回收亭": "community_point",
         "交投点": "community_point", "再生资源回收站点": "community_point",
         "再生资源回收网点": "community_point", "回收网点": "community_point",
+        "再生资源回收点": "community_point", "社区回收服务点": "community_point",
         "中转站": "transfer_station", "回收中转站": "transfer_station",
         "再生资源中转站": "transfer_station", "转运站": "transfer_station",
         "分拣中心": "sorting_center", "分拣站": "sorting_center",
@@ -120,6 +121,12 @@ VALUE_ALIASES: dict[tuple[str, str], dict[str, str]] = {
         "高压汞灯": "other", "太阳能灯": "other",
     },
     ("pocket_parks", "status"): _STATUS,
+    ("buildings", "roof_shape"): {
+        "平屋顶": "flat", "平顶": "flat", "平屋面": "flat", "平": "flat",
+        "双坡": "gable", "双坡屋顶": "gable", "双坡顶": "gable", "人字顶": "gable",
+        "硬山": "gable", "悬山": "gable", "四坡": "hip", "四坡屋顶": "hip", "四坡顶": "hip",
+        "庑殿": "hip", "庑殿顶": "hip",
+    },
     ("heating_pipes", "network"): {
         "一级": "primary", "一次网": "primary", "一级网": "primary", "一级管网": "primary",
         "一次管网": "primary", "一次": "primary", "主干网": "primary", "主管网": "primary",

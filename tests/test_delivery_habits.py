@@ -221,6 +221,10 @@ def test_unknown_landuse_code_is_refused_not_passed_through() -> None:
         ("green_spaces", "class", "社区公园", "G12"),
         ("green_spaces", "class", "g14", "G14"),
         ("green_spaces", "class", "附属绿地", "XG"),
+        ("recycling_points", "kind", "再生资源回收点", "community_point"),
+        ("buildings", "roof_shape", "平屋顶", "flat"),
+        ("buildings", "roof_shape", "双坡", "gable"),
+        ("buildings", "roof_shape", "四坡屋顶", "hip"),
     ],
 )
 def test_built_in_chinese_spellings(layer: str, field: str, source: str, canonical: str) -> None:
