@@ -105,3 +105,28 @@ def test_dashboard_street_drill_down(client: TestClient) -> None:
     assert "西街道" in page and "甲社区" in page and "乙社区" in page
     assert "丙社区" not in page  # C3 lies in S2
     assert "Community × indicator compliance" in page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sample_notice_only_on_the_generated_sample(tmp_path: Path, lang: str) -> None:
+    # A district's own data is not "synthetic": the notice is the sample's alone
+    # (Project.is_sample, the first line `peakmap sample` writes into project.toml).
+    from layers.project import GENERATED_MARK
+    from web.i18n import t
+
+    notice = t("synthetic_note", lang)
+    built = build_fixture(tmp_path / "proj")
+    app = create_app(built, records_fn=lambda p: [dict(r) for r in MATRIX_RECORDS])
+    pages = [f"/?lang={lang}", f"/?level=district&lang={lang}", f"/?street=S1&lang={lang}",
+             f"/maps/layers?lang={lang}"]
+    with TestClient(app) as own:
+        for url in pages:
+            res = own.get(url)
+            assert res.status_code == 200 and notice not in res.text, url
+    manifest = built / "project.toml"
+    manifest.write_text(f"{GENERATED_MARK} --seed 42`.\n" + manifest.read_text("utf-8"),
+                        encoding="utf-8")
+    app = create_app(built, records_fn=lambda p: [dict(r) for r in MATRIX_RECORDS])
+    with TestClient(app) as sample:
+        for url in pages:
+            assert notice in sample.get(url).text, url

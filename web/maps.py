@@ -29,7 +29,7 @@ from web.data import ZONE_LAYERS, ProjectData
 from web.errors import NotFoundError
 from web.exports import export_buttons, export_links
 from web.geo import simplify_for_zoom, to_feature_collection
-from web.i18n import op_symbol, t
+from web.i18n import op_symbol, sample_notice, t
 from web.layer_text import layer_legend, layer_title, pv_sky_note
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
@@ -354,8 +354,9 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
             continue
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02)
         entries.append((name, layer_title(data, name, lang), style_for(name)))
+    notice = sample_notice(data.project, lang)
     legend = _legend(t("legend", lang), layer_legend(data, entries, lang),
-                     [t("synthetic_note", lang)], open_=False)
+                     [notice] if notice else [], open_=False)
     return _render(m, legend + export_buttons("/maps/layers", {"lang": lang}, lang))
 
 

@@ -16,7 +16,7 @@ from layers.labels import codes_in_text, note_label, unit_label
 from web import basemap, maps, upload
 from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
-from web.i18n import Lang, op_symbol, t
+from web.i18n import Lang, op_symbol, sample_notice, t
 from web.matrix import STATUSES, build_matrix, status_counts
 
 __all__ = ["DASHBOARD_PAGE_ROWS", "router"]
@@ -106,7 +106,7 @@ def dashboard(
         departments=departments, groups=[g for g, _ in matrix.groups], error=error,
         street=street, street_name=street_name, scenario=scenario or "",
         sq=f"&scenario={scenario}" if scenario else "", has_proposals=data.has_proposals(),
-        notices=_notices(data, lang, scenario),
+        notices=_notices(data, lang, scenario), sample_notice=sample_notice(data.project, lang),
     )
     return HTMLResponse(html)
 
@@ -154,6 +154,7 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
         map_level=map_level, page=page, pages=pages, error=error,
         scenario=scenario or "", sq=f"&scenario={scenario}" if scenario else "",
         has_proposals=data.has_proposals(), notices=_notices(data, lang, scenario),
+        sample_notice=sample_notice(data.project, lang),
     )
     return HTMLResponse(html)
 
