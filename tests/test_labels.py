@@ -47,3 +47,18 @@ def test_statuses_booleans_units_fields_notes() -> None:
     assert note_label("area_share: layer forest is not in the store", "zh") == (
         "数据库中没有图层 forest")
     assert note_label("预设 preset gbt51346", "zh") == "预设 preset gbt51346"
+
+
+def test_every_packaged_row_has_its_definition_in_english() -> None:
+    # The English page shows definition_en; a row without one showed its Chinese text there.
+    from pathlib import Path
+
+    from layers.indicators.catalog import read_catalog
+
+    catalog = read_catalog(Path(__file__).resolve().parent.parent / "layers" / "catalogs"
+                           / "targets.toml")
+    assert len(catalog.indicators) > 60  # targets.toml with its includes
+    missing = [s.id for s in catalog.indicators if s.definition and not s.definition_en]
+    assert missing == []
+    for s in catalog.indicators:
+        assert s.title_en and not any("\u4e00" <= ch <= "\u9fff" for ch in s.definition_en), s.id
