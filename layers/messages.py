@@ -122,8 +122,62 @@ _RULES: list[Rule] = [
 ]
 
 
+_REASON_ZH = {"": "", " (not above 0)": "（不大于 0）", " (negative)": "（负数）",
+              " (na_values)": "（na_values 所列）"}
+
+
+def _missing_parts(text: str) -> str:
+    """``3 values 0, 1 value 9999 (outside 1800…2026); 2 values -1 (na_values)`` in Chinese."""
+    out = []
+    for part in text.split("; "):
+        m = re.fullmatch(r"(.*?)( \((?:not above 0|negative|na_values|outside [^)]*)\))?", part)
+        counts, reason = (m[1], m[2] or "") if m else (part, "")
+        counts = re.sub(r"(\d+) values? (.+?)(?=, \d+ values? |$)", r"\1 个值为 \2", counts)
+        counts = counts.replace(", ", "，")
+        if reason.startswith(" (outside "):
+            reason = f"（不在 {reason[len(' (outside '):-1]} 之间）"
+        out.append(counts + _REASON_ZH.get(reason, reason))
+    return "；".join(out)
+
+
+def _field(name: str) -> str:
+    zh = field_label(name, "zh")
+    return f"{zh}（{name}）" if zh != name else name
+
+
+# The notes of a layer's build summary (and of an upload's check): ``field: what`` or a
+# geometry repair; ``features A–B: note`` when the layer was read in chunks.
+_NOTE_RULES: list[Rule] = [
+    (re.compile(r"^features (\d+)–(\d+): (.+)$", re.S),
+     lambda m: f"要素 {m[1]}–{m[2]}：{_problem(m[3])}"),
+    (re.compile(r"^after reprojection to the metric CRS: (.+)$", re.S),
+     lambda m: f"重投影到米制坐标系后：{_problem(m[1])}"),
+    (re.compile(r"^([a-z_0-9]+): (.+) read as missing$", re.S),
+     lambda m: f"{_field(m[1])}：{_missing_parts(m[2])}，按无值读取"),
+    (re.compile(r"^([a-z_0-9]+): (\d+) empty$"), lambda m: f"{_field(m[1])}：{m[2]} 个为空"),
+    (re.compile(r"^floors: (\d+) estimated from height_m ÷ (\S+) m \((.+)\)$"),
+     lambda m: f"层数（floors）：{m[1]} 栋按高度 ÷ {m[2]} m 估算（{m[3]}）"),
+    (re.compile(r"^floor_area_m2: (\d+) estimated as footprint × floors$"),
+     lambda m: f"建筑面积（floor_area_m2）：{m[1]} 栋按基底面积 × 层数估算"),
+    (re.compile(r"^floor_area_m2: (\d+) buildings have no floor area, floors or height "
+                r"\(left out of floor-area indicators\)$"),
+     lambda m: f"建筑面积（floor_area_m2）：{m[1]} 栋无建筑面积、层数与高度"
+               "（不计入建筑面积类指标）"),
+    (re.compile(r"^repaired (\d+) invalid geometr(?:y|ies): (.+)$", re.S),
+     lambda m: f"修复了 {m[1]} 个无效几何：{m[2]}"),
+    (re.compile(r"^dropped (\d+) zero-area polygons?: (.+)$", re.S),
+     lambda m: f"删除了 {m[1]} 个零面积多边形：{m[2]}"),
+    (re.compile(r"^dropped (\d+) zero-length lines?: (.+)$", re.S),
+     lambda m: f"删除了 {m[1]} 条零长度线：{m[2]}"),
+    (re.compile(r"^dropped (\d+) empty geometr(?:y|ies): (.+)$", re.S),
+     lambda m: f"删除了 {m[1]} 个空几何：{m[2]}"),
+    (re.compile(r"^(\d+) polygons used by their outlines$"),
+     lambda m: f"{m[1]} 个面要素取其边界线"),
+]
+
+
 def _problem(rest: str) -> str:
-    for pattern, words in _RULES:
+    for pattern, words in (*_RULES, *_NOTE_RULES):
         m = pattern.match(rest)
         if m:
             return words(m)

@@ -129,3 +129,53 @@ def test_every_corpus_problem_has_chinese_words(case: str, built: Path, tmp_path
     for en, zh in zip(body["errors"], body["errors_label"], strict=True):
         problem = zh.split("：", 1)[-1]
         assert any("\u4e00" <= ch <= "\u9fff" for ch in problem), (en, zh)
+
+
+def test_check_notes_of_a_delivery_in_chinese(built: Path, tmp_path: Path) -> None:
+    # A Shapefile's 0 for "no install year": the check's notes, Chinese on the Chinese page.
+    import io
+    import zipfile
+
+    import geopandas as gpd
+    import shapely
+
+    pipes = gpd.GeoDataFrame(
+        {"id": ["p1", "p2", "p3"], "敷设年份": [0, 1990, 0]},
+        geometry=[shapely.LineString([(fx.X0 + 10, fx.Y0 + 10 * i), (fx.X0 + 90, fx.Y0 + 10 * i)])
+                  for i in range(1, 4)], crs=fx.GK)
+    shp = tmp_path / "pipes.shp"
+    pipes.to_file(shp, encoding="gbk")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for f in sorted(tmp_path.glob("pipes.*")):
+            zf.write(f, f.name)
+    files = {"file": ("pipes.zip", buf.getvalue())}
+    client = client_for(built)
+    zh = client.post("/api/layers/heating_pipes/check", files=files).json()
+    assert zh["ok"] is True
+    assert zh["report"]["notes"] == ["敷设年份（install_year）：2 个值为 0，按无值读取"]
+    en = client.post("/api/layers/heating_pipes/check?lang=en", files=files).json()
+    assert en["report"]["notes"] == ["install_year: 2 values 0 read as missing"]
+
+
+@pytest.mark.parametrize(("note", "zh"), [
+    ("height_m: 3 values 0 (not above 0) read as missing",
+     "高度（height_m）：3 个值为 0（不大于 0），按无值读取"),
+    ("built_year: 3 values 0, 1 value 9999 (outside 1800…2026); 2 values 1900 (na_values) "
+     "read as missing",
+     "建成年份（built_year）：3 个值为 0，1 个值为 9999（不在 1800…2026 之间）；"
+     "2 个值为 1900（na_values 所列），按无值读取"),
+    ("floors: 5 estimated from height_m ÷ 3 m ([params.buildings] storey_height_m)",
+     "层数（floors）：5 栋按高度 ÷ 3 m 估算（[params.buildings] storey_height_m）"),
+    ("floor_area_m2: 2 buildings have no floor area, floors or height (left out of "
+     "floor-area indicators)",
+     "建筑面积（floor_area_m2）：2 栋无建筑面积、层数与高度（不计入建筑面积类指标）"),
+    ("features 1–50000: after reprojection to the metric CRS: repaired 1 invalid geometry: g1",
+     "要素 1–50000：重投影到米制坐标系后：修复了 1 个无效几何：g1"),
+    ("dropped 3 zero-area polygons: w12, w40, w41", "删除了 3 个零面积多边形：w12, w40, w41"),
+])
+def test_build_notes_in_chinese(note: str, zh: str) -> None:
+    from layers.messages import message_label
+
+    assert message_label(note, "zh") == zh
+    assert message_label(note, "en") == note
