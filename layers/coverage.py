@@ -81,6 +81,7 @@ from layers.indicators.inputs import (
     community_geoms,
     filter_frame,
     read_layer,
+    require_communities,
     resolve_value,
     theme_params,
     zone_codes,
@@ -393,6 +394,7 @@ def _points(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricRes
 
 
 def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricResult:
+    require_communities(ctx)  # a share of complete communities needs communities
     params = _params(ctx)
     types = resolve_value(ctx, spec.get("facilities", params.complete_facilities))
     if not isinstance(types, Mapping) or not types:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from layers.schema import CANONICAL
@@ -217,7 +218,8 @@ UNIT_LABELS: dict[str, Pair] = {
     "层": ("层", "floors"), "处": ("处", "sites"), "年": ("年", "years"),
 }
 # Notes the indicator engine writes in English only: (pattern, zh template, en template).
-_NOTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+# A template may be a function of the match's groups (to translate a group's words).
+_NOTES: tuple[tuple[re.Pattern[str], str | Callable[[dict[str, str]], str], str], ...] = (
     (re.compile(r"no value for (?P<id>\S+) up to (?P<year>\d+) in (?P<file>\S+)"),
      "{file} 中没有 {id} 截至 {year} 年的填报值",
      "no value for {id} up to {year} in {file}"),
@@ -233,6 +235,10 @@ _NOTES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"layer roads has no walkable road"),
      "道路图层中没有可步行的道路", "layer roads has no walkable road"),
     (re.compile(r"no park layer"), "没有公园绿地图层", "no park layer"),
+    (re.compile(r"needs the (?P<level>district|street|community) level, which this project "
+                r"does not have"),
+     lambda g: f"需要{LEVEL_LABELS[g['level']][0]}层级，本项目没有该层级",
+     "needs the {level} level, which this project does not have"),
     (re.compile(r"no reported values file \((?P<file>[^)]+)\)"),
      "没有填报值文件（{file}）", "no reported values file ({file})"),
     (re.compile(r"layer buildings has no building with use in (?P<uses>.+)"),
@@ -457,7 +463,9 @@ def _note_label(note: str, lang: str) -> str:
         for pattern, zh, en in _NOTES:
             m = pattern.fullmatch(part.strip())
             if m:
-                part = (en if lang == "en" else zh).format(**m.groupdict())
+                template = en if lang == "en" else zh
+                part = (template(m.groupdict()) if callable(template)
+                        else template.format(**m.groupdict()))
                 break
         else:
             m = _BILINGUAL.match(part.strip())

@@ -87,3 +87,42 @@ def test_heat_loss_says_what_it_assumed_for_missing_pipe_values(tmp_path: Path) 
     zh = note_label(hp15.note, "zh").split("；")
     assert "敷设年份未知：4 段中 1 段（50 m）按超过更新年限计" in zh
     assert "管径未知：4 段（270 m）按 DN 150 计" in zh
+
+
+def test_complete_communities_need_communities(tmp_path: Path) -> None:
+    # The coverage strip (tests/fixtures/coverage.py) with one required facility, the
+    # kindergarten at (300, 100), radius 300 m: C1's homes B1 (10 households, 0 m) and B4
+    # (40, 180 m) are all in reach → complete; C2's B2 (20, 250 m) in, B3 (30, 500 m) out:
+    # 40 % < 80 % → not. HP-10 = 1 of 2 communities = 50 %.
+    from fixtures.coverage import make_project as strip_project
+
+    params = "complete_facilities = { kindergarten = 300 }"
+    whole = strip_project(tmp_path / "whole", params=params)
+    records = compute_records(whole, catalog=read_catalog(CATALOG), ids=["HP-10"])
+    assert _district(records, "HP-10").value == pytest.approx(50.0)
+    # Without the communities layer its streets stand in for the finest zones; a share of
+    # complete *communities* over them would be a share of streets: no data, and why.
+    streets_only = strip_project(tmp_path / "streets", params=params,
+                                 change={"communities": []})
+    records = compute_records(streets_only, catalog=read_catalog(CATALOG),
+                              ids=["HP-10", "HP-11-walk"])
+    for row in ("HP-10", "HP-11-walk"):
+        rec = _district(records, row)
+        assert rec.value is None and rec.status == "no-data"
+        assert note_label(rec.note, "zh") == "需要社区层级，本项目没有该层级"
+
+
+def test_a_row_whose_level_the_project_lacks_still_shows(tmp_path: Path) -> None:
+    # HP-26 is a street-level row about communities; a district-only delivery has neither:
+    # the row says so at the district instead of dropping out of the report.
+    from fixtures.delivery import ZONE_CODES, write_zones_project
+
+    from layers.build import build_project
+    from layers.project import Project
+
+    root = write_zones_project(tmp_path / "p", levels=1)
+    build_project(root, run_steps=False)
+    records = compute_records(Project(root), catalog=read_catalog(CATALOG), ids=["HP-26"])
+    assert [(r.level, r.zone_code, r.status) for r in records] == [
+        ("district", ZONE_CODES["district"], "no-data")]
+    assert note_label(records[0].note, "zh") == "数据库中没有图层 communities"

@@ -29,7 +29,7 @@ import pandas as pd
 from gis import PeakmapError
 from layers._errors import StoreError
 from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec, read_catalog
-from layers.indicators.inputs import PARAMS_USED, NoData
+from layers.indicators.inputs import PARAMS_USED, NoData, level_missing
 from layers.indicators.registry import (
     DEFAULT_SCALE,
     KIND_MODULES,
@@ -229,11 +229,18 @@ class _Builder:
         )
 
     def no_data(self, note: str) -> None:
+        """The row's "no data" records at its level.
+
+        A project lacking the row's level gets them at the coarsest level it has, so that a
+        row never drops out of the report.
+        """
         source = "reported" if self.spec.kind == "reported" else "computed"
-        for level in self.spec.reported_levels():
-            if level == self.spec.level:
-                for code in self.zones.names[level].index:
-                    self.add(level, str(code), None, note=note, source=source)
+        have = [lv for lv in self.spec.reported_levels() if lv in self.zones.levels]
+        level = self.spec.level if self.spec.level in have else (have[0] if have else None)
+        if level is None:
+            return
+        for code in self.zones.names[level].index:
+            self.add(level, str(code), None, note=note, source=source)
 
 
 def _sums_by_level(parts: pd.DataFrame, zones: Zones) -> dict[str, pd.DataFrame]:
@@ -322,7 +329,7 @@ def _list_failing_children(b: _Builder) -> None:
 def _emit_each_zone_min(b: _Builder, parts: pd.DataFrame, rule: EachZoneMin, note: str) -> None:
     over, minimum = str(rule.over), int(rule.minimum)
     if over not in b.zones.levels:
-        b.no_data(f"needs the {over} level, which this project does not have")
+        b.no_data(level_missing(over))
         return
     counts = _sums_by_level(parts[["count"]], b.zones)[over]["count"].fillna(0.0)
     reached = counts >= minimum

@@ -49,10 +49,12 @@ __all__ = [
     "community_codes",
     "community_geoms",
     "filter_frame",
+    "level_missing",
     "param",
     "read_layer",
     "read_layers",
     "read_scope",
+    "require_communities",
     "resolve_value",
     "scenario_features",
     "theme_params",
@@ -173,6 +175,31 @@ def _store_layers(ctx: MetricContext) -> set[str]:
         ctx.cache["store_layers"] = set(ctx.store.layers()) if ctx.store.exists() else set()
     names: set[str] = ctx.cache["store_layers"]
     return names
+
+
+def level_missing(level: str) -> str:
+    """The no-data reason of a row that needs zone ``level`` the project lacks.
+
+    >>> level_missing("community")
+    'needs the community level, which this project does not have'
+    """
+    return f"needs the {level} level, which this project does not have"
+
+
+def require_communities(ctx: MetricContext) -> None:
+    """Refuse a row about communities themselves when the project has none.
+
+    Without a communities layer the finest zones the project has (streets or the district)
+    stand in for them (:func:`layers.indicators.zones.load_zones`); a share *of
+    communities* computed over them would be a share of streets or of the one district.
+
+    Raises
+    ------
+    NoData
+        The store holds no communities layer.
+    """
+    if "communities" not in _store_layers(ctx):
+        raise NoData(level_missing("community"))
 
 
 #: ``ctx.cache`` key of the :class:`ReadScope` of a context that reads a neighbourhood only.
