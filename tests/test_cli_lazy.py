@@ -117,3 +117,59 @@ def test_computed_json_report_into_a_pipe_loads_only_what_it_uses(tmp_path: Path
     done = subprocess.run([sys.executable, "-m", "peakmap", *args], capture_output=True,
                           text=True, check=True, cwd=ROOT)
     assert {r["indicator"] for r in json.loads(done.stdout)} == {"HP-04"}
+
+
+def _pydantic_scans(env: dict[str, str]) -> str:
+    """Build a pydantic model after the CLI's start-up settings; print whether the plugin
+    entry points were scanned (``importlib.metadata.entry_points`` called)."""
+    code = (
+        "import importlib.metadata as md\n"
+        "calls = []\n"
+        "real = md.entry_points\n"
+        "md.entry_points = lambda **kw: calls.append(kw) or real(**kw)\n"
+        "from peakmap.cli import short_lived_process\n"
+        "short_lived_process()\n"
+        "import pydantic\n"
+        "class Model(pydantic.BaseModel):\n"
+        "    x: int\n"
+        "assert Model(x='3').x == 3\n"
+        "print(bool(calls))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT, env=env)
+    return done.stdout.strip()
+
+
+def test_cli_skips_the_pydantic_plugin_scan_unless_the_environment_asks() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    assert _pydantic_scans(env) == "False"
+    # an explicit setting wins: empty = load the installed plugins
+    assert _pydantic_scans({**env, "PYDANTIC_DISABLE_PLUGINS": ""}) == "True"
+
+
+def test_quiet_collector_pauses_collection_and_freezes_what_was_imported() -> None:
+    """Collection resumes after the import, even a failed one; the objects made are frozen."""
+    code = (
+        "import gc\n"
+        "from peakmap.cli import quiet_collector\n"
+        "before = gc.get_freeze_count()\n"
+        "with quiet_collector():\n"
+        "    assert not gc.isenabled()\n"
+        "    kept = [[i] for i in range(1000)]\n"
+        "assert gc.isenabled() and gc.get_freeze_count() >= before + 1000\n"
+        "try:\n"
+        "    with quiet_collector():\n"
+        "        import peakmap.no_such_module  # noqa: F401\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "assert gc.isenabled()\n"
+        "gc.disable()\n"
+        "with quiet_collector():\n"
+        "    pass\n"
+        "print(gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "False"  # a collector paused by the caller stays paused
