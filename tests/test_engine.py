@@ -287,11 +287,11 @@ def test_unbuilt_project_says_so(tmp_path: Path) -> None:
 def test_import_themes_imports_every_theme_and_registers_its_kinds() -> None:
     import sys
 
-    from layers.indicators import engine
+    from layers.indicators import rows
     from layers.indicators.registry import KINDS, THEME_MODULES
 
-    assert tuple(engine._THEME_LOADERS) == THEME_MODULES  # one plain import per listed theme
-    assert engine.import_themes() == {}
+    assert tuple(rows._THEME_LOADERS) == THEME_MODULES  # one plain import per listed theme
+    assert rows.import_themes() == {}
     assert all(module in sys.modules for module in THEME_MODULES)
     # one kind from each theme module (registered on import)
     assert {"area_share", "heat_loss_change", "service_coverage", "pv"} <= set(KINDS)

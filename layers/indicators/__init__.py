@@ -11,6 +11,10 @@ engine
 inputs
     What metric kinds share: reading a layer for a year and scenario, the filter language,
     parameters, :class:`~layers.indicators.inputs.NoData`.
+rows
+    One catalog row: :func:`~layers.indicators.rows.evaluate_row` runs its metric kind,
+    :func:`~layers.indicators.rows.row_records` sums, compares and makes its records (the
+    engine and the Dask partitions, :mod:`layers.indicators.partition`, share them).
 registry
     The metric-kind contract: ``@metric_kind`` functions return a
     :class:`~layers.indicators.registry.MetricResult` (values, note, scale, combine rule).

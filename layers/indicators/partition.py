@@ -47,17 +47,17 @@ from typing import Any
 import pandas as pd
 
 from layers.indicators.catalog import LEVELS, Catalog, IndicatorSpec
-from layers.indicators.engine import (
-    IndicatorResult,
+from layers.indicators.inputs import READ_SCOPE, ReadScope
+from layers.indicators.neighbourhood import describe, read_scope_for
+from layers.indicators.registry import MetricContext, MetricResult
+from layers.indicators.result import IndicatorResult
+from layers.indicators.rows import (
     RowOutcome,
     evaluate_row,
     import_themes,
     metric_context,
     row_records,
 )
-from layers.indicators.inputs import READ_SCOPE, ReadScope
-from layers.indicators.neighbourhood import describe, read_scope_for
-from layers.indicators.registry import MetricContext, MetricResult
 from layers.indicators.zones import Zones, load_zones
 from layers.project import Project
 
