@@ -337,7 +337,7 @@ def post_build_step(name: str) -> Callable[[Project], str]:
 
         return coverage_step
     if name == "rooftop_pv":
-        from layers.rooftop_pv import build_step as rooftop_pv_step
+        from layers.rooftop_pv_build import build_step as rooftop_pv_step
 
         return rooftop_pv_step
     raise KeyError(f"no post-build step {name!r}; known: {', '.join(POST_BUILD_STEPS)}")

@@ -1,7 +1,7 @@
 """Rooftop PV: which roofs can take PV, how much they yield, and the PV coverage indicators.
 
-Post-build step (:func:`build_step`)
-------------------------------------
+Post-build step (:func:`layers.rooftop_pv_build.build_step`)
+-------------------------------------------------------------
 From the DSM in the store (``build/dsm.tif``) it writes ``build/solar_irradiation.tif``
 (bands of :data:`gis.solar.BANDS`: annual plane-of-array irradiation kWh/m²/yr with neighbour
 shading, the ratio to the unshaded plane, slope, aspect; method in :mod:`gis.solar`) and adds
@@ -104,10 +104,8 @@ Share measures also carry ``buildings`` and ``buildings_with_pv`` (counts) and, 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -124,7 +122,6 @@ from gis import InputFileError
 from gis.solar import (
     SolarOptions,
     SunSample,
-    irradiation_raster,
     raster_location,
     read_weather,
     small_gdal_cache,
@@ -134,19 +131,17 @@ from gis.solar import (
 from gis.solar_climate import monthly_table, monthly_year, read_monthly_climate
 from gis.solar_layout import LAYOUTS, Layout, make_layout
 from gis.solar_sky import TRANSPOSITIONS
-from gis.tasks import dask_client, scheduler_address
 from gis.zonal import centre_labels, coverage_weights, window_transform
-from layers._errors import ManifestError, StoreError
+from layers._errors import ManifestError
 from layers.indicators.inputs import NoData, filter_frame, read_layer, zone_index
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 from layers.labels import bilingual_note
-from layers.params import ComputeParams, PvParams
+from layers.params import PvParams
 from layers.rooftop_pv_note import (
     MONTHLY_METHOD as MONTHLY_METHOD,
 )
 from layers.rooftop_pv_note import (
     far_remark,
-    sky_note,
     sky_source,
     with_transposition,
 )
@@ -158,7 +153,6 @@ __all__ = [
     "DEFAULTS",
     "NEA_CLASSES",
     "PV_FIELDS",
-    "build_step",
     "building_pv",
     "nea_classes",
     "pv",
@@ -532,75 +526,6 @@ def read_sky_note(project: Project, lang: str = "en") -> str:
 def _sky_record_note(project: Project) -> str:
     """The sky and layout note of the PV records: Chinese and English (``bilingual_note``)."""
     return bilingual_note(read_sky_note(project, "zh"), read_sky_note(project))
-
-
-def build_step(project: Project) -> str:
-    """Post-build step: irradiation raster and PV fields of the ``buildings`` layer.
-
-    Parameters
-    ----------
-    project : Project
-        A built project; skipped (with a note) when it has no DSM or no buildings.
-
-    Returns
-    -------
-    str
-        One-line summary.
-    """
-    store = project.store
-    try:
-        dsm = store.raster_path("dsm")
-    except StoreError:
-        return "skipped: no DSM raster (add [rasters.dsm] to the manifest)"
-    if not store.has("buildings"):
-        return "skipped: no buildings layer"
-    t0 = time.perf_counter()
-    params = pv_params(project)
-    buildings = store.read("buildings")
-    geoms = np.asarray(buildings.geometry.values, dtype=object)
-    sun = sun_for_project(project, params, dsm)
-    layout = layout_for(params, raster_location(dsm)[0])
-    out_path = project.build_dir / f"{IRRADIATION_RASTER}.tif"
-    address = scheduler_address(project.params(ComputeParams).scheduler)
-    with dask_client(address) if address else contextlib.nullcontext() as client:
-        info = irradiation_raster(
-            dsm, out_path, sun, roofs=geoms, opts=solar_options(params, layout), client=client
-        )
-    fields = building_pv(geoms, out_path, params, layout)
-    for col in fields.columns:
-        buildings[col] = fields[col].to_numpy()
-    buildings["nea_class"] = nea_classes(buildings, uses=params.get("nea_uses"))
-    from layers.rooftop_pv_plan import FLAGS, roof_flags  # the plan module builds on this one
-
-    try:  # for the map: roofs already fitted, in TJ-PV50's denominator, historic
-        flags = roof_flags(project, buildings)
-        for col in FLAGS:
-            buildings[col] = flags[col].to_numpy()
-    except StoreError:
-        pass  # no zones to read TJ-PV50's filter with: the ranking recomputes them anyway
-    store.write_layers({"buildings": buildings})
-    note_zh, note = sky_note(
-        (str(sun.meta.get("source_zh") or sun.source), sun.source),
-        ghi_kwh=sun.annual_ghi_kwh, diffuse_fraction=sun.diffuse_fraction, layout=layout,
-        flush_fill=_float(params, "flush_fill"), setback_m=_float(params, "setback_m"),
-    )
-    (project.build_dir / f"{IRRADIATION_RASTER}.json").write_text(
-        json.dumps({"note": note, "note_zh": note_zh, "sky": sun.source,
-                    "layout": layout.describe(),
-                    "annual_ghi_kwh_m2": round(sun.annual_ghi_kwh, 1),
-                    "diffuse_fraction": round(sun.diffuse_fraction, 3), "gcr": layout.gcr,
-                    "pitch_m": layout.pitch_m}, ensure_ascii=False, indent=1),
-        encoding="utf-8",
-    )
-    total_kwp = float(fields["pv_kwp"].sum())
-    total_mwh = float(fields["pv_kwh_year"].sum()) / 1000.0
-    return (
-        f"{IRRADIATION_RASTER}.tif ({info['tiles']} tiles on {info['workers']} worker(s), "
-        f"{info['sun_positions']} sun positions); {note}; {len(buildings)} roofs: "
-        f"{float(fields['pv_suitable_area_m2'].sum()):,.0f} m² suitable, "
-        f"{total_kwp / 1000.0:,.1f} MWp, {total_mwh:,.0f} MWh/yr "
-        f"({time.perf_counter() - t0:.0f} s)"
-    )
 
 
 def _zone(ctx: MetricContext, frame: gpd.GeoDataFrame) -> NDArray[np.intp]:

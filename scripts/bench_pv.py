@@ -1,6 +1,6 @@
 """Benchmark the rooftop PV pipeline and its zonal step.
 
-1. Whole pipeline (``layers.rooftop_pv.build_step``: sun sample, irradiation raster with
+1. Whole pipeline (``layers.rooftop_pv_build.build_step``: sun sample, irradiation raster with
    shading, per-roof suitability and yield, store update) on the built Heping sample and on
    ``K`` copies of it side by side (DSM tiled, footprints shifted); each run in a child
    process so its peak memory (max RSS) is its own.
@@ -45,12 +45,12 @@ RASTERSTATS_SAMPLE = 1500
 
 def _child(project_dir: Path) -> None:
     """Run the PV step on one project; print times and peak memory as JSON."""
-    from layers import rooftop_pv
+    from layers import rooftop_pv_build
     from layers.project import Project
 
     project = Project(project_dir)
     t0 = time.perf_counter()
-    summary = rooftop_pv.build_step(project)
+    summary = rooftop_pv_build.build_step(project)
     total = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": total, "rss_mb": rss_mb, "summary": summary}))
@@ -242,7 +242,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_pv_") as tmp:
         work = Path(tmp)
         sample = _build_sample(work)
-        print("## Rooftop PV pipeline (layers.rooftop_pv.build_step)\n")
+        print("## Rooftop PV pipeline (layers.rooftop_pv_build.build_step)\n")
         print("| copies | DSM pixels | roofs | sun step (min) | scheduler | time (s) | "
               "ratio to one process | peak RSS, all processes (MB) | result |")
         print("|---:|---:|---:|---:|---|---:|---:|---:|---|")

@@ -33,7 +33,8 @@ from layers import ManifestError, StoreError
 from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import compute_records
 from layers.project import Project
-from layers.rooftop_pv import DEFAULTS, build_step, nea_classes
+from layers.rooftop_pv import DEFAULTS, nea_classes
+from layers.rooftop_pv_build import build_step
 from layers.rooftop_pv_plan import potential_by_zone, rank_roofs, roof_table
 
 CRS = "EPSG:4548"
