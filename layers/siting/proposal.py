@@ -26,7 +26,6 @@ from gis import InputFileError, LayerValidationError
 from layers.indicators.inputs import zone_index
 from layers.project import Project
 from layers.scenario import proposal_layer, read_proposal, write_proposal
-from layers.siting import parks, recycling
 from layers.siting.common import (
     COMMUNITY_POINT,
     PLANNED,
@@ -38,6 +37,8 @@ from layers.siting.common import (
     siting_context,
     siting_params,
 )
+from layers.siting.parks import INPUTS as PARK_INPUTS
+from layers.siting.recycling import INPUTS as RECYCLING_INPUTS
 
 __all__ = [
     "EDITABLE_LAYERS",
@@ -56,8 +57,8 @@ PROPOSAL_POINTS = proposal_layer("recycling_points")
 PROPOSAL_PARKS = proposal_layer("pocket_parks")
 #: The layers each siting proposal is computed from, as its model declares them.
 PROPOSAL_INPUTS: dict[str, tuple[str, ...]] = {
-    PROPOSAL_POINTS: recycling.INPUTS,
-    PROPOSAL_PARKS: parks.INPUTS,
+    PROPOSAL_POINTS: RECYCLING_INPUTS,
+    PROPOSAL_PARKS: PARK_INPUTS,
 }
 #: Attribute table of the store recording each siting run (model, gap, time, parameters).
 RUNS_TABLE = "siting_runs"
