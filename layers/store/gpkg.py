@@ -17,12 +17,12 @@ it until the transaction commits.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from layers._errors import StoreError
+from layers.store.base import LayerReader, check_bbox
 from layers.store.lock import writer_lock
 from layers.store.meta import StaleMarks, StoreMeta, frame_digest
 
@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # the geometry stack is imported where layers are read or wri
     from pyproj import CRS
 
     from layers.store.chunks import GpkgChunkWriter, Layout
-    from layers.store.pg import PgStore
 
 __all__ = ["STORE_NAME", "Store"]
 
@@ -130,7 +129,7 @@ class Store(StaleMarks):
         StoreError
             The store is not built, has no such layer, or ``bbox`` is not a rectangle.
         """
-        key = name if bbox is None else (name, _rectangle(self.path, name, bbox))
+        key = name if bbox is None else (name, check_bbox(self.path, name, bbox))
         if key not in self._cache:
             self._require()
             if name not in self.layers():
@@ -242,7 +241,7 @@ class Store(StaleMarks):
         self._forget([name])
         return GpkgChunkWriter(self.path, name, self.written, layout)
 
-    def copy_layers_from(self, other: Store | PgStore, names: list[str]) -> None:
+    def copy_layers_from(self, other: LayerReader, names: list[str]) -> None:
         """Copy layers ``names`` of ``other`` into this private store, keeping their versions.
 
         Used by a build to carry siting proposals over a rebuild.
@@ -277,21 +276,6 @@ def _read_whole(path: Path, name: str) -> gpd.GeoDataFrame:
 
     frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, layer=name)
     return frame
-
-
-def _rectangle(path: Path, name: str,
-               bbox: Sequence[float]) -> tuple[float, float, float, float]:
-    """``bbox`` as four floats, or a StoreError naming the store and layer."""
-    try:
-        values = tuple(float(v) for v in bbox)
-    except (TypeError, ValueError):
-        values = ()
-    if (len(values) != 4 or not all(math.isfinite(v) for v in values)
-            or values[0] > values[2] or values[1] > values[3]):
-        raise StoreError(f"{path}: layer {name!r}: bbox must be (minx, miny, maxx, maxy) with "
-                         f"minx <= maxx and miny <= maxy, got {bbox!r}")
-    minx, miny, maxx, maxy = values
-    return minx, miny, maxx, maxy
 
 
 def _read_in_box(path: Path, name: str,

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layers._errors import StoreBusyError, StoreError
+from layers.store.base import BBox, LayerReader, check_bbox
 from layers.store.lock import DEFAULT_TIMEOUT_S
 from layers.store.meta import (
     META_TABLE,
@@ -58,7 +59,6 @@ __all__ = ["PgStore", "close_pooled", "put_layer", "write_transaction"]
 
 CATALOG = "_layers"
 RETIRED = "_retired"
-BBox = tuple[float, float, float, float]
 
 _pool: dict[str, list[psycopg.Connection[Any]]] = {}
 _pool_pid = os.getpid()
@@ -374,9 +374,7 @@ class PgStore(StaleMarks):
         import psycopg
 
         if bbox is not None:
-            from layers.store.gpkg import _rectangle
-
-            bbox = _rectangle(self.location, name, bbox)  # type: ignore[arg-type]
+            bbox = check_bbox(self.location, name, bbox)
         if bbox is None and name in self._cache:
             return self._cache[name].copy()
         for attempt in range(3):
@@ -514,7 +512,7 @@ class PgStore(StaleMarks):
         self._cache.pop(name, None)
         return PgChunkWriter(self._conn, self.location, name, self.written)
 
-    def copy_layers_from(self, other: Any, names: list[str]) -> None:
+    def copy_layers_from(self, other: LayerReader, names: list[str]) -> None:
         """Copy layers ``names`` of ``other`` into this private store (a build's carry-over)."""
         import geopandas as gpd
         import pandas as pd
