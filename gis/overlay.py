@@ -54,6 +54,7 @@ __all__ = [
     "overlapping",
     "pieces_intersection_area",
     "split_by_zones",
+    "union_groups",
     "zone_pieces",
 ]
 
@@ -335,7 +336,7 @@ def _union_rows(padded: GeomArray) -> GeomArray:
     return np.asarray(shapely.union_all(padded, axis=1), dtype=object)
 
 
-def _union_groups(
+def union_groups(
     parts: GeomArray, labels: IntArray, *, workers: int
 ) -> tuple[IntArray, GeomArray]:
     """Union the parts sharing a label; return the labels and one union per label.
@@ -343,6 +344,30 @@ def _union_groups(
     The groups of two parts or more are laid out as the rows of padded arrays (groups of
     similar size together, so little padding) and unioned by one vectorised call per chunk
     of rows, the chunks on ``workers`` threads: no Python call per group.
+
+    Parameters
+    ----------
+    parts : ndarray of shapely geometries
+        The parts.
+    labels : ndarray of int
+        The group of each part.
+    workers : int
+        Threads for the chunks (1: this thread; threads only from
+        :data:`PARALLEL_MIN_ITEMS` parts on).
+
+    Returns
+    -------
+    (ndarray of int, ndarray of shapely geometries)
+        The labels, sorted and unique, and the union of each label's parts (a part alone
+        is returned as it is).
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> parts = shapely.box([0, 1, 5], 0, [2, 3, 6], 1)
+    >>> ids, unions = union_groups(parts, np.array([7, 7, 2]), workers=1)
+    >>> ids.tolist(), shapely.area(unions).tolist()
+    ([2, 7], [1.0, 3.0])
     """
     order = np.argsort(labels, kind="stable")
     parts, labels = parts[order], labels[order]
@@ -436,7 +461,7 @@ def merge_overlaps(pieces: Pieces, *, workers: int = 1) -> Pieces:
     shared = overlapping(pieces.geometry, exact=True, workers=workers, groups=pieces.zone)
     if not shared.any():
         return pieces
-    zone_ids, merged = _union_groups(pieces.geometry[shared], pieces.zone[shared], workers=workers)
+    zone_ids, merged = union_groups(pieces.geometry[shared], pieces.zone[shared], workers=workers)
     merged_area = _measure(merged, "area")
     keep = ~shared
     return Pieces(

@@ -24,10 +24,10 @@ from gis.solar_sky import (
     MONTHS,
     WH_PER_KWH,
     FloatArray,
-    _frame,
-    _positions,
     clearsky_year,
+    irradiance_frame,
     quiet_pvlib,
+    solar_positions,
 )
 
 __all__ = [
@@ -80,7 +80,7 @@ def monthly_year(
     cos_z = np.cos(np.radians(zen))
     dni = np.where(cos_z > MIN_COS_BEAM, (ghi - dhi) / np.maximum(cos_z, MIN_COS_BEAM), 0.0)
     dhi = np.where(cos_z > MIN_COS_BEAM, dhi, ghi)  # keep GHI whole at the horizon
-    return _frame(ghi, dni, dhi, pd.DatetimeIndex(base.index), 1.0)
+    return irradiance_frame(ghi, dni, dhi, pd.DatetimeIndex(base.index), 1.0)
 
 
 # Klein's (1977) mean day of each month (Duffie & Beckman, Solar Engineering of Thermal
@@ -113,7 +113,7 @@ def monthly_clearness(
     """
     start = pd.date_range(f"{year}-01-01", f"{year}-12-31 23:00", freq="1h", tz="UTC")
     mid = pd.DatetimeIndex(start + pd.Timedelta(minutes=30))
-    pos = _positions(latitude, longitude, mid, 0.0)
+    pos = solar_positions(latitude, longitude, mid, 0.0)
     h0 = pos["dni_extra"].to_numpy() * np.clip(np.cos(np.radians(pos["zenith"].to_numpy())),
                                                0.0, None)
     month_h0 = np.bincount(mid.month.to_numpy(), weights=h0, minlength=13)[1:] / WH_PER_KWH

@@ -55,9 +55,11 @@ __all__ = [
     "TRANSPOSITIONS",
     "SunSample",
     "clearsky_year",
+    "irradiance_frame",
     "plane_poa",
     "read_weather",
     "read_weather_csv",
+    "solar_positions",
     "sun_sample",
     "sun_sample_clearsky",
     "sun_sample_weather",
@@ -145,7 +147,26 @@ def quiet_pvlib() -> Iterator[None]:
         yield
 
 
-def _frame(ghi: Any, dni: Any, dhi: Any, start: pd.DatetimeIndex, hours: float) -> pd.DataFrame:
+def irradiance_frame(
+    ghi: Any, dni: Any, dhi: Any, start: pd.DatetimeIndex, hours: float
+) -> pd.DataFrame:
+    """Irradiance records as the sun samples hold them.
+
+    Parameters
+    ----------
+    ghi, dni, dhi : array-like
+        Global horizontal, direct normal and diffuse horizontal irradiance of each record
+        (W/m², the mean over the record).
+    start : pandas.DatetimeIndex
+        When each record starts.
+    hours : float
+        How long each record lasts (h), the same for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``ghi``, ``dni``, ``dhi`` (float) and ``hours``, indexed by ``start``.
+    """
     out = pd.DataFrame(
         {"ghi": np.asarray(ghi, float), "dni": np.asarray(dni, float),
          "dhi": np.asarray(dhi, float)},
@@ -180,7 +201,7 @@ def clearsky_year(
         cs = loc.get_clearsky(mid, model="ineichen", solar_position=pos, linke_turbidity=tl)
     ghi = clearness * cs["ghi"].to_numpy()
     split = pvlib.irradiance.erbs(ghi, pos["apparent_zenith"].to_numpy(), mid.day_of_year)
-    return _frame(ghi, np.nan_to_num(np.asarray(split["dni"])),
+    return irradiance_frame(ghi, np.nan_to_num(np.asarray(split["dni"])),
                   np.nan_to_num(np.asarray(split["dhi"])), start, 1.0)
 
 
@@ -301,9 +322,26 @@ def _looks_tmy3(path: Path) -> bool:
     )
 
 
-def _positions(
+def solar_positions(
     latitude: float, longitude: float, mid: pd.DatetimeIndex, altitude_m: float
 ) -> pd.DataFrame:
+    """The sun's position and the extraterrestrial irradiance at each time (pvlib).
+
+    Parameters
+    ----------
+    latitude, longitude : float
+        The site (degrees, WGS84).
+    mid : pandas.DatetimeIndex
+        The times (tz-aware), usually the middle of each record.
+    altitude_m : float
+        The site's altitude (m).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`pvlib.solarposition.get_solarposition`'s columns (``apparent_zenith``,
+        ``azimuth``, ``apparent_elevation``, …, degrees) plus ``dni_extra`` (W/m²).
+    """
     import pvlib
 
     with quiet_pvlib():
@@ -375,7 +413,7 @@ def hourly_components(
             f"unknown transposition {transposition!r} (use one of: {', '.join(TRANSPOSITIONS)})"
         )
     mid = weather.index + pd.to_timedelta(weather["hours"].to_numpy() / 2, unit="h")
-    pos = _positions(latitude, longitude, pd.DatetimeIndex(mid), altitude_m)
+    pos = solar_positions(latitude, longitude, pd.DatetimeIndex(mid), altitude_m)
     zen = pos["apparent_zenith"].to_numpy()
     ghi = np.clip(weather["ghi"].to_numpy(float), 0.0, None)
     if "dni" in weather and "dhi" in weather:

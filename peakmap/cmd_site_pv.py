@@ -28,7 +28,7 @@ from layers.rooftop_pv_plan import emission_note, potential_by_zone, rank_roofs
 from layers.sheets import frame_to_csv
 from peakmap.console import spinner
 
-__all__ = ["PvFormat", "pv"]
+__all__ = ["PvFormat", "cell_text", "class_label", "pv"]
 
 WGS84 = "EPSG:4326"
 TABLE_WIDTH = 200
@@ -78,7 +78,20 @@ class ZoneLevel(StrEnum):
     community = "community"
 
 
-def _class_label(cls: str) -> str:
+def class_label(cls: str) -> str:
+    """An NEA class in Chinese and English, with its pilot's minimum share.
+
+    Parameters
+    ----------
+    cls : str
+        A key of :data:`layers.rooftop_pv.NEA_CLASSES` (or ``other``).
+
+    Returns
+    -------
+    str
+        E.g. ``"学校、医院等公共建筑 Schools, hospitals and other public buildings (≥ 40 %)"``;
+        no share for ``other``.
+    """
     share = NEA_CLASSES.get(cls, ("", "", 0.0))[2]
     words = f"{value_label('buildings', 'nea_class', cls, 'zh')} " \
             f"{value_label('buildings', 'nea_class', cls, 'en')}"
@@ -98,7 +111,22 @@ def _with_display_columns(ranked: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _cell(field: str, value: Any, decimals: int) -> str:
+def cell_text(field: str, value: Any, decimals: int) -> str:
+    """One cell of the roof or zone table.
+
+    Parameters
+    ----------
+    field : str
+        The column: ``nea_class`` and ``pv_layout`` get their Chinese words before the code.
+    value : object
+        The value (None or NaN: empty text, or ``—`` for a number).
+    decimals : int
+        Decimal places of a number, with thousands separators; ``-1`` for text.
+
+    Returns
+    -------
+    str
+    """
     if field in ("nea_class", "pv_layout"):
         if value is None or str(value) == "":
             return ""
@@ -119,7 +147,7 @@ def _table(
     for _, zh, en, unit, _ in cols:
         table.add_column(f"{zh}\n{en}" + (f" ({unit})" if unit else ""), justify="right")
     for _, row in frame.iterrows():
-        table.add_row(*(escape(_cell(f, row.get(f), d)) for f, *_, d in cols))
+        table.add_row(*(escape(cell_text(f, row.get(f), d)) for f, *_, d in cols))
     console = Console(record=True, width=TABLE_WIDTH, file=io.StringIO())
     console.print(table)
     return console.export_text()
@@ -195,7 +223,7 @@ def pv(
             text = frame_to_csv(_rounded(ranked.drop(columns=ranked.geometry.name), COLUMNS))
         else:
             title = "屋顶光伏潜力排序 Rooftop PV ranking" + (
-                f" — {_class_label(nea_class)}" if nea_class else ""
+                f" — {class_label(nea_class)}" if nea_class else ""
             ) + (" — TJ-PV50" if tj_pv50 else "")
             text = _table(
                 _with_display_columns(ranked), COLUMNS, title,

@@ -45,6 +45,7 @@ from sample.zones import (
 
 __all__ = [
     "COPY_GAP_M", "MAX_COPIES", "District", "copy_codes", "copy_outline", "generate_district",
+    "parts_of_kind",
 ]
 
 COPY_GAP_M = 200.0
@@ -316,7 +317,7 @@ def _finish(
         bad = ~shapely.is_valid(geoms)
         # rotation can leave a near-degenerate corner self-touching; repair those few
         geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
-        geoms, keep = _of_kind(geoms, spec.geometry)
+        geoms, keep = parts_of_kind(geoms, spec.geometry)
         out[name] = g.set_geometry(geoms)[keep].reset_index(drop=True)
     return out
 
@@ -325,13 +326,26 @@ KIND_TYPES = {"polygon": (3, 6), "line": (1, 5), "point": (0, 4)}
 """Shapely type ids (single and multi part) of each canonical geometry kind."""
 
 
-def _of_kind(
+def parts_of_kind(
     geoms: NDArray[np.object_], kind: str
 ) -> tuple[NDArray[np.object_], NDArray[np.bool_]]:
     """Keep the parts of the layer's kind (and a mask of the features kept).
 
     A repair may leave a collection or a collapsed line (a point); such features keep their
     parts of the right kind, or are dropped when they have none.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        The layer's geometries (after a repair).
+    kind : {"polygon", "line", "point"}
+        The layer's geometry kind (:data:`KIND_TYPES`).
+
+    Returns
+    -------
+    (ndarray of shapely geometries, ndarray of bool)
+        The geometries, each reduced to its parts of ``kind`` (one part as it is, several
+        as a multi-part geometry), and whether each feature has any (empty ones do not).
     """
     ok = KIND_TYPES[kind]
     types = shapely.get_type_id(geoms)

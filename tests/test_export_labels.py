@@ -119,7 +119,7 @@ def test_pv_and_siting_words_come_from_the_one_table() -> None:
     from layers.labels import VALUE_LABELS, value_label
     from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS
     from layers.siting import SOURCE_LABELS
-    from peakmap.cmd_site_pv import _cell, _class_label
+    from peakmap.cmd_site_pv import cell_text, class_label
 
     # every class and layout the PV model writes has words (no bare rural_home / east_west)
     for cls, (zh, en, _share) in NEA_CLASSES.items():
@@ -128,8 +128,8 @@ def test_pv_and_siting_words_come_from_the_one_table() -> None:
     assert value_label("buildings", "nea_class", OTHER_CLASS, "zh") == "其他"
     for kind in (*LAYOUTS, "flush", "mixed"):
         assert kind in VALUE_LABELS[("buildings", "pv_layout")]
-    assert _cell("pv_layout", "east_west", -1) == "东西向低倾角 east_west"
-    assert _cell("nea_class", "rural_home", -1) == "农村居民住宅 rural_home"
-    assert _class_label("public") == ("学校、医院等公共建筑 Schools, hospitals and other public "
-                                      "buildings (≥ 40 %)")
+    assert cell_text("pv_layout", "east_west", -1) == "东西向低倾角 east_west"
+    assert cell_text("nea_class", "rural_home", -1) == "农村居民住宅 rural_home"
+    assert class_label("public") == ("学校、医院等公共建筑 Schools, hospitals and other public "
+                                     "buildings (≥ 40 %)")
     assert SOURCE_LABELS["public_building"] == "公共建筑首层"

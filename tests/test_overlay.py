@@ -111,7 +111,7 @@ def test_zone_pieces_unions_only_overlapping_features() -> None:
 
 
 def test_union_of_many_groups_on_two_threads_matches_one_union_per_group() -> None:
-    from gis.overlay import PARALLEL_MIN_ITEMS, _union_groups
+    from gis.overlay import PARALLEL_MIN_ITEMS, union_groups
 
     rng = np.random.default_rng(3)
     n = PARALLEL_MIN_ITEMS + 500  # enough parts for the chunks to go to threads
@@ -119,7 +119,7 @@ def test_union_of_many_groups_on_two_threads_matches_one_union_per_group() -> No
     x, y = rng.uniform(0, 50, n), rng.uniform(0, 50, n)
     parts = np.asarray(shapely.box(x, y, x + rng.uniform(1, 9, n), y + 5), dtype=object)
     for workers in (1, 2):
-        ids, unions = _union_groups(parts, labels, workers=workers)
+        ids, unions = union_groups(parts, labels, workers=workers)
         assert ids.tolist() == sorted(set(labels.tolist()))
         expected = [shapely.area(shapely.union_all(parts[labels == i])) for i in ids]
         np.testing.assert_allclose(shapely.area(unions), expected, rtol=1e-12)

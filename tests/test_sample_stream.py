@@ -201,15 +201,15 @@ def test_large_sample_with_a_dsm_says_what_pv_will_cost(
 def test_repaired_geometries_keep_only_parts_of_the_layer_kind() -> None:
     from shapely import GeometryCollection, LineString, Point, box
 
-    from sample.district import _of_kind
+    from sample.district import parts_of_kind
 
     sq = box(0, 0, 1, 1)
     geoms = np.array([sq, GeometryCollection([sq, LineString([(2, 0), (3, 0)])]),
                       GeometryCollection([Point(5, 5)])], dtype=object)
-    out, keep = _of_kind(geoms, "polygon")
+    out, keep = parts_of_kind(geoms, "polygon")
     assert keep.tolist() == [True, True, False]
     assert out[1].equals(sq)
-    out, keep = _of_kind(np.array([LineString([(0, 0), (1, 0)]), Point(0, 0)]), "line")
+    out, keep = parts_of_kind(np.array([LineString([(0, 0), (1, 0)]), Point(0, 0)]), "line")
     assert keep.tolist() == [True, False]
 
 

@@ -486,13 +486,13 @@ def test_small_attached_green_becomes_a_candidate_plot(tmp_path) -> None:
 def test_greedy_start_is_feasible_and_capacity_model_matches_brute_force() -> None:
     from itertools import combinations
 
-    from gis.siting.models import _greedy_capacity
+    from gis.siting.models import greedy_capacity_start
 
     cost = _random_instance(21, 40, 9)
     w = np.random.default_rng(21).integers(1, 30, 40).astype(float)
     pairs = pairs_from_cost_matrix(cost, radius=700.0)
     cap = 150.0  # binding: 679 households need ≥ 5 sites; uncapacitated, 2 suffice
-    start = _greedy_capacity(
+    start = greedy_capacity_start(
         pairs, w=w, capacity=cap, is_fixed=np.zeros(9, bool), g=np.full(9, -1),
         mins=np.zeros(0, np.int64),
     )

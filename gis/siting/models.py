@@ -33,6 +33,7 @@ __all__ = [
     "LARGE_MODEL_NNZ",
     "SELECTED_THRESHOLD",
     "SitingResult",
+    "greedy_capacity_start",
     "solve_max_cover",
     "solve_p_median",
     "solve_set_cover",
@@ -325,7 +326,8 @@ def _set_cover_capacity(
         cost=cost, col_lower=col_lower, col_upper=np.ones(n_c + n_p),
         integer=np.concatenate([np.ones(n_c, dtype=bool), np.zeros(n_p, dtype=bool)]),
         a=a, row_lower=np.concatenate(lo), row_upper=np.concatenate(hi),
-        start=_greedy_capacity(pairs, w=w, capacity=capacity, is_fixed=is_fixed, g=g, mins=mins),
+        start=greedy_capacity_start(pairs, w=w, capacity=capacity, is_fixed=is_fixed, g=g,
+                                    mins=mins),
     )
     v, objective, gap, status = run_highs(mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     selected = v[:n_c] > SELECTED_THRESHOLD
@@ -346,7 +348,7 @@ def _set_cover_capacity(
     )
 
 
-def _greedy_capacity(
+def greedy_capacity_start(
     pairs: CoverPairs,
     *,
     w: FloatArray,
@@ -360,6 +362,22 @@ def _greedy_capacity(
     Group minimums are met first with the candidates that reach the most demand; then each
     demand point (fewest options first) fills the nearest open sites with capacity left and,
     when they are full, opens the unopened site in range that reaches the most demand.
+    :func:`solve_set_cover` with a ``capacity`` hands it to HiGHS as the MIP start.
+
+    Parameters
+    ----------
+    pairs : CoverPairs
+        Demand–candidate pairs within range, with their costs ("nearest" is the lowest).
+    w : ndarray of float
+        Weight of each demand point (e.g. households).
+    capacity : float
+        Most demand weight one site serves.
+    is_fixed : ndarray of bool
+        Candidates open from the start (existing sites).
+    g : ndarray of int
+        Group of each candidate (-1: none).
+    mins : ndarray of int
+        Least open sites of each group.
 
     Returns
     -------
