@@ -42,9 +42,9 @@ def _check(records: list[IndicatorResult], names: set[str]) -> set[str]:
         if not text:
             continue
         seen.add(r.indicator)
-        zh = note_label(r.note, "zh")
+        zh = note_label(text, "zh")
         assert not ENGLISH_PHRASE.search(IDENTIFIERS.sub("", zh)), (r.indicator, zh)
-        en = note_label(r.note, "en")
+        en = note_label(text, "en")
         for name in (n for n in names if len(n) > 1):  # names stay as they are
             en = en.replace(name, "")
         assert not CJK.search(en), (r.indicator, en)
@@ -100,3 +100,15 @@ def test_no_data_reasons_are_translated(lang: str) -> None:
         shown = note_label(en, lang)
         assert shown == (expected if lang == "zh" else en.split(": ", 1)[-1]
                          if en.startswith("area_sum") else en)
+
+
+def test_detail_of_planned_parks_in_one_language(tmp_path: Path) -> None:
+    # HP-T1 counts existing pocket parks and names the planned ones in its detail: the tiny
+    # metric project (tests/fixtures/tiny.py) has one, p2.
+    from fixtures.tiny import make_project as tiny_project
+
+    records = compute_records(tiny_project(tmp_path), catalog=read_catalog(CATALOG),
+                              ids=["HP-T1"])
+    district = next(r for r in records if r.level == "district")
+    assert note_label(district.detail, "zh") == "规划: 1"
+    assert note_label(district.detail, "en") == "planned: 1"
