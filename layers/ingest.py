@@ -64,20 +64,52 @@ def _feature_ids(gdf: pd.DataFrame, spec: LayerSpec, start: int = 0) -> pd.Serie
     return pd.Series([f"#{start + i + 1}" for i in range(len(gdf))], dtype="string")
 
 
+def _sources(src: LayerSource) -> dict[str, list[str]]:
+    """Canonical field → its source columns (one, or several: the first value wins)."""
+    return {canon: [cols] if isinstance(cols, str) else list(cols)
+            for canon, cols in src.fields.items()}
+
+
+def _first_value(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """Column ``cols[0]``; with several, each feature's first non-empty value among them.
+
+    Blank text counts as empty, so OpenStreetMap-style tag columns combine (``leisure``
+    where it is set, else ``landuse`` …).
+
+    >>> f = pd.DataFrame({"leisure": ["park", None, " "], "landuse": [None, "grass", "grass"]})
+    >>> _first_value(f, ["leisure", "landuse"]).tolist()
+    ['park', 'grass', 'grass']
+    """
+    if len(cols) == 1:
+        return frame[cols[0]]
+    parts = frame[cols].astype(object)
+    blank = parts.isna() | parts.apply(lambda c: c.map(lambda v: str(v).strip() == ""))
+    return parts.mask(blank).bfill(axis=1).iloc[:, 0]
+
+
+def _mapped(gdf: gpd.GeoDataFrame, sources: dict[str, list[str]]) -> gpd.GeoDataFrame:
+    """``gdf`` with the canonical fields of ``sources`` made from their columns present."""
+    columns = set(gdf.columns)
+    values = {canon: _first_value(gdf, [c for c in cols if c in columns])
+              for canon, cols in sources.items() if any(c in columns for c in cols)}
+    out = gdf.drop(columns=[c for c in values if c in columns])
+    return out.assign(**values)
+
+
 def _map_fields(
     gdf: gpd.GeoDataFrame, spec: LayerSpec, src: LayerSource, label: str
 ) -> gpd.GeoDataFrame:
     """Rename source columns to canonical names; keep only canonical fields."""
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    for canon, source_col in src.fields.items():
-        if source_col not in columns:
-            raise LayerValidationError(
-                f"{label}, field {source_col}: no such column for canonical field {canon} "
-                f"(columns: {', '.join(map(str, columns)) or 'none'})"
-            )
-    renamed = {s: c for c, s in src.fields.items()}
-    out = gdf.drop(columns=[c for c in src.fields if c in columns and c not in renamed])
-    out = out.rename(columns=renamed)
+    sources = _sources(src)
+    for canon, cols in sources.items():
+        for source_col in cols:
+            if source_col not in columns:
+                raise LayerValidationError(
+                    f"{label}, field {source_col}: no such column for canonical field {canon} "
+                    f"(columns: {', '.join(map(str, columns)) or 'none'})"
+                )
+    out = _mapped(gdf, sources)
     missing = [f for f in spec.required if f not in out.columns]
     if missing:
         have = ", ".join(str(c) for c in columns) or "none"
@@ -342,8 +374,7 @@ def _every_problem(name: str, entry: dict[str, Any], path: Path, label: str, *,
     except PeakmapError as e:
         problems.append(str(e))
         # Go on with what can be mapped, and name every required field still missing.
-        renamed = {s: c for c, s in src.fields.items() if s in gdf.columns}
-        mapped = gdf.rename(columns=renamed)
+        mapped = _mapped(gdf, _sources(src))
         have = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name) or "none"
         problems += [f"{label}, field {f}: required field missing (columns: {have}); map it "
                      f"with [layers.{name}.fields] {f} = \"<column>\""

@@ -21,6 +21,9 @@ Example
     [layers.recycling_points.fields] # canonical name = source column name
     kind = "类型"
 
+    [layers.green_spaces.fields]     # several columns: each feature's first value among them
+    class = ["leisure", "landuse"]   # (OpenStreetMap-style tags: leisure=park, landuse=grass)
+
     [layers.recycling_points.values.kind]  # source value = canonical value
     "回收小站" = "community_point"
 
@@ -66,7 +69,8 @@ class LayerSource(_Strict):
     encoding: str | None = None
     x: str | None = None
     y: str | None = None
-    fields: dict[str, str] = Field(default_factory=dict)
+    # canonical field = source column, or several columns: each feature's first value
+    fields: dict[str, str | list[str]] = Field(default_factory=dict)
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
     na_values: dict[str, list[str | int | float]] = Field(default_factory=dict)
 
@@ -178,6 +182,10 @@ def load_manifest(project_dir: Path) -> Manifest:
                         f"{path}: [layers.{name}.{table}] names unknown field {canon!r} "
                         f"(fields of {name}: {known})"
                     )
+        for canon, cols in src.fields.items():
+            if not cols:
+                raise ManifestError(f"{path}: [layers.{name}.fields] {canon}: name a column "
+                                    "(or a list of columns)")
         for canon, mapping in src.values.items():
             _check_value_map(path, name, spec.field(canon), mapping)
     return manifest

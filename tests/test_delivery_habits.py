@@ -38,6 +38,7 @@ from layers.build import BuildError, build_project
 from layers.indicators.catalog import read_catalog
 from layers.indicators.engine import compute_records, load_zones
 from layers.ingest_values import UnknownValuesError, convert_fields
+from layers.manifest import load_manifest
 from layers.project import Project
 from layers.schema import CANONICAL
 from peakmap.cli import main
@@ -463,3 +464,40 @@ def test_communities_without_streets_are_linked_to_their_district(tmp_path: Path
         ("district", ZONE_CODES["district"]): HP_T4_SHARE,
         ("community", "C1"): HP_T4_WEST, ("community", "C2"): None, ("community", "C3"): 0.0,
     }, abs=0.005)
+
+
+def test_class_from_osm_style_tag_columns(tmp_path: Path) -> None:
+    # A green layer exported from OpenStreetMap keeps its tags as columns: leisure=park on
+    # parks, landuse=grass on lawns, neither on a plaza. class = ["leisure", "landuse"]
+    # takes each feature's first value, then the value map names the classes.
+    from fixtures.ingest import ADMIN_MANIFEST, admin_frames
+
+    root = tmp_path / "p"
+    (root / "raw").mkdir(parents=True)
+    for name, frame in admin_frames().items():
+        pyogrio.write_dataframe(frame, root / "raw" / "admin.gpkg", layer=name)
+    green = gpd.GeoDataFrame(
+        {"osm_id": ["w1", "w2", "w3"], "leisure": ["park", None, ""],
+         "landuse": [None, "grass", "grass"]},
+        geometry=[shapely.box(X0 + 10, Y0 + 10, X0 + 60, Y0 + 60),
+                  shapely.box(X0 + 100, Y0 + 10, X0 + 120, Y0 + 30),
+                  shapely.box(X0 + 250, Y0 + 10, X0 + 280, Y0 + 30)], crs=GK).to_crs(4326)
+    green.to_file(root / "raw" / "green.geojson", driver="GeoJSON")
+    manifest = (f'[project]\nname = "osm"\nmetric_crs = "{GK}"\n\n{ADMIN_MANIFEST}\n'
+                '[layers.green_spaces]\npath = "raw/green.geojson"\n\n'
+                '[layers.green_spaces.fields]\nid = "osm_id"\nclass = ["leisure", "landuse"]\n\n'
+                '[layers.green_spaces.values.class]\n"park" = "G12"\n"grass" = "XG"\n')
+    (root / "project.toml").write_text(manifest, encoding="utf-8")
+    build_project(root, run_steps=False)
+    stored = Project(root).store.read("green_spaces").set_index("id")
+    assert stored["class"].to_dict() == {"w1": "G12", "w2": "XG", "w3": "XG"}
+    # a feature with none of the columns set is named, as any required value left empty
+    green.loc[0, "leisure"] = None
+    green.to_file(root / "raw" / "green.geojson", driver="GeoJSON")
+    with pytest.raises(BuildError, match="feature w1: required value is empty"):
+        build_project(root, run_steps=False)
+    # an empty list names no column: refused with the key
+    (root / "project.toml").write_text(manifest.replace('["leisure", "landuse"]', "[]"),
+                                       encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"\[layers.green_spaces.fields\] class"):
+        load_manifest(root)
