@@ -266,10 +266,11 @@ _BILINGUAL = re.compile(r"^(?P<zh>[^/]*[\u4e00-\u9fff][^/]*?)\s*/\s*(?P<en>[A-Za
 _NOTE_WORDS: dict[str, Pair] = {
     **VALUE_LABELS[("facilities", "type")],
     "communities served": ("", "communities served"),
-    "loss_base": ("基准年热损失", "heat loss, base year"),
-    "supply_base": ("基准年供热量", "heat supplied, base year"),
-    "loss_now": ("现状热损失", "heat loss now"),
-    "supply_now": ("现状供热量", "heat supplied now"),
+    # HP-15's sums (layers.heating.heat_loss_change), in W
+    "loss_base": ("基准年管网散热（W）", "heat loss, base year (W)"),
+    "supply_base": ("基准年供热量（W）", "heat supplied, base year (W)"),
+    "loss_now": ("现状管网散热（W）", "heat loss now (W)"),
+    "supply_now": ("现状供热量（W）", "heat supplied now (W)"),
     "synthetic example": ("", "synthetic example"),
 }
 _WORD = re.compile(r"(?<![A-Za-z_])(" + "|".join(

@@ -112,3 +112,12 @@ def test_detail_of_planned_parks_in_one_language(tmp_path: Path) -> None:
     district = next(r for r in records if r.level == "district")
     assert note_label(district.detail, "zh") == "规划: 1"
     assert note_label(district.detail, "en") == "planned: 1"
+
+
+def test_heat_loss_sums_say_their_unit() -> None:
+    # HP-15's detail lists the sums behind the rate, in W (layers.heating)
+    detail = "loss_base: 12.5; supply_base: 250; loss_now: 11; supply_now: 260"
+    assert note_label(detail, "zh") == (
+        "基准年管网散热（W）: 12.5；基准年供热量（W）: 250；"
+        "现状管网散热（W）: 11；现状供热量（W）: 260")
+    assert note_label(detail, "en").startswith("heat loss, base year (W): 12.5; ")
