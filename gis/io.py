@@ -10,6 +10,7 @@ the extension's GDAL driver, zips within their limits.
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import struct
@@ -17,6 +18,7 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +28,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis._errors import InputFileError, LayerValidationError
+from gis._io_stream import arrow_chunks, csv_chunks, parquet_chunks
 from gis.safefile import (
     SHAPEFILE_PARTS,
     ZipLimits,
@@ -46,9 +49,9 @@ __all__ = [
 
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".parquet", ".csv")
 
-# Formats GDAL reads from any feature on (random access): read in chunks by
-# read_vector_chunks; the others are read whole.
-CHUNKED_SUFFIXES = (".gpkg", ".shp", ".fgb")
+# Formats read_vector_chunks reads a chunk at a time (every one: GDAL's random access for
+# GeoPackage, Shapefile and FlatGeobuf, streams for the others, gis._io_stream).
+CHUNKED_SUFFIXES = VECTOR_SUFFIXES
 
 # Column names tried, in order, when a CSV of points names no x/y columns.
 CSV_X_NAMES = ("x", "lng", "lon", "longitude", "经度")
@@ -58,24 +61,38 @@ CSV_Y_NAMES = ("y", "lat", "latitude", "纬度")
 # language driver id at byte 29 (0 = not declared).
 _DBF_HEADER = struct.Struct("<xxxxIHH")
 _DBF_LDID_OFFSET = 29
+_DBF_BLOCK = 1 << 20
 
 
-def _check_dbf_encoding(dbf_bytes: bytes, *, has_cpg: bool, label: str, member: str) -> None:
-    """Refuse a DBF whose text is not UTF-8 when nothing declares its encoding."""
-    if has_cpg or len(dbf_bytes) < 32:
+def _check_dbf_encoding(dbf: Path, *, has_cpg: bool, label: str, member: str) -> None:
+    """Refuse a DBF whose text is not UTF-8 when nothing declares its encoding.
+
+    The file is decoded 1 MiB at a time (a city's DBF is hundreds of MB).
+    """
+    if has_cpg:
         return
-    if dbf_bytes[_DBF_LDID_OFFSET] != 0:
-        return  # the language driver id tells GDAL the code page
-    n_records, header_len, record_len = _DBF_HEADER.unpack_from(dbf_bytes, 0)
-    # field names (from byte 32) and the records may both carry text
-    body = dbf_bytes[32 : header_len + n_records * record_len]
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputFileError(
-            f"{label}: attribute text in {member} is not UTF-8 and the shapefile declares no "
-            f"encoding (no .cpg); set encoding = \"gbk\" (or the right code page) for this layer"
-        ) from e
+    with open(dbf, "rb") as f:
+        head = f.read(32)
+        if len(head) < 32 or head[_DBF_LDID_OFFSET] != 0:
+            return  # too short, or the language driver id tells GDAL the code page
+        n_records, header_len, record_len = _DBF_HEADER.unpack_from(head, 0)
+        # field names (from byte 32) and the records may both carry text
+        left = max(header_len + n_records * record_len - 32, 0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while left > 0:
+                block = f.read(min(left, _DBF_BLOCK))
+                if not block:
+                    break
+                left -= len(block)
+                decoder.decode(block, final=left <= 0)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as e:
+            raise InputFileError(
+                f"{label}: attribute text in {member} is not UTF-8 and the shapefile declares "
+                f"no encoding (no .cpg); set encoding = \"gbk\" (or the right code page) for "
+                "this layer"
+            ) from e
 
 
 def _shapefile_members(zf: zipfile.ZipFile, *, layer: str | None, label: str
@@ -100,22 +117,10 @@ def _shapefile_members(zf: zipfile.ZipFile, *, layer: str | None, label: str
     return shp, parts
 
 
-def _read_csv_points(
-    path: Path, *, x: str | None, y: str | None, encoding: str | None, label: str
+def _csv_points(
+    df: pd.DataFrame, start: int, *, x: str | None, y: str | None, label: str
 ) -> gpd.GeoDataFrame:
-    enc = encoding or "utf-8-sig"
-    try:
-        df = pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False)
-    except UnicodeDecodeError as e:
-        raise InputFileError(
-            f"{label}: text is not {enc}; set encoding = \"gbk\" (or the right one) for this layer"
-        ) from e
-    except LookupError as e:
-        raise InputFileError(f"{label}: unknown encoding {encoding!r}") from e
-    except pd.errors.EmptyDataError as e:
-        raise InputFileError(f"{label}: the CSV file is empty") from e
-    except (pd.errors.ParserError, ValueError) as e:
-        raise InputFileError(f"{label}: not a readable CSV ({e})") from e
+    """Points of a CSV read as text (rows ``start + 1`` on), from its x/y columns."""
 
     def pick(given: str | None, names: tuple[str, ...], axis: str) -> str:
         if given is not None:
@@ -140,11 +145,33 @@ def _read_csv_points(
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise LayerValidationError(
-            f"{label}, feature row {row + 2}: coordinates {df[xcol].iloc[row]!r}, "
+            f"{label}, feature row {start + row + 2}: coordinates {df[xcol].iloc[row]!r}, "
             f"{df[ycol].iloc[row]!r} are not numbers ({int(bad.sum())} such rows)"
         )
     props = df.drop(columns=[xcol, ycol])
     return gpd.GeoDataFrame(props, geometry=gpd.points_from_xy(xs, ys), crs=None)
+
+
+def _check_file(path: Path, suffix: str, *, label: str) -> None:
+    """A regular, non-empty file of a known format whose leading bytes are that format's."""
+    if check_regular_file(path, label=label).st_size == 0:
+        raise InputFileError(f"{label}: the file is empty (0 bytes)")
+    if suffix not in VECTOR_SUFFIXES:
+        known = " ".join(VECTOR_SUFFIXES)
+        raise InputFileError(f"{label}: unknown vector format {suffix!r} (known: {known})")
+    check_magic(path, suffix, label=label)
+
+
+def _check_shapefile(path: Path, *, encoding: str | None, label: str) -> None:
+    """The side files of a plain shapefile are regular files; its DBF text is declared."""
+    for ext in SHAPEFILE_PARTS[1:]:
+        for side in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+            if os.path.lexists(side):
+                check_regular_file(side, label=f"{label} ({side.name})")
+    dbf_path = path.with_suffix(".dbf")
+    if encoding is None and dbf_path.is_file():
+        _check_dbf_encoding(dbf_path, has_cpg=path.with_suffix(".cpg").is_file(),
+                            label=label, member=dbf_path.name)
 
 
 def read_vector(
@@ -156,7 +183,6 @@ def read_vector(
     y: str | None = None,
     label: str | None = None,
     zip_limits: ZipLimits | None = None,
-    max_features: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector source into a GeoDataFrame, keeping the CRS the file declares.
 
@@ -177,14 +203,13 @@ def read_vector(
     zip_limits : ZipLimits, optional
         Most members and uncompressed bytes of a zip (default: from the environment, see
         :mod:`gis.safefile`).
-    max_features : int, optional
-        Read only the first features (formats of :data:`CHUNKED_SUFFIXES`; the others are
-        read whole).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Attributes and geometry; ``crs`` is None when the file declares none (CSV always).
+        Dates and times of the formats GDAL reads are the text GDAL gives (ISO 8601, with
+        the file's UTC offset where it has one), the same whether read whole or in chunks.
 
     Raises
     ------
@@ -195,42 +220,8 @@ def read_vector(
     LayerValidationError
         CSV coordinate columns missing or not numeric.
     """
-    path = Path(path)
-    label = label or str(path)
-    suffix = path.suffix.lower()
-    if check_regular_file(path, label=label).st_size == 0:
-        raise InputFileError(f"{label}: the file is empty (0 bytes)")
-    if suffix not in VECTOR_SUFFIXES:
-        known = " ".join(VECTOR_SUFFIXES)
-        raise InputFileError(f"{label}: unknown vector format {suffix!r} (known: {known})")
-    check_magic(path, suffix, label=label)
-
-    if suffix == ".csv":
-        return _read_csv_points(path, x=x, y=y, encoding=encoding, label=label)
-    if suffix == ".parquet":
-        try:
-            return gpd.read_parquet(path)
-        except Exception as e:  # pyarrow raises many types for a bad file
-            raise InputFileError(f"{label}: not a readable GeoParquet file ({e})") from e
-    if suffix == ".zip":
-        return _read_zipped_shapefile(path, layer=layer, encoding=encoding, label=label,
-                                      limits=zip_limits or ZipLimits.from_env())
-    if suffix == ".shp":
-        for ext in SHAPEFILE_PARTS[1:]:
-            for side in (path.with_suffix(ext), path.with_suffix(ext.upper())):
-                if os.path.lexists(side):
-                    check_regular_file(side, label=f"{label} ({side.name})")
-        dbf_path = path.with_suffix(".dbf")
-        if encoding is None and dbf_path.is_file():
-            _check_dbf_encoding(
-                dbf_path.read_bytes(),
-                has_cpg=path.with_suffix(".cpg").is_file(),
-                label=label,
-                member=dbf_path.name,
-            )
-    limit = max_features if suffix in CHUNKED_SUFFIXES else None
-    return _read_ogr(path, suffix, layer=layer, encoding=encoding, label=label,
-                     max_features=limit)
+    return next(read_vector_chunks(path, chunk_size=None, layer=layer, encoding=encoding,
+                                   x=x, y=y, label=label, zip_limits=zip_limits))
 
 
 def read_vector_chunks(
@@ -242,13 +233,18 @@ def read_vector_chunks(
     x: str | None = None,
     y: str | None = None,
     label: str | None = None,
+    zip_limits: ZipLimits | None = None,
 ) -> Iterator[gpd.GeoDataFrame]:
     """Read a vector source as consecutive frames of at most ``chunk_size`` features.
 
-    The first chunk is read by :func:`read_vector` (every check of the file and layer is
-    made there); the next ones with GDAL's random access from the feature where the last
-    ended. Formats without it (GeoJSON, CSV, zipped Shapefile, GeoParquet), and every format
-    when ``chunk_size`` is None, come as one frame. Each frame has its own index from 0.
+    Every check of :func:`read_vector` is made before the first frame. GeoPackage,
+    Shapefile (plain or the one in a zip, inflated to a temporary folder while the chunks are
+    read) and FlatGeobuf are read with GDAL's random access from the feature where the last
+    chunk ended; GeoJSON is streamed through GDAL's Arrow interface, GeoParquet by row
+    groups, CSV by pandas (:mod:`gis._io_stream`). Joined, the frames are the layer
+    :func:`read_vector` reads, value for value (a column's dtype may differ between frames:
+    an integer column is float only in the frames where it has gaps). Each frame has its
+    own index from 0; a layer without features gives one empty frame.
 
     Parameters
     ----------
@@ -256,7 +252,7 @@ def read_vector_chunks(
         The file (see :func:`read_vector`).
     chunk_size : int or None
         Most features in one frame; None reads the whole layer at once.
-    layer, encoding, x, y, label
+    layer, encoding, x, y, label, zip_limits
         As for :func:`read_vector`.
 
     Yields
@@ -267,34 +263,74 @@ def read_vector_chunks(
     Raises
     ------
     InputFileError
-        As :func:`read_vector`, for the file or any chunk.
+        As :func:`read_vector`, for the file or any chunk (CSV: counts in a message, such
+        as the rows whose coordinates are not numbers, are then those of the chunk).
     """
     path = Path(path)
     label = label or str(path)
     suffix = path.suffix.lower()
-    size = chunk_size if suffix in CHUNKED_SUFFIXES else None
-    if size is not None and size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    first = read_vector(path, layer=layer, encoding=encoding, x=x, y=y, label=label,
-                        max_features=size)
-    yield first
-    if size is None or len(first) < size:
+    _check_file(path, suffix, label=label)
+    if suffix == ".csv":
+        yield from csv_chunks(
+            path, chunk_size=chunk_size, encoding=encoding, label=label,
+            convert=lambda df, start: _csv_points(df, start, x=x, y=y, label=label))
+    elif suffix == ".parquet":
+        if chunk_size is None:
+            try:
+                yield gpd.read_parquet(path)
+            except Exception as e:  # pyarrow raises many types for a bad file
+                raise InputFileError(f"{label}: not a readable GeoParquet file ({e})") from e
+        else:
+            yield from parquet_chunks(path, chunk_size=chunk_size, label=label)
+    elif suffix == ".zip":
+        with _unzipped_shapefile(path, layer=layer, encoding=encoding, label=label,
+                                 limits=zip_limits or ZipLimits.from_env()) as shp:
+            yield from _ogr_chunks(shp, ".zip", layer=None, encoding=encoding, label=label,
+                                   chunk_size=chunk_size)
+    else:
+        if suffix == ".shp":
+            _check_shapefile(path, encoding=encoding, label=label)
+        yield from _ogr_chunks(path, suffix, layer=layer, encoding=encoding, label=label,
+                               chunk_size=chunk_size)
+
+
+def _ogr_chunks(source: Path, suffix: str, *, layer: str | None, encoding: str | None,
+                label: str, chunk_size: int | None) -> Iterator[gpd.GeoDataFrame]:
+    """The features of an OGR layer (see :func:`read_vector_chunks`)."""
+    _check_ogr_layer(source, suffix, layer=layer, label=label)
+    if chunk_size is None:
+        yield _read_ogr(source, layer=layer, encoding=encoding, label=label)
         return
-    total = int(pyogrio.read_info(path, layer=layer, force_feature_count=True)["features"])
+    if suffix in (".geojson", ".json"):  # no random access: one pass, in Arrow batches
+        yield from arrow_chunks(source, layer=layer, encoding=encoding, chunk_size=chunk_size,
+                                failed=lambda e: _ogr_failed(e, label, encoding))
+        return
+    first = _read_ogr(source, layer=layer, encoding=encoding, label=label,
+                      max_features=chunk_size)
+    yield first
+    if len(first) < chunk_size:
+        return
+    try:
+        total = int(pyogrio.read_info(source, layer=layer, force_feature_count=True)["features"])
+    except (DataSourceError, DataLayerError) as e:
+        raise _ogr_failed(e, label, encoding) from e
     start = len(first)
     del first
     while start < total:
-        part = _read_ogr(path, suffix, layer=layer, encoding=encoding, label=label,
-                         skip_features=start, max_features=size)
+        part = _read_ogr(source, layer=layer, encoding=encoding, label=label,
+                         skip_features=start, max_features=chunk_size)
         if not len(part):
             return
         start += len(part)
         yield part
 
 
-def _read_zipped_shapefile(path: Path, *, layer: str | None, encoding: str | None,
-                           label: str, limits: ZipLimits) -> gpd.GeoDataFrame:
-    """Inflate one shapefile's parts from a zip (limits checked) and read it."""
+@contextmanager
+def _unzipped_shapefile(path: Path, *, layer: str | None, encoding: str | None, label: str,
+                        limits: ZipLimits) -> Iterator[Path]:
+    """Inflate one shapefile's parts from a zip (limits checked); its .shp while open."""
     # the process id in the name lets the next start remove it after a kill
     with tempfile.TemporaryDirectory(prefix=f"peakmap-unzip-{os.getpid()}-") as tmp:
         with zip_members_checked(path, limits, label=label) as zf:
@@ -305,15 +341,24 @@ def _read_zipped_shapefile(path: Path, *, layer: str | None, encoding: str | Non
         check_magic(shp, ".shp", label=f"{label}: {member}")
         dbf = Path(tmp) / "layer.dbf"
         if encoding is None and dbf.is_file():
-            _check_dbf_encoding(dbf.read_bytes(), has_cpg=".cpg" in parts, label=label,
+            _check_dbf_encoding(dbf, has_cpg=".cpg" in parts, label=label,
                                 member=Path(parts[".dbf"]).name)
-        return _read_ogr(shp, ".zip", layer=None, encoding=encoding, label=label)
+        yield shp
 
 
-def _read_ogr(source: Path, suffix: str, *, layer: str | None, encoding: str | None,
-              label: str, skip_features: int = 0,
-              max_features: int | None = None) -> gpd.GeoDataFrame:
-    """Read through GDAL, refusing a file that GDAL opens with another driver."""
+def _ogr_failed(e: Exception, label: str, encoding: str | None) -> InputFileError:
+    """The message of a GDAL read that failed."""
+    if isinstance(e, LookupError):
+        return InputFileError(f"{label}: unknown encoding {encoding!r}")
+    if isinstance(e, UnicodeDecodeError):
+        return InputFileError(
+            f"{label}: text is not {encoding or 'UTF-8'}; set the right encoding for this layer")
+    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return InputFileError(f"{label}: cannot be read as vector data ({msg})")
+
+
+def _check_ogr_layer(source: Path, suffix: str, *, layer: str | None, label: str) -> None:
+    """One layer to read (or the one named exists), opened by the extension's driver."""
     try:
         if layer is None and suffix in (".gpkg", ".fgb", ".geojson", ".json"):
             names = [str(r[0]) for r in pyogrio.list_layers(source)]
@@ -329,27 +374,29 @@ def _read_ogr(source: Path, suffix: str, *, layer: str | None, encoding: str | N
                     f"{label}: no layer {layer!r} in the file (layers: {', '.join(names)})"
                 )
         info = pyogrio.read_info(source, layer=layer)
-        check_driver(str(info.get("driver")), suffix, label=label)
-        kwargs: dict[str, object] = {}
-        if skip_features:
-            kwargs["skip_features"] = skip_features
-        if max_features is not None:
-            kwargs["max_features"] = max_features
-        if encoding is not None:
-            kwargs["encoding"] = encoding
+    except (DataSourceError, DataLayerError) as e:
+        raise _ogr_failed(e, label, None) from e
+    check_driver(str(info.get("driver")), suffix, label=label)
+
+
+def _read_ogr(source: Path, *, layer: str | None, encoding: str | None, label: str,
+              skip_features: int = 0, max_features: int | None = None) -> gpd.GeoDataFrame:
+    """Read features through GDAL (dates and times as text, see :func:`read_vector`)."""
+    kwargs: dict[str, object] = {}
+    if skip_features:
+        kwargs["skip_features"] = skip_features
+    if max_features is not None:
+        kwargs["max_features"] = max_features
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    try:
         with warnings.catch_warnings():
             # NaN/Infinity vertices warn here; gis.validate refuses them with a message
             warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
-            return pyogrio.read_dataframe(source, layer=layer, **kwargs)
-    except (DataSourceError, DataLayerError) as e:
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise InputFileError(f"{label}: cannot be read as vector data ({msg})") from e
-    except LookupError as e:
-        raise InputFileError(f"{label}: unknown encoding {encoding!r}") from e
-    except UnicodeDecodeError as e:
-        raise InputFileError(
-            f"{label}: text is not {encoding or 'UTF-8'}; set the right encoding for this layer"
-        ) from e
+            return pyogrio.read_dataframe(source, layer=layer, datetime_as_string=True,
+                                          **kwargs)
+    except (DataSourceError, DataLayerError, LookupError, UnicodeDecodeError) as e:
+        raise _ogr_failed(e, label, encoding) from e
 
 
 def write_gpkg_atomic(

@@ -324,6 +324,13 @@ def coerce_column(
     if type_ == "bool":
         if pd.api.types.is_bool_dtype(values.dtype):
             return values.astype("boolean")
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            # GDAL's boolean fields come as 1.0/0.0 once they have a gap (NaN)
+            num = values.astype("Float64")
+            bad_n = (num.notna() & ~num.isin([0, 1])).fillna(False).astype(bool)
+            if bad_n.any():
+                raise fail(bad_n, "a yes/no value")
+            return (num == 1).astype("boolean")
         low = text.str.lower()
         is_true = low.isin(TRUE_WORDS).fillna(False)
         is_false = low.isin(FALSE_WORDS).fillna(False) | blank

@@ -166,8 +166,8 @@ def build_project(
     on_layer : callable, optional
         Called with each layer's name as it starts (for a progress display).
     chunk_size : int or None, default :data:`layers.build_chunks.DEFAULT_CHUNK_SIZE`
-        With ``[project] metric_crs`` declared, layers in a GeoPackage, Shapefile or
-        FlatGeobuf are read, checked, reprojected and written this many features at a time
+        With ``[project] metric_crs`` declared, layers (of every format) are read,
+        checked, reprojected and written this many features at a time
         (:mod:`layers.build_chunks`; the store is the same); None reads each layer whole.
 
     Returns

@@ -2,9 +2,10 @@
 
 A city-size project (``peakmap sample --scale 200``: ≈ 1.5 M buildings) would otherwise hold
 its largest layer whole, several times over (source frame, converted, repaired, reprojected,
-derived). When the manifest declares ``[project] metric_crs``, a layer in a format GDAL reads
-from any feature on (GeoPackage, Shapefile, FlatGeobuf: :data:`gis.io.CHUNKED_SUFFIXES`) is
-read ``chunk_size`` features at a time (:func:`gis.io.read_vector_chunks`); each chunk goes
+derived). When the manifest declares ``[project] metric_crs``, a layer of any format
+(:data:`gis.io.CHUNKED_SUFFIXES`: random access for GeoPackage, Shapefile and FlatGeobuf,
+one streaming pass for GeoJSON, GeoParquet and CSV) is read ``chunk_size`` features at a time
+(:func:`gis.io.read_vector_chunks`); each chunk goes
 through the checks of :func:`layers.ingest.ingest_layer` (:func:`layers.ingest.ingest_part`),
 is reprojected, gets its derived fields (:func:`layers.ingest.derive_fields`: per feature, so
 chunk by chunk is the same) and is appended to the staged store

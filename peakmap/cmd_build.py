@@ -59,8 +59,8 @@ def build(
     chunk_size: Annotated[
         int,
         typer.Option("--chunk-size", min=0,
-                     help="features read, checked and written at a time from a GeoPackage, "
-                     "Shapefile or FlatGeobuf layer when [project] metric_crs is declared "
+                     help="features read, checked and written at a time from a layer of any "
+                     "format when [project] metric_crs is declared "
                      f"(bounds the memory of a city; 0 = whole layers; default "
                      f"{DEFAULT_CHUNK_SIZE:,})"),
     ] = DEFAULT_CHUNK_SIZE,

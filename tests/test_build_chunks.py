@@ -1,20 +1,25 @@
 """``peakmap build`` in chunks (layers.build_chunks) stores exactly what a whole-layer build does.
 
-The tiny project of tests/fixtures/ingest.py plus a buildings GeoPackage in WGS84 built with
-``chunk_size=2`` (the admin layers and the buildings then come in chunks of two features)
-and with ``chunk_size=None`` (every layer whole): every stored layer, its declared geometry
-type, its digest and the build report's counts must be equal. The buildings hold what needs
-the whole layer: Polygons first and a MultiPolygon in the second chunk (GDAL then declares the
-layer MultiPolygon and promotes every Polygon: the chunks already written are written again),
-a self-intersecting polygon to repair, an empty geometry to drop, floors to estimate, a floor
-count read as missing.
+The tiny project of tests/fixtures/ingest.py plus a buildings GeoPackage in WGS84 and five
+features in each other format (:func:`_formats`: a GeoJSON, a CSV of x/y points in GCJ-02, a
+zipped GBK Shapefile without .cpg, a GeoParquet) built with ``chunk_size=2`` (every layer of
+more than two features then comes in chunks of two) and with ``chunk_size=None`` (every
+layer whole): every stored layer, its declared geometry type, its digest and the build
+report's counts must be equal. The buildings hold what needs the whole layer: Polygons first
+and a MultiPolygon in the second chunk (GDAL then declares the layer MultiPolygon and promotes
+every Polygon: the chunks already written are written again), a self-intersecting polygon to
+repair, an empty geometry to drop, floors to estimate, a floor count read as missing. The
+other formats each have a numeric column empty in the first chunk (a whole read types it
+from every value, the first chunk's read has no value to type it from).
 """
 
 from __future__ import annotations
 
 import gc
 import re
+import tempfile
 import weakref
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,14 +57,68 @@ def _buildings(ids: list[str] | None = None) -> gpd.GeoDataFrame:
     return frame.to_crs("EPSG:4326")
 
 
+FORMATS_TOML = """
+[layers.streetlights]
+path = "raw/lights.parquet"
+"""
+
+
+def _formats(raw: Path) -> None:
+    """Five features in GeoJSON, CSV, zipped GBK Shapefile and GeoParquet (see the notes).
+
+    Each overwrites the tiny project's file of that layer; numbers empty in features 1–2.
+    """
+    gaps: list[float | None] = [None, None, 1990.0, 2004.0, 2015.0]
+    green = gpd.GeoDataFrame({
+        "id": [f"g{i}" for i in range(1, 6)], "类别": ["G11", "G12", "G14", "G11", "G2"],
+        "name": ["中心公园", None, "蝴蝶园", "河畔", "街角"],
+        "built_year": pd.array(gaps, dtype="Int64"),
+        "public_access": pd.array([None, None, True, False, True], dtype="boolean"),
+    }, geometry=[fx._box(10 + 60 * i, 10, 40, 40) for i in range(5)], crs=fx.GK)
+    (raw / "green.geojson").unlink()
+    pyogrio.write_dataframe(green.to_crs("EPSG:4326"), raw / "green.geojson", driver="GeoJSON")
+    lon = [117.0005 + 0.0005 * i for i in range(5)]
+    csv = pd.DataFrame({"id": [f"r{i}" for i in range(1, 6)],
+                        "类型": ["社区回收点", "中转站", "社区回收点", "分拣中心", "中转站"],
+                        "lng": lon, "lat": [39.1002] * 5,
+                        "opened_year": ["", "", "2019", " 2020", "2021.0"]})
+    (raw / "recycling.csv").write_text(csv.to_csv(index=False, float_format="%.9f"),
+                                       encoding="utf-8")
+    pipes = gpd.GeoDataFrame({
+        "id": [f"管{i}" for i in range(1, 6)], "敷设年份": [None, None, 1985, 1999, 2001],
+        "name": ["老干线", "新支线", "东支线", "西支线", "南干线"],
+    }, geometry=[shapely.LineString([(fx.X0 + 10, fx.Y0 + 10 + 50 * i),
+                                     (fx.X0 + 350, fx.Y0 + 10 + 50 * i)]) for i in range(5)],
+        crs=fx.GK)
+    with tempfile.TemporaryDirectory() as d:
+        shp = Path(d) / "pipes.shp"
+        pyogrio.write_dataframe(pipes, shp, encoding="gbk")
+        dbf = bytearray(shp.with_suffix(".dbf").read_bytes())
+        dbf[fx.DBF_LDID_OFFSET] = 0  # as delivered: no language driver id, no .cpg
+        shp.with_suffix(".dbf").write_bytes(bytes(dbf))
+        with zipfile.ZipFile(raw / "pipes.zip", "w") as zf:
+            for f in sorted(Path(d).iterdir()):
+                if f.suffix != ".cpg":
+                    zf.write(f, f.name)
+    lights = gpd.GeoDataFrame({
+        "id": [f"l{i}" for i in range(1, 7)], "lamp_type": ["LED", "hps", "LED", "MH", "x", "LED"],
+        "power_w": [None, None, 60.0, 150.0, 1.0, 80.0],
+        "street_code": ["S1", "S1", "S2", "S2", "S2", "S1"],
+    }, geometry=[shapely.Point(fx.X0 + 30 + 60 * i, fx.Y0 + 100) for i in range(6)], crs=fx.GK)
+    # a row left out: the file keeps its index (1, 2, ...) in the pandas metadata
+    lights.drop(index=[4]).to_parquet(raw / "lights.parquet", row_group_size=3)
+
+
 def _project(root: Path, buildings: gpd.GeoDataFrame | None = None) -> Path:
     fx.write_project(root)
+    _formats(root / "raw")
     frame = _buildings() if buildings is None else buildings
     # as delivered: Polygons and a MultiPolygon in a layer of any geometry type
     pyogrio.write_dataframe(frame, root / "raw" / "buildings.gpkg", layer="buildings",
                             promote_to_multi=False)
     toml = root / "project.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + BUILDINGS_TOML, encoding="utf-8")
+    toml.write_text(toml.read_text(encoding="utf-8") + BUILDINGS_TOML + FORMATS_TOML,
+                    encoding="utf-8")
     return root
 
 
@@ -109,6 +168,22 @@ def test_chunked_build_equals_whole_build_feature_for_feature(tmp_path: Path) ->
         assert kind_a == kind_b, name
         pd.testing.assert_frame_equal(attrs_a, attrs_b, obj=name)
         assert geom_a == geom_b, name
+    # by hand (_formats): numbers empty in the first chunk of each format, then read
+    green = a["green_spaces"][1]
+    assert green["built_year"].fillna(-1).tolist() == [-1, -1, 1990, 2004, 2015]
+    assert green["public_access"].fillna(-1).tolist() == [-1, -1, 1, 0, 1]
+    assert green["class"].tolist() == ["G11", "G12", "G14", "G11", "G2"]
+    recycling = a["recycling_points"][1]
+    assert recycling["opened_year"].fillna(-1).tolist() == [-1, -1, 2019, 2020, 2021]
+    assert recycling["kind"].tolist()[3] == "sorting_center"
+    pipes = a["heating_pipes"][1]
+    assert pipes["install_year"].fillna(-1).tolist() == [-1, -1, 1985, 1999, 2001]
+    assert pipes["id"].tolist() == ["管1", "管2", "管3", "管4", "管5"]  # GBK without .cpg
+    lights = a["streetlights"][1]
+    assert lights["id"].tolist() == ["l1", "l2", "l3", "l4", "l6"]
+    assert lights["lamp_type"].tolist() == ["LED", "HPS", "LED", "MH", "LED"]
+    assert lights["power_w"].tolist()[2:] == [60.0, 150.0, 80.0]
+    assert lights["power_w"].isna().tolist()[:2] == [True, True]
     kind, attrs, geom = a["buildings"]
     # by hand: 7 read, b6 empty dropped, b5 (bow-tie) repaired into two triangles; b4 a
     # MultiPolygon in chunk 2, so the layer is MultiPolygon and every Polygon promoted
@@ -171,14 +246,67 @@ def test_a_bad_feature_in_a_late_chunk_is_named_and_nothing_is_stored(tmp_path: 
         "raw/buildings.gpkg, layer buildings, field use, feature b7: required value is empty")
 
 
+def test_after_a_failed_layer_every_later_layer_is_checked_and_nothing_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three layers fail, each in a late chunk: all three messages, the same as whole.
+
+    green_spaces (the 4th layer) fails first; every layer after it is still read and checked
+    chunk by chunk, through a writer that keeps nothing.
+    """
+    frame = _buildings()
+    frame.loc[6, "use"] = None  # required: b7, in the fourth chunk
+    messages = []
+    discarded: list[str] = []
+    real = chunks_mod.DiscardingWriter
+
+    def discarding(name: str) -> Any:
+        discarded.append(name)
+        return real(name)
+
+    monkeypatch.setattr(chunks_mod, "DiscardingWriter", discarding)
+    for size in (None, 2):
+        root = _project(tmp_path / f"p{size}", frame)
+        raw = root / "raw"
+        green = pyogrio.read_dataframe(raw / "green.geojson")
+        green.loc[4, "类别"] = "草地"  # g5, third chunk: not a green-space class
+        (raw / "green.geojson").unlink()
+        pyogrio.write_dataframe(green, raw / "green.geojson", driver="GeoJSON")
+        lights = gpd.read_parquet(raw / "lights.parquet")
+        lights.loc[5, "lamp_type"] = "蜡烛"  # l6, third chunk
+        lights.to_parquet(raw / "lights.parquet", row_group_size=3)
+        with pytest.raises(BuildError) as e:
+            build_project(root, run_steps=False, chunk_size=size)
+        messages.append(e.value.errors)
+        assert not _store(root).exists()
+        # no GeoPackage (nor a staged or temporary one) but the raw ones
+        assert sorted(root.rglob("*.gpkg*")) == [raw / "admin.gpkg", raw / "buildings.gpkg"]
+    assert messages[0] == messages[1]
+    firsts = [m.splitlines()[0] for m in messages[1]]
+    assert len(firsts) == 3, firsts
+    assert firsts[0].startswith("raw/green.geojson, layer green_spaces, field class, feature g5: "
+                                "1 value not one of G11")
+    assert firsts[1].startswith(
+        "raw/buildings.gpkg, layer buildings, field use, feature b7: required value is empty")
+    assert firsts[2].startswith("raw/lights.parquet, layer streetlights, field lamp_type, "
+                                "feature l6: 1 value not one of LED")
+    # chunk_size None: no writer at all; 2: the layers after green_spaces are only checked
+    assert discarded == ["recycling_points", "heating_pipes", "buildings", "streetlights"]
+
+
 def test_one_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _project(tmp_path / "p")
     alive: list[weakref.ref[Any]] = []
     held: list[int] = []
     real = chunks_mod.read_vector_chunks
 
+    chunks: dict[str, list[int]] = {}
+
     def tracked(*args: Any, **kw: Any) -> Iterator[gpd.GeoDataFrame]:
+        sizes = chunks.setdefault(Path(args[0]).name + (f":{kw['layer']}" if kw.get("layer")
+                                                        else ""), [])
         for chunk in real(*args, **kw):
+            sizes.append(len(chunk))
             gc.collect()
             held.append(sum(r() is not None for r in alive))
             alive.append(weakref.ref(chunk))
@@ -187,9 +315,12 @@ def test_one_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(chunks_mod, "read_vector_chunks", tracked)
     build_project(root, run_steps=False, chunk_size=2)
-    # admin: 1 + 1 + 2 chunks; buildings 4 chunks, twice (written again as MultiPolygon)
-    assert len(held) == 1 + 1 + 2 + 4 + 4
-    assert held == [0] * len(held)
+    # buildings: 4 chunks, twice (written again as MultiPolygon); every format in chunks
+    assert chunks == {
+        "admin.gpkg:districts": [1], "admin.gpkg:streets": [2], "admin.gpkg:communities": [2, 1],
+        "buildings.gpkg:buildings": [2, 2, 2, 1, 2, 2, 2, 1], "green.geojson": [2, 2, 1],
+        "recycling.csv": [2, 2, 1], "pipes.zip": [2, 2, 1], "lights.parquet": [2, 2, 1]}
+    assert len(held) == sum(map(len, chunks.values())) and held == [0] * len(held)
 
 
 def test_chunked_build_into_postgis_equals_whole_build(tmp_path: Path, pg_url: str) -> None:
@@ -218,18 +349,99 @@ def test_chunked_build_into_postgis_equals_whole_build(tmp_path: Path, pg_url: s
         assert a.meta().digest_of(name) == b.meta().digest_of(name), name
 
 
-@pytest.mark.parametrize("suffix", [".gpkg", ".shp", ".fgb", ".geojson"])
+def _write_any(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write ``frame`` as the format of ``path`` (a zipped Shapefile for .zip)."""
+    if path.suffix == ".csv":
+        pts = frame.to_crs("EPSG:4326")
+        text = pd.DataFrame(pts.drop(columns="geometry")).assign(
+            x=pts.geometry.x.map("{:.7f}".format), y=pts.geometry.y.map("{:.7f}".format))
+        text.to_csv(path, index=False)
+    elif path.suffix == ".parquet":
+        frame.to_parquet(path, row_group_size=3)
+    elif path.suffix == ".zip":
+        shp = path.with_suffix(".shp")
+        pyogrio.write_dataframe(frame, shp)
+        with zipfile.ZipFile(path, "w") as zf:
+            for f in sorted(path.parent.glob("b.*")):
+                if f.suffix != ".zip":
+                    zf.write(f, f.name)
+    else:
+        pyogrio.write_dataframe(frame, path)
+
+
+SUFFIXES = [".gpkg", ".shp", ".fgb", ".geojson", ".zip", ".csv", ".parquet"]
+
+
+# GDAL's note on a GeoPackage time not in UTC, read as written
+@pytest.mark.filterwarnings("ignore:Non-conformant content:RuntimeWarning")
+@pytest.mark.parametrize("suffix", SUFFIXES)
 def test_read_vector_chunks_join_to_the_whole_layer(tmp_path: Path, suffix: str) -> None:
+    """Every format's chunks joined are the whole read, values and dtypes.
+
+    Points (every format holds them) with a number empty only in the first chunk, a code
+    column of digits, and (where the format holds times) Berlin times: +01:00 in the first
+    chunk, +02:00 after. A whole read would give one UTC offset for a column whose values
+    share one and UTC otherwise, so a chunk's would depend on its neighbours: times are read
+    as the file's text (2020-01-15T08:00:00+01:00), in every chunk alike.
+    """
     from gis.io import read_vector, read_vector_chunks
 
+    n = 7
+    frame = gpd.GeoDataFrame({
+        "id": [f"b{i}" for i in range(1, n + 1)],
+        "count": [None, None, 3.0, 4.0, 5.0, 6.0, 7.0],
+        "code": ["120101", "120102", "120103", "1", "2", "3", "4"],
+    }, geometry=[shapely.Point(fx.X0 + 10 * i, fx.Y0 + 5 * i) for i in range(n)], crs=fx.GK)
+    frame["count"] = frame["count"].astype("Int64")
+    timed = suffix in (".gpkg", ".fgb", ".geojson", ".parquet")
+    if timed:
+        wall = pd.to_datetime(["2020-01-15 08:00", "2020-01-16 09:30"] + ["2020-07-01 12:00"] * 5)
+        frame["when"] = wall.tz_localize("Europe/Berlin")
     path = tmp_path / f"b{suffix}"
-    pyogrio.write_dataframe(_buildings().drop(index=[5]), path)  # no empty geometry
+    _write_any(frame, path)
     whole = read_vector(path)
     parts = list(read_vector_chunks(path, chunk_size=2))
-    # random access: 6 features in chunks of 2; GeoJSON is read whole
-    assert [len(p) for p in parts] == ([6] if suffix == ".geojson" else [2, 2, 2])
+    assert [len(p) for p in parts] == [2, 2, 2, 1]
+    assert all(list(p.index) == list(range(len(p))) for p in parts)
     joined = pd.concat(parts, ignore_index=True)
     pd.testing.assert_frame_equal(pd.DataFrame(joined.drop(columns="geometry")),
                                   pd.DataFrame(whole.drop(columns="geometry")))
     assert list(shapely.to_wkb(joined.geometry.values)) == \
         list(shapely.to_wkb(whole.geometry.values))
+    assert sorted(joined["id"]) == frame["id"].tolist()  # FlatGeobuf: in its index's order
+    if timed and suffix != ".parquet":  # GDAL's text of each value, with its own offset
+        when = dict(zip(joined["id"], joined["when"], strict=True))
+        assert [when["b1"], when["b2"], when["b3"]] == [
+            "2020-01-15T08:00:00+01:00", "2020-01-16T09:30:00+01:00",
+            "2020-07-01T12:00:00+02:00"]
+
+
+def test_read_vector_chunks_of_an_empty_layer_give_one_empty_frame(tmp_path: Path) -> None:
+    from gis.io import read_vector, read_vector_chunks
+
+    for suffix in (".geojson", ".csv", ".parquet"):
+        path = tmp_path / f"b{suffix}"
+        empty = gpd.GeoDataFrame({"id": pd.Series([], dtype="str")},
+                                 geometry=gpd.GeoSeries([], crs=fx.GK))
+        if suffix == ".csv":
+            path.write_text("id,x,y\n", encoding="utf-8")
+        else:
+            _write_any(empty, path)
+        parts = list(read_vector_chunks(path, chunk_size=2))
+        assert [len(p) for p in parts] == [0], suffix
+        assert list(parts[0].columns) == list(read_vector(path).columns), suffix
+
+
+def test_a_bad_csv_row_in_a_late_chunk_is_named_by_its_row(tmp_path: Path) -> None:
+    from gis import LayerValidationError
+    from gis.io import read_vector, read_vector_chunks
+
+    path = tmp_path / "p.csv"
+    path.write_text("id,x,y\na,117,39\nb,117,39\nc,117,39\nd,east,39\n", encoding="utf-8")
+    for read in (lambda: read_vector(path, label="p.csv"),
+                 lambda: list(read_vector_chunks(path, chunk_size=2, label="p.csv"))):
+        with pytest.raises(LayerValidationError) as e:
+            read()
+        # row 5 of the file (the header is row 1), in the second chunk
+        assert str(e.value) == ("p.csv, feature row 5: coordinates 'east', '39' are not "
+                                "numbers (1 such rows)")
