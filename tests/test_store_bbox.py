@@ -102,6 +102,21 @@ def test_box_read_is_a_copy_and_cached(store: AnyStore) -> None:
     assert "changed" not in set(b["id"])
 
 
+def test_reads_share_the_cached_layer_until_one_writes(store: AnyStore) -> None:
+    """A layer read twice is held once (copy-on-write views of the cache, not copies), and
+    what one reader changes reaches neither the cache nor the other reader."""
+    a, b = store.read("things"), store.read("things")
+    assert np.shares_memory(a["n"].to_numpy(), b["n"].to_numpy())
+    a.loc[0, "n"] = -1
+    a["id"] = "changed"
+    a.loc[1, "geometry"] = Point(0, 0)
+    for frame in (b, store.read("things")):
+        assert frame["n"].tolist() == list(range(len(frame)))
+        assert frame["id"].iloc[0] == "f0"
+        assert frame.geometry.iloc[1].equals(box(10, 0, 18, 8))
+    assert not np.shares_memory(a["n"].to_numpy(), b["n"].to_numpy())
+
+
 def test_table_without_geometry_is_whole(store: AnyStore) -> None:
     got = store.read("table", bbox=(0, 0, 1, 1))
     assert list(got["code"]) == ["a", "b"]

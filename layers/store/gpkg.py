@@ -113,6 +113,10 @@ class Store(StaleMarks):
              bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
         """Return layer ``name`` (a copy; the cache keeps the original).
 
+        The copy is shallow: its columns are the cache's until either side writes to them
+        (pandas copy-on-write), so a layer read by the store, a report's layer cache and a
+        map is held once, and changing the copy never changes the cache.
+
         Parameters
         ----------
         name : str
@@ -138,7 +142,7 @@ class Store(StaleMarks):
                 self._cache[key] = _read_in_box(self.path, name, key[1])
             else:
                 self._cache[key] = _read_whole(self.path, name)
-        return self._cache[key].copy()
+        return self._cache[key].copy(deep=False)  # copy-on-write: see above
 
     def _spatial(self, name: str) -> bool:
         import pyogrio

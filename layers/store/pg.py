@@ -358,6 +358,8 @@ class PgStore(StaleMarks):
     def read(self, name: str, bbox: BBox | None = None) -> gpd.GeoDataFrame:
         """Return layer ``name`` (a copy; the cache keeps the original).
 
+        A shallow, copy-on-write copy, as :meth:`layers.store.gpkg.Store.read` returns.
+
         Parameters
         ----------
         name : str
@@ -376,7 +378,7 @@ class PgStore(StaleMarks):
         if bbox is not None:
             bbox = check_bbox(self.location, name, bbox)
         if bbox is None and name in self._cache:
-            return self._cache[name].copy()
+            return self._cache[name].copy(deep=False)
         for attempt in range(3):
             cat = self._require()
             if name not in cat:
@@ -390,7 +392,7 @@ class PgStore(StaleMarks):
                                      "it was read; try again") from None
         if bbox is None:
             self._cache[name] = frame
-            return frame.copy()
+            return frame.copy(deep=False)
         return frame
 
     def _read_table(self, name: str, row: tuple[Any, ...], bbox: BBox | None) -> Any:
