@@ -272,6 +272,9 @@ _NOTE_WORDS: dict[str, Pair] = {
     "loss_now": ("现状管网散热（W）", "heat loss now (W)"),
     "supply_now": ("现状供热量（W）", "heat supplied now (W)"),
     "synthetic example": ("", "synthetic example"),
+    # the counts of the PV rows' detail (layers.rooftop_pv.pv)
+    "buildings_with_pv": ("装有光伏的建筑数", "buildings with PV"),
+    "buildings": ("建筑数", "buildings"),
 }
 _WORD = re.compile(r"(?<![A-Za-z_])(" + "|".join(
     re.escape(w) for w in sorted(_NOTE_WORDS, key=len, reverse=True)) + r")(?![A-Za-z_])")

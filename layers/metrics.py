@@ -51,6 +51,7 @@ __all__ = [
     "each_zone_min",
     "length_share",
     "reported",
+    "undecided_notes",
 ]
 
 PERCENT = 100.0
@@ -311,7 +312,7 @@ def _fields_zh(fields: Any) -> str:
         f"（{' / '.join(map(str, fields))}）")
 
 
-def _undecided_notes(
+def undecided_notes(
     ctx: MetricContext, layer_frame: pd.DataFrame, population: pd.DataFrame,
     spec: Mapping[str, Any], layer: str,
 ) -> list[str]:
@@ -370,7 +371,7 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult
     frame = filter_frame(ctx, whole, spec, layer_name=layer)
     _require_field(frame, layer, by)
     frame, notes = _known(frame, spec, layer)
-    notes += _undecided_notes(ctx, whole, frame, spec, layer)
+    notes += undecided_notes(ctx, whole, frame, spec, layer)
     if by == "floor_area_m2":
         notes.append(floor_area_note(frame))
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
@@ -431,7 +432,7 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     whole = read_layer(ctx, layer)
     frame = filter_frame(ctx, whole, spec, layer_name=layer)
     frame, notes = _known(frame, spec, layer)
-    notes += _undecided_notes(ctx, whole, frame, spec, layer)
+    notes += undecided_notes(ctx, whole, frame, spec, layer)
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
     pieces = split_by_zones(
         np.asarray(frame.geometry.values, dtype=object), community_geoms(ctx),

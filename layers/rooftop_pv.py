@@ -136,6 +136,7 @@ from layers._errors import ManifestError
 from layers.indicators.inputs import NoData, filter_frame, read_layer, zone_index
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 from layers.labels import bilingual_note
+from layers.metrics import undecided_notes
 from layers.params import PvParams
 from layers.rooftop_pv_note import (
     MONTHLY_METHOD as MONTHLY_METHOD,
@@ -557,7 +558,11 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     measure = str(spec.get("measure", "coverage"))
     if measure not in MEASURES:
         raise ManifestError(f"kind pv: unknown measure {measure!r} (use one of {MEASURES})")
-    frame = filter_frame(ctx, read_layer(ctx, "buildings"), spec, layer_name="buildings")
+    whole = read_layer(ctx, "buildings")
+    frame = filter_frame(ctx, whole, spec, layer_name="buildings")
+    # e.g. TJ-PV50's "built since 2021": a building of unknown year is not in it (say so)
+    undecided = undecided_notes(ctx, whole, frame, {k: spec[k] for k in ("where", "where_any")
+                                                    if k in spec}, "buildings")
     classes = spec.get("nea_class")
     if classes is not None:
         wanted = [classes] if isinstance(classes, str) else list(classes)
@@ -597,7 +602,7 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
         },
         index=index,
     )
-    notes = []
+    notes = list(undecided)
     if measure == "suitable_share":
         notes.append(_sky_record_note(ctx.project))
     if "pv_area_m2" not in frame.columns and measure != "suitable_share":

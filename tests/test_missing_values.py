@@ -126,3 +126,28 @@ def test_a_row_whose_level_the_project_lacks_still_shows(tmp_path: Path) -> None
     assert [(r.level, r.zone_code, r.status) for r in records] == [
         ("district", ZONE_CODES["district"], "no-data")]
     assert note_label(records[0].note, "zh") == "数据库中没有图层 communities"
+
+
+def test_pv_share_says_which_buildings_it_could_not_place(tmp_path: Path) -> None:
+    # TJ-PV50: public-institution buildings and factories built since 2021, PV area ÷ roof.
+    # p1 (public, 2022, 20 m × 20 m roof, 40 m² PV) is in: 40 / 400 = 10 %; p2 (public, build
+    # year unknown, 50 m² PV) cannot be placed and is left out, and the note says so.
+    project = make_project(tmp_path)
+    buildings = project.store.read("buildings").assign(public_institution=False,
+                                                       pv_area_m2=0.0)
+    extra = [
+        {"id": "p1", "use": "school", "floors": 2, "floor_area_m2": 800.0, "built_year": 2022,
+         "public_institution": True, "pv_area_m2": 40.0, "geometry": box(10, 60, 30, 80)},
+        {"id": "p2", "use": "school", "floors": 2, "floor_area_m2": 200.0, "built_year": None,
+         "public_institution": True, "pv_area_m2": 50.0, "geometry": box(60, 80, 70, 90)},
+    ]
+    project.store.write_layers({"buildings": gpd.GeoDataFrame(
+        [*buildings.to_dict("records"), *extra], geometry="geometry", crs=CRS)})
+    catalog = read_catalog(CATALOG.parent / "tianjin.toml")
+    records = compute_records(project, catalog=catalog, ids=["TJ-PV50"])
+    rec = _district(records, "TJ-PV50")
+    assert rec.value == pytest.approx(10.0)
+    assert note_label(rec.note, "en") == (
+        "built_year has no value: 1 features of buildings cannot be placed in the population "
+        "and are left out of the share")
+    assert note_label(rec.detail, "zh").startswith("建筑数: 1；装有光伏的建筑数: 1；")
