@@ -174,3 +174,7 @@ def main() -> None:
         sys.exit(int(getattr(e, "exit_code", 2)))
     if isinstance(code, int) and code != 0:
         sys.exit(code)
+
+
+if __name__ == "__main__":  # ``python -m peakmap.cli …`` as ``python -m peakmap …``
+    main()

@@ -38,6 +38,10 @@ def test_help_lists_every_command_without_importing_them() -> None:
     modules = _imported_modules("--help")
     assert "geopandas" not in modules and "shapely" not in modules and "pandas" not in modules
     assert not any(module in modules for module, _ in COMMANDS.values())
+    # ``python -m peakmap.cli`` runs the same command line (it printed nothing, exit 0)
+    done = subprocess.run([sys.executable, "-m", "peakmap.cli", "--help"], capture_output=True,
+                          text=True, check=False, cwd=ROOT)
+    assert done.returncode == 0 and " report " in done.stdout
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
