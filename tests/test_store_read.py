@@ -1,7 +1,8 @@
 """``Store.read`` of a whole GeoPackage layer gives what pyogrio's default read gives.
 
-A guard for the read path (an Arrow read was tried: equal frames except date fields and
-empty layers, but more memory held, see ``layers.store.gpkg._read_whole``). Each layer is
+A guard for the read path (whole layers are read through Arrow, with the default read for
+date fields, booleans with nulls and empty layers, see ``layers.store.gpkg._read_whole``;
+the text columns are then copied out of GDAL's buffers, also compared here). Each layer is
 compared with ``pyogrio.read_dataframe`` (the independent read): text with nulls, integers,
 reals with NaN, booleans, date-times, a DATE field, a boolean with nulls, an empty layer, a
 table without geometry and features without geometry.

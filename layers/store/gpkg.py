@@ -267,19 +267,62 @@ class Store(StaleMarks):
 
 
 def _read_whole(path: Path, name: str) -> gpd.GeoDataFrame:
-    """Layer ``name`` as pyogrio reads it (GDAL's feature-by-feature read).
+    """Layer ``name`` as pyogrio's default read gives it, read through Arrow where that is equal.
 
-    The Arrow read (``use_arrow=True``) takes about a third of the CPU but, measured on the
-    Heping sample ×30, the frames it gives keep about 30 % more memory alive (their text
-    columns share the buffers GDAL handed over, geometry included): +43 MB peak for
-    ``report --id HP-04 --id HP-18 --id STD-PARK-500``, +46 MB for the buildings alone. A
-    city's layers are held for the whole run, so the read stays the default one
-    (tests/test_store_read.py compares the two reads should it change).
+    GDAL's Arrow stream of a GeoPackage hands the geometry blobs over as they are stored,
+    without building each feature's geometry and field list: about a third of the CPU of the
+    feature-by-feature read (a city's layers: seconds). The frame is the same for the
+    store's field types (text, integer, real, boolean without nulls); a column Arrow hands
+    over as Python objects (a date field: ``datetime.date`` where the default read gives
+    datetime64; a boolean with nulls) and an empty layer (its text columns typed otherwise)
+    are read the default way (tests/test_store_read.py).
+
+    Memory: pandas keeps text columns as Arrow arrays, which would share the buffers GDAL
+    handed over, and through them the whole batch, geometry blobs included, for as long as
+    the layer is held (+43 MB peak for ``report --id HP-04 --id HP-18 --id STD-PARK-500`` on
+    the Heping sample ×30). Each text column is therefore copied into buffers of its own
+    (:func:`_own_text_columns`) and the batch is freed when the read returns; the frames'
+    buffers come from the system allocator (Arrow's default pool keeps memory it freed).
     """
+    import pyarrow
     import pyogrio
 
-    frame: gpd.GeoDataFrame = pyogrio.read_dataframe(path, layer=name)
+    frame: gpd.GeoDataFrame = pyogrio.read_dataframe(
+        path, layer=name, use_arrow=True,
+        arrow_to_pandas_kwargs={"memory_pool": pyarrow.system_memory_pool()})
+    if not len(frame) or any(str(dtype) == "object" for dtype in frame.dtypes):
+        return pyogrio.read_dataframe(path, layer=name)
+    _own_text_columns(frame)
     return frame
+
+
+def _own_text_columns(frame: pd.DataFrame) -> None:
+    """Replace each Arrow-backed text column of ``frame`` by a copy in new buffers (in place).
+
+    Examples
+    --------
+    >>> import pandas as pd, pyarrow as pa
+    >>> f = pd.DataFrame({"a": pd.array(["x", None, "yz"], dtype="str"), "n": [1, 2, 3]})
+    >>> before = f["a"].array._pa_array.chunk(0).buffers()[2].address
+    >>> _own_text_columns(f)
+    >>> f["a"].tolist(), f["a"].dtype == "str"
+    (['x', nan, 'yz'], True)
+    >>> f["a"].array._pa_array.chunk(0).buffers()[2].address != before
+    True
+    """
+    import pandas as pd
+    import pyarrow
+
+    for column in frame.columns:
+        values = frame[column].array
+        chunked = getattr(values, "_pa_array", None)
+        if not isinstance(values.dtype, pd.StringDtype) or chunked is None:
+            continue
+        # concatenation writes every chunk into newly allocated buffers
+        fresh = pyarrow.concat_arrays([*chunked.chunks, pyarrow.array([], type=chunked.type)])
+        frame[column] = pd.Series(
+            type(values)(pyarrow.chunked_array([fresh]), dtype=values.dtype),
+            index=frame.index, name=column)
 
 
 def _read_in_box(path: Path, name: str,
