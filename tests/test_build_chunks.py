@@ -30,6 +30,7 @@ import pyogrio
 import pytest
 import shapely
 from fixtures import ingest as fx
+from fixtures.pg import STORES
 
 import layers.build_chunks as chunks_mod
 from layers.build import BuildError, build_project
@@ -321,6 +322,54 @@ def test_one_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         "buildings.gpkg:buildings": [2, 2, 2, 1, 2, 2, 2, 1], "green.geojson": [2, 2, 1],
         "recycling.csv": [2, 2, 1], "pipes.zip": [2, 2, 1], "lights.parquet": [2, 2, 1]}
     assert len(held) == sum(map(len, chunks.values())) and held == [0] * len(held)
+
+
+@pytest.mark.filterwarnings("ignore:Non-conformant content:RuntimeWarning")
+@pytest.mark.parametrize("kind", STORES)
+def test_aware_times_written_in_chunks_read_back_as_written_whole(
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    """Chunks of aware times with other UTC offsets than the first chunk's, on both stores.
+
+    Worked out by hand (five rows in chunks of 2, 2, 1): ``berlin`` is +01:00 in the first
+    chunk (January) and +02:00 in the second (July): several offsets, so it reads back in UTC
+    (08:00+01:00 → 07:00Z); ``late`` has no value in the first chunk and +08:00 after: one
+    offset, so it reads back in +08:00 with its wall-clock times; ``never`` has no value at
+    all: it reads back naive, as from one write of the whole layer.
+    """
+    from fixtures.pg import use_postgis
+
+    from layers.project import Project
+    from layers.store.txn import store_transaction
+
+    root = fx.write_project(tmp_path / "p")
+    if kind == "postgis":
+        use_postgis(root, request.getfixturevalue("pg_url"))
+    build_project(root, run_steps=False)
+    wall = pd.to_datetime(["2020-01-15 08:00", "2020-01-16 09:30", "2020-07-01 12:00",
+                           "2020-07-02 12:00", "2020-07-03 00:30"])
+    frame = gpd.GeoDataFrame({
+        "berlin": wall.tz_localize("Europe/Berlin"),
+        "late": wall.tz_localize("Asia/Shanghai").where([False, False, True, True, True]),
+        "never": wall.tz_localize("Asia/Shanghai").where([False] * 5),
+    }, geometry=[fx._box(10 * i, 0, 5, 5) for i in range(5)], crs=fx.GK)
+    with store_transaction(Project(root), what="test") as staged:
+        staged.store.write_layers({"proposal__whole": frame})
+        writer = staged.store.layer_writer("proposal__chunked")
+        for lo, hi in ((0, 2), (2, 4), (4, 5)):
+            writer.write(frame.iloc[lo:hi])
+        assert writer.close() is None
+    store = Project(root).store
+    whole, chunked = store.read("proposal__whole"), store.read("proposal__chunked")
+    pd.testing.assert_frame_equal(pd.DataFrame(chunked), pd.DataFrame(whole))
+    assert store.meta().digest_of("proposal__chunked") == store.meta().digest_of(
+        "proposal__whole")
+    assert [str(v) for v in chunked["berlin"]][:3] == [
+        "2020-01-15 07:00:00+00:00", "2020-01-16 08:30:00+00:00", "2020-07-01 10:00:00+00:00"]
+    assert [str(v) for v in chunked["late"]] == [
+        "NaT", "NaT", "2020-07-01 12:00:00+08:00", "2020-07-02 12:00:00+08:00",
+        "2020-07-03 00:30:00+08:00"]
+    assert str(chunked["never"].dtype) == "datetime64[ms]" and chunked["never"].isna().all()
 
 
 def test_chunked_build_into_postgis_equals_whole_build(tmp_path: Path, pg_url: str) -> None:

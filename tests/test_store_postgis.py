@@ -27,7 +27,7 @@ from fixtures.uploads import ENV, green_upload
 from layers import ManifestError, StoreBusyError, StoreError
 from layers.build import build_project
 from layers.project import Project
-from layers.store import PgStore, close_pooled
+from layers.store import PgStore, close_pooled, pg_write
 from layers.store import pg as pgmod
 from layers.store.meta import frame_digest
 from layers.store.pg import write_transaction
@@ -194,16 +194,18 @@ def test_a_build_that_fails_mid_write_leaves_the_previous_state(
     schema = store.location.schema
     before = {n: store.read(n) for n in store.layers()}
     version, tables = store.version(), _tables(pg_url, schema)
-    real = pgmod.put_layer
+    # every layer's rows go through copy_rows: a whole write (put_layer) and the chunks of
+    # a build (PgChunkWriter); the tiny project's layers are one chunk each
+    real = pg_write.copy_rows
     written: list[str] = []
 
-    def failing(conn: Any, loc: Any, name: str, frame: Any) -> None:
+    def failing(conn: Any, table: Any, *args: Any, **kw: Any) -> None:
         if len(written) == 3:
             raise OSError("disk full (test)")
-        written.append(name)
-        real(conn, loc, name, frame)
+        written.append(table.tbl)
+        real(conn, table, *args, **kw)
 
-    monkeypatch.setattr(pgmod, "put_layer", failing)
+    monkeypatch.setattr(pg_write, "copy_rows", failing)
     with pytest.raises(OSError, match="disk full"):
         build_project(project, run_steps=False)
     assert len(written) == 3  # three layers were written inside the transaction
@@ -220,7 +222,7 @@ def test_a_build_that_fails_mid_write_leaves_the_previous_state(
     assert Project(project).store.version() == version
     assert Project(project).store.read("green_spaces")["id"].tolist() == \
         before["green_spaces"]["id"].tolist()
-    monkeypatch.setattr(pgmod, "put_layer", real)
+    monkeypatch.setattr(pg_write, "copy_rows", real)
     accept_upload(project, "green_spaces", green_upload(tmp_path, "kept"), filename="kept.gpkg")
     assert Project(project).store.read("green_spaces")["id"].tolist() == ["kept"]
 

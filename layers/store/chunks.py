@@ -113,7 +113,10 @@ class PgChunkWriter(ChunkWriter):
     The table is created from the first chunk, each chunk is copied as it comes (fids
     continuing), and :meth:`close` promotes mixed single/multi parts, indexes the geometry and
     points the catalog at the table (``layers.store.pg.finish_layer``): the layer reads back
-    as one ``put_layer`` of the whole layer writes it. Nothing is seen before the commit.
+    as one ``put_layer`` of the whole layer writes it. Nothing is seen before the commit. An
+    aware datetime column reads back in the UTC offset of all its values (UTC when they have
+    several, naive when none has a value), whatever the first chunk held: its instants are
+    stored as they come, its zone is set at the end.
     """
 
     def __init__(self, conn: Any, location: Any, name: str, written: dict[str, str]) -> None:
@@ -130,7 +133,7 @@ class PgChunkWriter(ChunkWriter):
         self._see(frame)
         with refused_as_store_error(self.location, self.name):
             if self.table is None:
-                self.table = create_table(self.conn, self.location, frame)
+                self.table = create_table(self.conn, self.location, frame, first_chunk=True)
             copy_rows(self.conn, self.table, frame, start)
 
     def close(self) -> Layout | None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = ["LayerTable", "copy_rows", "create_table", "finish_layer", "ident", "put_layer",
-           "refused_as_store_error"]
+           "refused_as_store_error", "utc_offsets", "zone_kind"]
 
 
 def ident(*parts: str) -> Any:
@@ -49,13 +49,32 @@ def _kind(series: Any) -> str:
     """
     kind = getattr(series.dtype, "kind", "O")
     if kind == "M" and getattr(series.dtype, "tz", None) is not None:
-        offsets = {v.utcoffset() for v in series.dropna()}
-        if not offsets:
-            return "M"
-        minutes = int(offsets.pop().total_seconds() // 60) if len(offsets) == 1 else 0
-        sign = "-" if minutes < 0 else "+"
-        return f"z{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        return zone_kind(utc_offsets(series))
     return kind if kind in "bifM" else ("i" if kind == "u" else "S")
+
+
+def utc_offsets(series: Any) -> set[Any]:
+    """The UTC offsets (timedelta) of the values of an aware datetime column."""
+    values = series.dropna()
+    return set((values.dt.tz_localize(None) - values.dt.tz_convert(None)).unique())
+
+
+def zone_kind(offsets: set[Any]) -> str:
+    """The kind of an aware column whose values have ``offsets`` (see :func:`_kind`).
+
+    Examples
+    --------
+    >>> from datetime import timedelta as td
+    >>> zone_kind(set()), zone_kind({td(hours=8)}), zone_kind({td(hours=1), td(hours=2)})
+    ('M', 'z+08:00', 'z+00:00')
+    >>> zone_kind({td(hours=-3, minutes=-30)})
+    'z-03:30'
+    """
+    if not offsets:
+        return "M"
+    minutes = int(next(iter(offsets)).total_seconds() // 60) if len(offsets) == 1 else 0
+    sign = "-" if minutes < 0 else "+"
+    return f"z{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 _GEOM_NAMES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint",
@@ -149,10 +168,18 @@ class LayerTable:
         self.schema, self.tbl, self.attrs, self.kinds = schema, tbl, attrs, kinds
         self.spatial, self.srid, self.crs_text = spatial, srid, crs_text
         self.type_ids: set[int] = set()
+        # aware columns of a layer copied in chunks: column index → UTC offsets seen so far
+        self.offsets: dict[int, set[Any]] = {}
 
 
-def create_table(conn: psycopg.Connection[Any], loc: PgLocation, frame: Any) -> LayerTable:
-    """Create the table of a new layer with the columns (and kinds) of ``frame``."""
+def create_table(conn: psycopg.Connection[Any], loc: PgLocation, frame: Any, *,
+                 first_chunk: bool = False) -> LayerTable:
+    """Create the table of a new layer with the columns (and kinds) of ``frame``.
+
+    ``first_chunk``: ``frame`` is the first chunk of the layer; an aware datetime column is
+    then ``timestamptz`` whatever its values (``z+00:00`` until :func:`finish_layer` sets the
+    kind of every value, given in ``LayerTable.offsets``).
+    """
     import geopandas as gpd
     from psycopg import sql
 
@@ -161,6 +188,8 @@ def create_table(conn: psycopg.Connection[Any], loc: PgLocation, frame: Any) -> 
     spatial = geom_col is not None and geom_col in frame.columns
     attrs = [c for c in frame.columns if not (spatial and c == geom_col)]
     kinds = [_kind(frame[c]) for c in attrs]
+    if first_chunk:
+        kinds = ["z+00:00" if _aware(frame[c]) else k for c, k in zip(attrs, kinds, strict=True)]
     tbl = f"l_{uuid.uuid4().hex[:16]}"
     defs: list[Any] = [sql.SQL("fid bigint")]
     defs += [sql.SQL("{c} {ty}").format(c=sql.Identifier(f"c{i}"), ty=sql.SQL(_SQL_TYPE[k[0]]))
@@ -171,7 +200,15 @@ def create_table(conn: psycopg.Connection[Any], loc: PgLocation, frame: Any) -> 
         defs.append(sql.SQL("geom geometry(Geometry, {n})").format(n=sql.Literal(srid)))
     conn.execute(sql.SQL("CREATE TABLE {t} ({d})").format(
         t=ident(loc.schema, tbl), d=sql.SQL(", ").join(defs)))
-    return LayerTable(loc.schema, tbl, attrs, kinds, spatial, srid, crs_text)
+    table = LayerTable(loc.schema, tbl, attrs, kinds, spatial, srid, crs_text)
+    if first_chunk:
+        table.offsets = {i: set() for i, c in enumerate(attrs) if _aware(frame[c])}
+    return table
+
+
+def _aware(series: Any) -> bool:
+    return getattr(series.dtype, "kind", "O") == "M" and \
+        getattr(series.dtype, "tz", None) is not None
 
 
 def copy_rows(conn: psycopg.Connection[Any], table: LayerTable, frame: Any, start: int,
@@ -182,6 +219,8 @@ def copy_rows(conn: psycopg.Connection[Any], table: LayerTable, frame: Any, star
     from psycopg import sql
 
     columns = [_values(frame[c], k) for c, k in zip(table.attrs, table.kinds, strict=True)]
+    for i, seen in table.offsets.items():
+        seen |= utc_offsets(frame[table.attrs[i]])
     if table.spatial:
         if geoms is None:
             geoms = np.asarray(frame.geometry.values, dtype=object)
@@ -206,6 +245,11 @@ def finish_layer(conn: psycopg.Connection[Any], loc: PgLocation, name: str, tabl
     from psycopg import sql
 
     t = ident(loc.schema, table.tbl)
+    for i, seen in table.offsets.items():  # chunks: the kind of all the values, as one write
+        table.kinds[i] = zone_kind(seen)
+        if table.kinds[i] == "M":  # no value at all: naive, as from a GeoPackage
+            conn.execute(sql.SQL("ALTER TABLE {t} ALTER COLUMN {c} TYPE timestamp").format(
+                t=t, c=sql.Identifier(f"c{i}")))
     ids = table.type_ids
     geom_type = None
     if table.spatial:
