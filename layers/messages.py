@@ -110,6 +110,8 @@ _RULES: list[Rule] = [
     (re.compile(r"^northings and eastings look swapped \((.+)\): (.+)$", re.S),
      lambda m: f"北坐标与东坐标似乎颠倒了（{m[1]}）：请交换两列或坐标轴"),
     (re.compile(r"^eastings (.+)$", re.S), lambda m: f"东坐标问题：{m[1]}"),
+    (re.compile(r"^street '(.*)': no such street \(streets: (.*)\)$", re.S),
+     lambda m: f"街道 '{m[1]}' 不存在（现有街道：{m[2]}）"),
     (re.compile(r"^indicator '(.*)': no results at level (\w+) \(indicators with results "
                 r"there: (.*)\)$", re.S),
      lambda m: f"指标 '{m[1]}' 在{LEVEL_LABELS.get(m[2], (m[2],))[0]}层级没有结果"

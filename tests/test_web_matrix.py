@@ -130,3 +130,14 @@ def test_sample_notice_only_on_the_generated_sample(tmp_path: Path, lang: str) -
     with TestClient(app) as sample:
         for url in pages:
             assert notice in sample.get(url).text, url
+
+
+def test_unknown_street_is_named_not_an_empty_matrix(client: TestClient) -> None:
+    import html
+
+    res = client.get("/?street=NOPE")
+    assert res.status_code == 404
+    page = html.unescape(res.text)
+    assert "街道 'NOPE' 不存在（现有街道：S1 西街道, S2 东街道）" in page
+    assert "street 'NOPE': no such street (streets: S1 西街道, S2 东街道)" in page
+    assert client.get("/?street=S1").status_code == 200

@@ -16,6 +16,7 @@ from layers.labels import codes_in_text, note_label, unit_label
 from web import basemap, maps, upload
 from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
+from web.errors import NotFoundError
 from web.i18n import Lang, op_symbol, sample_notice, t
 from web.matrix import STATUSES, build_matrix, status_counts
 
@@ -89,6 +90,12 @@ def dashboard(
     except PeakmapError as e:
         records, street_of, error = [], {}, str(e)
     street_name = None
+    if street is not None and not error:
+        streets = {str(r.get("zone_code")): str(r.get("zone_name")) for r in records
+                   if r.get("level") == "street"}
+        if street not in streets:  # a mistyped or stale link: say so, not an empty matrix
+            listed = ", ".join(f"{c} {n}" for c, n in sorted(streets.items())) or "none"
+            raise NotFoundError(f"street {street!r}: no such street (streets: {listed})")
     if street is not None:
         codes = [c for c, s in street_of.items() if s == street]
         matrix = build_matrix(records, row_level="community", row_codes=codes,
