@@ -79,13 +79,15 @@ class LazyGroup(TyperGroup):
 
 @contextmanager
 def quiet_collector() -> Iterator[None]:
-    """No cyclic garbage collection while a command's modules are imported; then freeze them.
+    """No cyclic garbage collection while a command's modules are imported.
 
     Importing a command's modules (pandas, pydantic models, the store) creates some 85,000
     long-lived objects and almost no garbage (about 1,100 objects collected), yet the
     collector ran about 240 times over them, one of them a full scan. Collection is paused
-    for the import (and resumed even when it fails), and the objects then alive are moved
-    out of later scans (``gc.freeze``): they live as long as the process.
+    for the import and resumed afterwards, also when the import fails (and left paused when
+    the caller had paused it). Nothing is frozen here, so a test calling :func:`main` in its
+    own process keeps an ordinary collector; ``report`` freezes what is alive while it
+    computes (:func:`peakmap.cmd_report.few_collections`).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -94,7 +96,6 @@ def quiet_collector() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-    gc.freeze()
 
 
 app = typer.Typer(
@@ -142,6 +143,7 @@ def short_lived_process() -> None:
       exit handlers (the PostGIS pool's among them) run before it.
     """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    atexit.unregister(gc.freeze)  # once, however often main() runs in one process (tests)
     atexit.register(gc.freeze)
 
 

@@ -153,8 +153,8 @@ def test_cli_skips_the_pydantic_plugin_scan_unless_the_environment_asks() -> Non
     assert _pydantic_scans({**env, "PYDANTIC_DISABLE_PLUGINS": ""}) == "True"
 
 
-def test_quiet_collector_pauses_collection_and_freezes_what_was_imported() -> None:
-    """Collection resumes after the import, even a failed one; the objects made are frozen."""
+def test_quiet_collector_pauses_collection_during_the_import_only() -> None:
+    """Collection resumes after the import, even a failed one; nothing is frozen."""
     code = (
         "import gc\n"
         "from peakmap.cli import quiet_collector\n"
@@ -162,7 +162,7 @@ def test_quiet_collector_pauses_collection_and_freezes_what_was_imported() -> No
         "with quiet_collector():\n"
         "    assert not gc.isenabled()\n"
         "    kept = [[i] for i in range(1000)]\n"
-        "assert gc.isenabled() and gc.get_freeze_count() >= before + 1000\n"
+        "assert gc.isenabled() and gc.get_freeze_count() == before\n"
         "try:\n"
         "    with quiet_collector():\n"
         "        import peakmap.no_such_module  # noqa: F401\n"
