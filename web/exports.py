@@ -27,6 +27,7 @@ from web.data import ZONE_LAYERS
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
 from web.i18n import op_symbol, sample_notice, t
+from web.layer_text import row_notes
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -80,6 +81,9 @@ EXPORT_TEXT: dict[str, dict[str, str]] = {
     "export_pdf": {"zh": "导出 PDF", "en": "Export PDF"},
     "export_png": {"zh": "导出 PNG", "en": "Export PNG"},
     "print": {"zh": "打印", "en": "Print"},
+    "notes_full_at": {"zh": "网页地图的悬停提示和指标表 /api/report.xlsx 或 peakmap report",
+                      "en": "the web map's tooltips and the indicator table "
+                            "/api/report.xlsx or peakmap report"},
     "pass_border": {"zh": "区域边框：绿色 = 达标，红色 = 未达标",
                     "en": "Zone outline: green = met, red = not met"},
 }
@@ -571,7 +575,9 @@ def indicator_figure(
              f"({', '.join(sources)})",
              f"{export_text('export_date', lang)}: {(today or date.today()).isoformat()}",
              f"CRS: {zones.crs.to_string() if zones.crs else '—'}",
-             export_text("pass_border", lang) if judged else ""]
+             export_text("pass_border", lang) if judged else "",
+             *row_notes(zip(zones["name"], zrecs, strict=True), lang,
+                        full_at=export_text("notes_full_at", lang))]
     scen = f" — {t('scenario_proposal', lang)}" if scenario else ""
     sheet = MapSheet(
         title=f"{indicator} {title}{scen}",

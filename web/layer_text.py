@@ -6,17 +6,18 @@ therefore do not import each other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from layers.labels import value_label
+from layers.labels import note_label, value_label
 from web.i18n import t
 from web.styles import LayerStyle, colors_of
 
 if TYPE_CHECKING:
     from web.data import ProjectData
 
-__all__ = ["DERIVED_TITLES", "layer_legend", "layer_title", "pv_sky_note"]
+__all__ = ["DERIVED_TITLES", "NOTE_CHARS", "NOTE_LINES", "layer_legend", "layer_title",
+           "pv_sky_note", "row_notes"]
 
 # Titles of layers the analyses write (not canonical); others show their base layer's title.
 DERIVED_TITLES: dict[str, tuple[str, str]] = {
@@ -96,3 +97,74 @@ def pv_sky_note(data: ProjectData, lang: str = "en") -> str:
     from layers.rooftop_pv import read_sky_note
 
     return read_sky_note(data.project, "zh" if lang == "zh" else "en")
+
+
+NOTE_CHARS = 80  # longest note a legend prints whole; longer ones end in "…" and say where
+NOTE_LINES = 3  # distinct notes a legend prints; the rest are counted and pointed to
+NOTE_ZONES = 4  # zones named before a note says "and N more"
+
+
+def _shorten(text: str, limit: int) -> tuple[str, bool]:
+    """``text`` cut to at most ``limit`` characters, at a part boundary where one is near."""
+    if len(text) <= limit:
+        return text, False
+    head = text[:limit]
+    cut = max(head.rfind("；"), head.rfind("; "))
+    if cut >= limit // 2:
+        head = head[:cut]
+    return head.rstrip(" ;；,，、") + "…", True
+
+
+def row_notes(rows: Iterable[tuple[Any, dict[str, Any] | None]], lang: str, *,
+              full_at: str) -> list[str]:
+    """The notes of an indicator's rows as legend lines, in ``lang``, one per distinct note.
+
+    A printed map has no tooltips, so the legend names each note with the zones it belongs
+    to. A note longer than :data:`NOTE_CHARS` characters ends in ``…``; beyond
+    :data:`NOTE_LINES` notes the rest are counted; either way the last line says where the
+    full text is (``full_at``).
+
+    Parameters
+    ----------
+    rows : iterable of (zone name, record or None)
+        The zones of the map with their records (``note`` read through
+        :func:`layers.labels.note_label`).
+    lang : {"zh", "en"}
+    full_at : str
+        Where the whole notes are, in ``lang`` (the tooltip on the page, the report on paper).
+
+    Returns
+    -------
+    list of str
+        Empty when no row has a note.
+
+    Examples
+    --------
+    >>> row_notes([("S1", {"note": ""}), ("S3", {"note": "no base in this zone "
+    ...            "(denominator 0)"})], "zh", full_at="悬停提示")
+    ['备注（S3）: 该区域无计算基数（分母为 0）']
+    """
+    by_note: dict[str, list[str]] = {}
+    for name, rec in rows:
+        text = note_label(rec.get("note"), lang).strip() if rec else ""
+        if text:
+            by_note.setdefault(text, []).append(str(name))
+    lines: list[str] = []
+    cut = False
+    sep = "、" if lang == "zh" else ", "
+    for text, names in list(by_note.items())[:NOTE_LINES]:
+        shown = sep.join(names[:NOTE_ZONES])
+        if len(names) > NOTE_ZONES:
+            more = len(names) - NOTE_ZONES
+            shown += f"等 {len(names)} 个" if lang == "zh" else f" and {more} more"
+        short, was_cut = _shorten(text, NOTE_CHARS)
+        cut = cut or was_cut
+        lines.append(f"{t('note', lang)}（{shown}）: {short}" if lang == "zh"
+                     else f"{t('note', lang)} ({shown}): {short}")
+    rest = len(by_note) - NOTE_LINES
+    if rest > 0:
+        lines.append(f"另有 {rest} 条备注未列出" if lang == "zh"
+                     else f"{rest} more note{'s' if rest > 1 else ''} not listed")
+    if cut or rest > 0:
+        lines.append(f"备注全文见{full_at}" if lang == "zh" else f"Full notes: {full_at}")
+    return lines

@@ -30,7 +30,7 @@ from web.errors import NotFoundError
 from web.exports import export_buttons, export_links
 from web.geo import simplify_for_zoom, to_feature_collection
 from web.i18n import op_symbol, sample_notice, t
-from web.layer_text import layer_legend, layer_title, pv_sky_note
+from web.layer_text import layer_legend, layer_title, pv_sky_note, row_notes
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
 from web.tips import tip_config, tip_rows
@@ -386,7 +386,8 @@ def indicator_map(
     are stored, the classes are computed on the values now and with the proposal together,
     so both maps share them. Tooltips give
     the value with its unit, target, status, gap, deadline, responsible department, source
-    (computed/reported) and note.
+    (computed/reported) and note; the legend also lists the rows' notes with their zones
+    (:func:`web.layer_text.row_notes`), as the printed sheet does.
 
     Raises
     ------
@@ -441,6 +442,8 @@ def indicator_map(
              f"{t('definition', lang)}: {indicator} {ind_title}"
              + (f" — {definition}" if definition else ""),
              f"{t('source', lang)}: {', '.join(sorted(src))}",
+             *row_notes(zip(zones["name"], zones["_rec"], strict=True), lang,
+                        full_at="区域的悬停提示" if lang == "zh" else "the zone's tooltip"),
              t("classes_target" if target is not None else "classes_plain", lang)]
     return _render(m, _legend(f"{indicator} {ind_title}", items, notes)
                    + export_links(indicator, level, lang, scenario))
