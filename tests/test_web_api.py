@@ -377,7 +377,7 @@ def test_proposal_scenario_adds_the_proposed_park(built: Path) -> None:
     assert then["120101"] == pytest.approx(17_500.0)
     assert client.get("/api/indicators?scenario=dream").status_code == 422
     page = client.get("/?level=district&scenario=proposal").text
-    assert "方案情景" in page and "17,500.00 m²" in page
+    assert "方案情景" in page and "17,500 m²" in page  # whole figures: no decimals
     matrix = client.get("/?scenario=proposal").text
     assert "方案情景" in matrix and ">17,500</td>" in matrix
     assert 'id="pm-scenario"' in client.get("/").text

@@ -130,7 +130,8 @@ def test_dashboard_escapes_record_text(built: Path) -> None:
 def test_dashboard_shows_units_status_department_source(client: TestClient) -> None:
     page = client.get("/?level=district").text
     assert "城市绿地面积" in page and "区城市管理委" in page
-    assert "15,000.00 m²" in page and "≥ 12,000.00 m²" in page
+    # value, target and gap all whole: no decimals on any (web.pages.row_figures)
+    assert "15,000 m²" in page and "≥ 12,000 m²" in page and "15,000.00" not in page
     assert "达标" in page and "计算" in page
     assert "1/2" in page  # one of the two streets passes
     en = client.get("/?lang=en&level=street").text
