@@ -14,7 +14,6 @@ import io
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute
 from fixtures.web import TestClient, build_fixture, records_fn
 
 from web.app import create_app
@@ -50,6 +49,10 @@ PAGES: list[tuple[str, str, int, list[str]]] = [
     ("GET", "/maps/gaps.pdf?compare=maybe", 422, ["compare", "true", "false"]),
     ("GET", "/maps/pv.svg", 422, ["fmt", "pdf", "png"]),
     ("GET", "/maps/nope", 404, ["/maps/nope", "没有此页面"]),
+    ("GET", "/?lang=fr", 422, ["lang", "fr", "zh", "en"]),
+    ("GET", "/upload?lang=fr", 422, ["lang", "fr", "zh", "en"]),
+    ("GET", "/maps/indicator.pdf?indicator=HP-04&level=street&lang=EN", 422,
+     ["lang", "EN", "zh", "en"]),
 ]
 API: list[tuple[str, str, int, list[str]]] = [
     ("GET", "/api/basemap?zoom=99", 422, ["zoom", "≤ 24"]),
@@ -70,6 +73,8 @@ API: list[tuple[str, str, int, list[str]]] = [
     ("POST", "/api/layers/nope", 422, ["file", "missing"]),
     ("POST", "/api/layers/nope/check", 422, ["file", "missing"]),
     ("POST", "/api/proposals/move", 422, ["site_id", "missing"]),
+    ("GET", "/api/report.xlsx?lang=fr", 422, ["lang", "fr", "zh", "en"]),
+    ("GET", "/api/indicators?lang=", 422, ["lang", "''", "zh", "en"]),
 ]
 # Routes whose own parameters take any value (free text read by the handler itself).
 FREE = {"/login"}
@@ -144,22 +149,67 @@ def test_several_bad_parameters_are_all_named() -> None:
     assert zh == "缺少表单字段 site_id；查询参数 zoom 的值 'abc' 无效；须为数字"
 
 
+def _schema_routes(client: TestClient) -> list[tuple[str, str, set[str]]]:
+    """(method, path, parameter names) of every route in the app's OpenAPI schema.
+
+    The schema, not ``app.routes``: FastAPI 0.165 keeps included routers as one
+    ``_IncludedRouter`` entry each, so ``app.routes`` holds no ``APIRoute`` of theirs. A
+    form body counts as the parameter ``body``. Routes left out of the schema (``/login``,
+    ``/logout``, ``/admin``, ``/docs``) read no language or query of their own.
+    """
+    out = []
+    for path, ops in client.app.openapi()["paths"].items():  # type: ignore[attr-defined]
+        for method, op in ops.items():
+            names = {q["name"] for q in op.get("parameters", [])}
+            if "requestBody" in op:
+                names.add("body")
+            out.append((method.upper(), path, names))
+    return out
+
+
 def test_every_route_with_parameters_has_a_bad_input_case(client: TestClient) -> None:
     """A new route with its own query, path or form parameters needs a case above."""
     covered = {url.split("?")[0] for _, url, _, _ in PAGES + API}
-    missing = []
     covered.discard("/maps/nope")
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if not isinstance(route, APIRoute):
+    routes = _schema_routes(client)
+    assert len(routes) >= 25  # the schema is read (an empty list would prove nothing)
+    missing = []
+    for _method, path, names in routes:
+        if not names or path in FREE:
             continue
-        dep = route.dependant
-        own = dep.query_params + dep.path_params + dep.body_params
-        if not own or route.path in FREE:
-            continue
-        probe = route.path.replace("{fmt}", "svg").replace("{name}", "nope")
-        if probe not in covered and route.path not in covered:
-            missing.append(route.path)
+        probe = path.replace("{fmt}", "svg").replace("{name}", "nope")
+        if probe not in covered and path not in covered:
+            missing.append(path)
     assert missing == []
+
+
+def _lang_routes(client: TestClient) -> list[tuple[str, str]]:
+    """(method, probe path) of every route that reads ``?lang=`` (through web.deps)."""
+    return [(m, path.replace("{fmt}", "pdf").replace("{name}", "green_spaces"))
+            for m, path, names in _schema_routes(client) if "lang" in names]
+
+
+def test_an_unsupported_language_is_refused_on_every_route(client: TestClient) -> None:
+    """``?lang=fr`` anywhere: the bilingual 422 naming lang and zh, en (no fall-back to
+    Chinese); HTML outside /api, JSON detail/detail_zh under /api."""
+    routes = _lang_routes(client)
+    assert ("GET", "/api/report.xlsx") in routes and ("GET", "/") in routes
+    assert len(routes) >= 15  # the pages, the maps and their exports, the API
+    for method, path in routes:
+        r = _send(client, method, f"{path}?lang=fr")
+        assert r.status_code == 422, (method, path, r.status_code)
+        if path.startswith("/api"):
+            body = r.json()
+            assert "lang" in body["fields"], (path, body)
+            assert "'lang': 'fr' is not allowed; choose one of zh, en" in body["detail"]
+            assert "查询参数 lang 的值 'fr' 无效；可选值：zh、en" in body["detail_zh"]
+        else:
+            text = html.unescape(r.text)
+            assert r.headers["content-type"].startswith("text/html"), path
+            assert "查询参数 lang 的值 'fr' 无效；可选值：zh、en" in text, path
+            assert "'lang': 'fr' is not allowed; choose one of zh, en" in text, path
+        ok = _send(client, method, f"{path}?lang=en")  # other parameters may still be wrong
+        assert ok.status_code != 422 or "'lang'" not in html.unescape(ok.text), path
 
 
 def test_bad_input_changes_nothing(client: TestClient) -> None:

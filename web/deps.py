@@ -32,9 +32,13 @@ async def get_settings(request: Request) -> WebSettings:
 
 
 async def get_lang(
-    lang: Annotated[str | None, Query(description="zh (default) or en")] = None,
+    lang: Annotated[Lang | None, Query(description="zh (default) or en")] = None,
 ) -> Lang:
-    """Page language from ``?lang=``."""
+    """Page language from ``?lang=`` (``zh`` when absent).
+
+    Any other value is refused like every bad parameter (``web.errors``): the bilingual 422
+    naming ``lang`` and the values it takes, rather than a silent fall-back to Chinese.
+    """
     return lang_of(lang)
 
 

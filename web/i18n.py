@@ -161,6 +161,8 @@ def op_symbol(op: str | None) -> str:
 def lang_of(value: str | None) -> Lang:
     """Return ``"en"`` when asked for English, else Chinese (the default).
 
+    The routes refuse any value but ``zh``/``en`` before this (``web.deps.get_lang``).
+
     Examples
     --------
     >>> lang_of("en"), lang_of(None), lang_of("fr")
