@@ -29,6 +29,13 @@ def _imported_modules(*args: str) -> set[str]:
     return names
 
 
+def _run_python(code: str, env: dict[str, str] | None = None) -> str:
+    """Run ``code`` in a fresh interpreter at the project root; its stdout, stripped."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT, env=env)
+    return done.stdout.strip()
+
+
 def test_help_lists_every_command_without_importing_them() -> None:
     done = subprocess.run([sys.executable, "-m", "peakmap", "--help"], capture_output=True,
                           text=True, check=False, cwd=ROOT)
@@ -82,9 +89,7 @@ def test_straight_line_rows_load_no_graph_library() -> None:
         "assert not import_themes(['area_sum', 'area_share', 'service_coverage'])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=ROOT)
-    assert done.stdout.strip() == "[]"
+    assert _run_python(code) == "[]"
 
 
 def test_pv_rows_and_roof_ranking_load_no_scipy() -> None:
@@ -98,9 +103,7 @@ def test_pv_rows_and_roof_ranking_load_no_scipy() -> None:
         "assert 'layers.rooftop_pv' in sys.modules\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=ROOT)
-    assert done.stdout.strip() == "[]"
+    assert _run_python(code) == "[]"
 
 
 def test_computed_json_report_into_a_pipe_loads_only_what_it_uses(tmp_path: Path) -> None:
@@ -139,9 +142,7 @@ def _pydantic_scans(env: dict[str, str]) -> str:
         "assert Model(x='3').x == 3\n"
         "print(bool(calls))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=ROOT, env=env)
-    return done.stdout.strip()
+    return _run_python(code, env)
 
 
 def test_cli_skips_the_pydantic_plugin_scan_unless_the_environment_asks() -> None:
@@ -174,6 +175,4 @@ def test_quiet_collector_pauses_collection_during_the_import_only() -> None:
         "    pass\n"
         "print(gc.isenabled())\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=ROOT)
-    assert done.stdout.strip() == "False"  # a collector paused by the caller stays paused
+    assert _run_python(code) == "False"  # a collector paused by the caller stays paused
