@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from layers.project import GENERATED_MARK
 from peakmap.cli import app
-from web import exports
+from web import printed
 from web.app import create_app
 from web.classes import FAIL_COLORS, classify_indicator
 
@@ -111,7 +111,7 @@ def test_route_png_draws_the_class_colours(project_dir: Path) -> None:
     seen = _colours(r.content)
     # S3 has no lamps: the no-data grey; S1 (66.67 %) and S2 (0 %) both miss the target
     # > 80 %, so their fills are two different reds of the not-met side (web.classes)
-    assert _rgb(exports.NO_DATA_FILL) in seen
+    assert _rgb(printed.NO_DATA_FILL) in seen
     idx, classes = classify_indicator([66.67, 0.0, float("nan")], op=">", target=80.0,
                                       unit="%", k=5)
     assert idx[2] == -1 and idx[0] != idx[1]
@@ -158,9 +158,9 @@ def test_cli_errors_are_one_line(project_dir: Path, tmp_path: Path) -> None:
 
 
 def test_missing_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exports, "CJK_FONT_NAMES", ("No Such Font",))
-    with pytest.raises(exports.ExportError, match="fonts-wqy-microhei"):
-        exports.cjk_font()
+    monkeypatch.setattr(printed, "CJK_FONT_NAMES", ("No Such Font",))
+    with pytest.raises(printed.ExportError, match="fonts-wqy-microhei"):
+        printed.cjk_font()
 
 
 @needs_poppler

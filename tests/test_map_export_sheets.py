@@ -25,8 +25,8 @@ from layers.project import Project
 from peakmap.cli import app
 from web.app import create_app
 from web.data import ProjectData
-from web.exports import page_style
 from web.exports_maps import layers_figure, pv_figure
+from web.printed import page_style
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

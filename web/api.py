@@ -31,6 +31,7 @@ from web.geo import (
     simplify_for_zoom,
     to_feature_collection,
 )
+from web.i18n import sample_notice
 from web.receive import save_upload, upload_name
 
 __all__ = ["router"]
@@ -233,8 +234,6 @@ def report_xlsx(data: DataDep, lang: LangDep, scenario: Scenario | None = None) 
 
     Text cells are stored as text, never as formulas (see ``layers/sheets.py``).
     """
-    from web.exports import sample_notice
-
     project = data.project
     with _export_file(data, ".xlsx") as (path, cleanup):
         write_xlsx(data.raw_records(scenario=scenario), path, lang=lang,

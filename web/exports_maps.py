@@ -1,6 +1,6 @@
 """Printable A4 pages of the other maps: layers, uncovered land (now | with proposal), PV.
 
-Same furniture as the indicator maps (``web.exports``): title, legend, metric scale bar,
+Same furniture as the indicator maps (``web.printed``): title, legend, metric scale bar,
 north arrow, date, data source, CRS and the sample-data notice where it applies, drawn in
 the project's metric CRS with the project's own water, roads and district outline
 underneath. Colours are the pages' (``web.styles``), so a printed layer looks as it does on
@@ -18,7 +18,10 @@ from fastapi.responses import Response
 
 from web.deps import DataDep, LangDep
 from web.errors import NotFoundError
-from web.exports import (
+from web.exports import num_text
+from web.i18n import sample_notice, t
+from web.layer_text import layer_legend, layer_title, pv_sky_note
+from web.printed import (
     MAP_FORMATS,
     ExportError,
     MapSheet,
@@ -27,14 +30,10 @@ from web.exports import (
     export_text,
     map_figure,
     new_page,
-    num_text,
     page_style,
     reference_layers,
-    sample_notice,
     save_figure,
 )
-from web.i18n import t
-from web.layer_text import layer_legend, layer_title, pv_sky_note
 from web.styles import LayerStyle, colors_of, outlines_of, style_for
 
 if TYPE_CHECKING:

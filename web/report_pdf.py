@@ -1,7 +1,7 @@
 """The one-file PDF compliance report: summary, district table, street matrix, failing maps.
 
 ``peakmap report PROJECT --format pdf --out FILE.pdf`` writes it. Pages are A4 landscape,
-drawn with matplotlib in the style of the map exports (``web.exports``): the same text
+drawn with matplotlib in the style of the map exports (``web.printed``): the same text
 tables (``web/i18n.py``), the same status colours as the workbook (green = meets the target),
 the sample-data notice on every page where it applies, and one street map per indicator the
 district fails, with the pages' classes.
@@ -15,16 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from web.exports import (
-    PAGE_SIZE_IN,
-    export_text,
-    indicator_figure,
-    num_text,
-    page_style,
-    sample_notice,
-    wrap_width,
-)
-from web.i18n import op_symbol, t
+from web.exports import indicator_figure, num_text
+from web.i18n import op_symbol, sample_notice, t
+from web.printed import PAGE_SIZE_IN, export_text, page_style, wrap_width
 
 if TYPE_CHECKING:
     from web.data import ProjectData
