@@ -112,6 +112,8 @@ _RULES: list[Rule] = [
     (re.compile(r"^eastings (.+)$", re.S), lambda m: f"东坐标问题：{m[1]}"),
     (re.compile(r"^street '(.*)': no such street \(streets: (.*)\)$", re.S),
      lambda m: f"街道 '{m[1]}' 不存在（现有街道：{m[2]}）"),
+    (re.compile(r"^page (\d+): no such page \(pages 0–(\d+), at most (\d+) rows a page\)$"),
+     lambda m: f"第 {m[1]} 页不存在（页码 0–{m[2]}，每页至多 {m[3]} 行）"),
     (re.compile(r"^indicator '(.*)': no results at level (\w+) \(indicators with results "
                 r"there: (.*)\)$", re.S),
      lambda m: f"指标 '{m[1]}' 在{LEVEL_LABELS.get(m[2], (m[2],))[0]}层级没有结果"

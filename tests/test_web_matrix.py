@@ -141,3 +141,96 @@ def test_unknown_street_is_named_not_an_empty_matrix(client: TestClient) -> None
     assert "街道 'NOPE' 不存在（现有街道：S1 西街道, S2 东街道）" in page
     assert "street 'NOPE': no such street (streets: S1 西街道, S2 东街道)" in page
     assert client.get("/?street=S1").status_code == 200
+
+
+def _rows(page: str) -> dict[tuple[str, str], str]:
+    """(level, zone code) → the row's HTML, of every matrix row of a page."""
+    rows = re.findall(r'(<tr data-zone="([^"]+)" data-level="([a-z]+)".*?</tr>)', page, re.S)
+    return {(level, code): row for row, code, level in rows}
+
+
+def test_page_groups_every_zone_once_brute_force() -> None:
+    import random
+
+    from web.matrix import page_groups
+
+    rng = random.Random(7)
+    for _ in range(200):
+        groups = [(f"D{d}", [f"D{d}-S{s}" for s in range(rng.randint(0, 9))])
+                  for d in range(rng.randint(0, 8))]
+        flat = [z for _, zs in groups for z in zs]
+        for per in range(1, 12):
+            pages = page_groups(groups, per)
+            got = [z for p in pages for _, zs in p for z in zs]
+            assert got == flat  # every zone exactly once, in order
+            assert all(sum(len(zs) for _, zs in p) <= per for p in pages)
+            assert all(p for p in pages) or pages == [[]]
+            # a district that fits on a page is not cut
+            for parent, zones in groups:
+                on = [i for i, p in enumerate(pages) for d, _ in p if d == parent]
+                if 0 < len(zones) <= per:
+                    assert len(on) == 1, (parent, per, pages)
+    with pytest.raises(ValueError, match="per_page"):
+        page_groups([("D", ["a"])], 0)
+
+
+def test_paged_matrix_rows_equal_the_unpaged_ones_by_brute_force() -> None:
+    # Three districts (one street of D2 has no district), 1-3 streets each: the rows of
+    # the pages together are those of the unpaged matrix, each street exactly once.
+    from web.matrix import page_groups
+
+    recs, parent = [], {}
+    streets = {"D1": ["A", "B", "C"], "D2": ["E"], "D3": ["F", "G"]}
+    for d, codes in streets.items():
+        recs.append(_rec("district", d, f"区{d}", 1.0, "pass", indicator="HP-01"))
+        for c in codes:
+            recs.append(_rec("street", c, f"街{c}", 2.0, "fail", indicator="HP-01"))
+            parent[c] = d
+    full = build_matrix(recs, row_level="street")
+    full_rows = {(r.level, r.code): r for r in full.rows}
+    for per in (1, 2, 3, 4, 6):
+        seen: list[str] = []
+        for page in page_groups(list(streets.items()), per):
+            m = build_matrix(recs, row_level="street",
+                             row_codes=[c for _, cs in page for c in cs],
+                             head_rows={d for d, _ in page})
+            assert [c.indicator for c in m.columns] == [c.indicator for c in full.columns]
+            heads = [r.code for r in m.rows if r.level == "district"]
+            assert heads == [d for d, _ in page]  # the page's districts, in order
+            for r in m.rows:
+                assert r == full_rows[(r.level, r.code)]
+            seen += [r.code for r in m.rows if r.level == "street"]
+        assert sorted(seen) == sorted(parent) and len(seen) == len(parent)
+
+
+def test_dashboard_pages_hold_every_street_once(tmp_path: Path) -> None:
+    import html
+
+    from web.settings import WebSettings
+
+    built = build_fixture(tmp_path / "proj")
+
+    def client_with(rows: int) -> TestClient:
+        app = create_app(built, settings=WebSettings(matrix_page_rows=rows),
+                         records_fn=lambda p: [dict(r) for r in MATRIX_RECORDS])
+        return TestClient(app)
+
+    for url, level in (("/?lang=zh", "street"), ("/?lang=zh&street=S1", "community")):
+        unpaged = _rows(client_with(1000).get(url).text)
+        paged = client_with(1)
+        first = paged.get(url).text
+        assert "第 1/2 页（每页至多 1 行，共 2 行）" in first
+        assert f'href="{url}&page=1"' in html.unescape(first)
+        seen: dict[tuple[str, str], str] = {}
+        for page in range(2):
+            rows = _rows(paged.get(f"{url}&page={page}").text)
+            zones = [k for k in rows if k[0] == level]
+            assert len(zones) == 1
+            assert all(k not in seen for k in zones)  # no zone on two pages
+            seen.update(rows)
+        assert seen == unpaged  # same rows, same cells, nothing lost
+        assert paged.get(f"{url}&page=2").status_code == 404
+    # the district counts are those of every district on every page
+    page1 = client_with(1).get("/?page=1").text
+    counts = dict(re.findall(r'data-status="([a-z-]+)">\s*<span class="n">(\d+)</span>', page1))
+    assert counts == {"pass": "1", "fail": "0", "no-target": "1", "no-data": "0"}

@@ -101,6 +101,15 @@ TEXT: dict[str, dict[str, str]] = {
     "back_to_streets": {"zh": "返回街道矩阵", "en": "back to the street matrix"},
     "open_communities": {"zh": "查看该街道各社区", "en": "open this street's communities"},
     "no_match": {"zh": "没有符合筛选条件的结果", "en": "nothing matches the filters"},
+    "pages": {"zh": "分页", "en": "Pages"},
+    "page_of": {"zh": "第 {page}/{pages} 页（每页至多 {n} 行，共 {total} 行）",
+                "en": "page {page} of {pages} (at most {n} rows a page, {total} in all)"},
+    "prev_page": {"zh": "上一页", "en": "previous"},
+    "next_page": {"zh": "下一页", "en": "next"},
+    "go": {"zh": "转到", "en": "Go"},
+    "filter_this_page": {"zh": "搜索和筛选只作用于本页；其他页见下方分页。",
+                         "en": "Search and filters act on this page; the others are listed "
+                         "in the page list."},
     "matrix_note": {
         "zh": "单元格颜色表示状态，数字为现状值（单位见表头）；悬停查看目标与未达标社区。",
         "en": "Cell colour = status, number = value (unit in the header); hover for the "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "Row",
     "build_matrix",
     "cell_text",
+    "page_groups",
     "status_counts",
 ]
 
@@ -171,6 +172,7 @@ def build_matrix(
     parent_of: Mapping[str, str] | None = None,
     lang: str = "zh",
     head: tuple[str, str | None] | None = ("district", None),
+    head_rows: Collection[str] | None = None,
 ) -> Matrix:
     """The zone × indicator matrix of ``records`` (all levels, catalog order).
 
@@ -190,6 +192,9 @@ def build_matrix(
     head : (level, code) or None
         Zones put first as summary rows: ``("district", None)`` every district,
         ``("street", "S1")`` the street whose communities are the rows; None: no head rows.
+    head_rows : collection of str, optional
+        Only these head zones as summary rows (the districts of one page's streets); the
+        columns stay those of every head zone, so every page has the same columns.
 
     Returns
     -------
@@ -236,6 +241,8 @@ def build_matrix(
             continue
         if level != row_level and head_code is not None and code != head_code:
             continue
+        if level != row_level and head_rows is not None and code not in head_rows:
+            continue
         key = (level, code)
         if key not in rows:
             named = (failing_count[code].most_common() if level == row_level
@@ -256,3 +263,55 @@ def build_matrix(
         zone_rows.sort(key=lambda row: pos.get(row.code, len(pos)))
     groups: list[tuple[str, int]] = [(g, len(cols)) for g, cols in by_group.items()]
     return Matrix(columns=ordered, groups=groups, rows=district + zone_rows)
+
+
+def page_groups(groups: Sequence[tuple[str, Sequence[str]]], per_page: int
+                ) -> list[list[tuple[str, list[str]]]]:
+    """Pack zones grouped by parent into pages of at most ``per_page`` zones.
+
+    A parent's zones stay on one page when they fit (so its summary row is shown once);
+    a parent with more than ``per_page`` zones gets pages of its own, its zones cut in
+    order. Every zone is on exactly one page, in the given order.
+
+    Parameters
+    ----------
+    groups : sequence of (parent, zones)
+        Parent code and its zone codes, in display order.
+    per_page : int
+        Most zones on a page (at least 1).
+
+    Returns
+    -------
+    list of list of (parent, zones)
+        The pages; each holds (parent, the parent's zones on that page) in order. No
+        zones: one empty page.
+
+    Examples
+    --------
+    >>> page_groups([("D1", ["a", "b"]), ("D2", ["c"]), ("D3", ["d", "e", "f"])], 3)
+    [[('D1', ['a', 'b']), ('D2', ['c'])], [('D3', ['d', 'e', 'f'])]]
+    >>> page_groups([("D1", ["a"]), ("D2", ["b", "c", "d"])], 2)
+    [[('D1', ['a'])], [('D2', ['b', 'c'])], [('D2', ['d'])]]
+    """
+    if per_page < 1:
+        raise ValueError(f"per_page must be at least 1; got {per_page}")
+    pages: list[list[tuple[str, list[str]]]] = []
+    current: list[tuple[str, list[str]]] = []
+    used = 0
+    for parent, zones in groups:
+        zones = list(zones)
+        if not zones:
+            continue
+        if used and used + len(zones) > per_page:
+            pages.append(current)
+            current, used = [], 0
+        for start in range(0, len(zones), per_page):
+            chunk = zones[start:start + per_page]
+            if used and used + len(chunk) > per_page:
+                pages.append(current)
+                current, used = [], 0
+            current.append((parent, chunk))
+            used += len(chunk)
+    if current or not pages:
+        pages.append(current)
+    return pages

@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
@@ -18,7 +19,7 @@ from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
 from web.i18n import Lang, op_symbol, sample_notice, t
-from web.matrix import STATUSES, build_matrix, status_counts
+from web.matrix import STATUSES, build_matrix, page_groups, status_counts
 
 __all__ = ["DASHBOARD_PAGE_ROWS", "router", "row_figures"]
 
@@ -32,6 +33,8 @@ TEMPLATES = Environment(
 )
 # Rows per dashboard page: the page stays small whatever the number of zones.
 DASHBOARD_PAGE_ROWS = 100
+# Pages named on each side of the current one in a page list (the others by first and last).
+PAGER_WINDOW = 3
 Level = Literal["district", "street", "community"]
 Scenario = Literal["proposal"]
 
@@ -85,6 +88,17 @@ def _street_pass(records: list[dict[str, Any]]) -> dict[str, str]:
     return {k: f"{passed[k]}/{n}" for k, n in total.items()}
 
 
+def _district_of(data: ProjectData) -> dict[str, str]:
+    """Street code → district code, from the streets layer (empty without it)."""
+    if "streets" not in data.layer_names():
+        return {}
+    streets = data.metric("streets")
+    if "district_code" not in streets.columns:
+        return {}
+    return dict(zip(streets["code"].astype(str), streets["district_code"].astype(str),
+                    strict=True))
+
+
 def _street_of(data: ProjectData) -> dict[str, str]:
     """Community code → street code, from the communities layer (empty without it)."""
     if "communities" not in data.layer_names():
@@ -99,14 +113,18 @@ def _street_of(data: ProjectData) -> dict[str, str]:
 def dashboard(
     data: DataDep,
     lang: LangDep,
+    settings: SettingsDep,
     level: Level | None = None,
     street: str | None = None,
-    page: Annotated[int, Query(ge=0)] = 0,
+    page: Annotated[int, Query(ge=0, description="page number, from 0")] = 0,
     scenario: Scenario | None = None,
 ) -> HTMLResponse:
     """The first view: the street × indicator compliance matrix with the district summary.
 
     ``?street=CODE`` shows the communities of one street; ``?level=`` the detailed table.
+    The matrix is paged (``?page=``, from 0): at most ``settings.matrix_page_rows`` streets
+    or communities a page, a district's streets kept together with its summary row
+    (:func:`web.matrix.page_groups`); the status counts are those of every district.
     """
     if level is not None:
         return _table(data, lang, level, page, scenario)
@@ -114,26 +132,47 @@ def dashboard(
     try:
         records = data.records(scenario=scenario)
         street_of = _street_of(data)
+        district_of = _district_of(data)
     except PeakmapError as e:
-        records, street_of, error = [], {}, str(e)
+        records, street_of, district_of, error = [], {}, {}, str(e)
+    names = {(str(r.get("level")), str(r.get("zone_code"))): str(r.get("zone_name"))
+             for r in records if r.get("level") in ("district", "street")}
     street_name = None
     if street is not None and not error:
-        streets = {str(r.get("zone_code")): str(r.get("zone_name")) for r in records
-                   if r.get("level") == "street"}
+        streets = {c: n for (lv, c), n in names.items() if lv == "street"}
         if street not in streets:  # a mistyped or stale link: say so, not an empty matrix
             listed = ", ".join(f"{c} {n}" for c, n in sorted(streets.items())) or "none"
             raise NotFoundError(f"street {street!r}: no such street (streets: {listed})")
+    per_page = settings.matrix_page_rows
     if street is not None:
         codes = [c for c, s in street_of.items() if s == street]
-        matrix = build_matrix(records, row_level="community", row_codes=codes,
+        pages = page_groups([(street, codes)], per_page)
+        chunk = _page_of(pages, page, per_page)
+        matrix = build_matrix(records, row_level="community",
+                              row_codes=[c for _, cs in chunk for c in cs],
                               parent_of=None, lang=lang, head=("street", street))
-        street_name = next((r.get("zone_name") for r in records
-                            if r.get("level") == "street" and r.get("zone_code") == street),
-                           street)
+        street_name = names.get(("street", street), street)
+        community = {str(r.get("zone_code")): str(r.get("zone_name")) for r in records
+                     if r.get("level") == "community"}
+        labels = [_page_label([community.get(c, c) for _, cs in p for c in cs])
+                  for p in pages]
     else:
-        matrix = build_matrix(records, row_level="street", parent_of=street_of, lang=lang)
+        order = list(dict.fromkeys(str(r.get("zone_code")) for r in records
+                                   if r.get("level") == "street"))
+        by_district: dict[str, list[str]] = defaultdict(list)
+        for code in order:
+            by_district[district_of.get(code, "")].append(code)
+        pages = page_groups(list(by_district.items()), per_page)
+        chunk = _page_of(pages, page, per_page)
+        matrix = build_matrix(
+            records, row_level="street", row_codes=[c for _, cs in chunk for c in cs],
+            parent_of=street_of, lang=lang,
+            head_rows={d for d, _ in chunk} if district_of else None)
+        labels = [_page_label([names.get(("district", d), d) for d, _ in p]) for p in pages]
     summary = status_counts(r for r in records if r.get("level") == "district")
     departments = sorted({d for c in matrix.columns for d in c.departments})
+    base = f"/?lang={lang}" + (f"&street={quote(street)}" if street else "") + (
+        f"&scenario={scenario}" if scenario else "")
     html = TEMPLATES.get_template("matrix.html").render(
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
         project_name=data.project.name, matrix=matrix, summary=summary, statuses=STATUSES,
@@ -141,8 +180,46 @@ def dashboard(
         street=street, street_name=street_name, scenario=scenario or "",
         sq=f"&scenario={scenario}" if scenario else "", has_proposals=data.has_proposals(),
         notices=_notices(data, lang, scenario), sample_notice=sample_notice(data.project, lang),
+        pager=_pager(page, labels, base,
+                     total=sum(len(cs) for p in pages for _, cs in p), per_page=per_page),
     )
     return HTMLResponse(html)
+
+
+def _page_of(pages: list[list[tuple[str, list[str]]]], page: int, per_page: int
+             ) -> list[tuple[str, list[str]]]:
+    """Page ``page`` of ``pages``; a page past the last is named, with the pages there are."""
+    if page >= len(pages):
+        raise NotFoundError(f"page {page}: no such page (pages 0–{len(pages) - 1}, "
+                            f"at most {per_page} rows a page)")
+    return pages[page]
+
+
+def _page_label(names: list[str]) -> str:
+    """First – last of the zones named on one page (``和平区 – 河西区``), for the page list."""
+    if not names:
+        return ""
+    return names[0] if names[0] == names[-1] else f"{names[0]} – {names[-1]}"
+
+
+def _pager(page: int, labels: list[str], base: str, *, total: int, per_page: int
+           ) -> dict[str, Any]:
+    """What the page list of a paged view needs: numbers around ``page``, first and last.
+
+    ``links`` holds (page, label) of the first and last pages and those within
+    ``PAGER_WINDOW`` of ``page`` (None between them: a gap), so the list stays short
+    whatever the number of pages; ``labels`` every page's label for the jump list.
+    """
+    pages = len(labels)
+    near = {0, pages - 1, *range(max(0, page - PAGER_WINDOW),
+                                 min(pages, page + PAGER_WINDOW + 1))}
+    links: list[int | None] = []
+    for p in sorted(near):
+        if links and links[-1] is not None and p - links[-1] > 1:
+            links.append(None)
+        links.append(p)
+    return {"page": page, "pages": pages, "links": links, "labels": labels, "base": base,
+            "total": total, "per_page": per_page}
 
 
 def _table(data: ProjectData, lang: Lang, level: str, page: int,

@@ -61,6 +61,9 @@ class WebSettings(BaseSettings):
         Layers with more features than this are not inlined in map pages: a small script
         loads them by bounding box and zoom from ``/api/layers/{name}``, so the page stays
         small whatever the data size.
+    matrix_page_rows
+        Most streets (or communities of one street) on a page of the dashboard's matrix; a
+        district's streets stay on one page with its summary row when they fit.
     detail_zoom
         Below this zoom, a view holding more than ``aggregate_feature_limit`` features of
         a layer gets a grid summary instead of the features.
@@ -101,6 +104,7 @@ class WebSettings(BaseSettings):
     custom_tiles_attribution: str = "custom tiles"
     max_upload_mb: float = Field(default=200.0, gt=0)
     inline_feature_limit: int = Field(default=200, ge=0)
+    matrix_page_rows: int = Field(default=30, ge=1)
     detail_zoom: int = Field(default=16, ge=0, le=22)
     aggregate_feature_limit: int = Field(default=3000, ge=0)
     max_features_per_request: int = Field(default=10000, ge=1)
