@@ -28,6 +28,7 @@ from layers.labels import (
     SOURCE_LABELS,
     STATUS_LABELS,
     note_label,
+    responsible_label,
     unit_label,
 )
 from layers.report_format import GAP_NOTE, OP_SYMBOLS, atomic_path, format_target
@@ -194,7 +195,7 @@ def _row_dict(r: IndicatorResult, lang: str) -> dict[str, Any]:
         "target_unit": unit_label(r.unit, lang) if has_target else None,
         "gap": r.gap if _is_number(r.gap) else None,
         "deadline": r.deadline,
-        "responsible": r.responsible,
+        "responsible": responsible_label(r, lang),
         "status": _label(STATUS_LABELS, r.status, lang),
         "source": _label(SOURCE_LABELS, r.source, lang),
         "definition": (r.definition_en or r.definition) if lang == "en" else r.definition,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from layers.schema import CANONICAL
@@ -29,6 +29,7 @@ __all__ = [
     "CHANGE_LABELS",
     "FIELD_LABELS",
     "LEVEL_LABELS",
+    "RESPONSIBLE_SEPARATORS",
     "SOURCE_LABELS",
     "STATUS_LABELS",
     "UNIT_LABELS",
@@ -41,6 +42,8 @@ __all__ = [
     "level_label",
     "note_label",
     "record_labels",
+    "responsible_departments",
+    "responsible_label",
     "source_label",
     "status_label",
     "unit_label",
@@ -59,6 +62,9 @@ SOURCE_LABELS: dict[str, Pair] = {"computed": ("计算", "computed"),
                                   "reported": ("填报", "reported")}
 LEVEL_LABELS: dict[str, Pair] = {"district": ("区", "District"), "street": ("街道", "Street"),
                                  "community": ("社区", "Community")}
+# Between a record's responsible departments: ``responsible`` (Chinese, as the annex writes
+# them) and ``responsible_en`` (their English names, layers/catalogs/departments.toml).
+RESPONSIBLE_SEPARATORS: dict[str, str] = {"zh": "、", "en": "; "}
 BOOL_LABELS: dict[str, Pair] = {"true": ("是", "yes"), "false": ("否", "no")}
 # Status change of an indicator with a proposal (layers/compare.py).
 CHANGE_LABELS: dict[str, Pair] = {"newly-met": ("新达标", "newly met"),
@@ -496,3 +502,39 @@ def record_labels(record: dict[str, Any], lang: str) -> dict[str, str]:
     return {"status_label": status_label(record.get("status"), lang),
             "source_label": source_label(record.get("source"), lang),
             "note_label": note_label(record.get("note"), lang)}
+
+
+def responsible_label(record: Mapping[str, Any] | Any, lang: str) -> str:
+    """The responsible departments of a record (dict or IndicatorResult) in ``lang``.
+
+    English reads ``responsible_en`` (filled from the catalog's ``[departments]``), Chinese
+    ``responsible``; a record without English names shows the Chinese ones.
+
+    Examples
+    --------
+    >>> rec = {"responsible": "区商务局、区民政局",
+    ...        "responsible_en": "District Commerce Bureau; District Civil Affairs Bureau"}
+    >>> responsible_label(rec, "en")
+    'District Commerce Bureau; District Civil Affairs Bureau'
+    >>> responsible_label(rec, "zh")
+    '区商务局、区民政局'
+    """
+    get = record.get if isinstance(record, Mapping) else (
+        lambda key: getattr(record, key, None))
+    text = get("responsible_en") if lang == "en" else None
+    return str(text or get("responsible") or "")
+
+
+def responsible_departments(record: Mapping[str, Any] | Any, lang: str) -> tuple[str, ...]:
+    """The responsible departments of a record in ``lang``, one name each.
+
+    Examples
+    --------
+    >>> responsible_departments({"responsible": "区商务局、区民政局"}, "zh")
+    ('区商务局', '区民政局')
+    """
+    text = responsible_label(record, lang)
+    get = record.get if isinstance(record, Mapping) else (
+        lambda key: getattr(record, key, None))
+    sep = RESPONSIBLE_SEPARATORS["en" if lang == "en" and get("responsible_en") else "zh"]
+    return tuple(d.strip() for d in text.split(sep) if d.strip())

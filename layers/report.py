@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from layers.labels import LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS, record_labels
+from layers.labels import (
+    LEVEL_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    record_labels,
+    responsible_label,
+    unit_label,
+)
 from layers.report_format import (
     atomic_file,
     atomic_path,
@@ -278,11 +285,11 @@ def records_to_table(
             (r.title_en or r.title) if en else r.title,
             r.zone_name,
             fmt(r.value),
-            r.unit,
+            unit_label(r.unit, lang),
             format_target(r.op, r.target),
             "" if r.gap is None else fmt(r.gap),
             "" if r.deadline is None else str(r.deadline),
-            r.responsible,
+            responsible_label(r, lang),
             Text(_label(STATUS_LABELS, r.status, lang), style=style) if style else r.status,
             _label(SOURCE_LABELS, r.source, lang),
         )

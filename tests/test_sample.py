@@ -176,7 +176,7 @@ def test_targets_include_the_packaged_catalogs(run_a: Path) -> None:
 def test_copy_catalogs_writes_editable_copies(tmp_path: Path) -> None:
     copied = copy_catalogs(tmp_path)
     assert {p.name for p in copied} == {p.name for p in CATALOG_DIR.glob("*.toml")}
-    assert {"targets.toml", "tianjin.toml", "standards.toml", "pv.toml"} <= {
+    assert {"targets.toml", "tianjin.toml", "standards.toml", "pv.toml", "departments.toml"} <= {
         p.name for p in copied}
     for p in copied:
         assert p.read_bytes() == (CATALOG_DIR / p.name).read_bytes()

@@ -22,7 +22,7 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from layers.labels import codes_in_text, note_label, unit_label
+from layers.labels import codes_in_text, note_label, responsible_label, unit_label
 from web.basemap import BASEMAP_LAYERS, MetricScale, OfflineBasemap, ZoneLabels, zone_labels
 from web.classes import legend_items, zone_classes
 from web.data import ZONE_LAYERS, ProjectData
@@ -471,7 +471,7 @@ def _zone_tip(name: Any, code: str, rec: dict[str, Any] | None, indicator: str,
         (t("gap", lang), f"{_fmt(rec.get('gap'))} {unit}".strip()
          if rec.get("gap") is not None else None),
         (t("deadline", lang), rec.get("deadline")),
-        (t("responsible", lang), rec.get("responsible")),
+        (t("responsible", lang), responsible_label(rec, lang)),
         (t("source", lang), t(f"source_{rec.get('source')}", lang)),
         (t("note", lang), note_label(rec.get("note"), lang) or None),
     ])

@@ -13,7 +13,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from layers.labels import note_label, unit_label
+from layers.labels import (
+    RESPONSIBLE_SEPARATORS,
+    note_label,
+    responsible_departments,
+    unit_label,
+)
 from web.i18n import op_symbol, t
 
 __all__ = [
@@ -33,7 +38,6 @@ STATUSES: tuple[str, ...] = ("pass", "fail", "no-target", "no-data")
 MAX_TEXT = 8
 # Child zones named on a row before "… and N more".
 MAX_NAMED_CHILDREN = 8
-RESPONSIBLE_SEPARATOR = "、"
 _CHILD = {"district": "street", "street": "community"}
 
 
@@ -127,10 +131,6 @@ def _group_name(rec: Mapping[str, Any], lang: str) -> str:
     return group or t("group_other", lang)
 
 
-def _departments(text: str) -> tuple[str, ...]:
-    return tuple(d.strip() for d in text.split(RESPONSIBLE_SEPARATOR) if d.strip())
-
-
 def _column(rec: Mapping[str, Any], lang: str) -> Column:
     title = rec.get("title") if lang == "zh" else (rec.get("title_en") or rec.get("title"))
     unit = unit_label(str(rec.get("unit") or ""), lang)
@@ -139,7 +139,7 @@ def _column(rec: Mapping[str, Any], lang: str) -> Column:
                    if target is not None else "")
     return Column(indicator=str(rec["indicator"]), title=str(title or rec["indicator"]),
                   group=_group_name(rec, lang), unit=unit, target_text=target_text,
-                  departments=_departments(str(rec.get("responsible") or "")))
+                  departments=responsible_departments(rec, lang))
 
 
 def _tip(rec: Mapping[str, Any], col: Column, lang: str, failing: Sequence[str]) -> str:
@@ -156,7 +156,8 @@ def _tip(rec: Mapping[str, Any], col: Column, lang: str, failing: Sequence[str])
     if note and rec.get("status") == "no-data":
         parts.append(f"{t('note', lang)}: {note}")
     if failing:
-        named = RESPONSIBLE_SEPARATOR.join(failing[:MAX_NAMED_CHILDREN])
+        named = RESPONSIBLE_SEPARATORS["zh" if lang == "zh" else "en"].join(
+            failing[:MAX_NAMED_CHILDREN])
         more = len(failing) - MAX_NAMED_CHILDREN
         if more > 0:
             named += t("and_more", lang).format(n=more)

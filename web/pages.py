@@ -13,7 +13,13 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gis import PeakmapError
-from layers.labels import codes_in_text, note_label, unit_label
+from layers.labels import (
+    RESPONSIBLE_SEPARATORS,
+    codes_in_text,
+    note_label,
+    responsible_label,
+    unit_label,
+)
 from web import basemap, maps, upload
 from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
@@ -176,7 +182,8 @@ def dashboard(
     html = TEMPLATES.get_template("matrix.html").render(
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
         project_name=data.project.name, matrix=matrix, summary=summary, statuses=STATUSES,
-        departments=departments, groups=[g for g, _ in matrix.groups], error=error,
+        departments=departments, dept_sep=RESPONSIBLE_SEPARATORS[lang],
+        groups=[g for g, _ in matrix.groups], error=error,
         street=street, street_name=street_name, scenario=scenario or "",
         sq=f"&scenario={scenario}" if scenario else "", has_proposals=data.has_proposals(),
         notices=_notices(data, lang, scenario), sample_notice=sample_notice(data.project, lang),
@@ -257,6 +264,7 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
             "streets_pass": street_pass.get(r.get("indicator", "")),
             "mappable": r.get("source") == "computed" and r.get("indicator") in on_map,
             "unit_shown": unit_label(r.get("unit"), lang),
+            "responsible_shown": responsible_label(r, lang),
             "definition_shown": (r.get("definition_en") or r.get("definition")
                                  if lang == "en" else codes_in_text(r.get("definition"), lang)),
             "note_shown": "；".join(x for x in (note_label(r.get("note"), lang),

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from layers.labels import responsible_label, unit_label
 from web.exports import indicator_figure, num_text
 from web.i18n import op_symbol, sample_notice, t
 from web.printed import PAGE_SIZE_IN, export_text, page_style, wrap_width
@@ -152,7 +153,7 @@ def write_report_pdf(
                 t("gap", lang), t("status", lang), t("responsible", lang)]
         rows, fills = [], []
         for r in districts:
-            unit = str(r.get("unit") or "")
+            unit = unit_label(str(r.get("unit") or ""), lang)
             target = (f"{op_symbol(r.get('op'))} {num_text(r.get('target'))} {unit}"
                       if r.get("target") is not None else "")
             value = f"{num_text(r.get('value'))} {unit}".strip()
@@ -160,7 +161,7 @@ def write_report_pdf(
                          str(r["zone_name"]), value, target,
                          num_text(r.get("gap")) if r.get("gap") is not None else "",
                          t(f"status_{r.get('status')}", lang),
-                         wrap_width(str(r.get("responsible") or ""), 22)])
+                         wrap_width(responsible_label(r, lang), 22)])
             fills.append(["white"] * 6 + [STATUS_FILL.get(str(r.get("status")), "white"),
                                           "white"])
         widths = [0.08, 0.27, 0.08, 0.12, 0.11, 0.09, 0.07, 0.18]

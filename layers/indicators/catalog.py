@@ -38,6 +38,22 @@ may add its own rows; to change a packaged row, copy the packaged files into the
 Optional keys: ``target_levels`` (levels where the target applies; default: every level for
 ``%`` rows, else ``level`` only), ``levels`` (levels reported; default all three),
 ``definition_en``.
+
+The English names of the responsible departments are kept once, in a ``[departments]`` table
+(the packaged one is ``layers/catalogs/departments.toml``), never per row:
+
+.. code-block:: toml
+
+    [departments]
+    "区城市管理委" = { en = "District City Administration Commission", kind = "translation" }
+    "市发展改革委" = { en = "Tianjin Development and Reform Commission", kind = "official",
+                       source = "the publication that writes this name" }
+
+``kind`` says whether ``en`` is the body's own English name (``official``, with its
+``source``) or a plain translation. A file's entry wins over the same department in the files
+it includes (a project's ``targets.toml`` may reword a packaged one). Each row's
+``responsible_en`` is filled from the table (a department without an entry keeps its Chinese
+name).
 """
 
 from __future__ import annotations
@@ -53,11 +69,13 @@ from layers._errors import ManifestError
 from layers.params import check_table
 
 __all__ = [
+    "DEPARTMENT_KINDS",
     "LEVELS",
     "OPS",
     "PACKAGED_DIR",
     "PACKAGED_PREFIX",
     "Catalog",
+    "Department",
     "IndicatorSpec",
     "load_catalog",
     "read_catalog",
@@ -70,6 +88,8 @@ PACKAGED_DIR = Path(__file__).resolve().parents[1] / "catalogs"
 """The plan catalogs packaged with peakmap (``layers/catalogs/``)."""
 PACKAGED_PREFIX = "peakmap:"
 """An ``include`` beginning with this names a file of :data:`PACKAGED_DIR`."""
+DEPARTMENT_KINDS = ("official", "translation")
+"""``kind`` of a ``[departments]`` entry: the body's own English name, or a translation."""
 
 
 class IndicatorSpec(BaseModel):
@@ -93,6 +113,7 @@ class IndicatorSpec(BaseModel):
     unit: str = ""
     deadline: int | None = None
     responsible: list[str] = Field(default_factory=list)
+    responsible_en: list[str] = Field(default_factory=list)  # from [departments], not the row
     params: dict[str, Any] = Field(default_factory=dict)
     target_levels: list[Level] | None = None
     levels: list[Level] | None = None
@@ -118,13 +139,31 @@ class IndicatorSpec(BaseModel):
         return tuple(self.levels) if self.levels is not None else LEVELS
 
 
+class Department(BaseModel):
+    """One ``[departments]`` entry: a responsible department's English name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    en: str
+    kind: Literal["official", "translation"]
+    source: str = ""
+
+    @field_validator("en")
+    @classmethod
+    def _en_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("en must not be empty")
+        return value.strip()
+
+
 @dataclass
 class Catalog:
-    """A loaded catalog: its rows in file order and merged parameter defaults."""
+    """A loaded catalog: its rows in file order, merged parameter defaults and departments."""
 
     indicators: list[IndicatorSpec]
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    departments: dict[str, Department] = field(default_factory=dict)
 
 
 def _read_toml(path: Path, *, included_from: Path | None) -> dict[str, Any]:
@@ -143,6 +182,10 @@ def _row(raw: Any, *, path: Path, index: int) -> IndicatorSpec:
     if not isinstance(raw, dict):
         raise ManifestError(f"{path}: indicator #{index} is not a table")
     ident = str(raw.get("id", f"#{index}"))
+    if "responsible_en" in raw:
+        raise ManifestError(
+            f"{path}: indicator {ident}: responsible_en: the English names of departments are "
+            "kept in a [departments] table, not in a row")
     try:
         return IndicatorSpec.model_validate({**raw, "source_file": str(path)})
     except ValidationError as e:
@@ -158,13 +201,14 @@ def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path
         chain = " → ".join(p.name for p in (*stack, path))
         raise ManifestError(f"{path}: catalog includes itself ({chain})")
     data = _read_toml(path, included_from=stack[-1] if stack else None)
-    unknown = set(data) - {"include", "indicator", "params"}
+    unknown = set(data) - {"include", "indicator", "params", "departments"}
     if unknown:
         raise ManifestError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     catalog.files.append(path)
     for theme, table in (data.get("params") or {}).items():
         check_table(theme, table, where=str(path))
         catalog.params.setdefault(theme, {}).update(table)
+    _read_departments(data.get("departments", {}), path, catalog)
     includes = data.get("include", [])
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
         raise ManifestError(f"{path}: include must be a list of file names")
@@ -184,6 +228,26 @@ def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path
             raise ManifestError(f"{path}: included catalog {name!r} contains a NUL byte")
         target, inside = _include_target(path, name, root)
         _load(target, catalog, seen, (*stack, path), inside)
+
+
+def _read_departments(table: Any, path: Path, catalog: Catalog) -> None:
+    """Add a file's ``[departments]`` to ``catalog`` (an entry already read wins)."""
+    if not isinstance(table, dict):
+        raise ManifestError(f"{path}: departments must be a table ([departments])")
+    for name, raw in table.items():
+        if not isinstance(raw, dict):
+            raise ManifestError(f"{path}: department {name}: not a table "
+                                "({ en = \"…\", kind = \"translation\" })")
+        try:
+            entry = Department.model_validate(raw)
+        except ValidationError as e:
+            err = e.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise ManifestError(f"{path}: department {name}: {loc}: {err['msg']}") from e
+        if entry.kind == "official" and not entry.source.strip():
+            raise ManifestError(f"{path}: department {name}: an official English name needs "
+                                "its source (source = \"…\")")
+        catalog.departments.setdefault(name, entry)
 
 
 def _include_target(path: Path, name: str, root: Path) -> tuple[Path, Path]:
@@ -231,6 +295,11 @@ def read_catalog(path: Path | str, *, root: Path | str | None = None) -> Catalog
     catalog = Catalog(indicators=[])
     top = Path(path)
     _load(top, catalog, {}, (), Path(root).resolve() if root else top.resolve().parent)
+    names = catalog.departments
+    catalog.indicators = [
+        spec.model_copy(update={"responsible_en": [
+            names[d].en if d in names else d for d in spec.responsible]})
+        for spec in catalog.indicators]
     return catalog
 
 

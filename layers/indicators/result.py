@@ -18,8 +18,9 @@ class IndicatorResult:
 
     The first fifteen fields are the public record; ``definition``, ``note`` and ``detail``
     follow (the metric's definition, why a value is missing, failing child zones...), then
-    the annex's ``group`` (目标类型) and ``seq`` (序号), and the English definition where the
-    catalog gives one.
+    the annex's ``group`` (目标类型) and ``seq`` (序号), the English definition where the
+    catalog gives one and the responsible departments' English names (``responsible_en``,
+    from the catalog's ``[departments]``, separated by ``; ``).
     """
 
     indicator: str
@@ -43,6 +44,7 @@ class IndicatorResult:
     group: str = ""
     seq: int | None = None
     definition_en: str = ""
+    responsible_en: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the record as a dict, public fields first.

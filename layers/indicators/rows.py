@@ -43,7 +43,7 @@ from layers.indicators.registry import (
 )
 from layers.indicators.result import IndicatorResult
 from layers.indicators.zones import Zones, default_year, load_zones
-from layers.labels import bilingual_note, codes_in_text
+from layers.labels import RESPONSIBLE_SEPARATORS, bilingual_note, codes_in_text
 from layers.project import Project
 
 __all__ = [
@@ -63,7 +63,7 @@ COUNT_UNIT = "个"
 PERCENT_UNIT = "%"
 # Decimal places kept in values and gaps (areas to 0.01 m², shares to 0.01 %).
 DECIMALS = 2
-RESPONSIBLE_SEPARATOR = "、"
+RESPONSIBLE_SEPARATOR = RESPONSIBLE_SEPARATORS["zh"]
 _PARENT = {"community": "street", "street": "district"}
 # Child zones named in a parent's detail before "等 N 个" (and N more).
 MAX_LISTED = 10
@@ -224,6 +224,7 @@ class _Builder:
                 group=spec.group,
                 seq=spec.seq,
                 definition_en=spec.definition_en,
+                responsible_en=RESPONSIBLE_SEPARATORS["en"].join(spec.responsible_en),
             )
         )
 
