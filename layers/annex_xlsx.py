@@ -440,8 +440,11 @@ def _notes_sheet(ws: Worksheet, st: _Styles, *, notice: str | None) -> None:
     for key, (zh, en) in STATUS_LABELS.items():
         rows.append((f"状态 {zh} / {en}", f"CSV/JSON 中的代码 / code in CSV and JSON: {key}"))
     rows.append(("差距 / Gap", GAP_NOTE))
-    rows.append(("来源 / Source", "计算 = 由空间数据计算；填报 = 取自 reported.csv / computed "
-                 "from the spatial layers; reported = read from reported.csv"))
+    rows.append(("来源 / Source", "计算 = 由空间数据计算；估算 = 由空间数据计算，部分输入为估算值"
+                 "（如缺失的户数），备注说明估算了多少、如何估算；填报 = 取自 reported.csv / "
+                 "computed from the spatial layers; estimated = computed, partly from estimated "
+                 "inputs (missing households...), the note says how many and how; reported = "
+                 "read from reported.csv"))
     rows.append(("颜色 / Colours", f"{TEXT['colours'][0]} / {TEXT['colours'][1]}"))
     rows.append(("数字格式 / Numbers", "单元格保存完整数值，显示取整或两位小数 / "
                  "cells keep the full value; shown whole or with two decimals"))

@@ -47,7 +47,6 @@ defaults; read with :func:`coverage_params`).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import functools
 from collections.abc import Mapping
@@ -69,7 +68,7 @@ from gis.coverage import (
 from gis.network import DISCONNECTED, OFF_NETWORK
 from layers._errors import ManifestError, StoreError
 from layers.demand import (
-    demand_params,
+    HOME_ESTIMATES,
     homes_note,
     residential_homes,
     residential_land,
@@ -86,7 +85,12 @@ from layers.indicators.inputs import (
     theme_params,
     zone_codes,
 )
-from layers.indicators.registry import MetricContext, MetricResult, metric_kind
+from layers.indicators.registry import (
+    MetricContext,
+    MetricResult,
+    counted_result,
+    metric_kind,
+)
 from layers.labels import bilingual_note, value_label
 from layers.params import CoverageParams
 from layers.park_presets import PRESETS_PATH, Preset, load_presets
@@ -235,20 +239,20 @@ def _coverage_parts(
     key: str,
     mode: str,
     weight: str,
-) -> tuple[FloatArray, FloatArray, dict[str, float]]:
-    """Per-community covered and total base, and the demand these communities leave unreached.
+) -> tuple[FloatArray, FloatArray, pd.DataFrame]:
+    """Per-community covered and total base, and the demand each leaves unreached.
 
-    The totals (walking only) are ``off`` the network and ``cut`` (on network parts without
-    facilities), in m² of residential land or households.
+    The counts (walking only, per community) are ``off`` the network and ``cut`` (on
+    network parts without facilities), in m² of residential land or households.
     """
     n = len(ctx.communities)
     graph = walk_graph(ctx) if mode == "walk" else None
     walk = walk_options(ctx)
     cache_key = f"coverage:parts:{key}:{mode}:{weight}"  # per community: never shared
     if cache_key in ctx.cache:
-        cached: tuple[FloatArray, FloatArray, dict[str, float]] = ctx.cache[cache_key]
+        cached: tuple[FloatArray, FloatArray, pd.DataFrame] = ctx.cache[cache_key]
         return cached
-    totals: dict[str, float] = {}
+    counts = pd.DataFrame(index=community_codes(ctx))
     if weight == "area":
         pieces, zi = _residential_pieces(ctx)
         samples = residential_samples(ctx, walk.grid_spacing) if mode == "walk" else None
@@ -258,29 +262,29 @@ def _coverage_parts(
         num = np.bincount(zi, cov.covered, minlength=n).astype(float)
         den = np.bincount(zi, cov.area, minlength=n).astype(float)
         if mode == "walk":
-            totals = {"off": float(cov.unreached["off_network"].sum()),
-                      "cut": float(cov.unreached["disconnected"].sum())}
+            counts["off"] = np.bincount(zi, cov.unreached["off_network"], minlength=n)
+            counts["cut"] = np.bincount(zi, cov.unreached["disconnected"], minlength=n)
     else:
         points, weights, zi = _homes(ctx)
         pc = point_coverage(points, facilities, radii, mode=mode, graph=graph, walk=walk)
         num = np.bincount(zi, weights * pc.covered, minlength=n).astype(float)
         den = np.bincount(zi, weights, minlength=n).astype(float)
         if mode == "walk":
-            totals = {"off": float(weights[pc.reason == OFF_NETWORK].sum()),
-                      "cut": float(weights[pc.reason == DISCONNECTED].sum())}
-    ctx.cache[cache_key] = (num, den, totals)
-    return num, den, totals
+            counts["off"] = np.bincount(zi, weights * (pc.reason == OFF_NETWORK), minlength=n)
+            counts["cut"] = np.bincount(zi, weights * (pc.reason == DISCONNECTED), minlength=n)
+    ctx.cache[cache_key] = (num, den, counts.astype(float))
+    return num, den, counts.astype(float)
 
 
 def _unreached_note(
     totals: Mapping[str, float], *, head: tuple[str, ...], weight: str, snap: float,
-    per_household: float,
+    per_household: float, assumed_floors: float = 0.0,
 ) -> str:
     """The note of a parks or points row: ``head``, then the demand not reached on foot.
 
-    ``totals``: ``off`` and ``cut`` in walking mode (see :func:`_coverage_parts`); ``est``
-    and ``blind``, the homes with estimated households (:func:`layers.demand.homes_note`),
-    for a households row. All are sums over communities, so a run by district adds them up.
+    ``totals``: ``off`` and ``cut`` in walking mode (see :func:`_coverage_parts`); for a
+    households row the homes estimated or left out (:data:`layers.demand.HOME_COUNTS`,
+    :func:`layers.demand.homes_note`). All are sums over a zone's communities.
     """
     note = ""
     walked = "off" in totals
@@ -294,7 +298,7 @@ def _unreached_note(
                 f"off the network, {cut:,.0f} m² on network parts without facilities",
             )
     else:
-        note = homes_note(totals.get("est", 0.0), totals.get("blind", 0.0), per_household)
+        note = homes_note(totals, per_household=per_household, assumed_floors=assumed_floors)
         if walked:
             off, cut = totals["off"], totals["cut"]
             note = "; ".join(t for t in (note, bilingual_note(
@@ -307,22 +311,24 @@ def _unreached_note(
 
 
 def _coverage_result(
-    ctx: MetricContext, parts: tuple[FloatArray, FloatArray, dict[str, float]],
+    ctx: MetricContext, parts: tuple[FloatArray, FloatArray, pd.DataFrame],
     head: tuple[str, ...], weight: str,
 ) -> MetricResult:
-    num, den, totals = parts
-    per_household = float(demand_params(ctx).household_area_m2)
+    num, den, counts = parts
+    estimated: tuple[str, ...] = ()
+    per_household = assumed = 0.0
     if weight != "area":
         homes = residential_homes(ctx)
-        totals = {**totals, "est": float(homes.n_estimated), "blind": float(homes.n_blind)}
+        per_household, assumed = homes.per_household, homes.assumed_floors
+        counts = pd.concat([counts, homes.counts], axis=1)
+        estimated = HOME_ESTIMATES
     note_of = functools.partial(
         _unreached_note, head=head, weight=weight, snap=float(walk_options(ctx).demand_snap),
-        per_household=per_household,
+        per_household=per_household, assumed_floors=assumed,
     )
     den = np.where(den > 0, den, np.nan)
     out = pd.DataFrame({"num": num, "den": den}, index=community_codes(ctx))
-    return MetricResult(out, note=note_of(totals), scale=PERCENT, totals=totals,
-                        note_of=note_of)
+    return counted_result(out, counts, note_of, estimated=estimated, scale=PERCENT)
 
 
 def _mode_note(mode: str, params: CoverageParams) -> str:
@@ -409,7 +415,8 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricR
     walk = walk_options(ctx)
     total = np.bincount(zi, weights, minlength=n)
     complete = np.ones(n, dtype=bool)
-    served: dict[str, float] = {}
+    # per community, 1 where the type is present: a zone's note counts its own communities
+    served = pd.DataFrame(index=community_codes(ctx))
     for ftype, radius in types.items():
         fac = _geoms(facilities[facilities["type"].astype(str) == str(ftype)])
         if len(fac) == 0:
@@ -426,14 +433,14 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricR
         with np.errstate(invalid="ignore", divide="ignore"):
             ok = PERCENT * covered / total >= min_share
         complete &= ok
-        served[str(ftype)] = float(ok.sum())
+        served[str(ftype)] = ok.astype(float)
     note_of = functools.partial(
         _complete_note, min_share=min_share,
         radii=tuple((str(t), float(r)) for t, r in types.items()),
         mode_note=_mode_note(mode, params),
     )
-    out = _frame(ctx, complete.astype(float), np.ones(n), note_of(served))
-    return dataclasses.replace(out, totals=served, note_of=note_of)
+    out = _frame(ctx, complete.astype(float), np.ones(n), "")
+    return counted_result(out.values, served, note_of, scale=PERCENT)
 
 
 def _title_zh(layer: str) -> str:

@@ -59,6 +59,7 @@ STATUS_LABELS: dict[str, Pair] = {
     "no-data": ("无数据", "no data"),
 }
 SOURCE_LABELS: dict[str, Pair] = {"computed": ("计算", "computed"),
+                                  "estimated": ("估算", "estimated"),
                                   "reported": ("填报", "reported")}
 LEVEL_LABELS: dict[str, Pair] = {"district": ("区", "District"), "street": ("街道", "Street"),
                                  "community": ("社区", "Community")}
@@ -341,7 +342,7 @@ def status_label(status: str | None, lang: str) -> str:
 
 
 def source_label(source: str | None, lang: str) -> str:
-    """计算 (computed) or 填报 (reported)."""
+    """计算 (computed), 估算 (estimated: computed from partly estimated inputs) or 填报."""
     return label(SOURCE_LABELS, source, lang)
 
 

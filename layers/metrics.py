@@ -13,6 +13,7 @@ it, once.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,6 +26,13 @@ import shapely
 
 from gis import InputFileError
 from gis.overlay import Pieces, features_in_pieces_area, merge_overlaps, split_by_zones
+from layers.demand import (
+    FROM_HOMES,
+    HOME_ESTIMATES,
+    community_households,
+    community_households_note,
+    demand_params,
+)
 from layers.floors import floor_area_note
 from layers.indicators.cut import cut_layers, overlay_workers
 from layers.indicators.inputs import (
@@ -38,7 +46,13 @@ from layers.indicators.inputs import (
     undecided_mask,
     zone_index,
 )
-from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
+from layers.indicators.registry import (
+    EachZoneMin,
+    MetricContext,
+    MetricResult,
+    counted_result,
+    metric_kind,
+)
 from layers.labels import bilingual_note, field_label
 from layers.schema import layer_spec
 
@@ -368,6 +382,13 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult
     layer = str(spec["layer"])
     by = str(spec.get("by", "count"))
     whole = read_layer(ctx, layer)
+    households = None
+    if layer == "communities" and by == "households":
+        # the one definition of a community's households, estimated from its homes where
+        # the community carries none (layers.demand)
+        households = community_households(ctx)
+        whole = whole.assign(households=households[0].reindex(
+            whole["code"].astype(str)).to_numpy())
     frame = filter_frame(ctx, whole, spec, layer_name=layer)
     _require_field(frame, layer, by)
     frame, notes = _known(frame, spec, layer)
@@ -380,7 +401,22 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult
     num = _sum(ctx, zone, np.where(part_meets, weight, 0.0))
     den = _sum(ctx, zone, weight)
     out = _frame(ctx, num=num, den=np.where(den > 0, den, np.nan))
-    return _result(out, notes, scale=PERCENT)
+    if households is None:
+        return _result(out, notes, scale=PERCENT)
+    demand = demand_params(ctx)
+    note_of = functools.partial(
+        _households_share_note, head=tuple(n for n in notes if n),
+        per_household=float(demand.household_area_m2),
+        assumed_floors=float(demand.assumed_floors))
+    return counted_result(out, households[1], note_of, estimated=(FROM_HOMES, *HOME_ESTIMATES),
+                          scale=PERCENT)
+
+
+def _households_share_note(totals: Mapping[str, float], *, head: tuple[str, ...],
+                           per_household: float, assumed_floors: float) -> str:
+    """``head``, then the communities whose households were summed from their homes."""
+    return "; ".join(t for t in (*head, community_households_note(
+        totals, per_household=per_household, assumed_floors=assumed_floors)) if t)
 
 
 @metric_kind("attribute_sum")

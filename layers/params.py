@@ -131,6 +131,10 @@ class CoverageParams(ThemeParams):
         ["residential"], "building use values that hold households")
     household_area_m2: float = _field(
         90.0, "m² of floor area per household where households is missing [U]", gt=0)
+    assumed_floors: float = _field(
+        6.0, "floors assumed for a home with no households, floor area, floors or height when "
+        "no home of its community has floors: the top of 多层住宅 (4–6 floors, GB "
+        "50352-2005 1.0.5) [U]; 0 leaves such homes out of household figures", ge=0)
     recycling_radius_m: float = _field(
         300.0, "m; service radius of a community recycling point [U] no national radius: "
         "the 5-minute circle", gt=0)

@@ -85,9 +85,10 @@ def test_walking_and_household_notes_in_one_language(tmp_path: Path) -> None:
     hh = next(r for r in records
               if r.indicator == "STD-PARK-500-HH-walk" and r.level == "district")
     zh = note_label(hh.note, "zh")
-    assert "户数缺失的 1 栋住宅按建筑面积 ÷ 90 m²/户 估算" in zh
+    assert "户数估算：1 栋住宅无户数，1 栋按建筑面积 ÷ 90 m²/户" in zh
     assert "【未经标准确认】" in zh and "not confirmed" not in zh
-    assert "households missing for 1 residential buildings" in note_label(hh.note, "en")
+    assert ("households estimated for 1 residential buildings: 1 as floor area ÷ 90 m²"
+            in note_label(hh.note, "en"))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -59,9 +59,11 @@ TEXT: dict[str, dict[str, str]] = {
     "count": {"zh": "数量", "en": "count"},
     "aggregated": {"zh": "按网格汇总（放大查看单体）", "en": "grid summary (zoom in for features)"},
     "computed_note": {
-        "zh": "现状值由空间数据计算（计算）或由统计填报（填报）。",
+        "zh": "现状值由空间数据计算（计算）或由统计填报（填报）；部分输入为估算值（如缺失的户数）"
+        "时标为估算，备注说明估算了多少、如何估算。",
         "en": "Values are computed from the spatial data (computed) or read from reported "
-        "statistics (reported).",
+        "statistics (reported); a value resting partly on estimated inputs (missing "
+        "households...) is marked estimated and its note says how many and how.",
     },
     "no_layer": {"zh": "该图层不存在", "en": "layer not in the store"},
     "uncovered": {"zh": "未覆盖区域", "en": "uncovered areas"},

@@ -262,7 +262,7 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
             "gap_text": gap_text if r.get("gap") is not None else "",
             "op": op_symbol(r.get("op")),
             "streets_pass": street_pass.get(r.get("indicator", "")),
-            "mappable": r.get("source") == "computed" and r.get("indicator") in on_map,
+            "mappable": r.get("source") != "reported" and r.get("indicator") in on_map,
             "unit_shown": unit_label(r.get("unit"), lang),
             "responsible_shown": responsible_label(r, lang),
             "definition_shown": (r.get("definition_en") or r.get("definition")

@@ -28,7 +28,8 @@ Rows computed in one piece in this process instead (documented in the README):
   and ``heat_loss_change`` (its calibration factor is a city-wide ratio);
 - any row whose districts disagree on anything but their parts and the counts its note is
   made from (``MetricResult.totals``: homes with estimated households, demand not reachable
-  on foot, communities served, summed here): a "no data" in some districts only, a note not
+  on foot, communities served, summed here; their per-community ``counts`` concatenated like
+  the parts, each zone's note made from its own): a "no data" in some districts only, a note not
   made from counts, parameters read. Those rows are recomputed over the whole city so that
   the note equals the single-process one.
 
@@ -264,7 +265,8 @@ def _how(r: MetricResult) -> tuple[Any, ...]:
     else:
         how_note = (r.note, note_of)
     return (how_note, r.scale, r.each_zone_min, r.levels, r.combine, list(r.values.columns),
-            None if r.totals is None else sorted(r.totals))
+            None if r.totals is None else sorted(r.totals),
+            None if r.counts is None else list(r.counts.columns), r.estimated)
 
 
 def merge_outcomes(parts: list[RowOutcome]) -> RowOutcome | None:
@@ -296,10 +298,12 @@ def merge_outcomes(parts: list[RowOutcome]) -> RowOutcome | None:
     elif base.note_of is not None:
         return None
     values = pd.concat([r.values for r in results])
+    counts = None if base.counts is None else pd.concat(
+        [r.counts for r in results if r.counts is not None])
     merged = MetricResult(
         values, note=note, scale=base.scale, combine=base.combine,
         each_zone_min=base.each_zone_min, levels=base.levels, totals=totals,
-        note_of=base.note_of,
+        note_of=base.note_of, counts=counts, estimated=base.estimated,
     )
     return RowOutcome(merged, used=first.used)
 

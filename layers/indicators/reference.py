@@ -142,6 +142,31 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+#: How values resting on estimates are marked and stated (a section of docs/indicators.md).
+ESTIMATED_SECTION = (
+    "## Estimated values (估算)",
+    "",
+    "A value computed partly from estimated inputs has source `estimated` (估算) instead of",
+    "`computed` (计算), and its note says, for that zone's own communities, how many inputs",
+    "were estimated and how; a street's or district's note sums its communities' counts (a",
+    "count is never the row's total copied onto every zone).",
+    "",
+    "**Households** (one definition, `layers/demand.py`): residential buildings carry",
+    "`households`; where it is missing it is floor area ÷ `household_area_m2` (90 m² [U]),",
+    "rounded up, the floor area being `floor_area_m2` (reported, or footprint × floors /",
+    "height on ingest), else footprint × the median `floors` of the homes of the same",
+    "community that have floors, else footprint × `assumed_floors` (6 [U], the top of",
+    "多层住宅 4–6 floors; `assumed_floors = 0` leaves such a building out of every household",
+    "figure instead, and the note counts it). A building with no floor data is never counted as",
+    "one household. Why: a footprint with no storeys says nothing about how many homes it",
+    "holds, while its neighbours in the same community usually share its era and height; the",
+    "assumed floor count is the fallback a planner can see and change, and 0 turns it off.",
+    "A community's households (HP-22-sorting) are the `households` the communities layer",
+    "carries, else the sum of its buildings' households (marked estimated); a community with",
+    "neither reads no data.",
+)
+
+
 def reference_markdown(refs: Iterable[IndicatorReference], *, command: str) -> str:
     """Render reference entries as the Markdown page ``docs/indicators.md``.
 
@@ -172,7 +197,7 @@ def reference_markdown(refs: Iterable[IndicatorReference], *, command: str) -> s
         code = f"`{r.function_file}:{r.function_line}` `{r.function}`" if r.function else "—"
         reads = ", ".join(f"`{name}`" for name in r.reads) or "— (reported.csv)"
         out.append(f"| {r.id} | {title} | {where} | `{r.kind}` | {code} | {reads} |")
-    return "\n".join(out) + "\n"
+    return "\n".join([*out, "", *ESTIMATED_SECTION]) + "\n"
 
 
 def _resolved(value: Any, params: Mapping[str, ThemeParams]) -> str:

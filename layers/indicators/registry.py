@@ -46,6 +46,7 @@ __all__ = [
     "MetricFn",
     "MetricResult",
     "ReadsFn",
+    "counted_result",
     "layers_named",
     "metric_kind",
 ]
@@ -143,6 +144,13 @@ class MetricResult:
     note_of : callable or None
         ``note_of(totals) -> note`` (``note`` equals ``note_of(totals)``); a
         :func:`functools.partial` of a module-level function, so the parts can be compared.
+    counts : pandas.DataFrame or None
+        The counts of ``totals`` per community (indexed like ``values``, additive): each
+        zone's record then carries ``note_of`` of its own sums, not the row's totals
+        (:func:`layers.indicators.rows.row_records`); ``totals`` are their column sums.
+    estimated : tuple of str
+        Columns of ``counts`` that count estimated inputs (households, floor areas): a zone
+        where one of them is above 0 has its value marked ``estimated`` (估算).
 
     Examples
     --------
@@ -160,6 +168,52 @@ class MetricResult:
     levels: tuple[str, ...] | None = None
     totals: Mapping[str, float] | None = None
     note_of: Callable[[Mapping[str, float]], str] | None = None
+    counts: pd.DataFrame | None = None
+    estimated: tuple[str, ...] = ()
+
+
+def counted_result(
+    values: pd.DataFrame,
+    counts: pd.DataFrame,
+    note_of: Callable[[Mapping[str, float]], str],
+    *,
+    estimated: tuple[str, ...] = (),
+    **how: Any,
+) -> MetricResult:
+    """A result whose note states counts kept per community (each zone gets its own).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        The additive parts (:attr:`MetricResult.values`).
+    counts : pandas.DataFrame
+        Additive counts per community, indexed like ``values``.
+    note_of : callable
+        ``note_of(sums) -> note``, a :func:`functools.partial` of a module-level function.
+    estimated : tuple of str
+        Columns of ``counts`` counting estimated inputs (:attr:`MetricResult.estimated`).
+    **how
+        Further fields of :class:`MetricResult` (``scale``, ``combine``...).
+
+    Returns
+    -------
+    MetricResult
+        ``totals`` the column sums of ``counts``, ``note`` the note of the totals (the row's).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> def said(t): return f"{t['est']:g} estimated"
+    >>> r = counted_result(pd.DataFrame({"value": [1.0, 2.0]}, index=["c1", "c2"]),
+    ...                    pd.DataFrame({"est": [0.0, 3.0]}, index=["c1", "c2"]), said,
+    ...                    estimated=("est",))
+    >>> r.note, dict(r.totals or {})
+    ('3 estimated', {'est': 3.0})
+    """
+    totals = {str(c): float(pd.to_numeric(counts[c], errors="coerce").sum())
+              for c in counts.columns}
+    return MetricResult(values, note=note_of(totals), totals=totals, note_of=note_of,
+                        counts=counts, estimated=tuple(estimated), **how)
 
 
 MetricFn = Callable[[MetricContext, Mapping[str, Any]], MetricResult]

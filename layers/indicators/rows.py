@@ -67,6 +67,7 @@ RESPONSIBLE_SEPARATOR = RESPONSIBLE_SEPARATORS["zh"]
 _PARENT = {"community": "street", "street": "district"}
 # Child zones named in a parent's detail before "等 N 个" (and N more).
 MAX_LISTED = 10
+NO_BASE = "no base in this zone (denominator 0)"
 
 
 def _load_metrics() -> None:
@@ -277,17 +278,45 @@ def _extra_details(sums: pd.DataFrame, skip: set[str]) -> list[str]:
     ]
 
 
-def _emit_additive(b: _Builder, result: MetricResult, note: str) -> None:
+def _zone_notes(
+    result: MetricResult, counts: pd.DataFrame | None, note: str, static: str, n: int
+) -> tuple[list[str], list[bool]]:
+    """Each zone's note and whether its value rests on estimates.
+
+    With per-community ``counts`` (:attr:`MetricResult.counts`) a zone's note is made from
+    its own sums, so a count is never the row's total copied onto every zone; else every
+    zone carries the row's ``note``.
+    """
+    if counts is None or result.note_of is None:
+        return [note] * n, [False] * n
+    sums = counts.fillna(0.0)
+    notes = [
+        "; ".join(t for t in (result.note_of({str(k): float(v) for k, v in row.items()}),
+                              static) if t)
+        for _, row in sums.iterrows()
+    ]
+    marked = [c for c in result.estimated if c in sums.columns]
+    estimated = (sums[marked] > 0).any(axis=1).tolist() if marked else [False] * n
+    return notes, [bool(e) for e in estimated]
+
+
+def _emit_additive(b: _Builder, result: MetricResult, note: str, static: str = "") -> None:
     sums = _sums_by_level(result.values, b.zones)
+    counts = (None if result.counts is None
+              else _sums_by_level(result.counts, b.zones))
     skip = {"value", "num", "den"}
-    no_base = (note + "; " if note else "") + "no base in this zone (denominator 0)"
     for level in b.spec.reported_levels():
         values = _values(sums[level], result)
         has_den = "den" in sums[level].columns
         details = _extra_details(sums[level], skip)
-        for code, value, detail in zip(values.index, values.to_numpy(), details, strict=True):
-            row_note = no_base if has_den and _clean(value) is None else note
-            b.add(level, str(code), value, note=row_note, detail=detail)
+        notes, estimated = _zone_notes(result, None if counts is None else counts[level],
+                                       note, static, len(values))
+        for code, value, detail, zone_note, est in zip(
+                values.index, values.to_numpy(), details, notes, estimated, strict=True):
+            if has_den and _clean(value) is None:
+                zone_note = "; ".join(t for t in (zone_note, NO_BASE) if t)
+            b.add(level, str(code), value, note=zone_note, detail=detail,
+                  source="estimated" if est and _clean(value) is not None else "computed")
 
 
 def _parents(zones: Zones, over: str, level: str) -> pd.Series:
@@ -427,19 +456,19 @@ def row_records(spec: IndicatorSpec, zones: Zones, outcome: RowOutcome) -> list[
     if result is None:
         b.no_data(outcome.no_data)
         return b.records
-    note = result.note
     used = outcome.used or {}
+    static = ""
     if used:
         listed = ", ".join(f"{k} = {v}" for k, v in sorted(used.items()))
-        note = "; ".join(t for t in (note, bilingual_note(f"参数：{codes_in_text(listed, 'zh')}",
-                                                          f"parameters: {listed}")) if t)
+        static = bilingual_note(f"参数：{codes_in_text(listed, 'zh')}", f"parameters: {listed}")
+    note = "; ".join(t for t in (result.note, static) if t)
     source = "reported" if spec.kind == "reported" else "computed"
     if result.each_zone_min is not None:
         _emit_each_zone_min(b, result.values, result.each_zone_min, note)
     elif result.levels is not None:
         _emit_per_zone(b, result.values, result.levels, note, source)
     else:
-        _emit_additive(b, result, note)
+        _emit_additive(b, result, note, static)
         _list_failing_children(b)
     if not b.records:
         b.no_data(note or "no zone of this project carries a value")
