@@ -8,8 +8,9 @@ one streaming pass for GeoJSON, GeoParquet and CSV) is read ``chunk_size`` featu
 (:func:`gis.io.read_vector_chunks`); each chunk goes
 through the checks of :func:`layers.ingest.ingest_layer` (:func:`layers.ingest.ingest_part`),
 is reprojected, gets its derived fields (:func:`layers.ingest.derive_fields`: per feature, so
-chunk by chunk is the same) and is appended to the staged store
-(``store.layer_writer``, :mod:`layers.store.chunks`), then let go.
+chunk by chunk is the same) and is handed to the staged store's writer, which pulls the chunks
+(``store.layer_writer(name).write_all``, :mod:`layers.store.chunks`: into a GeoPackage as one
+Arrow stream, so the layer is written, and its R-tree built, once), then let go.
 
 What stays whole-layer:
 
@@ -33,6 +34,7 @@ committed after an error: the staged store is thrown away
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -192,33 +194,43 @@ def _one_pass(
     outlines = 0
     ids: list[pd.Series] = []
     start = 0
-    for chunk in read_vector_chunks(path, chunk_size=chunk_size, layer=src.layer,
-                                    encoding=src.encoding, x=src.x, y=src.y, label=label):
-        n = len(chunk)
-        if start == 0 and n == 0:
-            raise InputFileError(f"{label}: the layer has no features")
-        part, notes, n_outlines, part_geo = ingest_part(
-            chunk, spec, src, label, strict=strict, report_year=report_year, start=start,
-            ids_out=ids)
-        del chunk
-        value_notes.append((start + 1, start + n, notes))
-        outlines += n_outlines
-        _add_geo(geo, part_geo)
-        if len(part):
-            part, report.crs_in = settle_crs(part, src, label, name)
-            scratch = LayerReport(name=name, source=report.source)
-            out = derive_fields(project, name, part.to_crs(metric), scratch)
-            del part
-            derived_notes.append((start + 1, start + n, scratch.notes))
-            late.repaired += scratch.repaired  # made invalid by the reprojection
-            late.dropped += scratch.dropped
-            writer.write(out)
-            report.features_stored += len(out)
-            del out
-        start += n
+
+    def stored() -> Iterator[pd.DataFrame]:
+        """Each chunk read, checked, reprojected and derived, as it is to be stored."""
+        nonlocal start, outlines
+        for chunk in read_vector_chunks(path, chunk_size=chunk_size, layer=src.layer,
+                                        encoding=src.encoding, x=src.x, y=src.y,
+                                        label=label):
+            n = len(chunk)
+            if start == 0 and n == 0:
+                raise InputFileError(f"{label}: the layer has no features")
+            part, notes, n_outlines, part_geo = ingest_part(
+                chunk, spec, src, label, strict=strict, report_year=report_year,
+                start=start, ids_out=ids)
+            del chunk
+            value_notes.append((start + 1, start + n, notes))
+            outlines += n_outlines
+            _add_geo(geo, part_geo)
+            if len(part):
+                part, report.crs_in = settle_crs(part, src, label, name)
+                scratch = LayerReport(name=name, source=report.source)
+                out = derive_fields(project, name, part.to_crs(metric), scratch)
+                del part
+                derived_notes.append((start + 1, start + n, scratch.notes))
+                late.repaired += scratch.repaired  # made invalid by the reprojection
+                late.dropped += scratch.dropped
+                report.features_stored += len(out)
+                start += n
+                yield out
+                del out
+            else:
+                start += n
+
+    # the writer pulls the chunks: a GeoPackage layer is one write (layers.store.chunks)
+    writer.write_all(stored())
     report.features_read = start
     _check_unique(ids, label)
-    del ids
+    ids.clear()
     if report.features_stored == 0:
         raise InputFileError(f"{label}: no feature has a usable geometry")
     report.notes.extend(merge_notes(value_notes))
