@@ -32,6 +32,7 @@ from gis.safefile import open_raster
 from layers.build_chunks import DEFAULT_CHUNK_SIZE, store_layer_chunked
 from layers.ingest import LayerReport, derive_fields, ingest_layer
 from layers.ingest_values import UnknownValuesError
+from layers.labels import bilingual_note, note_label
 from layers.manifest import RasterSource
 from layers.project import Project
 from layers.store import clean_stale_temp, store_transaction, writer_lock
@@ -44,11 +45,15 @@ __all__ = [
     "build_project",
     "post_build_step",
     "run_post_build_steps",
+    "step_line",
 ]
 
 # Analyses run after ingest, by name (the name heads the step's summary line and is its
 # stale mark after an upload); :func:`post_build_step` gives each one's function.
 POST_BUILD_STEPS: tuple[str, ...] = ("coverage", "rooftop_pv")
+# The Chinese name of each step, heading its summary line on a Chinese console.
+STEP_NAMES_ZH: dict[str, str] = {"coverage": "公园服务半径分析", "rooftop_pv": "屋顶光伏分析",
+                                 "indicators": "指标"}
 
 BUILD_REPORT_TABLE = "_build_report"
 # the planner's own work in the store, carried over a rebuild
@@ -266,7 +271,8 @@ def _build_locked(
             # on the staged store: the store is replaced only when every step succeeded
             result.steps = run_post_build_steps(staged, on_step=on_layer)
         if kept:
-            result.steps.append(f"kept from the previous store: {', '.join(kept)}")
+            result.steps.append(bilingual_note(f"保留了上一版项目库中的：{'、'.join(kept)}",
+                                               f"kept from the previous store: {', '.join(kept)}"))
     return result
 
 
@@ -299,7 +305,7 @@ def run_post_build_steps(
     Returns
     -------
     list of str
-        One summary line per step.
+        One summary line per step (:func:`step_line`).
     """
     lines = []
     for name in POST_BUILD_STEPS:
@@ -307,8 +313,24 @@ def run_post_build_steps(
         if on_step:
             on_step(name)
         fresh = project.fresh()  # a fresh store cache per step (same staging folder)
-        lines.append(f"{name}: {step(fresh)}")
+        lines.append(step_line(name, step(fresh)))
     return lines
+
+
+def step_line(name: str, summary: str) -> str:
+    """A step's summary line, ``name: summary``, in Chinese and English.
+
+    ``summary`` may be bilingual (:func:`layers.labels.bilingual_note`) or English;
+    :func:`layers.labels.note_label` shows the line in one language.
+
+    Examples
+    --------
+    >>> line = step_line("rooftop_pv", bilingual_note("已跳过", "skipped"))
+    >>> note_label(line, "zh"), note_label(line, "en")
+    ('屋顶光伏分析：已跳过', 'rooftop_pv: skipped')
+    """
+    return bilingual_note(f"{STEP_NAMES_ZH.get(name, name)}：{note_label(summary, 'zh')}",
+                          f"{name}: {note_label(summary, 'en')}")
 
 
 def post_build_step(name: str) -> Callable[[Project], str]:

@@ -91,7 +91,7 @@ from layers.indicators.registry import (
     counted_result,
     metric_kind,
 )
-from layers.labels import bilingual_note, value_label
+from layers.labels import bilingual_note, note_label, value_label
 from layers.params import CoverageParams
 from layers.park_presets import PRESETS_PATH, Preset, load_presets
 from layers.project import Project
@@ -607,17 +607,20 @@ def build_step(project: Project) -> str:
     Returns
     -------
     str
-        A one-line summary.
+        A one-line summary in Chinese and English (:func:`layers.labels.bilingual_note`;
+        :func:`layers.labels.note_label` shows one language).
     """
     store = project.store
     missing = [n for n in ("communities", "landuse") if not store.has(n)]
     if missing:
-        return f"{UNCOVERED_LAYER}: skipped (no {', '.join(missing)} layer)"
+        return bilingual_note(f"{UNCOVERED_LAYER}：已跳过（没有 {'、'.join(missing)} 图层）",
+                              f"{UNCOVERED_LAYER}: skipped (no {', '.join(missing)} layer)")
     ctx = _context(project)
     try:
         layer = uncovered_residential(ctx)
     except NoData as e:
-        return f"{UNCOVERED_LAYER}: skipped ({e})"
+        return bilingual_note(f"{UNCOVERED_LAYER}：已跳过（{note_label(str(e), 'zh')}）",
+                              f"{UNCOVERED_LAYER}: skipped ({e})")
     if layer.crs is None:
         raise StoreError(f"{store.path}: layer communities has no CRS")
     store.write_layers({UNCOVERED_LAYER: layer})
@@ -625,9 +628,12 @@ def build_step(project: Project) -> str:
     total = float(shapely.area(pieces).sum())
     unc = float(layer["uncovered_m2"].sum())
     share = PERCENT * unc / total if total > 0 else 0.0
-    return (
+    preset = _params(ctx).uncovered_preset
+    return bilingual_note(
+        f"{UNCOVERED_LAYER}：{total / M2_PER_HA:,.1f} ha 居住用地中 {unc / M2_PER_HA:,.1f} ha"
+        f"（{share:.1f} %）在公园服务半径（{preset}）之外，涉及 {len(layer)} 个社区",
         f"{UNCOVERED_LAYER}: {unc / M2_PER_HA:,.1f} ha of {total / M2_PER_HA:,.1f} ha "
         "residential land "
-        f"({share:.1f} %) outside the park radius ({_params(ctx).uncovered_preset}) "
-        f"in {len(layer)} communities"
+        f"({share:.1f} %) outside the park radius ({preset}) "
+        f"in {len(layer)} communities",
     )

@@ -29,6 +29,7 @@ _PLACE = re.compile(
     r"^(?P<file>[^\n]+?), layer (?P<layer>[a-z_]+)"
     r"(?:, field (?P<field>[^,:]+))?"
     r"(?:, feature (?P<feature>[^:]+?))?: (?P<rest>.+)$", re.S)
+_PASTE = "\n    "  # lines to paste into project.toml follow the message, indented
 _LAYER_ONLY = re.compile(r"^layer (?P<layer>[a-z_]+): (?P<rest>.+)$", re.S)
 GEOMETRY_ZH = {"point": "点", "line": "线", "polygon": "面", "multipoint": "多点",
                "multilinestring": "多线", "multipolygon": "多面", "linestring": "线"}
@@ -69,6 +70,8 @@ _RULES: list[Rule] = [
     (re.compile(r"^the file declares no CRS; set (.+)$", re.S),
      lambda m: f"文件未声明坐标系；请设置 {m[1]}"),
     (re.compile(r"^the layer has no features$"), lambda m: "图层没有要素"),
+    (re.compile(r"^(.+?): indicator catalog not found(?: \(included from (.+)\))?$", re.S),
+     lambda m: f"{m[1]}：找不到指标目录" + (f"（由 {m[2]} 引用）" if m[2] else "")),
     (re.compile(r"^no feature has a usable geometry$"), lambda m: "没有要素带有可用的几何"),
     (re.compile(r"^unknown vector format '(.*)' \(known: (.+)\)$"),
      lambda m: f"不支持的矢量格式 '{m[1]}'（支持：{m[2]}）"),
@@ -177,6 +180,11 @@ _NOTE_RULES: list[Rule] = [
      lambda m: f"删除了 {m[1]} 个空几何：{m[2]}"),
     (re.compile(r"^(\d+) polygons used by their outlines$"),
      lambda m: f"{m[1]} 个面要素取其边界线"),
+    # a raster's line (layers.build._stage_raster)
+    (re.compile(r"^(\d+)×(\d+) px, (\S+) m, copied$"),
+     lambda m: f"{m[1]}×{m[2]} 像元，{m[3]} m，原样复制"),
+    (re.compile(r"^(\d+)×(\d+) px, reprojected$"),
+     lambda m: f"{m[1]}×{m[2]} 像元，已重投影"),
 ]
 
 
@@ -201,7 +209,9 @@ def message_label(message: str, lang: str) -> str:
     Parameters
     ----------
     message : str
-        One line of the build (``FILE, layer NAME[, field F][, feature X]: problem``).
+        One line of the build (``FILE, layer NAME[, field F][, feature X]: problem``),
+        possibly followed by indented lines to paste into ``project.toml`` (kept as they
+        are but for their ``# one of`` comment).
     lang : {"zh", "en"}
 
     Returns
@@ -210,6 +220,10 @@ def message_label(message: str, lang: str) -> str:
     """
     if lang == "en" or not message:
         return message
+    message, block, lines = message.partition(_PASTE)
+    if block:  # the manifest lines to paste stay exact; only their comment is translated
+        return message_label(message, lang) + block + re.sub(
+            r"  # one of ", "  # 可选值：", lines)
     m = _PLACE.match(message)
     if m:
         place = [m["file"], _layer(m["layer"])]

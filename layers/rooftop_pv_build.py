@@ -21,6 +21,7 @@ import numpy as np
 from gis.solar import irradiation_raster, raster_location
 from gis.tasks import dask_client, scheduler_address
 from layers._errors import StoreError
+from layers.labels import bilingual_note
 from layers.params import ComputeParams
 from layers.rooftop_pv import (
     IRRADIATION_RASTER,
@@ -51,15 +52,17 @@ def build_step(project: Project) -> str:
     Returns
     -------
     str
-        One-line summary.
+        One-line summary in Chinese and English (:func:`layers.labels.bilingual_note`;
+        :func:`layers.labels.note_label` shows one language).
     """
     store = project.store
     try:
         dsm = store.raster_path("dsm")
     except StoreError:
-        return "skipped: no DSM raster (add [rasters.dsm] to the manifest)"
+        return bilingual_note("已跳过：没有 DSM 栅格（请在 project.toml 中加入 [rasters.dsm]）",
+                              "skipped: no DSM raster (add [rasters.dsm] to the manifest)")
     if not store.has("buildings"):
-        return "skipped: no buildings layer"
+        return bilingual_note("已跳过：没有建筑图层（buildings）", "skipped: no buildings layer")
     t0 = time.perf_counter()
     params = pv_params(project)
     buildings = store.read("buildings")
@@ -98,10 +101,16 @@ def build_step(project: Project) -> str:
     )
     total_kwp = float(fields["pv_kwp"].sum())
     total_mwh = float(fields["pv_kwh_year"].sum()) / 1000.0
-    return (
+    suitable = float(fields["pv_suitable_area_m2"].sum())
+    seconds = time.perf_counter() - t0
+    return bilingual_note(
+        f"{IRRADIATION_RASTER}.tif（{info['tiles']} 个分块，{info['workers']} 个计算进程，"
+        f"{info['sun_positions']} 个太阳位置）；{note_zh}；{len(buildings)} 个屋顶：适宜面积 "
+        f"{suitable:,.0f} m²，{total_kwp / 1000.0:,.1f} MWp，{total_mwh:,.0f} MWh/年"
+        f"（{seconds:.0f} s）",
         f"{IRRADIATION_RASTER}.tif ({info['tiles']} tiles on {info['workers']} worker(s), "
         f"{info['sun_positions']} sun positions); {note}; {len(buildings)} roofs: "
-        f"{float(fields['pv_suitable_area_m2'].sum()):,.0f} m² suitable, "
+        f"{suitable:,.0f} m² suitable, "
         f"{total_kwp / 1000.0:,.1f} MWp, {total_mwh:,.0f} MWh/yr "
-        f"({time.perf_counter() - t0:.0f} s)"
+        f"({seconds:.0f} s)",
     )

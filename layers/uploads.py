@@ -27,7 +27,7 @@ from typing import Any
 
 from gis import PeakmapError
 from gis.crs import crs_name
-from layers.build import POST_BUILD_STEPS, post_build_step
+from layers.build import POST_BUILD_STEPS, post_build_step, step_line
 from layers.ingest import LayerReport, derive_fields, ingest_layer
 from layers.manifest import LayerSource
 from layers.manifest_edit import set_layer_entry
@@ -68,7 +68,7 @@ class UploadResult:
 
 
 def _run_step(project: Project, name: str) -> str:
-    return f"{name}: {post_build_step(name)(project.fresh())}"
+    return step_line(name, post_build_step(name)(project.fresh()))
 
 
 def _dependent_steps(name: str) -> list[str]:

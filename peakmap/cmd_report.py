@@ -29,7 +29,7 @@ from layers.report import (
     write_xlsx,
 )
 from layers.store.proposals import proposal_states
-from peakmap.console import plain_console, spinner
+from peakmap.console import Lang, plain_console, spinner
 from web.i18n import sample_notice
 
 # Columns of the table when it goes to a file or a pipe (a terminal sets its own width).
@@ -53,13 +53,6 @@ class Format(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
     pdf = "pdf"
-
-
-class Lang(StrEnum):
-    """Language of titles and headers."""
-
-    zh = "zh"
-    en = "en"
 
 
 def _select(

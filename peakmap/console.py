@@ -14,13 +14,21 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-__all__ = ["error_text", "plain_console", "spinner"]
+__all__ = ["Lang", "error_text", "plain_console", "spinner"]
+
+
+class Lang(StrEnum):
+    """Language of a command's text (``--lang``): Chinese by default, English available."""
+
+    zh = "zh"
+    en = "en"
 
 
 def plain_console(**kwargs: Any) -> Console:
@@ -30,18 +38,22 @@ def plain_console(**kwargs: Any) -> Console:
     return Console(markup=False, highlight=False, **kwargs)
 
 
-def error_text(message: str) -> Text:
+def error_text(message: str, lang: str = "en") -> Text:
     """``error: <message>`` with the prefix in bold red and the message as plain text.
+
+    ``lang="zh"`` writes the prefix ``错误：`` (the message is printed as given).
 
     Examples
     --------
     >>> error_text("add [rasters.dsm] to the manifest").plain
     'error: add [rasters.dsm] to the manifest'
+    >>> error_text("图层没有要素", "zh").plain
+    '错误：图层没有要素'
     """
     from rich.text import Text
 
-    text = Text("error:", style="bold red")
-    text.append(" " + message)
+    text = Text("错误：" if lang == "zh" else "error:", style="bold red")
+    text.append(message if lang == "zh" else " " + message)
     return text
 
 

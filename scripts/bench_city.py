@@ -42,7 +42,8 @@ STEP = """
 import sys
 from layers.project import Project
 from layers.build import post_build_step
-print(post_build_step(sys.argv[1])(Project(sys.argv[2])))
+from layers.labels import note_label
+print(note_label(post_build_step(sys.argv[1])(Project(sys.argv[2])), "en"))
 """
 
 NO_WALK = """

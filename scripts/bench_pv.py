@@ -46,11 +46,12 @@ RASTERSTATS_SAMPLE = 1500
 def _child(project_dir: Path) -> None:
     """Run the PV step on one project; print times and peak memory as JSON."""
     from layers import rooftop_pv_build
+    from layers.labels import note_label
     from layers.project import Project
 
     project = Project(project_dir)
     t0 = time.perf_counter()
-    summary = rooftop_pv_build.build_step(project)
+    summary = note_label(rooftop_pv_build.build_step(project), "en")
     total = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": total, "rss_mb": rss_mb, "summary": summary}))

@@ -287,7 +287,7 @@ def test_console_prints_bracket_text_as_it_is(
     frame = pyogrio.read_dataframe(shp, encoding="gbk")
     frame["GWJB"] = ["户线[入户]"] * 5
     pyogrio.write_dataframe(frame, shp, encoding="gbk")
-    argv, sys.argv = sys.argv, ["peakmap", "build", str(root), "--no-steps"]
+    argv, sys.argv = sys.argv, ["peakmap", "build", str(root), "--no-steps", "--lang", "en"]
     try:
         with pytest.raises(SystemExit):
             main()

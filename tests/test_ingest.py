@@ -106,7 +106,7 @@ def test_cli_build_prints_summary(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     root = fx.write_project(tmp_path / "p")
-    assert run_cli("build", str(root), "--no-steps") == 0
+    assert run_cli("build", str(root), "--no-steps", "--lang", "en") == 0
     out = capsys.readouterr().out
     assert "green_spaces" in out and "GCJ-02→4548" in out
     assert "green_spaces: repaired 1 invalid geometry: g2" in out
@@ -209,7 +209,7 @@ def test_bad_input_gives_one_line_and_keeps_store(
     before = digest(built / "build")
     breaker(built)
     capsys.readouterr()
-    code = run_cli("build", str(built), "--no-steps")
+    code = run_cli("build", str(built), "--no-steps", "--lang", "en")
     captured = capsys.readouterr()
     text = (captured.err + captured.out).strip()
     assert code != 0
@@ -224,7 +224,7 @@ def test_bad_input_gives_one_line_and_keeps_store(
 def test_strict_refuses_self_intersection(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = digest(built / "build")
     capsys.readouterr()
-    assert run_cli("build", str(built), "--no-steps", "--strict") == 1
+    assert run_cli("build", str(built), "--no-steps", "--strict", "--lang", "en") == 1
     err = capsys.readouterr()
     line = (err.err + err.out).strip().splitlines()[0]
     assert "green.geojson" in line and "feature g2" in line and "Self-intersection" in line

@@ -32,6 +32,7 @@ from gis.solar_layout import make_layout
 from layers import ManifestError, StoreError
 from layers.indicators.catalog import Catalog, IndicatorSpec
 from layers.indicators.engine import compute_records
+from layers.labels import note_label
 from layers.project import Project
 from layers.rooftop_pv import DEFAULTS, nea_classes
 from layers.rooftop_pv_build import build_step
@@ -322,7 +323,9 @@ def test_rank_roofs(built: Project, fields: gpd.GeoDataFrame) -> None:
 
 def test_without_dsm(tmp_path: Path) -> None:
     project = _write_project(tmp_path, with_dsm=False)
-    assert build_step(project).startswith("skipped")
+    summary = build_step(project)  # bilingual (layers.labels.bilingual_note)
+    assert note_label(summary, "en").startswith("skipped: no DSM raster")
+    assert note_label(summary, "zh").startswith("已跳过：没有 DSM 栅格")
     with pytest.raises(StoreError, match="field roof_area_m2"):
         rank_roofs(project, top=3)
     # coverage needs no DSM
@@ -433,7 +436,7 @@ def test_weather_csv_replaces_clear_sky(tmp_path: Path) -> None:
         (tmp_path / "p" / "project.toml").read_text(encoding="utf-8").replace("../raw", "raw"),
         encoding="utf-8",
     )
-    summary = build_step(Project(tmp_path / "p"))
+    summary = note_label(build_step(Project(tmp_path / "p")), "en")
     expected = ghi.sum() / 1000.0  # kWh/m² of the file
     got = float(summary.split(" kWh/m² GHI")[0].rsplit(" ", 1)[-1].replace(",", ""))
     sky = "sky: CSV weather file raw/weather.csv (8760 records), Perez 1990 transposition"

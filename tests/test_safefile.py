@@ -438,7 +438,8 @@ CLI_CASES = {
 @pytest.mark.parametrize("case", sorted(CLI_CASES))
 def test_cli_error_is_one_line(case: str, tmp_path: Path) -> None:
     project = _cli_project(tmp_path, case)
-    res = subprocess.run([PY, "-m", "peakmap", "build", str(project)], capture_output=True,
+    res = subprocess.run([PY, "-m", "peakmap", "build", str(project), "--lang", "en"],
+                         capture_output=True,
                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT),
                                          "COLUMNS": "400"}, cwd=ROOT, timeout=300)
     assert res.returncode == 1, res.stdout + res.stderr

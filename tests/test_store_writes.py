@@ -35,6 +35,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from gis import InputFileError
 from layers import StoreBusyError
 from layers.build import build_project
+from layers.labels import note_label
 from layers.project import Project
 from layers.store import clean_stale_temp, writer_lock
 from layers.store.lock import TMP_DIR
@@ -303,7 +304,8 @@ def test_post_ingest_failure_leaves_the_store_byte_identical(
 ) -> None:
     project = on_store(write_pv_project(tmp_path / "pv"), store_kind, request)
     report = build_project(project)
-    assert any(s.startswith("rooftop_pv:") and "2 roofs" in s for s in report.steps)
+    steps = [note_label(s, "en") for s in report.steps]
+    assert any(s.startswith("rooftop_pv:") and "2 roofs" in s for s in steps)
     before = digest(project / "build")
     state = store_state(project)
     assert "pv_kwp" in Project(project).store.read("buildings").columns

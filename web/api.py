@@ -197,7 +197,8 @@ def upload_layer(
             "repaired": report.repaired, "dropped": report.dropped,
             "crs_in": report.crs_in, "crs_out": report.crs_out, "notes": list(report.notes),
             "raw_path": result.raw_path, "manifest_backup": result.backup,
-            "steps": result.steps, "stale": result.stale, "pruned": result.pruned}
+            "steps": [note_label(s, "en") for s in result.steps], "stale": result.stale,
+            "pruned": result.pruned}
 
 
 @contextlib.contextmanager
