@@ -21,22 +21,47 @@ from gis.crs import wgs84_to_gcj02, wgs84_to_pseudo
 
 __all__ = [
     "COORD_DECIMALS",
+    "INLINE_SIMPLIFY_ZOOM",
+    "MAP_DECIMALS",
+    "WEB_MERCATOR",
     "WGS84",
+    "ZONE_SIMPLIFY_ZOOM",
     "degrees_per_pixel",
     "display_bbox_to_wgs84",
+    "fit_zoom",
     "grid_summary",
+    "metres_per_pixel",
     "parse_bbox",
     "select_bbox",
     "shift_gcj02",
     "simplify_for_zoom",
+    "simplify_on_map",
     "to_display",
     "to_feature_collection",
+    "zone_display_zoom",
 ]
 
 WGS84 = "EPSG:4326"
+# The CRS of the web map (Leaflet draws in Web Mercator): one pixel at zoom z is the same
+# number of its metres everywhere, so a tolerance in pixels is exact there.
+WEB_MERCATOR = "EPSG:3857"
 # 6 decimals of a degree are about 0.1 m: finer than any screen, and it halves the JSON.
 COORD_DECIMALS = 6
+# Zone polygons inlined in a map page: 5 decimals, about 1 m (1.1 m north-south, 0.9 m
+# east-west at Tianjin's latitude).
+MAP_DECIMALS = 5
 TILE_PX = 256
+# Half the equator in Web Mercator metres: the map at zoom 0 spans twice this in 256 pixels.
+_MERCATOR_HALF = 20037508.342789244
+# The viewport a map page is fitted to when working out its opening zoom (a laptop screen).
+VIEWPORT_PX = (1280, 800)
+# Inline layers are simplified to one pixel at this zoom (≈ 1 m): invisible, but lighter.
+INLINE_SIMPLIFY_ZOOM = 17
+# Zone polygons of an indicator map are simplified to one pixel at the zoom 3 levels in from
+# the whole map (zone_display_zoom), but never coarser than one pixel at the zoom a level is
+# read at: community names show from 15, so communities keep 1 px at 16 (1.9 m on the ground).
+DETAIL_ZOOMS = 3
+ZONE_SIMPLIFY_ZOOM = {"district": 14, "street": 15, "community": 16}
 # Leaflet's default maximum zoom; tolerances below this are meaningless on screen.
 MAX_ZOOM = 22
 
@@ -171,6 +196,122 @@ def simplify_for_zoom(gdf: gpd.GeoDataFrame, zoom: float | None) -> gpd.GeoDataF
     return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
 
 
+def metres_per_pixel(zoom: float) -> float:
+    """Web Mercator metres covered by one screen pixel at web-map ``zoom``.
+
+    On the ground that is this times cos(latitude): 0.93 m at zoom 17 in Tianjin (39.1° N).
+
+    Examples
+    --------
+    >>> round(metres_per_pixel(0), 3), round(metres_per_pixel(17), 3)
+    (156543.034, 1.194)
+    """
+    return 2 * _MERCATOR_HALF / (TILE_PX * 2.0 ** min(max(zoom, 0.0), MAX_ZOOM))
+
+
+def fit_zoom(bounds: Sequence[float], viewport: tuple[int, int] = VIEWPORT_PX) -> int:
+    """The zoom at which ``bounds`` (Web Mercator metres) fit ``viewport`` pixels.
+
+    As Leaflet's ``fitBounds`` opens a map: whole zoom levels, at most :data:`MAX_ZOOM`.
+
+    Examples
+    --------
+    >>> fit_zoom([0, 0, 1280 * metres_per_pixel(12), 10])
+    12
+    >>> fit_zoom([0, 0, 1281 * metres_per_pixel(12), 10])
+    11
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    width, height = max(maxx - minx, 1e-9), max(maxy - miny, 1e-9)
+    scale = min(viewport[0] / width, viewport[1] / height) * metres_per_pixel(0)
+    return int(min(MAX_ZOOM, max(0, math.floor(math.log2(scale) + 1e-9))))
+
+
+def simplify_on_map(gdf: gpd.GeoDataFrame, zoom: float, *, gcj02: bool = False
+                    ) -> tuple[gpd.GeoDataFrame, float]:
+    """Geometries for display: simplified in Web Mercator to one pixel at ``zoom``, in WGS84.
+
+    Each geometry is projected to the map's CRS (EPSG:3857), simplified with
+    ``shapely.simplify(preserve_topology=True)`` to a tolerance of one pixel at ``zoom``
+    (:func:`metres_per_pixel`: Douglas-Peucker keeping every ring valid and non-empty, so
+    no feature is lost), checked to stay within the tolerance of the original (Hausdorff
+    distance; a feature GEOS took further is simplified again from another start vertex,
+    then more finely), then returned in WGS84 (shifted to GCJ-02 when ``gcj02``). For display only:
+    every figure is computed on the stored, full geometries.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features in any CRS (the store's metric CRS); none of its rows is dropped.
+    zoom : float
+        Web-map zoom at which one pixel is the tolerance.
+    gcj02 : bool, keyword-only
+        Shift the result to GCJ-02 (Amap basemap).
+
+    Returns
+    -------
+    GeoDataFrame
+        The features in EPSG:4326, same rows and columns.
+    float
+        The tolerance used, in Web Mercator metres.
+
+    Notes
+    -----
+    The pinned shapely (2.2, GEOS 3.14) has ``coverage_simplify``, which keeps shared edges
+    shared; it is not used because its tolerance is Visvalingam-Whyatt's (the square root of
+    a triangle's area), which bounds no distance, and it needs an edge-matched coverage.
+    Adjacent zones simplified one by one may leave slivers of at most the tolerance: one
+    pixel.
+    """
+    tol = metres_per_pixel(zoom)
+    merc = gdf.to_crs(WEB_MERCATOR) if gdf.crs is not None else gdf.set_crs(WEB_MERCATOR)
+    full = np.asarray(merc.geometry.values, dtype=object)
+    geoms = shapely.simplify(full, tol, preserve_topology=True)
+    # GEOS may also drop a ring's start vertex a little beyond the tolerance: measure, and
+    # simplify those features again with their rings starting at an extreme vertex
+    # (shapely.normalize), then more finely, keeping them whole as a last resort.
+    for again in ("normalize", tol / 2, tol / 4, 0.0):
+        over = np.flatnonzero(shapely.hausdorff_distance(full, geoms) > tol)
+        if not len(over):
+            break
+        geoms[over] = (
+            shapely.simplify(shapely.normalize(full[over]), tol, preserve_topology=True)
+            if again == "normalize" else
+            shapely.simplify(full[over], again, preserve_topology=True) if again
+            else full[over])
+    simple = merc.set_geometry(gpd.GeoSeries(geoms, index=merc.index, crs=WEB_MERCATOR))
+    return to_display(simple, gcj02=gcj02), tol
+
+
+def zone_display_zoom(bounds: Sequence[float], level: str) -> int:
+    """Zoom whose pixel is the display tolerance of ``level``'s polygons on a map of ``bounds``.
+
+    Three zoom levels in from the view that fits the map (:func:`web.geo.fit_zoom`, 8×
+    closer), never coarser than the zoom the level is read at
+    (:data:`ZONE_SIMPLIFY_ZOOM`) nor finer than :data:`INLINE_SIMPLIFY_ZOOM`.
+
+    Parameters
+    ----------
+    bounds : sequence of float
+        ``(minx, miny, maxx, maxy)`` of the map in Web Mercator metres.
+    level : str
+        ``district``, ``street`` or ``community``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> zone_display_zoom([0, 0, 3_000, 3_000], "community")  # a few streets
+    17
+    >>> zone_display_zoom([0, 0, 200_000, 100_000], "community")  # a city
+    16
+    """
+    return min(INLINE_SIMPLIFY_ZOOM, max(ZONE_SIMPLIFY_ZOOM.get(level, INLINE_SIMPLIFY_ZOOM),
+                                         fit_zoom(bounds) + DETAIL_ZOOMS))
+
+
 def grid_summary(
     gdf: gpd.GeoDataFrame,
     cell_deg: float,
@@ -220,7 +361,8 @@ def grid_summary(
 
 
 def to_feature_collection(
-    gdf: gpd.GeoDataFrame, *, columns: Sequence[str] | None = None
+    gdf: gpd.GeoDataFrame, *, columns: Sequence[str] | None = None,
+    decimals: int = COORD_DECIMALS,
 ) -> str:
     """GeoJSON FeatureCollection text of ``gdf``: NaN-safe values, coordinates rounded.
 
@@ -230,6 +372,9 @@ def to_feature_collection(
         Features in degrees.
     columns : sequence of str, optional
         Properties to keep (default: every non-geometry column).
+    decimals : int, keyword-only
+        Decimals of a degree kept (:data:`COORD_DECIMALS`; :data:`MAP_DECIMALS` for the
+        zone polygons of a map page).
 
     Returns
     -------
@@ -241,7 +386,7 @@ def to_feature_collection(
     cols = [c for c in (columns if columns is not None else gdf.columns)
             if c != gdf.geometry.name and c in gdf.columns]
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    geoms = shapely.transform(geoms, lambda c: np.round(c, COORD_DECIMALS))
+    geoms = shapely.transform(geoms, lambda c: np.round(c, decimals))
     geo_json = shapely.to_geojson(geoms)
     frame = pd.DataFrame(gdf[cols]).reset_index(drop=True)
     # pandas writes the properties in C (NaN -> null, numpy scalars, dates as ISO text).

@@ -6,6 +6,7 @@ therefore do not import each other.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from web.data import ProjectData
 
 __all__ = ["DERIVED_TITLES", "NOTE_CHARS", "NOTE_LINES", "layer_legend", "layer_title",
-           "pv_sky_note", "row_notes"]
+           "pv_sky_note", "row_notes", "simplified_note"]
 
 # Titles of layers the analyses write (not canonical); others show their base layer's title.
 DERIVED_TITLES: dict[str, tuple[str, str]] = {
@@ -168,3 +169,18 @@ def row_notes(rows: Iterable[tuple[Any, dict[str, Any] | None]], lang: str, *,
     if cut or rest > 0:
         lines.append(f"备注全文见{full_at}" if lang == "zh" else f"Full notes: {full_at}")
     return lines
+
+
+def simplified_note(tolerance: float, bounds: Sequence[float] | None, lang: str) -> str:
+    """The legend's note that boundaries are simplified for display.
+
+    ``tolerance`` is in Web Mercator metres; the note gives it on the ground at the middle
+    latitude of ``bounds`` (degrees), times cos(latitude).
+    """
+    lat = 0.0 if bounds is None else (float(bounds[1]) + float(bounds[3])) / 2
+    ground = tolerance * math.cos(math.radians(lat if math.isfinite(lat) else 0.0))
+    tol = f"{ground:.1f}"
+    return (f"显示已简化：边界按约 {tol} 米（该缩放级别一个像素）简化显示，指标按原始边界计算"
+            if lang == "zh" else
+            f"Simplified for display: boundaries drawn to about {tol} m (one pixel at that "
+            "zoom); every figure is computed on the full boundaries")

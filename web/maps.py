@@ -19,7 +19,10 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element, Figure, MacroElement
+from folium.features import GeoJsonStyleMapper
+from folium.utilities import get_obj_in_upper_tree
 from jinja2 import Template
 
 from layers.labels import codes_in_text, note_label, responsible_label, unit_label
@@ -28,9 +31,18 @@ from web.classes import legend_items, zone_classes
 from web.data import ZONE_LAYERS, ProjectData
 from web.errors import NotFoundError
 from web.exports import export_buttons, export_links
-from web.geo import simplify_for_zoom, to_feature_collection
+from web.geo import (
+    COORD_DECIMALS,
+    INLINE_SIMPLIFY_ZOOM,
+    MAP_DECIMALS,
+    WEB_MERCATOR,
+    metres_per_pixel,
+    simplify_on_map,
+    to_feature_collection,
+    zone_display_zoom,
+)
 from web.i18n import op_symbol, sample_notice, t
-from web.layer_text import layer_legend, layer_title, pv_sky_note, row_notes
+from web.layer_text import layer_legend, layer_title, pv_sky_note, row_notes, simplified_note
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
 from web.tips import tip_config, tip_rows
@@ -70,8 +82,6 @@ NO_DATA_COLOR = "#d9d9d9"
 ZONE_OUTLINE = "#555555"
 DEFAULT_CENTER = (39.12, 117.2)
 DEFAULT_ZOOM = 14
-# Inline layers are simplified to one pixel at this zoom (≈ 1 m): invisible, but lighter.
-INLINE_SIMPLIFY_ZOOM = 17
 # Community names appear from this zoom on (the district fits the screen at about 14).
 COMMUNITY_LABEL_ZOOM = 15
 
@@ -262,10 +272,32 @@ def _bounds(data: ProjectData, *, gcj02: bool) -> list[float] | None:
     return None
 
 
+class _GeoJson(folium.GeoJson):
+    """folium's GeoJson, lighter (one tooltip per feature, no colour per feature).
+
+    Features are told apart by a short ``id`` (folium would otherwise key its style table
+    by the tooltip text, writing every tooltip twice), and the properties that only choose
+    a style (``_c``, ``_s``) are dropped once folium has turned them into that table.
+    """
+
+    def render(self, **kwargs: Any) -> Any:
+        if not getattr(self, "_styled", False) and self.data["features"]:
+            self.style_map = GeoJsonStyleMapper(self.data, self.feature_identifier,
+                                                self).get_style_map(self.style_function)
+            for feature in self.data["features"]:
+                for key in ("_c", "_s"):
+                    feature["properties"].pop(key, None)
+            self._styled = True
+            self.style_function = lambda feature: {}  # the table above is kept
+        self.parent_map: Any = get_obj_in_upper_tree(self, folium.Map)
+        # folium's Layer.render: GeoJson.render would build the style table again
+        return super(folium.GeoJson, self).render(**kwargs)
+
+
 def _add_inline(m: folium.Map, gdf: gpd.GeoDataFrame, style: LayerStyle, title: str,
                 *, layer: str = "", lang: str = "zh", show: bool | None = None,
                 colors: pd.Series | None = None, tips: list[str] | None = None,
-                stroke: pd.Series | None = None) -> None:
+                stroke: pd.Series | None = None, decimals: int = COORD_DECIMALS) -> None:
     fills = colors if colors is not None else colors_of(gdf, style)
     frame = gpd.GeoDataFrame(
         {
@@ -277,7 +309,9 @@ def _add_inline(m: folium.Map, gdf: gpd.GeoDataFrame, style: LayerStyle, title: 
         },
         geometry=gdf.geometry.to_numpy(), crs=gdf.crs,
     )
-    fc = to_feature_collection(frame)
+    fc = json.loads(to_feature_collection(frame, decimals=decimals))
+    for i, feature in enumerate(fc["features"]):
+        feature["id"] = i  # folium's style table names features by this, not by tooltip
     weight, fill, opacity = style.weight, style.fill, style.fill_opacity
 
     def style_fn(feature: dict[str, Any]) -> dict[str, Any]:
@@ -285,7 +319,7 @@ def _add_inline(m: folium.Map, gdf: gpd.GeoDataFrame, style: LayerStyle, title: 
         return {"color": p["_s"] or p["_c"], "fillColor": p["_c"], "weight": weight,
                 "fill": fill, "fillOpacity": opacity}
 
-    folium.GeoJson(
+    _GeoJson(
         # The layer control writes names as HTML: escape them like every other text.
         fc, name=html.escape(title), style_function=style_fn,
         show=style.show if show is None else show,
@@ -330,8 +364,15 @@ def _add_layer(m: folium.Map, data: ProjectData, name: str, settings: WebSetting
     if name == "buildings" or data.feature_count(name) > settings.inline_feature_limit:
         _add_dynamic(m, name, st, title, lang=lang, gcj02=gcj02, show=show)
     else:
-        gdf = simplify_for_zoom(data.display(name, gcj02=gcj02), INLINE_SIMPLIFY_ZOOM)
-        _add_inline(m, gdf, st, title, layer=name, lang=lang, show=show)
+        gdf, _ = simplify_on_map(_drawable(data.metric(name)), INLINE_SIMPLIFY_ZOOM,
+                                 gcj02=gcj02)
+        _add_inline(m, gdf, st, title, layer=name, lang=lang, show=show,
+                    decimals=MAP_DECIMALS)
+
+
+def _drawable(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rows with a geometry to draw (as ``ProjectData.display`` keeps them)."""
+    return gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
 
 
 def _render(m: folium.Map, legend: str) -> str:
@@ -345,8 +386,8 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
     """HTML of the layers map: every stored layer with a layer control and a legend."""
     gcj02 = basemap == "amap"
     title = f"{t('layers_map', lang)} — {data.project.name}"
-    m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
-                lang=lang, title=title)
+    bounds = _bounds(data, gcj02=gcj02)
+    m = new_map(basemap=basemap, settings=settings, bounds=bounds, lang=lang, title=title)
     _reference(m, data, basemap=basemap, gcj02=gcj02)
     entries = []
     for name in data.layer_names():
@@ -355,8 +396,9 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
         _add_layer(m, data, name, settings, lang=lang, gcj02=gcj02)
         entries.append((name, layer_title(data, name, lang), style_for(name)))
     notice = sample_notice(data.project, lang)
-    legend = _legend(t("legend", lang), layer_legend(data, entries, lang),
-                     [notice] if notice else [], open_=False)
+    notes = [notice] if notice else []
+    notes.append(simplified_note(metres_per_pixel(INLINE_SIMPLIFY_ZOOM), bounds, lang))
+    legend = _legend(t("legend", lang), layer_legend(data, entries, lang), notes, open_=False)
     return _render(m, legend + export_buttons("/maps/layers", {"lang": lang}, lang))
 
 
@@ -400,7 +442,11 @@ def indicator_map(
     zone_layer = ZONE_LAYERS[level]
     data.require_layer(zone_layer)
     gcj02 = basemap == "amap"
-    zones = data.display(zone_layer, gcj02=gcj02)
+    full = _drawable(data.metric(zone_layer))
+    merc = gpd.GeoSeries([shapely.box(*data.display(zone_layer).total_bounds)],
+                         crs="EPSG:4326").to_crs(WEB_MERCATOR).total_bounds
+    # Display only: the records were computed on the full geometries.
+    zones, tolerance = simplify_on_map(full, zone_display_zoom(merc, level), gcj02=gcj02)
     by_code = {str(r.get("zone_code")): r for r in recs}
     codes = zones["code"].astype(str)
     zones = zones.assign(_rec=[by_code.get(c) for c in codes])
@@ -417,8 +463,8 @@ def indicator_map(
     fills = pd.Series([classes[i].color if i >= 0 else NO_DATA_COLOR for i in yb],
                       index=zones.index)
     stroke = pd.Series([ZONE_OUTLINE] * len(zones), index=zones.index)
-    tips = [_zone_tip(name, code, rec, indicator, ind_title, unit, lang)
-            for name, code, rec in zip(zones["name"], codes, zones["_rec"], strict=True)]
+    tips, common = zone_tips(zones["name"].tolist(), codes.tolist(), zones["_rec"].tolist(),
+                             indicator, ind_title, unit, lang)
     title = f"{indicator} {ind_title}"
     if scenario:
         title += f" — {t('scenario_proposal', lang)}"
@@ -428,8 +474,8 @@ def indicator_map(
                 extra_query=q)
     _reference(m, data, basemap=basemap, gcj02=gcj02, label_levels=(level,))
     st = LayerStyle(ZONE_OUTLINE, weight=1.5, fill_opacity=0.7)
-    _add_inline(m, simplify_for_zoom(zones.drop(columns="_rec"), INLINE_SIMPLIFY_ZOOM), st,
-                ind_title, show=True, colors=fills, tips=tips, stroke=stroke)
+    _add_inline(m, zones.drop(columns="_rec"), st, ind_title, show=True, colors=fills,
+                tips=tips, stroke=stroke, decimals=MAP_DECIMALS)
     items = legend_items(classes, unit, lang)
     items.append((NO_DATA_COLOR, t("status_no-data", lang)))
     src = {t(f"source_{r.get('source')}", lang) for r in recs}
@@ -445,6 +491,13 @@ def indicator_map(
              *row_notes(zip(zones["name"], zones["_rec"], strict=True), lang,
                         full_at="区域的悬停提示" if lang == "zh" else "the zone's tooltip"),
              t("classes_target" if target is not None else "classes_plain", lang)]
+    # What every zone shares and the legend does not already say, once instead of per tooltip
+    said = {t("indicator", lang), t("target", lang), t("source", lang)}
+    shared = [f"{label}: {v}" for label, v in common if label not in said]
+    if shared:
+        notes.append(("各区域相同 — " if lang == "zh" else "Same for every zone — ")
+                     + ("；" if lang == "zh" else "; ").join(shared))
+    notes.append(simplified_note(tolerance, zones.total_bounds, lang))
     return _render(m, _legend(f"{indicator} {ind_title}", items, notes)
                    + export_links(indicator, level, lang, scenario))
 
@@ -453,16 +506,14 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _zone_tip(name: Any, code: str, rec: dict[str, Any] | None, indicator: str,
-              ind_title: str, unit: str, lang: str) -> str:
-    """Tooltip of one zone of an indicator map: figures rounded, words translated."""
-    if rec is None:
-        return tip_html(f"{name} ({code})", [(t("status", lang), t("status_no-data", lang))])
+def _zone_rows(rec: dict[str, Any], indicator: str, ind_title: str, unit: str,
+               lang: str) -> list[tuple[str, Any]]:
+    """Tooltip rows of one zone with a record: figures rounded, words translated."""
     target = rec.get("target")
     value = rec.get("value")
     shown = f"{_fmt(value)} {unit}".strip() if _is_number(value) or value is None \
         else str(value)
-    return tip_html(f"{name} ({code})", [
+    return [
         (t("indicator", lang), f"{indicator} {ind_title}"),
         (t("value", lang), shown),
         (t("target", lang), f"{op_symbol(rec.get('op'))} {_fmt(target)} {unit}".strip()
@@ -474,15 +525,48 @@ def _zone_tip(name: Any, code: str, rec: dict[str, Any] | None, indicator: str,
         (t("responsible", lang), responsible_label(rec, lang)),
         (t("source", lang), t(f"source_{rec.get('source')}", lang)),
         (t("note", lang), note_label(rec.get("note"), lang) or None),
-    ])
+    ]
+
+
+def zone_tips(names: Sequence[Any], codes: Sequence[str],
+              recs: Sequence[dict[str, Any] | None], indicator: str, ind_title: str,
+              unit: str, lang: str) -> tuple[list[str], list[tuple[str, Any]]]:
+    """Tooltips of an indicator map's zones, without the rows every zone shares.
+
+    A row with the same value in the tooltip of every zone that has a record (the
+    indicator, its deadline and department, usually its target and source) is said once,
+    in the legend, instead of in thousands of tooltips; the value is always in the tooltip.
+
+    Returns
+    -------
+    tips : list of str
+        Tooltip HTML per zone (:func:`tip_html`).
+    common : list of (label, value)
+        The rows left out of the tooltips, for the legend.
+    """
+    rows = [None if rec is None else _zone_rows(rec, indicator, ind_title, unit, lang)
+            for rec in recs]
+    with_rec = [r for r in rows if r is not None]
+    value_label = t("value", lang)
+    common: list[tuple[str, Any]] = []
+    if len(with_rec) > 1:
+        common = [(label, v) for label, v in with_rec[0] if label != value_label
+                  and v not in (None, "") and all(r2 == v for r in with_rec[1:]
+                                                  for lab2, r2 in r if lab2 == label)]
+    skip = {label for label, _ in common}
+    no_data = [(t("status", lang), t("status_no-data", lang))]
+    tips = [tip_html(f"{name} ({code})", no_data if r is None else
+                     [(label, v) for label, v in r if label not in skip])
+            for name, code, r in zip(names, codes, rows, strict=True)]
+    return tips, common
 
 
 def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str) -> str:
     """HTML of the uncovered areas and the siting proposals, over the existing facilities."""
     gcj02 = basemap == "amap"
     title = t("gaps_map", lang)
-    m = new_map(basemap=basemap, settings=settings, bounds=_bounds(data, gcj02=gcj02),
-                lang=lang, title=title)
+    bounds = _bounds(data, gcj02=gcj02)
+    m = new_map(basemap=basemap, settings=settings, bounds=bounds, lang=lang, title=title)
     _reference(m, data, basemap=basemap, gcj02=gcj02)
     names = data.layer_names()
     entries: list[tuple[str, str, LayerStyle]] = []
@@ -502,6 +586,7 @@ def gaps_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: st
     notes = [] if gap_layers or proposals else [
         "尚无盲区或选址图层（运行 peakmap site）。" if lang == "zh"
         else "No uncovered or proposal layers yet (run peakmap site)."]
+    notes.append(simplified_note(metres_per_pixel(INLINE_SIMPLIFY_ZOOM), bounds, lang))
     extra = [(f"/maps/gaps.pdf?compare=true&lang={lang}",
               "现状｜方案 PDF" if lang == "zh" else "Now | proposal PDF")] if proposals else []
     return _render(m, _legend(t("legend", lang), layer_legend(data, entries, lang), notes)

@@ -25,7 +25,9 @@ from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+import geopandas as gpd
 import numpy as np
+import shapely
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -36,7 +38,15 @@ from web.classes import MapClass, assign_classes, class_label, classify_indicato
 from web.data import LEVELS, ProjectData
 from web.deps import DataDep, LangDep, SettingsDep
 from web.exports import export_buttons
+from web.geo import (
+    MAP_DECIMALS,
+    WEB_MERCATOR,
+    simplify_on_map,
+    to_feature_collection,
+    zone_display_zoom,
+)
 from web.i18n import op_symbol, t
+from web.layer_text import simplified_note
 
 __all__ = ["classify", "move_and_compare", "other_side_values", "router", "shared_breaks"]
 
@@ -272,14 +282,24 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
     return HTMLResponse(html)
 
 
-def _zones_geojson(data: ProjectData, level: str) -> tuple[dict[str, Any], list[str], list[str]]:
+def _zones_geojson(data: ProjectData, level: str) -> tuple[dict[str, Any], list[str], str]:
+    """Zones of ``level`` for the compare maps: GeoJSON, codes, the note on simplification.
+
+    Simplified for display as the indicator maps are (``web.geo.simplify_on_map``).
+    """
     layer = ZONE_LAYERS[level]
     data.require_layer(layer)
-    zones = data.display(layer)
+    full = data.metric(layer)
+    full = full[~(full.geometry.isna() | full.geometry.is_empty)]
+    bounds = gpd.GeoSeries([shapely.box(*full.total_bounds)], crs=full.crs).to_crs(
+        WEB_MERCATOR).total_bounds
+    zones, tol = simplify_on_map(full, zone_display_zoom(bounds, level))
     codes = zones["code"].astype(str).tolist()
     names = zones["name"].astype(str).tolist() if "name" in zones.columns else codes
-    geo = json.loads(zones[["geometry"]].assign(code=codes, name=names).to_json(drop_id=True))
-    return geo, codes, names
+    geo = json.loads(to_feature_collection(zones[["geometry"]].assign(code=codes, name=names),
+                                           decimals=MAP_DECIMALS))
+    return geo, codes, simplified_note(tol, zones.total_bounds, "zh") + " / " + \
+        simplified_note(tol, zones.total_bounds, "en")
 
 
 SITE_LABELS = {
@@ -321,7 +341,7 @@ def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
                   if r.get("indicator") == indicator]
     recs = {s: {str(r.get("zone_code")): r for r in rows}
             for s, rows in ((None, rows_now), (SCENARIO, rows_after))}
-    geo, codes, _ = _zones_geojson(data, level)
+    geo, codes, simplified = _zones_geojson(data, level)
 
     def vals(side: str | None) -> np.ndarray:
         return np.array([float(v) if isinstance(v := recs[side].get(c, {}).get("value"),
@@ -357,7 +377,7 @@ def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
             "note": (f"{unit}; " if unit else "") + (
                 "同一分级（现状与方案合并计算，以目标值为界：绿色达标，红色未达标）" if lang == "zh"
                 else "one set of classes for both sides (now and proposal together, split at "
-                "the target: green met, red not met)")}
+                "the target: green met, red not met)") + "; " + _one_lang(simplified, lang)}
 
 
 def _gap_sides(data: ProjectData, lang: str) -> dict[str, Any]:
@@ -377,7 +397,7 @@ def _gap_sides(data: ProjectData, lang: str) -> dict[str, Any]:
         shown = layer.to_crs("EPSG:4326") if len(layer) else layer
         geo_sides[key] = json.loads(shown[["geometry"]].to_json(drop_id=True)) if len(layer) \
             else {"type": "FeatureCollection", "features": []}
-    geo, _, _ = _zones_geojson(data, "community")
+    geo, _, simplified = _zones_geojson(data, "community")
     en = lang == "en"
     unc = "Residential land outside the park radius" if en else "公园服务半径外的居住用地"
     return {"geo": geo, "gaps": geo_sides, "title": unc,
@@ -390,7 +410,13 @@ def _gap_sides(data: ProjectData, lang: str) -> dict[str, Any]:
                      "(preset of [params.coverage] uncovered_preset), proposal adds the "
                      "proposed pocket parks" if en else
                      "计算值：公园绿地服务半径（[params.coverage] uncovered_preset）之外的居住用地"
-                     "（R）；方案侧计入拟建口袋公园")}
+                     "（R）；方案侧计入拟建口袋公园") + "; " + _one_lang(simplified, lang)}
+
+
+def _one_lang(both: str, lang: str) -> str:
+    """The ``lang`` half of a ``"中文 / English"`` note."""
+    zh, _, en = both.partition(" / ")
+    return en if lang == "en" else zh
 
 
 @router.get("/maps/compare", response_class=HTMLResponse)
