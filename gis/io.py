@@ -357,9 +357,21 @@ def _ogr_failed(e: Exception, label: str, encoding: str | None) -> InputFileErro
     return InputFileError(f"{label}: cannot be read as vector data ({msg})")
 
 
+# drivers whose files hold one layer (a GeoJSON or FlatGeobuf file is opened once less:
+# GDAL's GeoJSON driver reads the whole file at every open)
+_ONE_LAYER_DRIVERS = ("GeoJSON", "FlatGeobuf")
+
+
 def _check_ogr_layer(source: Path, suffix: str, *, layer: str | None, label: str) -> None:
     """One layer to read (or the one named exists), opened by the extension's driver."""
     try:
+        if layer is None and suffix in (".fgb", ".geojson", ".json"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pyogrio's "more than one layer": below
+                info = pyogrio.read_info(source)
+            if str(info.get("driver")) in _ONE_LAYER_DRIVERS:
+                check_driver(str(info.get("driver")), suffix, label=label)
+                return
         if layer is None and suffix in (".gpkg", ".fgb", ".geojson", ".json"):
             names = [str(r[0]) for r in pyogrio.list_layers(source)]
             if len(names) > 1:
