@@ -27,9 +27,13 @@ from layers.params import BuildingsParams
 
 __all__ = [
     "BUILDING_DEFAULTS",
+    "FLOOR_AREA_COUNTS",
+    "FLOOR_AREA_ESTIMATES",
     "FLOOR_AREA_SOURCE",
     "complete_floor_area",
+    "floor_area_flags",
     "floor_area_note",
+    "floor_area_note_of",
 ]
 
 #: ``[params.buildings]`` defaults as a dict (:class:`layers.params.BuildingsParams`).
@@ -108,10 +112,54 @@ def complete_floor_area(
     return out[cols], notes
 
 
+#: Per-building columns of :func:`floor_area_flags`: every building, and those whose floor
+#: area came from floors × footprint, from height, or is missing.
+FLOOR_AREA_COUNTS = ("fa_buildings", "fa_floors", "fa_height", "fa_missing")
+#: The columns of :data:`FLOOR_AREA_COUNTS` that mark a value estimated (估算).
+FLOOR_AREA_ESTIMATES = ("fa_floors", "fa_height")
+
+
+def floor_area_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per building, 1.0 in each column of :data:`FLOOR_AREA_COUNTS` that describes it.
+
+    Summed over a zone's buildings they make that zone's :func:`floor_area_note_of`. A
+    frame without ``floor_area_source`` (no ingest) reports every building's area as given.
+    """
+    if FLOOR_AREA_SOURCE not in frame.columns:
+        src = pd.Series("reported", index=frame.index, dtype="string")
+    else:
+        src = frame[FLOOR_AREA_SOURCE].astype("string")
+    return pd.DataFrame({
+        "fa_buildings": np.ones(len(frame)),
+        "fa_floors": (src == "floors").fillna(False).to_numpy(dtype=float),
+        "fa_height": (src == "height").fillna(False).to_numpy(dtype=float),
+        "fa_missing": src.isna().to_numpy(dtype=float),
+    }, index=frame.index)
+
+
+def floor_area_note_of(totals: Mapping[str, float]) -> str:
+    """The note of :func:`floor_area_note` from summed :data:`FLOOR_AREA_COUNTS`.
+
+    Returns "" when every building reported its floor area.
+    """
+    total, by_floors, by_height, missing = (int(totals.get(c, 0.0))
+                                            for c in FLOOR_AREA_COUNTS)
+    if not (by_floors or by_height or missing):
+        return ""
+    return bilingual_note(
+        f"建筑面积：{total} 栋建筑中 {by_floors + by_height} 栋为估算值（{by_floors} "
+        f"栋按层数 × 基底面积，{by_height} 栋按高度），{missing} 栋无建筑面积、层数与高度，未计入",
+        f"floor area: {by_floors + by_height} of {total} buildings estimated "
+        f"({by_floors} from floors × footprint, {by_height} from height), {missing} left out "
+        "(no floor area, floors or height)",
+    )
+
+
 def floor_area_note(frame: pd.DataFrame) -> str:
     """How the floor area of these buildings was obtained, for an indicator's note.
 
-    Returns "" when every building reported its floor area.
+    Returns "" when every building reported its floor area. Indicators by zone state each
+    zone's own counts (:func:`floor_area_flags`, :func:`floor_area_note_of`).
 
     Examples
     --------
@@ -126,16 +174,5 @@ def floor_area_note(frame: pd.DataFrame) -> str:
     """
     if FLOOR_AREA_SOURCE not in frame.columns or not len(frame):
         return ""
-    src = frame[FLOOR_AREA_SOURCE].astype("string")
-    by_floors = int((src == "floors").sum())
-    by_height = int((src == "height").sum())
-    missing = int(src.isna().sum())
-    if not (by_floors or by_height or missing):
-        return ""
-    return bilingual_note(
-        f"建筑面积：{len(frame)} 栋建筑中 {by_floors + by_height} 栋为估算值（{by_floors} "
-        f"栋按层数 × 基底面积，{by_height} 栋按高度），{missing} 栋无建筑面积、层数与高度，未计入",
-        f"floor area: {by_floors + by_height} of {len(frame)} buildings estimated "
-        f"({by_floors} from floors × footprint, {by_height} from height), {missing} left out "
-        "(no floor area, floors or height)",
-    )
+    flags = floor_area_flags(frame)
+    return floor_area_note_of({c: float(flags[c].sum()) for c in FLOOR_AREA_COUNTS})

@@ -13,7 +13,6 @@ it, once.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,14 +25,7 @@ import shapely
 
 from gis import InputFileError
 from gis.overlay import Pieces, features_in_pieces_area, merge_overlaps, split_by_zones
-from layers.demand import (
-    FROM_HOMES,
-    HOME_ESTIMATES,
-    community_households,
-    community_households_note,
-    demand_params,
-)
-from layers.floors import floor_area_note
+from layers.demand import FROM_HOMES, HOME_ESTIMATES, community_households, demand_params
 from layers.indicators.cut import cut_layers, overlay_workers
 from layers.indicators.inputs import (
     NoData,
@@ -43,18 +35,10 @@ from layers.indicators.inputs import (
     filter_mask,
     read_layer,
     read_layers,
-    undecided_mask,
     zone_index,
 )
-from layers.indicators.registry import (
-    EachZoneMin,
-    MetricContext,
-    MetricResult,
-    counted_result,
-    metric_kind,
-)
-from layers.labels import bilingual_note, field_label
-from layers.schema import layer_spec
+from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
+from layers.share_notes import NoteCounts, share_note
 
 __all__ = [
     "area_share",
@@ -280,50 +264,27 @@ def _require_field(frame: pd.DataFrame, layer: str, field: str) -> None:
 
 
 def _known(
-    frame: gpd.GeoDataFrame, spec: Mapping[str, Any], layer: str
-) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Leave out features lacking a value in any field of ``spec["known"]``, and say so.
+    frame: gpd.GeoDataFrame, spec: Mapping[str, Any], layer: str, counts: NoteCounts
+) -> gpd.GeoDataFrame:
+    """Leave out features lacking a value in any field of ``spec["known"]``, and count them.
 
     A share whose condition reads a field (e.g. an age from ``install_year``) cannot tell
     whether a feature with no value meets it; such features are left out of both the
-    numerator and the denominator, and the note counts them (with their length for lines).
+    numerator and the denominator, and each zone's note counts its own (with their length
+    for lines, area for polygons).
     """
     fields = spec.get("known") or []
     if isinstance(fields, str):
         fields = [fields]
     if not fields or not len(frame):
-        return frame, []
+        return frame
     for name in fields:
         _require_field(frame, layer, str(name))
     unknown = np.zeros(len(frame), dtype=bool)
     for name in fields:
         unknown |= frame[str(name)].isna().to_numpy()
-    if not unknown.any():
-        return frame, []
-    left = frame[unknown]
-    measure = ""
-    types = shapely.get_type_id(np.asarray(left.geometry.values, dtype=object))
-    if np.isin(types, (1, 2, 5)).all():
-        measure = f", {float(left.geometry.length.sum()):,.0f} m"
-    elif np.isin(types, (3, 6)).all():
-        measure = f", {float(left.geometry.area.sum()):,.0f} m²"
-    note = bilingual_note(
-        f"{_fields_zh(fields)}未知：{_layer_zh(layer)} {len(frame)} 个要素中 "
-        f"{int(unknown.sum())} 个{measure.replace(', ', '，')}不计入比例（分子与分母）",
-        f"{' / '.join(map(str, fields))} unknown: {int(unknown.sum())} of {len(frame)} "
-        f"features of {layer}{measure} left out of the share",
-    )
-    return frame[~unknown], [note]
-
-
-def _layer_zh(layer: str) -> str:
-    spec = layer_spec(layer)
-    return spec.title_zh if spec else layer
-
-
-def _fields_zh(fields: Any) -> str:
-    return "、".join(field_label(str(f), "zh") for f in fields) + (
-        f"（{' / '.join(map(str, fields))}）")
+    counts.known(frame, [str(f) for f in fields], layer, unknown)
+    return frame[~unknown]
 
 
 def undecided_notes(
@@ -334,25 +295,18 @@ def undecided_notes(
 
     ``where`` (the population, tested on ``layer_frame``): such features are left out of
     the share; ``condition`` (the numerator, tested on ``population``): they count as not
-    meeting it. A field in ``known`` holds a value in every feature by then.
+    meeting it. A field in ``known`` holds a value in every feature by then. The counts are
+    those of the whole frames; the shares of this module count per zone (:class:`NoteCounts`).
     """
-    notes = []
-    out, fields = undecided_mask(ctx, layer_frame, spec, layer_name=layer, key="where")
-    if out.any():
-        n = int(out.sum())
-        notes.append(bilingual_note(
-            f"{_fields_zh(fields)}无值：{_layer_zh(layer)}中 {n} 个要素无法判断是否属于统计范围，"
-            "不计入比例",
-            f"{' / '.join(fields)} has no value: {n} features of {layer} cannot be placed in "
-            "the population and are left out of the share"))
-    out, fields = undecided_mask(ctx, population, spec, layer_name=layer, key="condition")
-    if out.any():
-        n, m = int(out.sum()), len(population)
-        notes.append(bilingual_note(
-            f"{_fields_zh(fields)}无值：统计范围内 {m} 个要素中 {n} 个按不满足条件计",
-            f"{' / '.join(fields)} has no value: {n} of {m} features counted as not meeting "
-            "the condition"))
-    return notes
+    counts = NoteCounts(ctx, lambda f: np.zeros(len(f), dtype=np.intp))
+    counts.undecided(layer_frame, population, spec, layer)
+    totals = {k: float(v.sum()) for k, v in counts.columns.items()}
+    notes = [share_note(totals, parts=(part,)) for part in counts.parts]
+    return [n for n in notes if n]
+
+
+def _zone_of(ctx: MetricContext, layer: str) -> Any:
+    return lambda frame: _point_zone(ctx, frame, layer)
 
 
 @metric_kind("attribute_share")
@@ -391,32 +345,22 @@ def attribute_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult
             whole["code"].astype(str)).to_numpy())
     frame = filter_frame(ctx, whole, spec, layer_name=layer)
     _require_field(frame, layer, by)
-    frame, notes = _known(frame, spec, layer)
-    notes += undecided_notes(ctx, whole, frame, spec, layer)
+    counts = NoteCounts(ctx, _zone_of(ctx, layer))
+    frame = _known(frame, spec, layer, counts)
+    counts.undecided(whole, frame, spec, layer)
     if by == "floor_area_m2":
-        notes.append(floor_area_note(frame))
+        counts.floor_area(frame)
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
     zone, weight, feature = _weights_by_zone(ctx, frame, layer, by)
     part_meets = meets[feature]
     num = _sum(ctx, zone, np.where(part_meets, weight, 0.0))
     den = _sum(ctx, zone, weight)
     out = _frame(ctx, num=num, den=np.where(den > 0, den, np.nan))
-    if households is None:
-        return _result(out, notes, scale=PERCENT)
-    demand = demand_params(ctx)
-    note_of = functools.partial(
-        _households_share_note, head=tuple(n for n in notes if n),
-        per_household=float(demand.household_area_m2),
-        assumed_floors=float(demand.assumed_floors))
-    return counted_result(out, households[1], note_of, estimated=(FROM_HOMES, *HOME_ESTIMATES),
-                          scale=PERCENT)
-
-
-def _households_share_note(totals: Mapping[str, float], *, head: tuple[str, ...],
-                           per_household: float, assumed_floors: float) -> str:
-    """``head``, then the communities whose households were summed from their homes."""
-    return "; ".join(t for t in (*head, community_households_note(
-        totals, per_household=per_household, assumed_floors=assumed_floors)) if t)
+    if households is not None:
+        demand = demand_params(ctx)
+        counts.households(households[1], float(demand.household_area_m2),
+                          float(demand.assumed_floors), (FROM_HOMES, *HOME_ESTIMATES))
+    return counts.result(out, scale=PERCENT)
 
 
 @metric_kind("attribute_sum")
@@ -440,8 +384,10 @@ def attribute_sum(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     frame = filter_frame(ctx, read_layer(ctx, layer), spec, layer_name=layer)
     _require_field(frame, layer, field)
     zone, weight, _ = _weights_by_zone(ctx, frame, layer, field)
-    notes = [floor_area_note(frame)] if field == "floor_area_m2" else []
-    return _result(_frame(ctx, value=_sum(ctx, zone, weight)), notes)
+    counts = NoteCounts(ctx, _zone_of(ctx, layer))
+    if field == "floor_area_m2":
+        counts.floor_area(frame)
+    return counts.result(_frame(ctx, value=_sum(ctx, zone, weight)))
 
 
 @metric_kind("length_share")
@@ -467,8 +413,9 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     layer = str(spec["layer"])
     whole = read_layer(ctx, layer)
     frame = filter_frame(ctx, whole, spec, layer_name=layer)
-    frame, notes = _known(frame, spec, layer)
-    notes += undecided_notes(ctx, whole, frame, spec, layer)
+    counts = NoteCounts(ctx, _zone_of(ctx, layer))
+    frame = _known(frame, spec, layer, counts)
+    counts.undecided(whole, frame, spec, layer)
     meets = filter_mask(ctx, frame, spec, layer_name=layer, key="condition")
     pieces = split_by_zones(
         np.asarray(frame.geometry.values, dtype=object), community_geoms(ctx),
@@ -477,7 +424,7 @@ def length_share(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     num = _sum(ctx, pieces.zone, np.where(meets[pieces.feature], pieces.measure, 0.0))
     den = _sum(ctx, pieces.zone, pieces.measure)
     out = _frame(ctx, num=num, den=np.where(den > 0, den, np.nan))
-    return _result(out, notes, scale=PERCENT)
+    return counts.result(out, scale=PERCENT)
 
 
 def read_reported(path: Path) -> pd.DataFrame:

@@ -164,6 +164,14 @@ ESTIMATED_SECTION = (
     "A community's households (HP-22-sorting) are the `households` the communities layer",
     "carries, else the sum of its buildings' households (marked estimated); a community with",
     "neither reads no data.",
+    "",
+    "**Floor area** (`layers/floors.py`): a floor area from floors × footprint or from height",
+    "marks the value estimated; buildings without any floor data count 0 and the note says how",
+    "many (HP-12, HP-13, shares by floor area).",
+    "",
+    "The other counts a note states are per zone too (`layers/share_notes.py`): features left",
+    "out for a missing `known` field (HP-T4's pipes of unknown age, with their length), and",
+    "features a filter turned down for a missing value (README, \"No value\").",
 )
 
 
