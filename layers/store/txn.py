@@ -9,25 +9,71 @@ full build), and — only when the ``with`` block ends without an error — writ
 metadata (new version, layer versions, stale marks), moves new rasters into ``build/`` and
 renames the staged GeoPackage over the store. On any error or a kill nothing in ``build/``
 has changed, and the staging folder is removed (or, after a kill, at the next start).
+
+The project is any object with what :class:`StagedProject` names (a
+:class:`layers.project.Project`), so this module does not import :mod:`layers.project`, which
+imports the store.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from layers.store.gpkg import STORE_NAME, Store
 from layers.store.lock import DEFAULT_TIMEOUT_S, stage_dir, writer_lock
 from layers.store.meta import StoreMeta
 
 if TYPE_CHECKING:
-    from layers.project import Project
+    from layers.store.pg import PgStore
+    from layers.store.pgurl import PgLocation
 
-__all__ = ["store_transaction"]
+__all__ = ["StagedProject", "store_transaction"]
+
+
+class _Rasters(Protocol):
+    @property
+    def rasters(self) -> Mapping[str, Any]: ...
+
+
+class StagedProject(Protocol):
+    """What a store transaction needs of a project (:class:`layers.project.Project`)."""
+
+    @property
+    def root(self) -> Path:
+        """The project directory (its writer lock)."""
+        ...
+
+    @property
+    def build_dir(self) -> Path:
+        """``PROJECT/build``."""
+        ...
+
+    @property
+    def store_location(self) -> PgLocation | None:
+        """The PostGIS store, or None for the GeoPackage."""
+        ...
+
+    @property
+    def manifest(self) -> _Rasters:
+        """The manifest (its rasters are staged with the store)."""
+        ...
+
+    @property
+    def store(self) -> Store | PgStore:
+        """The project's store."""
+        ...
+
+    def staged(self, build_dir: Path, *, conn: Any = None) -> Self:
+        """The project with its store in ``build_dir`` (and the transaction's ``conn``)."""
+        ...
+
+
+P = TypeVar("P", bound=StagedProject)
 
 
 def _link_or_copy(src: Path, dest: Path) -> None:
@@ -39,18 +85,18 @@ def _link_or_copy(src: Path, dest: Path) -> None:
 
 @contextmanager
 def store_transaction(
-    project: Project,
+    project: P,
     *,
     what: str,
     fresh: bool = False,
     timeout: float = DEFAULT_TIMEOUT_S,
-) -> Iterator[Project]:
+) -> Iterator[P]:
     """Stage a write of ``project``'s store; commit it when the block ends without error.
 
     Parameters
     ----------
-    project : Project
-        The project to write.
+    project : StagedProject
+        The project to write (a :class:`layers.project.Project`).
     what : str
         What the write is (shown to a writer that waits for the lock).
     fresh : bool, default False
@@ -62,8 +108,8 @@ def store_transaction(
 
     Yields
     ------
-    Project
-        The project with ``build_dir`` = the staging folder and a private store.
+    StagedProject
+        The same kind of project (``project.staged(...)``) with ``build_dir`` = the staging folder and a private store.
 
     Raises
     ------
@@ -117,8 +163,8 @@ def _move_rasters(stage: Path, build: Path) -> None:
 
 @contextmanager
 def _pg_transaction(
-    project: Project, *, what: str, fresh: bool, timeout: float
-) -> Iterator[Project]:
+    project: P, *, what: str, fresh: bool, timeout: float
+) -> Iterator[P]:
     """:func:`store_transaction` on a PostGIS store: one database transaction.
 
     The writer lock is the database's (an advisory lock held until commit), so writers on
