@@ -6,7 +6,9 @@ repeats on every printed page, the annex's 目标类型 cells merged over their 
 (in the street and community sheets) the indicator's own cells — number, title, target,
 deadline, department, definition — merged over its zones, so a definition is printed once
 per indicator and not once per zone. Values, targets and gaps are numbers with a unit column
-and a number format without a trailing dot (``#,##0`` or ``#,##0.00``, chosen per indicator).
+and the number format of :mod:`layers.numfmt` (``#,##0`` or ``#,##0.00`` by the unit and the
+record, never a trailing dot; the gap signed with its unit), so a cell reads as the dashboard
+prints the figure.
 A matrix sheet puts the indicators (grouped as the annex groups them) against the district and
 every street, each cell coloured by status (green = meets the target). Every sheet prints
 landscape on A4, fit to the page width. Every text cell goes through :mod:`layers.sheets`,
@@ -31,7 +33,8 @@ from layers.labels import (
     responsible_label,
     unit_label,
 )
-from layers.report_format import GAP_NOTE, OP_SYMBOLS, atomic_path, format_target
+from layers.numfmt import NO_DATA, OP_SYMBOLS, excel_format, record_decimals, target_text
+from layers.report_format import GAP_NOTE, atomic_path
 from layers.report_format import STATUS_FILL as REPORT_STATUS_FILL
 from layers.sheets import set_cell
 
@@ -40,14 +43,17 @@ if TYPE_CHECKING:
 
     from layers.indicators.engine import IndicatorResult
 
-__all__ = ["DECIMAL_FORMAT", "INTEGER_FORMAT", "number_format", "write_annex_xlsx"]
+__all__ = ["INTEGER_FORMAT", "write_annex_xlsx"]
 
 INTEGER_FORMAT = "#,##0"
-DECIMAL_FORMAT = "#,##0.00"
-LARGE = 10_000.0
-"""Values of an indicator at or above this size are shown without decimals (areas, kWh)."""
 
 STATUS_FILL = {**REPORT_STATUS_FILL, "no-target": "F2F2F2"}
+NUMBERS_NOTE = (
+    "单元格保存完整数值；显示精度按单位：m²、kWh、kWp、个取整，%、百分点、m²/人 两位小数，"
+    "同一行的现状值、目标值、差距均为整数时取整；差距带正负号，占比的差距单位为百分点 / "
+    "cells keep the full value; shown with the unit's precision: m², kWh, kWp and counts "
+    "whole, %, pp and m²/person with two decimals, whole when a row's value, target and gap "
+    "are all whole; gaps signed, a share's gap in percentage points (pp)")
 HEADER_FILL = "D9E1F2"
 GROUP_FILL = "EDEDED"
 FONT = "Microsoft YaHei"  # Windows' CJK UI font; other systems substitute their own
@@ -147,26 +153,6 @@ def _is_number(value: Any) -> bool:
             and math.isfinite(value))
 
 
-def number_format(values: Sequence[Any]) -> str:
-    """The number format of one indicator's figures: whole numbers, or two decimals.
-
-    Whole numbers when every figure is whole or the largest is at least ``LARGE`` (areas in
-    m², yields in kWh, where decimals are noise); two decimals otherwise. Never a format
-    that prints a trailing dot.
-
-    Examples
-    --------
-    >>> number_format([1568269.4, 1620000]), number_format([53.33, 50]), number_format([3, 4])
-    ('#,##0', '#,##0.00', '#,##0')
-    """
-    finite = [float(v) for v in values if _is_number(v)]
-    if all(v.is_integer() for v in finite):
-        return INTEGER_FORMAT
-    if max(abs(v) for v in finite) >= LARGE:
-        return INTEGER_FORMAT
-    return DECIMAL_FORMAT
-
-
 def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -188,7 +174,8 @@ def _row_dict(r: IndicatorResult, lang: str) -> dict[str, Any]:
         "title": (r.title_en or r.title) if lang == "en" else r.title,
         "zone_code": r.zone_code,
         "zone_name": r.zone_name,
-        "value": r.value if isinstance(r.value, str) or _is_number(r.value) else None,
+        "value": (r.value if isinstance(r.value, str) or _is_number(r.value)
+                  else NO_DATA.get(lang, NO_DATA["zh"])),
         "unit": unit_label(r.unit, lang),
         "op": OP_SYMBOLS.get(r.op or "", r.op) if has_target else None,
         "target": r.target if has_target else None,
@@ -297,7 +284,6 @@ def _level_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult],
     group_start, group_name = row, None
     heights: dict[int, float] = {}
     for rows in _ordered(records):
-        fmt = number_format([v for r in rows for v in (r.value, r.target, r.gap)])
         first = row
         group = rows[0].group
         if group_name is not None and group != group_name:
@@ -307,13 +293,15 @@ def _level_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult],
         merged_need: dict[int, int] = {}
         for r in rows:
             data = _row_dict(r, lang)
+            places = record_decimals(r)
             lines = 1
             for c_idx, col in enumerate(COLUMNS, start=1):
                 cell = set_cell(ws.cell(row, c_idx), data[col.key])
                 cell.font, cell.border = st.font, st.border
                 value = data[col.key]
                 if col.numeric and _is_number(value):
-                    cell.number_format = fmt
+                    cell.number_format = excel_format(r.unit, lang, places,
+                                                      gap=col.key == "gap")
                     cell.alignment = st.right
                 elif col.wrap:
                     cell.alignment = st.wrap
@@ -388,7 +376,7 @@ def _matrix_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult]
             "indicator": head.indicator,
             "title": (head.title_en or head.title) if lang == "en" else head.title,
             "unit": unit_label(head.unit, lang),
-            "target_text": format_target(head.op, head.target),
+            "target_text": target_text(head.op, head.target, head.unit, lang, with_unit=False),
         }
         lines = 1
         for c_idx, col in enumerate(MATRIX_FIXED, start=1):
@@ -399,7 +387,6 @@ def _matrix_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult]
                 cell.fill = st.group_fill
             elif col.wrap:
                 lines = max(lines, _lines(fixed[col.key], col.width))
-        fmt = number_format([v for r in rows for v in (r.value, r.target, r.gap)])
         for code in zones:
             cell = ws.cell(row, zone_col[code])
             cell.font, cell.border, cell.alignment = st.font, st.border, st.right
@@ -408,7 +395,7 @@ def _matrix_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult]
             value = r.value if isinstance(r.value, str) or _is_number(r.value) else None
             set_cell(cell, value if value is not None else _label(STATUS_LABELS, r.status, lang))
             if _is_number(value):
-                cell.number_format = fmt
+                cell.number_format = excel_format(r.unit, lang, record_decimals(r))
             if r.status in st.status_fill:
                 cell.fill = st.status_fill[r.status]
             tallies[r.zone_code][r.status] += 1
@@ -446,8 +433,7 @@ def _notes_sheet(ws: Worksheet, st: _Styles, *, notice: str | None) -> None:
                  "inputs (missing households...), the note says how many and how; reported = "
                  "read from reported.csv"))
     rows.append(("颜色 / Colours", f"{TEXT['colours'][0]} / {TEXT['colours'][1]}"))
-    rows.append(("数字格式 / Numbers", "单元格保存完整数值，显示取整或两位小数 / "
-                 "cells keep the full value; shown whole or with two decimals"))
+    rows.append(("数字格式 / Numbers", NUMBERS_NOTE))
     if notice:
         rows.append(("示例数据 / Sample data", notice))
     ws.column_dimensions["A"].width = 24

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from gis import InputFileError
 from layers.labels import CHANGE_LABELS, LEVEL_LABELS, STATUS_LABELS
+from layers.numfmt import gap_text, target_text, value_text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -243,25 +244,11 @@ def _label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     return en if lang == "en" else zh
 
 
-def _fmt(value: Any, *, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if isinstance(value, str):
-        return value
-    number = float(value)
-    sign = "+" if signed and number > 0 else ""
-    if number.is_integer():
-        return f"{sign}{int(number):,}"
-    return f"{sign}{number:,.2f}"
-
-
 def _row(p: Comparison, lang: str) -> dict[str, Any]:
-    from layers.report import format_target
-
     row = p.as_dict()
     if lang == "en":
         row["title"] = p.title_en or p.title
-    row["target_text"] = format_target(p.op, p.target)
+    row["target_text"] = target_text(p.op, p.target, p.unit, lang, with_unit=False)
     row["status_now"] = _label(STATUS_LABELS, p.status_now, lang)
     row["status_proposal"] = _label(STATUS_LABELS, p.status_proposal, lang)
     row["status_change"] = _label(CHANGE_LABELS, p.status_change, lang)
@@ -279,8 +266,8 @@ def comparisons_to_table(
 
     idx = 2 if lang == "en" else 1
     caption = (f"{_label(CHANGE_LABELS, NEWLY_MET, lang)}: {count_newly_met(pairs)}; "
-               + ("change = proposal − now, in the indicator's unit" if lang == "en"
-                  else "变化 = 方案值 − 现状值（单位同指标）"))
+               + ("change = proposal − now, in the indicator's unit (percentage points for shares)"
+                  if lang == "en" else "变化 = 方案值 − 现状值（单位同指标，占比为百分点）"))
     table = Table(title=title, caption=caption, header_style="bold")
     for field, *heads in COLUMNS:
         table.add_column(heads[idx - 1],
@@ -289,10 +276,10 @@ def comparisons_to_table(
     style = {NEWLY_MET: "green", LOST: "bold red"}
     for p in pairs:
         row = _row(p, lang)
-        cells = [
-            _fmt(row[f], signed=f == "change") if f in ("value_now", "value_proposal", "change")
-            else str(row[f] or "") for f, *_ in COLUMNS
-        ]
+        shown = {"value_now": value_text(p.value_now, p.unit, lang, with_unit=False),
+                 "value_proposal": value_text(p.value_proposal, p.unit, lang, with_unit=False),
+                 "change": gap_text(p.change, p.unit, lang, with_unit=False) or "—"}
+        cells = [shown[f] if f in shown else str(row[f] or "") for f, *_ in COLUMNS]
         table.add_row(*cells, style=style.get(p.status_change))
     return table
 

@@ -12,7 +12,7 @@ import io
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -22,14 +22,9 @@ from layers.labels import (
     STATUS_LABELS,
     record_labels,
     responsible_label,
-    unit_label,
 )
-from layers.report_format import (
-    atomic_file,
-    atomic_path,
-    format_target,
-    format_value,
-)
+from layers.numfmt import figures
+from layers.report_format import atomic_file, atomic_path
 from layers.sheets import write_csv_rows
 
 if TYPE_CHECKING:
@@ -42,7 +37,6 @@ __all__ = [
     "SOURCE_LABELS",
     "STATUS_LABELS",
     "atomic_path",
-    "format_target",
     "records_to_json",
     "records_to_table",
     "write_csv",
@@ -244,7 +238,8 @@ def records_to_table(
 ) -> Table:
     """A rich table of the records: titles, zone, value, target, gap, department, status.
 
-    Pass rows are green, fail rows red, no-data yellow.
+    Value, target and gap are printed with their units as on the dashboard
+    (:func:`layers.numfmt.figures`). Pass rows are green, fail rows red, no-data yellow.
 
     Parameters
     ----------
@@ -261,33 +256,32 @@ def records_to_table(
 
     en = lang == "en"
     heads = (
-        ("Id", "Indicator", "Zone", "Value", "Unit", "Target", "Gap", "By", "Responsible",
-         "Status", "Source")
+        ("Id", "Indicator", "Zone", "Value", "Target", "Gap", "By", "Responsible", "Status",
+         "Source")
         if en
-        else ("编号", "指标", "区域", "现状值", "单位", "目标", "差距", "截止", "责任单位", "状态",
-              "来源")
+        else ("编号", "指标", "区域", "现状值", "目标", "差距", "截止", "责任单位", "状态", "来源")
     )
     caption = (
-        "Gap > 0: not met yet (target − value for ≥ targets, value − target for ≤ targets)"
+        "Gap > 0: not met yet (target − value for ≥ targets, value − target for ≤ targets; "
+        "percentage points for shares)"
         if en
-        else "差距 > 0 表示尚未达标（≥ 目标：目标 − 现状；≤ 目标：现状 − 目标）"
+        else "差距 > 0 表示尚未达标（≥ 目标：目标 − 现状；≤ 目标：现状 − 目标；占比的差距为百分点）"
     )
     table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-    right = {3, 5, 6}
+    right = {3, 4, 5}
     for i, head in enumerate(heads):
         table.add_column(head, justify="right" if i in right else "left",
-                         overflow="fold", no_wrap=i in (0, 9))
-    fmt: Callable[[Any], str] = format_value
+                         overflow="fold", no_wrap=i in (0, 8))
     for r in records:
         style = STATUS_STYLE.get(r.status, "")
+        shown = figures(r, lang)
         table.add_row(
             r.indicator,
             (r.title_en or r.title) if en else r.title,
             r.zone_name,
-            fmt(r.value),
-            unit_label(r.unit, lang),
-            format_target(r.op, r.target),
-            "" if r.gap is None else fmt(r.gap),
+            shown.value,
+            shown.target,
+            shown.gap,
             "" if r.deadline is None else str(r.deadline),
             responsible_label(r, lang),
             Text(_label(STATUS_LABELS, r.status, lang), style=style) if style else r.status,

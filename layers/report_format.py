@@ -1,13 +1,12 @@
 """What the indicator tables share however they are written (text, CSV, JSON, Excel annex).
 
-Operator symbols, status fills, the gap note, value and target formatting, and writing a file
-atomically. :mod:`layers.report` and :mod:`layers.annex_xlsx` both use them, so the annex
-does not import the report module that calls it.
+Status fills, the gap note and writing a file atomically (figures are printed by
+:mod:`layers.numfmt`). :mod:`layers.report` and :mod:`layers.annex_xlsx` both use them, so the
+annex does not import the report module that calls it.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -17,48 +16,16 @@ from typing import Any
 
 from gis import InputFileError
 
-__all__ = ["GAP_NOTE", "OP_SYMBOLS", "STATUS_FILL", "atomic_file", "atomic_path",
-           "format_target", "format_value"]
+__all__ = ["GAP_NOTE", "STATUS_FILL", "atomic_file", "atomic_path"]
 
-OP_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 STATUS_FILL = {"pass": "C6EFCE", "fail": "FFC7CE", "no-data": "FFEB9C"}
 GAP_NOTE = (
-    "差距 = 距目标还差多少（单位同现状值）：≥/> 目标为 目标−现状，≤/< 目标为 现状−目标；"
-    "正数表示尚未达标，零或负数表示已达标（绝对值为余量）。 / Gap = how far from the target "
-    "in the value's unit: target − value for ≥/> targets, value − target for ≤/< targets; "
-    "positive = not met yet, zero or negative = met (its size is the margin)."
+    "差距 = 距目标还差多少（单位同现状值，占比 % 的差距为百分点）：≥/> 目标为 目标−现状，"
+    "≤/< 目标为 现状−目标；正数表示尚未达标，零或负数表示已达标（绝对值为余量）。 / "
+    "Gap = how far from the target in the value's unit (percentage points for a share in %): "
+    "target − value for ≥/> targets, value − target for ≤/< targets; positive = not met yet, "
+    "zero or negative = met (its size is the margin)."
 )
-
-
-def format_value(value: Any) -> str:
-    """Format a value for display: thousands separators, at most two decimals.
-
-    Examples
-    --------
-    >>> format_value(1620000.0), format_value(53.333), format_value(None), format_value(3)
-    ('1,620,000', '53.33', '—', '3')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if isinstance(value, str):
-        return value
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
-
-
-def format_target(op: str | None, target: float | None) -> str:
-    """Format a target as e.g. ``≥ 1,620,000`` (empty when there is none).
-
-    Examples
-    --------
-    >>> format_target(">=", 50.0), format_target(None, None)
-    ('≥ 50', '')
-    """
-    if op is None or target is None:
-        return ""
-    return f"{OP_SYMBOLS.get(op, op)} {format_value(target)}"
 
 
 @contextmanager

@@ -179,6 +179,12 @@ def test_pdf_compliance_report(sample_like: Path, tmp_path: Path) -> None:
              for i in range(1, 5)]
     assert "区D: 达标 0, 未达标 2, 无定量目标 1, 无数据 0" in pages[0]
     assert all(p in pages[0] for p in ("HP-01", "HP-04", "HP-17", "区城市管理委、区商务局"))
+    # figures as the dashboard prints them (layers.numfmt): 50 % against > 80 % is 30
+    # percentage points short; 1,900 m² against ≥ 2,000 m² is 100 m² short
+    hp17 = next(line for line in pages[0].splitlines() if "HP-17" in line)
+    assert re.search(r"50 %\s+> 80 %\s+\+30 百分点", hp17), hp17
+    hp04 = next(line for line in pages[0].splitlines() if "HP-04" in line)
+    assert re.search(r"1,900 m²\s+≥ 2,000 m²\s+\+100 m²", hp04), hp04
     assert "街道 × 指标达标情况" in pages[1] and "66.67" in pages[1] and "街道三" in pages[1]
     assert "HP-17 LED等高效节能灯具使用占比" in pages[2] and "图例" in pages[2]
     assert "HP-04 城市绿地面积" in pages[3]

@@ -3,7 +3,7 @@
 Both builds run the post-build analyses (uncovered land, rooftop PV from the DSM file, which
 stays on disk with either store). Every indicator of the sample's catalog at every level
 (district, street, community) is compared: the value as ``peakmap report`` prints it
-(:func:`layers.report.format_value`, to the last printed digit), and the whole record
+(:func:`layers.numfmt.value_text`, to the last printed digit), and the whole record
 (value, status, gap, notes) exactly. The third leg of issue 16's equality: the PostGIS
 store's records computed on a 2-worker Dask LocalCluster (``scheduler="local:2"``: worker
 processes open the store themselves) equal them too; tests/test_partition.py checks the
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from layers.indicators.engine import compute_records
+from layers.numfmt import value_text
 from layers.project import Project
-from layers.report import format_value
 from layers.store import PgStore, Store
 
 pytestmark = pytest.mark.slow
@@ -35,8 +35,8 @@ def test_sample_indicators_equal_from_both_stores(heping_built: Path,
     levels = {r.level for r in a}
     assert {"district", "street", "community"} <= levels
     assert len(a) == len(b) and len(a) > 100
-    printed_a = [(r.indicator, r.level, r.zone_code, format_value(r.value)) for r in a]
-    printed_b = [(r.indicator, r.level, r.zone_code, format_value(r.value)) for r in b]
+    printed_a = [(r.indicator, r.level, r.zone_code, value_text(r.value, r.unit, "en")) for r in a]
+    printed_b = [(r.indicator, r.level, r.zone_code, value_text(r.value, r.unit, "en")) for r in b]
     assert printed_a == printed_b
     numbers = sum(isinstance(r.value, int | float) for r in a)
     assert numbers > 50  # the comparison is over real values, not missing ones

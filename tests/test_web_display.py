@@ -147,17 +147,18 @@ def test_tooltips_leave_what_every_zone_shares_to_the_legend() -> None:
     recs = [dict(r) for r in RECS]
     recs[1]["responsible"] = "区住房建设委"  # one zone's department differs: stays per zone
     tips, common = zone_tips(["甲社区", "乙社区", "丙社区", "丁社区"], ["C1", "C2", "C3", "C4"],
-                             [*recs, None], "HP-04", "城市绿地面积", "m²", "zh")
+                             [*recs, None], "HP-04", "城市绿地面积", "zh")
     # same in all three records: indicator, target, deadline, source; not value, status, gap
     assert common == [("指标", "HP-04 城市绿地面积"), ("目标", "≥ 5,000 m²"),
                       ("期限", "2025"), ("来源", "计算")]
     text = [html.unescape(tip) for tip in tips]
     assert all("期限" not in s and "2025" not in s and "来源" not in s for s in text)
-    assert "现状值:</span> 10,000 m²" in text[0] and "差距:</span> 5,000 m²" in text[1]
+    # the gap signed (layers.numfmt)
+    assert "现状值:</span> 10,000 m²" in text[0] and "差距:</span> +5,000 m²" in text[1]
     assert "区住房建设委" in text[1] and "区城市管理委" in text[0]
     assert text[3] == "<b>丁社区 (C4)</b><br><span class=\"pm-k\">状态:</span> 无数据"
     # one zone: nothing is "shared", every row stays in its tooltip
-    one, none = zone_tips(["甲社区"], ["C1"], recs[:1], "HP-04", "城市绿地面积", "m²", "zh")
+    one, none = zone_tips(["甲社区"], ["C1"], recs[:1], "HP-04", "城市绿地面积", "zh")
     assert none == [] and "2025" in one[0]
 
 

@@ -73,9 +73,11 @@ def test_matrix_of_one_street_has_its_communities() -> None:
 
 
 def test_cell_text_and_counts() -> None:
-    assert cell_text(1_568_269.4) == "1,568,269"
-    assert cell_text(29.04) == "29.0"
-    assert cell_text(-0.04) == "0.0"
+    # the dashboard's precision (layers.numfmt): m² whole, % two decimals (was one)
+    assert cell_text(1_568_269.4, "m²") == "1,568,269"
+    assert cell_text(29.04, "%") == "29.04"
+    assert cell_text(50.0, "%") == "50" and cell_text(50.0, "%", 2) == "50.00"
+    assert cell_text(-0.004, "%") == "0.00"  # rounds to zero: no sign
     assert cell_text(None) == "—"
     assert status_counts(r for r in MATRIX_RECORDS if r["level"] == "district") == {
         "pass": 1, "fail": 0, "no-target": 1, "no-data": 0}

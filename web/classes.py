@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from web.data import ProjectData
 
 __all__ = ["CLASS_DECIMALS", "FAIL_COLORS", "NEUTRAL_COLORS", "PASS_COLORS", "STATUS_COLORS",
-           "MapClass", "ZoneClasses", "assign_classes", "class_label", "classify_indicator",
+           "MapClass", "ZoneClasses", "assign_classes", "break_label", "class_label",
+           "classify_indicator",
            "legend_items", "zone_classes"]
 
 # Far from the target → near it (ColorBrewer RdYlGn ends).
@@ -76,6 +77,23 @@ def class_label(c: MapClass, decimals: int, unit: str) -> str:
     lo_text = f"> {lo}" if c.lo_open else lo
     hi_text = f"< {hi}" if c.hi_open else hi
     return f"{lo_text} – {hi_text}{u}"
+
+
+def break_label(lo: float | None, hi: float, unit: str) -> str:
+    """Legend text of a fixed class between two breaks (``lo`` None: the first class).
+
+    Used by the PV maps on the page and on paper, whose breaks are fixed shares.
+
+    Examples
+    --------
+    >>> break_label(None, 20.0, "%"), break_label(20.0, 40.0, "%"), break_label(0.5, 1.25, "")
+    ('20 %', '20 – 40 %', '0.5 – 1.25')
+    """
+    u = f" {unit}" if unit else ""
+    hi_text = _fmt(hi, CLASS_DECIMALS)
+    if lo is None:
+        return f"{hi_text}{u}"
+    return f"{_fmt(lo, CLASS_DECIMALS)} – {hi_text}{u}"
 
 
 def _nice(edges: Sequence[float], keep: Sequence[float] = ()) -> list[float]:

@@ -8,7 +8,6 @@ its printed map never disagree.
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -18,11 +17,12 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from layers.labels import unit_label
+from layers.numfmt import target_text
 from web.classes import STATUS_COLORS, legend_items, zone_classes
 from web.data import ZONE_LAYERS
 from web.deps import DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
-from web.i18n import op_symbol, sample_notice, t
+from web.i18n import sample_notice, t
 from web.layer_text import row_notes
 from web.printed import (
     MAP_FORMATS,
@@ -47,24 +47,8 @@ __all__ = [
     "export_links",
     "indicator_figure",
     "indicator_map_file",
-    "num_text",
     "router",
 ]
-
-
-def num_text(v: Any) -> str:
-    """A figure as the pages print it: thousands separators, at most two decimals.
-
-    Examples
-    --------
-    >>> num_text(1568269.37), num_text(43.78), num_text(50.0), num_text(None)
-    ('1,568,269', '43.78', '50', '—')
-    """
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "—"
-    if isinstance(v, float):
-        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:,.0f}"
-    return f"{v:,}" if isinstance(v, int) else str(v)
 
 
 def indicator_map_file(
@@ -140,7 +124,7 @@ def indicator_figure(
              else ZONE_EDGE for r in zrecs]  # the pages' pass/fail outlines
     project = data.project
     level_name = t(f"level_{level}", lang)
-    target = (f"{t('target', lang)}: {op_symbol(zc.op)} {num_text(zc.target)} {unit}"
+    target = (f"{t('target', lang)}: {target_text(zc.op, zc.target, first.get('unit'), lang)}"
               if zc.target is not None else
               f"{t('target', lang)}: {t('status_no-target', lang)}")
     sources = sorted({t(f"source_{r.get('source')}", lang) for r in recs})

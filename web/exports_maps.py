@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from layers.numfmt import gap_text, value_text
+from web.classes import break_label
 from web.deps import DataDep, LangDep
 from web.errors import NotFoundError
-from web.exports import num_text
 from web.i18n import sample_notice, t
 from web.layer_text import layer_legend, layer_title, pv_sky_note
 from web.printed import (
@@ -150,7 +151,7 @@ def gaps_figure(data: ProjectData, *, lang: str, today: date | None = None) -> A
         frame = data.metric(name)
         if "uncovered_m2" in frame.columns:
             area = float(frame["uncovered_m2"].sum())
-            notes.append(f"{layer_title(data, name, lang)}: {num_text(area)} m² "
+            notes.append(f"{layer_title(data, name, lang)}: {value_text(area, 'm²', lang)} "
                          + _t2("（计算值）", "(computed)", lang))
     if not gaps and not proposals:
         notes.append(_t2("尚无盲区或选址图层（运行 peakmap site）。",
@@ -197,8 +198,9 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
     if "pocket_parks" in data.layer_names():
         legend += _legend_of(data, ["pocket_parks"], lang)
     change = area["proposal"] - area["now"]
-    notes = [f"{unc}: {now_w} {num_text(area['now'])} m² → {after_w} "
-             f"{num_text(area['proposal'])} m² ({change:+,.0f} m²)",
+    notes = [f"{unc}: {now_w} {value_text(area['now'], 'm²', lang)} → {after_w} "
+             f"{value_text(area['proposal'], 'm²', lang)} "
+             f"({gap_text(change, 'm²', lang)})",
              _t2("计算值：公园绿地服务半径（[params.coverage] uncovered_preset）之外的居住用地"
                  "（R）；方案侧计入拟建口袋公园",
                  "Computed: residential land (R) outside the service radius of park green "
@@ -219,7 +221,7 @@ def gaps_compare_figure(data: ProjectData, *, lang: str, today: date | None = No
         draw_panel(ax, zones, ["none"] * len(zones), context=context, labels=_labels(zones),
                    overlays=[*parks, *gap, *(sites if key == "proposal" else [])],
                    extent=extent)  # type: ignore[arg-type]
-        ax.set_title(f"{label}: {num_text(area[key])} m²", fontsize=10)
+        ax.set_title(f"{label}: {value_text(area[key], 'm²', lang)}", fontsize=10)
     return fig
 
 
@@ -261,8 +263,8 @@ def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any
                     f"描边：{PV_FLAG_TEXT[rule['field']][0]}",
                     f"Outline: {PV_FLAG_TEXT[rule['field']][1]}", lang)))
     lows = [None, *breaks[:-1]]
-    legend = [(c, f"{num_text(lo)} – {num_text(hi)} %" if lo is not None else
-               f"{num_text(hi)} %") for c, lo, hi in zip(PV_COLORS, lows, breaks, strict=True)]
+    legend = [(c, break_label(lo, hi, "%"))
+              for c, lo, hi in zip(PV_COLORS, lows, breaks, strict=True)]
     if (colors == MISSING_COLOR).any():
         legend.append((MISSING_COLOR, t("status_no-data", lang)))
     legend += flag_legend
@@ -276,9 +278,10 @@ def pv_figure(data: ProjectData, *, lang: str, today: date | None = None) -> Any
                      "pv.toml）", "Suitable share = PV-suitable area ÷ roof area × 100, "
                      "computed by the rooftop PV analysis (parameters in pv.toml)", lang)]
         if kwp is not None and kwh is not None:
-            notes.append(_t2(f"全区可装容量 {num_text(kwp)} kWp，年发电量 {num_text(kwh)} kWh"
-                             "（计算值）", f"District: {num_text(kwp)} kWp installable, "
-                             f"{num_text(kwh)} kWh per year (computed)", lang))
+            kwp_text = value_text(kwp, "kWp", lang)
+            kwh_text = value_text(kwh, "kWh/yr", lang)
+            notes.append(_t2(f"全区可装容量 {kwp_text}，年发电量 {kwh_text}（计算值）",
+                             f"District: {kwp_text} installable, {kwh_text} (computed)", lang))
         sky = pv_sky_note(data, lang)
         if sky:
             notes.append(_t2(f"计算所用天空与布置：{sky}", f"Sky and layout used: {sky}", lang))

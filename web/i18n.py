@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from layers.labels import LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS
+from layers.numfmt import OP_SYMBOLS, op_symbol
 
 if TYPE_CHECKING:
     from layers.project import Project
@@ -154,20 +155,6 @@ for _prefix, _table in (("status_", STATUS_LABELS), ("source_", SOURCE_LABELS),
                         ("level_", LEVEL_LABELS)):
     for _key, (_zh, _en) in _table.items():
         TEXT[_prefix + _key] = {"zh": _zh, "en": _en}
-
-OP_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
-
-
-def op_symbol(op: str | None) -> str:
-    """The comparison as printed in plans (``>=`` → ``≥``); empty for None.
-
-    Examples
-    --------
-    >>> op_symbol(">=")
-    '≥'
-    """
-    return OP_SYMBOLS.get(op, op) if op else ""
-
 
 def lang_of(value: str | None) -> Lang:
     """Return ``"en"`` when asked for English, else Chinese (the default).

@@ -26,8 +26,9 @@ from folium.utilities import get_obj_in_upper_tree
 from jinja2 import Template
 
 from layers.labels import codes_in_text, note_label, responsible_label, unit_label
+from layers.numfmt import figures, is_number, target_text
 from web.basemap import BASEMAP_LAYERS, MetricScale, OfflineBasemap, ZoneLabels, zone_labels
-from web.classes import legend_items, zone_classes
+from web.classes import break_label, legend_items, zone_classes
 from web.data import ZONE_LAYERS, ProjectData
 from web.errors import NotFoundError
 from web.exports import export_buttons, export_links
@@ -41,7 +42,7 @@ from web.geo import (
     to_feature_collection,
     zone_display_zoom,
 )
-from web.i18n import op_symbol, sample_notice, t
+from web.i18n import sample_notice, t
 from web.layer_text import layer_legend, layer_title, pv_sky_note, row_notes, simplified_note
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
@@ -402,14 +403,6 @@ def layers_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: 
     return _render(m, legend + export_buttons("/maps/layers", {"lang": lang}, lang))
 
 
-def _fmt(v: Any) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "—"
-    if isinstance(v, float):
-        return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:,.0f}"
-    return str(v)
-
-
 def indicator_map(
     data: ProjectData,
     indicator: str,
@@ -454,7 +447,7 @@ def indicator_map(
     name_key = "title" if lang == "zh" else "title_en"
     ind_title = str(first.get(name_key) or first.get("title") or indicator)
     unit = unit_label(str(first.get("unit") or ""), lang)
-    values = np.array([np.nan if r is None or not _is_number(r.get("value"))
+    values = np.array([np.nan if r is None or not is_number(r.get("value"))
                        else float(r["value"]) for r in zones["_rec"]], dtype=float)
     # Classes around the target where this level has one, shared with the proposal's map
     zc = zone_classes(data, indicator, level, recs, values, codes.tolist(),
@@ -464,7 +457,7 @@ def indicator_map(
                       index=zones.index)
     stroke = pd.Series([ZONE_OUTLINE] * len(zones), index=zones.index)
     tips, common = zone_tips(zones["name"].tolist(), codes.tolist(), zones["_rec"].tolist(),
-                             indicator, ind_title, unit, lang)
+                             indicator, ind_title, lang)
     title = f"{indicator} {ind_title}"
     if scenario:
         title += f" — {t('scenario_proposal', lang)}"
@@ -481,10 +474,10 @@ def indicator_map(
     src = {t(f"source_{r.get('source')}", lang) for r in recs}
     definition = (first.get("definition_en") or first.get("definition")) if lang == "en" \
         else codes_in_text(first.get("definition"), lang)
-    target_text = (f"{op_symbol(op)} {_fmt(target)} {unit}" if target is not None
+    target_line = (target_text(op, target, first.get("unit"), lang) if target is not None
                    else t("status_no-target", lang))
     notes = [f"{t('unit', lang)}: {unit or '—'}",
-             f"{t('target', lang)}: {target_text}",
+             f"{t('target', lang)}: {target_line}",
              f"{t('definition', lang)}: {indicator} {ind_title}"
              + (f" — {definition}" if definition else ""),
              f"{t('source', lang)}: {', '.join(sorted(src))}",
@@ -502,25 +495,16 @@ def indicator_map(
                    + export_links(indicator, level, lang, scenario))
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _zone_rows(rec: dict[str, Any], indicator: str, ind_title: str, unit: str,
-               lang: str) -> list[tuple[str, Any]]:
-    """Tooltip rows of one zone with a record: figures rounded, words translated."""
-    target = rec.get("target")
-    value = rec.get("value")
-    shown = f"{_fmt(value)} {unit}".strip() if _is_number(value) or value is None \
-        else str(value)
+def _zone_rows(rec: dict[str, Any], indicator: str, ind_title: str, lang: str
+               ) -> list[tuple[str, Any]]:
+    """Tooltip rows of one zone with a record: figures as :func:`layers.numfmt.figures`."""
+    shown = figures(rec, lang)
     return [
         (t("indicator", lang), f"{indicator} {ind_title}"),
-        (t("value", lang), shown),
-        (t("target", lang), f"{op_symbol(rec.get('op'))} {_fmt(target)} {unit}".strip()
-         if target is not None else t("status_no-target", lang)),
+        (t("value", lang), shown.value),
+        (t("target", lang), shown.target or t("status_no-target", lang)),
         (t("status", lang), t(f"status_{rec.get('status')}", lang)),
-        (t("gap", lang), f"{_fmt(rec.get('gap'))} {unit}".strip()
-         if rec.get("gap") is not None else None),
+        (t("gap", lang), shown.gap or None),
         (t("deadline", lang), rec.get("deadline")),
         (t("responsible", lang), responsible_label(rec, lang)),
         (t("source", lang), t(f"source_{rec.get('source')}", lang)),
@@ -530,7 +514,7 @@ def _zone_rows(rec: dict[str, Any], indicator: str, ind_title: str, unit: str,
 
 def zone_tips(names: Sequence[Any], codes: Sequence[str],
               recs: Sequence[dict[str, Any] | None], indicator: str, ind_title: str,
-              unit: str, lang: str) -> tuple[list[str], list[tuple[str, Any]]]:
+              lang: str) -> tuple[list[str], list[tuple[str, Any]]]:
     """Tooltips of an indicator map's zones, without the rows every zone shares.
 
     A row with the same value in the tooltip of every zone that has a record (the
@@ -544,7 +528,7 @@ def zone_tips(names: Sequence[Any], codes: Sequence[str],
     common : list of (label, value)
         The rows left out of the tooltips, for the legend.
     """
-    rows = [None if rec is None else _zone_rows(rec, indicator, ind_title, unit, lang)
+    rows = [None if rec is None else _zone_rows(rec, indicator, ind_title, lang)
             for rec in recs]
     with_rec = [r for r in rows if r is not None]
     value_label = t("value", lang)
@@ -630,8 +614,8 @@ def pv_map(data: ProjectData, *, settings: WebSettings, basemap: str, lang: str)
     if "buildings" in names:
         _add_dynamic(m, "buildings", style, label, lang=lang, gcj02=gcj02, show=True)
     lows = [None, *breaks[:-1]]
-    items = [(c, f"{_fmt(lo)} – {_fmt(hi)} %" if lo is not None else f"{_fmt(hi)} %")
-             for c, lo, hi in zip(PV_COLORS, lows, breaks, strict=True)]
+    items = [(c, break_label(lo, hi, "%")) for c, lo, hi in zip(PV_COLORS, lows, breaks,
+                                                                 strict=True)]
     if potential:
         notes = ["适宜面积比例 = 光伏适宜面积 ÷ 屋顶面积 × 100（屋顶光伏分析计算值，参数见 "
                  "pv.toml）；提示框给出装机容量 kWp、年发电量 kWh 和国家能源局试点分类"

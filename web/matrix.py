@@ -7,7 +7,6 @@ functions over indicator records, so the page and the tests share them.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,15 @@ from layers.labels import (
     responsible_departments,
     unit_label,
 )
-from web.i18n import op_symbol, t
+from layers.numfmt import (
+    figure_decimals,
+    figures,
+    is_number,
+    number_text,
+    record_decimals,
+    target_text,
+)
+from web.i18n import t
 
 __all__ = [
     "STATUSES",
@@ -89,29 +96,30 @@ class Matrix:
     rows: list[Row]
 
 
-def cell_text(value: Any) -> str:
-    """A value short enough for a matrix cell: thousands separators, at most 1 decimal.
+def cell_text(value: Any, unit: str | None = None, decimals: int | None = None) -> str:
+    """A value short enough for a matrix cell: the number of :func:`layers.numfmt.value_text`.
+
+    The unit is in the column's header; ``decimals`` are the record's
+    (:func:`layers.numfmt.record_decimals`, by default the value's own); a long text value
+    is cut; a missing value is ``—`` (the cell's colour and the legend say "no data").
 
     Examples
     --------
-    >>> cell_text(1568269.4), cell_text(29.04), cell_text(None), cell_text(0.0)
-    ('1,568,269', '29.0', '—', '0')
-    >>> cell_text(-0.04), cell_text(-0.4)
-    ('0.0', '-0.4')
+    >>> cell_text(1568269.4, "m²"), cell_text(29.04, "%"), cell_text(None), cell_text(0.0)
+    ('1,568,269', '29.04', '—', '0')
+    >>> cell_text(-0.004, "%"), cell_text(-0.4, "%"), cell_text(50.0, "%", 2)
+    ('0.00', '-0.40', '50.00')
     >>> cell_text("现代服务业增加值占比持续提高")
     '现代服务业增加…'
-
     """
     if value is None or isinstance(value, bool):
         return "—" if value is None else str(value)
     if isinstance(value, str):
         return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - 1] + "…"
-    v = float(value)
-    if not math.isfinite(v):
+    if not is_number(value):
         return "—"
-    text = f"{v:,.0f}" if v == int(v) or abs(v) >= 100 else f"{v:,.1f}"
-    # A value that rounds to zero shows no sign ("-0.0" reads as a negative value).
-    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+    places = figure_decimals(unit, value) if decimals is None else decimals
+    return number_text(float(value), places)
 
 
 def status_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -134,23 +142,19 @@ def _group_name(rec: Mapping[str, Any], lang: str) -> str:
 def _column(rec: Mapping[str, Any], lang: str) -> Column:
     title = rec.get("title") if lang == "zh" else (rec.get("title_en") or rec.get("title"))
     unit = unit_label(str(rec.get("unit") or ""), lang)
-    target = rec.get("target")
-    target_text = (f"{op_symbol(rec.get('op'))} {cell_text(target)} {unit}".strip()
-                   if target is not None else "")
     return Column(indicator=str(rec["indicator"]), title=str(title or rec["indicator"]),
-                  group=_group_name(rec, lang), unit=unit, target_text=target_text,
+                  group=_group_name(rec, lang), unit=unit,
+                  target_text=target_text(rec.get("op"), rec.get("target"), rec.get("unit"),
+                                          lang),
                   departments=responsible_departments(rec, lang))
 
 
 def _tip(rec: Mapping[str, Any], col: Column, lang: str, failing: Sequence[str]) -> str:
-    value = rec.get("value")
-    shown = value if isinstance(value, str) else cell_text(value)
+    shown = figures(rec, lang)
     # The indicator's title is in the sticky column header; the tip says zone and figures.
-    parts = [f"{col.indicator} · {rec.get('zone_name')}",
-             f"{t('value', lang)}: {shown} {col.unit}".rstrip()]
-    if rec.get("target") is not None:
-        parts.append(f"{t('target', lang)}: {op_symbol(rec.get('op'))} "
-                     f"{cell_text(rec.get('target'))} {col.unit}".rstrip())
+    parts = [f"{col.indicator} · {rec.get('zone_name')}", f"{t('value', lang)}: {shown.value}"]
+    if shown.target:
+        parts.append(f"{t('target', lang)}: {shown.target}")
     parts.append(f"{t('status', lang)}: {t('status_' + str(rec.get('status')), lang)}")
     note = note_label(rec.get("note"), lang)
     if note and rec.get("status") == "no-data":
@@ -255,7 +259,8 @@ def build_matrix(
         col = columns[str(r["indicator"])]
         kids = failing.get((code, col.indicator), []) if level == row_level else []
         rows[key].cells[index[col.indicator]] = Cell(
-            status=str(r.get("status")), text=cell_text(r.get("value")),
+            status=str(r.get("status")),
+            text=cell_text(r.get("value"), r.get("unit"), record_decimals(r)),
             tip=_tip(r, col, lang, kids), failing_children=kids)
     district = [rows[k] for k in order if k[0] != row_level]
     zone_rows = [rows[k] for k in order if k[0] == row_level]

@@ -18,16 +18,16 @@ from layers.labels import (
     codes_in_text,
     note_label,
     responsible_label,
-    unit_label,
 )
+from layers.numfmt import figures
 from web import basemap, maps, upload
 from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
-from web.i18n import Lang, op_symbol, sample_notice, t
+from web.i18n import Lang, sample_notice, t
 from web.matrix import STATUSES, build_matrix, page_groups, status_counts
 
-__all__ = ["DASHBOARD_PAGE_ROWS", "router", "row_figures"]
+__all__ = ["DASHBOARD_PAGE_ROWS", "router"]
 
 router = APIRouter(tags=["pages"])
 # The offline reference basemap's JSON is served next to the maps that draw it.
@@ -43,45 +43,6 @@ DASHBOARD_PAGE_ROWS = 100
 PAGER_WINDOW = 3
 Level = Literal["district", "street", "community"]
 Scenario = Literal["proposal"]
-
-
-def _num(v: Any) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "—"
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) < 1e6 else f"{v:,.0f}"
-    return str(v)
-
-
-def row_figures(value: Any, target: Any, gap: Any) -> tuple[str, str, str]:
-    """Value, target and gap of one row in one number format (they share the row's unit).
-
-    Thousands separators; no decimals when a figure reaches a million or all are whole,
-    else two decimals for each. Text values (reported words) and ``None`` as :func:`_num`.
-
-    Examples
-    --------
-    >>> row_figures(1568269.37, 1620000.0, 51730.63)
-    ('1,568,269', '1,620,000', '51,731')
-    >>> row_figures(66.67, 80.0, 13.33)
-    ('66.67', '80.00', '13.33')
-    >>> row_figures(3, 5.0, 2.0), row_figures("结构持续优化", None, None)
-    (('3', '5', '2'), ('结构持续优化', '—', '—'))
-    """
-    nums = [float(v) for v in (value, target, gap) if isinstance(v, (int, float))
-            and not isinstance(v, bool) and math.isfinite(v)]
-    whole = any(abs(v) >= 1e6 for v in nums) or all(v.is_integer() for v in nums)
-
-    def one(v: Any) -> str:
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            return f"{v:,.0f}" if whole else f"{v:,.2f}"
-        return _num(v)
-
-    return one(value), one(target), one(gap)
 
 
 def _street_pass(records: list[dict[str, Any]]) -> dict[str, str]:
@@ -234,8 +195,9 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
     """Indicator table by district, street or community (no geometry inline).
 
     Each row: value with unit, target, status, gap, deadline, responsible department,
-    computed or reported. Value, target and gap are in one number format
-    (:func:`row_figures`).
+    computed or reported. Value, target and gap are printed by :func:`layers.numfmt.figures`
+    (with their unit; the gap signed, a share's gap in percentage points), as on the maps,
+    the printed sheets and the workbook.
     """
     error = None
     map_level = "street" if level == "district" else level
@@ -252,18 +214,15 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
     shown = []
     for r in rows[page * DASHBOARD_PAGE_ROWS:(page + 1) * DASHBOARD_PAGE_ROWS]:
         title = r.get("title") if lang == "zh" else (r.get("title_en") or r.get("title"))
-        value_text, target_text, gap_text = row_figures(r.get("value"), r.get("target"),
-                                                        r.get("gap"))
+        shown_figures = figures(r, lang)
         shown.append({
             **r,
             "title_shown": title,
-            "value_text": value_text,
-            "target_text": target_text if r.get("target") is not None else "",
-            "gap_text": gap_text if r.get("gap") is not None else "",
-            "op": op_symbol(r.get("op")),
+            "value_text": shown_figures.value,
+            "target_text": shown_figures.target,
+            "gap_text": shown_figures.gap,
             "streets_pass": street_pass.get(r.get("indicator", "")),
             "mappable": r.get("source") != "reported" and r.get("indicator") in on_map,
-            "unit_shown": unit_label(r.get("unit"), lang),
             "responsible_shown": responsible_label(r, lang),
             "definition_shown": (r.get("definition_en") or r.get("definition")
                                  if lang == "en" else codes_in_text(r.get("definition"), lang)),

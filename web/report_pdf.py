@@ -15,9 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from layers.labels import responsible_label, unit_label
-from web.exports import indicator_figure, num_text
-from web.i18n import op_symbol, sample_notice, t
+from layers.labels import responsible_label
+from layers.numfmt import figures, target_text, value_text
+from web.exports import indicator_figure
+from web.i18n import sample_notice, t
 from web.printed import PAGE_SIZE_IN, export_text, page_style, wrap_width
 
 if TYPE_CHECKING:
@@ -153,13 +154,9 @@ def write_report_pdf(
                 t("gap", lang), t("status", lang), t("responsible", lang)]
         rows, fills = [], []
         for r in districts:
-            unit = unit_label(str(r.get("unit") or ""), lang)
-            target = (f"{op_symbol(r.get('op'))} {num_text(r.get('target'))} {unit}"
-                      if r.get("target") is not None else "")
-            value = f"{num_text(r.get('value'))} {unit}".strip()
+            shown = figures(r, lang)
             rows.append([str(r["indicator"]), wrap_width(_title(r, lang), TITLE_WIDTH),
-                         str(r["zone_name"]), value, target,
-                         num_text(r.get("gap")) if r.get("gap") is not None else "",
+                         str(r["zone_name"]), shown.value, shown.target, shown.gap,
                          t(f"status_{r.get('status')}", lang),
                          wrap_width(responsible_label(r, lang), 22)])
             fills.append(["white"] * 6 + [STATUS_FILL.get(str(r.get("status")), "white"),
@@ -187,11 +184,11 @@ def write_report_pdf(
             mrows, mfills = [], []
             for ident in indicators:
                 f = first[ident]
-                unit = str(f.get("unit") or "")
+                unit = f.get("unit")
                 mrows.append([ident, wrap_width(_title(f, lang), TITLE_WIDTH),
-                              f"{op_symbol(f.get('op'))} {num_text(f.get('target'))} {unit}"
-                              if f.get("target") is not None else "",
-                              *(num_text(by[(ident, c)].get("value"))
+                              target_text(f.get("op"), f.get("target"), unit, lang),
+                              *(value_text(by[(ident, c)].get("value"), unit, lang,
+                                           with_unit=False)
                                 if (ident, c) in by else "" for c in chunk)])
                 mfills.append(["white"] * 3 + [
                     STATUS_FILL.get(str(by[(ident, c)].get("status")), "white")

@@ -19,7 +19,6 @@ Plain Leaflet from the vendored xstatic package; nothing is fetched from outside
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any, Literal
@@ -34,6 +33,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gis import LayerValidationError, PeakmapError
 from layers.compare import CHANGE_LABELS, NEWLY_MET, compare_records, count_newly_met
+from layers.labels import unit_label
+from layers.numfmt import gap_text, target_text, value_text
 from web.classes import MapClass, assign_classes, class_label, classify_indicator
 from web.data import LEVELS, ProjectData
 from web.deps import DataDep, LangDep, SettingsDep
@@ -45,7 +46,7 @@ from web.geo import (
     to_feature_collection,
     zone_display_zoom,
 )
-from web.i18n import op_symbol, t
+from web.i18n import t
 from web.layer_text import simplified_note
 
 __all__ = ["classify", "move_and_compare", "other_side_values", "router", "shared_breaks"]
@@ -101,15 +102,6 @@ def classify(values: np.ndarray, classes: list[MapClass], *, op: str | None = No
     [0, 1, 2, -1]
     """
     return assign_classes(values, classes, op=op, target=target)
-
-
-def _num(v: Any, *, signed: bool = False) -> str:
-    if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
-        return "—" if v is None else str(v)
-    if not math.isfinite(float(v)):
-        return "—"
-    sign = "+" if signed and v > 0 else ""
-    return f"{sign}{v:,.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else f"{sign}{v:,}"
 
 
 def _pairs(data: ProjectData, level: str | None) -> list[Any]:
@@ -253,11 +245,11 @@ def scenario_page(data: DataDep, lang: LangDep, level: Level = "district",
         rows.append({
             "indicator": p.indicator,
             "title": p.title if lang == "zh" else (p.title_en or p.title),
-            "zone": p.zone_name, "unit": p.unit,
-            "target": (f"{op_symbol(p.op)} {_num(p.target)}" if p.target is not None else ""),
-            "now": _num(p.value_now), "proposal": _num(p.value_proposal),
-            "change": _num(p.change, signed=True) if p.change else ("0" if p.change == 0
-                                                                    else "—"),
+            "zone": p.zone_name, "unit": unit_label(p.unit, lang),
+            "target": target_text(p.op, p.target, p.unit, lang, with_unit=False),
+            "now": value_text(p.value_now, p.unit, lang, with_unit=False),
+            "proposal": value_text(p.value_proposal, p.unit, lang, with_unit=False),
+            "change": gap_text(p.change, p.unit, lang, with_unit=False) or "—",
             "status_now": t(f"status_{p.status_now}", lang),
             "status_proposal": t(f"status_{p.status_proposal}", lang),
             "status_change": CHANGE_LABELS[p.status_change][lang == "en"],
@@ -360,14 +352,14 @@ def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
     def side(values: np.ndarray, key: str | None) -> dict[str, Any]:
         cls = classify(values, classes, op=op, target=target)
         return {c: {"color": classes[i].color if i >= 0 else NO_DATA_COLOR,
-                    "text": f"{_num(v if np.isfinite(v) else None)} {unit}",
+                    "text": value_text(v if np.isfinite(v) else None, unit, lang),
                     "status": str(recs[key].get(c, {}).get("status", "no-data"))}
                 for c, i, v in zip(codes, cls, values, strict=True)}
 
     legend = [{"color": c.color,
                "label": ("" if c.meets is None else
                          t("status_pass" if c.meets else "status_fail", lang) + " ")
-               + class_label(c, 2, unit)} for c in classes]
+               + class_label(c, 2, unit_label(unit, lang))} for c in classes]
     legend.append({"color": NO_DATA_COLOR, "label": t("status_no-data", lang)})
     legend.append(_site_legend(lang))
     title = str(first.get("title") if lang == "zh" else (first.get("title_en")
@@ -405,7 +397,7 @@ def _gap_sides(data: ProjectData, lang: str) -> dict[str, Any]:
                        {"color": GAP_COLORS["proposal"],
                         "label": f"{unc} ({'with proposal' if en else '方案'})"},
                        _site_legend(lang)],
-            "areas": {k: f"{v:,.0f} m²" for k, v in area.items()},
+            "areas": {k: value_text(v, "m²", lang) for k, v in area.items()},
             "note": ("computed: residential land (R) outside the service radius of park green "
                      "(preset of [params.coverage] uncovered_preset), proposal adds the "
                      "proposed pocket parks" if en else
