@@ -141,14 +141,22 @@ def _dashboard(client: TestClient, lang: str) -> dict[tuple[str, str], tuple[str
 
 
 def _tooltips(client: TestClient, ident: str, lang: str) -> dict[str, dict[str, str]]:
-    """Zone code → tooltip rows (label → text), read from the page's GeoJSON ``_tip``."""
+    """Zone code → tooltip rows (label → text), read from the page's GeoJSON ``_tip``.
+
+    A row every zone shares is said once in the legend instead (web.maps.zone_tips): such
+    rows are read from the legend's "label: text" lines.
+    """
     page = client.get(f"/maps/indicator?indicator={ident}&level=street&lang={lang}").text
+    legend = _text(page[page.index('id="pm-legend"'):])
+    target_label = "目标" if lang == "zh" else "Target"
+    said = re.search(rf"{target_label}: (.+? (?:%|m²))", legend)
+    shared = {target_label: said.group(1).strip()} if said else {}
     out = {}
     for raw in re.findall(r'"_tip": ("(?:[^"\\]|\\.)*")', page):
         tip = json.loads(raw)
         head, *rows = tip.split("<br>")
         code = re.search(r"\((S\d)\)", head).group(1)  # type: ignore[union-attr]
-        out[code] = dict(_text(r).split(": ", 1) for r in rows)
+        out[code] = {**shared, **dict(_text(r).split(": ", 1) for r in rows)}
     return out
 
 

@@ -474,8 +474,10 @@ def indicator_map(
     src = {t(f"source_{r.get('source')}", lang) for r in recs}
     definition = (first.get("definition_en") or first.get("definition")) if lang == "en" \
         else codes_in_text(first.get("definition"), lang)
-    target_line = (target_text(op, target, first.get("unit"), lang) if target is not None
-                   else t("status_no-target", lang))
+    # the records' own text of the target when every zone shares it (their decimals)
+    target_line = dict(common).get(t("target", lang)) or (
+        target_text(op, target, first.get("unit"), lang) if target is not None
+        else t("status_no-target", lang))
     notes = [f"{t('unit', lang)}: {unit or '—'}",
              f"{t('target', lang)}: {target_line}",
              f"{t('definition', lang)}: {indicator} {ind_title}"
