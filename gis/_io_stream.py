@@ -10,7 +10,8 @@ joined are the whole layer, value for value:
   read as the text GDAL gives (``datetime_as_string``, as :mod:`gis.io` reads every OGR
   format), so a column's values never depend on the other values of its chunk (an aware time
   would otherwise come in the one UTC offset its chunk shares, or in UTC);
-- GeoParquet: geopandas' own conversion of an Arrow table (``read_parquet``'s), on each batch;
+- GeoParquet: the conversion of ``geopandas.read_parquet``, made with public APIs on each
+  batch (:func:`_geo_frame`);
 - CSV: every cell read as text (``dtype=str``, nothing read as missing), as the whole read.
 
 What a column's dtype is may still differ from chunk to chunk where the whole read would make
@@ -87,21 +88,14 @@ def csv_chunks(
 def parquet_chunks(path: Path, *, chunk_size: int, label: str) -> Iterator[gpd.GeoDataFrame]:
     """Read a GeoParquet file in batches of at most ``chunk_size`` rows.
 
-    Each batch is converted by geopandas' conversion of ``read_parquet`` (the columns it
-    reads, the geometry with the file's CRS, the pandas index metadata); each frame then
-    gets its own index from 0. A file without rows gives one empty frame.
+    Each batch is converted as ``geopandas.read_parquet`` converts a file (:func:`_geo_frame`:
+    the columns it reads, the geometry with the file's CRS, the pandas index metadata); each
+    frame then gets its own index from 0. A file without rows gives one empty frame. Only
+    public APIs: ``pyarrow.parquet``, the GeoParquet metadata (``geo``), ``shapely.from_wkb``
+    and ``geopandas.GeoDataFrame.from_arrow`` (native GeoArrow encodings).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    # read_parquet's own steps (geopandas 1.2): decoding the "geo" metadata, dropping the
-    # bbox covering columns, converting a table
-    from geopandas.io.arrow import (
-        _arrow_to_geopandas,
-        _check_if_covering_in_geo_metadata,
-        _get_non_bbox_columns,
-        _validate_and_decode_metadata,
-    )
 
     def failed(e: Exception) -> InputFileError:
         return InputFileError(f"{label}: not a readable GeoParquet file ({e})")
@@ -109,11 +103,10 @@ def parquet_chunks(path: Path, *, chunk_size: int, label: str) -> Iterator[gpd.G
     try:
         pf = pq.ParquetFile(path)
         schema = pf.schema_arrow
-        geo = _validate_and_decode_metadata(schema.metadata)
-        if not geo["columns"]:
-            raise ValueError("no geometry column")
-        columns = _get_non_bbox_columns(schema, geo) \
-            if _check_if_covering_in_geo_metadata(geo) else None
+        geo = _geo_metadata(schema.metadata)
+        covers = {str(where[0]) for meta in geo["columns"].values()
+                  for where in meta.get("covering", {}).get("bbox", {}).values()}
+        columns = [n for n in schema.names if n not in covers] if covers else None
         batches = pf.iter_batches(batch_size=chunk_size, columns=columns,
                                   use_pandas_metadata=True)
     except Exception as e:  # pyarrow raises many types for a bad file
@@ -126,19 +119,94 @@ def parquet_chunks(path: Path, *, chunk_size: int, label: str) -> Iterator[gpd.G
             if batch is None:
                 if n:
                     return
-                table = pf.schema_arrow.empty_table() if columns is None else \
-                    pf.schema_arrow.empty_table().select(columns)
+                table = schema.empty_table() if columns is None else \
+                    schema.empty_table().select(columns)
             else:
                 if meta_schema is None:  # the file's metadata (geo, pandas) on every batch
                     meta_schema = batch.schema.with_metadata(schema.metadata)
                 table = pa.Table.from_batches([batch], schema=meta_schema)
-            frame = _arrow_to_geopandas(table, geo)
+            frame = _geo_frame(table, geo)
         except Exception as e:
             raise failed(e) from e
         n += len(frame)
         yield frame.reset_index(drop=True)
         if batch is None:
             return
+
+
+def _geo_metadata(metadata: dict[bytes, bytes] | None) -> dict[str, Any]:
+    """The GeoParquet ``geo`` metadata of a file's schema (ValueError when missing or bad)."""
+    import json
+
+    if not metadata or b"geo" not in metadata:
+        raise ValueError("no GeoParquet 'geo' metadata (a plain Parquet file?)")
+    geo = json.loads(metadata[b"geo"].decode("utf-8"))
+    if not isinstance(geo, dict) or not isinstance(geo.get("columns"), dict) \
+            or not geo["columns"] or "primary_column" not in geo:
+        raise ValueError("no geometry column in the 'geo' metadata")
+    return geo
+
+
+def _file_crs(meta: dict[str, Any]) -> Any:
+    """A geometry column's CRS as GeoParquet states it (absent: OGC:CRS84; null: none)."""
+    if "crs" not in meta:
+        return "OGC:CRS84"
+    return _without_member_ids(meta["crs"])
+
+
+def _without_member_ids(value: Any) -> Any:
+    """PROJJSON without the ids of datum ensemble members (as geopandas reads it).
+
+    Older PROJ versions refuse ids of members added in newer PROJ databases.
+
+    Examples
+    --------
+    >>> _without_member_ids({"datum_ensemble": {"members": [{"name": "a", "id": 1}]}})
+    {'datum_ensemble': {'members': [{'name': 'a'}]}}
+    """
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, dict):
+            out[key] = _without_member_ids(item)
+        elif key == "members" and isinstance(item, list):
+            out[key] = [{k: v for k, v in m.items() if k != "id"} if isinstance(m, dict)
+                        else m for m in item]
+        else:
+            out[key] = item
+    return out
+
+
+def _geo_frame(table: Any, geo: dict[str, Any]) -> gpd.GeoDataFrame:
+    """An Arrow table of a GeoParquet file as ``geopandas.read_parquet`` gives it."""
+    import numpy as np
+    import pyarrow as pa
+    import shapely
+
+    geoms = [c for c in geo["columns"] if c in table.column_names]
+    if not geoms:
+        raise ValueError("no geometry column among the columns read")
+    order = list(table.slice(0, 0).to_pandas().columns)
+    geoms.sort(key=order.index)
+    primary = geo["primary_column"] if geo["primary_column"] in geoms else geoms[0]
+    df = table.drop(geoms).to_pandas()
+    for col in geoms:
+        meta = geo["columns"][col]
+        crs = _file_crs(meta)
+        if meta.get("encoding", "WKB").upper() == "WKB":
+            with warnings.catch_warnings():
+                # NaN/Infinity vertices warn here; gis.validate refuses them with a message
+                warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+                values: Any = gpd.GeoSeries(shapely.from_wkb(np.asarray(table[col])), crs=crs)
+        else:  # a native GeoArrow encoding (point, polygon...): geopandas' public reader
+            field = table.schema.field(col).with_metadata(
+                {b"ARROW:extension:name": f"geoarrow.{meta['encoding'].lower()}".encode()})
+            one = pa.Table.from_arrays([table[col]], schema=pa.schema([field]))
+            values = gpd.GeoDataFrame.from_arrow(one).geometry.set_crs(crs,
+                                                                       allow_override=True)
+        df.insert(order.index(col), col, values.values)
+    return gpd.GeoDataFrame(df, geometry=primary)
 
 
 def arrow_chunks(
