@@ -87,7 +87,7 @@ def test_fit_zoom_and_zone_zoom_by_hand() -> None:
 
 def _features(page: str) -> list[dict[str, Any]]:
     """The inline GeoJSON features of a map page (folium's ``…_add({...})`` call)."""
-    i = page.index('_add({"features"') + len("_add(")
+    i = page.index('_add({"type":"FeatureCollection"') + len("_add(")
     data, _ = json.JSONDecoder().raw_decode(page, i)
     return list(data["features"])
 

@@ -80,7 +80,7 @@ def test_tianditu_and_custom_need_settings(built: Path) -> None:
 
 def _first_lonlat(page: str, marker: str) -> tuple[float, float]:
     i = page.index(marker)
-    m = re.search(r"\[(1\d\d\.\d+), (\d\d\.\d+)\]", page[i:])
+    m = re.search(r"\[(1\d\d\.\d+),\s?(\d\d\.\d+)\]", page[i:])
     assert m is not None
     return float(m.group(1)), float(m.group(2))
 

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.features import GeoJsonStyleMapper
+from folium.template import Template as FoliumTemplate
 from folium.utilities import get_obj_in_upper_tree
 from jinja2 import Template
 
@@ -274,22 +275,57 @@ def _bounds(data: ProjectData, *, gcj02: bool) -> list[float] | None:
 
 
 class _GeoJson(folium.GeoJson):
-    """folium's GeoJson, lighter (one tooltip per feature, no colour per feature).
+    """folium's GeoJson, lighter: each tooltip once, no colour per feature, compact JSON.
 
     Features are told apart by a short ``id`` (folium would otherwise key its style table
-    by the tooltip text, writing every tooltip twice), and the properties that only choose
-    a style (``_c``, ``_s``) are dropped once folium has turned them into that table.
+    by the tooltip text, writing every tooltip twice); the properties that only choose a
+    style (``_c``, ``_s``) are dropped once folium has turned them into that table; the
+    data is written as compact UTF-8 JSON (folium writes a 6-byte escape for every Chinese
+    character and a space after every comma). Used for inline layers with a style function,
+    a circle marker for points and a :class:`folium.GeoJsonTooltip`.
     """
 
+    _template = FoliumTemplate("""
+        {% macro script(this, kwargs) %}
+        function {{ this.get_name() }}_styler(feature) {
+            switch(feature.id) {
+                {%- for style, ids_list in this.style_map.items() if not style == 'default' %}
+                {% for id_val in ids_list %}case {{ id_val }}: {% endfor %}
+                    return {{ style }};
+                {%- endfor %}
+                default:
+                    return {{ this.style_map.get('default', '{}') }};
+            }
+        }
+        function {{ this.get_name() }}_pointToLayer(feature, latlng) {
+            var opts = {{ this.marker.options | tojavascript }};
+            Object.assign(opts, {{ this.get_name() }}_styler(feature));
+            return new L.{{ this.marker._name }}(latlng, opts);
+        }
+        var {{ this.get_name() }} = L.geoJson(null, {
+            style: {{ this.get_name() }}_styler,
+            pointToLayer: {{ this.get_name() }}_pointToLayer,
+            ...{{ this.options | tojavascript }}
+        });
+        function {{ this.get_name() }}_add(data) {
+            {{ this.get_name() }}.addData(data);
+        }
+        {{ this.get_name() }}_add({{ this.data_js }});
+        {% endmacro %}
+    """)
+
     def render(self, **kwargs: Any) -> Any:
-        if not getattr(self, "_styled", False) and self.data["features"]:
-            self.style_map = GeoJsonStyleMapper(self.data, self.feature_identifier,
-                                                self).get_style_map(self.style_function)
+        if not getattr(self, "_styled", False):
+            if self.data["features"]:
+                self.style_map = GeoJsonStyleMapper(self.data, self.feature_identifier,
+                                                    self).get_style_map(self.style_function)
             for feature in self.data["features"]:
                 for key in ("_c", "_s"):
                     feature["properties"].pop(key, None)
+            # "</" would close the script element: written "<\/" (the same string in JS)
+            self.data_js = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")
+                                      ).replace("</", "<\\/").replace("<!--", "\\u003c!--")
             self._styled = True
-            self.style_function = lambda feature: {}  # the table above is kept
         self.parent_map: Any = get_obj_in_upper_tree(self, folium.Map)
         # folium's Layer.render: GeoJson.render would build the style table again
         return super(folium.GeoJson, self).render(**kwargs)
