@@ -36,6 +36,7 @@ recompute the rate of every street and district from sums.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,27 +45,38 @@ import numpy as np
 import pandas as pd
 
 from gis.overlay import split_by_zones
-from layers.floors import FLOOR_AREA_SOURCE, complete_floor_area, floor_area_note
+from layers.floors import (
+    FLOOR_AREA_COUNTS,
+    FLOOR_AREA_ESTIMATES,
+    FLOOR_AREA_SOURCE,
+    complete_floor_area,
+    floor_area_flags,
+    floor_area_note_of,
+)
 from layers.indicators.inputs import (
     NoData,
     community_codes,
     community_geoms,
     read_layer,
     theme_params,
+    zone_index,
 )
-from layers.indicators.registry import MetricContext, MetricResult, metric_kind
+from layers.indicators.registry import MetricContext, MetricResult, counted_result, metric_kind
 from layers.labels import bilingual_note
 from layers.params import BuildingsParams, HeatingParams
 
 __all__ = [
     "CASING_MM",
     "HEATING_DEFAULTS",
+    "PIPE_GAPS",
     "calibration_factor",
     "heat_loss_change",
     "heating_params",
     "loss_rate_percent",
     "missing_values_note",
     "pair_conduction_w_per_m",
+    "pipe_gaps",
+    "pipe_gaps_note",
     "pipe_loss_w_per_m",
 ]
 
@@ -350,21 +362,91 @@ def heat_loss_change(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResul
         note += "; " + bilingual_note(
             f"按 {baseline} 年实测热损失率 {measured} 校准（管网散热 × {scale:.3g}）",
             f"calibrated to {measured} in {baseline} (losses × {scale:.3g})")
-    note = "; ".join(t for t in (note, missing_values_note(pipes, p)) if t)
-    # the heat delivered rests on floor areas: say how many were estimated (report year)
-    areas = floor_area_note(buildings[~(_column(buildings, "built_year") > ctx.year)])
-    if areas:
-        note += f"; {areas}"
-    return MetricResult(out, note=note, combine=_combine)
+    # per community: the pipes' assumed values (counted where each pipe lies, lengths split
+    # as the losses are) and the floor areas the heat delivered rests on (report year)
+    gaps = pipe_gaps(pipes, p)
+    counts: dict[str, np.ndarray] = {}
+    at = zone_index(ctx, np.asarray(pipes.geometry.values, dtype=object))
+    for c in PIPE_GAPS:
+        values = gaps[c].to_numpy(dtype=float)
+        if c.endswith("_m"):  # a length: split between communities like the pipe
+            counts[c] = np.bincount(pieces.zone, values[pieces.feature] * pieces.fraction,
+                                    minlength=n)
+        else:
+            counts[c] = np.bincount(at[at >= 0], values[at >= 0], minlength=n)
+    standing = buildings[~(_column(buildings, "built_year") > ctx.year)]
+    flags = floor_area_flags(standing) if FLOOR_AREA_SOURCE in standing.columns else None
+    if flags is not None:
+        home = zone_index(ctx, np.asarray(standing.geometry.values, dtype=object))
+        for c in FLOOR_AREA_COUNTS:
+            counts[c] = np.bincount(home[home >= 0], flags[c].to_numpy(dtype=float)[home >= 0],
+                                    minlength=n)
+    note_of = functools.partial(_hp15_note, head=note,
+                                default_dn=float(p["default_diameter_mm"]),
+                                primary_dn=float(p["primary_min_diameter_mm"]))
+    return counted_result(out, pd.DataFrame(counts, index=out.index).astype(float), note_of,
+                          estimated=("ins_n", "dn_n", "lvl_n", *FLOOR_AREA_ESTIMATES),
+                          combine=_combine)
+
+
+
+#: Per-pipe columns of :func:`pipe_gaps`: every pipe, then for each assumed value the pipes
+#: (``_n``) and their length in m (``_m``).
+PIPE_GAPS = ("pipes", "ins_n", "ins_m", "dn_n", "dn_m", "lvl_n", "lvl_m")
+
+
+def pipe_gaps(pipes: gpd.GeoDataFrame, p: Mapping[str, Any]) -> pd.DataFrame:
+    """Per pipe, the values the loss model assumed (columns of :data:`PIPE_GAPS`).
+
+    As :func:`pipe_loss_w_per_m` computes them: a pipe of unknown age is past the renewal
+    age in every year; without a diameter (or 0) it has ``default_diameter_mm``; without a
+    level it is primary from ``primary_min_diameter_mm`` up (the last two not with the
+    flat two-value model).
+    """
+    length = np.asarray(pipes.geometry.length, dtype=float) if len(pipes) else np.zeros(0)
+    ins = ~np.isfinite(_column(pipes, "install_year"))
+    dn_gap = lvl_gap = np.zeros(len(pipes), dtype=bool)
+    if not _flat(p):
+        dn = _column(pipes, "diameter_mm")
+        dn_gap = ~(np.isfinite(dn) & (dn > 0))
+        level = (pipes["network"].astype("string").str.strip().str.lower()
+                 if "network" in pipes.columns else pd.Series(pd.NA, index=pipes.index,
+                                                              dtype="string"))
+        lvl_gap = ~level.isin(["primary", "secondary"]).to_numpy(dtype=bool)
+    return pd.DataFrame({
+        "pipes": np.ones(len(pipes)),
+        "ins_n": ins.astype(float), "ins_m": np.where(ins, length, 0.0),
+        "dn_n": dn_gap.astype(float), "dn_m": np.where(dn_gap, length, 0.0),
+        "lvl_n": lvl_gap.astype(float), "lvl_m": np.where(lvl_gap, length, 0.0),
+    }, index=pipes.index)
+
+
+def pipe_gaps_note(totals: Mapping[str, float], *, default_dn: float,
+                   primary_dn: float) -> str:
+    """The note of :func:`missing_values_note` from summed :data:`PIPE_GAPS` of a zone."""
+    n = int(totals.get("pipes", 0.0))
+    parts = []
+
+    def part(key: str, zh: str, en: str) -> None:
+        k = int(totals.get(f"{key}_n", 0.0))
+        if k:
+            m = f"{float(totals.get(f'{key}_m', 0.0)):,.0f} m"
+            parts.append(bilingual_note(zh.format(k=k, m=m, n=n), en.format(k=k, m=m, n=n)))
+
+    part("ins", "敷设年份未知：{n} 段中 {k} 段（{m}）按超过更新年限计",
+         "install year unknown: {k} of {n} pipes ({m}) counted as past the renewal age")
+    part("dn", "管径未知：{k} 段（{m}）按 DN " + f"{default_dn:g}" + " 计",
+         "diameter unknown: {k} pipes ({m}) taken as DN " + f"{default_dn:g}")
+    part("lvl", "管网级别未知：{k} 段（{m}）按管径 DN ≥ " + f"{primary_dn:g}" + " 为一级管网计",
+         "level unknown: {k} pipes ({m}) primary from DN " + f"{primary_dn:g}")
+    return "; ".join(parts)
 
 
 def missing_values_note(pipes: gpd.GeoDataFrame, p: Mapping[str, Any]) -> str:
     """What the loss model assumed for pipes without an install year, diameter or level.
 
-    As :func:`pipe_loss_w_per_m` computes them: a pipe of unknown age is past the renewal
-    age in every year (and stands in both); without a diameter (or 0) it has
-    ``default_diameter_mm``; without a level it is primary from ``primary_min_diameter_mm``
-    up. Empty when every pipe has them (the last two not with the flat two-value model).
+    Over all of ``pipes`` (:func:`pipe_gaps`, :func:`pipe_gaps_note`); HP-15's records
+    state each zone's own. Empty when every pipe has them.
 
     Examples
     --------
@@ -380,32 +462,18 @@ def missing_values_note(pipes: gpd.GeoDataFrame, p: Mapping[str, Any]) -> str:
     diameter unknown: 1 pipes (120 m) taken as DN 150
     level unknown: 2 pipes (150 m) primary from DN 300
     """
-    length = np.asarray(pipes.geometry.length, dtype=float) if len(pipes) else np.zeros(0)
-    n = len(pipes)
-    parts = []
+    gaps = pipe_gaps(pipes, p)
+    return pipe_gaps_note({c: float(gaps[c].sum()) for c in PIPE_GAPS},
+                          default_dn=float(p["default_diameter_mm"]),
+                          primary_dn=float(p["primary_min_diameter_mm"]))
 
-    def part(mask: np.ndarray, zh: str, en: str) -> None:
-        if mask.any():
-            k, m = int(mask.sum()), f"{float(length[mask].sum()):,.0f} m"
-            parts.append(bilingual_note(zh.format(k=k, m=m, n=n), en.format(k=k, m=m, n=n)))
 
-    part(~np.isfinite(_column(pipes, "install_year")),
-         "敷设年份未知：{n} 段中 {k} 段（{m}）按超过更新年限计",
-         "install year unknown: {k} of {n} pipes ({m}) counted as past the renewal age")
-    if not _flat(p):
-        dn = _column(pipes, "diameter_mm")
-        default = f"{float(p['default_diameter_mm']):g}"
-        part(~(np.isfinite(dn) & (dn > 0)),
-             "管径未知：{k} 段（{m}）按 DN " + default + " 计",
-             "diameter unknown: {k} pipes ({m}) taken as DN " + default)
-        level = (pipes["network"].astype("string").str.strip().str.lower()
-                 if "network" in pipes.columns else pd.Series(pd.NA, index=pipes.index,
-                                                              dtype="string"))
-        primary = f"{float(p['primary_min_diameter_mm']):g}"
-        part(~level.isin(["primary", "secondary"]).to_numpy(dtype=bool),
-             "管网级别未知：{k} 段（{m}）按管径 DN ≥ " + primary + " 为一级管网计",
-             "level unknown: {k} pipes ({m}) primary from DN " + primary)
-    return "; ".join(parts)
+def _hp15_note(totals: Mapping[str, float], *, head: str, default_dn: float,
+               primary_dn: float) -> str:
+    """HP-15's note of a zone: the model, then its pipes' assumed values and floor areas."""
+    return "; ".join(t for t in (
+        head, pipe_gaps_note(totals, default_dn=default_dn, primary_dn=primary_dn),
+        floor_area_note_of(totals)) if t)
 
 
 def _note(p: Mapping[str, Any], baseline: int, year: int) -> str:

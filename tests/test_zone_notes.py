@@ -72,3 +72,24 @@ def test_unknown_age_note_counts_each_zones_pipes(tmp_path: Path) -> None:
     assert note_label(d.note, "en").startswith(
         "install_year unknown: 1 of 3 features of heating_pipes, 100 m left out of the share")
     assert "install_year" not in note_label(s2.note, "en")
+
+
+def test_heat_loss_note_counts_each_zones_assumptions(tmp_path: Path) -> None:
+    # HP-15: C1's 100 m pipe and building have every value (nothing assumed); C2's 300 m
+    # pipe has no diameter (DN 150 assumed) and its building a floor area from height
+    pipes = [
+        {"id": "p1", "install_year": 1980, "diameter_mm": 200.0, "network": "primary",
+         "geometry": LineString([(50, 50), (150, 50)])},
+        {"id": "p2", "install_year": 2010, "diameter_mm": None, "network": "primary",
+         "geometry": LineString([(600, 50), (900, 50)])},
+    ]
+    buildings = [_retrofit("A", 100, 1000.0, "reported"), _retrofit("C", 700, 600.0, "height")]
+    rec = _records(tmp_path, ["HP-15"], heating_pipes=pipes, buildings=buildings)
+    d, c1, c2 = (rec[("HP-15", z)] for z in ("D", "C1", "C2"))
+    en = {z: note_label(r.note, "en") for z, r in (("D", d), ("C1", c1), ("C2", c2))}
+    assert "diameter unknown" not in en["C1"] and "floor area" not in en["C1"]
+    assert "diameter unknown: 1 pipes (300 m) taken as DN 150" in en["C2"]
+    assert "floor area: 1 of 1 buildings estimated (0 from floors × footprint, 1 from " \
+        "height)" in en["C2"]
+    assert "floor area: 1 of 2 buildings estimated" in en["D"]
+    assert (c1.source, c2.source, d.source) == ("computed", "estimated", "estimated")

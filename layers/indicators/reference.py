@@ -170,8 +170,10 @@ ESTIMATED_SECTION = (
     "many (HP-12, HP-13, shares by floor area).",
     "",
     "The other counts a note states are per zone too (`layers/share_notes.py`): features left",
-    "out for a missing `known` field (HP-T4's pipes of unknown age, with their length), and",
-    "features a filter turned down for a missing value (README, \"No value\").",
+    "out for a missing `known` field (HP-T4's pipes of unknown age, with their length),",
+    "features a filter turned down for a missing value (README, \"No value\"), and HP-15's",
+    "pipes whose install year, diameter or level the loss model assumed (these mark the value",
+    "estimated too, as do the floor areas its heat delivered rests on).",
 )
 
 
