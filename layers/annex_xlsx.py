@@ -165,10 +165,15 @@ def _lines(value: Any, width: float) -> int:
     return sum(max(1, math.ceil(_display_width(part) / usable)) for part in text.split("\n"))
 
 
+def _group(r: IndicatorResult, lang: str) -> str:
+    """The row's 目标类型 in ``lang`` (its English name from the catalog's ``[groups]``)."""
+    return ((r.group_en if lang == "en" else "") or r.group) or _text("other_group", lang)
+
+
 def _row_dict(r: IndicatorResult, lang: str) -> dict[str, Any]:
     has_target = r.op is not None and r.target is not None
     return {
-        "group": r.group or _text("other_group", lang),
+        "group": _group(r, lang),
         "seq": r.seq,
         "indicator": r.indicator,
         "title": (r.title_en or r.title) if lang == "en" else r.title,
@@ -371,7 +376,7 @@ def _matrix_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult]
             group_start = row
         group_name = head.group
         fixed = {
-            "group": head.group or _text("other_group", lang),
+            "group": _group(head, lang),
             "seq": head.seq,
             "indicator": head.indicator,
             "title": (head.title_en or head.title) if lang == "en" else head.title,

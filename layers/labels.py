@@ -279,6 +279,9 @@ _NOTE_WORDS: dict[str, Pair] = {
     "loss_now": ("现状管网散热（W）", "heat loss now (W)"),
     "supply_now": ("现状供热量（W）", "heat supplied now (W)"),
     "synthetic example": ("", "synthetic example"),
+    # the note of the sample's reported values (sample/heping_reported.csv), one language each
+    "示例数据（非真实统计）synthetic example": ("示例数据（非真实统计）",
+                                       "synthetic example, not real statistics"),
     # the counts of the PV rows' detail (layers.rooftop_pv.pv)
     "buildings_with_pv": ("装有光伏的建筑数", "buildings with PV"),
     "buildings": ("建筑数", "buildings"),

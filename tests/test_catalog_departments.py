@@ -44,6 +44,30 @@ def test_every_department_of_the_packaged_catalogs_has_both_names() -> None:
                                              "Heping Detachment of the Tianjin Traffic Police"]
 
 
+def test_every_group_of_the_packaged_catalogs_has_both_names() -> None:
+    catalog = read_catalog(CATALOGS / "targets.toml")
+    used = {spec.group for spec in catalog.indicators if spec.group}
+    assert len(used) == 14  # the annex's 目标类型, the plan text's and the city plan's groups
+    assert used == set(catalog.groups), "an entry nobody names, or a group with no entry"
+    for spec in catalog.indicators:
+        assert bool(spec.group_en) == bool(spec.group), spec.id
+        assert not CJK.search(spec.group_en), spec.id
+
+
+def test_groups_take_their_english_names_and_a_bad_entry_is_refused(tmp_path: Path) -> None:
+    row = ROW + 'group = "甲组"\n'
+    own = '[groups]\n"甲组" = "Group A"\n' + row
+    assert read_catalog(_catalog(tmp_path, own, '[groups]\n"甲组" = "A"\n')).indicators[
+        0].group_en == "Group A"
+    path = _catalog(tmp_path, '[groups]\n"甲组" = ""\n' + row)
+    with pytest.raises(PeakmapError, match="group 甲组: the English name must be non-empty"):
+        read_catalog(path)
+    path = _catalog(tmp_path, row + 'group_en = "A"\n')
+    with pytest.raises(PeakmapError, match="indicator X-1: group_en: English names are kept in "
+                       "a \\[groups\\] table"):
+        read_catalog(path)
+
+
 def _catalog(tmp_path: Path, own: str, included: str = "") -> Path:
     (tmp_path / "more.toml").write_text(included, encoding="utf-8")
     path = tmp_path / "targets.toml"
@@ -78,8 +102,7 @@ def test_rows_take_their_english_names_from_the_table(tmp_path: Path) -> None:
     ('[departments]\n"区商务局" = "Commerce"\n', "department 区商务局: not a table"),
     ('departments = 1\n', "departments must be a table"),
     (ROW + 'responsible_en = ["Commerce"]\n',
-     "indicator X-1: responsible_en: the English names of departments are kept in a "
-     "[departments] table"),
+     "indicator X-1: responsible_en: English names are kept in a [departments] table"),
 ])
 def test_a_bad_departments_entry_is_one_clear_error(tmp_path: Path, text: str,
                                                     message: str) -> None:

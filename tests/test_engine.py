@@ -109,7 +109,8 @@ def test_packaged_include_reads_the_catalogs_of_peakmap(tmp_path: Path) -> None:
     assert [s.id for s in got.indicators] == ["OWN-1", *(s.id for s in packaged.indicators)]
     assert got.files[1:] == packaged.files
     assert {f.name for f in got.files[1:]} == {
-        "targets.toml", "tianjin.toml", "standards.toml", "pv.toml", "departments.toml"}
+        "targets.toml", "tianjin.toml", "standards.toml", "pv.toml", "departments.toml",
+        "groups.toml"}
     assert all(f.parent == CATALOGS.resolve() for f in got.files[1:])
     assert got.params == packaged.params
     by_id = {s.id: s for s in got.indicators}
@@ -244,7 +245,8 @@ def test_heping_catalog_rows_and_kinds() -> None:
 def test_heping_catalog_on_the_tiny_project_never_crashes(tmp_path: Path) -> None:
     """Every row of the real catalog runs on a project missing most layers (no-data, no crash)."""
     project = make_project(tmp_path, skip=("streetlights", "heating_pipes", "sponge_zones"))
-    for name in ("targets.toml", "tianjin.toml", "standards.toml", "pv.toml", "departments.toml"):
+    for name in ("targets.toml", "tianjin.toml", "standards.toml", "pv.toml", "departments.toml",
+                 "groups.toml"):
         (tmp_path / name).write_bytes((CATALOGS / name).read_bytes())
     records = compute_records(project, year=2025)
     by = {(r.indicator, r.level, r.zone_code): r for r in records}

@@ -80,7 +80,7 @@ def test_workbook_has_no_bare_code_and_translated_notes(records: list, tmp_path:
     s1 = next(r for r in rows if r[key] == "HP-17" and r[zone] == "S1")
     if lang == "zh":
         assert s3[status] == "无数据" and s3[notes] == "该区域无计算基数（分母为 0）"
-        assert s1[notes] == "未达标社区: 社区二"  # one language, not "未达标社区 / communities…"
+        assert s1[notes] == "未达标社区：社区二"  # one language, not "未达标社区 / communities…"
     else:
         assert s3[status] == "no data" and s3[notes] == "no base in this zone (denominator 0)"
         assert s1[notes] == "communities below target: 社区二"

@@ -37,6 +37,7 @@ from layers.indicators.registry import (
     MetricResult,
     metric_kind,
 )
+from layers.labels import note_label
 from layers.project import Project
 
 
@@ -117,7 +118,9 @@ def test_area_share_clips_to_base_and_recomputes_shares_from_sums(tiny: Project)
     assert res[("community", "C2")].gap == pytest.approx(30.0)
     assert res[("community", "C3")].status == "pass"
     # parents name their failing children
-    assert res[("street", "S1")].detail.endswith("communities below target: 社区二")
+    assert note_label(res[("street", "S1")].detail, "en").endswith(
+        "communities below target: 社区二")
+    assert note_label(res[("street", "S1")].detail, "zh").endswith("未达标社区：社区二")
     assert res[("district", "D")].detail == ""  # S1 60 %, S2 50 % pass; S3 has no data
 
 
@@ -258,7 +261,8 @@ def test_reported_latest_year_not_after_report_year(tiny: Project) -> None:
     assert rec.value == pytest.approx(3.5)
     assert rec.source == "reported"
     assert rec.status == "no-target"
-    assert rec.detail == "2023年"
+    assert note_label(rec.detail, "zh") == "2023年"
+    assert note_label(rec.detail, "en") == "value of 2023"
     text = run(tiny, "reported", {}, id="HP-08")[("district", "D")]
     assert text.value == "结构持续优化"
     assert text.status == "no-target"

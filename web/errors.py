@@ -143,22 +143,28 @@ def _is_api(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, english: str, chinese: str) -> HTMLResponse:
-    """The bilingual error page of a page request: Chinese first, English under it."""
+    """The error page of a page request: Chinese first, English under it.
+
+    An English page (``?lang=en``) is English only.
+    """
     lang = "en" if request.query_params.get("lang") == "en" else "zh"
     title_zh, title_en = (("请求参数有误", "Bad request parameter") if status == 422 else
                           ("未找到", "Not found") if status == 404 else
                           ("无法完成请求", "The request cannot be done"))
     lines = [f'<p lang="zh-CN">{html.escape(chinese)}</p>'] if chinese != english else []
     lines.append(f'<p lang="en">{html.escape(english)}</p>')
+    heading, back = f"{title_zh} / {title_en}", "返回指标总览 / Back to the dashboard"
+    if lang == "en":  # an English page is English only; a Chinese one keeps the original
+        lines, heading, back = lines[-1:], title_en, "Back to the dashboard"
     body = (
         f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
         '<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
-        f'initial-scale=1"><title>{status} {title_zh} / {title_en} — peakmap</title>'
+        f'initial-scale=1"><title>{status} {heading} — peakmap</title>'
         '<link rel="icon" href="data:,">'
         '<link rel="stylesheet" href="/static/peakmap/peakmap.css"></head><body>'
-        f'<div class="pm-page" style="padding-top:16px"><h1 class="pm-h">{title_zh} / '
-        f'{title_en} ({status})</h1><div class="pm-note pm-error">{"".join(lines)}</div>'
-        f'<p><a id="pm-back" href="/?lang={lang}">返回指标总览 / Back to the dashboard</a>'
+        f'<div class="pm-page" style="padding-top:16px"><h1 class="pm-h">{heading} '
+        f'({status})</h1><div class="pm-note pm-error">{"".join(lines)}</div>'
+        f'<p><a id="pm-back" href="/?lang={lang}">{back}</a>'
         "</p></div></body></html>")
     return HTMLResponse(body, status_code=status)
 

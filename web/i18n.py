@@ -10,7 +10,8 @@ from layers.numfmt import OP_SYMBOLS, op_symbol
 if TYPE_CHECKING:
     from layers.project import Project
 
-__all__ = ["LANGS", "OP_SYMBOLS", "TEXT", "Lang", "lang_of", "op_symbol", "sample_notice", "t"]
+__all__ = ["LANGS", "OP_SYMBOLS", "TEXT", "Lang", "lang_of", "leaflet_text_script", "op_symbol",
+           "sample_notice", "t"]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -150,6 +151,15 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
+# Leaflet's own control titles (English in leaflet.js), by the CSS selector of their element.
+LEAFLET_TITLES: dict[str, dict[str, str]] = {
+    ".leaflet-control-zoom-in": {"zh": "放大", "en": "Zoom in"},
+    ".leaflet-control-zoom-out": {"zh": "缩小", "en": "Zoom out"},
+    ".leaflet-control-layers-toggle": {"zh": "图层", "en": "Layers"},
+    '.leaflet-control-attribution a[href="https://leafletjs.com"]':
+        {"zh": "交互式地图的 JavaScript 库", "en": "A JavaScript library for interactive maps"},
+}
+
 # Statuses, sources and levels come from the table every output shares (layers.labels).
 for _prefix, _table in (("status_", STATUS_LABELS), ("source_", SOURCE_LABELS),
                         ("level_", LEVEL_LABELS)):
@@ -181,6 +191,34 @@ def t(key: str, lang: str) -> str:
     if entry is None:
         return key
     return entry.get(lang, entry["zh"])
+
+
+def leaflet_text_script(lang: str) -> str:
+    """A ``<script>`` giving a map page its language: ``<html lang>`` and Leaflet's titles.
+
+    Leaflet writes its zoom buttons', layer control's and attribution link's titles in
+    English; on a Chinese page they are replaced (:data:`LEAFLET_TITLES`) once the page has
+    loaded. Placed in the page's ``<head>``.
+
+    Examples
+    --------
+    >>> "放大" in leaflet_text_script("zh"), "Zoom in" in leaflet_text_script("en")
+    (True, False)
+    """
+    import json
+
+    code = "zh-CN" if lang == "zh" else "en"
+    titles = {sel: text[lang] for sel, text in LEAFLET_TITLES.items()
+              if text[lang] != text["en"]}
+    script = f"document.documentElement.lang={json.dumps(code)};"
+    if titles:
+        script += (
+            "window.addEventListener('load',function(){var t="
+            + json.dumps(titles, ensure_ascii=False)
+            + ";Object.keys(t).forEach(function(s){document.querySelectorAll(s).forEach("
+            "function(e){e.title=t[s];if(e.hasAttribute('aria-label'))"
+            "e.setAttribute('aria-label',t[s]);});});});")
+    return f"<script>{script}</script>"
 
 
 def sample_notice(project: Project, lang: str) -> str | None:

@@ -43,7 +43,7 @@ from web.geo import (
     to_feature_collection,
     zone_display_zoom,
 )
-from web.i18n import sample_notice, t
+from web.i18n import leaflet_text_script, sample_notice, t
 from web.layer_text import layer_legend, layer_title, pv_sky_note, row_notes, simplified_note
 from web.settings import WebSettings
 from web.styles import LayerStyle, colors_of, style_for
@@ -239,6 +239,7 @@ def new_map(
     root.header.add_child(_Html(f"<title>{html.escape(title)}</title>"), name="pm_title")
     # No favicon request: every resource of the page is one the app serves.
     root.header.add_child(_Html('<link rel="icon" href="data:,">'), name="pm_icon")
+    root.header.add_child(_Html(leaflet_text_script(lang)), name="pm_lang")
     root.html.add_child(_Html(_header(lang, basemap, settings, title, extra_query)))
     return m
 

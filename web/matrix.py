@@ -135,7 +135,7 @@ def status_counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def _group_name(rec: Mapping[str, Any], lang: str) -> str:
-    group = str(rec.get("group") or "")
+    group = str((rec.get("group_en") if lang == "en" else None) or rec.get("group") or "")
     return group or t("group_other", lang)
 
 

@@ -226,8 +226,9 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
             "responsible_shown": responsible_label(r, lang),
             "definition_shown": (r.get("definition_en") or r.get("definition")
                                  if lang == "en" else codes_in_text(r.get("definition"), lang)),
-            "note_shown": "；".join(x for x in (note_label(r.get("note"), lang),
-                                              note_label(r.get("detail"), lang)) if x),
+            "note_shown": ("；" if lang == "zh" else "; ").join(
+                x for x in (note_label(r.get("note"), lang), note_label(r.get("detail"), lang))
+                if x),
         })
     html = TEMPLATES.get_template("dashboard.html").render(
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",

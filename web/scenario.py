@@ -46,7 +46,7 @@ from web.geo import (
     to_feature_collection,
     zone_display_zoom,
 )
-from web.i18n import t
+from web.i18n import leaflet_text_script, t
 from web.layer_text import simplified_note
 
 __all__ = ["classify", "move_and_compare", "other_side_values", "router", "shared_breaks"]
@@ -366,7 +366,7 @@ def _indicator_sides(data: ProjectData, indicator: str, level: str, k: int,
                                                           or first.get("title")))
     return {"geo": geo, "left": side(now, None), "right": side(after, SCENARIO),
             "legend": legend, "title": f"{indicator} {title}", "bins": bins,
-            "note": (f"{unit}; " if unit else "") + (
+            "note": (f"{unit_label(unit, lang)}; " if unit else "") + (
                 "同一分级（现状与方案合并计算，以目标值为界：绿色达标，红色未达标）" if lang == "zh"
                 else "one set of classes for both sides (now and proposal together, split at "
                 "the target: green met, red not met)") + "; " + _one_lang(simplified, lang)}
@@ -442,6 +442,6 @@ def compare_map(data: DataDep, settings: SettingsDep, lang: LangDep, indicator: 
         legend=payload["legend"], note=payload["note"], areas=payload.get("areas"),
         left_label="Now" if en else "现状", right_label="With proposal" if en else "方案",
         back="Back to the scenario table" if en else "返回情景对比表", exports=exports,
-        project_name=data.project.name,
+        project_name=data.project.name, leaflet_text=leaflet_text_script(lang),
     )
     return HTMLResponse(html)

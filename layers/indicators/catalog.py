@@ -54,6 +54,10 @@ The English names of the responsible departments are kept once, in a ``[departme
 it includes (a project's ``targets.toml`` may reword a packaged one). Each row's
 ``responsible_en`` is filled from the table (a department without an entry keeps its Chinese
 name).
+
+The groups (``group``, the annex's 目标类型) take their English names from a ``[groups]``
+table the same way (``"低碳城区建设碳达峰行动" = "Carbon peaking through low-carbon urban
+districts"``; packaged: ``layers/catalogs/groups.toml``), filling each row's ``group_en``.
 """
 
 from __future__ import annotations
@@ -114,6 +118,7 @@ class IndicatorSpec(BaseModel):
     deadline: int | None = None
     responsible: list[str] = Field(default_factory=list)
     responsible_en: list[str] = Field(default_factory=list)  # from [departments], not the row
+    group_en: str = ""  # from [groups], not the row
     params: dict[str, Any] = Field(default_factory=dict)
     target_levels: list[Level] | None = None
     levels: list[Level] | None = None
@@ -164,6 +169,7 @@ class Catalog:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     departments: dict[str, Department] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
 
 
 def _read_toml(path: Path, *, included_from: Path | None) -> dict[str, Any]:
@@ -182,10 +188,11 @@ def _row(raw: Any, *, path: Path, index: int) -> IndicatorSpec:
     if not isinstance(raw, dict):
         raise ManifestError(f"{path}: indicator #{index} is not a table")
     ident = str(raw.get("id", f"#{index}"))
-    if "responsible_en" in raw:
-        raise ManifestError(
-            f"{path}: indicator {ident}: responsible_en: the English names of departments are "
-            "kept in a [departments] table, not in a row")
+    for key, table in (("responsible_en", "[departments]"), ("group_en", "[groups]")):
+        if key in raw:
+            raise ManifestError(
+                f"{path}: indicator {ident}: {key}: English names are kept in a {table} "
+                "table, not in a row")
     try:
         return IndicatorSpec.model_validate({**raw, "source_file": str(path)})
     except ValidationError as e:
@@ -201,7 +208,7 @@ def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path
         chain = " → ".join(p.name for p in (*stack, path))
         raise ManifestError(f"{path}: catalog includes itself ({chain})")
     data = _read_toml(path, included_from=stack[-1] if stack else None)
-    unknown = set(data) - {"include", "indicator", "params", "departments"}
+    unknown = set(data) - {"include", "indicator", "params", "departments", "groups"}
     if unknown:
         raise ManifestError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     catalog.files.append(path)
@@ -209,6 +216,7 @@ def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path
         check_table(theme, table, where=str(path))
         catalog.params.setdefault(theme, {}).update(table)
     _read_departments(data.get("departments", {}), path, catalog)
+    _read_groups(data.get("groups", {}), path, catalog)
     includes = data.get("include", [])
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
         raise ManifestError(f"{path}: include must be a list of file names")
@@ -248,6 +256,17 @@ def _read_departments(table: Any, path: Path, catalog: Catalog) -> None:
             raise ManifestError(f"{path}: department {name}: an official English name needs "
                                 "its source (source = \"…\")")
         catalog.departments.setdefault(name, entry)
+
+
+def _read_groups(table: Any, path: Path, catalog: Catalog) -> None:
+    """Add a file's ``[groups]`` to ``catalog`` (an entry already read wins)."""
+    if not isinstance(table, dict):
+        raise ManifestError(f"{path}: groups must be a table ([groups])")
+    for name, en in table.items():
+        if not isinstance(en, str) or not en.strip():
+            raise ManifestError(f"{path}: group {name}: the English name must be non-empty "
+                                "text")
+        catalog.groups.setdefault(name, en.strip())
 
 
 def _include_target(path: Path, name: str, root: Path) -> tuple[Path, Path]:
@@ -297,8 +316,9 @@ def read_catalog(path: Path | str, *, root: Path | str | None = None) -> Catalog
     _load(top, catalog, {}, (), Path(root).resolve() if root else top.resolve().parent)
     names = catalog.departments
     catalog.indicators = [
-        spec.model_copy(update={"responsible_en": [
-            names[d].en if d in names else d for d in spec.responsible]})
+        spec.model_copy(update={
+            "responsible_en": [names[d].en if d in names else d for d in spec.responsible],
+            "group_en": catalog.groups.get(spec.group, "")})
         for spec in catalog.indicators]
     return catalog
 

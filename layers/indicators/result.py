@@ -20,7 +20,8 @@ class IndicatorResult:
     follow (the metric's definition, why a value is missing, failing child zones...), then
     the annex's ``group`` (目标类型) and ``seq`` (序号), the English definition where the
     catalog gives one and the responsible departments' English names (``responsible_en``,
-    from the catalog's ``[departments]``, separated by ``; ``).
+    from the catalog's ``[departments]``, separated by ``; ``) and the group's
+    (``group_en``, from ``[groups]``).
     """
 
     indicator: str
@@ -45,6 +46,7 @@ class IndicatorResult:
     seq: int | None = None
     definition_en: str = ""
     responsible_en: str = ""
+    group_en: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the record as a dict, public fields first.

@@ -65,7 +65,7 @@ PERCENT_UNIT = "%"
 DECIMALS = 2
 RESPONSIBLE_SEPARATOR = RESPONSIBLE_SEPARATORS["zh"]
 _PARENT = {"community": "street", "street": "district"}
-# Child zones named in a parent's detail before "等 N 个" (and N more).
+# Child zones named in a parent's detail before "等 N 个" (N in all).
 MAX_LISTED = 10
 NO_BASE = "no base in this zone (denominator 0)"
 
@@ -226,6 +226,7 @@ class _Builder:
                 seq=spec.seq,
                 definition_en=spec.definition_en,
                 responsible_en=RESPONSIBLE_SEPARATORS["en"].join(spec.responsible_en),
+                group_en=spec.group_en,
             )
         )
 
@@ -343,15 +344,17 @@ def _list_failing_children(b: _Builder) -> None:
         if not failing:
             continue
         parent_level = _PARENT[child]
-        label = "未达标街道 / streets below target" if child == "street" else (
-            "未达标社区 / communities below target"
-        )
+        label = ("未达标街道", "streets below target") if child == "street" else (
+            "未达标社区", "communities below target")
         for r in b.records:
             names = failing.get(r.zone_code) if r.level == parent_level else None
             if names:
-                shown = "、".join(names[:MAX_LISTED])
-                more = f" 等{len(names)}个" if len(names) > MAX_LISTED else ""
-                text = f"{label}: {shown}{more}"
+                many = len(names) > MAX_LISTED
+                text = bilingual_note(  # the names listed as each language lists them
+                    f"{label[0]}：{'、'.join(names[:MAX_LISTED])}"
+                    + (f" 等{len(names)}个" if many else ""),
+                    f"{label[1]}: {', '.join(names[:MAX_LISTED])}"
+                    + (f" ({len(names)} in all)" if many else ""))
                 r.detail = f"{r.detail}; {text}" if r.detail else text
 
 
@@ -380,7 +383,8 @@ def _emit_each_zone_min(b: _Builder, parts: pd.DataFrame, rule: EachZoneMin, not
             failing = [str(b.zones.names[over].get(m, m)) for m in members[~ok]]
             detail = f"{int(ok.sum())}/{len(members)}"
             if failing:
-                detail += "; 未达标 / below minimum: " + "、".join(failing)
+                detail += "; " + bilingual_note("未达标：" + "、".join(failing),
+                                                "below minimum: " + ", ".join(failing))
             b.add(level, str(code), DEFAULT_SCALE * float(ok.sum()) / len(members), note=note,
                   detail=detail)
 
@@ -398,7 +402,8 @@ def _emit_per_zone(
             t for t in (note, str(row.get("note", "") or "")) if t and t != "nan"
         )
         year = row.get("year")
-        detail = f"{int(year)}年" if year is not None and not pd.isna(year) else ""
+        detail = (bilingual_note(f"{int(year)}年", f"value of {int(year)}")
+                  if year is not None and not pd.isna(year) else "")
         b.add(level, str(code), row["value"], source=source, note=row_note, detail=detail)
 
 
