@@ -7,6 +7,8 @@ therefore do not import each other.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +19,9 @@ from web.styles import LayerStyle, colors_of
 if TYPE_CHECKING:
     from web.data import ProjectData
 
-__all__ = ["DERIVED_TITLES", "NOTE_CHARS", "NOTE_LINES", "layer_legend", "layer_title",
-           "pv_sky_note", "row_notes", "simplified_note"]
+__all__ = ["DERIVED_TITLES", "NOTES_CUT", "NOTE_CHARS", "NOTE_ITEM_LINES", "NOTE_LINES",
+           "fit_notes", "layer_legend", "layer_title", "pv_sky_note", "row_notes",
+           "simplified_note", "wrap_width"]
 
 # Titles of layers the analyses write (not canonical); others show their base layer's title.
 DERIVED_TITLES: dict[str, tuple[str, str]] = {
@@ -184,3 +187,80 @@ def simplified_note(tolerance: float, bounds: Sequence[float] | None, lang: str)
             if lang == "zh" else
             f"Simplified for display: boundaries drawn to about {tol} m (one pixel at that "
             "zoom); every figure is computed on the full boundaries")
+
+
+def wrap_width(text: str, width: int) -> str:
+    """Wrap ``text`` to lines of at most ``width`` columns, a Chinese character being two.
+
+    Examples
+    --------
+    >>> wrap_width("示例数据：区界为真实数据", 10).splitlines()
+    ['示例数据：', '区界为真实', '数据']
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0
+        for word in re.findall(r"[A-Za-z0-9.,:;%()/=≥≤<>+\-–_'²³°]+\s*|\S\s*|\s+", paragraph):
+            w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in word)
+            if used + w > width and line:
+                lines.append(line.rstrip())
+                line, used = "", 0
+            line += word
+            used += w
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+NOTE_ITEM_LINES = 4  # wrapped lines one note of a printed sheet may take; more end in "…"
+NOTES_CUT = {"zh": "…完整说明见 XLSX/网页", "en": "… full notes in the XLSX / web page"}
+
+
+def _clip(line: str, width: int) -> str:
+    """``line`` ending in ``…`` within ``width`` columns (a Chinese character being two)."""
+    while line and len(wrap_width(line + "…", width).splitlines()) > 1:
+        line = line[:-1]
+    return line.rstrip(" ;；,，、") + "…"
+
+
+def fit_notes(notes: Sequence[str], *, width: int, max_lines: int, lang: str) -> list[str]:
+    """The notes of a printed sheet as wrapped lines that fit its notes column.
+
+    Each note takes at most :data:`NOTE_ITEM_LINES` lines (its last one then ends in
+    ``…``); all together at most ``max_lines``. Whenever something is left out, the last
+    line says where the full text is (:data:`NOTES_CUT`, in ``lang``).
+
+    Parameters
+    ----------
+    notes : sequence of str
+    width : int
+        Columns of a line (a Chinese character takes two).
+    max_lines : int
+        Lines the column holds (at least one is printed: the pointer to the full text).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> fit_notes(["短", "一二三四五六七八九十" * 3], width=10, max_lines=9, lang="zh")
+    ['短', '一二三四五', '六七八九十', '一二三四五', '六七八九…', '…完整说明见 XLSX/网页']
+    >>> fit_notes(["a", "b", "c"], width=10, max_lines=2, lang="en")
+    ['a', '… full notes in the XLSX / web page']
+    >>> fit_notes(["a", "b"], width=10, max_lines=2, lang="en")
+    ['a', 'b']
+    """
+    lines: list[str] = []
+    cut = False
+    for note in notes:
+        wrapped = wrap_width(note, width).splitlines()
+        if len(wrapped) > NOTE_ITEM_LINES:
+            wrapped = [*wrapped[:NOTE_ITEM_LINES - 1], _clip(wrapped[NOTE_ITEM_LINES - 1], width)]
+            cut = True
+        lines += wrapped
+    if len(lines) > max_lines:
+        cut = True
+    if cut:
+        lines = [*lines[:max(0, max_lines - 1)], NOTES_CUT.get(lang, NOTES_CUT["zh"])]
+    return lines

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from gis import PeakmapError
 from web.i18n import t
+from web.layer_text import fit_notes, wrap_width
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -45,7 +44,6 @@ __all__ = [
     "reference_layers",
     "render_map",
     "save_figure",
-    "wrap_width",
 ]
 
 
@@ -63,6 +61,7 @@ OUTLINE_COLOR = "#222222"
 NICE_STEPS = (1, 2, 5)
 NO_DATA_FILL = "#d9d9d9"
 NOTE_WIDTH = 58  # columns of the notes beside the map (a Chinese character takes two)
+NOTES_GAP = 0.015  # figure height kept free between the legend and the notes
 EXPORT_TEXT: dict[str, dict[str, str]] = {
     "export_date": {"zh": "制图日期", "en": "Date"},
     "data_source": {"zh": "数据来源", "en": "Data source"},
@@ -123,28 +122,6 @@ def nice_length(span_m: float) -> float:
         if step * exp <= goal:
             best = step * exp
     return float(best)
-
-
-def wrap_width(text: str, width: int) -> str:
-    """Wrap ``text`` to lines of at most ``width`` columns, a Chinese character being two.
-
-    Examples
-    --------
-    >>> wrap_width("示例数据：区界为真实数据", 10).splitlines()
-    ['示例数据：', '区界为真实', '数据']
-    """
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line, used = "", 0
-        for word in re.findall(r"[A-Za-z0-9.,:;%()/=≥≤<>+\-–_'²³°]+\s*|\S\s*|\s+", paragraph):
-            w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in word)
-            if used + w > width and line:
-                lines.append(line.rstrip())
-                line, used = "", 0
-            line += word
-            used += w
-        lines.append(line.rstrip())
-    return "\n".join(lines)
 
 
 def _length_text(m: float) -> str:
@@ -340,6 +317,9 @@ def new_page(sheet: MapSheet, lang: str) -> Any:
 
     Title and subtitle on top; north arrow beside the map's top right corner; legend, notes
     (definition, target, data source, date, CRS) and the sample-data notice on the right.
+    The notes take the space between the notice and the legend and no more: each note at most
+    :data:`web.layer_text.NOTE_ITEM_LINES` lines, then what the measured space holds, the
+    last line saying where the full text is (:func:`web.layer_text.fit_notes`).
     The map axes are added by the caller in the left 60 % (see :func:`map_figure`).
     """
     from matplotlib.figure import Figure
@@ -352,16 +332,46 @@ def new_page(sheet: MapSheet, lang: str) -> Any:
     _north_arrow(fig, lang)
     handles = [Patch(facecolor=c, edgecolor=ZONE_EDGE, label=text)
                for c, text in sheet.legend]
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.89),
-               frameon=False, fontsize=9 if len(handles) <= 14 else 7.5,
-               title=t("legend", lang), title_fontsize=10, alignment="left")
-    notes = "\n".join(wrap_width(n, NOTE_WIDTH) for n in sheet.notes)
-    fig.text(0.67, 0.07 + (0.06 if sheet.notice else 0), notes, fontsize=7.5,
-             va="bottom", color="#303030", linespacing=1.35)
+    legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.67, 0.89),
+                        frameon=False, fontsize=9 if len(handles) <= 14 else 7.5,
+                        title=t("legend", lang), title_fontsize=10, alignment="left")
+    bottom = 0.07
     if sheet.notice:
-        fig.text(0.67, 0.07, wrap_width(sheet.notice, NOTE_WIDTH), fontsize=7.5,
-                 va="bottom", color="#b2182b")
+        shown = fig.text(0.67, 0.07, wrap_width(sheet.notice, NOTE_WIDTH), fontsize=7.5,
+                         va="bottom", color="#b2182b")
+        bottom = max(0.13, _extent(fig, shown)[1] + 0.01)
+    _notes_text(fig, sheet.notes, bottom, _extent(fig, legend)[0] - NOTES_GAP, lang)
     return fig
+
+
+def _extent(fig: Any, artist: Any) -> tuple[float, float]:
+    """Bottom and top of a drawn artist, as fractions of the figure's height."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    return box.y0 / fig.bbox.height, box.y1 / fig.bbox.height
+
+
+def _notes_text(fig: Any, notes: Sequence[str], bottom: float, top: float, lang: str) -> Any:
+    """The notes column from ``bottom`` up to ``top`` at most (figure fractions).
+
+    Lines are cut to what fits (:func:`web.layer_text.fit_notes`): the lines the space
+    holds are measured on the drawn text, so the notes never run into the legend or off
+    the page, whatever the number and length of the notes.
+    """
+    budget = 10_000
+    text = fig.text(0.67, bottom, "", fontsize=7.5, va="bottom", color="#303030",
+                    linespacing=1.35)
+    for _ in range(4):  # the line height is measured, then the budget set from it
+        lines = fit_notes(notes, width=NOTE_WIDTH, max_lines=budget, lang=lang)
+        text.set_text("\n".join(lines))
+        low, high = _extent(fig, text)
+        if high <= top or len(lines) <= 1:
+            break
+        budget = max(1, int(len(lines) * (top - low) / (high - low)))
+    return text
 
 
 def draw_panel(

@@ -19,7 +19,8 @@ from layers.labels import responsible_label
 from layers.numfmt import figures, target_text, value_text
 from web.exports import indicator_figure
 from web.i18n import sample_notice, t
-from web.printed import PAGE_SIZE_IN, export_text, page_style, wrap_width
+from web.layer_text import wrap_width
+from web.printed import PAGE_SIZE_IN, export_text, page_style
 
 if TYPE_CHECKING:
     from web.data import ProjectData
