@@ -152,7 +152,7 @@ def _tooltips(client: TestClient, ident: str, lang: str) -> dict[str, dict[str, 
     said = re.search(rf"{target_label}: (.+? (?:%|m²))", legend)
     shared = {target_label: said.group(1).strip()} if said else {}
     out = {}
-    for raw in re.findall(r'"_tip": ("(?:[^"\\]|\\.)*")', page):
+    for raw in re.findall(r'"_tip":\s*("(?:[^"\\]|\\.)*")', page):
         tip = json.loads(raw)
         head, *rows = tip.split("<br>")
         code = re.search(r"\((S\d)\)", head).group(1)  # type: ignore[union-attr]
