@@ -29,6 +29,7 @@ PAGES: list[tuple[str, str, int, list[str]]] = [
     ("GET", "/?page=9", 404, ["page 9: no such page (pages 0–0", "第 9 页不存在（页码 0–0"]),
     ("GET", "/?street=S1&page=1", 404, ["page 1: no such page (pages 0–0"]),
     ("GET", "/?page=99999999999999999999999", 404, ["no such page"]),
+    ("GET", "/?level=street&page=1", 404, ["page 1: no such page (pages 0–0, at most 100"]),
     ("GET", "/?scenario=dream", 422, ["scenario", "dream", "proposal"]),
     ("GET", "/maps/layers?basemap=zz", 404, ["basemap", "zz", "none", "osm"]),
     ("GET", "/maps/indicator", 422, ["indicator", "missing"]),

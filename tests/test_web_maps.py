@@ -153,6 +153,9 @@ def test_dashboard_stays_small_with_many_zones(built: Path) -> None:
     assert "coordinates" not in page
     last = c.get(f"/?level=community&page={20_000 // DASHBOARD_PAGE_ROWS - 1}").text
     assert "社区19999" in last
+    # 200 pages: the page list names the first, the last and those near the current one
+    assert len(re.findall(r"&page=\d+", page)) < 12 and "&page=199" in page
+    assert c.get("/?level=community&page=200").status_code == 404
 
 
 def test_buildings_are_not_inlined(client: TestClient) -> None:

@@ -148,7 +148,7 @@ def dashboard(
         street=street, street_name=street_name, scenario=scenario or "",
         sq=f"&scenario={scenario}" if scenario else "", has_proposals=data.has_proposals(),
         notices=_notices(data, lang, scenario), sample_notice=sample_notice(data.project, lang),
-        pager=_pager(page, labels, base,
+        pager=_pager(page, len(pages), base, labels=labels,
                      total=sum(len(cs) for p in pages for _, cs in p), per_page=per_page),
     )
     return HTMLResponse(html)
@@ -170,15 +170,14 @@ def _page_label(names: list[str]) -> str:
     return names[0] if names[0] == names[-1] else f"{names[0]} – {names[-1]}"
 
 
-def _pager(page: int, labels: list[str], base: str, *, total: int, per_page: int
-           ) -> dict[str, Any]:
+def _pager(page: int, pages: int, base: str, *, total: int, per_page: int,
+           labels: list[str] | None = None) -> dict[str, Any]:
     """What the page list of a paged view needs: numbers around ``page``, first and last.
 
-    ``links`` holds (page, label) of the first and last pages and those within
-    ``PAGER_WINDOW`` of ``page`` (None between them: a gap), so the list stays short
-    whatever the number of pages; ``labels`` every page's label for the jump list.
+    ``links`` holds the first and last pages and those within ``PAGER_WINDOW`` of ``page``
+    (None between them: a gap), so the list stays short whatever the number of pages;
+    ``labels`` (optional) every page's label for the jump list.
     """
-    pages = len(labels)
     near = {0, pages - 1, *range(max(0, page - PAGER_WINDOW),
                                  min(pages, page + PAGER_WINDOW + 1))}
     links: list[int | None] = []
@@ -186,8 +185,8 @@ def _pager(page: int, labels: list[str], base: str, *, total: int, per_page: int
         if links and links[-1] is not None and p - links[-1] > 1:
             links.append(None)
         links.append(p)
-    return {"page": page, "pages": pages, "links": links, "labels": labels, "base": base,
-            "total": total, "per_page": per_page}
+    return {"page": page, "pages": pages, "links": links, "labels": labels or [],
+            "base": base, "total": total, "per_page": per_page}
 
 
 def _table(data: ProjectData, lang: Lang, level: str, page: int,
@@ -210,7 +209,8 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
     except PeakmapError as e:
         rows, street_pass, on_map, error = [], {}, set(), str(e)
     pages = max(1, math.ceil(len(rows) / DASHBOARD_PAGE_ROWS))
-    page = min(page, pages - 1)
+    if page >= pages:
+        _page_of([[]] * pages, page, DASHBOARD_PAGE_ROWS)  # names the pages there are
     shown = []
     for r in rows[page * DASHBOARD_PAGE_ROWS:(page + 1) * DASHBOARD_PAGE_ROWS]:
         title = r.get("title") if lang == "zh" else (r.get("title_en") or r.get("title"))
@@ -237,6 +237,9 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
         scenario=scenario or "", sq=f"&scenario={scenario}" if scenario else "",
         has_proposals=data.has_proposals(), notices=_notices(data, lang, scenario),
         sample_notice=sample_notice(data.project, lang),
+        pager=_pager(page, pages, f"/?lang={lang}&level={level}"
+                     + (f"&scenario={scenario}" if scenario else ""),
+                     total=len(rows), per_page=DASHBOARD_PAGE_ROWS),
     )
     return HTMLResponse(html)
 
