@@ -8,8 +8,9 @@ joined are the whole layer, value for value:
 
 - GeoJSON: the conversion of ``pyogrio.read_dataframe(use_arrow=True)``; dates and times are
   read as the text GDAL gives (``datetime_as_string``, as :mod:`gis.io` reads every OGR
-  format), so a column's values never depend on the other values of its chunk (an aware time
-  would otherwise come in the one UTC offset its chunk shares, or in UTC);
+  format) and typed value by value (:func:`typed_times`), so a value never depends on the
+  other values of its chunk (GDAL's own typing would give an aware time the one UTC offset
+  its chunk shares, or UTC);
 - GeoParquet: the conversion of ``geopandas.read_parquet``, made with public APIs on each
   batch (:func:`_geo_frame`);
 - CSV: every cell read as text (``dtype=str``, nothing read as missing), as the whole read.
@@ -21,8 +22,9 @@ has none); :func:`gis.validate.coerce_column` gives the same canonical value eit
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,57 @@ import pandas as pd
 
 from gis._errors import InputFileError
 
-__all__ = ["arrow_chunks", "csv_chunks", "parquet_chunks"]
+__all__ = ["arrow_chunks", "csv_chunks", "parquet_chunks", "time_fields", "typed_times"]
+
+# the end of an ISO 8601 time that carries its UTC offset
+_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def time_fields(info: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The date fields and the date-time fields of an OGR layer (``pyogrio.read_info``)."""
+    pairs = [(str(f), str(t)) for f, t in zip(info["fields"], info["dtypes"], strict=True)]
+    return ([f for f, t in pairs if t == "datetime64[D]"],
+            [f for f, t in pairs if t.startswith("datetime64[") and t != "datetime64[D]"])
+
+
+def typed_times(frame: pd.DataFrame, dates: list[str], times: list[str]) -> pd.DataFrame:
+    """Type the dates and times GDAL gave as ISO 8601 text (in place; returns ``frame``).
+
+    Each value is typed on its own, so a chunk's values never depend on the others:
+
+    - a date: ``datetime64[ms]`` at midnight (pyogrio's type of a date);
+    - a date-time: ``datetime64[ms, UTC]`` when a value of the column carries a UTC offset
+      (every value with one converted to UTC: ``2020-01-15T08:00:00+01:00`` is
+      ``2020-01-15 07:00:00+00:00``; a value without one in such a column is taken as
+      UTC), else ``datetime64[ms]`` (times as written, no zone).
+
+    Chunks of a column whose offsets appear in some chunks only are naive in the others (as
+    an integer column is float only in the chunks with gaps). Text that does not read as
+    ISO 8601 (none of GDAL's) stays text.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"d": ["2020-01-15", None],
+    ...                   "t": ["2020-01-15T08:00:00+01:00", "2020-07-01T12:00:00.250Z"]})
+    >>> typed = typed_times(f, ["d"], ["t"])
+    >>> [str(v) for v in typed["t"]], str(typed["d"].dtype), str(typed["t"].dtype)
+    (['2020-01-15 07:00:00+00:00', '2020-07-01 12:00:00.250000+00:00'], 'datetime64[ms]', \
+'datetime64[ms, UTC]')
+    """
+    for col in dates:
+        if col in frame.columns:
+            with contextlib.suppress(ValueError, TypeError):
+                frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype(
+                    "datetime64[ms]")
+    for col in times:
+        if col not in frame.columns:
+            continue
+        values = frame[col]
+        aware = values.astype("str").str.contains(_OFFSET, regex=True, na=False).any()
+        with contextlib.suppress(ValueError, TypeError):
+            frame[col] = pd.to_datetime(values, format="ISO8601", utc=bool(aware)).astype(
+                "datetime64[ms, UTC]" if aware else "datetime64[ms]")
+    return frame
 
 
 def csv_chunks(
@@ -230,15 +282,14 @@ def arrow_chunks(
         with pyogrio.open_arrow(source, layer=layer, batch_size=chunk_size, use_pyarrow=True,
                                 datetime_as_string=True, **kwargs) as (meta, reader):
             geom = meta["geometry_name"] or "wkb_geometry"
-            dates = [str(f) for f, t in zip(meta["fields"], meta["dtypes"], strict=True)
-                     if t == "datetime64[D]"]
+            times = time_fields(meta)
             n = 0
             for batch in reader:
                 n += batch.num_rows
-                yield _arrow_frame(pa.Table.from_batches([batch]), geom, dates, meta["crs"],
+                yield _arrow_frame(pa.Table.from_batches([batch]), geom, times, meta["crs"],
                                    np, shapely)
             if n == 0:
-                yield _arrow_frame(reader.schema.empty_table(), geom, dates, meta["crs"],
+                yield _arrow_frame(reader.schema.empty_table(), geom, times, meta["crs"],
                                    np, shapely)
     except InputFileError:
         raise
@@ -246,12 +297,17 @@ def arrow_chunks(
         raise failed(e) from e
 
 
-def _arrow_frame(table: Any, geom: str, dates: list[str], crs: Any, np: Any,
-                 shapely: Any) -> gpd.GeoDataFrame:
-    """One Arrow batch as ``pyogrio.read_dataframe`` converts a layer (dates as ISO text)."""
+def _arrow_frame(table: Any, geom: str, times: tuple[list[str], list[str]], crs: Any,
+                 np: Any, shapely: Any) -> gpd.GeoDataFrame:
+    """One Arrow batch as ``pyogrio.read_dataframe`` converts a layer.
+
+    Dates and times are typed as :mod:`gis.io` types them (:func:`typed_times`).
+    """
     df = table.to_pandas()
-    for c in dates:  # the text read_dataframe gives a date with datetime_as_string
+    dates, datetimes = times
+    for c in dates:  # Arrow hands dates over as datetime.date: the text GDAL would give
         df[c] = df[c].map(lambda d: d.isoformat(), na_action="ignore").astype("str")
+    typed_times(df, dates, datetimes)
     if geom not in df.columns:
         return gpd.GeoDataFrame(df)
     wkb = df.pop(geom)

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -28,7 +29,7 @@ import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis._errors import InputFileError, LayerValidationError
-from gis._io_stream import arrow_chunks, csv_chunks, parquet_chunks
+from gis._io_stream import arrow_chunks, csv_chunks, parquet_chunks, time_fields, typed_times
 from gis.safefile import (
     SHAPEFILE_PARTS,
     ZipLimits,
@@ -208,8 +209,11 @@ def read_vector(
     -------
     geopandas.GeoDataFrame
         Attributes and geometry; ``crs`` is None when the file declares none (CSV always).
-        Dates and times of the formats GDAL reads are the text GDAL gives (ISO 8601, with
-        the file's UTC offset where it has one), the same whether read whole or in chunks.
+        Dates and times of the formats GDAL reads are typed from GDAL's ISO 8601 text,
+        each value on its own (:func:`gis._io_stream.typed_times`): a date is
+        ``datetime64[ms]``, a time ``datetime64[ms]`` or, in a column where a value carries
+        a UTC offset, ``datetime64[ms, UTC]`` (``08:00+01:00`` is 07:00 UTC); the same
+        whether read whole or in chunks. GeoParquet keeps its Arrow types, CSV is text.
 
     Raises
     ------
@@ -299,15 +303,15 @@ def read_vector_chunks(
 def _ogr_chunks(source: Path, suffix: str, *, layer: str | None, encoding: str | None,
                 label: str, chunk_size: int | None) -> Iterator[gpd.GeoDataFrame]:
     """The features of an OGR layer (see :func:`read_vector_chunks`)."""
-    _check_ogr_layer(source, suffix, layer=layer, label=label)
+    times = time_fields(_check_ogr_layer(source, suffix, layer=layer, label=label))
     if chunk_size is None:
-        yield _read_ogr(source, layer=layer, encoding=encoding, label=label)
+        yield _read_ogr(source, layer=layer, encoding=encoding, label=label, times=times)
         return
     if suffix in (".geojson", ".json"):  # no random access: one pass, in Arrow batches
         yield from arrow_chunks(source, layer=layer, encoding=encoding, chunk_size=chunk_size,
                                 failed=lambda e: _ogr_failed(e, label, encoding))
         return
-    first = _read_ogr(source, layer=layer, encoding=encoding, label=label,
+    first = _read_ogr(source, layer=layer, encoding=encoding, label=label, times=times,
                       max_features=chunk_size)
     yield first
     if len(first) < chunk_size:
@@ -319,7 +323,7 @@ def _ogr_chunks(source: Path, suffix: str, *, layer: str | None, encoding: str |
     start = len(first)
     del first
     while start < total:
-        part = _read_ogr(source, layer=layer, encoding=encoding, label=label,
+        part = _read_ogr(source, layer=layer, encoding=encoding, label=label, times=times,
                          skip_features=start, max_features=chunk_size)
         if not len(part):
             return
@@ -362,8 +366,12 @@ def _ogr_failed(e: Exception, label: str, encoding: str | None) -> InputFileErro
 _ONE_LAYER_DRIVERS = ("GeoJSON", "FlatGeobuf")
 
 
-def _check_ogr_layer(source: Path, suffix: str, *, layer: str | None, label: str) -> None:
-    """One layer to read (or the one named exists), opened by the extension's driver."""
+def _check_ogr_layer(source: Path, suffix: str, *, layer: str | None, label: str
+                     ) -> dict[str, Any]:
+    """One layer to read (or the one named exists), opened by the extension's driver.
+
+    Returns the layer's ``pyogrio.read_info``.
+    """
     try:
         if layer is None and suffix in (".fgb", ".geojson", ".json"):
             with warnings.catch_warnings():
@@ -371,7 +379,7 @@ def _check_ogr_layer(source: Path, suffix: str, *, layer: str | None, label: str
                 info = pyogrio.read_info(source)
             if str(info.get("driver")) in _ONE_LAYER_DRIVERS:
                 check_driver(str(info.get("driver")), suffix, label=label)
-                return
+                return info
         if layer is None and suffix in (".gpkg", ".fgb", ".geojson", ".json"):
             names = [str(r[0]) for r in pyogrio.list_layers(source)]
             if len(names) > 1:
@@ -389,11 +397,16 @@ def _check_ogr_layer(source: Path, suffix: str, *, layer: str | None, label: str
     except (DataSourceError, DataLayerError) as e:
         raise _ogr_failed(e, label, None) from e
     check_driver(str(info.get("driver")), suffix, label=label)
+    return dict(info)
 
 
 def _read_ogr(source: Path, *, layer: str | None, encoding: str | None, label: str,
-              skip_features: int = 0, max_features: int | None = None) -> gpd.GeoDataFrame:
-    """Read features through GDAL (dates and times as text, see :func:`read_vector`)."""
+              times: tuple[list[str], list[str]], skip_features: int = 0,
+              max_features: int | None = None) -> gpd.GeoDataFrame:
+    """Read features through GDAL (dates and times typed from GDAL's text).
+
+    ``times`` are the layer's date and date-time fields (see :func:`read_vector`).
+    """
     kwargs: dict[str, object] = {}
     if skip_features:
         kwargs["skip_features"] = skip_features
@@ -405,10 +418,11 @@ def _read_ogr(source: Path, *, layer: str | None, encoding: str | None, label: s
         with warnings.catch_warnings():
             # NaN/Infinity vertices warn here; gis.validate refuses them with a message
             warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
-            return pyogrio.read_dataframe(source, layer=layer, datetime_as_string=True,
-                                          **kwargs)
+            frame = pyogrio.read_dataframe(source, layer=layer, datetime_as_string=True,
+                                           **kwargs)
     except (DataSourceError, DataLayerError, LookupError, UnicodeDecodeError) as e:
         raise _ogr_failed(e, label, encoding) from e
+    return typed_times(frame, *times)
 
 
 def write_gpkg_atomic(

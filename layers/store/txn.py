@@ -109,7 +109,8 @@ def store_transaction(
     Yields
     ------
     StagedProject
-        The same kind of project (``project.staged(...)``) with ``build_dir`` = the staging folder and a private store.
+        The same kind of project (``project.staged(...)``) with ``build_dir`` = the staging
+        folder and a private store.
 
     Raises
     ------
