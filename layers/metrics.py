@@ -38,7 +38,7 @@ from layers.indicators.inputs import (
     zone_index,
 )
 from layers.indicators.registry import EachZoneMin, MetricContext, MetricResult, metric_kind
-from layers.share_notes import NoteCounts, share_note
+from layers.share_notes import NoteCounts
 
 __all__ = [
     "area_share",
@@ -49,7 +49,6 @@ __all__ = [
     "each_zone_min",
     "length_share",
     "reported",
-    "undecided_notes",
 ]
 
 PERCENT = 100.0
@@ -285,24 +284,6 @@ def _known(
         unknown |= frame[str(name)].isna().to_numpy()
     counts.known(frame, [str(f) for f in fields], layer, unknown)
     return frame[~unknown]
-
-
-def undecided_notes(
-    ctx: MetricContext, layer_frame: pd.DataFrame, population: pd.DataFrame,
-    spec: Mapping[str, Any], layer: str,
-) -> list[str]:
-    """Say how many features a share's filters turned down for a missing value only.
-
-    ``where`` (the population, tested on ``layer_frame``): such features are left out of
-    the share; ``condition`` (the numerator, tested on ``population``): they count as not
-    meeting it. A field in ``known`` holds a value in every feature by then. The counts are
-    those of the whole frames; the shares of this module count per zone (:class:`NoteCounts`).
-    """
-    counts = NoteCounts(ctx, lambda f: np.zeros(len(f), dtype=np.intp))
-    counts.undecided(layer_frame, population, spec, layer)
-    totals = {k: float(v.sum()) for k, v in counts.columns.items()}
-    notes = [share_note(totals, parts=(part,)) for part in counts.parts]
-    return [n for n in notes if n]
 
 
 def _zone_of(ctx: MetricContext, layer: str) -> Any:

@@ -136,7 +136,6 @@ from layers._errors import ManifestError
 from layers.indicators.inputs import NoData, filter_frame, read_layer, zone_index
 from layers.indicators.registry import MetricContext, MetricResult, metric_kind
 from layers.labels import bilingual_note
-from layers.metrics import undecided_notes
 from layers.params import PvParams
 from layers.rooftop_pv_note import (
     MONTHLY_METHOD as MONTHLY_METHOD,
@@ -146,6 +145,7 @@ from layers.rooftop_pv_note import (
     sky_source,
     with_transposition,
 )
+from layers.share_notes import NoteCounts
 
 if TYPE_CHECKING:
     from layers.project import Project
@@ -561,8 +561,10 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
     whole = read_layer(ctx, "buildings")
     frame = filter_frame(ctx, whole, spec, layer_name="buildings")
     # e.g. TJ-PV50's "built since 2021": a building of unknown year is not in it (say so)
-    undecided = undecided_notes(ctx, whole, frame, {k: spec[k] for k in ("where", "where_any")
-                                                    if k in spec}, "buildings")
+    # counted per community: each zone's note states its own buildings (layers.share_notes)
+    undecided = NoteCounts(ctx, lambda f: _zone(ctx, f))
+    undecided.undecided(whole, frame, {k: spec[k] for k in ("where", "where_any") if k in spec},
+                        "buildings")
     classes = spec.get("nea_class")
     if classes is not None:
         wanted = [classes] if isinstance(classes, str) else list(classes)
@@ -602,9 +604,12 @@ def pv(ctx: MetricContext, spec: Mapping[str, Any]) -> MetricResult:
         },
         index=index,
     )
-    notes = list(undecided)
+    notes = []
     if measure == "suitable_share":
         notes.append(_sky_record_note(ctx.project))
     if "pv_area_m2" not in frame.columns and measure != "suitable_share":
         notes.append("buildings have no pv_area_m2 field: installed PV counted as 0")
-    return MetricResult(out, note="; ".join(n for n in notes if n), scale=PERCENT)
+    if not undecided.parts:
+        return MetricResult(out, note="; ".join(n for n in notes if n), scale=PERCENT)
+    undecided.parts += [("static", (n,)) for n in notes if n]  # said after the counts
+    return undecided.result(out, scale=PERCENT)

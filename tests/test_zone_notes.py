@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from fixtures.coverage import make_project
 from shapely import LineString, box
 
@@ -93,3 +94,19 @@ def test_heat_loss_note_counts_each_zones_assumptions(tmp_path: Path) -> None:
         "height)" in en["C2"]
     assert "floor area: 1 of 2 buildings estimated" in en["D"]
     assert (c1.source, c2.source, d.source) == ("computed", "estimated", "estimated")
+
+
+def test_blank_condition_note_counts_each_zones_communities(tmp_path: Path) -> None:
+    # HP-26, green communities: 社一's 绿色社区 cell is blank (counted as not green), 社二 is
+    # green. S1 = 0 %, S2 = 100 %, D = 50 %; only S1 and D say a value was missing
+    project = make_project(tmp_path)
+    comm = project.store.read("communities")
+    comm["green_community"] = pd.array([None, True], dtype="boolean")
+    project.store.write_layers({"communities": comm})
+    records = compute_records(project, catalog=read_catalog(CATALOG), ids=["HP-26"])
+    d, s1, s2 = (next(r for r in records if r.zone_code == z) for z in ("D", "S1", "S2"))
+    assert (d.value, s1.value, s2.value) == (50, 0, 100)
+    said = "green_community has no value: 1 of 1 features counted as not meeting the condition"
+    assert note_label(s1.note, "en") == said
+    assert note_label(d.note, "en") == said.replace("1 of 1", "1 of 2")
+    assert s2.note == ""
