@@ -36,7 +36,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from layers.labels import unit_label
+from layers.labels import STATUS_LABELS, unit_label
 
 __all__ = [
     "GAP_UNITS",
@@ -57,7 +57,7 @@ __all__ = [
     "value_text",
 ]
 
-NO_DATA = {"zh": "无数据", "en": "no data"}
+NO_DATA = dict(zip(("zh", "en"), STATUS_LABELS["no-data"], strict=True))  # the status's words
 OP_SYMBOLS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 # Decimals each catalog unit needs. Areas are whole m² (the catalog's unit), energy and
 # capacity whole kWh and kWp, counts whole; shares (0-100) and per-person areas two decimals.
