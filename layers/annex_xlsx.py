@@ -34,7 +34,7 @@ from layers.labels import (
     unit_label,
 )
 from layers.numfmt import NO_DATA, OP_SYMBOLS, excel_format, record_decimals, target_text
-from layers.report_format import GAP_NOTE, atomic_path
+from layers.report_format import GAP_NOTES, atomic_path
 from layers.report_format import STATUS_FILL as REPORT_STATUS_FILL
 from layers.sheets import set_cell
 
@@ -48,9 +48,9 @@ __all__ = ["INTEGER_FORMAT", "write_annex_xlsx"]
 INTEGER_FORMAT = "#,##0"
 
 STATUS_FILL = {**REPORT_STATUS_FILL, "no-target": "F2F2F2"}
-NUMBERS_NOTE = (
+NUMBERS_NOTES = (
     "单元格保存完整数值；显示精度按单位：m²、kWh、kWp、个取整，%、百分点、m²/人 两位小数，"
-    "同一行的现状值、目标值、差距均为整数时取整；差距带正负号，占比的差距单位为百分点 / "
+    "同一行的现状值、目标值、差距均为整数时取整；差距带正负号，占比的差距单位为百分点",
     "cells keep the full value; shown with the unit's precision: m², kWh, kWp and counts "
     "whole, %, pp and m²/person with two decimals, whole when a row's value, target and gap "
     "are all whole; gaps signed, a share's gap in percentage points (pp)")
@@ -427,20 +427,26 @@ def _matrix_sheet(ws: Worksheet, st: _Styles, records: Sequence[IndicatorResult]
     _print_setup(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}", footer=footer)
 
 
-def _notes_sheet(ws: Worksheet, st: _Styles, *, notice: str | None) -> None:
-    rows: list[tuple[str, str]] = [("项目 / Item", "说明 / Meaning")]
+def _notes_sheet(ws: Worksheet, st: _Styles, *, notice: str | None, lang: str) -> None:
+    """The sheet saying what the codes, gaps, sources, colours and numbers mean, in ``lang``."""
+    pairs: list[tuple[tuple[str, str], tuple[str, str]]] = [(("项目", "Item"),
+                                                             ("说明", "Meaning"))]
     for key, (zh, en) in STATUS_LABELS.items():
-        rows.append((f"状态 {zh} / {en}", f"CSV/JSON 中的代码 / code in CSV and JSON: {key}"))
-    rows.append(("差距 / Gap", GAP_NOTE))
-    rows.append(("来源 / Source", "计算 = 由空间数据计算；估算 = 由空间数据计算，部分输入为估算值"
-                 "（如缺失的户数），备注说明估算了多少、如何估算；填报 = 取自 reported.csv / "
-                 "computed from the spatial layers; estimated = computed, partly from estimated "
-                 "inputs (missing households...), the note says how many and how; reported = "
-                 "read from reported.csv"))
-    rows.append(("颜色 / Colours", f"{TEXT['colours'][0]} / {TEXT['colours'][1]}"))
-    rows.append(("数字格式 / Numbers", NUMBERS_NOTE))
+        pairs.append(((f"状态：{zh}", f"Status: {en}"),
+                      (f"CSV/JSON 中的代码：{key}", f"code in CSV and JSON: {key}")))
+    pairs.append((("差距", "Gap"), GAP_NOTES))
+    pairs.append((("来源", "Source"), (
+        "计算 = 由空间数据计算；估算 = 由空间数据计算，部分输入为估算值（如缺失的户数），备注说明"
+        "估算了多少、如何估算；填报 = 取自 reported.csv",
+        "computed from the spatial layers; estimated = computed, partly from estimated "
+        "inputs (missing households...), the note says how many and how; reported = "
+        "read from reported.csv")))
+    pairs.append((("颜色", "Colours"), TEXT["colours"]))
+    pairs.append((("数字格式", "Numbers"), NUMBERS_NOTES))
+    side = 1 if lang == "en" else 0
+    rows = [(a[side], b[side]) for a, b in pairs]
     if notice:
-        rows.append(("示例数据 / Sample data", notice))
+        rows.append((("示例数据", "Sample data")[side], notice))
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 110
     for i, (a, b) in enumerate(rows, start=1):
@@ -497,6 +503,6 @@ def write_annex_xlsx(
         ws = wb.create_sheet(_text("matrix_sheet", lang))
         _matrix_sheet(ws, st, records, lang=lang, footer=footer, subtitle=subtitle,
                       title=prefix + _text("matrix_title", lang))
-    _notes_sheet(wb.create_sheet(_text("notes_sheet", lang)), st, notice=notice)
+    _notes_sheet(wb.create_sheet(_text("notes_sheet", lang)), st, notice=notice, lang=lang)
     with atomic_path(Path(path)) as tmp:
         wb.save(tmp)

@@ -396,10 +396,12 @@ def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str 
             ws.column_dimensions[get_column_letter(i)].width = 34 if field == "title" else 13
         ws.freeze_panes = "A2"
     notes = wb.create_sheet("说明" if lang != "en" else "Notes")
+    en = lang == "en"
     for line, texts in enumerate((
-        ("变化 / Change", "方案值 − 现状值，单位同指标 / proposal − now, in the indicator's unit"),
-        (f"新达标 / newly met: {count_newly_met(pairs)}",
-         "现状未达标、方案达标的指标×区域数 / targets met only with the proposal"),
+        ("Change", "proposal − now, in the indicator's unit") if en else
+        ("变化", "方案值 − 现状值，单位同指标"),
+        (f"newly met: {count_newly_met(pairs)}", "targets met only with the proposal") if en
+        else (f"新达标：{count_newly_met(pairs)}", "现状未达标、方案达标的指标×区域数"),
     ), start=1):
         for col, text in enumerate(texts, start=1):
             set_cell(notes.cell(row=line, column=col), text)

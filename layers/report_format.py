@@ -16,16 +16,18 @@ from typing import Any
 
 from gis import InputFileError
 
-__all__ = ["GAP_NOTE", "STATUS_FILL", "atomic_file", "atomic_path"]
+__all__ = ["GAP_NOTE", "GAP_NOTES", "STATUS_FILL", "atomic_file", "atomic_path"]
 
 STATUS_FILL = {"pass": "C6EFCE", "fail": "FFC7CE", "no-data": "FFEB9C"}
-GAP_NOTE = (
+GAP_NOTES = (
     "差距 = 距目标还差多少（单位同现状值，占比 % 的差距为百分点）：≥/> 目标为 目标−现状，"
-    "≤/< 目标为 现状−目标；正数表示尚未达标，零或负数表示已达标（绝对值为余量）。 / "
+    "≤/< 目标为 现状−目标；正数表示尚未达标，零或负数表示已达标（绝对值为余量）。",
     "Gap = how far from the target in the value's unit (percentage points for a share in %): "
     "target − value for ≥/> targets, value − target for ≤/< targets; positive = not met yet, "
-    "zero or negative = met (its size is the margin)."
+    "zero or negative = met (its size is the margin).",
 )
+"""What a gap means, in Chinese and in English."""
+GAP_NOTE = " / ".join(GAP_NOTES)
 
 
 @contextmanager

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fixtures.i18n import readable_text
 from fixtures.tiny import REPORTED_CSV, make_project
 from fixtures.web import TestClient
+from openpyxl import load_workbook
 
 from web.app import create_app
 
@@ -110,3 +112,19 @@ def test_map_pages_give_leaflet_their_language(browser: Any, served: str, lang: 
     assert page.get_attribute(".leaflet-control-zoom-in", "title") == zoom_in
     page.close()
 
+
+
+def test_english_workbook_shows_no_chinese_but_data(site: tuple[TestClient, list[str]],
+                                                    tmp_path: Path) -> None:
+    # every sheet of /api/report.xlsx?lang=en: groups, departments, the notes sheet
+    client, allowed = site
+    answer = client.get("/api/report.xlsx?lang=en")
+    assert answer.status_code == 200
+    (tmp_path / "r.xlsx").write_bytes(answer.content)
+    book = load_workbook(tmp_path / "r.xlsx")
+    assert book.sheetnames[-1] == "Notes"
+    cells = " | ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows()
+                       for c in row if isinstance(c.value, str))
+    assert "District City Administration Commission" in cells
+    assert "Carbon peaking through low-carbon urban districts" in cells
+    assert _stray_cjk(cells, allowed) == []
