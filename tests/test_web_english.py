@@ -128,3 +128,23 @@ def test_english_workbook_shows_no_chinese_but_data(site: tuple[TestClient, list
     assert "District City Administration Commission" in cells
     assert "Carbon peaking through low-carbon urban districts" in cells
     assert _stray_cjk(cells, allowed) == []
+
+
+def test_login_page_follows_the_language_of_the_page_asked_for(tmp_path: Path) -> None:
+    from web.users import UserStore
+
+    project = make_project(tmp_path / "p")
+    UserStore.for_project(project.root).add("ed", "editor", "editor-pass-1")
+    client = TestClient(create_app(project.root))
+    asked = client.get("/?lang=en", follow_redirects=False)
+    assert asked.status_code == 303
+    login = client.get(asked.headers["location"])
+    text = readable_text(login.text)
+    assert "User name" in text and CJK_RUN.findall(text) == []
+    wrong = client.post("/login", data={"username": "ed", "password": "nope",
+                                        "next": "/?lang=en"})
+    assert wrong.status_code == 401
+    text = readable_text(wrong.text)
+    assert "wrong user name or password" in text and CJK_RUN.findall(text) == []
+    zh = readable_text(client.get("/login").text)  # Chinese first, English beside it
+    assert "用户名 User name" in zh

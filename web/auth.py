@@ -222,7 +222,7 @@ async def _no_receive() -> Message:
 # --- pages ------------------------------------------------------------------------------
 
 
-_PAGE = """<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">
+_PAGE = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <link rel="icon" href="data:,"><style>
 body{{font-family:"WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;margin:2rem;color:#222}}
@@ -240,17 +240,28 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(next_url: str, error: str = "") -> str:
+    """The login form: Chinese with English beside it.
+
+    English only when the page asked for (``next`` carries ``lang=en``); ``error`` is
+    ``中文 / English``.
+    """
+    en = parse_qs(urlsplit(_safe_next(next_url)).query).get("lang") == ["en"]
+    if en:
+        error = error.split(" / ", 1)[-1]
+    words = (("Log in", "User name", "Password", "Log in") if en else
+             ("登录 <small>Log in</small>", "用户名 User name", "密码 Password", "登录 Log in"))
     err = f'<p class="err" role="alert">{html.escape(error)}</p>' if error else ""
-    body = (f"<h1>peakmap 登录 <small>Log in</small></h1>{err}"
+    body = (f"<h1>peakmap {words[0]}</h1>{err}"
             '<form method="post" action="/login">'
             f'<input type="hidden" name="next" value="{html.escape(_safe_next(next_url))}">'
-            '<label for="username">用户名 User name</label>'
+            f'<label for="username">{words[1]}</label>'
             '<input id="username" name="username" autocomplete="username" required>'
-            '<label for="password">密码 Password</label>'
+            f'<label for="password">{words[2]}</label>'
             '<input id="password" name="password" type="password" '
             'autocomplete="current-password" required>'
-            '<button type="submit">登录 Log in</button></form>')
-    return _PAGE.format(title="peakmap 登录 Log in", body=body)
+            f'<button type="submit">{words[3]}</button></form>')
+    return _PAGE.format(title="peakmap " + ("Log in" if en else "登录 Log in"), body=body,
+                        lang="en" if en else "zh")
 
 
 def _state(request: Request) -> tuple[UserStore, Sessions, AuditLog]:
@@ -260,7 +271,7 @@ def _state(request: Request) -> tuple[UserStore, Sessions, AuditLog]:
 
 @router.get("/login", include_in_schema=False)
 def login_page(next: str = "/") -> HTMLResponse:
-    """The login form (Chinese first, English beside it)."""
+    """The login form (Chinese first, English beside it; English only for ``next=…lang=en``)."""
     return HTMLResponse(_login_page(next))
 
 
@@ -333,5 +344,5 @@ def admin_page(request: Request) -> HTMLResponse:
             f"{urows}</table><h2>审计日志 Audit log</h2><table><tr><th>时间 time (UTC)</th>"
             "<th>用户 user</th><th>操作 action</th><th>对象 target</th><th>结果 status</th>"
             f"<th>地址 client</th></tr>{arows}</table>")
-    return HTMLResponse(_PAGE.format(title="peakmap 管理 Admin", body=body))
+    return HTMLResponse(_PAGE.format(title="peakmap 管理 Admin", body=body, lang="zh"))
 
