@@ -148,3 +148,23 @@ def test_login_page_follows_the_language_of_the_page_asked_for(tmp_path: Path) -
     assert "wrong user name or password" in text and CJK_RUN.findall(text) == []
     zh = readable_text(client.get("/login").text)  # Chinese first, English beside it
     assert "用户名 User name" in zh
+
+
+def test_english_compliance_pdf_shows_no_chinese_but_data(
+        site: tuple[TestClient, list[str]], tmp_path: Path) -> None:
+    # departments in English, wrapped to the cell; the subtitle wrapped, not cut at the edge
+    from fixtures.pdf import pdf_text
+    from typer.testing import CliRunner
+
+    from peakmap.cli import app
+
+    client, allowed = site
+    root = client.app.state.data.project.root  # type: ignore[attr-defined]
+    out = tmp_path / "r.pdf"
+    res = CliRunner().invoke(app, ["report", str(root), "--format", "pdf", "--lang", "en",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = pdf_text(out)
+    assert "District City Administration" in text
+    assert "its note says how many and how." in text
+    assert _stray_cjk(text, allowed) == []

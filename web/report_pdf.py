@@ -34,6 +34,9 @@ STATUSES = ("pass", "fail", "no-target", "no-data")
 LINES_PER_PAGE = 24
 STREETS_PER_PAGE = 8
 TITLE_WIDTH = 46  # columns of an indicator title in a table cell (a Chinese character = 2)
+# columns of the responsible departments' cell: English names are long, the cell holds ~38
+RESPONSIBLE_WIDTH = {"zh": 22, "en": 36}
+SUBTITLE_WIDTH = 165  # columns of the subtitle line (the English one takes two lines)
 
 
 def _title(r: dict[str, Any], lang: str) -> str:
@@ -43,7 +46,8 @@ def _title(r: dict[str, Any], lang: str) -> str:
 def _page(fig_cls: Any, title: str, subtitle: str, notice: str | None, page_no: int) -> Any:
     fig = fig_cls(figsize=PAGE_SIZE_IN)
     fig.text(0.03, 0.955, title, fontsize=14, va="top")
-    fig.text(0.03, 0.915, subtitle, fontsize=8.5, color="#404040", va="top")
+    fig.text(0.03, 0.915, wrap_width(subtitle, SUBTITLE_WIDTH), fontsize=8.5, color="#404040",
+             va="top")
     if notice:
         fig.text(0.03, 0.025, notice, fontsize=7.5, color="#b2182b", va="bottom")
     fig.text(0.97, 0.025, str(page_no), fontsize=8, ha="right", va="bottom")
@@ -159,7 +163,8 @@ def write_report_pdf(
             rows.append([str(r["indicator"]), wrap_width(_title(r, lang), TITLE_WIDTH),
                          str(r["zone_name"]), shown.value, shown.target, shown.gap,
                          t(f"status_{r.get('status')}", lang),
-                         wrap_width(responsible_label(r, lang), 22)])
+                         wrap_width(responsible_label(r, lang),
+                                    RESPONSIBLE_WIDTH.get(lang, 22))])
             fills.append(["white"] * 6 + [STATUS_FILL.get(str(r.get("status")), "white"),
                                           "white"])
         widths = [0.08, 0.27, 0.08, 0.12, 0.11, 0.09, 0.07, 0.18]
