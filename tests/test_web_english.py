@@ -110,6 +110,9 @@ def test_map_pages_give_leaflet_their_language(browser: Any, served: str, lang: 
     page, _ = open_page(browser, f"{served}/maps/layers?lang={lang}")
     assert page.evaluate("document.documentElement.lang") == html_lang
     assert page.get_attribute(".leaflet-control-zoom-in", "title") == zoom_in
+    if lang == "zh":  # Leaflet's attribution link, English in leaflet.js
+        assert page.get_attribute(".leaflet-control-attribution a[title]",
+                                  "title") == "交互式地图的 JavaScript 库"
     page.close()
 
 

@@ -156,7 +156,7 @@ LEAFLET_TITLES: dict[str, dict[str, str]] = {
     ".leaflet-control-zoom-in": {"zh": "放大", "en": "Zoom in"},
     ".leaflet-control-zoom-out": {"zh": "缩小", "en": "Zoom out"},
     ".leaflet-control-layers-toggle": {"zh": "图层", "en": "Layers"},
-    '.leaflet-control-attribution a[href="https://leafletjs.com"]':
+    ".leaflet-control-attribution a[title]":  # Leaflet's own link (no URL here: offline)
         {"zh": "交互式地图的 JavaScript 库", "en": "A JavaScript library for interactive maps"},
 }
 
