@@ -138,3 +138,26 @@ def test_an_error_while_a_chunk_is_made_propagates_unchanged(tmp_path: Path) -> 
     with pytest.raises(LayerValidationError, match=r"^raw/x\.gpkg, layer buildings, field use, "
                                                     r"feature c: bad$"):
         writer.write_all(chunks())
+
+
+def test_a_3d_layer_and_an_attribute_table_stream_as_written_whole(tmp_path: Path) -> None:
+    solid = gpd.GeoDataFrame({"id": list("abcde"), "h": [1.0, 2.0, 3.0, 4.0, 5.0]},
+                             geometry=[shapely.Polygon([(0, 0, 1), (1, 0, 1), (1, 1, 2)])] * 5,
+                             crs=fx.GK)
+    table = pd.DataFrame({"id": list("abcde"), "n": [1, 2, 3, 4, 5]})
+    store = Store(tmp_path, private=True)
+    store.write_layers({"solid_whole": solid, "table_whole": table})
+    for name, frame in (("solid", solid), ("table", table)):
+        writer = store.layer_writer(name)
+        writer.write_all(_chunks(frame))
+        assert writer.close() is None
+        assert store.written[name] == store.written[f"{name}_whole"]
+    chunked, whole = _layer(store.path, "solid"), _layer(store.path, "solid_whole")
+    assert chunked[0] == whole[0] and chunked[0]["geometry_type"] == "Polygon Z"
+    pd.testing.assert_frame_equal(chunked[1], whole[1])
+    assert chunked[2] == whole[2] and chunked[3] == whole[3] == 5
+    info = pyogrio.read_info(store.path, layer="table")
+    assert info["geometry_type"] is None and list(info["fields"]) == ["id", "n"]
+    pd.testing.assert_frame_equal(pd.DataFrame(pyogrio.read_dataframe(store.path, layer="table")),
+                                  pd.DataFrame(pyogrio.read_dataframe(store.path,
+                                                                     layer="table_whole")))
