@@ -10,7 +10,8 @@ For each scale K (the Heping sample tiled K times, built without DSM into
 3. run ``peakmap report --id HP-04 --id HP-18 --id STD-PARK-500 --level all --format json`` in
    a fresh process (CLI wall time and peak RSS; peakmap's modules compiled to bytecode first,
    as an installed package has them), and the same three rows through ``compute_records``
-   inside one process (compute time, without imports and start-up);
+   inside one process (compute time, without imports and start-up), on the default
+   threads and on one thread (``[params.overlay] workers = 1``), with the process's CPU time;
 4. run the naive geopandas way (dissolve, ``geopandas.overlay``, buffer) in a fresh process;
 5. check that all three give the same value for every indicator, level and zone, and print the
    side-by-side table (also written to ``bench-output/postgis/results.json``).
@@ -27,6 +28,7 @@ Usage: ``python scripts/bench_postgis.py [--scales 1 10 30] [--runs N] [--no-nai
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -161,16 +163,22 @@ def parse_postgis(csv_text: str) -> Values:
 
 # ---------------------------------------------------------------------------- peakmap
 
+# argv: project, ids, and optionally the overlay threads ([params.overlay] workers, put in the
+# catalog's parameters, which the project's manifest would override: the benchmark's has none)
 COMPUTE_SNIPPET = """
 import json, sys, time
 from pathlib import Path
+from layers.indicators.catalog import read_catalog
 from layers.indicators.engine import compute_records, import_themes
 from layers.project import Project
 import_themes()
 project = Project(Path(sys.argv[1]))
-t0 = time.perf_counter()
-records = compute_records(project, ids=sys.argv[2].split(","))
-print(json.dumps({"seconds": time.perf_counter() - t0}))
+catalog = read_catalog(project.targets_path, root=project.root)
+if len(sys.argv) > 3:
+    catalog.params.setdefault("overlay", {})["workers"] = int(sys.argv[3])
+t0, c0 = time.perf_counter(), time.process_time()
+records = compute_records(project, ids=sys.argv[2].split(","), catalog=catalog)
+print(json.dumps({"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0}))
 """
 
 
@@ -189,9 +197,16 @@ def peakmap_cli(project: Path) -> tuple[float, int, Values]:
     return wall, rss, values
 
 
-def peakmap_compute(project: Path) -> tuple[float, int]:
-    _, rss, out = run_rusage([sys.executable, "-c", COMPUTE_SNIPPET, str(project), ",".join(IDS)])
-    return float(json.loads(out.strip().splitlines()[-1])["seconds"]), rss
+def peakmap_compute(project: Path, workers: int | None = None) -> tuple[float, int, float]:
+    """Compute time (s), peak RSS (bytes) and CPU time (s) of the rows in a fresh process.
+
+    ``workers``: the overlay threads; None = the default (min(2, CPU count)).
+    """
+    extra = [] if workers is None else [str(workers)]
+    _, rss, out = run_rusage(
+        [sys.executable, "-c", COMPUTE_SNIPPET, str(project), ",".join(IDS), *extra])
+    got = json.loads(out.strip().splitlines()[-1])
+    return float(got["seconds"]), rss, float(got["cpu"])
 
 
 # ---------------------------------------------------------------------------- naive
@@ -314,6 +329,7 @@ def main(argv: list[str]) -> int:
         print(f"(scale {k}: peakmap, {runs} runs)", flush=True)
         cli_runs: list[tuple[float, int, Values]] = [peakmap_cli(project) for _ in range(runs)]
         compute_runs = [peakmap_compute(project) for _ in range(runs)]
+        one_thread = [peakmap_compute(project, workers=1) for _ in range(runs)]
         pm_values = cli_runs[-1][2]
         if any(r[2] != pm_values for r in cli_runs):
             print(f"error: scale {k}: the CLI's runs printed different values", file=sys.stderr)
@@ -339,6 +355,10 @@ def main(argv: list[str]) -> int:
             "peakmap_compute_s": median_run(compute_secs),
             "peakmap_compute_runs_s": compute_secs,
             "peakmap_compute_rss_mb": max(r[1] for r in compute_runs) / 2**20,
+            "peakmap_compute_cpu_s": median_run([r[2] for r in compute_runs]),
+            "peakmap_compute_1thread_s": median_run([r[0] for r in one_thread]),
+            "peakmap_compute_1thread_runs_s": [r[0] for r in one_thread],
+            "peakmap_compute_1thread_cpu_s": median_run([r[2] for r in one_thread]),
             "records": len(pm_values),
         }
         worst_pg, same = largest_difference(pm_values, pg_values)
@@ -368,6 +388,18 @@ def main(argv: list[str]) -> int:
               f"{r['postgis_s'] / r['peakmap_compute_s']:.2f}× | "
               f"{r['postgis_s'] / r['peakmap_cli_s']:.2f}× | "
               f"{r['peakmap_cli_rss_mb']:.0f} / {r['postgis_peak_pss_mb']:.0f} / {naive_mem} |")
+    print(f"\nThe compute on one thread and on the default min(2, CPU count) = "
+          f"{min(2, os.cpu_count() or 1)} threads ([params.overlay] workers), median of {runs} "
+          "runs each, wall and CPU time of the process:")
+    print("\n| K | 1 thread wall (s) | 1 thread CPU (s) | default threads wall (s) | "
+          "default threads CPU (s) | wall speed-up |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['scale']} | {r['peakmap_compute_1thread_s']:.2f} | "
+              f"{r['peakmap_compute_1thread_cpu_s']:.2f} | {r['peakmap_compute_s']:.2f} | "
+              f"{r['peakmap_compute_cpu_s']:.2f} | "
+              f"{r['peakmap_compute_1thread_s'] / r['peakmap_compute_s']:.2f}× |")
+
     def fmt(worst: dict[str, float]) -> str:
         return ", ".join(f"{i} {w:.3g}" for i, w in worst.items())
 
