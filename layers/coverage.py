@@ -69,6 +69,7 @@ from gis.network import DISCONNECTED, OFF_NETWORK
 from layers._errors import ManifestError, StoreError
 from layers.demand import (
     HOME_ESTIMATES,
+    Homes,
     homes_note,
     residential_homes,
     residential_land,
@@ -410,7 +411,7 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricR
     min_share = float(resolve_value(ctx, spec.get("min_share", params.complete_min_share)))
     facilities = read_layer(ctx, "facilities")
     n = len(ctx.communities)
-    points, weights, zi = _homes_or_centres(ctx)
+    points, weights, zi, homes = _homes_or_centres(ctx)
     graph = walk_graph(ctx) if mode == "walk" else None
     walk = walk_options(ctx)
     total = np.bincount(zi, weights, minlength=n)
@@ -434,13 +435,20 @@ def _complete(ctx: MetricContext, spec: Mapping[str, Any], mode: str) -> MetricR
             ok = PERCENT * covered / total >= min_share
         complete &= ok
         served[str(ftype)] = ok.astype(float)
+    per_household = assumed = 0.0
+    if homes is not None:
+        # the households weighing each community's share: its note counts its estimated homes
+        served = pd.concat([served, homes.counts], axis=1)
+        per_household, assumed = homes.per_household, homes.assumed_floors
     note_of = functools.partial(
         _complete_note, min_share=min_share,
         radii=tuple((str(t), float(r)) for t, r in types.items()),
-        mode_note=_mode_note(mode, params),
+        mode_note=_mode_note(mode, params), per_household=per_household,
+        assumed_floors=assumed,
     )
     out = _frame(ctx, complete.astype(float), np.ones(n), "")
-    return counted_result(out.values, served, note_of, scale=PERCENT)
+    return counted_result(out.values, served, note_of, scale=PERCENT,
+                          estimated=HOME_ESTIMATES if homes is not None else ())
 
 
 def _title_zh(layer: str) -> str:
@@ -450,27 +458,40 @@ def _title_zh(layer: str) -> str:
 
 def _complete_note(
     served: Mapping[str, float], *, min_share: float, radii: tuple[tuple[str, float], ...],
-    mode_note: str,
+    mode_note: str, per_household: float = 0.0, assumed_floors: float = 0.0,
 ) -> str:
-    """The note of a complete-community row from the communities served by each type."""
+    """The note of a complete-community row from the communities served by each type.
+
+    ``served`` also holds the zone's :data:`layers.demand.HOME_COUNTS` (homes whose
+    households were estimated or left out, :func:`layers.demand.homes_note`).
+    """
     def counts(lang: str) -> str:
         return ", ".join(f"{value_label('facilities', 'type', t, lang)} {r:g} m: "
                          f"{int(served[t])}" for t, r in radii)
 
-    return "; ".join((
+    return "; ".join(t for t in (
         bilingual_note(f"完整社区：每类设施在半径内覆盖 ≥{min_share:g}% 户数",
                        f"complete when each type covers ≥{min_share:g}% of households"),
         bilingual_note(f"具备该类设施的社区数：{counts('zh')}",
                        f"communities served: {counts('en')}"),
+        homes_note(served, per_household=per_household, assumed_floors=assumed_floors),
         mode_note,
-    ))
+    ) if t)
 
 
-def _homes_or_centres(ctx: MetricContext) -> tuple[NDArray[np.object_], FloatArray, IntArray]:
-    """Households; communities without any stand for themselves by a representative point."""
+def _homes_or_centres(
+    ctx: MetricContext,
+) -> tuple[NDArray[np.object_], FloatArray, IntArray, Homes | None]:
+    """Households; communities without any stand for themselves by a representative point.
+
+    The homes (:func:`layers.demand.residential_homes`, None without any) come last.
+    """
+    homes: Homes | None
     try:
-        points, weights, zi = _homes(ctx)
+        homes = residential_homes(ctx)
+        points, weights, zi = homes.points, homes.households, homes.zone
     except NoData:
+        homes = None
         points, weights, zi = np.array([], dtype=object), np.zeros(0), np.zeros(0, np.int64)
     n = len(ctx.communities)
     has = np.bincount(zi, weights, minlength=n) > 0
@@ -480,6 +501,7 @@ def _homes_or_centres(ctx: MetricContext) -> tuple[NDArray[np.object_], FloatArr
         np.concatenate([points, centres]),
         np.concatenate([weights, np.ones(len(empty))]),
         np.concatenate([zi, empty]).astype(np.int64),
+        homes,
     )
 
 

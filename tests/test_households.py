@@ -193,3 +193,53 @@ def test_xlsx_and_web_pages_show_each_zones_note(tmp_path: Path) -> None:
     legend = html.unescape(client.get(
         "/maps/indicator?indicator=HP-22-sorting&level=community&lang=zh").text)
     assert "备注（社二）: 户数估算：1 个社区无户数" in legend
+
+
+# Complete communities (HP-10 / HP-11 and their -walk twins): kindergarten (300, 100) and
+# clinic (900, 100) of the strip, radii 300 m / 500 m, ≥ 40 % of households [U, here]:
+# kindergarten covers A1 (200 m), A2 (50 m), A3 (150 m): C1 100 %, C2 0 %;
+# clinic covers A3 (450 m), B1 (200 m), B2: C1 25 ÷ 58 = 43.1 %, C2 100 %.
+# C1 complete (it rests on A3's estimated 25 households: as 1 household it was 1 ÷ 34), C2
+# not: D = 1 of 2 communities = 50 %, S1 = C1 = 100 %, S2 = C2 = 0 %.
+COMPLETE = ("complete_facilities = { kindergarten = 300.0, clinic = 500.0 }\n"
+            "complete_min_share = 40")
+COMPLETE_IDS = ["HP-10", "HP-11", "HP-10-walk"]
+
+
+def _served(zone: str) -> str:
+    # communities served by each type, each zone its own: C1 1 / 1, C2 0 / 1, D 1 / 2
+    kg, clinic = {"C1": (1, 1), "C2": (0, 1), "D": (1, 2)}[zone]
+    return f"communities served: kindergarten 300 m: {kg}, clinic 500 m: {clinic}"
+
+
+def test_complete_communities_say_they_rest_on_estimated_households(tmp_path: Path) -> None:
+    rec = _records(tmp_path, COMPLETE_IDS, params=COMPLETE)
+    d, c1, c2 = (rec[("HP-10", z)] for z in ("D", "C1", "C2"))
+    assert (d.value, c1.value, c2.value) == (50, 100, 0)
+    assert rec[("HP-11", "D")].value == 50
+    # each zone's note counts its own estimated homes, beside its own served counts
+    assert C1_HOMES_ZH in _zh(c1) and "假定" not in _zh(c1)
+    assert C2_HOMES_ZH in _zh(c2) and "中位数" not in _zh(c2)
+    assert D_HOMES_EN in _en(d)
+    for zone in ("C1", "C2", "D"):
+        assert _served(zone) in _en(rec[("HP-10", zone)])
+    assert {r.source for r in rec.values()} == {"estimated"}
+
+
+def test_complete_communities_with_every_households_given_are_computed(tmp_path: Path) -> None:
+    # A2, A3 and B1 given the households estimated above: the same values, no estimate
+    given = [*HOMES[:1], _home("A2", 250, floors=5, households=23), _home("A3", 450,
+             households=25), _home("B1", 700, side=30.0, households=60), HOMES[4]]
+    rec = _records(tmp_path / "all", COMPLETE_IDS, params=COMPLETE, buildings=given)
+    assert [rec[("HP-10", z)].value for z in ("D", "C1", "C2")] == [50, 100, 0]
+    assert {r.source for r in rec.values()} == {"computed"}
+    assert not any("户数估算" in _zh(r) or "estimated" in _en(r) for r in rec.values())
+    # only C2's B1 estimated: C1 and S1 stay computed, C2, S2 and D are estimated
+    mixed = [*given[:3], HOMES[3], HOMES[4]]
+    rec = _records(tmp_path / "mixed", COMPLETE_IDS, params=COMPLETE, buildings=mixed)
+    source = {z: rec[("HP-10", z)].source for z in ("C1", "S1", "C2", "S2", "D")}
+    assert source == {"C1": "computed", "S1": "computed", "C2": "estimated",
+                      "S2": "estimated", "D": "estimated"}
+    assert "户数估算" not in _zh(rec[("HP-10", "C1")])
+    assert _zh(rec[("HP-10", "C2")]).count(C2_HOMES_ZH) == 1
+    assert C2_HOMES_ZH in _zh(rec[("HP-10", "D")]) and "中位数" not in _zh(rec[("HP-10", "D")])
