@@ -76,14 +76,25 @@ def test_matrix_filters_and_drills_down(browser: Any, base_url: str) -> None:
     # The failing community of S1 is named on its row, as text (its name is a script).
     assert XSS in rows.nth(1).locator("th.zone").inner_text()
     shot(page, "matrix")
-    page.select_option("#pm-status", "fail")
+    # The status goes to the server (every page): the page reloads with the failing street.
+    with page.expect_navigation():
+        page.select_option("#pm-status", "fail")
+    assert "status=fail" in page.url
     assert page.evaluate("() => window.peakmapMatrixShown") == {"rows": 1, "columns": 1}
-    assert rows.nth(2).is_visible() and not rows.nth(1).is_visible()
-    page.select_option("#pm-status", "")
-    page.fill("#pm-search", "西")
+    assert rows.count() == 2 and rows.nth(1).get_attribute("data-zone") == "S2"
+    assert not rows.nth(0).is_visible()  # the district row has no failing cell
+    with page.expect_navigation():
+        page.select_option("#pm-status", "")
+    assert rows.count() == 3
+    page.fill("#pm-search", "西")  # typing filters the page shown at once
+    assert page.evaluate("() => window.peakmapMatrixShown") == {"rows": 1, "columns": 1}
+    with page.expect_navigation():  # Enter asks the server
+        page.press("#pm-search", "Enter")
+    assert "q=%E8%A5%BF" in page.url and rows.count() == 2
     assert page.evaluate("() => window.peakmapMatrixShown") == {"rows": 1, "columns": 1}
     page.fill("#pm-search", "")
-    page.click("#pm-summary button[data-status=pass]")
+    with page.expect_navigation():
+        page.click("#pm-summary button[data-status=pass]")
     assert page.evaluate("() => window.peakmapMatrixShown") == {"rows": 2, "columns": 1}
     page.click("#pm-matrix tbody tr[data-zone=S1] th a")
     page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)

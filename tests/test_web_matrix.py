@@ -236,3 +236,104 @@ def test_dashboard_pages_hold_every_street_once(tmp_path: Path) -> None:
     page1 = client_with(1).get("/?page=1").text
     counts = dict(re.findall(r'data-status="([a-z-]+)">\s*<span class="n">(\d+)</span>', page1))
     assert counts == {"pass": "1", "fail": "0", "no-target": "1", "no-data": "0"}
+
+
+# Five streets without a district (codes not in the fixture's streets layer), two
+# indicators; the statuses are chosen so each filter picks a different set, read by hand:
+# fail: X2, X5; pass: X1, X2, X4; no-data: X3, X5; no-target: X4 (HP-11 only).
+FILTER_STREETS = [("X1", "北街道", "pass", "pass"), ("X2", "南街道", "fail", "pass"),
+                  ("X3", "中街道", "no-data", None), ("X4", "湖滨街道", "pass", "no-target"),
+                  ("X5", "港口街道", "fail", "no-data")]
+FILTER_RECORDS = [
+    _rec("district", "120101", "和平区", 12.4, "no-target", indicator="HP-01"),
+    *[_rec("street", code, name, 1.0, st, indicator="HP-01", group="A")
+      for code, name, st, _ in FILTER_STREETS],
+    *[_rec("street", code, name, 2.0, st, indicator="HP-11", group="B")
+      for code, name, _, st in FILTER_STREETS if st is not None],
+]
+
+
+@pytest.fixture(scope="module")
+def one_row_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    from web.settings import WebSettings
+
+    built: Path = build_fixture(tmp_path_factory.mktemp("filter") / "proj")
+    app = create_app(built, settings=WebSettings(matrix_page_rows=1),
+                     records_fn=lambda p: [dict(r) for r in FILTER_RECORDS])
+    return TestClient(app)
+
+
+def _zones_of_every_page(client: TestClient, url: str, level: str = "street"
+                         ) -> tuple[list[str], int]:
+    """The zones at ``level`` of every page of ``url`` in page order, and the page count."""
+    zones: list[str] = []
+    page = 0
+    while True:
+        res = client.get(f"{url}&page={page}")
+        if res.status_code == 404:
+            return zones, page
+        assert res.status_code == 200, res.text
+        zones += [code for lv, code in _rows(res.text) if lv == level]
+        page += 1
+
+
+@pytest.mark.parametrize("status", ["pass", "fail", "no-target", "no-data"])
+def test_status_filter_acts_on_every_page_brute_force(one_row_client: TestClient,
+                                                      status: str) -> None:
+    import html
+
+    # Expected: the rows of the unpaged matrix holding a cell of that status.
+    full = build_matrix(FILTER_RECORDS, row_level="street")
+    expected = [r.code for r in full.rows if r.level == "street"
+                and any(c is not None and c.status == status for c in r.cells)]
+    by_hand = {"pass": ["X1", "X2", "X4"], "fail": ["X2", "X5"], "no-target": ["X4"],
+               "no-data": ["X3", "X5"]}
+    assert expected == by_hand[status]
+    zones, pages = _zones_of_every_page(one_row_client, f"/?lang=zh&status={status}")
+    assert zones == expected  # every match, once, in display order, on 1 row a page
+    assert pages == len(expected)  # the page count follows the filter
+    unfiltered, all_pages = _zones_of_every_page(one_row_client, "/?lang=zh")
+    assert unfiltered == ["X1", "X2", "X3", "X4", "X5"] and all_pages == 5
+    first = one_row_client.get(f"/?lang=zh&status={status}").text
+    if len(expected) > 1:  # the page list keeps the filter in its links and its jump form
+        assert f"第 1/{len(expected)} 页（每页至多 1 行，共 {len(expected)} 行）" in first
+        assert f'href="/?lang=zh&status={status}&page=1"' in html.unescape(first)
+        assert f'<input type="hidden" name="status" value="{status}">' in first
+    assert f'<option value="{status}" selected>' in first
+    # the district counts stay those of every district
+    counts = dict(re.findall(r'data-status="([a-z-]+)">\s*<span class="n">(\d+)</span>',
+                             first))
+    assert counts == {"pass": "0", "fail": "0", "no-target": "1", "no-data": "0"}
+
+
+def test_text_query_finds_a_zone_on_the_last_page(one_row_client: TestClient) -> None:
+    unfiltered, pages = _zones_of_every_page(one_row_client, "/?lang=zh")
+    assert unfiltered[-1] == "X5" and pages == 5  # 港口街道 sits on the last page
+    page = one_row_client.get("/?lang=zh&q=港口").text
+    assert [k for k in _rows(page)] == [("street", "X5")]
+    assert "第 1/" not in page  # one page: no page list
+    assert 'name="q" value="港口"' in page
+    # by code, case-insensitively; several matches are paged; combined with the status
+    assert _zones_of_every_page(one_row_client, "/?lang=zh&q=x")[0] == unfiltered
+    assert _zones_of_every_page(one_row_client, "/?q=%E8%A1%97%E9%81%93&status=fail") == (
+        ["X2", "X5"], 2)  # 街道 is in every name; fail keeps X2 and X5
+    # a query naming an indicator, not a zone, keeps the zones (the script picks columns)
+    assert _zones_of_every_page(one_row_client, "/?lang=zh&q=HP-11")[0] == unfiltered
+    # nothing matches: said, not "no indicators"; the empty status of the form is no filter
+    none = one_row_client.get("/?lang=zh&q=不存在").text
+    assert _rows(none) == {} and '<p id="pm-nomatch" class="pm-def">' in none
+    assert _zones_of_every_page(one_row_client, "/?lang=zh&q=&status=")[0] == unfiltered
+
+
+def test_filters_on_the_communities_of_one_street(client: TestClient) -> None:
+    # MATRIX_RECORDS: C1 fails HP-11, C2 fails HP-04 and passes HP-11 (both in S1).
+    full = build_matrix(MATRIX_RECORDS, row_level="community", row_codes=["C1", "C2"],
+                        head=("street", "S1"))
+    for status in ("fail", "pass", "no-data"):
+        expected = [r.code for r in full.rows if r.level == "community"
+                    and any(c is not None and c.status == status for c in r.cells)]
+        rows = _rows(client.get(f"/?street=S1&status={status}").text)
+        assert [c for lv, c in rows if lv == "community"] == expected, status
+        assert ("street", "S1") in rows  # the street's own row stays at the head
+    assert [c for lv, c in _rows(client.get("/?street=S1&q=乙").text)
+            if lv == "community"] == ["C2"]

@@ -101,6 +101,10 @@ def _one(error: dict[str, Any]) -> tuple[str, str, str]:
         key, sign = _BOUNDS[kind]
         return (name, f"{head_en}; it must be {sign} {ctx.get(key)}",
                 f"{head_zh}；须 {sign} {ctx.get(key)}")
+    if kind == "string_too_long":
+        most = ctx.get("max_length")
+        return (name, f"{head_en}; it must be at most {most} characters",
+                f"{head_zh}；至多 {most} 个字符")
     if kind.startswith("int_"):
         return name, f"{head_en}; it must be a whole number", f"{head_zh}；须为整数"
     if kind.startswith("float_"):

@@ -111,9 +111,12 @@ TEXT: dict[str, dict[str, str]] = {
     "prev_page": {"zh": "上一页", "en": "previous"},
     "next_page": {"zh": "下一页", "en": "next"},
     "go": {"zh": "转到", "en": "Go"},
-    "filter_this_page": {"zh": "搜索和筛选只作用于本页；其他页见下方分页。",
-                         "en": "Search and filters act on this page; the others are listed "
-                         "in the page list."},
+    "filter_all_pages": {"zh": "搜索（街道、社区名称或代码）和状态筛选作用于全部分页；"
+                         "责任单位和目标类型只隐藏本页的列。",
+                         "en": "Search (street or community name or code) and status pick "
+                         "the zones of every page; department and group only hide columns."},
+    "apply_filters": {"zh": "筛选", "en": "Filter"},
+    "clear_filters": {"zh": "清除筛选", "en": "clear filters"},
     "matrix_note": {
         "zh": "单元格颜色表示状态，数字为现状值（单位见表头）；悬停查看目标与未达标社区。",
         "en": "Cell colour = status, number = value (unit in the header); hover for the "

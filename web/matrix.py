@@ -36,6 +36,7 @@ __all__ = [
     "Row",
     "build_matrix",
     "cell_text",
+    "matching_zones",
     "page_groups",
     "status_counts",
 ]
@@ -269,6 +270,74 @@ def build_matrix(
         zone_rows.sort(key=lambda row: pos.get(row.code, len(pos)))
     groups: list[tuple[str, int]] = [(g, len(cols)) for g, cols in by_group.items()]
     return Matrix(columns=ordered, groups=groups, rows=district + zone_rows)
+
+
+def matching_zones(
+    records: Iterable[Mapping[str, Any]],
+    codes: Sequence[str],
+    *,
+    row_level: str,
+    q: str | None = None,
+    status: str | None = None,
+) -> list[str]:
+    """The zones of ``codes`` (in order) whose matrix row matches the dashboard's row filters.
+
+    Applied before paging (:func:`page_groups`), so the filters act on every zone, not on
+    the rows of one page.
+
+    Parameters
+    ----------
+    records : iterable of dict
+        Indicator records of every level.
+    codes : sequence of str
+        The candidate zones (codes at ``row_level``), in display order.
+    row_level : str
+        Level of the rows (``street`` or ``community``).
+    q : str, optional
+        Text searched, case-insensitively, in each zone's code and name. When it is in no
+        zone of ``codes`` but names an indicator (its code or title, Chinese or English),
+        the zones are kept: the query then picks columns, which the page's script narrows.
+    status : str, optional
+        Keep the zones with at least one cell (record at ``row_level``) of this status.
+
+    Returns
+    -------
+    list of str
+        The matching zones of ``codes``, in order.
+
+    Examples
+    --------
+    >>> recs = [{"level": "street", "zone_code": "S1", "zone_name": "西街道",
+    ...          "indicator": "HP-01", "title": "绿地率", "status": "pass"},
+    ...         {"level": "street", "zone_code": "S2", "zone_name": "东街道",
+    ...          "indicator": "HP-01", "title": "绿地率", "status": "fail"}]
+    >>> matching_zones(recs, ["S1", "S2"], row_level="street", status="fail")
+    ['S2']
+    >>> matching_zones(recs, ["S1", "S2"], row_level="street", q="西")
+    ['S1']
+    >>> matching_zones(recs, ["S1", "S2"], row_level="street", q="绿地")  # an indicator
+    ['S1', 'S2']
+    >>> matching_zones(recs, ["S1", "S2"], row_level="street", q="北")
+    []
+    """
+    names: dict[str, str] = {}
+    seen: dict[str, set[str]] = defaultdict(set)
+    titles: set[str] = set()
+    for r in records:
+        titles.update(str(r.get(k) or "").casefold() for k in ("indicator", "title", "title_en"))
+        if r.get("level") == row_level:
+            code = str(r.get("zone_code"))
+            names.setdefault(code, str(r.get("zone_name") or ""))
+            seen[code].add(str(r.get("status")))
+    keep = list(codes)
+    needle = (q or "").strip().casefold()
+    if needle:
+        hits = [c for c in keep if needle in c.casefold() or needle in names.get(c, "").casefold()]
+        if hits or not any(needle in title for title in titles if title):
+            keep = hits
+    if status:
+        keep = [c for c in keep if status in seen.get(c, ())]
+    return keep
 
 
 def page_groups(groups: Sequence[tuple[str, Sequence[str]]], per_page: int

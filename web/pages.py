@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BeforeValidator
 
 from gis import PeakmapError
 from layers.labels import (
@@ -25,7 +26,7 @@ from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
 from web.i18n import Lang, sample_notice, t
-from web.matrix import STATUSES, build_matrix, page_groups, status_counts
+from web.matrix import STATUSES, build_matrix, matching_zones, page_groups, status_counts
 
 __all__ = ["DASHBOARD_PAGE_ROWS", "router"]
 
@@ -42,6 +43,11 @@ DASHBOARD_PAGE_ROWS = 100
 # Pages named on each side of the current one in a page list (the others by first and last).
 PAGER_WINDOW = 3
 Level = Literal["district", "street", "community"]
+# Longest matrix search text (?q=): zone names are short; a longer query is refused (422).
+MAX_QUERY = 100
+# The form's "all" option sends ``status=`` (empty): the same as no status filter.
+Status = Annotated[Literal["pass", "fail", "no-target", "no-data"] | None,
+                   BeforeValidator(lambda v: v or None)]
 Scenario = Literal["proposal"]
 
 
@@ -85,6 +91,9 @@ def dashboard(
     street: str | None = None,
     page: Annotated[int, Query(ge=0, description="page number, from 0")] = 0,
     scenario: Scenario | None = None,
+    q: Annotated[str | None, Query(max_length=MAX_QUERY,
+                                   description="zone name or code searched")] = None,
+    status: Annotated[Status, Query(description="zones with a cell of this status")] = None,
 ) -> HTMLResponse:
     """The first view: the street × indicator compliance matrix with the district summary.
 
@@ -92,6 +101,8 @@ def dashboard(
     The matrix is paged (``?page=``, from 0): at most ``settings.matrix_page_rows`` streets
     or communities a page, a district's streets kept together with its summary row
     (:func:`web.matrix.page_groups`); the status counts are those of every district.
+    The row filters ``?q=`` (zone name or code) and ``?status=`` pick the zones before
+    paging (:func:`web.matrix.matching_zones`), so the pages hold only matching zones.
     """
     if level is not None:
         return _table(data, lang, level, page, scenario)
@@ -112,7 +123,8 @@ def dashboard(
             raise NotFoundError(f"street {street!r}: no such street (streets: {listed})")
     per_page = settings.matrix_page_rows
     if street is not None:
-        codes = [c for c, s in street_of.items() if s == street]
+        codes = matching_zones(records, [c for c, s in street_of.items() if s == street],
+                               row_level="community", q=q, status=status)
         pages = page_groups([(street, codes)], per_page)
         chunk = _page_of(pages, page, per_page)
         matrix = build_matrix(records, row_level="community",
@@ -124,8 +136,9 @@ def dashboard(
         labels = [_page_label([community.get(c, c) for _, cs in p for c in cs])
                   for p in pages]
     else:
-        order = list(dict.fromkeys(str(r.get("zone_code")) for r in records
-                                   if r.get("level") == "street"))
+        order = matching_zones(records, list(dict.fromkeys(
+            str(r.get("zone_code")) for r in records if r.get("level") == "street")),
+            row_level="street", q=q, status=status)
         by_district: dict[str, list[str]] = defaultdict(list)
         for code in order:
             by_district[district_of.get(code, "")].append(code)
@@ -139,13 +152,15 @@ def dashboard(
     summary = status_counts(r for r in records if r.get("level") == "district")
     departments = sorted({d for c in matrix.columns for d in c.departments})
     base = f"/?lang={lang}" + (f"&street={quote(street)}" if street else "") + (
-        f"&scenario={scenario}" if scenario else "")
+        f"&scenario={scenario}" if scenario else "") + (
+        f"&q={quote(q)}" if q else "") + (f"&status={status}" if status else "")
     html = TEMPLATES.get_template("matrix.html").render(
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
         project_name=data.project.name, matrix=matrix, summary=summary, statuses=STATUSES,
         departments=departments, dept_sep=RESPONSIBLE_SEPARATORS[lang],
         groups=[g for g, _ in matrix.groups], error=error,
         street=street, street_name=street_name, scenario=scenario or "",
+        q=q or "", status=status or "", max_query=MAX_QUERY,
         sq=f"&scenario={scenario}" if scenario else "", has_proposals=data.has_proposals(),
         notices=_notices(data, lang, scenario), sample_notice=sample_notice(data.project, lang),
         pager=_pager(page, len(pages), base, labels=labels,
