@@ -14,7 +14,7 @@ import pytest
 from fixtures.web import RECORDS, TestClient, build_fixture, record
 
 from web.app import create_app
-from web.matrix import build_matrix, cell_text, status_counts
+from web.matrix import STATUSES, build_matrix, cell_text, status_counts
 
 
 def _rec(level: str, code: str, name: str, value: Any, status: str, *, indicator: str,
@@ -277,7 +277,8 @@ def _zones_of_every_page(client: TestClient, url: str, level: str = "street"
         page += 1
 
 
-@pytest.mark.parametrize("status", ["pass", "fail", "no-target", "no-data"])
+# Every status the page offers (web.matrix.STATUSES) is one ?status= takes (web.pages).
+@pytest.mark.parametrize("status", STATUSES)
 def test_status_filter_acts_on_every_page_brute_force(one_row_client: TestClient,
                                                       status: str) -> None:
     import html
