@@ -47,7 +47,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gis import InputFileError
-from layers._errors import ManifestError
+from layers._errors import ManifestError, first_validation_error
 from layers.params import check_table
 from layers.schema import CANONICAL, FieldSpec
 
@@ -153,9 +153,7 @@ def load_manifest(project_dir: Path) -> Manifest:
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise ManifestError(f"{path}: {loc}: {err['msg']}") from e
+        raise ManifestError(f"{path}: {first_validation_error(e)}") from e
     if manifest.project.store is not None:
         from layers.store.pgurl import parse_store_url
 

@@ -69,7 +69,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from layers._errors import ManifestError
+from layers._errors import ManifestError, first_validation_error
 from layers.params import check_table
 
 __all__ = [
@@ -196,9 +196,7 @@ def _row(raw: Any, *, path: Path, index: int) -> IndicatorSpec:
     try:
         return IndicatorSpec.model_validate({**raw, "source_file": str(path)})
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise ManifestError(f"{path}: indicator {ident}: {loc}: {err['msg']}") from e
+        raise ManifestError(f"{path}: indicator {ident}: {first_validation_error(e)}") from e
 
 
 def _load(path: Path, catalog: Catalog, seen: dict[str, Path], stack: tuple[Path, ...],
@@ -249,9 +247,8 @@ def _read_departments(table: Any, path: Path, catalog: Catalog) -> None:
         try:
             entry = Department.model_validate(raw)
         except ValidationError as e:
-            err = e.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"])
-            raise ManifestError(f"{path}: department {name}: {loc}: {err['msg']}") from e
+            raise ManifestError(
+                f"{path}: department {name}: {first_validation_error(e)}") from e
         if entry.kind == "official" and not entry.source.strip():
             raise ManifestError(f"{path}: department {name}: an official English name needs "
                                 "its source (source = \"…\")")
