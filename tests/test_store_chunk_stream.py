@@ -58,6 +58,13 @@ def _layer(path: Path, name: str) -> tuple[dict[str, Any], pd.DataFrame, list[An
     return decl, pd.DataFrame(frame.drop(columns="geometry")), wkb, rtree
 
 
+def _stream(store: Store, name: str, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as layer ``name`` through the chunk writer, 2 rows a chunk."""
+    writer = store.layer_writer(name)
+    writer.write_all(_chunks(frame))
+    assert writer.close() is None  # None: the layer did not have to be written again
+
+
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     for fn in ("write_arrow", "write_dataframe"):
@@ -78,9 +85,7 @@ def test_a_layer_streamed_in_chunks_equals_one_whole_write(
     store = Store(tmp_path, private=True)
     store.write_layers({"whole": frame})
     calls = _spy(monkeypatch)
-    writer = store.layer_writer("chunked")
-    writer.write_all(_chunks(frame))
-    assert writer.close() is None
+    _stream(store, "chunked", frame)
     assert calls == ["write_arrow:chunked"]  # one write of the layer
     whole, chunked = _layer(store.path, "whole"), _layer(store.path, "chunked")
     assert whole[0] == chunked[0]
@@ -106,9 +111,7 @@ def test_a_column_the_stream_would_type_otherwise_is_written_chunk_by_chunk(
     store = Store(tmp_path, private=True)
     store.write_layers({"whole": frame})
     calls = _spy(monkeypatch)
-    writer = store.layer_writer("chunked")
-    writer.write_all(_chunks(frame))
-    assert writer.close() is None
+    _stream(store, "chunked", frame)
     assert calls == ["write_dataframe:chunked"] * 3
     whole, chunked = _layer(store.path, "whole"), _layer(store.path, "chunked")
     assert whole[0] == chunked[0]
@@ -148,9 +151,7 @@ def test_a_3d_layer_and_an_attribute_table_stream_as_written_whole(tmp_path: Pat
     store = Store(tmp_path, private=True)
     store.write_layers({"solid_whole": solid, "table_whole": table})
     for name, frame in (("solid", solid), ("table", table)):
-        writer = store.layer_writer(name)
-        writer.write_all(_chunks(frame))
-        assert writer.close() is None
+        _stream(store, name, frame)
         assert store.written[name] == store.written[f"{name}_whole"]
     chunked, whole = _layer(store.path, "solid"), _layer(store.path, "solid_whole")
     assert chunked[0] == whole[0] and chunked[0]["geometry_type"] == "Polygon Z"
