@@ -27,8 +27,10 @@ from layers.schema import CANONICAL
 __all__ = [
     "BOOL_LABELS",
     "CHANGE_LABELS",
+    "EXPORT_COLUMNS",
     "FIELD_LABELS",
     "LEVEL_LABELS",
+    "NOTE_FIELDS",
     "RESPONSIBLE_SEPARATORS",
     "SOURCE_LABELS",
     "STATUS_LABELS",
@@ -36,6 +38,7 @@ __all__ = [
     "VALUE_LABELS",
     "bilingual_note",
     "codes_in_text",
+    "export_record",
     "field_label",
     "field_unit",
     "label",
@@ -492,7 +495,7 @@ def _note_label(note: str, lang: str) -> str:
     return _KEPT.sub(lambda m: kept[int(m[1])], text)
 
 
-def record_labels(record: dict[str, Any], lang: str) -> dict[str, str]:
+def record_labels(record: Mapping[str, Any], lang: str) -> dict[str, str]:
     """The words of an indicator record in ``lang``: status, source and note.
 
     The keys every export adds beside the codes (API, JSON, CSV): ``status_label``,
@@ -506,6 +509,57 @@ def record_labels(record: dict[str, Any], lang: str) -> dict[str, str]:
     return {"status_label": status_label(record.get("status"), lang),
             "source_label": source_label(record.get("source"), lang),
             "note_label": note_label(record.get("note"), lang)}
+
+
+# The record's free-text fields an export writes as plain words, Chinese in the field itself
+# and English in ``<field>_en`` (as ``title``/``title_en``), never with the marks of
+# :func:`bilingual_note`.
+NOTE_FIELDS = ("note", "detail")
+# The columns every export (CSV, JSON, ``/api/indicators``) adds after the record's fields.
+EXPORT_COLUMNS = ("note_en", "detail_en", "status_label", "source_label", "note_label")
+
+
+def export_record(record: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """A record as the CSV and JSON exports write it: notes in plain words, labels in ``lang``.
+
+    ``note`` and ``detail`` are rewritten in Chinese and added in English as ``note_en`` and
+    ``detail_en`` (by :func:`note_label`: no ``⟪…⟫`` mark and no ``中文 / English`` pair
+    reaches a planner), followed by :func:`record_labels` in ``lang``
+    (:data:`EXPORT_COLUMNS`). The other fields are kept as they are.
+
+    Parameters
+    ----------
+    record : mapping
+        An indicator record (``IndicatorResult.as_dict()`` or the web's cached dicts).
+    lang : {"zh", "en"}
+        Language of ``status_label``, ``source_label`` and ``note_label``.
+
+    Returns
+    -------
+    dict
+        A new dict; ``record`` is not changed.
+
+    Examples
+    --------
+    >>> row = export_record({"status": "no-data", "source": "computed",
+    ...                      "note": "no base in this zone (denominator 0)",
+    ...                      "detail": bilingual_note("2024年", "value of 2024")}, "en")
+    >>> row["note"], row["note_en"]
+    ('该区域无计算基数（分母为 0）', 'no base in this zone (denominator 0)')
+    >>> row["detail"], row["detail_en"]
+    ('2024年', 'value of 2024')
+    >>> row["note_label"], row["status_label"]
+    ('no base in this zone (denominator 0)', 'no data')
+    """
+    row = dict(record)
+    words = {field: (note_label(record.get(field), "zh"), note_label(record.get(field), "en"))
+             for field in NOTE_FIELDS}
+    for field, (zh, _) in words.items():
+        row[field] = zh
+    for field, (_, en) in words.items():
+        row[f"{field}_en"] = en
+    row.update(record_labels(record, lang))
+    return row
 
 
 def responsible_label(record: Mapping[str, Any] | Any, lang: str) -> str:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from layers.labels import (
+    EXPORT_COLUMNS,
     LEVEL_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
-    record_labels,
+    export_record,
     responsible_label,
 )
 from layers.numfmt import figures
@@ -96,8 +97,9 @@ def records_to_json(records: Iterable[IndicatorResult], *, indent: int | None = 
                     lang: str = "zh") -> str:
     """Return the records as a JSON list of objects (UTF-8 text, NaN written as null).
 
-    Each object holds the record's fields, then ``status_label``, ``source_label`` and
-    ``note_label`` in ``lang`` (:func:`layers.labels.record_labels`), as ``/api/indicators``.
+    Each object holds the record's fields, ``note`` and ``detail`` in plain Chinese, then
+    ``note_en``, ``detail_en`` and ``status_label``, ``source_label``, ``note_label`` in
+    ``lang`` (:func:`layers.labels.export_record`), as ``/api/indicators``.
 
     Parameters
     ----------
@@ -121,8 +123,7 @@ def records_to_json(records: Iterable[IndicatorResult], *, indent: int | None = 
 
 def _label_rows(records: Iterable[IndicatorResult], lang: str) -> Iterator[dict[str, Any]]:
     for r in records:
-        row = r.as_dict()
-        yield {**row, **record_labels(row, lang)}
+        yield export_record(r.as_dict(), lang)
 
 
 # rows encoded at once: the text of one batch is held, not the whole report's (a city's
@@ -169,8 +170,10 @@ def write_json(records: Sequence[IndicatorResult], path: Path, *, lang: str = "z
 def write_csv(records: Sequence[IndicatorResult], path: Path, *, lang: str = "zh") -> None:
     """Write the records as CSV, one column per record field (UTF-8 with BOM for Excel).
 
-    The codes (``status``, ``source``, ``note``) are followed by their words in ``lang``:
-    ``status_label``, ``source_label``, ``note_label`` (:mod:`layers.labels`).
+    The codes (``status``, ``source``) are followed by their words in ``lang``:
+    ``status_label``, ``source_label``; ``note`` and ``detail`` are plain Chinese, with
+    ``note_en`` and ``detail_en`` in English and ``note_label`` in ``lang``
+    (:func:`layers.labels.export_record`).
 
     Text cells that a spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``)
     are neutralised by :func:`layers.sheets.csv_cell`.
@@ -198,9 +201,8 @@ def write_records_csv(records: Sequence[IndicatorResult], fh: TextIO, *,
     """
     from layers.indicators.engine import IndicatorResult
 
-    fields = [*IndicatorResult.__dataclass_fields__, "status_label", "source_label",
-              "note_label"]
-    rows = ({**(d := r.as_dict()), **record_labels(d, lang)} for r in records)
+    fields = [*IndicatorResult.__dataclass_fields__, *EXPORT_COLUMNS]
+    rows = (export_record(r.as_dict(), lang) for r in records)
     write_csv_rows(fh, fields, rows)
 
 

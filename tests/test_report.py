@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import layers.report
 from layers.indicators.engine import RECORD_FIELDS, IndicatorResult, compute_records
-from layers.labels import record_labels
+from layers.labels import export_record
 from layers.report import records_to_json, records_to_table, write_csv, write_xlsx
 from peakmap.cli import app
 
@@ -293,7 +293,7 @@ def test_json_text_equals_pythons_encoder(indent: int | None) -> None:
         for r in recs:
             row = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                    for k, v in dataclasses.asdict(r).items()}
-            rows.append({**row, **record_labels(row, "zh")})
+            rows.append(export_record(row, "zh"))
         return json.dumps(rows, ensure_ascii=False, indent=indent)
 
     for chosen in (records, records[:1], records[2:3], [], with_listy):
@@ -302,7 +302,6 @@ def test_json_text_equals_pythons_encoder(indent: int | None) -> None:
         mp.setattr(layers.report, "JSON_BATCH", 2)
         assert records_to_json([*records, *with_listy], indent=indent) == want(
             [*records, *with_listy])
-    nested = [_record(detail=["not", "a", "scalar"])]  # type: ignore[arg-type]
+    nested = [_record(group=["not", "a", "scalar"])]  # type: ignore[arg-type]
     assert records_to_json(nested, indent=indent) == json.dumps(
-        [{**dataclasses.asdict(nested[0]), **record_labels(nested[0].as_dict(), "zh")}],
-        ensure_ascii=False, indent=indent)
+        [export_record(dataclasses.asdict(nested[0]), "zh")], ensure_ascii=False, indent=indent)

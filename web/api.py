@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from gis import PeakmapError
-from layers.labels import note_label, source_label, status_label
+from layers.labels import export_record, note_label
 from layers.report import write_csv, write_xlsx
 from layers.store import project_temp_dir
 from layers.store.lock import clean_old_temp, owned_temp_dir
@@ -71,14 +71,12 @@ def indicators(data: DataDep, response: Response, lang: LangDep, level: Level | 
     ``scenario=proposal`` computes them with the stored siting proposals added. After an
     upload or a rebuild the previous records are answered at once while new ones are
     computed in the background: the header ``X-Peakmap-Updating: 1`` says so, and
-    ``X-Peakmap-Computed-At`` gives the time of the records answered. Each record also
+    ``X-Peakmap-Computed-At`` gives the time of the records answered. ``note`` and
+    ``detail`` are plain Chinese, ``note_en`` and ``detail_en`` English; each record also
     carries ``status_label``, ``source_label`` and ``note_label`` in ``lang`` (zh by
-    default, ``en``).
+    default, ``en``): :func:`layers.labels.export_record`, as the CSV and JSON exports.
     """
-    records = [{**r, "status_label": status_label(r.get("status"), lang),
-                "source_label": source_label(r.get("source"), lang),
-                "note_label": note_label(r.get("note"), lang)}
-               for r in data.records(level, scenario=scenario)]
+    records = [export_record(r, lang) for r in data.records(level, scenario=scenario)]
     status = data.status(scenario)
     response.headers["X-Peakmap-Updating"] = "1" if status["updating"] else "0"
     response.headers["X-Peakmap-Computed-At"] = status["computed_at"] or ""
