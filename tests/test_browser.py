@@ -137,8 +137,10 @@ def test_indicator_map_draws_zones_with_status(browser: Any, base_url: str) -> N
         out.push(l.options.fillColor); } });
       return out.sort();
     }""")
-    # Target ≥ 8,000 m²: S1 (10,000) in the one green class, S2 (5,000) in the one red.
-    assert fills == [PASS_COLORS[0], FAIL_COLORS[-1]]
+    # Target ≥ 8,000 m²: two values, a class each (web.classes). S2 (5,000) is the
+    # farthest from the target (3,000): the darkest red; S1 (10,000) is 2,000 beyond it,
+    # 2/3 of the way on the 4 greens: index 2.
+    assert fills == sorted([PASS_COLORS[2], FAIL_COLORS[0]])
     # The offline reference basemap: 2 land-use parcels + 2 roads, under the zones.
     page.wait_for_function("() => window.peakmapBasemapLoaded === 4", timeout=LOAD_TIMEOUT_MS)
     labels = page.locator(".pm-label").all_inner_texts()

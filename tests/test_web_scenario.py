@@ -58,9 +58,9 @@ def test_compare_map_payload_uses_one_set_of_breaks(client: TestClient) -> None:
     payload = json.loads(re.search(r"const data = (\{.*?\});\n", html, re.S).group(1))
     # S1: 100 of 120 m old now (h1 + h3 renewed 2022) = 83.33 %, 0 % with h1 renewed;
     # S2: h2 (25 years) = 0 % both; S3: no pipe → no data
-    # Target ≤ 0 %: one green class at 0, one red class up to 83.33 %, its outer end
-    # rounded up to two significant digits (web.classes): 84.
-    assert payload["bins"] == pytest.approx([0.0, 84.0])
+    # Target ≤ 0 %: two distinct values (0 and 83.33), so one class each (web.classes):
+    # green at 0, red at 83.33 %.
+    assert payload["bins"] == pytest.approx([0.0, 83.33])
     assert payload["left"]["S1"]["color"] != payload["left"]["S2"]["color"]
     assert payload["right"]["S1"]["color"] == payload["left"]["S2"]["color"]
     assert payload["left"]["S1"]["text"] == "83.33 %"
@@ -84,7 +84,7 @@ def test_indicator_maps_now_and_proposal_share_breaks(client: TestClient) -> Non
     now = client.get("/maps/indicator?indicator=HP-T4&level=street").text
     after = client.get("/maps/indicator?indicator=HP-T4&level=street&scenario=proposal").text
     # with the proposal every street is at 0 % (S3: no data); alone it would have one class,
-    # with shared classes its legend keeps the red class up to S1's 83.33 % of today
-    # (target ≤ 0 %: green 0 %, red above it, outer end rounded up to 84)
+    # with shared classes its legend keeps the red class of S1's 83.33 % of today
+    # (target ≤ 0 %, two distinct values: a class each, green 0 %, red 83.33 %)
     for html in (now, after):
-        assert "达标 0 %" in html and "未达标 &gt; 0 – 84 %" in html
+        assert "达标 0 %" in html and "未达标 83.33 %" in html

@@ -8,6 +8,11 @@
 - Never more classes than the values allow at their precision: values are compared as
   rounded to ``decimals`` places, and a range narrower than the number of classes times
   one step of that precision gets fewer classes.
+- Values that take at most ``k`` distinct values (a share that is 0 or 100 % in every zone)
+  get one class per value, with or without a target: the legend lists the values that
+  occur, never empty steps between them. Their colours sit where the values sit on the
+  scale (0 – 100 for shares; around a target, by distance from it), so 100 % is the
+  darkest colour, as the top of a stepped scale would be.
 """
 
 from __future__ import annotations
@@ -212,7 +217,9 @@ def classify_indicator(
     if finite.size == 0:
         return idx, []
     if op in (">=", ">", "<=", "<") and target is not None:
-        classes = _around_target(finite, op, float(target), k, decimals)
+        few = np.unique(finite).size <= k
+        classes = (_few_values(finite, op, float(target), unit) if few
+                   else _around_target(finite, op, float(target), k, decimals))
     else:
         classes = _no_target(finite, unit, k, decimals)
     idx[ok] = [_which(x, classes, op, target) for x in finite]
@@ -288,15 +295,17 @@ def _no_target(values: NDArray[np.float64], unit: str, k: int, decimals: int
     n = _n_classes(values, k, decimals)
     lo, hi = float(values.min()), float(values.max())
     uniq = np.unique(values)
+    if uniq.size <= n:
+        ends = (0.0, 100.0) if unit == "%" and lo >= 0.0 and hi <= 100.0 else (lo, hi)
+        colors = (_palette(1) if uniq.size == 1 and unit != "%"
+                  else _value_colors(uniq, NEUTRAL_COLORS, *ends))
+        return [MapClass(c, float(e), float(e), None) for c, e in
+                zip(colors, uniq, strict=True)]
     if unit == "%" and hi - lo >= FIXED_STEP_MIN_SPREAD:
         start = math.floor(lo / FIXED_STEP_PERCENT) * FIXED_STEP_PERCENT
         stop = math.ceil(hi / FIXED_STEP_PERCENT) * FIXED_STEP_PERCENT
         edges = [float(e) for e in
                  np.arange(start, stop + FIXED_STEP_PERCENT / 2, FIXED_STEP_PERCENT)]
-    elif uniq.size <= n:
-        edges = [float(x) for x in uniq]
-        return [MapClass(c, e, e, None) for c, e in
-                zip(_palette(len(edges)), edges, strict=True)]
     else:
         qs = np.quantile(values, np.linspace(0, 1, n + 1))
         edges = sorted({round(float(q), decimals) for q in qs})
@@ -306,6 +315,61 @@ def _no_target(values: NDArray[np.float64], unit: str, k: int, decimals: int
         edges = [lo, hi]
     return [MapClass(c, a, b, None) for c, a, b in
             zip(_palette(len(edges) - 1), edges[:-1], edges[1:], strict=True)]
+
+
+def _value_colors(values: NDArray[np.float64], palette: Sequence[str], start: float,
+                  end: float) -> list[str]:
+    """Colour of each of the distinct ``values`` (sorted) by where it sits from start to end.
+
+    ``palette`` runs from ``start`` to ``end`` (either way round). Values too close to tell
+    apart on that scale get colours spread over the palette by rank instead, so each value
+    keeps a colour of its own.
+
+    Examples
+    --------
+    >>> _value_colors(np.array([0.0, 100.0]), NEUTRAL_COLORS, 0.0, 100.0)
+    ['#eff3ff', '#08519c']
+    >>> _value_colors(np.array([40.0, 41.0]), NEUTRAL_COLORS, 0.0, 100.0)
+    ['#eff3ff', '#08519c']
+    """
+    top = len(palette) - 1
+    span = (end - start) or 1.0
+    at = [min(top, max(0, round((float(v) - start) / span * top))) for v in values]
+    if len(set(at)) < len(at):
+        step = top / max(1, len(values) - 1)
+        order = range(len(values)) if end >= start else range(len(values) - 1, -1, -1)
+        at = [round(i * step) for i in order]
+    return [palette[i] for i in at]
+
+
+def _few_values(values: NDArray[np.float64], op: str, target: float, unit: str
+                ) -> list[MapClass]:
+    """One class per distinct value on each side of the target (few distinct values).
+
+    Colours by the value's distance from the target: a share (values and target in
+    0 – 100, ``unit`` ``%``) runs to 0 below the target and 100 above it; other values to
+    the target ± the largest distance of any value from it, so one scale holds both sides.
+    """
+    uniq = np.unique(values)
+    meets = np.array([_meets(float(x), op, target) for x in uniq])
+    if unit == "%" and uniq.min() >= 0.0 and uniq.max() <= 100.0 and 0.0 <= target <= 100.0:
+        low_end, high_end = 0.0, 100.0
+    else:
+        reach = float(np.abs(uniq - target).max())
+        low_end, high_end = target - reach, target + reach
+    out = []
+    for side in (True, False):
+        vals = uniq[meets == side]
+        if not vals.size:
+            continue
+        # near the target → far from it
+        palette = PASS_COLORS if side else FAIL_COLORS[::-1]
+        above = bool(vals.min() >= target)
+        start, end = (target, high_end) if above else (target, low_end)
+        colors = _value_colors(vals, palette, start, end)
+        out += [MapClass(c, float(v), float(v), side) for c, v in
+                zip(colors, vals, strict=True)]
+    return sorted(out, key=lambda c: c.lo)
 
 
 def _palette(n: int) -> list[str]:

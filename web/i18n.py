@@ -143,14 +143,18 @@ TEXT: dict[str, dict[str, str]] = {
     "upload_confirm": {"zh": "确认上传", "en": "Confirm upload"},
     "cell_share": {"zh": "本格面积比例", "en": "share in this cell"},
     "classes_target": {
-        "zh": "分级：以目标值为界，红色未达标（越深离目标越远），绿色达标（越深超出越多）。",
+        "zh": "分级：以目标值为界，红色未达标（越深离目标越远），绿色达标（越深超出越多）；"
+        "取值种类不多于分级数时每个取值一级。",
         "en": "Classes split at the target: reds where it is not met (darker = further "
-        "away), greens where it is met (darker = further beyond).",
+        "away), greens where it is met (darker = further beyond); one class per value "
+        "when the values are no more than the classes.",
     },
     "classes_plain": {
-        "zh": "分级：无定量目标，按固定间隔（百分比）或分位数分级，蓝色不表示达标与否。",
-        "en": "Classes: no target, so fixed steps (shares) or quantiles; blue says nothing "
-        "about meeting a target.",
+        "zh": "分级：无定量目标，按固定间隔（百分比）或分位数分级，取值种类不多于分级数时"
+        "每个取值一级；蓝色不表示达标与否。",
+        "en": "Classes: no target, so fixed steps (shares) or quantiles, or one class per "
+        "value when the values are no more than the classes; blue says nothing about "
+        "meeting a target.",
     },
 }
 

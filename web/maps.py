@@ -81,6 +81,9 @@ TIANDITU_LABELS = ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST
                    "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
                    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=")
 NO_DATA_COLOR = "#d9d9d9"
+# Fill of an indicator map's zones: the darkest class still reads as the top of the scale
+# over the basemap (0.7 made it look like the class below).
+ZONE_FILL_OPACITY = 0.85
 ZONE_OUTLINE = "#555555"
 DEFAULT_CENTER = (39.12, 117.2)
 DEFAULT_ZOOM = 14
@@ -170,8 +173,11 @@ def _header(lang: str, basemap: str, settings: WebSettings, title: str,
 
 
 def _legend(title: str, items: Sequence[tuple[str, str]], notes: Sequence[str] = (),
-            *, open_: bool = True, outlines: Sequence[tuple[str, str]] = ()) -> str:
-    rows = "".join(f'<div><span class="sw" style="background:{html.escape(c)}"></span>'
+            *, open_: bool = True, outlines: Sequence[tuple[str, str]] = (),
+            fill_opacity: float = 1.0) -> str:
+    # swatches as opaque as the map's fills, so a zone's colour matches its class's swatch
+    op = "" if fill_opacity >= 1.0 else f";opacity:{fill_opacity:g}"
+    rows = "".join(f'<div><span class="sw" style="background:{html.escape(c)}{op}"></span>'
                    f"{html.escape(label)}</div>" for c, label in items)
     rows += "".join(f'<div class="pm-outline"><span class="sw" style="background:#fff;'
                     f'border:2px solid {html.escape(c)}"></span>{html.escape(label)}</div>'
@@ -503,7 +509,7 @@ def indicator_map(
                 bounds=[float(v) for v in zones.total_bounds], lang=lang, title=title,
                 extra_query=q)
     _reference(m, data, basemap=basemap, gcj02=gcj02, label_levels=(level,))
-    st = LayerStyle(ZONE_OUTLINE, weight=1.5, fill_opacity=0.7)
+    st = LayerStyle(ZONE_OUTLINE, weight=1.5, fill_opacity=ZONE_FILL_OPACITY)
     _add_inline(m, zones.drop(columns="_rec"), st, ind_title, show=True, colors=fills,
                 tips=tips, stroke=stroke, decimals=MAP_DECIMALS)
     items = legend_items(classes, unit, lang)
@@ -530,7 +536,8 @@ def indicator_map(
         notes.append(("各区域相同 — " if lang == "zh" else "Same for every zone — ")
                      + ("；" if lang == "zh" else "; ").join(shared))
     notes.append(simplified_note(tolerance, zones.total_bounds, lang))
-    return _render(m, _legend(f"{indicator} {ind_title}", items, notes)
+    return _render(m, _legend(f"{indicator} {ind_title}", items, notes,
+                              fill_opacity=ZONE_FILL_OPACITY)
                    + export_links(indicator, level, lang, scenario))
 
 
