@@ -170,6 +170,28 @@ def _open_tooltip(page: Any, needle: str) -> str:
     return str(tip.inner_text())
 
 
+# JavaScript: how far the header bar's content runs past its width, and the right edge of
+# its last item (the language switch) — both must stay inside the window.
+BAR_FIT = """() => {
+  const bar = document.querySelector('.pm-bar');
+  return [bar.scrollWidth - bar.clientWidth,
+          document.getElementById('pm-lang').getBoundingClientRect().right];
+}"""
+
+
+@pytest.mark.parametrize("path", ["/?lang=en", "/?lang=en&level=district", "/upload?lang=en",
+                                  "/maps/indicator?indicator=HP-04&level=street&lang=en",
+                                  "/maps/gaps?lang=en"])
+def test_english_bar_fits_1400_px(browser: Any, base_url: str, path: str) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{base_url}{path}", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
+    overflow, right = page.evaluate(BAR_FIT)
+    assert overflow <= 0 and right <= 1400
+    shot(page, "bar_en_1400_" + re.sub(r"\W+", "_", path).strip("_"))
+    page.close()
+
+
 def test_script_in_a_name_shows_as_text(browser: Any, base_url: str) -> None:
     # Inline layer: the community choropleth (tooltip HTML built server-side, escaped).
     page, log = open_page(browser, f"{base_url}/maps/indicator?indicator=HP-T2&level=community")

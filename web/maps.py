@@ -146,16 +146,16 @@ class _DynamicLayer(MacroElement):
 def _header(lang: str, basemap: str, settings: WebSettings, title: str,
             extra_query: str = "") -> str:
     # the same places as the other pages' bar (templates/_bar.html)
-    nav = [("/", t("matrix", lang)), ("/?level=district", t("list_view", lang)),
-           ("/maps/layers", t("layers_map", lang)), ("/maps/gaps", t("gaps_map", lang)),
-           ("/maps/pv", t("pv_map", lang)), ("/upload", t("upload", lang))]
+    nav = [("/", "matrix", "nav_matrix"), ("/?level=district", "list_view", "nav_list"),
+           ("/maps/layers", "layers_map", "nav_layers"), ("/maps/gaps", "gaps_map", "nav_gaps"),
+           ("/maps/pv", "pv_map", "nav_pv"), ("/upload", "upload", "nav_upload")]
     def query(href: str) -> str:  # the maps keep basemap and indicator, the others the language
         q = f"lang={lang}&basemap={basemap}{extra_query}" if href.startswith("/maps") else (
             f"lang={lang}")
         return f"{href}{'&' if '?' in href else '?'}{q}"
 
-    links = " ".join(f'<a href="{html.escape(query(href))}">{html.escape(label)}</a>'
-                     for href, label in nav)
+    links = " ".join(f'<a href="{html.escape(query(href))}" title="{html.escape(t(full, lang))}">'
+                     f"{html.escape(t(short, lang))}</a>" for href, full, short in nav)
     opts = "".join(
         f'<option value="{b}"{" selected" if b == basemap else ""}>'
         f"{html.escape(t('basemap_' + b, lang))}</option>"
@@ -164,7 +164,8 @@ def _header(lang: str, basemap: str, settings: WebSettings, title: str,
     other = "en" if lang == "zh" else "zh"
     switch = f"?lang={other}&basemap={basemap}{extra_query}"
     return (
-        f'<div class="pm-bar"><span class="pm-title">{html.escape(title)}</span>{links}'
+        f'<div class="pm-bar"><span class="pm-title" title="{html.escape(title)}">'
+        f"{html.escape(title)}</span>{links}"
         f'<span class="pm-right"><label>{html.escape(t("basemap", lang))} '
         f'<select id="pm-basemap" onchange="peakmapSetBasemap(this.value)">{opts}</select>'
         f'</label><a id="pm-lang" href="{html.escape(switch)}">'
