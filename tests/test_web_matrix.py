@@ -7,6 +7,7 @@ project is the tiny ingest fixture: streets S1 (西街道: C1, C2) and S2 (东�
 from __future__ import annotations
 
 import re
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
@@ -338,3 +339,72 @@ def test_filters_on_the_communities_of_one_street(client: TestClient) -> None:
         assert ("street", "S1") in rows  # the street's own row stays at the head
     assert [c for lv, c in _rows(client.get("/?street=S1&q=乙").text)
             if lv == "community"] == ["C2"]
+
+
+def _table_rows(page: str) -> list[tuple[str, str, str]]:
+    """(indicator, zone code, status) of every row of a detailed-table page, in order."""
+    rows = re.findall(r'<tr data-indicator="([^"]+)" data-status="([^"]+)"[^>]*>.*?'
+                      r'<span class="pm-def">([^<]*)</span>', page, re.S)
+    return [(ind, code, st) for ind, st, code in rows]
+
+
+def test_filters_pick_the_rows_of_the_table_at_every_level(client: TestClient) -> None:
+    # Read off MATRIX_RECORDS: streets S1 (西街道) HP-04 pass, HP-11 fail; S2 (东街道) HP-04
+    # fail, HP-11 pass. Communities C1 (甲) HP-04 no-target, HP-11 fail; C2 (乙) HP-04
+    # fail, HP-11 pass; C3 (丙) HP-04 no-target, HP-11 no-data. District: HP-04 pass,
+    # HP-01 no-target.
+    def rows(url: str) -> set[tuple[str, str, str]]:
+        res = client.get(url)
+        assert res.status_code == 200, res.text
+        return set(_table_rows(res.text))
+
+    assert rows("/?level=street&status=fail") == {("HP-11", "S1", "fail"),
+                                                   ("HP-04", "S2", "fail")}
+    assert rows("/?level=street&q=西") == {("HP-04", "S1", "pass"), ("HP-11", "S1", "fail")}
+    assert rows("/?level=community&q=乙") == {("HP-04", "C2", "fail"), ("HP-11", "C2", "pass")}
+    # by indicator code (case-insensitive) or title, with a status
+    assert rows("/?level=community&q=hp-11&status=pass") == {("HP-11", "C2", "pass")}
+    assert rows("/?level=community&q=HP-04&status=no-target") == {
+        ("HP-04", "C1", "no-target"), ("HP-04", "C3", "no-target")}
+    assert rows("/?level=district&status=no-target&lang=en") == {
+        ("HP-01", "120101", "no-target")}
+    # nothing matches: said as such, not "no indicators"
+    none = client.get("/?level=street&q=不存在").text
+    assert _table_rows(none) == [] and 'id="pm-nomatch"' in none
+    # the form, the clear link, the level links and the language switch keep the filters
+    page = html_unescape(client.get("/?level=street&q=西&status=fail").text)
+    assert 'name="q" value="西"' in page and '<option value="fail" selected>' in page
+    assert 'id="pm-clear" href="/?lang=zh&level=street"' in page
+    assert 'href="?lang=zh&level=community&q=%E8%A5%BF&status=fail"' in page
+    assert 'href="?lang=en&level=street&q=%E8%A5%BF&status=fail"' in page
+
+
+@pytest.mark.parametrize("url", ["/?level=street", "/?level=community", "/?level=district",
+                                 "/", "/?street=S1"])
+def test_a_blank_query_is_no_filter(client: TestClient, url: str) -> None:
+    sep = "&" if "?" in url else "?"
+    plain, blank = client.get(url).text, client.get(f"{url}{sep}q=%20%20%09").text
+    if "level=" in url:
+        assert _table_rows(blank) == _table_rows(plain) and _table_rows(plain)
+    else:
+        assert _rows(blank).keys() == _rows(plain).keys() and _rows(plain)
+    assert 'id="pm-clear"' not in blank and 'name="q" value=""' in blank
+    assert 'id="pm-clear"' in client.get(f"{url}{sep}q=%20S%20").text  # stripped, kept
+
+
+def test_filtered_table_pages_equal_the_filtered_unpaged_table(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    unpaged = _table_rows(client.get("/?level=community&q=社区").text)
+    assert len(unpaged) == 6  # every community row (社区 is in every name)
+    by_hand = {"fail": {("HP-04", "C2", "fail"), ("HP-11", "C1", "fail")},
+               "no-data": {("HP-11", "C3", "no-data")}}
+    monkeypatch.setattr("web.pages.DASHBOARD_PAGE_ROWS", 1)
+    for status, rows in by_hand.items():
+        want = [r for r in unpaged if r[2] == status]  # the unpaged table's order
+        assert set(want) == rows
+        got, page = [], 0
+        while (res := client.get(f"/?level=community&q=社区&status={status}&page={page}")
+               ).status_code == 200:
+            got += _table_rows(res.text)
+            page += 1
+        assert res.status_code == 404 and got == want and page == len(want)

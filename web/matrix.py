@@ -36,6 +36,7 @@ __all__ = [
     "Row",
     "build_matrix",
     "cell_text",
+    "matching_records",
     "matching_zones",
     "page_groups",
     "status_counts",
@@ -338,6 +339,47 @@ def matching_zones(
     if status:
         keep = [c for c in keep if status in seen.get(c, ())]
     return keep
+
+
+def matching_records(records: Iterable[Mapping[str, Any]], *, q: str | None = None,
+                     status: str | None = None) -> list[Mapping[str, Any]]:
+    """The rows of the detailed table (one record each) that match ``?q=`` and ``?status=``.
+
+    Applied before paging, as :func:`matching_zones` is for the matrix.
+
+    Parameters
+    ----------
+    records : iterable of dict
+        Indicator records of one level, in display order.
+    q : str, optional
+        Text searched, case-insensitively, in the zone's code and name and the indicator's
+        code and title (Chinese or English); blank: no filter.
+    status : str, optional
+        Keep the records of this status.
+
+    Returns
+    -------
+    list of dict
+        The matching records, in order.
+
+    Examples
+    --------
+    >>> recs = [{"zone_code": "S1", "zone_name": "西街道", "indicator": "HP-01",
+    ...          "title": "绿地率", "title_en": "Green ratio", "status": "pass"},
+    ...         {"zone_code": "S2", "zone_name": "东街道", "indicator": "HP-02",
+    ...          "title": "水面率", "title_en": "Water ratio", "status": "fail"}]
+    >>> [r["zone_code"] for r in matching_records(recs, q="东")]
+    ['S2']
+    >>> [r["zone_code"] for r in matching_records(recs, q="green", status="pass")]
+    ['S1']
+    >>> len(matching_records(recs, q="  ")), len(matching_records(recs, status="no-data"))
+    (2, 0)
+    """
+    needle = (q or "").strip().casefold()
+    fields = ("zone_code", "zone_name", "indicator", "title", "title_en")
+    return [r for r in records
+            if (not needle or any(needle in str(r.get(f) or "").casefold() for f in fields))
+            and (not status or r.get("status") == status)]
 
 
 def page_groups(groups: Sequence[tuple[str, Sequence[str]]], per_page: int

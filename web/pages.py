@@ -26,7 +26,14 @@ from web.data import LEVELS, ProjectData
 from web.deps import BasemapDep, DataDep, LangDep, SettingsDep
 from web.errors import NotFoundError
 from web.i18n import Lang, sample_notice, t
-from web.matrix import STATUSES, build_matrix, matching_zones, page_groups, status_counts
+from web.matrix import (
+    STATUSES,
+    build_matrix,
+    matching_records,
+    matching_zones,
+    page_groups,
+    status_counts,
+)
 
 __all__ = ["DASHBOARD_PAGE_ROWS", "router"]
 
@@ -102,10 +109,14 @@ def dashboard(
     or communities a page, a district's streets kept together with its summary row
     (:func:`web.matrix.page_groups`); the status counts are those of every district.
     The row filters ``?q=`` (zone name or code) and ``?status=`` pick the zones before
-    paging (:func:`web.matrix.matching_zones`), so the pages hold only matching zones.
+    paging (:func:`web.matrix.matching_zones`), so the pages hold only matching zones; on
+    the detailed table they pick its rows (:func:`web.matrix.matching_records`). A ``q`` of
+    only spaces is no filter.
     """
+    q = (q or "").strip() or None
+    filters = (f"&q={quote(q)}" if q else "") + (f"&status={status}" if status else "")
     if level is not None:
-        return _table(data, lang, level, page, scenario)
+        return _table(data, lang, level, page, scenario, q=q, status=status, filters=filters)
     error = None
     try:
         records = data.records(scenario=scenario)
@@ -152,15 +163,14 @@ def dashboard(
     summary = status_counts(r for r in records if r.get("level") == "district")
     departments = sorted({d for c in matrix.columns for d in c.departments})
     base = f"/?lang={lang}" + (f"&street={quote(street)}" if street else "") + (
-        f"&scenario={scenario}" if scenario else "") + (
-        f"&q={quote(q)}" if q else "") + (f"&status={status}" if status else "")
+        f"&scenario={scenario}" if scenario else "") + filters
     html = TEMPLATES.get_template("matrix.html").render(
         t=lambda key: t(key, lang), lang=lang, other_lang="en" if lang == "zh" else "zh",
         project_name=data.project.name, matrix=matrix, summary=summary, statuses=STATUSES,
         departments=departments, dept_sep=RESPONSIBLE_SEPARATORS[lang],
         groups=[g for g, _ in matrix.groups], error=error,
         street=street, street_name=street_name, scenario=scenario or "",
-        q=q or "", status=status or "", max_query=MAX_QUERY,
+        q=q or "", status=status or "", max_query=MAX_QUERY, filters=filters,
         sq=f"&scenario={scenario}" if scenario else "", has_proposals=data.has_proposals(),
         notices=_notices(data, lang, scenario), sample_notice=sample_notice(data.project, lang),
         pager=_pager(page, len(pages), base, labels=labels,
@@ -205,8 +215,12 @@ def _pager(page: int, pages: int, base: str, *, total: int, per_page: int,
 
 
 def _table(data: ProjectData, lang: Lang, level: str, page: int,
-           scenario: str | None) -> HTMLResponse:
+           scenario: str | None, *, q: str | None, status: str | None,
+           filters: str) -> HTMLResponse:
     """Indicator table by district, street or community (no geometry inline).
+
+    ``q`` and ``status`` pick the rows before paging (:func:`web.matrix.matching_records`);
+    ``filters`` is their query text, kept by the page list and the language switch.
 
     Each row: value with unit, target, status, gap, deadline, responsible department,
     computed or reported. Value, target and gap are printed by :func:`layers.numfmt.figures`
@@ -216,7 +230,8 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
     error = None
     map_level = "street" if level == "district" else level
     try:
-        rows = data.records(level, scenario=scenario)
+        rows = [dict(r) for r in matching_records(data.records(level, scenario=scenario),
+                                                  q=q, status=status)]
         on_map = {r.get("indicator") for r in data.records(map_level, scenario=scenario)
                   if r.get("value") is not None}
         street_pass = (_street_pass(data.records("street", scenario=scenario))
@@ -250,10 +265,12 @@ def _table(data: ProjectData, lang: Lang, level: str, page: int,
         project_name=data.project.name, rows=shown, level=level, levels=LEVELS,
         map_level=map_level, page=page, pages=pages, error=error,
         scenario=scenario or "", sq=f"&scenario={scenario}" if scenario else "",
+        q=q or "", status=status or "", statuses=STATUSES, max_query=MAX_QUERY,
+        filters=filters,
         has_proposals=data.has_proposals(), notices=_notices(data, lang, scenario),
         sample_notice=sample_notice(data.project, lang),
         pager=_pager(page, pages, f"/?lang={lang}&level={level}"
-                     + (f"&scenario={scenario}" if scenario else ""),
+                     + (f"&scenario={scenario}" if scenario else "") + filters,
                      total=len(rows), per_page=DASHBOARD_PAGE_ROWS),
     )
     return HTMLResponse(html)
