@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import sqlite3
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -68,3 +69,18 @@ def test_whole_layer_read_equals_the_default_read(store: Store, name: str) -> No
     if name == "dated":  # the case the fallback is for: a date column, typed as GDAL reads it
         assert pd.api.types.is_datetime64_any_dtype(got["day"])
         assert got["day"].iloc[1] == pd.Timestamp(datetime.date(2024, 3, 2))
+
+
+def test_layer_names_are_the_ones_gdal_lists_in_its_order(store: Store) -> None:
+    # features and attribute tables written in turn: GDAL lists the feature tables first
+    want = [str(row[0]) for row in pyogrio.list_layers(store.path)]
+    assert store.layers() == want
+    assert want == ["mixed", "empty", "nullbool", "table", "dated"]
+
+
+def test_a_store_file_that_is_no_database_is_not_listed_as_empty(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "peakmap.gpkg").write_text("not a GeoPackage", encoding="utf-8")
+    with pytest.raises(pyogrio.errors.DataSourceError):  # GDAL's message, as before
+        Store(build).layers()

@@ -291,10 +291,12 @@ def _zone_notes(
     if counts is None or result.note_of is None:
         return [note] * n, [False] * n
     sums = counts.fillna(0.0)
+    # one dict per zone from plain column lists (DataFrame.iterrows builds a Series per row)
+    names = [str(c) for c in sums.columns]
+    columns = [sums.iloc[:, i].astype(float).tolist() for i in range(sums.shape[1])]
     notes = [
-        "; ".join(t for t in (result.note_of({str(k): float(v) for k, v in row.items()}),
-                              static) if t)
-        for _, row in sums.iterrows()
+        "; ".join(t for t in (result.note_of(dict(zip(names, row, strict=True))), static) if t)
+        for row in (zip(*columns, strict=True) if columns else [()] * len(sums))
     ]
     marked = [c for c in result.estimated if c in sums.columns]
     estimated = (sums[marked] > 0).any(axis=1).tolist() if marked else [False] * n
