@@ -61,11 +61,13 @@ REL_NOISE = 1e-6
 # of its address space) at exit. The kernel's ru_maxrss of a child is no use here: a child
 # forked from this process inherits this process's high-water mark, which is already large.
 HWM_WRAPPER = """
-import atexit, runpy, sys
+import atexit, resource, runpy, sys
 def _hwm():
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM:'):
             sys.stderr.write('\\nBENCH_VMHWM_KB ' + line.split()[1] + '\\n')
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    sys.stderr.write('BENCH_CPU_S ' + repr(use.ru_utime + use.ru_stime) + '\\n')
 atexit.register(_hwm)
 mode, target, *rest = sys.argv[1:]
 if mode == '-m':
@@ -77,8 +79,9 @@ else:
 """
 
 
-def run_rusage(cmd: list[str]) -> tuple[float, int, str]:
-    """Wall time (s), peak RSS (bytes) and stdout of a Python child (``python -m``/``-c``)."""
+def run_rusage(cmd: list[str]) -> tuple[float, int, str, float]:
+    """Wall time (s), peak RSS (bytes), stdout and CPU time (user + system, s) of a Python
+    child (``python -m``/``-c``)."""
     assert cmd[0] == sys.executable and cmd[1] in ("-m", "-c")
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", HWM_WRAPPER, *cmd[1:]], capture_output=True,
@@ -87,7 +90,8 @@ def run_rusage(cmd: list[str]) -> tuple[float, int, str]:
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} … failed: {done.stderr.strip()[-2000:]}")
     marks = [ln for ln in done.stderr.splitlines() if ln.startswith("BENCH_VMHWM_KB ")]
-    return wall, int(marks[-1].split()[1]) * 1024, done.stdout
+    cpu = [ln for ln in done.stderr.splitlines() if ln.startswith("BENCH_CPU_S ")]
+    return wall, int(marks[-1].split()[1]) * 1024, done.stdout, float(cpu[-1].split()[1])
 
 
 # ---------------------------------------------------------------------------- PostGIS
@@ -182,19 +186,20 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "cpu": time.process_time(
 """
 
 
-def peakmap_cli(project: Path) -> tuple[float, int, Values]:
+def peakmap_cli(project: Path) -> tuple[float, int, Values, float]:
+    """Wall time (s), peak RSS (bytes), values and CPU time (s) of the report command."""
     # a full report run before (bench_walk.py, the same code) leaves a results cache that
     # holds these rows: removed, so that the CLI computes them
     shutil.rmtree(project / "build" / "cache", ignore_errors=True)
     args = [a for i in IDS for a in ("--id", i)]
-    wall, rss, out = run_rusage(
+    wall, rss, out, cpu = run_rusage(
         [sys.executable, "-m", "peakmap", "report", str(project), *args, "--level", "all",
          "--format", "json"]
     )
     values = {
         (r["indicator"], r["level"], str(r["zone_code"])): r["value"] for r in json.loads(out)
     }
-    return wall, rss, values
+    return wall, rss, values, cpu
 
 
 def peakmap_compute(project: Path, workers: int | None = None) -> tuple[float, int, float]:
@@ -203,7 +208,7 @@ def peakmap_compute(project: Path, workers: int | None = None) -> tuple[float, i
     ``workers``: the overlay threads; None = the default (min(2, CPU count)).
     """
     extra = [] if workers is None else [str(workers)]
-    _, rss, out = run_rusage(
+    _, rss, out, _ = run_rusage(
         [sys.executable, "-c", COMPUTE_SNIPPET, str(project), ",".join(IDS), *extra])
     got = json.loads(out.strip().splitlines()[-1])
     return float(got["seconds"]), rss, float(got["cpu"])
@@ -272,7 +277,7 @@ print(json.dumps({"seconds": seconds, "rows": out}))
 
 
 def naive(project: Path, year: int) -> tuple[float, float, int, Values]:
-    wall, rss, out = run_rusage(
+    wall, rss, out, _ = run_rusage(
         [sys.executable, "-c", NAIVE_SNIPPET, str(project / "build" / "peakmap.gpkg"), str(year),
          ",".join(historic_streets(project))]
     )
@@ -327,7 +332,7 @@ def main(argv: list[str]) -> int:
 
         year = int(Project(project).manifest.project.year or time.localtime().tm_year)
         print(f"(scale {k}: peakmap, {runs} runs)", flush=True)
-        cli_runs: list[tuple[float, int, Values]] = [peakmap_cli(project) for _ in range(runs)]
+        cli_runs = [peakmap_cli(project) for _ in range(runs)]
         compute_runs = [peakmap_compute(project) for _ in range(runs)]
         one_thread = [peakmap_compute(project, workers=1) for _ in range(runs)]
         pm_values = cli_runs[-1][2]
@@ -352,6 +357,8 @@ def main(argv: list[str]) -> int:
             "postgis_peak_pss_mb": max(r[2] for r in pg_runs) / 2**20,
             "peakmap_cli_s": median_run(cli_walls), "peakmap_cli_runs_s": cli_walls,
             "peakmap_cli_rss_mb": max(r[1] for r in cli_runs) / 2**20,
+            "peakmap_cli_cpu_s": median_run([r[3] for r in cli_runs]),
+            "peakmap_cli_cpu_runs_s": [r[3] for r in cli_runs],
             "peakmap_compute_s": median_run(compute_secs),
             "peakmap_compute_runs_s": compute_secs,
             "peakmap_compute_rss_mb": max(r[1] for r in compute_runs) / 2**20,
@@ -399,6 +406,14 @@ def main(argv: list[str]) -> int:
               f"{r['peakmap_compute_1thread_cpu_s']:.2f} | {r['peakmap_compute_s']:.2f} | "
               f"{r['peakmap_compute_cpu_s']:.2f} | "
               f"{r['peakmap_compute_1thread_s'] / r['peakmap_compute_s']:.2f}× |")
+
+    print("\nEvery run of the CLI, in order: wall and CPU time (user + system) of the "
+          "process:")
+    print("\n| K | CLI wall, each run (s) | CLI CPU, each run (s) |")
+    print("|---:|---|---|")
+    for r in results:
+        print(f"| {r['scale']} | {' / '.join(f'{x:.2f}' for x in r['peakmap_cli_runs_s'])} | "
+              f"{' / '.join(f'{x:.2f}' for x in r['peakmap_cli_cpu_runs_s'])} |")
 
     def fmt(worst: dict[str, float]) -> str:
         return ", ".join(f"{i} {w:.3g}" for i, w in worst.items())
