@@ -31,6 +31,7 @@ __all__ = [
     "FIELD_LABELS",
     "LEVEL_LABELS",
     "NOTE_FIELDS",
+    "PROPOSED_NAMES",
     "RESPONSIBLE_SEPARATORS",
     "SOURCE_LABELS",
     "STATUS_LABELS",
@@ -44,6 +45,7 @@ __all__ = [
     "label",
     "level_label",
     "note_label",
+    "proposal_name",
     "record_labels",
     "responsible_departments",
     "responsible_label",
@@ -54,6 +56,15 @@ __all__ = [
 ]
 
 Pair = tuple[str, str]
+
+# Names the siting models give the sites they propose: ``<words> <id>`` (a transfer station:
+# ``<words> <street name>``), stored in Chinese; English pages show the English words with
+# the same id (:func:`proposal_name`).
+PROPOSED_NAMES: dict[str, Pair] = {
+    "recycling_point": ("拟建回收点", "Proposed recycling point"),
+    "transfer_station": ("拟建中转站", "Proposed transfer station"),
+    "pocket_park": ("拟建口袋公园", "Proposed pocket park"),
+}
 
 STATUS_LABELS: dict[str, Pair] = {
     "pass": ("达标", "met"),
@@ -365,11 +376,32 @@ def _text_key(value: Any) -> str:
     return str(value)
 
 
+def proposal_name(name: str, lang: str) -> str:
+    """A proposed site's stored name in ``lang``: its words translated, its id kept.
+
+    Names that are not a siting model's (a planner's own) come back as they are.
+
+    Examples
+    --------
+    >>> proposal_name("拟建回收点 PR-RC-0003", "en")
+    'Proposed recycling point PR-RC-0003'
+    >>> proposal_name("拟建口袋公园 PR-PP-0001", "zh"), proposal_name("新华口袋公园1", "en")
+    ('拟建口袋公园 PR-PP-0001', '新华口袋公园1')
+    """
+    if lang != "en":
+        return name
+    for zh, en in PROPOSED_NAMES.values():
+        if name.startswith(zh + " "):
+            return en + name[len(zh):]
+    return name
+
+
 def value_label(layer: str, field: str, value: Any, lang: str) -> str:
     """A stored value as a planner reads it (codes of the value lists, yes/no for booleans).
 
     Layers written by the analyses (``proposal__recycling_points``) use their base
-    layer's list. Values outside the lists come back as text.
+    layer's list; their sites' ``name`` is translated by :func:`proposal_name`. Values
+    outside the lists come back as text.
 
     Examples
     --------
@@ -379,8 +411,12 @@ def value_label(layer: str, field: str, value: Any, lang: str) -> str:
     'yes'
     >>> value_label("proposal__pocket_parks", "status", "planned", "zh")
     '规划'
+    >>> value_label("proposal__pocket_parks", "name", "拟建口袋公园 PR-PP-0002", "en")
+    'Proposed pocket park PR-PP-0002'
     """
     key = _text_key(value)
+    if field == "name" and layer.startswith("proposal__"):
+        return proposal_name(key, lang)
     base = layer.split("__", 1)[-1]
     table = VALUE_LABELS.get((base, field))
     if table is not None and key in table:

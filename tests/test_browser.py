@@ -18,6 +18,7 @@ from fixtures.browser import (
     LOAD_TIMEOUT_MS,
     check_clean,
     open_page,
+    open_tooltip,
     require_chromium,
     serve_app,
     serve_records_site,
@@ -152,24 +153,6 @@ def test_indicator_map_draws_zones_with_status(browser: Any, base_url: str) -> N
     page.close()
 
 
-def _open_tooltip(page: Any, needle: str) -> str:
-    """Open the tooltip of the drawn feature whose text contains ``needle``; return its text."""
-    page.evaluate("""(needle) => {
-      const m = window[document.querySelector('.folium-map').id];
-      m.eachLayer(l => {
-        if (!(l instanceof L.Path) || !l.feature) { return; }
-        if (!JSON.stringify(l.feature.properties).includes(needle)) { return; }
-        const at = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
-        // As a pointer would: folium binds one tooltip to the whole GeoJSON group (the
-        // event propagates to it), peakmap.js one to each feature.
-        l.fire('mouseover', { latlng: at }, true);
-      });
-    }""", needle)
-    tip = page.locator(".leaflet-tooltip").first
-    tip.wait_for(timeout=LOAD_TIMEOUT_MS)
-    return str(tip.inner_text())
-
-
 # JavaScript: how far the header bar's content runs past its width, and the right edge of
 # its last item (the language switch) — both must stay inside the window.
 BAR_FIT = """() => {
@@ -195,7 +178,7 @@ def test_english_bar_fits_1400_px(browser: Any, base_url: str, path: str) -> Non
 def test_script_in_a_name_shows_as_text(browser: Any, base_url: str) -> None:
     # Inline layer: the community choropleth (tooltip HTML built server-side, escaped).
     page, log = open_page(browser, f"{base_url}/maps/indicator?indicator=HP-T2&level=community")
-    text = _open_tooltip(page, "onerror")
+    text = open_tooltip(page, "onerror")
     assert XSS in text
     assert page.locator(".leaflet-tooltip img").count() == 0
     shot(page, "xss_inline_tooltip")
@@ -205,7 +188,7 @@ def test_script_in_a_name_shows_as_text(browser: Any, base_url: str) -> None:
     page, log = open_page(browser, f"{base_url}/maps/layers")
     page.wait_for_function("() => window.peakmapLoaded && 'buildings' in window.peakmapLoaded",
                            timeout=LOAD_TIMEOUT_MS)
-    text = _open_tooltip(page, "onerror")
+    text = open_tooltip(page, "onerror")
     assert XSS in text
     assert page.locator(".leaflet-tooltip img").count() == 0
     shot(page, "xss_loaded_tooltip")
@@ -218,7 +201,7 @@ def test_tooltips_translate_fields_and_codes(browser: Any, base_url: str) -> Non
     page, log = open_page(browser, f"{base_url}/maps/layers")
     page.wait_for_function("() => window.peakmapLoaded && 'buildings' in window.peakmapLoaded",
                            timeout=LOAD_TIMEOUT_MS)
-    text = _open_tooltip(page, "residential")
+    text = open_tooltip(page, "residential")
     assert "用途: 居住" in text and "层数: 6 层" in text and "面积: 1,200 m²" in text
     assert "residential" not in text and "floors" not in text
     shot(page, "tooltip_loaded_zh")
@@ -226,7 +209,7 @@ def test_tooltips_translate_fields_and_codes(browser: Any, base_url: str) -> Non
     page.close()
     # Inline layer (Python): recycling point r1, delivered as 社区回收点 → community_point.
     page, log = open_page(browser, f"{base_url}/maps/layers?lang=en")
-    text = _open_tooltip(page, "</span> r1<")
+    text = open_tooltip(page, "</span> r1<")
     assert "kind: community collection point" in text and "community_point" not in text
     check_clean(log, base_url)
     page.close()

@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from layers.labels import BOOL_LABELS, VALUE_LABELS, field_label, field_unit, value_label
+from layers.labels import (
+    BOOL_LABELS,
+    PROPOSED_NAMES,
+    VALUE_LABELS,
+    field_label,
+    field_unit,
+    value_label,
+)
 
 __all__ = ["format_number", "tip_config", "tip_rows"]
 
@@ -88,7 +95,18 @@ def tip_rows(frame: pd.DataFrame, layer: str, fields: Sequence[str], lang: str
 
 
 def tip_config(layer: str, fields: Sequence[str], lang: str) -> dict[str, Any]:
-    """What ``peakmap.js`` needs to write the same tooltips: labels, units, value names."""
+    """What ``peakmap.js`` needs to write the same tooltips: labels, units, value names.
+
+    ``prefixes``: per field, (stored, shown) starts of text values replaced as
+    :func:`layers.labels.proposal_name` does (a proposed site's name on an English page).
+
+    Examples
+    --------
+    >>> tip_config("proposal__pocket_parks", ["name"], "en")["prefixes"]["name"][2]
+    ['拟建口袋公园 ', 'Proposed pocket park ']
+    >>> tip_config("proposal__pocket_parks", ["name"], "zh")["prefixes"]
+    {}
+    """
     base = layer.split("__", 1)[-1]
     values: dict[str, dict[str, str]] = {}
     for f in fields:
@@ -100,4 +118,7 @@ def tip_config(layer: str, fields: Sequence[str], lang: str) -> dict[str, Any]:
         "units": {f: field_unit(f, lang) for f in fields},
         "values": values,
         "plain": [f for f in fields if _plain(f)],
+        "prefixes": ({"name": [[zh + " ", en + " "] for zh, en in PROPOSED_NAMES.values()]}
+                     if lang == "en" and layer.startswith("proposal__") and "name" in fields
+                     else {}),
     }

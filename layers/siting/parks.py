@@ -27,7 +27,7 @@ from layers.coverage import coverage_params, park_facilities, preset_of
 from layers.demand import residential_land
 from layers.indicators.inputs import zone_codes
 from layers.indicators.registry import MetricContext
-from layers.labels import bilingual_note
+from layers.labels import PROPOSED_NAMES, bilingual_note
 from layers.project import Project
 from layers.siting.common import (
     PLANNED,
@@ -290,7 +290,7 @@ def site_pocket_parks(
     proposal = gpd.GeoDataFrame(
         {
             "id": ids,
-            "name": [f"拟建口袋公园 {i}" for i in ids],
+            "name": [f"{PROPOSED_NAMES['pocket_park'][0]} {i}" for i in ids],
             "built_year": pd.array([None] * len(new), dtype="Int64"),
             "status": PLANNED,
             "cand_id": proposal_cand_ids(new),

@@ -22,6 +22,7 @@ from gis.siting import SitingError, solve_max_cover, solve_p_median, solve_set_c
 from layers.demand import residential_homes
 from layers.indicators.inputs import zone_index
 from layers.indicators.registry import MetricContext
+from layers.labels import PROPOSED_NAMES
 from layers.project import Project
 from layers.siting.common import (
     COMMUNITY_POINT,
@@ -164,7 +165,7 @@ def site_recycling(
         {
             "id": ids,
             "kind": COMMUNITY_POINT,
-            "name": [f"拟建回收点 {i}" for i in ids],
+            "name": [f"{PROPOSED_NAMES['recycling_point'][0]} {i}" for i in ids],
             "community_code": new["community_code"].to_numpy(),
             "opened_year": pd.array([None] * len(new), dtype="Int64"),
             "status": PLANNED,
@@ -336,7 +337,8 @@ def site_transfer(
         {
             "id": ids,
             "kind": TRANSFER_STATION,
-            "name": [f"拟建中转站 {r['street_name']}" for r in rows],
+            "name": [f"{PROPOSED_NAMES['transfer_station'][0]} {r['street_name']}"
+                     for r in rows],
             "community_code": cands.loc[picks, "community_code"].to_numpy(),
             "opened_year": pd.array([None] * len(rows), dtype="Int64"),
             "status": PLANNED,

@@ -43,7 +43,13 @@
     }
     var names = tips.values[f] || {};
     var k = key(v);
-    return Object.prototype.hasOwnProperty.call(names, k) ? names[k] : k;
+    if (Object.prototype.hasOwnProperty.call(names, k)) { return names[k]; }
+    // a proposed site's name: its words in the page's language, its id kept (web/tips.py)
+    var starts = (tips.prefixes || {})[f] || [];
+    for (var i = 0; i < starts.length; i++) {
+      if (k.indexOf(starts[i][0]) === 0) { return starts[i][1] + k.slice(starts[i][0].length); }
+    }
+    return k;
   }
 
   function tipNode(props, cfg) {
