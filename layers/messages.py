@@ -12,6 +12,8 @@ Examples
 >>> message_label("a.csv, layer streets, field id, feature r1: id is not unique "
 ...               "(2 features share ids)", "zh")
 'a.csv，图层 街道（streets），字段 编号（id），要素 r1：编号不唯一（2 个要素编号重复）'
+>>> message_label("/srv/p: project directory not found", "zh")
+'/srv/p：找不到项目目录'
 >>> message_label("anything", "en")
 'anything'
 """
@@ -126,6 +128,22 @@ _RULES: list[Rule] = [
                "自定义瓦片需设置 PEAKMAP_CUSTOM_TILES_URL）"),
     (re.compile(r"^data \((.+)\) lie far outside the area of use of (.+?): (.+)$", re.S),
      lambda m: f"数据（{m[1]}）远在 {m[2]} 的适用范围之外：{m[3]}"),
+    # the project, its manifest, store and output paths (what ends a CLI command most)
+    (re.compile(r"^(.+): project directory not found$", re.S),
+     lambda m: f"{m[1]}：找不到项目目录"),
+    (re.compile(r"^(.+): no project manifest here \(expected (.+)\)$", re.S),
+     lambda m: f"{m[1]}：此处没有项目清单（应为 {m[2]}）"),
+    (re.compile(r"^(.+): the project has not been built yet \(run '(.+)'\)$", re.S),
+     lambda m: f"{m[1]}：项目尚未构建（请先运行 '{m[2]}'）"),
+    (re.compile(r"^(.+): the folder (.+) does not exist$", re.S),
+     lambda m: f"{m[1]}：文件夹 {m[2]} 不存在"),
+    (re.compile(r"^(.+): included catalog '(.+)' not found \((.+)\)$", re.S),
+     lambda m: f"{m[1]}：找不到引用的指标目录 '{m[2]}'（{m[3]}）"),
+    (re.compile(r"^(.+): no layer '(.+)' in the store$", re.S),
+     lambda m: f"{m[1]}：项目库中没有图层 '{m[2]}'"),
+    (re.compile(r"^(.+): file not found$", re.S), lambda m: f"{m[1]}：找不到文件"),
+    (re.compile(r"^(--[a-z][a-z-]* \S+): must be between (\S+) and (\S+)$"),
+     lambda m: f"{m[1]}：须在 {m[2]} 与 {m[3]} 之间"),
 ]
 
 

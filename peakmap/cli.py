@@ -9,12 +9,14 @@ errors that escaped as something else (``PEAKMAP_DEBUG=1`` shows their traceback
 from __future__ import annotations
 
 import atexit
+import errno
 import gc
 import importlib
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, NoReturn
 
 import typer
 import typer._click as click  # typer 0.29 carries its own click; its classes are these
@@ -22,9 +24,9 @@ import typer.main
 from typer.core import TyperCommand, TyperGroup
 
 from gis import PeakmapError
-from peakmap.console import error_text, plain_console
+from peakmap.console import chosen_lang, error_text, plain_console
 
-__all__ = ["app", "main"]
+__all__ = ["app", "error_line", "fail", "main"]
 
 # Command name → (module whose register(app) adds it, short help for ``peakmap --help``).
 # A command's module is imported only when that command runs (or shows its own help), so
@@ -66,6 +68,25 @@ class LazyGroup(TyperGroup):
         if args and args[0] in COMMANDS and args[0] not in self.commands:
             self._load(args[0])
         return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an error that ends it is one line in its ``--lang``, exit 1.
+
+        Errors of peakmap (``PeakmapError``) and OS, value and encoding errors that escaped as
+        something else print :func:`error_line` on stderr (``PEAKMAP_DEBUG=1`` lets the
+        latter through with their traceback; a closed pipe is left to click).
+        """
+        try:
+            return super().invoke(ctx)
+        except PeakmapError as e:
+            fail(e, chosen_lang(ctx))
+        except typer.Abort:
+            plain_console(stderr=True).print(_ABORTED[chosen_lang(ctx) == "en"])
+            raise typer.Exit(1) from None
+        except (OSError, ValueError, UnicodeError) as e:
+            if os.environ.get("PEAKMAP_DEBUG") or getattr(e, "errno", None) == errno.EPIPE:
+                raise
+            fail(e, chosen_lang(ctx))
 
     def _load(self, name: str) -> None:
         sub = typer.Typer()
@@ -118,14 +139,59 @@ def _root() -> None:
     """碳达峰实施方案空间评估 — spatial indicators of carbon-peak plans."""
 
 
-def _one_line(exc: BaseException) -> str:
+_ABORTED = ("已中止", "aborted")
+# the reasons of the OS errors a planner meets (os.strerror is English whatever the locale)
+_OS_REASONS_ZH = {
+    errno.ENOENT: "文件或目录不存在", errno.EACCES: "没有访问权限", errno.EPERM: "不允许的操作",
+    errno.EIO: "输入/输出错误", errno.ENOSPC: "磁盘空间不足", errno.EROFS: "只读文件系统",
+    errno.EEXIST: "文件已存在", errno.ENOTDIR: "不是目录", errno.EISDIR: "是目录",
+    errno.ENAMETOOLONG: "文件名过长", errno.EBUSY: "设备或资源忙", errno.ENOTEMPTY: "目录不为空",
+}
+
+
+def _one_line(exc: BaseException, lang: str = "en") -> str:
     """``exc`` as one line: ``file: reason`` for OS errors, else its text."""
     if isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror
+        if lang == "zh":
+            reason = _OS_REASONS_ZH.get(exc.errno or 0, reason)
         where = exc.filename if exc.filename is not None else ""
-        text = f"{where}: {exc.strerror}" if where != "" else exc.strerror
+        text = f"{where}: {reason}" if where != "" else reason
     else:
         text = str(exc) or type(exc).__name__
     return " ".join(text.replace("\x00", "\\x00").split())
+
+
+def error_line(exc: BaseException, lang: str = "zh") -> str:
+    """The line printed for an error that ends a command, without its ``错误：`` prefix.
+
+    In Chinese the message goes through :func:`layers.messages.message_label` (the place
+    and the problems it knows are translated, any other words stay as written) and the
+    reasons of common OS errors are translated; in English it is the message as raised.
+
+    Examples
+    --------
+    >>> error_line(FileNotFoundError(errno.ENOENT, "No such file or directory", "a.toml"))
+    'a.toml: 文件或目录不存在'
+    >>> error_line(PeakmapError("layer streets: the layer has no features"), "zh")
+    '图层 街道（streets）：图层没有要素'
+    >>> error_line(PeakmapError("layer streets: the layer has no features"), "en")
+    'layer streets: the layer has no features'
+    """
+    if not isinstance(exc, PeakmapError):  # OS, value and encoding errors: one line
+        return _one_line(exc, lang)
+    text = str(exc) or type(exc).__name__  # as raised (lines to paste into project.toml)
+    if lang != "zh":
+        return text
+    from layers.messages import message_label
+
+    return message_label(text, "zh")
+
+
+def fail(exc: BaseException, lang: str) -> NoReturn:
+    """Print :func:`error_line` of ``exc`` on stderr (``错误：`` / ``error:``) and exit 1."""
+    plain_console(stderr=True).print(error_text(error_line(exc, lang), lang), soft_wrap=True)
+    raise typer.Exit(1) from None
 
 
 def short_lived_process() -> None:
@@ -148,15 +214,19 @@ def short_lived_process() -> None:
 
 
 def main() -> None:
-    """Run the command line; report peakmap errors as one line and exit 1."""
+    """Run the command line; report peakmap errors as one line and exit 1.
+
+    The errors of a command are printed by :meth:`LazyGroup.invoke` in its ``--lang``; the
+    handlers here (Chinese) catch what ends the program outside a command.
+    """
     short_lived_process()
     try:
         code = app(standalone_mode=False)
     except PeakmapError as e:
-        plain_console(stderr=True).print(error_text(str(e)), soft_wrap=True)
+        plain_console(stderr=True).print(error_text(error_line(e), "zh"), soft_wrap=True)
         sys.exit(1)
     except typer.Abort:
-        plain_console(stderr=True).print("aborted")
+        plain_console(stderr=True).print(_ABORTED[0])
         sys.exit(1)
     except KeyboardInterrupt:
         plain_console(stderr=True).print("interrupted")
@@ -167,7 +237,7 @@ def main() -> None:
         # traceback for developers.
         if os.environ.get("PEAKMAP_DEBUG"):
             raise
-        plain_console(stderr=True).print(error_text(_one_line(e)), soft_wrap=True)
+        plain_console(stderr=True).print(error_text(error_line(e), "zh"), soft_wrap=True)
         sys.exit(1)
     except typer.TyperException as e:  # usage errors: typer prints them as click does
         show = getattr(e, "show", None)

@@ -12,7 +12,7 @@ from rich.table import Table
 from gis import PeakmapError
 from layers.build import BuildError, BuildReport, build_project
 from layers.build_chunks import DEFAULT_CHUNK_SIZE
-from peakmap.console import Lang, error_text, plain_console
+from peakmap.console import Lang, error_text, lang_option, plain_console
 
 
 def _short_crs(name: str) -> str:
@@ -110,8 +110,7 @@ def build(
                      f"(bounds the memory of a city; 0 = whole layers; default "
                      f"{DEFAULT_CHUNK_SIZE:,})"),
     ] = DEFAULT_CHUNK_SIZE,
-    lang: Annotated[Lang, typer.Option("--lang", help="summary, notes and errors in zh or en")]
-    = Lang.zh,
+    lang: Annotated[Lang, lang_option("summary, notes and errors in zh or en")] = Lang.zh,
 ) -> None:
     """读取原始数据、校验、统一坐标系并写入项目库 — build the project store."""
     from layers.messages import message_label

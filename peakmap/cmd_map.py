@@ -15,7 +15,7 @@ from rich.console import Console
 
 from gis import InputFileError
 from layers.report import atomic_path
-from peakmap.console import spinner
+from peakmap.console import lang_option, spinner
 
 
 class MapLevel(StrEnum):
@@ -38,7 +38,7 @@ def map_command(
         metavar="ID", help="indicator id (e.g. HP-18), or layers, gaps, pv")],
     out: Annotated[Path, typer.Option("--out", help="FILE.pdf or FILE.png (A4 landscape)")],
     level: Annotated[MapLevel, typer.Option("--level", help="街道/社区 zones")] = MapLevel.street,
-    lang: Annotated[MapLang, typer.Option("--lang", help="text in zh or en")] = MapLang.zh,
+    lang: Annotated[MapLang, lang_option("text and errors in zh or en")] = MapLang.zh,
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="apply a stored proposal, e.g. proposal")
     ] = None,

@@ -29,7 +29,7 @@ from layers.report import (
     write_xlsx,
 )
 from layers.store.proposals import proposal_states
-from peakmap.console import Lang, plain_console, spinner
+from peakmap.console import Lang, lang_option, plain_console, spinner
 from web.i18n import sample_notice
 
 # Columns of the table when it goes to a file or a pipe (a terminal sets its own width).
@@ -90,7 +90,7 @@ def report(
     scenario: Annotated[
         str | None, typer.Option("--scenario", help="apply a stored proposal, e.g. proposal")
     ] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="titles in zh or en")] = Lang.zh,
+    lang: Annotated[Lang, lang_option("titles, words and errors in zh or en")] = Lang.zh,
     only: Annotated[
         list[str] | None,
         typer.Option("--id", help="only these indicator ids: --id HP-04 --id HP-18 or "

@@ -43,9 +43,9 @@ from layers.siting import (
 )
 from peakmap.cmd_site_heating import heating
 from peakmap.cmd_site_pv import pv
-from peakmap.console import spinner
+from peakmap.console import Lang, lang_option, spinner
 
-__all__ = ["register", "site_app"]
+__all__ = ["MESSAGES", "register", "say", "site_app"]
 
 #: Characters per line of a table written to a file or a pipe.
 WIDE = 160
@@ -91,6 +91,44 @@ ApplyOpt = Annotated[
 TimeOpt = Annotated[
     float | None, typer.Option("--time-limit", help="solver time limit in seconds")
 ]
+LangOpt = Annotated[Lang, lang_option("messages and errors in zh or en (tables show both)")]
+
+# The lines the siting commands print, (中文, English), formatted with their fields.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "recorded": ("已写入方案：{line}；查看：'peakmap report PROJECT --scenario proposal'",
+                 "recorded: {line}; see 'peakmap report PROJECT --scenario proposal'"),
+    "not_recorded": ("未写入项目库（--no-apply）：表中“方案”为预览",
+                     "not recorded (--no-apply): the proposal in the table is a preview"),
+    "demand": ("需求：{text}", "demand: {text}"),
+    "exported": ("{n} 个方案要素已导出：{out}", "{n} proposed features exported: {out}"),
+    "imported": ("已导入方案：proposal__{layer} 中 {n} 个要素",
+                 "imported: {n} features in proposal__{layer}"),
+    "moved": ("已移动：{site} → {position}（proposal__{layer} 中 {n} 个要素）",
+              "moved: {site} → {position} ({n} features in proposal__{layer})"),
+    "id_stays": ("编号 {site} 不变：重新选址时 'peakmap site {command} PROJECT --fix {site}' "
+                 "保留于新位置，'--drop {site}' 排除它及其原候选点",
+                 "the id stays {site}: in a later run, 'peakmap site {command} PROJECT --fix "
+                 "{site}' keeps it at the new place, '--drop {site}' leaves it and the "
+                 "candidate it came from out"),
+    "change_title": ("方案前后指标（指标引擎计算，同 peakmap report --scenario proposal）",
+                     "indicators now → with the proposal (indicator engine, as peakmap report "
+                     "--scenario proposal)"),
+}
+# The spinners (transient, on stderr) say both, as every command's do.
+COMPARING = "方案前后指标 indicators now → with the proposal"
+RECORDING = "写入方案 recording the proposal"
+
+
+def say(key: str, lang: str, **fields: Any) -> str:
+    """Line ``key`` of :data:`MESSAGES` in ``lang``, with ``fields`` filled in.
+
+    Examples
+    --------
+    >>> say("exported", "zh", n=3, out="p.geojson"), say("exported", "en", n=3, out="p.geojson")
+    ('3 个方案要素已导出：p.geojson', '3 proposed features exported: p.geojson')
+    """
+    zh, en = MESSAGES[key]
+    return (en if lang == "en" else zh).format(**fields)
 
 _SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     # key: (中文 label, unit / definition)
@@ -230,13 +268,10 @@ def _sites_table(project: Project, outcome: SitingOutcome) -> Table:
     return table
 
 
-CHANGE_TITLE = ("方案前后指标（指标引擎计算，同 peakmap report --scenario proposal）/ indicators "
-                "now → with the proposal (indicator engine)")
 
-
-def _change_table(pairs: list[Comparison]) -> Table:
+def _change_table(pairs: list[Comparison], lang: str) -> Table:
     """The before → after table of a run (district level), as ``report --compare`` shows it."""
-    table = comparisons_to_table(pairs, title=CHANGE_TITLE)
+    table = comparisons_to_table(pairs, lang=lang, title=say("change_title", lang))
     table.title_justify = "left"
     return table
 
@@ -252,7 +287,7 @@ def _geojson(outcome: SitingOutcome) -> str:
 
 def _emit(
     project: Project, outcome: SitingOutcome, *, fmt: OutputFormat, out: Path | None,
-    title: str, note: str | None, changes: list[Comparison],
+    title: str, note: str | None, changes: list[Comparison], lang: str,
 ) -> None:
     if fmt is OutputFormat.geojson:
         text = _geojson(outcome)
@@ -261,58 +296,58 @@ def _emit(
         else:
             out.write_text(text, encoding="utf-8")
         console = Console(stderr=True)
-        console.print(_change_table(changes))
+        console.print(_change_table(changes, lang))
         if note:
             console.print(note, highlight=False, markup=False)
         return
     if out is None:
         # A pipe or file gets a wide page; a terminal keeps its own width.
         console = Console() if sys.stdout.isatty() else Console(width=WIDE)
-        _print(console, project, outcome, title, note, changes)
+        _print(console, project, outcome, title, note, changes, lang)
         return
     with out.open("w", encoding="utf-8") as fh:
-        _print(Console(file=fh, width=WIDE), project, outcome, title, note, changes)
+        _print(Console(file=fh, width=WIDE), project, outcome, title, note, changes, lang)
 
 
 def _print(
     console: Console, project: Project, outcome: SitingOutcome, title: str,
-    note: str | None, changes: list[Comparison],
+    note: str | None, changes: list[Comparison], lang: str,
 ) -> None:
     console.print(_summary_table(outcome, title))
     demand = outcome.summary.get("demand_note")
     if demand:
-        zh, en = note_label(demand, "zh"), note_label(demand, "en")
-        console.print(f"需求：{zh}" + (f"\ndemand: {en}" if en != zh else ""),
+        console.print(say("demand", lang, text=note_label(demand, lang)),
                       highlight=False, markup=False)
     if len(outcome.proposal):
         console.print(_sites_table(project, outcome))
-    console.print(_change_table(changes))
+    console.print(_change_table(changes, lang))
     if note:
         console.print(note, highlight=False, markup=False)
 
 
 def _finish(
     project: Project, outcome: SitingOutcome, *, apply: bool, fmt: OutputFormat,
-    out: Path | None, title: str,
+    out: Path | None, title: str, lang: str,
 ) -> None:
     """Record (or preview) the proposal, then print it with its before → after table."""
     layers = [outcome.layer]
-    with spinner("方案前后指标 indicators now → with the proposal") as step:
+    with spinner(COMPARING) as step:
         if apply:
-            step("写入方案 recording the proposal")
+            step(RECORDING)
             line = apply_proposal(project, outcome)
-            note = f"已写入方案 recorded: {line}; 'peakmap report PROJECT --scenario proposal'"
-            step("方案前后指标 indicators now → with the proposal")
+            note = say("recorded", lang, line=line)
+            step(COMPARING)
             changes = compare(project, layers=layers, levels=["district"])
         else:
-            note = "未写入项目库 not recorded (--no-apply)：表中“方案”为预览 / preview"
+            note = say("not_recorded", lang)
             preview = merge_proposal(
                 project, outcome.layer, outcome.proposal, replace_kinds=outcome.replace_kinds
             )
             changes = compare(
                 project, layers=layers, levels=["district"], proposals={outcome.layer: preview}
             )
-    _emit(project, outcome, fmt=fmt, out=out, title=title, note=note, changes=changes)
+    _emit(project, outcome, fmt=fmt, out=out, title=title, note=note, changes=changes,
+          lang=lang)
 
 
 IndicatorOpt = Annotated[
@@ -360,6 +395,7 @@ def recycling(
     out: OutOpt = None,
     apply: ApplyOpt = True,
     time_limit: TimeOpt = None,
+    lang: LangOpt = Lang.zh,
 ) -> None:
     """新增社区回收点：服务 STD-RECYCLE-300 与 HP-T2 — fewest new points covering every home."""
     proj = Project(project)
@@ -371,7 +407,7 @@ def recycling(
     with spinner("回收点选址模型 siting model: recycling points"):
         outcome = site_recycling(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
-            title=f"回收点选址 Recycling points — {proj.name}")
+            title=f"回收点选址 Recycling points — {proj.name}", lang=lang.value)
 
 
 @site_app.command("transfer")
@@ -387,6 +423,7 @@ def transfer(
     out: OutOpt = None,
     apply: ApplyOpt = True,
     time_limit: TimeOpt = None,
+    lang: LangOpt = Lang.zh,
 ) -> None:
     """每个缺少中转站的街道新增一处（HP-T3），户加权距离最小 — a station per street lacking one."""
     proj = Project(project)
@@ -396,7 +433,7 @@ def transfer(
     with spinner("中转站选址模型 siting model: transfer stations"):
         outcome = site_transfer(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
-            title=f"中转站选址 Transfer stations — {proj.name}")
+            title=f"中转站选址 Transfer stations — {proj.name}", lang=lang.value)
 
 
 @site_app.command("pocket-parks")
@@ -415,6 +452,7 @@ def pocket_parks(
     out: OutOpt = None,
     apply: ApplyOpt = True,
     time_limit: TimeOpt = None,
+    lang: LangOpt = Lang.zh,
 ) -> None:
     """口袋公园选址：服务 STD-PARK-500，最大化新增覆盖居住用地 — parks covering uncovered homes."""
     proj = Project(project)
@@ -424,7 +462,7 @@ def pocket_parks(
             proj, params, count=count, indicator=indicator, fix=fix or (), drop=drop or ()
         )
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
-            title=f"口袋公园选址 Pocket parks — {proj.name}")
+            title=f"口袋公园选址 Pocket parks — {proj.name}", lang=lang.value)
 
 
 class ProposalLayer(StrEnum):
@@ -442,11 +480,12 @@ def export(
     project: ProjectArg,
     layer: LayerOpt,
     out: Annotated[Path, typer.Option("--out", help="GeoJSON file (WGS84) to write")],
+    lang: LangOpt = Lang.zh,
 ) -> None:
     """导出方案图层（GeoJSON，WGS84）供编辑 — export a proposal layer for editing."""
     proj = Project(project)
     n = export_proposal(proj, layer.value, out)
-    Console().print(f"{n} 个方案要素已导出 proposed features exported: {out}", highlight=False)
+    Console().print(say("exported", lang, n=n, out=out), highlight=False, markup=False)
 
 
 @site_app.command("import")
@@ -454,19 +493,18 @@ def import_(
     project: ProjectArg,
     layer: LayerOpt,
     path: Annotated[Path, typer.Argument(help="编辑后的 GeoJSON edited GeoJSON file")],
+    lang: LangOpt = Lang.zh,
 ) -> None:
     """导入编辑后的方案（移动、删除、新增要素），并重算指标 — import an edited proposal."""
     proj = Project(project)
     with spinner(f"导入方案 importing proposal__{layer.value}") as step:
         stored = import_proposal(proj, layer.value, path)
-        step("方案前后指标 indicators now → with the proposal")
+        step(COMPARING)
         changes = compare(proj, layers=[layer.value], levels=["district"])
     console = Console()
-    console.print(
-        f"已导入方案 imported: {len(stored)} 个要素 features in proposal__{layer.value}",
-        highlight=False,
-    )
-    console.print(_change_table(changes))
+    console.print(say("imported", lang, n=len(stored), layer=layer.value), highlight=False,
+                  markup=False)
+    console.print(_change_table(changes, lang))
 
 
 @site_app.command("move")
@@ -480,6 +518,7 @@ def move(
         bool, typer.Option("--xy", help="位置为项目坐标系 X,Y（米）/ POSITION is X,Y in the "
                            "project CRS (metres)")
     ] = False,
+    lang: LangOpt = Lang.zh,
 ) -> None:
     """移动一个方案站点并重算指标 — move one proposed site and recompute the scenario.
 
@@ -491,22 +530,16 @@ def move(
     crs = proj.store.crs.to_string() if xy else WGS84
     with spinner(f"移动方案站点 moving {site_id}") as step:
         layer, stored = move_site(proj, site_id, x, y, crs=crs)
-        step("方案前后指标 indicators now → with the proposal")
+        step(COMPARING)
         changes = compare(proj, layers=[layer], levels=["district"])
     console = Console() if sys.stdout.isatty() else Console(width=WIDE)
-    console.print(
-        f"已移动 moved: {site_id} → {position} ({len(stored)} 个要素 features in "
-        f"proposal__{layer})", highlight=False, markup=False,
-    )
+    console.print(say("moved", lang, site=site_id, position=position, n=len(stored),
+                      layer=layer), highlight=False, markup=False)
     command = "pocket-parks" if layer == "pocket_parks" else (
         "transfer" if str(site_id).startswith("PR-TS-") else "recycling")
-    console.print(
-        f"编号不变 the id stays {site_id}: 重新选址时 in a later run, 'peakmap site {command} "
-        f"PROJECT --fix {site_id}' 保留于新位置 keeps it at the new place, '--drop {site_id}' "
-        "排除它及其原候选点 leaves it and the candidate it came from out",
-        highlight=False, markup=False, soft_wrap=True,
-    )
-    console.print(_change_table(changes))
+    console.print(say("id_stays", lang, site=site_id, command=command),
+                  highlight=False, markup=False, soft_wrap=True)
+    console.print(_change_table(changes, lang))
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,7 @@ from layers.compare import compare, comparisons_to_table
 from layers.heating_renewal import apply_renewal, propose_renewal
 from layers.project import Project
 from layers.sheets import frame_to_csv
-from peakmap.console import spinner
+from peakmap.console import Lang, lang_option, spinner
 
 __all__ = ["HeatingFormat", "heating"]
 
@@ -89,6 +89,8 @@ def heating(
     apply: Annotated[
         bool, typer.Option("--apply/--no-apply", help="写入方案 record as the proposal scenario")
     ] = True,
+    lang: Annotated[Lang, lang_option("messages and errors in zh or en (tables show both)")]
+    = Lang.zh,
 ) -> None:
     """老旧供热管网改造：先改散热最大、最老的管段，按街道汇总 — pipes to renew, by street."""
     proj = Project(project)
@@ -101,11 +103,13 @@ def heating(
     elif fmt is HeatingFormat.csv:
         _write(frame_to_csv(proposal.drop(columns="geometry")), out)
     s = outcome.summary
-    note = "未写入项目库 not recorded (--no-apply)"
+    en = lang == "en"
+    note = "not recorded (--no-apply)" if en else "未写入项目库（--no-apply）"
     pairs = []
     if apply:
         with spinner("写入方案 recording the proposal") as step:
-            note = f"已写入方案 recorded: {apply_renewal(proj, outcome)}"
+            line = apply_renewal(proj, outcome)
+            note = f"recorded: {line}" if en else f"已写入方案：{line}"
             step("方案前后指标 indicators now → with the proposal")
             pairs = [p for p in compare(proj, year=s["year"], ids=MOVED)
                      if p.level == "district"]
@@ -118,13 +122,16 @@ def heating(
         console.print(_table(proposal.head(top), PIPE_COLUMNS,
                              f"前 {min(top, len(proposal))} 段 first pipes"))
     console.print(
-        f"老旧管段 old pipes: {s['n_old']} ({s['old_km']:g} of {s['network_km']:g} km); "
-        f"改造 renewed: {s['n_new']} ({s['renew_km']:g} km), 减少散热 loss saved "
-        f"{s['saving_kw']:g} kW", highlight=False,
+        f"old pipes: {s['n_old']} ({s['old_km']:g} of {s['network_km']:g} km); renewed: "
+        f"{s['n_new']} ({s['renew_km']:g} km), heat loss saved {s['saving_kw']:g} kW" if en
+        else f"老旧管段：{s['n_old']} 段（{s['old_km']:g} / {s['network_km']:g} km）；改造："
+        f"{s['n_new']} 段（{s['renew_km']:g} km），减少散热 {s['saving_kw']:g} kW",
+        highlight=False, markup=False,
     )
-    console.print(note, highlight=False)
+    console.print(note, highlight=False, markup=False)
     if apply:
-        console.print(comparisons_to_table(pairs, title="指标变化 before → after"))
+        console.print(comparisons_to_table(
+            pairs, lang=lang.value, title="indicators before → after" if en else "指标变化"))
     if fmt is HeatingFormat.table and out is not None:
         out.write_text(console.export_text(), encoding="utf-8")
 

@@ -26,7 +26,7 @@ from layers.project import Project
 from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS
 from layers.rooftop_pv_plan import emission_note, potential_by_zone, rank_roofs
 from layers.sheets import frame_to_csv
-from peakmap.console import spinner
+from peakmap.console import Lang, lang_option, spinner
 
 __all__ = ["PvFormat", "cell_text", "class_label", "pv"]
 
@@ -192,6 +192,8 @@ def pv(
     out: Annotated[
         Path | None, typer.Option("--out", help="write to this file instead of standard output")
     ] = None,
+    lang: Annotated[Lang, lang_option("messages and errors in zh or en (tables show both)")]
+    = Lang.zh,
 ) -> None:
     """屋顶光伏优先排序 — rank roofs by annual PV yield, or sum the potential per zone."""
     proj = Project(project)
@@ -239,4 +241,5 @@ def pv(
         typer.echo(text)
     else:
         out.write_text(text, encoding="utf-8")
-        typer.echo(f"{count} {'zones' if by is not None else 'roofs'} → {out}")
+        what = (("个区域", "zones") if by is not None else ("个屋顶", "roofs"))[lang == "en"]
+        typer.echo(f"{count} {what} → {out}")

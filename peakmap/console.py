@@ -17,11 +17,18 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
+import typer
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-__all__ = ["Lang", "error_text", "plain_console", "spinner"]
+__all__ = ["LANG_KEY", "Lang", "chosen_lang", "error_text", "lang_option", "plain_console",
+           "remember_lang", "spinner"]
+
+#: Key of ``click.Context.meta`` (shared by a command and its groups) holding the ``--lang``
+#: of the command running, for the error handler of :mod:`peakmap.cli`.
+LANG_KEY = "peakmap.lang"
 
 
 class Lang(StrEnum):
@@ -29,6 +36,30 @@ class Lang(StrEnum):
 
     zh = "zh"
     en = "en"
+
+
+def remember_lang(ctx: typer.Context, value: Any) -> Any:
+    """Callback of every ``--lang`` option: keep the language for the error handler.
+
+    The value is stored in ``ctx.meta`` (shared by the command and the groups above it) and
+    returned unchanged.
+    """
+    if value is not None:
+        ctx.meta[LANG_KEY] = "en" if str(getattr(value, "value", value)) == "en" else "zh"
+    return value
+
+
+def chosen_lang(ctx: Any) -> str:
+    """The ``--lang`` of the command running in ``ctx`` (a click context or None), zh by default."""
+    return str(ctx.meta.get(LANG_KEY, "zh")) if ctx is not None else "zh"
+
+
+def lang_option(help: str = "messages and errors in zh or en") -> Any:
+    """The ``--lang`` option of a command (``typer.Option``), remembered for its errors.
+
+    Use as ``lang: Annotated[Lang, lang_option("titles in zh or en")] = Lang.zh``.
+    """
+    return typer.Option("--lang", help=help, callback=remember_lang)
 
 
 def plain_console(**kwargs: Any) -> Console:

@@ -137,7 +137,8 @@ def test_non_loopback_needs_accounts(project: Path, tokens: dict[str, str]) -> N
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=300)
     assert res.returncode == 1
     (line,) = res.stderr.strip().splitlines()
-    assert line.startswith("error: serving on 0.0.0.0 (not loopback) needs accounts")
+    # Chinese first (serve has no --lang); a message without a translation keeps its words
+    assert line.startswith("错误：serving on 0.0.0.0 (not loopback) needs accounts")
 
 
 def test_non_loopback_with_accounts_needs_allowed_hosts(project: Path,
@@ -340,11 +341,11 @@ def test_cli_user_add_list_remove(project: Path) -> None:
     assert UserStore.for_project(project).check_password("王工", "a-good-password") is not None
     res = _cli("user", "add", str(project), "王工", "--password-stdin", stdin="another-one\n")
     assert res.returncode == 1
-    assert res.stderr.strip() == "error: account 王工 exists already (remove it first)"
+    assert res.stderr.strip() == "错误：account 王工 exists already (remove it first)"
     listed = _cli("user", "list", str(project)).stdout.strip().split("\t")
     assert listed[:2] == ["王工", "editor"]
     assert _cli("user", "remove", str(project), "王工").returncode == 0
     res = _cli("user", "remove", str(project), "王工")
-    assert res.returncode == 1 and res.stderr.startswith("error: no account '王工'")
+    assert res.returncode == 1 and res.stderr.startswith("错误：no account '王工'")
     audit = [(e["action"], e["target"]) for e in AuditLog.for_project(project).entries()]
     assert audit == [("user remove", "王工"), ("user add", "王工")]

@@ -460,7 +460,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_os_errors_are_one_line(tmp_path: Path) -> None:
     """A project path the OS refuses, an --out folder that does not exist: one line each."""
-    res = _cli("build", str(tmp_path / ("x" * 300)))
+    res = _cli("build", str(tmp_path / ("x" * 300)), "--lang", "en")
     assert res.returncode == 1
     assert res.stderr.startswith("error: project directory: file name too long (300 bytes")
     assert len(res.stderr.strip().splitlines()) == 1
@@ -470,7 +470,7 @@ def test_cli_os_errors_are_one_line(tmp_path: Path) -> None:
     assert res.returncode == 1, res.stdout
     assert "Traceback" not in res.stderr
     (line,) = res.stderr.strip().splitlines()
-    assert line.startswith(f"error: {out}")
+    assert line == f"错误：{out}：文件夹 {out.parent} 不存在"  # Chinese by default
 
 
 def test_cli_turns_a_stray_os_error_into_one_line(
@@ -492,4 +492,4 @@ def test_cli_turns_a_stray_os_error_into_one_line(
         cli.main()
     assert done.value.code == 1
     err = capsys.readouterr().err
-    assert err == "error: /srv/share/project.toml: Input/output error\n"
+    assert err == "错误：/srv/share/project.toml: 输入/输出错误\n"  # Chinese by default

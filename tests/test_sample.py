@@ -482,7 +482,7 @@ def test_cli_without_dsm(tmp_path: Path) -> None:
     man = load_manifest(tmp_path)
     assert "dsm" not in man.rasters
     assert not (tmp_path / "raw/dsm_2m_cgcs2000.tif").exists()
-    assert "synthetic" in done.output
+    assert "内部要素均为合成数据" in done.output  # Chinese by default (--lang en: synthetic)
 
 
 @pytest.mark.parametrize("seed", [6])

@@ -190,7 +190,7 @@ def test_large_sample_with_a_dsm_says_what_pv_will_cost(
     monkeypatch.setattr(cmd_sample, "generate_sample", fake)
     app = typer.Typer()
     cmd_sample.register(app)
-    done = CliRunner().invoke(app, ["--out", str(tmp_path), *args])
+    done = CliRunner().invoke(app, ["--out", str(tmp_path), *args, "--lang", "en"])
     assert done.exit_code == 0, done.output
     assert seen == [(int(args[1]), "--no-dsm" not in args)]
     text = " ".join(done.output.split())

@@ -708,5 +708,5 @@ def test_import_edited_proposal_recomputes_scenario(tmp_path) -> None:
     out.write_text(json.dumps(data), encoding="utf-8")
     res = _run_cli("site", "import", str(project.root), "--layer", "recycling_points", str(out))
     assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert "feature" in res.stderr and "Polygon" in res.stderr
+    assert "要素 2" in res.stderr and "Polygon" in res.stderr  # the feature, in Chinese
     assert len(project.store.read("proposal__recycling_points")) == 2
