@@ -7,8 +7,9 @@ repeats on every printed page, the annex's 目标类型 cells merged over their 
 deadline, department, definition — merged over its zones, so a definition is printed once
 per indicator and not once per zone. Values, targets and gaps are numbers with a unit column
 and the number format of :mod:`layers.numfmt` (``#,##0`` or ``#,##0.00`` by the unit and the
-record, never a trailing dot; the gap signed with its unit), so a cell reads as the dashboard
-prints the figure.
+record, never a trailing dot; the gap signed with its unit, a gap that rounds to zero written
+0 and read ``0``: :func:`layers.numfmt.excel_gap`), so a cell reads as the dashboard prints the
+figure.
 A matrix sheet puts the indicators (grouped as the annex groups them) against the district and
 every street, each cell coloured by status (green = meets the target). Every sheet prints
 landscape on A4, fit to the page width. Every text cell goes through :mod:`layers.sheets`,
@@ -33,7 +34,14 @@ from layers.labels import (
     responsible_label,
     unit_label,
 )
-from layers.numfmt import NO_DATA, OP_SYMBOLS, excel_format, record_decimals, target_text
+from layers.numfmt import (
+    NO_DATA,
+    OP_SYMBOLS,
+    excel_format,
+    excel_gap,
+    record_decimals,
+    target_text,
+)
 from layers.report_format import GAP_NOTES, atomic_path
 from layers.report_format import STATUS_FILL as REPORT_STATUS_FILL
 from layers.sheets import set_cell
@@ -50,10 +58,12 @@ INTEGER_FORMAT = "#,##0"
 STATUS_FILL = {**REPORT_STATUS_FILL, "no-target": "F2F2F2"}
 NUMBERS_NOTES = (
     "单元格保存完整数值；显示精度按单位：m²、kWh、kWp、个取整，%、百分点、m²/人 两位小数，"
-    "同一行的现状值、目标值、差距均为整数时取整；差距带正负号，占比的差距单位为百分点",
+    "同一行的现状值、目标值、差距均为整数时取整；差距带正负号，恰好达到目标（按显示精度为 0）"
+    "的差距记为 0，占比的差距单位为百分点",
     "cells keep the full value; shown with the unit's precision: m², kWh, kWp and counts "
     "whole, %, pp and m²/person with two decimals, whole when a row's value, target and gap "
-    "are all whole; gaps signed, a share's gap in percentage points (pp)")
+    "are all whole; gaps signed, a gap that is zero at that precision is written 0; a share's "
+    "gap in percentage points (pp)")
 HEADER_FILL = "D9E1F2"
 GROUP_FILL = "EDEDED"
 FONT = "Microsoft YaHei"  # Windows' CJK UI font; other systems substitute their own
@@ -185,7 +195,8 @@ def _row_dict(r: IndicatorResult, lang: str) -> dict[str, Any]:
         "op": OP_SYMBOLS.get(r.op or "", r.op) if has_target else None,
         "target": r.target if has_target else None,
         "target_unit": unit_label(r.unit, lang) if has_target else None,
-        "gap": r.gap if _is_number(r.gap) else None,
+        "gap": (excel_gap(float(r.gap), record_decimals(r))
+                if r.gap is not None and _is_number(r.gap) else None),
         "deadline": r.deadline,
         "responsible": responsible_label(r, lang),
         "status": _label(STATUS_LABELS, r.status, lang),

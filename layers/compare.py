@@ -20,8 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gis import InputFileError
-from layers.labels import CHANGE_LABELS, LEVEL_LABELS, STATUS_LABELS
-from layers.numfmt import gap_text, target_text, value_text
+from layers.labels import CHANGE_LABELS, LEVEL_LABELS, STATUS_LABELS, unit_label
+from layers.numfmt import (
+    NO_DATA,
+    excel_format,
+    excel_gap,
+    figure_decimals,
+    gap_text,
+    is_number,
+    target_text,
+    value_text,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -39,6 +48,7 @@ __all__ = [
     "comparisons_to_json",
     "comparisons_to_table",
     "count_newly_met",
+    "sheet_cell",
     "status_change",
     "write_comparison_csv",
     "write_comparison_json",
@@ -248,6 +258,7 @@ def _row(p: Comparison, lang: str) -> dict[str, Any]:
     row = p.as_dict()
     if lang == "en":
         row["title"] = p.title_en or p.title
+    row["unit"] = unit_label(p.unit, lang)
     row["target_text"] = target_text(p.op, p.target, p.unit, lang, with_unit=False)
     row["status_now"] = _label(STATUS_LABELS, p.status_now, lang)
     row["status_proposal"] = _label(STATUS_LABELS, p.status_proposal, lang)
@@ -294,6 +305,8 @@ def _labelled(p: Comparison, lang: str) -> dict[str, Any]:
 
 
 LABEL_FIELDS = ("status_now_label", "status_proposal_label", "status_change_label")
+# the workbook columns that hold figures (:func:`sheet_cell`)
+FIGURES = ("value_now", "value_proposal", "change")
 
 
 def comparisons_to_json(pairs: Iterable[Comparison], *, indent: int | None = 2,
@@ -360,13 +373,47 @@ def write_comparison_csv(pairs: Sequence[Comparison], path: Path | None = None,
         _replace(tmp, Path(path))
 
 
+def sheet_cell(p: Comparison, key: str, lang: str) -> tuple[Any, str | None]:
+    """The value and number format of column ``key`` of a pair's workbook row.
+
+    Values now and with the proposal are numbers in the format of :mod:`layers.numfmt`
+    (the unit's decimals, whole when whole, as the terminal table prints them), a missing one
+    reads 无数据 / no data; the change is signed with its unit (percentage points for shares)
+    as :func:`layers.numfmt.gap_text` prints it (a change that rounds to zero is written 0),
+    ``—`` when there is none. Other columns are text without a format.
+
+    Examples
+    --------
+    >>> p = Comparison("HP-17", "LED", "LED", "district", "D", "区", "%", ">", 80.0, 2030,
+    ...                50.0, 66.666, 16.666, "fail", "fail", "unchanged", 30.0, 13.334)
+    >>> sheet_cell(p, "value_now", "en"), sheet_cell(p, "value_proposal", "en")
+    ((50.0, '#,##0'), (66.666, '#,##0.00'))
+    >>> sheet_cell(p, "change", "zh")
+    (16.666, '+#,##0.00" 百分点";-#,##0.00" 百分点";#,##0" 百分点"')
+    """
+    value = getattr(p, key) if key in ("value_now", "value_proposal", "change") else None
+    if key in ("value_now", "value_proposal"):
+        if is_number(value):
+            return value, excel_format(p.unit, lang, figure_decimals(p.unit or None, value))
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return NO_DATA.get(lang, NO_DATA["zh"]), None
+        return value, None
+    if key == "change":
+        if value is None or not is_number(value):
+            return "—", None
+        places = figure_decimals(p.unit or None, value)
+        return excel_gap(float(value), places), excel_format(p.unit, lang, places, gap=True)
+    return _row(p, lang)[key], None
+
+
 def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str = "zh") -> None:
     """A workbook with one sheet per level: now, proposal, change and status change.
 
-    Rows that newly meet their target are green, rows no longer meeting it red.
+    Rows that newly meet their target are green, rows no longer meeting it red. Figures are
+    numbers in the formats of :mod:`layers.numfmt` (:func:`sheet_cell`).
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     from layers.sheets import set_cell
@@ -388,7 +435,13 @@ def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str 
             data = _row(p, lang)
             line = ws.max_row + 1
             for col, (key, *_) in enumerate(COLUMNS, start=1):
-                set_cell(ws.cell(row=line, column=col), data[key])
+                value, number_format = (sheet_cell(p, key, lang) if key in FIGURES
+                                        else (data[key], None))
+                cell = set_cell(ws.cell(row=line, column=col), value)
+                if number_format:
+                    cell.number_format = number_format
+                if key in FIGURES:
+                    cell.alignment = Alignment(horizontal="right")
             if p.status_change in fill:
                 for cell in ws[ws.max_row]:
                     cell.fill = PatternFill("solid", fgColor=fill[p.status_change])
@@ -398,8 +451,10 @@ def write_comparison_xlsx(pairs: Sequence[Comparison], path: Path, *, lang: str 
     notes = wb.create_sheet("说明" if lang != "en" else "Notes")
     en = lang == "en"
     for line, texts in enumerate((
-        ("Change", "proposal − now, in the indicator's unit") if en else
-        ("变化", "方案值 − 现状值，单位同指标"),
+        ("Change", "proposal − now, in the indicator's unit (percentage points for shares); "
+                   "figures shown with the unit's decimals, the cells keep the full value") if en
+        else ("变化", "方案值 − 现状值，单位同指标（占比为百分点）；"
+                      "按单位的精度显示，单元格保存完整数值"),
         (f"newly met: {count_newly_met(pairs)}", "targets met only with the proposal") if en
         else (f"新达标：{count_newly_met(pairs)}", "现状未达标、方案达标的指标×区域数"),
     ), start=1):

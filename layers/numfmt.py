@@ -13,9 +13,10 @@ Rules:
   value, target and gap share their decimals, and when all three are whole numbers they are
   printed whole (``50 %``, ``≥ 80 %``, ``+30 百分点``; but ``66.67 %``, ``≥ 80.00 %``);
 * a missing figure reads ``无数据`` / ``no data`` (never ``nan``, ``None`` or ``0``);
-* a gap carries its sign (``+`` = not met yet, ``-`` = met with that margin; zero unsigned),
-  ASCII ``+``/``-`` as a spreadsheet reads them, and a gap of a share is in percentage points
-  (``百分点`` / ``pp``, :data:`GAP_UNITS`);
+* a gap carries its sign (``+`` = not met yet, ``-`` = met with that margin), ASCII
+  ``+``/``-`` as a spreadsheet reads them, and a gap of a share is in percentage points
+  (``百分点`` / ``pp``, :data:`GAP_UNITS`); a gap that rounds to zero reads ``0``, unsigned
+  and whole (``0 百分点``, never ``+0.00``), in a workbook too (:func:`excel_gap`);
 * a reported text value (words, not a number) is printed as it is, without a unit.
 
 Examples
@@ -45,6 +46,7 @@ __all__ = [
     "UNIT_DECIMALS",
     "Figures",
     "excel_format",
+    "excel_gap",
     "figure_decimals",
     "figures",
     "gap_text",
@@ -224,11 +226,15 @@ def gap_text(gap: Any, unit: str | None, lang: str, *, with_unit: bool = True,
     --------
     >>> gap_text(13.333, "%", "zh"), gap_text(0.0, "m²", "en"), gap_text(None, "%", "en")
     ('+13.33 百分点', '0 m²', '')
+    >>> gap_text(0.0, "%", "en", decimals=2), gap_text(0.004, "%", "zh", decimals=2)
+    ('0 pp', '0 百分点')
     """
     if not is_number(gap):
         return ""
     places = figure_decimals(unit, gap) if decimals is None else decimals
     number = number_text(float(gap), places, signed=True)
+    if float(number.replace(",", "")) == 0:  # met exactly (at the printed precision): 0
+        number = "0"
     return _with_unit(number, gap_unit(unit), lang, with_unit)
 
 
@@ -262,7 +268,9 @@ def excel_format(unit: str | None, lang: str, decimals: int, *, gap: bool = Fals
     """The spreadsheet number format that prints a figure as this module does.
 
     Values and targets have a unit column of their own: their format is the number only. A
-    gap's format carries its sign and unit, as :func:`gap_text` prints it.
+    gap's format carries its sign and unit, as :func:`gap_text` prints it, and reads a zero
+    gap ``0`` (its third section, whole); write the gap as :func:`excel_gap` gives it, so a
+    gap that rounds to zero is that zero and not ``+0.00``.
 
     Parameters
     ----------
@@ -275,11 +283,29 @@ def excel_format(unit: str | None, lang: str, decimals: int, *, gap: bool = Fals
     Examples
     --------
     >>> excel_format("m²", "zh", 0), excel_format("%", "en", 2, gap=True)
-    ('#,##0', '+#,##0.00" pp";-#,##0.00" pp";#,##0.00" pp"')
+    ('#,##0', '+#,##0.00" pp";-#,##0.00" pp";#,##0" pp"')
     """
     number = "#,##0" + ("." + "0" * decimals if decimals else "")
     if not gap:
         return number
     shown = unit_label(gap_unit(unit), lang).replace('"', "")
     suffix = f'" {shown}"' if shown else ""
-    return f"+{number}{suffix};-{number}{suffix};{number}{suffix}"
+    return f"+{number}{suffix};-{number}{suffix};#,##0{suffix}"
+
+
+def excel_gap(gap: float, decimals: int) -> float:
+    """A gap as written to a spreadsheet cell: 0 when it rounds to zero at ``decimals``.
+
+    A spreadsheet picks the section of :func:`excel_format` by the cell's value, before
+    rounding: a gap of ``0.001`` would read ``+0.00``. Such a gap is written as 0 (the zero
+    section: ``0``, as :func:`gap_text` prints it); any other gap is written as it is (CSV
+    and JSON keep every gap's full value).
+
+    Examples
+    --------
+    >>> excel_gap(0.004, 2), excel_gap(-0.4, 0), excel_gap(13.334, 2), excel_gap(-0.0, 2)
+    (0.0, 0.0, 13.334, 0.0)
+    """
+    if float(f"{gap:.{decimals}f}") == 0:
+        return 0.0
+    return float(gap)

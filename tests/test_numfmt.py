@@ -17,12 +17,15 @@ import io
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
+from fixtures.tiny import sheet_rows
 from fixtures.web import TestClient, build_fixture
 from openpyxl import load_workbook
 from rich.console import Console
 
+from layers.compare import Comparison, write_comparison_xlsx
 from layers.indicators.result import IndicatorResult
 from layers.numfmt import (
     excel_format,
@@ -33,7 +36,7 @@ from layers.numfmt import (
     target_text,
     value_text,
 )
-from layers.report import records_to_table
+from layers.report import records_to_table, write_xlsx
 from web.app import create_app
 
 
@@ -100,6 +103,10 @@ RECORDS = [
     # green area 51,731.4 m² against ≥ 60,000 m²: gap 8,268.6 m²
     _rec("HP-04", "m²", ">=", "S1", "西街道", 51_731.4, 60_000.0, "fail", 8_268.6),
     _rec("HP-04", "m²", ">=", "S2", "东街道", None, 60_000.0, "no-data", None),
+    # met exactly (80.5 % against ≥ 80.5 %), and short by 0.004 points, 0 at two decimals
+    # (80.496 %): both read 0, unsigned and whole (a workbook used to show the second +0.00)
+    _rec("HP-22", "%", ">=", "S1", "西街道", 80.5, 80.5, "pass", 0.0),
+    _rec("HP-22", "%", ">=", "S2", "东街道", 80.496, 80.5, "fail", 80.5 - 80.496),
 ]
 # (indicator, zone code) → value, target, gap as a planner reads them, worked out by hand
 EXPECTED = {
@@ -108,12 +115,16 @@ EXPECTED = {
         ("HP-17", "S2"): ("92.50 %", "> 80.00 %", "-12.50 百分点"),
         ("HP-04", "S1"): ("51,731 m²", "≥ 60,000 m²", "+8,269 m²"),
         ("HP-04", "S2"): ("无数据", "≥ 60,000 m²", ""),
+        ("HP-22", "S1"): ("80.50 %", "≥ 80.50 %", "0 百分点"),
+        ("HP-22", "S2"): ("80.50 %", "≥ 80.50 %", "0 百分点"),
     },
     "en": {
         ("HP-17", "S1"): ("66.67 %", "> 80.00 %", "+13.33 pp"),
         ("HP-17", "S2"): ("92.50 %", "> 80.00 %", "-12.50 pp"),
         ("HP-04", "S1"): ("51,731 m²", "≥ 60,000 m²", "+8,269 m²"),
         ("HP-04", "S2"): ("no data", "≥ 60,000 m²", ""),
+        ("HP-22", "S1"): ("80.50 %", "≥ 80.50 %", "0 pp"),
+        ("HP-22", "S2"): ("80.50 %", "≥ 80.50 %", "0 pp"),
     },
 }
 NAMES = {"S1": "西街道", "S2": "东街道"}
@@ -241,3 +252,85 @@ def test_excel_formats_carry_sign_and_unit() -> None:
     assert _excel(0.0, excel_format("m²", "en", 0, gap=True)) == "0 m²"
     assert _excel(51731.4, excel_format("m²", "zh", 0)) == "51,731"
 
+
+
+def test_workbook_gap_cells_zero_and_full(tmp_path: Path) -> None:
+    """The gap cells as stored: the format's zero section is whole; a near-zero gap is 0."""
+    path = tmp_path / "r.xlsx"
+    write_xlsx(RECORDS, path, lang="en")
+    _, rows = sheet_rows(load_workbook(path)["Street"])
+    gap = {(r["Id"], r["Zone code"]): r["Gap"] for r in rows}
+    fmt = '+#,##0.00" pp";-#,##0.00" pp";#,##0" pp"'
+    ws = load_workbook(path)["Street"]
+    header = [c.value for c in ws[3]]
+    col = header.index("Gap")
+    formats = {}
+    ident = None
+    for row in ws.iter_rows(min_row=4):
+        ident = row[header.index("Id")].value or ident
+        formats[(ident, row[header.index("Zone code")].value)] = row[col].number_format
+    # 0.004 points short prints 0.00: written 0 so the zero section ("0 pp") applies
+    assert gap[("HP-22", "S2")] == 0 and formats[("HP-22", "S2")] == fmt
+    assert gap[("HP-22", "S1")] == 0 and formats[("HP-22", "S1")] == fmt
+    # any other gap keeps its full value
+    assert gap[("HP-17", "S1")] == pytest.approx(80 - 200 / 3, abs=1e-12)
+    assert gap[("HP-04", "S1")] == pytest.approx(8_268.6) and formats[("HP-04", "S1")] == (
+        '+#,##0" m²";-#,##0" m²";#,##0" m²"')
+
+
+def _pair(indicator: str, unit: str, now: float | None, proposal: float | str | None,
+          change: float | None, status_change: str = "unchanged") -> Comparison:
+    return Comparison(indicator, f"指标 {indicator}", f"Indicator {indicator}", "district",
+                      "D", "和平区", unit, ">=", 80.0, 2030, now, proposal, change, "fail",
+                      "pass" if status_change == "newly-met" else "fail", status_change,
+                      None, None)
+
+
+# pairs and how their figures read, worked out by hand: 50 → 66.666 % (+16.666 points),
+# 3 → 3 points (no change), 0.5 → 0.501 % (+0.001 points: 0 at two decimals), a missing
+# value with the proposal (no change to speak of) and a reported text value
+PAIRS = [_pair("HP-17", "%", 50.0, 66.666, 16.666),
+         _pair("HP-T2", "个", 3, 3, 0.0),
+         _pair("HP-18", "%", 0.5, 0.501, 0.001),
+         _pair("HP-04", "m²", 51_731.4, None, None),
+         _pair("HP-08", "%", None, "结构持续优化", None)]
+COMPARED = {
+    "zh": {"HP-17": ("%", "50", "66.67", "+16.67 百分点"), "HP-T2": ("个", "3", "3", "0 个"),
+           "HP-18": ("%", "0.50", "0.50", "0 百分点"),
+           "HP-04": ("m²", "51,731", "无数据", "—"), "HP-08": ("%", "无数据", "结构持续优化", "—")},
+    "en": {"HP-17": ("%", "50", "66.67", "+16.67 pp"), "HP-T2": ("count", "3", "3", "0 count"),
+           "HP-18": ("%", "0.50", "0.50", "0 pp"),
+           "HP-04": ("m²", "51,731", "no data", "—"),
+           "HP-08": ("%", "no data", "结构持续优化", "—")},
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_comparison_workbook_has_the_number_formats(tmp_path: Path, lang: str) -> None:
+    path = tmp_path / "c.xlsx"
+    write_comparison_xlsx(PAIRS, path, lang=lang)
+    ws = load_workbook(path)["区" if lang == "zh" else "District"]
+    header = [c.value for c in ws[1]]
+    col = {k: header.index(v) for k, v in (
+        ("id", "编号" if lang == "zh" else "Id"), ("unit", "单位" if lang == "zh" else "Unit"),
+        ("now", "现状值" if lang == "zh" else "Now"),
+        ("proposal", "方案值" if lang == "zh" else "Proposal"),
+        ("change", "变化" if lang == "zh" else "Change"))}
+    seen = {}
+    for row in ws.iter_rows(min_row=2):
+        cells = {k: row[i] for k, i in col.items()}
+        seen[cells["id"].value] = (cells["unit"].value, *(
+            _excel(cells[k].value, cells[k].number_format) for k in ("now", "proposal",
+                                                                      "change")))
+        if isinstance(cells["now"].value, float):  # the full value is kept
+            assert cells["now"].value == next(p.value_now for p in PAIRS
+                                              if p.indicator == cells["id"].value)
+    assert seen == COMPARED[lang]
+    # the cells themselves: numbers with formats; near-zero change written 0
+    rows = {r[col["id"]].value: r for r in ws.iter_rows(min_row=2)}
+    assert rows["HP-17"][col["proposal"]].value == 66.666
+    assert rows["HP-17"][col["proposal"]].number_format == "#,##0.00"
+    assert rows["HP-18"][col["change"]].value == 0
+    assert rows["HP-17"][col["change"]].number_format == (
+        '+#,##0.00" 百分点";-#,##0.00" 百分点";#,##0" 百分点"' if lang == "zh"
+        else '+#,##0.00" pp";-#,##0.00" pp";#,##0" pp"')
