@@ -233,6 +233,8 @@ def test_strict_refuses_self_intersection(built: Path, capsys: pytest.CaptureFix
 
 def test_missing_project_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("build", str(tmp_path / "nope")) == 1
+    assert capsys.readouterr().err == f"错误：{tmp_path / 'nope'}：找不到项目目录\n"  # zh first
+    assert run_cli("build", str(tmp_path / "nope"), "--lang", "en") == 1
     assert "project directory not found" in capsys.readouterr().err
 
 

@@ -355,7 +355,8 @@ def test_cli_serve_missing_project_is_one_line(tmp_path: Path, monkeypatch: pyte
         cli.main()
     assert exc.value.code == 1
     err = capsys.readouterr().err
-    assert "project directory not found" in err and "Traceback" not in err
+    # serve has no --lang: Chinese, as every command by default
+    assert err == f"错误：{tmp_path / 'nope'}：找不到项目目录\n"
 
 
 def test_proposal_scenario_adds_the_proposed_park(built: Path) -> None:
