@@ -141,10 +141,12 @@ def _tee_stdout() -> Iterator[_Tee]:
 def record_run(main: Callable[[], Any], *, name: str | None = None) -> int:
     """Run a benchmark's ``main``; write its printed tables to ``bench-output/<name>.json``.
 
-    Returns ``main``'s exit status (0 for None). Nothing is written when ``main`` fails or
-    prints no table, so a broken run never replaces a good result.
+    ``name`` (default: the script's name) names the result; the recorded command is the
+    script's. Returns ``main``'s exit status (0 for None). Nothing is written when ``main``
+    fails or prints no table, so a broken run never replaces a good result.
     """
-    name = name or Path(sys.argv[0]).stem
+    script = Path(sys.argv[0]).stem
+    name = name or script
     load = os.getloadavg()
     now = dt.datetime.now(dt.UTC)
     with _tee_stdout() as tee:
@@ -154,7 +156,7 @@ def record_run(main: Callable[[], Any], *, name: str | None = None) -> int:
         args = " ".join(shlex.quote(a) for a in sys.argv[1:])
         result = {
             "bench": name,
-            "command": f".venv/bin/python scripts/{name}.py {args}".strip(),
+            "command": f".venv/bin/python scripts/{script}.py {args}".strip(),
             "recorded": now.date().isoformat(),
             "recorded_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "machine": _machine(load),

@@ -72,6 +72,18 @@ def test_record_run_writes_the_printed_tables(tmp_path: Path,
         "| 2 | 0.25 | – |"]
 
 
+def test_record_run_under_another_name_keeps_the_script_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(benchjson, "OUT_DIR", tmp_path)
+    monkeypatch.setattr(benchjson, "ROOT", tmp_path.parent)
+    monkeypatch.setattr(sys, "argv", ["scripts/bench_toy.py", "--callgrind"])
+    assert benchjson.record_run(lambda: print("| a |\n|---|\n| 1 |"), name="bench_toy-cg") == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["bench_toy-cg.json"]
+    out = json.loads((tmp_path / "bench_toy-cg.json").read_text(encoding="utf-8"))
+    assert out["bench"] == "bench_toy-cg"
+    assert out["command"] == ".venv/bin/python scripts/bench_toy.py --callgrind"
+
+
 def test_failed_or_empty_run_writes_nothing(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(benchjson, "OUT_DIR", tmp_path)
