@@ -43,6 +43,8 @@ from numpy.typing import NDArray
 from gis.zonecut import PARALLEL_MIN_ITEMS, chunked, cut, zone_tests
 
 __all__ = [
+    "PARALLEL_MIN_ITEMS",
+    "PARALLEL_MIN_UNION_PARTS",
     "Pieces",
     "area_by_zone",
     "assign_points",
@@ -65,6 +67,9 @@ Measure = Literal["area", "length"]
 
 # DE-9IM pattern: the interiors of the two geometries share at least one point.
 INTERIORS_INTERSECT = "T********"
+# Unions go to threads from this many parts on (a union costs tens of times a predicate
+# test, so far fewer parts pay for the pool than PARALLEL_MIN_ITEMS).
+PARALLEL_MIN_UNION_PARTS = 256
 
 
 def _as_array(geoms: Sequence[Any] | GeomArray) -> GeomArray:
@@ -353,7 +358,7 @@ def union_groups(
         The group of each part.
     workers : int
         Threads for the chunks (1: this thread; threads only from
-        :data:`PARALLEL_MIN_ITEMS` parts on).
+        :data:`PARALLEL_MIN_UNION_PARTS` parts on).
 
     Returns
     -------
@@ -380,7 +385,7 @@ def union_groups(
     group = np.repeat(np.arange(len(uniq)), sizes)  # group of each part
     rank = np.arange(len(parts)) - starts[group]  # its place in the group
     many = many[np.argsort(sizes[many], kind="stable")]
-    n_chunks = workers * 4 if workers > 1 and len(parts) >= PARALLEL_MIN_ITEMS else 1
+    n_chunks = workers * 4 if workers > 1 and len(parts) >= PARALLEL_MIN_UNION_PARTS else 1
     chunks = [c for c in np.array_split(many, n_chunks) if len(c)]
 
     def run(groups: IntArray) -> GeomArray:

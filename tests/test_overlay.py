@@ -111,10 +111,10 @@ def test_zone_pieces_unions_only_overlapping_features() -> None:
 
 
 def test_union_of_many_groups_on_two_threads_matches_one_union_per_group() -> None:
-    from gis.overlay import PARALLEL_MIN_ITEMS, union_groups
+    from gis.overlay import PARALLEL_MIN_UNION_PARTS, union_groups
 
     rng = np.random.default_rng(3)
-    n = PARALLEL_MIN_ITEMS + 500  # enough parts for the chunks to go to threads
+    n = PARALLEL_MIN_UNION_PARTS * 10  # enough parts for the chunks to go to threads
     labels = rng.integers(0, 700, n)  # groups of 1 to about 10 parts
     x, y = rng.uniform(0, 50, n), rng.uniform(0, 50, n)
     parts = np.asarray(shapely.box(x, y, x + rng.uniform(1, 9, n), y + 5), dtype=object)
