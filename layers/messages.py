@@ -144,6 +144,26 @@ _RULES: list[Rule] = [
     (re.compile(r"^(.+): file not found$", re.S), lambda m: f"{m[1]}：找不到文件"),
     (re.compile(r"^(--[a-z][a-z-]* \S+): must be between (\S+) and (\S+)$"),
      lambda m: f"{m[1]}：须在 {m[2]} 与 {m[3]} 之间"),
+    # serving to the office network and its accounts (web.app, web.users)
+    (re.compile(r"^serving on (\S+) \(not loopback\) needs accounts: add one with '(.+)' "
+                r"first$", re.S),
+     lambda m: f"在 {m[1]}（非本机地址）上提供服务需要账户：请先运行 '{m[2]}' 添加一个"),
+    (re.compile(r"^serving on (\S+) needs PEAKMAP_ALLOWED_HOSTS \(or --allowed-hosts\): the "
+                r"names or addresses planners type in the browser, e\.g\. (\S+)$", re.S),
+     lambda m: f"在 {m[1]} 上提供服务需要设置 PEAKMAP_ALLOWED_HOSTS（或 --allowed-hosts）："
+               f"规划人员在浏览器中输入的名称或地址，例如 {m[2]}"),
+    (re.compile(r"^account (.+) exists already \(remove it first\)$", re.S),
+     lambda m: f"账户 {m[1]} 已存在（请先删除）"),
+    (re.compile(r"^no account (.+) \(accounts: (.*)\)$", re.S),
+     lambda m: f"没有账户 {m[1]}（现有账户：{'无' if m[2] == 'none' else m[2]}）"),
+    (re.compile(r"^account name (.+): use 1–64 letters, digits, Chinese, \. _ -$", re.S),
+     lambda m: f"账户名 {m[1]}：须为 1–64 个字母、数字、汉字或 . _ -"),
+    (re.compile(r"^role (.+): not one of (.+)$", re.S),
+     lambda m: f"角色 {m[1]}：须为 {m[2]} 之一"),
+    (re.compile(r"^password for (.+): at least (\d+) characters$", re.S),
+     lambda m: f"{m[1]} 的密码：至少 {m[2]} 个字符"),
+    (re.compile(r"^(.+): not a peakmap accounts file \((.+)\)$", re.S),
+     lambda m: f"{m[1]}：不是 peakmap 账户文件（{m[2]}）"),
 ]
 
 

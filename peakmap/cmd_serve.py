@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from peakmap.console import Lang, lang_option
+
 __all__ = ["register", "serve"]
 
 KEEP_ALIVE_S = 65
@@ -26,6 +28,8 @@ def serve(
     trusted_origins: Annotated[str | None, typer.Option(
         help="Origins browsers use behind a reverse proxy, comma-separated, e.g. "
              "https://peakmap.district.gov.cn (or PEAKMAP_TRUSTED_ORIGINS)")] = None,
+    lang: Annotated[Lang, lang_option("start-up lines and errors in zh or en (each page has "
+                                      "its own language switch)")] = Lang.zh,
 ) -> None:
     """Serve the dashboard, the maps and the JSON API (offline: no CDN, no tiles by default)."""
     import uvicorn
@@ -39,13 +43,17 @@ def serve(
                  if v is not None}
     settings = settings.model_copy(update=overrides)
     app = create_app(project, settings=settings, warm=True, processes=True)
-    typer.echo(f"peakmap: serving {project} on http://{settings.host}:{settings.port}/")
+    url = f"http://{settings.host}:{settings.port}/"
     users = app.state.users.users()
-    if users:
-        typer.echo(f"  {len(users)} accounts: login required; hosts accepted: "
-                   f"{', '.join(settings.trusted_hosts())}")
+    hosts = ", ".join(settings.trusted_hosts())
+    if lang is Lang.en:
+        typer.echo(f"peakmap: serving {project} on {url}")
+        typer.echo(f"  {len(users)} accounts: login required; hosts accepted: {hosts}" if users
+                   else "  no accounts: login-free, loopback only (peakmap user add ... to share)")
     else:
-        typer.echo("  no accounts: login-free, loopback only (peakmap user add ... to share)")
+        typer.echo(f"peakmap：在 {url} 提供 {project}")
+        typer.echo(f"  {len(users)} 个账户：需要登录；接受的主机名：{hosts}" if users
+                   else "  没有账户：无需登录，只在本机地址提供服务（共享请先 peakmap user add …）")
     # Idle keep-alive connections are kept 65 s (uvicorn's 5 s default closes connections a
     # browser or a client pool is about to reuse: the load test saw those as read errors).
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from peakmap.console import Lang, lang_option
 from web.users import AuditLog, UserStore
 
 __all__ = ["register"]
@@ -44,36 +45,44 @@ def add(
                     ] = "viewer",
     password_stdin: Annotated[bool, typer.Option(
         "--password-stdin", help="read the password from the first line of stdin")] = False,
+    lang: Annotated[Lang, lang_option()] = Lang.zh,
 ) -> None:
     """Create an account; prints its API token once (for scripts: Authorization: Bearer)."""
     users, audit = _stores(project)
+    en = lang is Lang.en
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt(f"password for {name}", hide_input=True,
-                                confirmation_prompt=True)
+        password = typer.prompt(f"password for {name}" if en else f"{name} 的密码",
+                                hide_input=True, confirmation_prompt=True)
     token = users.add(name, role, password)
     audit.append(user=_who(), action="user add", target=name, status=role)
-    typer.echo(f"account {name} ({role}) added to {users.path}")
-    typer.echo(f"API token (shown once; send as 'Authorization: Bearer <token>'): {token}")
+    if en:
+        typer.echo(f"account {name} ({role}) added to {users.path}")
+        typer.echo(f"API token (shown once; send as 'Authorization: Bearer <token>'): {token}")
+    else:
+        typer.echo(f"账户 {name}（{role}）已添加到 {users.path}")
+        typer.echo(f"API 令牌（只显示这一次；以 'Authorization: Bearer <令牌>' 发送）: {token}")
 
 
 @user_app.command("remove")
-def remove(project: ProjectArg, name: NameArg) -> None:
+def remove(project: ProjectArg, name: NameArg,
+           lang: Annotated[Lang, lang_option()] = Lang.zh) -> None:
     """Delete an account; its browser sessions end at their next request."""
     users, audit = _stores(project)
     users.remove(name)
     audit.append(user=_who(), action="user remove", target=name, status="ok")
-    typer.echo(f"account {name} removed")
+    typer.echo(f"account {name} removed" if lang is Lang.en else f"账户 {name} 已删除")
 
 
 @user_app.command("list")
-def list_users(project: ProjectArg) -> None:
+def list_users(project: ProjectArg, lang: Annotated[Lang, lang_option()] = Lang.zh) -> None:
     """List accounts: name, role, created (UTC)."""
     users, _ = _stores(project)
     accounts = users.users()
     if not accounts:
-        typer.echo("no accounts: the server is login-free and serves loopback only")
+        typer.echo("no accounts: the server is login-free and serves loopback only"
+                   if lang is Lang.en else "没有账户：服务器无需登录，只在本机地址提供服务")
         return
     for u in accounts.values():
         typer.echo(f"{u.name}\t{u.role}\t{u.created}")

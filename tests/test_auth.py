@@ -137,8 +137,13 @@ def test_non_loopback_needs_accounts(project: Path, tokens: dict[str, str]) -> N
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=300)
     assert res.returncode == 1
     (line,) = res.stderr.strip().splitlines()
-    # Chinese first (serve has no --lang); a message without a translation keeps its words
-    assert line.startswith("错误：serving on 0.0.0.0 (not loopback) needs accounts")
+    assert line == (f"错误：在 0.0.0.0（非本机地址）上提供服务需要账户：请先运行 'peakmap user add "
+                    f"{project} NAME --role admin' 添加一个")  # Chinese first
+    res = subprocess.run([sys.executable, "-m", "peakmap", "serve", str(project), "--host",
+                          "0.0.0.0", "--port", "1", "--lang", "en"], capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                         timeout=300)
+    assert res.stderr.strip().startswith("error: serving on 0.0.0.0 (not loopback) needs accounts")
 
 
 def test_non_loopback_with_accounts_needs_allowed_hosts(project: Path,
@@ -341,11 +346,17 @@ def test_cli_user_add_list_remove(project: Path) -> None:
     assert UserStore.for_project(project).check_password("王工", "a-good-password") is not None
     res = _cli("user", "add", str(project), "王工", "--password-stdin", stdin="another-one\n")
     assert res.returncode == 1
-    assert res.stderr.strip() == "错误：account 王工 exists already (remove it first)"
+    assert res.stderr.strip() == "错误：账户 王工 已存在（请先删除）"
+    res = _cli("user", "add", str(project), "王工", "--password-stdin", "--lang", "en",
+               stdin="another-one\n")
+    assert res.stderr.strip() == "error: account 王工 exists already (remove it first)"
     listed = _cli("user", "list", str(project)).stdout.strip().split("\t")
     assert listed[:2] == ["王工", "editor"]
-    assert _cli("user", "remove", str(project), "王工").returncode == 0
     res = _cli("user", "remove", str(project), "王工")
-    assert res.returncode == 1 and res.stderr.startswith("错误：no account '王工'")
+    assert (res.returncode, res.stdout.strip()) == (0, "账户 王工 已删除")
+    res = _cli("user", "remove", str(project), "王工")
+    assert res.returncode == 1 and res.stderr.strip() == "错误：没有账户 '王工'（现有账户：无）"
+    res = _cli("user", "list", str(project), "--lang", "en")
+    assert res.stdout.strip() == "no accounts: the server is login-free and serves loopback only"
     audit = [(e["action"], e["target"]) for e in AuditLog.for_project(project).entries()]
     assert audit == [("user remove", "王工"), ("user add", "王工")]

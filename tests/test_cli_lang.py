@@ -107,3 +107,29 @@ def test_sample_error_in_the_chosen_language(tmp_path: Path) -> None:
     code, _, err = _run(*base, "--lang", "en")
     assert (code, err.strip()) == (1, f"error: --scale {bad}: must be between 1 and {MAX_COPIES}")
     assert not (tmp_path / "raw").exists()
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("role 'boss': not one of viewer, editor, admin", "角色 'boss'：须为 viewer, editor, admin 之一"),
+    ("password for 王工: at least 8 characters", "王工 的密码：至少 8 个字符"),
+    ("account name 'a b': use 1–64 letters, digits, Chinese, . _ -",
+     "账户名 'a b'：须为 1–64 个字母、数字、汉字或 . _ -"),
+    ("no account 'x' (accounts: ed, vera)", "没有账户 'x'（现有账户：ed, vera）"),
+    ("/p/.peakmap/users.json: not a peakmap accounts file (bad JSON)",
+     "/p/.peakmap/users.json：不是 peakmap 账户文件（bad JSON）"),
+])
+def test_account_refusals_in_chinese(english: str, chinese: str) -> None:
+    from layers.messages import message_label
+
+    assert message_label(english, "zh") == chinese
+    assert message_label(english, "en") == english
+
+
+def test_user_add_refusal_through_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "project.toml").write_text('[project]\nname = "t"\n', encoding="utf-8")
+    code, _, err = _run("user", "add", str(tmp_path), "bo", "--role", "root",
+                        "--password-stdin")
+    assert (code, err) == (1, "错误：角色 'root'：须为 viewer, editor, admin 之一\n")
+    code, _, err = _run("user", "add", str(tmp_path), "bo", "--role", "root",
+                        "--password-stdin", "--lang", "en")
+    assert (code, err) == (1, "error: role 'root': not one of viewer, editor, admin\n")
