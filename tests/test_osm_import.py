@@ -126,7 +126,8 @@ def test_import_build_report_matches_an_independent_computation(
     project = tmp_path / "helsinki"
     _cli("import", "osm", str(EXTRACT), "--boundary", str(boundary), "--out", str(project))
     out = capsys.readouterr().out
-    assert "green_spaces:" in out and "ODbL" in out
+    # Chinese by default (--lang en prints the English lines)
+    assert "green_spaces：" in out and "ODbL" in out and "下一步：peakmap build" in out
     source = (project / "SOURCE.md").read_text("utf-8")
     assert "© OpenStreetMap contributors" in source
     assert "| green_spaces | area | leisure=park |" in source  # the mapping, as data
