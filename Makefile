@@ -64,7 +64,7 @@ bench: install
 # peakmap vs PostGIS vs naive geopandas on HP-04, HP-18, STD-PARK-500 at K = 1, 10, 30
 bench-postgis: install
 	bash scripts/ensure_postgis.sh
-	$(BIN)/python scripts/bench_postgis.py --scales 1 10 30
+	$(BIN)/python scripts/bench_postgis.py --scales 1 10 30 --runs 5
 
 # the Heping sample built and reported with the GeoPackage store and with the PostGIS store
 bench-store: install
