@@ -110,7 +110,8 @@ def test_sample_error_in_the_chosen_language(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("english", "chinese"), [
-    ("role 'boss': not one of viewer, editor, admin", "角色 'boss'：须为 viewer, editor, admin 之一"),
+    ("role 'boss': not one of viewer, editor, admin",
+     "角色 'boss'：须为 viewer, editor, admin 之一"),
     ("password for 王工: at least 8 characters", "王工 的密码：至少 8 个字符"),
     ("account name 'a b': use 1–64 letters, digits, Chinese, . _ -",
      "账户名 'a b'：须为 1–64 个字母、数字、汉字或 . _ -"),
