@@ -339,6 +339,7 @@ def test_cli_pv_outputs(
     built: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from peakmap.cmd_site_pv import PvFormat, pv
+    from peakmap.console import Lang
 
     def run(**kw: Any) -> None:
         args: dict[str, Any] = {
@@ -357,7 +358,9 @@ def test_cli_pv_outputs(
     assert len(data["features"]) == 2
     x, y = shapely.geometry.shape(data["features"][0]["geometry"]).centroid.coords[0]
     assert 116 < x < 118 and 38 < y < 40  # WGS84
-    assert "2 roofs" in capsys.readouterr().out
+    assert "2 个屋顶 → " in capsys.readouterr().out  # the summary line in --lang (zh default)
+    run(format=PvFormat.geojson, out=out, with_existing=True, lang=Lang.en)
+    assert "2 roofs → " in capsys.readouterr().out
     run(top=5, nea_class="government", with_existing=True, format=PvFormat.csv)
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("1,B1,government,True,True,False,S,街,C1,一,")
