@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from layers.messages import message_label
 from layers.osm_import import import_osm
 from peakmap.console import Lang, lang_option, plain_console
 
@@ -36,24 +37,17 @@ def osm(
         extract, boundary, out, name=name, code=code, boundary_crs=boundary_crs
     )
     console = plain_console()
-    if lang is Lang.en:
-        console.print(f"wrote {result.out} from {extract.name} (© OpenStreetMap contributors, "
-                      "ODbL)")
-        for layer, n in result.counts.items():
-            console.print(f"  {layer}: {n:,} features")
-        for note in result.notes:
-            console.print(f"  note: {note}")
-        console.print(f"next: peakmap build {result.out}; the tag mapping is in "
-                      f"{result.out}/SOURCE.md")
-        return
-    from layers.messages import message_label
-
-    console.print(f"已由 {extract.name} 写出 {result.out}（© OpenStreetMap 贡献者，ODbL）")
+    en = lang is Lang.en
+    console.print(f"wrote {result.out} from {extract.name} (© OpenStreetMap contributors, ODbL)"
+                  if en else
+                  f"已由 {extract.name} 写出 {result.out}（© OpenStreetMap 贡献者，ODbL）")
     for layer, n in result.counts.items():
-        console.print(f"  {layer}：{n:,} 个要素")
+        console.print(f"  {layer}: {n:,} features" if en else f"  {layer}：{n:,} 个要素")
     for note in result.notes:
-        console.print(f"  注：{message_label(note, 'zh')}")
-    console.print(f"下一步：peakmap build {result.out}；标签对应关系见 {result.out}/SOURCE.md")
+        console.print(f"  note: {note}" if en else f"  注：{message_label(note, 'zh')}")
+    console.print(f"next: peakmap build {result.out}; the tag mapping is in {result.out}/SOURCE.md"
+                  if en else
+                  f"下一步：peakmap build {result.out}；标签对应关系见 {result.out}/SOURCE.md")
 
 
 def register(app: typer.Typer) -> None:
