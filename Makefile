@@ -1,5 +1,7 @@
 # peakmap — every set-up step lives here, so a fresh clone needs only `make run` and `make test`.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# the interpreter the venv is made from: a Python 3.11 with its libpython linked in (Debian's
+# /usr/bin/python3.11) before a shared-library build (pyenv's default); scripts/pick_python.sh
+PYTHON ?= $(shell bash scripts/pick_python.sh)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# run on their own: this runner itself, and the PostGIS runs (`make bench-postgis`,
-# which needs PostgreSQL + PostGIS installed)
-SEPARATE = {"bench_all.py", "bench_postgis.py", "bench_store.py"}
+# run on their own: this runner itself, the PostGIS runs (`make bench-postgis`, which needs
+# PostgreSQL + PostGIS installed) and the interpreter comparison (needs a second venv)
+SEPARATE = {"bench_all.py", "bench_interpreter.py", "bench_postgis.py", "bench_store.py"}
 
 
 def main(argv: list[str]) -> int:
