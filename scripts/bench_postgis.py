@@ -16,14 +16,17 @@ For each scale K (the Heping sample tiled K times, built without DSM into
 5. check that all three give the same value for every indicator, level and zone, and print the
    side-by-side table (also written to ``bench-output/postgis/results.json``).
 
-Every peakmap and PostGIS measurement runs ``--runs`` times (3 unless told) and the median is
-reported, with the fastest and slowest run beside it in ``results.json``: one run picks up
-whatever else the machine is doing (a checkpoint after the cluster's load, page-cache misses).
-One untimed run of each system comes first (``--warmup``, 1 unless told): a freshly loaded
-cluster reads its tables and indexes into shared buffers on its first queries, and the CLI's
-first run after a build reads the store and the modules from disk.
-peakmap is timed before the throw-away cluster starts, so its shutdown writes do not fall
-inside the CLI's time. The naive way runs once (it is the slow reference, not a target).
+Every peakmap and PostGIS measurement runs ``--runs`` times (3 unless told), in rounds: each
+round times the CLI, the compute on the default threads, the compute on one thread and the
+PostGIS SQL, one after another, so that the host's speed, which drifts by a third between
+minutes on this machine, moves both systems of a round alike. The ratios ("compute vs
+PostGIS", "CLI vs PostGIS") are the medians of the rounds' own ratios; the times are the
+medians of the runs, with every run in ``results.json``. One untimed round comes first
+(``--warmup``, 1 unless told): a freshly loaded cluster reads its tables and indexes into
+shared buffers on its first queries, and the CLI's first run after a build reads the store and
+the modules from disk. The cluster is checkpointed after the load, so that the load's writes
+do not fall inside any timed run; it stays up, idle, while peakmap runs. The naive way runs
+once (it is the slow reference, not a target).
 
 Usage: ``python scripts/bench_postgis.py [--scales 1 10 30] [--runs N] [--warmup N]
 [--no-naive-above K]``.
@@ -34,6 +37,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -336,25 +340,28 @@ def main(argv: list[str]) -> int:
         from layers.project import Project
 
         year = int(Project(project).manifest.project.year or time.localtime().tm_year)
-        print(f"(scale {k}: peakmap, {runs} runs)", flush=True)
-        for _ in range(warmup):
-            peakmap_cli(project)
-        cli_runs = [peakmap_cli(project) for _ in range(runs)]
-        compute_runs = [peakmap_compute(project) for _ in range(runs)]
-        one_thread = [peakmap_compute(project, workers=1) for _ in range(runs)]
+        print(f"(scale {k}: loading PostGIS)", flush=True)
+        cli_runs, compute_runs, one_thread, pg_runs = [], [], [], []
+        with LocalCluster(OUT / f"pg_x{k}") as pg:
+            load_s = load_store(pg, project, OUT / f"dump_x{k}")
+            pg.psql("-c", "CHECKPOINT")  # the load's writes done before anything is timed
+            historic = historic_streets(project)
+            print(f"(scale {k}: {warmup} untimed and {runs} timed rounds of peakmap CLI, "
+                  "compute, compute on 1 thread, PostGIS)", flush=True)
+            for i in range(warmup + runs):
+                rnd = (peakmap_cli(project), peakmap_compute(project),
+                       peakmap_compute(project, workers=1), postgis_values(pg, year, historic))
+                if i >= warmup:
+                    cli_runs.append(rnd[0])
+                    compute_runs.append(rnd[1])
+                    one_thread.append(rnd[2])
+                    pg_runs.append(rnd[3])
         pm_values = cli_runs[-1][2]
         if any(r[2] != pm_values for r in cli_runs):
             print(f"error: scale {k}: the CLI's runs printed different values", file=sys.stderr)
             ok = False
         cli_walls = [r[0] for r in cli_runs]
         compute_secs = [r[0] for r in compute_runs]
-        print(f"(scale {k}: loading PostGIS)", flush=True)
-        with LocalCluster(OUT / f"pg_x{k}") as pg:
-            load_s = load_store(pg, project, OUT / f"dump_x{k}")
-            historic = historic_streets(project)
-            for _ in range(warmup):
-                postgis_values(pg, year, historic)
-            pg_runs = [postgis_values(pg, year, historic) for _ in range(runs)]
         pg_totals = [r[1] for r in pg_runs]
         pg_median = median_run(pg_totals)
         pg_times, _, _, csv_text = pg_runs[pg_totals.index(pg_median)]
@@ -376,7 +383,12 @@ def main(argv: list[str]) -> int:
             "peakmap_compute_1thread_runs_s": [r[0] for r in one_thread],
             "peakmap_compute_1thread_cpu_s": median_run([r[2] for r in one_thread]),
             "records": len(pm_values),
+            # PostGIS / peakmap of each round, and their medians (the table's ratios)
+            "cli_ratio_runs": [p / c for p, c in zip(pg_totals, cli_walls, strict=True)],
+            "compute_ratio_runs": [p / c for p, c in zip(pg_totals, compute_secs, strict=True)],
         }
+        row["cli_ratio"] = statistics.median(row["cli_ratio_runs"])
+        row["compute_ratio"] = statistics.median(row["compute_ratio_runs"])
         worst_pg, same = largest_difference(pm_values, pg_values)
         row["max_diff_postgis"] = worst_pg
         ok &= same
@@ -390,9 +402,9 @@ def main(argv: list[str]) -> int:
         results.append(row)
         print(json.dumps(row, ensure_ascii=False), flush=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    print(f"\nMedian of {runs} runs for peakmap and PostGIS after {warmup} untimed run(s) of "
-          "each (every timed run in results.json); "
-          "naive geopandas one run.")
+    print(f"\n{runs} rounds (CLI, compute, compute on 1 thread, PostGIS in turn) after "
+          f"{warmup} untimed; times: median of the runs (every run in results.json); ratios: "
+          "median of the rounds' own PostGIS / peakmap ratios; naive geopandas one run.")
     print("\n| K | records | peakmap CLI wall (s) | peakmap compute (s) | PostGIS (s) | "
           "naive geopandas (s) | compute vs PostGIS | CLI vs PostGIS | peak memory "
           "peakmap CLI / PostGIS server / naive (MB) |")
@@ -402,8 +414,7 @@ def main(argv: list[str]) -> int:
         naive_mem = f"{r['naive_rss_mb']:.0f}" if "naive_rss_mb" in r else "—"
         print(f"| {r['scale']} | {r['records']:,} | {r['peakmap_cli_s']:.1f} | "
               f"{r['peakmap_compute_s']:.2f} | {r['postgis_s']:.2f} | {naive_txt} | "
-              f"{r['postgis_s'] / r['peakmap_compute_s']:.2f}× | "
-              f"{r['postgis_s'] / r['peakmap_cli_s']:.2f}× | "
+              f"{r['compute_ratio']:.2f}× | {r['cli_ratio']:.2f}× | "
               f"{r['peakmap_cli_rss_mb']:.0f} / {r['postgis_peak_pss_mb']:.0f} / {naive_mem} |")
     print(f"\nThe compute on one thread and on the default min(2, CPU count) = "
           f"{min(2, os.cpu_count() or 1)} threads ([params.overlay] workers), median of {runs} "
@@ -417,13 +428,19 @@ def main(argv: list[str]) -> int:
               f"{r['peakmap_compute_cpu_s']:.2f} | "
               f"{r['peakmap_compute_1thread_s'] / r['peakmap_compute_s']:.2f}× |")
 
-    print("\nEvery run of the CLI, in order: wall and CPU time (user + system) of the "
-          "process:")
-    print("\n| K | CLI wall, each run (s) | CLI CPU, each run (s) |")
-    print("|---:|---|---|")
+    print("\nEvery round, in order: the CLI's wall and CPU time (user + system) of the "
+          "process, PostGIS's time, and their ratio:")
+    print("\n| K | CLI wall, each run (s) | CLI CPU, each run (s) | PostGIS, each run (s) | "
+          "CLI vs PostGIS, each round |")
+    print("|---:|---|---|---|---|")
+
+    def each(xs: list[float], unit: str = "") -> str:
+        return " / ".join(f"{x:.2f}{unit}" for x in xs)
+
     for r in results:
-        print(f"| {r['scale']} | {' / '.join(f'{x:.2f}' for x in r['peakmap_cli_runs_s'])} | "
-              f"{' / '.join(f'{x:.2f}' for x in r['peakmap_cli_cpu_runs_s'])} |")
+        print(f"| {r['scale']} | {each(r['peakmap_cli_runs_s'])} | "
+              f"{each(r['peakmap_cli_cpu_runs_s'])} | {each(r['postgis_runs_s'])} | "
+              f"{each(r['cli_ratio_runs'], '×')} |")
 
     def fmt(worst: dict[str, float]) -> str:
         return ", ".join(f"{i} {w:.3g}" for i, w in worst.items())
