@@ -10,9 +10,15 @@
 # "Interpreter"). Override with `make install PYTHON=/path/to/python3.11`.
 set -uo pipefail
 
+# PICK_PYTHON_CANDIDATES (space-separated paths) replaces the list (tests/test_pick_python.py)
+if [ -n "${PICK_PYTHON_CANDIDATES:-}" ]; then
+    read -r -a listed <<< "$PICK_PYTHON_CANDIDATES"
+else
+    listed=("$(command -v python3.11 2>/dev/null)" /usr/bin/python3.11 /usr/local/bin/python3.11
+            "$(command -v python3 2>/dev/null)")
+fi
 candidates=()
-for c in "$(command -v python3.11 2>/dev/null)" /usr/bin/python3.11 /usr/local/bin/python3.11 \
-         "$(command -v python3 2>/dev/null)"; do
+for c in "${listed[@]}"; do
     [ -n "$c" ] && [ -x "$c" ] && candidates+=("$c")
 done
 
