@@ -164,6 +164,19 @@ _RULES: list[Rule] = [
      lambda m: f"{m[1]} 的密码：至少 {m[2]} 个字符"),
     (re.compile(r"^(.+): not a peakmap accounts file \((.+)\)$", re.S),
      lambda m: f"{m[1]}：不是 peakmap 账户文件（{m[2]}）"),
+    # peakmap import osm: its refusals (layers.osm_import)
+    (re.compile(r"^(.+): OSM extract not found$", re.S),
+     lambda m: f"{m[1]}：找不到 OSM 提取文件"),
+    (re.compile(r"^(.+): not a readable OSM extract \((.*)\)$", re.S),
+     lambda m: f"{m[1]}：无法读取为 OSM 提取文件（{m[2]}）"),
+    (re.compile(r"^(.+): already holds a project\.toml; choose a new --out$", re.S),
+     lambda m: f"{m[1]}：已有 project.toml；请另选 --out 目录"),
+    (re.compile(r"^(.+) \(boundary\): the file declares no CRS; give (.+)$", re.S),
+     lambda m: f"{m[1]}（边界）：文件未声明坐标系；请用 {m[2]} 指定"),
+    (re.compile(r"^(.+) \(boundary\): no polygon in the boundary file$", re.S),
+     lambda m: f"{m[1]}（边界）：边界文件中没有面要素"),
+    (re.compile(r"^(.+): rule (\d+): layer (.+) is not canonical$", re.S),
+     lambda m: f"{m[1]}：第 {m[2]} 条规则：图层 {m[3]} 不是标准图层"),
 ]
 
 
@@ -218,6 +231,22 @@ _NOTE_RULES: list[Rule] = [
      lambda m: f"删除了 {m[1]} 个空几何：{m[2]}"),
     (re.compile(r"^(\d+) polygons used by their outlines$"),
      lambda m: f"{m[1]} 个面要素取其边界线"),
+    # the notes of peakmap import osm (layers.osm_import.import_osm)
+    (re.compile(r"^(\d+) OSM objects a rule wanted have no complete geometry in the extract "
+                r"\(cut at its edge, or broken\) and were left out: (.+)$", re.S),
+     lambda m: f"{m[1]} 个符合映射规则的 OSM 对象在提取文件中没有完整几何（被提取范围边缘截断"
+               f"或已损坏），已略去：{m[2]}"),
+    (re.compile(r"^no feature in the extract for: (.+)$", re.S),
+     lambda m: "提取文件中没有以下图层的要素：" + "、".join(
+         _layer(name)[len("图层 "):] for name in m[1].split(", "))),
+    (re.compile(r"^buildings: floors from building:levels, height_m from height where tagged; "
+                r"the build estimates the rest \(see its notes\)$"),
+     lambda m: "建筑（buildings）：有标注的，层数（floors）取自 building:levels，高度（height_m）"
+               "取自 height；其余由构建估算（见构建的说明）"),
+    (re.compile(r"^buildings: (\d+) of unknown use \(building=yes\) took the use of the land use "
+                r"they stand on \((\[.+\])\)$"),
+     lambda m: f"建筑（buildings）：{m[1]} 栋用途不明（building=yes）的建筑采用所在用地的用途"
+               f"（{m[2]}）"),
     # a raster's line (layers.build._stage_raster)
     (re.compile(r"^(\d+)×(\d+) px, (\S+) m, copied$"),
      lambda m: f"{m[1]}×{m[2]} 像元，{m[3]} m，原样复制"),

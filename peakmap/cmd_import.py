@@ -36,7 +36,7 @@ def osm(
     result = import_osm(
         extract, boundary, out, name=name, code=code, boundary_crs=boundary_crs
     )
-    console = plain_console()
+    console = plain_console(soft_wrap=True)  # a note (its ids) is never cut into lines
     en = lang is Lang.en
     console.print(f"wrote {result.out} from {extract.name} (© OpenStreetMap contributors, ODbL)"
                   if en else

@@ -213,3 +213,85 @@ def test_hand_made_extract_gives_the_expected_layers(tmp_path: Path) -> None:
     district = gpd.read_file(tmp_path / "p" / "raw" / "boundary.gpkg", layer="districts")
     assert district[["code", "name"]].to_dict("records") == [{"code": "120199", "name": "测试区"}]
     assert "w16" in (tmp_path / "p" / "SOURCE.md").read_text("utf-8")
+
+
+# Every note (and refusal) of the import, with its Chinese worked out by hand.
+OSM_NOTES_ZH = [
+    ("2 OSM objects a rule wanted have no complete geometry in the extract (cut at its edge, "
+     "or broken) and were left out: w16, r7 …",
+     "2 个符合映射规则的 OSM 对象在提取文件中没有完整几何（被提取范围边缘截断或已损坏），"
+     "已略去：w16, r7 …"),
+    ("no feature in the extract for: pocket_parks, heating_pipes",
+     "提取文件中没有以下图层的要素：口袋公园（pocket_parks）、供热管网（heating_pipes）"),
+    ("buildings: floors from building:levels, height_m from height where tagged; the build "
+     "estimates the rest (see its notes)",
+     "建筑（buildings）：有标注的，层数（floors）取自 building:levels，高度（height_m）取自 "
+     "height；其余由构建估算（见构建的说明）"),
+    ("buildings: 3 of unknown use (building=yes) took the use of the land use they stand on "
+     "([building_use_by_landuse])",
+     "建筑（buildings）：3 栋用途不明（building=yes）的建筑采用所在用地的用途"
+     "（[building_use_by_landuse]）"),
+]
+OSM_REFUSALS_ZH = [
+    ("/d/tj.osm.pbf: OSM extract not found", "/d/tj.osm.pbf：找不到 OSM 提取文件"),
+    ("/d/tj.osm.pbf: not a readable OSM extract (bad blob)",
+     "/d/tj.osm.pbf：无法读取为 OSM 提取文件（bad blob）"),
+    ("/d/p: already holds a project.toml; choose a new --out",
+     "/d/p：已有 project.toml；请另选 --out 目录"),
+    ("区界.shp (boundary): the file declares no CRS; give --boundary-crs EPSG:...",
+     "区界.shp（边界）：文件未声明坐标系；请用 --boundary-crs EPSG:... 指定"),
+    ("b.geojson (boundary): no polygon in the boundary file",
+     "b.geojson（边界）：边界文件中没有面要素"),
+    ("/d/tags.toml: rule 3: layer 'roadz' is not canonical",
+     "/d/tags.toml：第 3 条规则：图层 'roadz' 不是标准图层"),
+]
+ENGLISH_WORDS = r"[A-Za-z]{2,} [A-Za-z]{2,}"  # two English words in a row: an untranslated text
+
+
+@pytest.mark.parametrize(("english", "chinese"), [*OSM_NOTES_ZH, *OSM_REFUSALS_ZH])
+def test_import_notes_and_refusals_in_chinese(english: str, chinese: str) -> None:
+    from layers.messages import message_label
+
+    assert message_label(english, "zh") == chinese
+    assert message_label(english, "en") == english
+
+
+def test_every_note_of_the_import_has_a_chinese_rule() -> None:
+    # A note added to import_osm without a row above (and so, likely, without a rule) fails.
+    import ast
+
+    import layers.osm_import as osm
+
+    tree = ast.parse(Path(osm.__file__).read_text("utf-8"))
+    appends = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+               and isinstance(n.func, ast.Attribute) and n.func.attr == "append"
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == "notes"]
+    assert len(appends) == len(OSM_NOTES_ZH)
+
+
+def test_import_notes_printed_in_the_chosen_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    extract = tmp_path / "tiny.osm"
+    extract.write_text(_osm_xml(), encoding="utf-8")
+    boundary = tmp_path / "b.geojson"
+    gpd.GeoDataFrame({"name": ["测试区"]}, geometry=[shapely.box(117.19, 39.09, 117.21, 39.11)],
+                     crs="EPSG:4326").to_file(boundary, driver="GeoJSON")
+    _cli("import", "osm", str(extract), "--boundary", str(boundary), "--out",
+         str(tmp_path / "zh"))
+    notes = [line.strip() for line in capsys.readouterr().out.splitlines() if "注：" in line]
+    assert len(notes) == 4  # the fixture gives every kind of note
+    assert notes[0] == ("注：1 个符合映射规则的 OSM 对象在提取文件中没有完整几何（被提取范围边缘"
+                        "截断或已损坏），已略去：w16")
+    assert notes[3] == ("注：建筑（buildings）：1 栋用途不明（building=yes）的建筑采用所在用地的"
+                        "用途（[building_use_by_landuse]）")
+    for note in notes:
+        assert not re.search(ENGLISH_WORDS, note), note
+    _cli("import", "osm", str(extract), "--boundary", str(boundary), "--out",
+         str(tmp_path / "en"), "--lang", "en")
+    notes = [line.strip() for line in capsys.readouterr().out.splitlines() if "note:" in line]
+    assert notes[0] == ("note: 1 OSM objects a rule wanted have no complete geometry in the "
+                        "extract (cut at its edge, or broken) and were left out: w16")
+    assert len(notes) == 4 and not any("注" in n for n in notes)
