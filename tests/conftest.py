@@ -4,17 +4,26 @@
 copy (the committed ``data/heping/`` is never written by tests), running the post-build
 analyses too; ``heping_built_pg`` the same into PostGIS (the session's throw-away cluster,
 ``pg_url``). Every slow test on the sample should use it instead of building its own.
+
+``tiny_dir`` is the tiny project of the report tests (tests/fixtures/tiny.py, catalog
+``TARGETS``), written once per session and copied for each test module, so what one module
+writes there (exports, the results cache ``build/cache/``) never reaches another;
+``tiny_records`` its records for the report year 2025, a fresh copy per module.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from layers.indicators.result import IndicatorResult
 
 # Starlette's TestClient sends "Host: testserver"; real servers accept only loopback names and
 # the hosts configured in PEAKMAP_ALLOWED_HOSTS (web.settings).
@@ -49,6 +58,39 @@ def heping_built_pg(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Pa
     use_postgis(dest, pg_url, "heping_sample")
     build_project(dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def tiny_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny project with the catalog ``TARGETS``, written once; tests use copies of it."""
+    from fixtures.tiny import TARGETS, make_project
+
+    root = tmp_path_factory.mktemp("tiny_template") / "tiny"
+    make_project(root, targets=TARGETS)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tiny_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test module's own copy of ``tiny_template`` (its writes stay in the module)."""
+    dest = tmp_path_factory.mktemp("tiny") / "tiny"
+    shutil.copytree(tiny_template, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def tiny_records_2025(tiny_template: Path) -> list[IndicatorResult]:
+    """The records of ``tiny_template`` for 2025, computed once (the engine writes nothing)."""
+    from layers.indicators.engine import compute_records
+    from layers.project import Project
+
+    return compute_records(Project(tiny_template), year=2025)
+
+
+@pytest.fixture(scope="module")
+def tiny_records(tiny_records_2025: list[IndicatorResult]) -> list[IndicatorResult]:
+    """The records of the tiny project for 2025: the module's own deep copy."""
+    return copy.deepcopy(tiny_records_2025)
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,9 @@
 """Every export path says statuses, sources and notes in words from one table (layers/labels.py).
 
-On the tiny project of tests/test_report.py: HP-17 (LED share, > 80 %) is 50 % in the
-district (not met; streets 街道一 and 街道二 below target), no data in 街道三 (no lamps: the
-engine's note "no base in this zone (denominator 0)"); HP-04 has no street target. The
-proposal of tests/test_web_scenario.py renews pipe h1, so HP-T4 is newly met.
+On the tiny project (tests/fixtures/tiny.py, ``tiny_dir``): HP-17 (LED share, > 80 %) is
+50 % in the district (not met; streets 街道一 and 街道二 below target), no data in 街道三 (no
+lamps: the engine's note "no base in this zone (denominator 0)"); HP-04 has no street target.
+The proposal of tests/test_web_scenario.py renews pipe h1, so HP-T4 is newly met.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from pathlib import Path
 
 import pytest
 from fixtures.scenario import scenario_project
-from fixtures.tiny import TARGETS, make_project, sheet_rows
+from fixtures.tiny import sheet_rows
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from layers.compare import compare, comparisons_to_json, write_comparison_csv
-from layers.indicators.engine import compute_records
 from layers.project import Project
 from layers.report import write_csv, write_xlsx
 from peakmap.cli import app
@@ -29,28 +28,16 @@ from peakmap.cli import app
 CODES = {"pass", "fail", "no-target", "no-data", "newly-met", "no-longer-met"}
 
 
-@pytest.fixture(scope="module")
-def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("labels")
-    make_project(root, targets=TARGETS)
-    return root
-
-
-@pytest.fixture(scope="module")
-def records(project_dir: Path) -> list:
-    return compute_records(Project(project_dir), year=2025)
-
-
 @pytest.mark.parametrize(("lang", "words"), [
     ("zh", {"fail": "未达标", "no-data": "无数据", "no-target": "无定量目标", "computed": "计算",
             "note": "该区域无计算基数（分母为 0）"}),
     ("en", {"fail": "not met", "no-data": "no data", "no-target": "no target",
             "computed": "computed", "note": "no base in this zone (denominator 0)"}),
 ])
-def test_csv_has_the_words_beside_the_codes(records: list, tmp_path: Path, lang: str,
+def test_csv_has_the_words_beside_the_codes(tiny_records: list, tmp_path: Path, lang: str,
                                             words: dict[str, str]) -> None:
     path = tmp_path / "r.csv"
-    write_csv(records, path, lang=lang)
+    write_csv(tiny_records, path, lang=lang)
     with path.open(encoding="utf-8-sig") as fh:
         rows = {(r["indicator"], r["zone_code"]): r for r in csv.DictReader(fh)}
     d = rows[("HP-17", "D")]
@@ -62,10 +49,10 @@ def test_csv_has_the_words_beside_the_codes(records: list, tmp_path: Path, lang:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_workbook_has_no_bare_code_and_translated_notes(records: list, tmp_path: Path,
+def test_workbook_has_no_bare_code_and_translated_notes(tiny_records: list, tmp_path: Path,
                                                         lang: str) -> None:
     path = tmp_path / f"r-{lang}.xlsx"
-    write_xlsx(records, path, lang=lang)
+    write_xlsx(tiny_records, path, lang=lang)
     wb = load_workbook(path)
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -86,14 +73,14 @@ def test_workbook_has_no_bare_code_and_translated_notes(records: list, tmp_path:
         assert s1[notes] == "communities below target: 社区二"
 
 
-def test_cli_json_and_csv_in_english(project_dir: Path) -> None:
-    res = CliRunner().invoke(app, ["report", str(project_dir), "--level", "street",
+def test_cli_json_and_csv_in_english(tiny_dir: Path) -> None:
+    res = CliRunner().invoke(app, ["report", str(tiny_dir), "--level", "street",
                                    "--format", "json", "--lang", "en"])
     assert res.exit_code == 0, res.output
     rows = {(r["indicator"], r["zone_code"]): r for r in json.loads(res.stdout)}
     assert rows[("HP-17", "S3")]["status_label"] == "no data"
     assert rows[("HP-04", "S2")]["status_label"] == "no target"
-    res = CliRunner().invoke(app, ["report", str(project_dir), "--level", "street",
+    res = CliRunner().invoke(app, ["report", str(tiny_dir), "--level", "street",
                                    "--format", "csv"])
     assert res.exit_code == 0, res.output
     rows_csv = list(csv.DictReader(io.StringIO(res.stdout.lstrip("\ufeff"))))

@@ -23,12 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.tiny import TARGETS, make_project
 from fixtures.web import TestClient
 from typer.testing import CliRunner
 
-from layers.indicators.engine import compute_records
-from layers.project import Project
 from layers.report import records_to_json, write_csv, write_json
 from peakmap.cli import app
 from web.app import create_app
@@ -45,21 +42,9 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("notes")
-    make_project(root, targets=TARGETS)
-    return root
-
-
-@pytest.fixture(scope="module")
-def records(project_dir: Path) -> list:
-    return compute_records(Project(project_dir), year=2025)
-
-
-def test_the_fixture_notes_carry_the_marks(records: list) -> None:
+def test_the_fixture_notes_carry_the_marks(tiny_records: list) -> None:
     # the records themselves keep both languages (the pages pick one): what the exports fix
-    raw = {(r.indicator, r.zone_code): r for r in records}
+    raw = {(r.indicator, r.zone_code): r for r in tiny_records}
     assert raw[("HP-17", "D")].detail == ("⟪未达标街道：街道一、街道二⟫ / "
                                           "⟪streets below target: 街道一, 街道二⟫")
     assert raw[("HP-01", "D")].detail == "⟪2023年⟫ / ⟪value of 2023⟫"
@@ -86,21 +71,21 @@ def _csv_rows(text: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_csv_and_json_files(records: list, tmp_path: Path, lang: str) -> None:
+def test_csv_and_json_files(tiny_records: list, tmp_path: Path, lang: str) -> None:
     path = tmp_path / "r.csv"
-    write_csv(records, path, lang=lang)
+    write_csv(tiny_records, path, lang=lang)
     _check(_csv_rows(path.read_text(encoding="utf-8-sig")), lang)
     path = tmp_path / "r.json"
-    write_json(records, path, lang=lang)
+    write_json(tiny_records, path, lang=lang)
     _check(json.loads(path.read_text(encoding="utf-8")), lang)
     # the C encoder's batches (indent=2) and json.dumps (any other indent) alike
-    _check(json.loads(records_to_json(records, indent=None, lang=lang)), lang)
+    _check(json.loads(records_to_json(tiny_records, indent=None, lang=lang)), lang)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_cli_report_csv_and_json(project_dir: Path, tmp_path: Path, lang: str) -> None:
+def test_cli_report_csv_and_json(tiny_dir: Path, tmp_path: Path, lang: str) -> None:
     runner = CliRunner()
-    base = ["report", str(project_dir), "--level", "all", "--lang", lang]
+    base = ["report", str(tiny_dir), "--level", "all", "--lang", lang]
     res = runner.invoke(app, [*base, "--format", "csv"])
     assert res.exit_code == 0, res.output
     _check(_csv_rows(res.stdout), lang)
@@ -116,8 +101,8 @@ def test_cli_report_csv_and_json(project_dir: Path, tmp_path: Path, lang: str) -
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_api_indicators_and_csv(project_dir: Path, lang: str) -> None:
-    client = TestClient(create_app(project_dir))
+def test_api_indicators_and_csv(tiny_dir: Path, lang: str) -> None:
+    client = TestClient(create_app(tiny_dir))
     r = client.get(f"/api/indicators?lang={lang}")
     assert r.status_code == 200, r.text
     _check(r.json(), lang)

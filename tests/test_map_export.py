@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import shutil
 import subprocess
 import sys
 import warnings
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from fixtures.pdf import OUT, needs_poppler, page_size, pdf_text
-from fixtures.tiny import TARGETS, make_project
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -36,17 +36,10 @@ A4_LANDSCAPE_PT = (841.89, 595.28)
 
 
 @pytest.fixture(scope="module")
-def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("maps")
-    make_project(root, targets=TARGETS)
-    return root
-
-
-@pytest.fixture(scope="module")
-def sample_like(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same project, with the manifest header ``peakmap sample`` writes."""
-    root = tmp_path_factory.mktemp("sample_like")
-    make_project(root, targets=TARGETS)
+def sample_like(tiny_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the tiny project with the manifest header ``peakmap sample`` writes."""
+    root = tmp_path_factory.mktemp("sample_like") / "tiny"
+    shutil.copytree(tiny_template, root)
     manifest = root / "project.toml"
     manifest.write_text(f"{GENERATED_MARK} --seed 1 --scale 1`.\n" + manifest.read_text(
         encoding="utf-8"), encoding="utf-8")
@@ -81,9 +74,9 @@ def test_cli_pdf_has_title_legend_scale_north_date_source(sample_like: Path,
 
 
 @needs_poppler
-def test_notice_only_on_the_sample(project_dir: Path, tmp_path: Path) -> None:
+def test_notice_only_on_the_sample(tiny_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "m.pdf"
-    result = CliRunner().invoke(app, ["map", str(project_dir), "HP-17", "--out", str(out),
+    result = CliRunner().invoke(app, ["map", str(tiny_dir), "HP-17", "--out", str(out),
                                       "--lang", "en"])
     assert result.exit_code == 0, result.output
     text = pdf_text(out)
@@ -102,8 +95,8 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
-def test_route_png_draws_the_class_colours(project_dir: Path) -> None:
-    client = TestClient(create_app(project_dir))
+def test_route_png_draws_the_class_colours(tiny_dir: Path) -> None:
+    client = TestClient(create_app(tiny_dir))
     r = client.get("/maps/indicator.png?indicator=HP-17&level=street")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "image/png"
@@ -121,10 +114,10 @@ def test_route_png_draws_the_class_colours(project_dir: Path) -> None:
 
 
 @needs_poppler
-def test_pdf_legend_is_the_pages_legend(project_dir: Path, tmp_path: Path) -> None:
+def test_pdf_legend_is_the_pages_legend(tiny_dir: Path, tmp_path: Path) -> None:
     """The printed map uses the interactive map's classes: every legend line of the page
     (web.maps, class bounds and met/not-met words) is printed in the PDF."""
-    client = TestClient(create_app(project_dir))
+    client = TestClient(create_app(tiny_dir))
     page = client.get("/maps/indicator?indicator=HP-17&level=street&lang=zh").text
     legend = re.search(r'<details class="pm-legend".*?</details>', page, re.S)
     assert legend is not None
@@ -138,8 +131,8 @@ def test_pdf_legend_is_the_pages_legend(project_dir: Path, tmp_path: Path) -> No
         assert label in text, label
 
 
-def test_route_pdf_and_errors(project_dir: Path) -> None:
-    client = TestClient(create_app(project_dir))
+def test_route_pdf_and_errors(tiny_dir: Path) -> None:
+    client = TestClient(create_app(tiny_dir))
     r = client.get("/maps/indicator.pdf?indicator=HP-17&level=community&lang=en")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     r = client.get("/maps/indicator.pdf?indicator=HP-99&level=street")
@@ -147,10 +140,10 @@ def test_route_pdf_and_errors(project_dir: Path) -> None:
     assert client.get("/maps/indicator.svg?indicator=HP-17").status_code == 422
 
 
-def test_cli_errors_are_one_line(project_dir: Path, tmp_path: Path) -> None:
+def test_cli_errors_are_one_line(tiny_dir: Path, tmp_path: Path) -> None:
     for args, needle in ((["HP-17", "--out", str(tmp_path / "m.svg")], ".pdf or .png"),
                          (["HP-99", "--out", str(tmp_path / "m.pdf")], "HP-99")):
-        proc = subprocess.run([sys.executable, "-m", "peakmap", "map", str(project_dir), *args],
+        proc = subprocess.run([sys.executable, "-m", "peakmap", "map", str(tiny_dir), *args],
                               capture_output=True, text=True, check=False, timeout=120)
         assert proc.returncode == 1, proc.stderr
         assert needle in proc.stderr and "Traceback" not in proc.stderr
@@ -199,7 +192,7 @@ def test_pdf_compliance_report(sample_like: Path, tmp_path: Path) -> None:
 
 
 @needs_poppler
-def test_cli_map_reads_the_results_cache(tmp_path: Path) -> None:
+def test_cli_map_reads_the_results_cache(tiny_template: Path, tmp_path: Path) -> None:
     """``peakmap map`` takes the indicator from the cache the build leaves: a cached record
     (S2 made 90 %, above the target > 80 %) shows in the printed map; computed afresh S2 has
     0 %, so no zone would meet the target."""
@@ -209,7 +202,7 @@ def test_cli_map_reads_the_results_cache(tmp_path: Path) -> None:
     from layers.indicators.engine import compute_records
     from layers.project import Project
 
-    make_project(tmp_path / "p", targets=TARGETS)
+    shutil.copytree(tiny_template, tmp_path / "p")
     project = Project(tmp_path / "p")
     records = [replace(r, value=90.0, status="pass") if (r.indicator, r.zone_code) ==
                ("HP-17", "S2") else r for r in compute_records(project)]

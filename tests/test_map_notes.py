@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from fixtures.pdf import needs_poppler, pdf_text
-from fixtures.tiny import TARGETS, make_project
 
 from web.app import create_app
 from web.layer_text import NOTE_CHARS, NOTE_LINES, row_notes
@@ -28,10 +27,8 @@ S3_EN = "Note (街道三): no base in this zone (denominator 0)"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    root = tmp_path_factory.mktemp("notes")
-    make_project(root, targets=TARGETS)
-    return TestClient(create_app(root))
+def client(tiny_dir: Path) -> TestClient:
+    return TestClient(create_app(tiny_dir))
 
 
 def _legend_lines(page: str) -> list[str]:

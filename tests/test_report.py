@@ -11,75 +11,62 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures.tiny import TARGETS, make_project, sheet_rows
+from fixtures.tiny import sheet_rows
 from openpyxl import load_workbook
 from rich.console import Console
 from typer.testing import CliRunner
 
 import layers.report
-from layers.indicators.engine import RECORD_FIELDS, IndicatorResult, compute_records
+from layers.indicators.engine import RECORD_FIELDS, IndicatorResult
 from layers.labels import export_record
 from layers.report import records_to_json, records_to_table, write_csv, write_xlsx
 from peakmap.cli import app
-
-
-@pytest.fixture(scope="module")
-def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("report")
-    make_project(root, targets=TARGETS)
-    return root
-
-
-@pytest.fixture(scope="module")
-def records(project_dir: Path) -> list[IndicatorResult]:
-    from layers.project import Project
-
-    return compute_records(Project(project_dir), year=2025)
 
 
 def _district(records: list[IndicatorResult], ident: str) -> IndicatorResult:
     return next(r for r in records if r.indicator == ident and r.level == "district")
 
 
-def test_values_behind_the_report(records: list[IndicatorResult]) -> None:
-    led = _district(records, "HP-17")
+def test_values_behind_the_report(tiny_records: list[IndicatorResult]) -> None:
+    led = _district(tiny_records, "HP-17")
     assert led.value == pytest.approx(50.0) and led.status == "fail"
     assert led.gap == pytest.approx(30.0)
-    green = _district(records, "HP-04")
+    green = _district(tiny_records, "HP-04")
     # g1 ∪ g2 = 700, g3 = 400, g5 = 800 (no pocket parks in this row)
     assert green.value == pytest.approx(1900.0) and green.status == "fail"
     assert green.gap == pytest.approx(100.0)
-    assert _district(records, "HP-01").source == "reported"
+    assert _district(tiny_records, "HP-01").source == "reported"
 
 
 def test_json_is_a_list_of_records_with_the_architecture_fields(
-    records: list[IndicatorResult],
+    tiny_records: list[IndicatorResult],
 ) -> None:
-    data = json.loads(records_to_json(records))
-    assert isinstance(data, list) and len(data) == len(records)
+    data = json.loads(records_to_json(tiny_records))
+    assert isinstance(data, list) and len(data) == len(tiny_records)
     for row in data:
         assert list(row)[: len(RECORD_FIELDS)] == list(RECORD_FIELDS)
     nodata = [row for row in data if row["status"] == "no-data"]
     assert nodata and all(row["value"] is None for row in nodata)  # null, not NaN
 
 
-def test_csv_round_trip(records: list[IndicatorResult], tmp_path: Path) -> None:
+def test_csv_round_trip(tiny_records: list[IndicatorResult], tmp_path: Path) -> None:
     path = tmp_path / "out.csv"
-    write_csv(records, path)
+    write_csv(tiny_records, path)
     with path.open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == len(records)
+    assert len(rows) == len(tiny_records)
     first = rows[0]
-    assert first["indicator"] == records[0].indicator
-    assert float(first["value"]) == pytest.approx(float(records[0].value))  # type: ignore[arg-type]
+    assert first["indicator"] == tiny_records[0].indicator
+    value = tiny_records[0].value
+    assert float(first["value"]) == pytest.approx(float(value))  # type: ignore[arg-type]
     assert first["responsible"] == "区城市管理委、区商务局"
 
 
 
 
-def test_xlsx_annex_layout(records: list[IndicatorResult], tmp_path: Path) -> None:
+def test_xlsx_annex_layout(tiny_records: list[IndicatorResult], tmp_path: Path) -> None:
     path = tmp_path / "annex.xlsx"
-    write_xlsx(records, path, project_name="测试项目", notice="示例数据 sample")
+    write_xlsx(tiny_records, path, project_name="测试项目", notice="示例数据 sample")
     wb = load_workbook(path)
     assert wb.sheetnames == ["区", "街道", "社区", "街道指标矩阵", "说明"]
     ws = wb["区"]
@@ -92,7 +79,7 @@ def test_xlsx_annex_layout(records: list[IndicatorResult], tmp_path: Path) -> No
                 "目标单位", "差距", "期限", "责任单位", "状态", "来源", "口径", "备注"):
         assert col in header
     assert ws.freeze_panes == "E4"
-    assert len(rows) == sum(r.level == "district" for r in records)
+    assert len(rows) == sum(r.level == "district" for r in tiny_records)
     led = next(r for r in rows if r["指标编号"] == "HP-17")
     assert led["现状值"] == pytest.approx(50.0)
     assert (led["目标条件"], led["目标值"], led["目标单位"]) == (">", 80, "%")
@@ -113,10 +100,10 @@ def test_xlsx_annex_layout(records: list[IndicatorResult], tmp_path: Path) -> No
 
 
 def test_xlsx_number_formats_have_no_trailing_dot(
-    records: list[IndicatorResult], tmp_path: Path
+    tiny_records: list[IndicatorResult], tmp_path: Path
 ) -> None:
     path = tmp_path / "annex.xlsx"
-    write_xlsx(records, path)
+    write_xlsx(tiny_records, path)
     wb = load_workbook(path)
     formats: dict[tuple[str, str, str], str] = {}
     for name in ("区", "街道"):
@@ -140,10 +127,10 @@ def test_xlsx_number_formats_have_no_trailing_dot(
 
 
 def test_xlsx_merges_groups_and_indicators_and_prints_landscape(
-    records: list[IndicatorResult], tmp_path: Path
+    tiny_records: list[IndicatorResult], tmp_path: Path
 ) -> None:
     path = tmp_path / "annex.xlsx"
-    write_xlsx(records, path)
+    write_xlsx(tiny_records, path)
     wb = load_workbook(path)
     ws = wb["街道"]
     merged = {str(m) for m in ws.merged_cells.ranges}
@@ -165,9 +152,9 @@ def test_xlsx_merges_groups_and_indicators_and_prints_landscape(
         assert "&P" in ws.oddFooter.center.text
 
 
-def test_xlsx_street_matrix(records: list[IndicatorResult], tmp_path: Path) -> None:
+def test_xlsx_street_matrix(tiny_records: list[IndicatorResult], tmp_path: Path) -> None:
     path = tmp_path / "annex.xlsx"
-    write_xlsx(records, path)
+    write_xlsx(tiny_records, path)
     ws = load_workbook(path)["街道指标矩阵"]
     header = [c.value for c in ws[3]]
     assert header[:6] == ["目标类型", "序号", "指标编号", "指标", "单位", "目标"]
@@ -188,9 +175,9 @@ def test_xlsx_street_matrix(records: list[IndicatorResult], tmp_path: Path) -> N
     assert counts["无数据（个）"] == [0, 0, 0, 1]
 
 
-def test_table_colours_pass_and_fail(records: list[IndicatorResult]) -> None:
+def test_table_colours_pass_and_fail(tiny_records: list[IndicatorResult]) -> None:
     console = Console(record=True, width=200, force_terminal=True, color_system="truecolor")
-    console.print(records_to_table([r for r in records if r.level == "community"]))
+    console.print(records_to_table([r for r in tiny_records if r.level == "community"]))
     text = console.export_text(clear=False)
     assert "LED等高效节能灯具使用占比" in text
     assert "社区一" in text
@@ -199,8 +186,8 @@ def test_table_colours_pass_and_fail(records: list[IndicatorResult]) -> None:
     assert "\x1b[32m达标" in styled  # green
 
 
-def test_cli_json(project_dir: Path) -> None:
-    result = CliRunner().invoke(app, ["report", str(project_dir), "--format", "json",
+def test_cli_json(tiny_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["report", str(tiny_dir), "--format", "json",
                                       "--level", "street", "--year", "2025"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -209,26 +196,26 @@ def test_cli_json(project_dir: Path) -> None:
     assert s1["value"] == pytest.approx(66.67)
 
 
-def test_cli_table_csv_xlsx(project_dir: Path, tmp_path: Path) -> None:
+def test_cli_table_csv_xlsx(tiny_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["report", str(project_dir), "--lang", "en"])
+    result = runner.invoke(app, ["report", str(tiny_dir), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "Share of LED lamps" in result.stdout
     out = tmp_path / "r.xlsx"
-    result = runner.invoke(app, ["report", str(project_dir), "--format", "xlsx", "--out",
+    result = runner.invoke(app, ["report", str(tiny_dir), "--format", "xlsx", "--out",
                                  str(out)])
     assert result.exit_code == 0, result.output
     assert load_workbook(out).sheetnames[:3] == ["区", "街道", "社区"]
     out_csv = tmp_path / "r.csv"
-    result = runner.invoke(app, ["report", str(project_dir), "--format", "csv", "--out",
+    result = runner.invoke(app, ["report", str(tiny_dir), "--format", "csv", "--out",
                                  str(out_csv), "--level", "all"])
     assert result.exit_code == 0, result.output
     with out_csv.open(encoding="utf-8-sig") as fh:
         assert len(list(csv.DictReader(fh))) == 2 * 8 + 1  # HP-01 is reported for D only
 
 
-def test_cli_errors_are_one_line(project_dir: Path, tmp_path: Path) -> None:
-    cmd = [sys.executable, "-m", "peakmap", "report", str(project_dir), "--format", "xlsx"]
+def test_cli_errors_are_one_line(tiny_dir: Path, tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "peakmap", "report", str(tiny_dir), "--format", "xlsx"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120)
     assert proc.returncode == 1
     assert "--out" in proc.stderr and "Traceback" not in proc.stderr
@@ -247,15 +234,15 @@ def test_cli_errors_are_one_line(project_dir: Path, tmp_path: Path) -> None:
     ["--id", "HP-04", "HP-17"],  # what the old README suggested: ids after one flag
     ["HP-17", "HP-04"],
 ])
-def test_cli_ids_as_a_user_types_them(project_dir: Path, ids: list[str]) -> None:
-    result = CliRunner().invoke(app, ["report", str(project_dir), "--format", "json", *ids])
+def test_cli_ids_as_a_user_types_them(tiny_dir: Path, ids: list[str]) -> None:
+    result = CliRunner().invoke(app, ["report", str(tiny_dir), "--format", "json", *ids])
     assert result.exit_code == 0, result.output
     assert {row["indicator"] for row in json.loads(result.stdout)} == {"HP-04", "HP-17"}
 
 
-def test_cli_unknown_id_is_a_usage_error(project_dir: Path) -> None:
+def test_cli_unknown_id_is_a_usage_error(tiny_dir: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "peakmap", "report", str(project_dir), "--id", "HP-04,HP-99"],
+        [sys.executable, "-m", "peakmap", "report", str(tiny_dir), "--id", "HP-04,HP-99"],
         capture_output=True, text=True, check=False, timeout=120,
     )
     assert proc.returncode == 2
