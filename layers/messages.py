@@ -164,6 +164,11 @@ _RULES: list[Rule] = [
      lambda m: f"{m[1]} 的密码：至少 {m[2]} 个字符"),
     (re.compile(r"^(.+): not a peakmap accounts file \((.+)\)$", re.S),
      lambda m: f"{m[1]}：不是 peakmap 账户文件（{m[2]}）"),
+    # what peakmap site … recorded (layers.siting.apply_proposal, layers.heating_renewal)
+    (re.compile(r"^(proposal__\w+): (\d+) new site\(s\) written \((\d+) in the layer\)$"),
+     lambda m: f"{m[1]}：写入 {m[2]} 个新站点（图层中共 {m[3]} 个）"),
+    (re.compile(r"^(proposal__\w+): (\d+) pipe\(s\), (\S+) km written$"),
+     lambda m: f"{m[1]}：写入 {m[2]} 段管道，共 {m[3]} km"),
     # peakmap import osm: its refusals (layers.osm_import)
     (re.compile(r"^(.+): OSM extract not found$", re.S),
      lambda m: f"{m[1]}：找不到 OSM 提取文件"),

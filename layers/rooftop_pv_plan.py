@@ -197,19 +197,32 @@ def _factor(project: Project) -> float:
         ) from e
 
 
-def emission_note(project: Project) -> str:
+def emission_note(project: Project, lang: str | None = None) -> str:
     """Which emission factor turns MWh into tCO₂, with its source, and which sky was used.
 
-    The sky and layout note comes in Chinese first, then in English (the two notes the PV
-    step wrote; a build older than the Chinese note gives the English one alone).
+    Parameters
+    ----------
+    project : Project
+    lang : {"zh", "en"}, optional
+        The sky and layout note in this language only; by default in Chinese first, then in
+        English (the two notes the PV step wrote; a build older than the Chinese note gives
+        the English one alone).
+
+    Returns
+    -------
+    str
     """
     params = pv_params(project)
-    sky_zh, sky_en = read_sky_note(project, "zh"), read_sky_note(project)
-    sky = sky_zh if sky_zh == sky_en else " / ".join(s for s in (sky_zh, sky_en) if s)
-    return (
-        f"tCO₂ = MWh × {_factor(project):g} t/MWh（{params.get('grid_emission_source', '')}）"
-        + (f"；{sky}" if sky else "")
-    )
+    if lang is None:
+        sky_zh, sky_en = read_sky_note(project, "zh"), read_sky_note(project)
+        sky = sky_zh if sky_zh == sky_en else " / ".join(s for s in (sky_zh, sky_en) if s)
+    else:
+        sky = read_sky_note(project, lang)
+    source = params.get("grid_emission_source", "")
+    if lang == "en":
+        return f"tCO₂ = MWh × {_factor(project):g} t/MWh ({source})" + (
+            f"; {sky}" if sky else "")
+    return f"tCO₂ = MWh × {_factor(project):g} t/MWh（{source}）" + (f"；{sky}" if sky else "")
 
 
 def potential_by_zone(project: Project, *, level: str = "street") -> pd.DataFrame:

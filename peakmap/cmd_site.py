@@ -1,6 +1,6 @@
 """``peakmap site recycling|transfer|pocket-parks|pv PROJECT``: where the missing sites go.
 
-Each command chooses new sites with :mod:`layers.siting`, prints a table (Chinese first) or
+Each command chooses new sites with :mod:`layers.siting`, prints a table (in ``--lang``) or
 GeoJSON (WGS84, every candidate with ``selected`` and what it covers) to standard output or
 ``--out``, and records the proposal in the store as the ``proposal`` scenario (unless
 ``--no-apply``), so that ``peakmap report PROJECT --scenario proposal`` shows the indicators
@@ -25,11 +25,11 @@ from rich.table import Table
 
 from gis.crs import wgs84_to_gcj02
 from layers.compare import Comparison, compare, comparisons_to_table
-from layers.labels import note_label
+from layers.labels import note_label, value_label
+from layers.messages import message_label
 from layers.project import Project
 from layers.scenario import merge_proposal
 from layers.siting import (
-    SOURCE_LABELS,
     SitingOutcome,
     apply_proposal,
     export_proposal,
@@ -44,6 +44,7 @@ from layers.siting import (
 from peakmap.cmd_site_heating import heating
 from peakmap.cmd_site_pv import pv
 from peakmap.console import Lang, lang_option, spinner
+from peakmap.site_words import summary_row, summary_value, word
 
 __all__ = ["MESSAGES", "register", "say", "site_app"]
 
@@ -76,7 +77,7 @@ class Distance(StrEnum):
 
 ProjectArg = Annotated[Path, typer.Argument(help="项目目录 project directory")]
 FormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", help="table (中文表格) or geojson (WGS84)")
+    OutputFormat, typer.Option("--format", help="table (表格, in --lang) or geojson (WGS84)")
 ]
 OutOpt = Annotated[
     Path | None, typer.Option("--out", help="write to this file instead of standard output")
@@ -91,7 +92,7 @@ ApplyOpt = Annotated[
 TimeOpt = Annotated[
     float | None, typer.Option("--time-limit", help="solver time limit in seconds")
 ]
-LangOpt = Annotated[Lang, lang_option("messages and errors in zh or en (tables show both)")]
+LangOpt = Annotated[Lang, lang_option("tables, messages and errors in zh or en")]
 
 # The lines the siting commands print, (中文, English), formatted with their fields.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -130,47 +131,6 @@ def say(key: str, lang: str, **fields: Any) -> str:
     zh, en = MESSAGES[key]
     return (en if lang == "en" else zh).format(**fields)
 
-_SUMMARY_LABELS: dict[str, tuple[str, str]] = {
-    # key: (中文 label, unit / definition)
-    "model": ("模型 model", ""),
-    "objective": (
-        "目标值 objective", "新增站点数、覆盖量或加权距离 sites, covered amount or weighted m"
-    ),
-    "mip_gap": ("最优性间隙 MIP gap", "相对值 relative; 0 = 已证明最优 proven optimal"),
-    "solve_time_s": ("求解时间 solve time", "s"),
-    "status": ("求解状态 status", ""),
-    "distance": ("距离 distance", "straight 直线 / walk 步行路网"),
-    "radius_m": ("服务半径 radius", "m"),
-    "min_per_community": ("每社区最少 min per community", "个 points (0 = 关闭 off)"),
-    "capacity_households": ("单点容量 capacity", "户 households (0 = 关闭 off)"),
-    "n_candidates": ("候选点 candidates", "个 (不含现状 excluding existing)"),
-    "n_existing": ("现状站点 existing", "个"),
-    "n_new": ("新增 new sites", "个"),
-    "n_demand": ("居住建筑 residential buildings", "栋"),
-    "households": ("户数 households", "户"),
-    "coverage_before_pct": ("覆盖率（现状）coverage now", "%，半径内户数或居住用地面积占比"),
-    "coverage_after_pct": ("覆盖率（方案）coverage with proposal", "%"),
-    "communities_without_point_before": ("无回收点社区（现状）communities without", "个"),
-    "communities_without_point_after": ("无回收点社区（方案）with proposal", "个"),
-    "streets_without_station_before": ("无中转站街道（现状）streets without", "个"),
-    "streets_without_station_after": ("无中转站街道（方案）with proposal", "个"),
-    "parks_there": ("现有及规划口袋公园 parks there", "个"),
-    "residential_m2": ("居住用地 residential land", "m²"),
-    "newly_covered_m2": ("新增覆盖居住用地 newly covered", "m²"),
-    "indicator": (
-        "服务指标 indicator served", "覆盖约束即该指标定义 its definition is the constraint"
-    ),
-    "each_zone_indicator": ("每社区最少 per-community row", ""),
-    "preset": ("服务半径预设 radius preset", ""),
-    "n_earning_radius": ("有服务半径的地块 plots earning a radius", "个"),
-    "n_filled_without_coverage": (
-        "补足个数（无新增覆盖）filled to the count", "个，按面积从大到小 largest plots first"
-    ),
-    "n_fixed": ("指定保留 fixed by planner", "个"),
-    "n_dropped": ("排除 dropped by planner", "个"),
-}
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value):
@@ -179,17 +139,18 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _summary_table(outcome: SitingOutcome, title: str) -> Table:
+def _summary_table(outcome: SitingOutcome, title: str, lang: str) -> Table:
     table = Table(title=title, title_justify="left")
-    table.add_column("项目 item")
-    table.add_column("数值 value", justify="right")
-    table.add_column("单位/定义 unit / definition")
+    table.add_column(word("item", lang))
+    table.add_column(word("value", lang), justify="right")
+    table.add_column(word("unit", lang))
     for key, value in outcome.summary.items():
-        if key not in _SUMMARY_LABELS:
+        row = summary_row(key, lang)
+        if row is None:
             continue
-        label, unit = _SUMMARY_LABELS[key]
-        table.add_row(label, escape(_fmt(value)), unit)
-    table.caption = "计算值 computed by peakmap (not reported statistics)"
+        label, unit = row
+        table.add_row(label, escape(_fmt(summary_value(key, value, lang))), unit)
+    table.caption = word("computed", lang)
     return table
 
 
@@ -223,31 +184,32 @@ def _whole(value: Any) -> str:
     return "-" if math.isnan(number) else f"{number:,.0f}"
 
 
-def _sites_table(project: Project, outcome: SitingOutcome) -> Table:
+def _sites_table(project: Project, outcome: SitingOutcome, lang: str) -> Table:
     new = outcome.candidates[outcome.candidates["new"]]
-    table = Table(title="新增站点 proposed sites", title_justify="left")
-    cols = ["编号 id", "来源 source", "街道 street", "社区 community"]
+    table = Table(title=word("sites", lang), title_justify="left")
+    keys = ["id", "source", "street", "community"]
     if outcome.kind == "pocket-parks":
-        cols += ["面积 area m²", "服务半径 radius m", "新增覆盖 newly covered m²"]
+        keys += ["area", "radius", "newly_covered"]
     elif outcome.kind == "transfer":
-        cols += ["服务户数 households", "户均距离 mean distance m"]
+        keys += ["households", "mean_distance"]
     else:
-        cols += ["覆盖户数 households in range", "服务户数 households served"]
-    cols += ["经纬度 lon, lat WGS84", "经纬度 lon, lat GCJ-02"]
-    for i, c in enumerate(cols):
+        keys += ["in_range", "served"]
+    keys += ["wgs84", "gcj02"]
+    for i, key in enumerate(keys):
         # ids and numbers must stay whole; the names may wrap.
-        text = c in cols[1:4]
-        table.add_column(c, overflow="fold", no_wrap=not text, min_width=10 if text else None,
-                         justify="left" if i < 4 or "," in c else "right")
+        text = key in keys[1:4]
+        table.add_column(word(key, lang), overflow="fold", no_wrap=not text,
+                         min_width=10 if text else None,
+                         justify="left" if i < 4 or key in ("wgs84", "gcj02") else "right")
     communities, streets = _zone_names(project)
     pts = new.geometry.representative_point()
     lon, lat, glon, glat = _lonlat(pts) if len(new) else ([], [], [], [])
     for k, (_, row) in enumerate(new.iterrows()):
         comm = str(row.get("community_code") or "")
         street = str(row.get("street_code") or "")
-        source = SOURCE_LABELS.get(row["source"], row["source"])
+        source = value_label("proposals", "source", row["source"], lang)
         if bool(row.get("fixed_by_planner", False)):
-            source += "（指定 fixed）"
+            source += word("fixed", lang)
         values = [
             str(row["proposal_id"]), source,
             streets.get(street, street) or "-", communities.get(comm, comm) or "-",
@@ -261,12 +223,8 @@ def _sites_table(project: Project, outcome: SitingOutcome) -> Table:
             values += [_whole(row["covers_households"]), _whole(row["serves_households"])]
         values += [f"{lon[k]:.6f}, {lat[k]:.6f}", f"{glon[k]:.6f}, {glat[k]:.6f}"]
         table.add_row(*[escape(v) for v in values])
-    table.caption = (
-        "坐标为选址点（面状地块取内部点）；GCJ-02 供高德/百度地图查询 / coordinates of the site "
-        "(a point inside a plot); GCJ-02 for Amap/Baidu look-ups"
-    )
+    table.caption = word("where", lang)
     return table
-
 
 
 def _change_table(pairs: list[Comparison], lang: str) -> Table:
@@ -313,13 +271,13 @@ def _print(
     console: Console, project: Project, outcome: SitingOutcome, title: str,
     note: str | None, changes: list[Comparison], lang: str,
 ) -> None:
-    console.print(_summary_table(outcome, title))
+    console.print(_summary_table(outcome, title, lang))
     demand = outcome.summary.get("demand_note")
     if demand:
         console.print(say("demand", lang, text=note_label(demand, lang)),
                       highlight=False, markup=False)
     if len(outcome.proposal):
-        console.print(_sites_table(project, outcome))
+        console.print(_sites_table(project, outcome, lang))
     console.print(_change_table(changes, lang))
     if note:
         console.print(note, highlight=False, markup=False)
@@ -335,7 +293,7 @@ def _finish(
         if apply:
             step(RECORDING)
             line = apply_proposal(project, outcome)
-            note = say("recorded", lang, line=line)
+            note = say("recorded", lang, line=message_label(line, lang))
             step(COMPARING)
             changes = compare(project, layers=layers, levels=["district"])
         else:
@@ -407,7 +365,8 @@ def recycling(
     with spinner("回收点选址模型 siting model: recycling points"):
         outcome = site_recycling(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
-            title=f"回收点选址 Recycling points — {proj.name}", lang=lang.value)
+            title=f"{word('recycling', lang.value)} — {escape(proj.name)}",
+            lang=lang.value)
 
 
 @site_app.command("transfer")
@@ -433,7 +392,8 @@ def transfer(
     with spinner("中转站选址模型 siting model: transfer stations"):
         outcome = site_transfer(proj, params, indicator=indicator, fix=fix or (), drop=drop or ())
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
-            title=f"中转站选址 Transfer stations — {proj.name}", lang=lang.value)
+            title=f"{word('transfer', lang.value)} — {escape(proj.name)}",
+            lang=lang.value)
 
 
 @site_app.command("pocket-parks")
@@ -462,7 +422,8 @@ def pocket_parks(
             proj, params, count=count, indicator=indicator, fix=fix or (), drop=drop or ()
         )
     _finish(proj, outcome, apply=apply, fmt=fmt, out=out,
-            title=f"口袋公园选址 Pocket parks — {proj.name}", lang=lang.value)
+            title=f"{word('pocket-parks', lang.value)} — {escape(proj.name)}",
+            lang=lang.value)
 
 
 class ProposalLayer(StrEnum):

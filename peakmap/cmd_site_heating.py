@@ -21,6 +21,8 @@ from rich.table import Table
 
 from layers.compare import compare, comparisons_to_table
 from layers.heating_renewal import apply_renewal, propose_renewal
+from layers.labels import value_label
+from layers.messages import message_label
 from layers.project import Project
 from layers.sheets import frame_to_csv
 from peakmap.console import Lang, lang_option, spinner
@@ -58,17 +60,21 @@ class HeatingFormat(StrEnum):
     geojson = "geojson"
 
 
-def _table(frame: object, columns: tuple[tuple[str, str, str, str], ...], title: str) -> Table:
+def _table(frame: object, columns: tuple[tuple[str, str, str, str], ...], title: str,
+           lang: str) -> Table:
+    """A table of ``frame``: headers and level words in ``lang`` only, units in brackets."""
     import pandas as pd
 
     assert isinstance(frame, pd.DataFrame)
     table = Table(title=title, header_style="bold")
     for _, zh, en, unit in columns:
-        table.add_column(f"{zh} {en}" + (f" ({unit})" if unit else ""), overflow="fold")
+        table.add_column((en if lang == "en" else zh) + (f" ({unit})" if unit else ""),
+                         overflow="fold")
     for row in frame.itertuples(index=False):
         d = row._asdict()
-        table.add_row(*["" if pd.isna(d.get(c[0])) else escape(str(d.get(c[0])))
-                        for c in columns])
+        table.add_row(*["" if pd.isna(d.get(field)) else escape(
+            value_label("heating_pipes", field, d.get(field), lang)
+            if field == "network" else str(d.get(field))) for field, *_ in columns])
     return table
 
 
@@ -89,7 +95,7 @@ def heating(
     apply: Annotated[
         bool, typer.Option("--apply/--no-apply", help="写入方案 record as the proposal scenario")
     ] = True,
-    lang: Annotated[Lang, lang_option("messages and errors in zh or en (tables show both)")]
+    lang: Annotated[Lang, lang_option("tables, messages and errors in zh or en")]
     = Lang.zh,
 ) -> None:
     """老旧供热管网改造：先改散热最大、最老的管段，按街道汇总 — pipes to renew, by street."""
@@ -109,7 +115,7 @@ def heating(
     if apply:
         with spinner("写入方案 recording the proposal") as step:
             line = apply_renewal(proj, outcome)
-            note = f"recorded: {line}" if en else f"已写入方案：{line}"
+            note = f"recorded: {line}" if en else f"已写入方案：{message_label(line, 'zh')}"
             step("方案前后指标 indicators now → with the proposal")
             pairs = [p for p in compare(proj, year=s["year"], ids=MOVED)
                      if p.level == "district"]
@@ -117,10 +123,12 @@ def heating(
     console = Console(width=TABLE_WIDTH if wide else None,
                       stderr=fmt is not HeatingFormat.table, record=out is not None)
     if fmt is HeatingFormat.table:
+        shown = min(top, len(proposal))
         console.print(_table(outcome.by_street, STREET_COLUMNS,
-                             f"供热管网改造 Pipe renewal — {escape(proj.name)} — {s['year']}"))
+                             f"{'Pipe renewal' if en else '供热管网改造'} — {escape(proj.name)}"
+                             f" — {s['year']}", lang.value))
         console.print(_table(proposal.head(top), PIPE_COLUMNS,
-                             f"前 {min(top, len(proposal))} 段 first pipes"))
+                             f"first {shown} pipes" if en else f"前 {shown} 段", lang.value))
     console.print(
         f"old pipes: {s['n_old']} ({s['old_km']:g} of {s['network_km']:g} km); renewed: "
         f"{s['n_new']} ({s['renew_km']:g} km), heat loss saved {s['saving_kw']:g} kW" if en

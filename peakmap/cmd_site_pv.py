@@ -5,7 +5,7 @@ Ranks the roofs of a project built with a DSM by annual PV yield (``pv_kwp`` and
 buildings unless asked (:mod:`layers.rooftop_pv_plan`), optionally within one NEA class or
 TJ-PV50's denominator. Each roof says where it is (street, community, WGS84 and GCJ-02
 coordinates). With ``--by street|community`` it prints the potential per zone instead (kWp,
-MWh/yr, tCO₂/yr). Output: a table (Chinese first), CSV or GeoJSON (WGS84).
+MWh/yr, tCO₂/yr). Output: a table (in ``--lang``, one language a cell), CSV or GeoJSON (WGS84).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ __all__ = ["PvFormat", "cell_text", "class_label", "pv"]
 
 WGS84 = "EPSG:4326"
 TABLE_WIDTH = 200
-FLAG_LABELS = (("tj_pv50", "TJ-PV50"), ("has_pv", "已装 has PV"), ("historic", "历史 historic"))
+FLAG_LABELS = (("tj_pv50", ("TJ-PV50", "TJ-PV50")), ("has_pv", ("已装光伏", "has PV")),
+               ("historic", ("历史建筑", "historic")))
 # Columns of the roof table: field, Chinese and English header, unit, decimals (-1 = text).
 COLUMNS = (
     ("rank", "序号", "rank", "", 0),
@@ -78,50 +79,53 @@ class ZoneLevel(StrEnum):
     community = "community"
 
 
-def class_label(cls: str) -> str:
-    """An NEA class in Chinese and English, with its pilot's minimum share.
+def class_label(cls: str, lang: str = "zh") -> str:
+    """An NEA class in ``lang``, with its pilot's minimum share.
 
     Parameters
     ----------
     cls : str
         A key of :data:`layers.rooftop_pv.NEA_CLASSES` (or ``other``).
+    lang : {"zh", "en"}
 
     Returns
     -------
     str
-        E.g. ``"学校、医院等公共建筑 Schools, hospitals and other public buildings (≥ 40 %)"``;
-        no share for ``other``.
+        E.g. ``"学校、医院等公共建筑（≥ 40 %）"`` or, in English, ``"Schools, hospitals and
+        other public buildings (≥ 40 %)"``; no share for ``other``.
     """
     share = NEA_CLASSES.get(cls, ("", "", 0.0))[2]
-    words = f"{value_label('buildings', 'nea_class', cls, 'zh')} " \
-            f"{value_label('buildings', 'nea_class', cls, 'en')}"
-    return words + (f" (≥ {share:g} %)" if share else "")
+    words = value_label("buildings", "nea_class", cls, lang)
+    if not share:
+        return words
+    return words + (f" (≥ {share:g} %)" if lang == "en" else f"（≥ {share:g} %）")
 
 
-def _with_display_columns(ranked: pd.DataFrame) -> pd.DataFrame:
+def _with_display_columns(ranked: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Coordinates as ``lon, lat`` pairs and the flags in one column, for the table."""
     out = ranked.copy()
     for crs in ("wgs84", "gcj02"):
         out[crs] = [f"{x:.6f}, {y:.6f}" for x, y in zip(out[f"lon_{crs}"], out[f"lat_{crs}"],
                                                           strict=True)]
     out["flags"] = [
-        " · ".join(label for field, label in FLAG_LABELS if bool(row[field]))
+        " · ".join(words[lang == "en"] for field, words in FLAG_LABELS if bool(row[field]))
         for _, row in out.iterrows()
     ]
     return out
 
 
-def cell_text(field: str, value: Any, decimals: int) -> str:
-    """One cell of the roof or zone table.
+def cell_text(field: str, value: Any, decimals: int, lang: str = "zh") -> str:
+    """One cell of the roof or zone table, in one language.
 
     Parameters
     ----------
     field : str
-        The column: ``nea_class`` and ``pv_layout`` get their Chinese words before the code.
+        The column: ``nea_class`` and ``pv_layout`` show their words in ``lang``.
     value : object
         The value (None or NaN: empty text, or ``—`` for a number).
     decimals : int
         Decimal places of a number, with thousands separators; ``-1`` for text.
+    lang : {"zh", "en"}
 
     Returns
     -------
@@ -130,7 +134,7 @@ def cell_text(field: str, value: Any, decimals: int) -> str:
     if field in ("nea_class", "pv_layout"):
         if value is None or str(value) == "":
             return ""
-        return f"{value_label('buildings', field, value, 'zh')} {value}"
+        return value_label("buildings", field, value, lang)
     if decimals < 0:
         return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     if value is None or pd.isna(value):
@@ -140,14 +144,15 @@ def cell_text(field: str, value: Any, decimals: int) -> str:
 
 def _table(
     frame: pd.DataFrame, columns: tuple[tuple[str, str, str, str, int], ...], title: str,
-    caption: str,
+    caption: str, lang: str,
 ) -> str:
     table = Table(title=title, caption=escape(caption))
     cols = [c for c in columns if c[0] in frame.columns]
     for _, zh, en, unit, _ in cols:
-        table.add_column(f"{zh}\n{en}" + (f" ({unit})" if unit else ""), justify="right")
+        table.add_column((en if lang == "en" else zh) + (f" ({unit})" if unit else ""),
+                         justify="right")
     for _, row in frame.iterrows():
-        table.add_row(*(escape(cell_text(f, row.get(f), d)) for f, *_, d in cols))
+        table.add_row(*(escape(cell_text(f, row.get(f), d, lang)) for f, *_, d in cols))
     console = Console(record=True, width=TABLE_WIDTH, file=io.StringIO())
     console.print(table)
     return console.export_text()
@@ -187,18 +192,19 @@ def pv(
         typer.Option("--by", help="按街道或社区汇总潜力 potential per street or community"),
     ] = None,
     format: Annotated[
-        PvFormat, typer.Option("--format", help="table (中文表格), csv or geojson (WGS84)")
+        PvFormat, typer.Option("--format", help="table (表格, in --lang), csv or geojson (WGS84)")
     ] = PvFormat.table,
     out: Annotated[
         Path | None, typer.Option("--out", help="write to this file instead of standard output")
     ] = None,
-    lang: Annotated[Lang, lang_option("messages and errors in zh or en (tables show both)")]
+    lang: Annotated[Lang, lang_option("tables, messages and errors in zh or en")]
     = Lang.zh,
 ) -> None:
     """屋顶光伏优先排序 — rank roofs by annual PV yield, or sum the potential per zone."""
     proj = Project(project)
     fmt = PvFormat(format)
-    note = emission_note(proj)
+    note = emission_note(proj, lang.value)
+    en = lang is Lang.en
     if by is not None:
         with spinner(f"屋顶光伏潜力汇总 PV potential per {ZoneLevel(by).value}"):
             zones = _rounded(potential_by_zone(proj, level=ZoneLevel(by).value), ZONE_COLUMNS)
@@ -210,9 +216,10 @@ def pv(
             level_zh = "街道" if by == ZoneLevel.street else "社区"
             text = _table(
                 zones, ZONE_COLUMNS,
-                f"屋顶光伏潜力（按{level_zh}） Rooftop PV potential per {ZoneLevel(by).value}",
-                "计算值 computed: 未装光伏、非历史建筑的适宜屋顶 roofs without PV, not historic; "
-                + note,
+                f"Rooftop PV potential per {ZoneLevel(by).value}" if en
+                else f"屋顶光伏潜力（按{level_zh}）",
+                ("computed: suitable roofs without PV, not historic; " if en
+                 else "计算值：未装光伏、非历史建筑的适宜屋顶；") + note, lang.value,
             )
         count = len(zones)
     else:
@@ -224,22 +231,26 @@ def pv(
         elif fmt is PvFormat.csv:
             text = frame_to_csv(_rounded(ranked.drop(columns=ranked.geometry.name), COLUMNS))
         else:
-            title = "屋顶光伏潜力排序 Rooftop PV ranking" + (
-                f" — {class_label(nea_class)}" if nea_class else ""
+            title = ("Rooftop PV ranking" if en else "屋顶光伏潜力排序") + (
+                f" — {class_label(nea_class, lang.value)}" if nea_class else ""
             ) + (" — TJ-PV50" if tj_pv50 else "")
-            text = _table(
-                _with_display_columns(ranked), COLUMNS, title,
-                "计算值 computed from the DSM. 年发电量 = 可装容量 × 年辐照量 × 系统效率; "
-                "yield = installable kWp × annual irradiation × performance ratio "
-                "(parameters: [params.pv] of project.toml); "
-                + ("" if with_existing else "不含已装光伏屋顶 roofs with PV left out; ")
-                + ("" if with_historic else "不含历史建筑 historic buildings left out; ")
-                + note,
+            caption = (
+                "computed from the DSM. yield = installable kWp × annual irradiation × "
+                "performance ratio (parameters: [params.pv] of project.toml); "
+                + ("" if with_existing else "roofs with PV left out; ")
+                + ("" if with_historic else "historic buildings left out; ")
+            ) if en else (
+                "计算值，由 DSM 计算。年发电量 = 可装容量 × 年辐照量 × 系统效率"
+                "（参数：project.toml 的 [params.pv]）；"
+                + ("" if with_existing else "不含已装光伏屋顶；")
+                + ("" if with_historic else "不含历史建筑；")
             )
+            text = _table(_with_display_columns(ranked, lang.value), COLUMNS, title,
+                          caption + note, lang.value)
         count = len(ranked)
     if out is None:
         typer.echo(text)
     else:
         out.write_text(text, encoding="utf-8")
-        what = (("个区域", "zones") if by is not None else ("个屋顶", "roofs"))[lang == "en"]
+        what = (("个区域", "zones") if by is not None else ("个屋顶", "roofs"))[en]
         typer.echo(f"{count} {what} → {out}")

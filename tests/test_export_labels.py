@@ -115,8 +115,10 @@ def test_pv_and_siting_words_come_from_the_one_table() -> None:
     assert value_label("buildings", "nea_class", OTHER_CLASS, "zh") == "其他"
     for kind in (*LAYOUTS, "flush", "mixed"):
         assert kind in VALUE_LABELS[("buildings", "pv_layout")]
-    assert cell_text("pv_layout", "east_west", -1) == "东西向低倾角 east_west"
-    assert cell_text("nea_class", "rural_home", -1) == "农村居民住宅 rural_home"
-    assert class_label("public") == ("学校、医院等公共建筑 Schools, hospitals and other public "
-                                     "buildings (≥ 40 %)")
+    # one language a cell (the table of peakmap site pv)
+    assert cell_text("pv_layout", "east_west", -1) == "东西向低倾角"
+    assert cell_text("nea_class", "rural_home", -1) == "农村居民住宅"
+    assert cell_text("nea_class", "rural_home", -1, "en") == "Rural homes"
+    assert class_label("public") == "学校、医院等公共建筑（≥ 40 %）"
+    assert class_label("public", "en") == "Schools, hospitals and other public buildings (≥ 40 %)"
     assert SOURCE_LABELS["public_building"] == "公共建筑首层"

@@ -338,6 +338,8 @@ def test_without_dsm(tmp_path: Path) -> None:
 def test_cli_pv_outputs(
     built: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from fixtures.i18n import has_chinese, has_english_word, header_cells, two_language_cells
+
     from peakmap.cmd_site_pv import PvFormat, pv
     from peakmap.console import Lang
 
@@ -348,10 +350,16 @@ def test_cli_pv_outputs(
         }
         pv(built.root, **{**args, **kw})
 
-    run()
+    run()  # one language a cell: Chinese by default, English with --lang en
     table = capsys.readouterr().out
-    assert "年发电量" in table and "annual yield" in table and "[params.pv]" in table
-    assert "街道" in table and "GCJ-02" in table and "sky: pvlib Ineichen" in table
+    assert "年发电量" in table and "annual yield" not in table and "[params.pv]" in table
+    assert "街道" in table and "GCJ-02" in table and "天空：pvlib Ineichen" in table
+    assert "sky:" not in table and not two_language_cells(table)
+    assert not [h for h in header_cells(table) if has_english_word(h)]
+    run(lang=Lang.en)
+    table = capsys.readouterr().out
+    assert "annual yield" in table and "年发电量" not in table and "sky: pvlib Ineichen" in table
+    assert not [h for h in header_cells(table) if has_chinese(h)]
     out = tmp_path / "top.geojson"
     run(format=PvFormat.geojson, out=out, with_existing=True)
     data = json.loads(out.read_text(encoding="utf-8"))
