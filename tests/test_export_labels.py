@@ -105,7 +105,6 @@ def test_pv_and_siting_words_come_from_the_one_table() -> None:
     from gis.solar_layout import LAYOUTS
     from layers.labels import VALUE_LABELS, value_label
     from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS
-    from layers.siting import SOURCE_LABELS
     from peakmap.cmd_site_pv import cell_text, class_label
 
     # every class and layout the PV model writes has words (no bare rural_home / east_west)
@@ -121,4 +120,4 @@ def test_pv_and_siting_words_come_from_the_one_table() -> None:
     assert cell_text("nea_class", "rural_home", -1, "en") == "Rural homes"
     assert class_label("public") == "学校、医院等公共建筑（≥ 40 %）"
     assert class_label("public", "en") == "Schools, hospitals and other public buildings (≥ 40 %)"
-    assert SOURCE_LABELS["public_building"] == "公共建筑首层"
+    assert value_label("proposals", "source", "public_building", "zh") == "公共建筑首层"

@@ -29,9 +29,6 @@ from layers.siting.common import (
     DEFAULTS as DEFAULTS,
 )
 from layers.siting.common import (
-    SOURCE_LABELS as SOURCE_LABELS,
-)
-from layers.siting.common import (
     SitingOutcome as SitingOutcome,
 )
 from layers.siting.common import (
@@ -82,7 +79,6 @@ __all__ = [
     "PROPOSAL_PARKS",
     "PROPOSAL_POINTS",
     "RUNS_TABLE",
-    "SOURCE_LABELS",
     "SitingOutcome",
     "apply_proposal",
     "export_proposal",

@@ -38,14 +38,12 @@ from layers.indicators.inputs import (
     zone_codes,
 )
 from layers.indicators.registry import MetricContext
-from layers.labels import VALUE_LABELS
 from layers.params import SitingParams
 from layers.project import Project
 from layers.walkgraph import walk_graph, walk_options
 
 __all__ = [
     "DEFAULTS",
-    "SOURCE_LABELS",
     "SitingOutcome",
     "catalog_row",
     "facility_set",
@@ -65,8 +63,6 @@ PLANNED = "planned"
 DEFAULTS: dict[str, Any] = SitingParams().model_dump()
 
 DISTANCE_MODES = ("straight", "walk")
-# Chinese words of the candidate sources (the one table: layers/labels.py)
-SOURCE_LABELS = {k: zh for k, (zh, _en) in VALUE_LABELS[("proposals", "source")].items()}
 
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
