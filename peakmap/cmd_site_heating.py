@@ -26,6 +26,7 @@ from layers.messages import message_label
 from layers.project import Project
 from layers.sheets import frame_to_csv
 from peakmap.console import Lang, lang_option, spinner
+from peakmap.site_words import header
 
 __all__ = ["HeatingFormat", "heating"]
 
@@ -68,8 +69,7 @@ def _table(frame: object, columns: tuple[tuple[str, str, str, str], ...], title:
     assert isinstance(frame, pd.DataFrame)
     table = Table(title=title, header_style="bold")
     for _, zh, en, unit in columns:
-        table.add_column((en if lang == "en" else zh) + (f" ({unit})" if unit else ""),
-                         overflow="fold")
+        table.add_column(header(zh, en, unit, lang), overflow="fold")
     for row in frame.itertuples(index=False):
         d = row._asdict()
         table.add_row(*["" if pd.isna(d.get(field)) else escape(

@@ -27,6 +27,7 @@ from layers.rooftop_pv import NEA_CLASSES, OTHER_CLASS
 from layers.rooftop_pv_plan import emission_note, potential_by_zone, rank_roofs
 from layers.sheets import frame_to_csv
 from peakmap.console import Lang, lang_option, spinner
+from peakmap.site_words import header
 
 __all__ = ["PvFormat", "cell_text", "class_label", "pv"]
 
@@ -149,8 +150,7 @@ def _table(
     table = Table(title=title, caption=escape(caption))
     cols = [c for c in columns if c[0] in frame.columns]
     for _, zh, en, unit, _ in cols:
-        table.add_column((en if lang == "en" else zh) + (f" ({unit})" if unit else ""),
-                         justify="right")
+        table.add_column(header(zh, en, unit, lang), justify="right")
     for _, row in frame.iterrows():
         table.add_row(*(escape(cell_text(f, row.get(f), d, lang)) for f, *_, d in cols))
     console = Console(record=True, width=TABLE_WIDTH, file=io.StringIO())

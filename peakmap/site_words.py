@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["SITE_WORDS", "SUMMARY_LABELS", "model_label", "summary_row", "summary_value",
-           "word"]
+__all__ = ["SITE_WORDS", "SUMMARY_LABELS", "header", "model_label", "summary_row",
+           "summary_value", "word"]
 
 Pair = tuple[str, str]
 
@@ -112,10 +112,22 @@ _MODELS: list[tuple[re.Pattern[str], Pair]] = [
 ]
 
 
+def _pick(pair: Pair, lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
 def word(key: str, lang: str) -> str:
     """:data:`SITE_WORDS` ``key`` in ``lang``."""
-    zh, en = SITE_WORDS[key]
-    return en if lang == "en" else zh
+    return _pick(SITE_WORDS[key], lang)
+
+
+def header(zh: str, en: str, unit: str, lang: str) -> str:
+    """A table column's header in ``lang``, its unit (if any) in brackets.
+
+    >>> header("装机容量", "capacity", "kWp", "zh"), header("管径", "diameter", "", "en")
+    ('装机容量 (kWp)', 'diameter')
+    """
+    return _pick((zh, en), lang) + (f" ({unit})" if unit else "")
 
 
 def summary_row(key: str, lang: str) -> tuple[str, str] | None:
@@ -134,8 +146,7 @@ def summary_row(key: str, lang: str) -> tuple[str, str] | None:
     entry = SUMMARY_LABELS.get(key)
     if entry is None:
         return None
-    i = 1 if lang == "en" else 0
-    return entry[0][i], entry[1][i]
+    return _pick(entry[0], lang), _pick(entry[1], lang)
 
 
 def model_label(model: str, lang: str) -> str:
@@ -151,10 +162,10 @@ def model_label(model: str, lang: str) -> str:
     -------
     str
     """
-    for pattern, (zh, en) in _MODELS:
+    for pattern, pair in _MODELS:
         m = pattern.match(model)
         if m:
-            return (en if lang == "en" else zh).format(*m.groups())
+            return _pick(pair, lang).format(*m.groups())
     return model
 
 
@@ -178,4 +189,4 @@ def summary_value(key: str, value: Any, lang: str) -> Any:
     pair = _VALUES.get(key, {}).get(str(value))
     if pair is None:
         return value
-    return pair[1] if lang == "en" else pair[0]
+    return _pick(pair, lang)
