@@ -6,7 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.i18n import has_chinese, has_english_word, header_cells, two_language_cells
+from fixtures.i18n import (
+    has_chinese,
+    has_english_word,
+    header_cells,
+    table_cells,
+    two_language_cells,
+)
 from fixtures.scenario import renewal_project
 from fixtures.siting import make_siting_project
 from typer.testing import CliRunner
@@ -21,14 +27,8 @@ def _run(*args: str) -> str:
 
 
 def _rows(text: str) -> dict[str, list[str]]:
-    """Body rows of the printed tables by their first cell."""
-    out = {}
-    for line in text.splitlines():
-        if "│" in line:
-            cells = [c.strip() for c in line.split("│")[1:-1]]
-            if cells and cells[0]:
-                out[cells[0]] = cells[1:]
-    return out
+    """Rows of the printed tables by their first cell."""
+    return {cells[0]: cells[1:] for cells in table_cells(text) if cells and cells[0]}
 
 
 def _one_language(text: str, lang: str) -> None:
