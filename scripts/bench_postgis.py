@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -387,8 +386,8 @@ def main(argv: list[str]) -> int:
             "cli_ratio_runs": [p / c for p, c in zip(pg_totals, cli_walls, strict=True)],
             "compute_ratio_runs": [p / c for p, c in zip(pg_totals, compute_secs, strict=True)],
         }
-        row["cli_ratio"] = statistics.median(row["cli_ratio_runs"])
-        row["compute_ratio"] = statistics.median(row["compute_ratio_runs"])
+        row["cli_ratio"] = median_run(row["cli_ratio_runs"])
+        row["compute_ratio"] = median_run(row["compute_ratio_runs"])
         worst_pg, same = largest_difference(pm_values, pg_values)
         row["max_diff_postgis"] = worst_pg
         ok &= same
