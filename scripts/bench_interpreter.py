@@ -18,6 +18,7 @@ Usage: ``python scripts/bench_interpreter.py --baseline /path/to/other/venv/bin/
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -63,20 +64,18 @@ def run_once(python: str, args: list[str], out_path: Path) -> tuple[float, float
     return wall, use.ru_utime + use.ru_stime, use.ru_maxrss / 1024
 
 
-def _flag(argv: list[str], name: str, default: str | None) -> str | None:
-    return argv[argv.index(name) + 1] if name in argv else default
-
-
 def main(argv: list[str]) -> int:
-    baseline = _flag(argv, "--baseline", None)
-    if baseline is None or not Path(baseline).is_file():
-        print("error: --baseline PYTHON is required: the python of a second venv with "
-              "peakmap's packages installed (see the top of scripts/bench_interpreter.py)",
-              file=sys.stderr)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", required=True,
+                        help="the python of a second venv with peakmap's packages installed")
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=1)
+    args = parser.parse_args(argv)
+    baseline, scale, runs, warmup = args.baseline, args.scale, args.runs, args.warmup
+    if not Path(baseline).is_file():
+        print(f"error: --baseline {baseline}: no such file", file=sys.stderr)
         return 2
-    scale = int(_flag(argv, "--scale", "10") or 10)
-    runs = int(_flag(argv, "--runs", "10") or 10)
-    warmup = int(_flag(argv, "--warmup", "1") or 1)
     compile_sources()
     project = project_at(scale)
     args = ["report", str(project), *[a for i in IDS for a in ("--id", i)], "--level", "all",
